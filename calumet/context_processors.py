@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def library(request):
+    return {"library_name": settings.CALUMET_LIBRARY_NAME}

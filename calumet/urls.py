@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.templatetags.static import static
+from django.urls import path
+from django.views.generic import RedirectView
+
+from . import views
+
+admin.site.site_header = "Calumet staff"
+admin.site.site_title = "Calumet staff"
+admin.site.index_title = "Library administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+]

@@ -1,0 +1,414 @@
+"""Everything a patron uses: the catalog, loans, holds, fines, programs, visits, computers.
+
+Models that reach a patron are record kinds (`circulation/records.py`). Their `__str__`
+is opaque (`Loan #812`) because the audit log keeps it. The statistics fields that
+survive anonymisation (a loan's item, branch, dates and patron category; a fine's
+amount and reason; a program's attendance count; daily visit counts) live here from the
+start, so the expunge never needs to reshape a table.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class Branch(models.Model):
+    code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. MAIN.")
+    name = models.CharField(max_length=100, unique=True)
+    address = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    opening_hours = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "branches"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Title(models.Model):
+    """A bibliographic record: what the catalog describes, independent of copies."""
+
+    title = models.CharField(max_length=500)
+    author = models.CharField(max_length=300, blank=True)
+    isbn = models.CharField("ISBN", max_length=17, blank=True, db_index=True)
+    publication_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    call_number = models.CharField(max_length=50, blank=True)
+    control_number = models.CharField(
+        max_length=50, blank=True, db_index=True, help_text="MARC 001, used to match re-imports."
+    )
+    summary = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        indexes = [models.Index(fields=["author"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Item(models.Model):
+    """A physical copy of a title, with its own barcode."""
+
+    class ItemType(models.TextChoices):
+        BOOK = "book", "Book"
+        LARGE_PRINT = "large_print", "Large print"
+        AUDIOBOOK = "audiobook", "Audiobook"
+        DVD = "dvd", "DVD"
+        MAGAZINE = "magazine", "Magazine"
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        ON_LOAN = "on_loan", "On loan"
+        ON_HOLD_SHELF = "on_hold_shelf", "On the hold shelf"
+        IN_TRANSIT = "in_transit", "In transit"
+        MISSING = "missing", "Missing"
+        LOST = "lost", "Lost"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="items")
+    barcode = models.CharField(max_length=32, unique=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="items")
+    item_type = models.CharField(max_length=20, choices=ItemType, default=ItemType.BOOK)
+    call_number = models.CharField(max_length=50, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.AVAILABLE, db_index=True
+    )
+    price = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, help_text="Replacement cost."
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["barcode"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0),
+                name="item_price_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Item {self.barcode}"
+
+
+class Loan(models.Model):
+    """An item checked out. Anonymised after it closes: the patron link is cleared and
+    only item, branch, dates and patron category remain for statistics."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="loans")
+    patron = models.ForeignKey(
+        "patrons.Patron",
+        on_delete=models.PROTECT,
+        related_name="loans",
+        null=True,
+        blank=True,
+        help_text="Empty once the loan has been anonymised.",
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="loans", help_text="Checked out at."
+    )
+    patron_category = models.CharField(
+        max_length=20, blank=True, help_text="Kept for statistics after anonymisation."
+    )
+    checked_out_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    returned_at = models.DateTimeField(null=True, blank=True)
+    renewals = models.PositiveSmallIntegerField(default=0)
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-checked_out_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(returned_at__isnull=True),
+                name="loan_one_open_per_item",
+                violation_error_message="This item is already on loan.",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("checked_out_at")),
+                name="loan_due_after_checkout",
+                violation_error_message="A loan must fall due after it was checked out.",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("checked_out_at")),
+                name="loan_returned_after_checkout",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True)
+                | Q(patron__isnull=False)
+                | Q(anonymised_at__isnull=False),
+                name="loan_open_has_patron",
+                violation_error_message="An open loan must belong to a patron.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patron", "returned_at"]),
+            models.Index(fields=["returned_at"]),
+            models.Index(fields=["due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Loan #{self.pk}"
+
+    def is_overdue(self, now=None) -> bool:
+        return self.returned_at is None and self.due_at < (now or timezone.now())
+
+
+class Hold(models.Model):
+    """A reservation of a title. Title-level: the first copy returned serves the queue."""
+
+    class Status(models.TextChoices):
+        PLACED = "placed", "Waiting in the queue"
+        IN_TRANSIT = "in_transit", "In transit to pickup branch"
+        WAITING = "waiting", "Waiting on the hold shelf"
+        FULFILLED = "fulfilled", "Picked up"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Not picked up in time"
+
+    ACTIVE_STATUSES = (Status.PLACED, Status.IN_TRANSIT, Status.WAITING)
+
+    title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="holds")
+    patron = models.ForeignKey("patrons.Patron", on_delete=models.CASCADE, related_name="holds")
+    pickup_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="holds")
+    placed_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status, default=Status.PLACED)
+    item = models.ForeignKey(
+        Item,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="holds",
+        help_text="The copy trapped for this hold.",
+    )
+    pickup_by = models.DateTimeField(null=True, blank=True, help_text="Pickup deadline.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["placed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patron", "title"],
+                condition=Q(status__in=["placed", "in_transit", "waiting"]),
+                name="hold_one_active_per_patron_title",
+                violation_error_message="This patron already has a hold on this title.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["placed", "in_transit", "waiting"], closed_at__isnull=True)
+                | (~Q(status__in=["placed", "in_transit", "waiting"]) & Q(closed_at__isnull=False)),
+                name="hold_closed_at_iff_closed",
+                violation_error_message="A closed hold records when it closed.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="waiting") | Q(item__isnull=False, pickup_by__isnull=False),
+                name="hold_waiting_has_item_and_deadline",
+            ),
+        ]
+        indexes = [models.Index(fields=["title", "status", "placed_at"])]
+
+    def __str__(self) -> str:
+        return f"Hold #{self.pk}"
+
+
+class Fine(models.Model):
+    """A charge on a patron's account. Anonymised once settled: the amount, reason and
+    dates stay for the library's accounts."""
+
+    class Reason(models.TextChoices):
+        OVERDUE = "overdue", "Overdue"
+        LOST = "lost", "Lost item"
+        DAMAGED = "damaged", "Damaged item"
+        OTHER = "other", "Other"
+
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.PROTECT, related_name="fines", null=True, blank=True
+    )
+    loan = models.ForeignKey(
+        Loan, on_delete=models.SET_NULL, null=True, blank=True, related_name="fines"
+    )
+    reason = models.CharField(max_length=10, choices=Reason)
+    amount = models.DecimalField(max_digits=8, decimal_places=2)
+    amount_paid = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    assessed_at = models.DateTimeField(default=timezone.now)
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    waive_reason = models.CharField(max_length=200, blank=True)
+    settled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the balance reached zero (paid or waived)."
+    )
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-assessed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="fine_amount_positive",
+                violation_error_message="A fine's amount must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_paid__gte=0),
+                name="fine_paid_non_negative",
+                violation_error_message="A payment cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_paid__lte=F("amount")),
+                name="fine_paid_not_above_amount",
+                violation_error_message="A fine cannot be overpaid.",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled_at__isnull=True)
+                | Q(amount_paid=F("amount"))
+                | Q(waived_at__isnull=False),
+                name="fine_settled_only_when_paid_or_waived",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled_at__isnull=False)
+                | Q(patron__isnull=False)
+                | Q(anonymised_at__isnull=False),
+                name="fine_unsettled_has_patron",
+            ),
+        ]
+        indexes = [models.Index(fields=["patron", "settled_at"])]
+
+    def __str__(self) -> str:
+        return f"Fine #{self.pk}"
+
+    @property
+    def balance(self) -> Decimal:
+        if self.waived_at is not None:
+            return Decimal("0.00")
+        return self.amount - self.amount_paid
+
+
+class Program(models.Model):
+    """A library event (story time, a class). Keeps its attendance count for statistics
+    after the sign-ups are deleted."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="programs")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty = no limit.")
+    attendance_count = models.PositiveIntegerField(default=0)
+    registration_count = models.PositiveIntegerField(
+        default=0, help_text="Sign-ups received (kept after sign-ups are deleted)."
+    )
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="program_ends_after_start",
+                violation_error_message="A program must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramRegistration(models.Model):
+    class Status(models.TextChoices):
+        REGISTERED = "registered", "Registered"
+        WAITLISTED = "waitlisted", "On the waiting list"
+        CANCELLED = "cancelled", "Cancelled"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="registrations")
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.CASCADE, related_name="program_registrations"
+    )
+    registered_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status, default=Status.REGISTERED)
+    attended = models.BooleanField(default=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["registered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "patron"],
+                condition=~Q(status="cancelled"),
+                name="programregistration_one_per_patron",
+                violation_error_message="This patron is already signed up for this program.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Program registration #{self.pk}"
+
+
+class Visit(models.Model):
+    """A library card scanned at a branch entrance. Erased at the nightly run; the
+    branch's daily count (`VisitCount`) is kept."""
+
+    patron = models.ForeignKey("patrons.Patron", on_delete=models.CASCADE, related_name="visits")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="visits")
+    visited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-visited_at", "pk"]
+        indexes = [models.Index(fields=["visited_at"])]
+
+    def __str__(self) -> str:
+        return f"Visit #{self.pk}"
+
+
+class VisitCount(models.Model):
+    """Anonymous statistics: visits per branch per day. No patron link."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="visit_counts")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "branch"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "day"], name="visitcount_one_per_branch_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch} {self.day}: {self.count}"
+
+
+class ComputerSession(models.Model):
+    """A patron's session on a public computer. Erased daily."""
+
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.CASCADE, related_name="computer_sessions"
+    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="computer_sessions")
+    workstation = models.CharField(max_length=50, help_text="The computer's label, e.g. PC-04.")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "workstation"],
+                condition=Q(ended_at__isnull=True),
+                name="computersession_one_open_per_workstation",
+                violation_error_message="Someone is already using this computer.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="computersession_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Computer session #{self.pk}"

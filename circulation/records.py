@@ -1,0 +1,136 @@
+"""Record kinds of the circulation app. See DESIGN.md sections 3 and 4."""
+
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
+
+from patrons.registry import Expunge, RecordKind, registry
+
+from .models import ComputerSession, Fine, Hold, Loan, ProgramRegistration, Visit
+
+
+def _unsettled_fine_on_loan():
+    return Exists(Fine.objects.filter(loan=OuterRef("pk"), settled_at__isnull=True))
+
+
+def _loan_closed_at():
+    # A loan closes when it is returned, or later when the last fine on it is settled.
+    last_settled = Subquery(
+        Fine.objects.filter(loan=OuterRef("pk"), settled_at__isnull=False)
+        .order_by("-settled_at")
+        .values("settled_at")[:1]
+    )
+    return Greatest(F("returned_at"), Coalesce(last_settled, F("returned_at")))
+
+
+registry.register(
+    RecordKind(
+        name="loan",
+        model=Loan,
+        patron_path="patron",
+        active=lambda now: Q(returned_at__isnull=True) | Q(_unsettled_fine_on_loan()),
+        closed_at=_loan_closed_at,
+        expunge=Expunge.ANONYMISE,
+        anonymise={"patron": None, "anonymised_at": lambda now: now},
+        kept_by_patron=lambda: Q(patron__keep_reading_history=True),
+        export_fields=(
+            "item__title__title",
+            "item__title__author",
+            "item__barcode",
+            "branch__name",
+            "checked_out_at",
+            "due_at",
+            "returned_at",
+            "renewals",
+        ),
+        material_fields=("item__title__title", "item__title__author", "item__barcode"),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="hold",
+        model=Hold,
+        patron_path="patron",
+        active=lambda now: Q(status__in=Hold.ACTIVE_STATUSES),
+        closed_at=lambda: F("closed_at"),
+        expunge=Expunge.DELETE,
+        export_fields=(
+            "title__title",
+            "title__author",
+            "pickup_branch__name",
+            "placed_at",
+            "status",
+            "pickup_by",
+            "closed_at",
+        ),
+        material_fields=("title__title", "title__author"),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="fine",
+        model=Fine,
+        patron_path="patron",
+        active=lambda now: Q(settled_at__isnull=True),
+        closed_at=lambda: F("settled_at"),
+        expunge=Expunge.ANONYMISE,
+        anonymise={"patron": None, "loan": None, "anonymised_at": lambda now: now},
+        export_fields=(
+            "reason",
+            "amount",
+            "amount_paid",
+            "assessed_at",
+            "waived_at",
+            "settled_at",
+            "loan__item__title__title",
+        ),
+        material_fields=("loan__item__title__title",),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="program_registration",
+        model=ProgramRegistration,
+        patron_path="patron",
+        active=lambda now: (
+            Q(program__ends_at__gt=now) & ~Q(status=ProgramRegistration.Status.CANCELLED)
+        ),
+        closed_at=lambda: Coalesce(F("cancelled_at"), F("program__ends_at")),
+        expunge=Expunge.DELETE,
+        export_fields=(
+            "program__name",
+            "program__branch__name",
+            "program__starts_at",
+            "status",
+            "attended",
+            "registered_at",
+        ),
+        material_fields=("program__name",),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="visit",
+        model=Visit,
+        patron_path="patron",
+        active=lambda now: Q(pk__in=[]),
+        closed_at=lambda: F("visited_at"),
+        expunge=Expunge.DELETE,
+        export_fields=("branch__name", "visited_at"),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="computer_session",
+        model=ComputerSession,
+        patron_path="patron",
+        active=lambda now: Q(ended_at__isnull=True),
+        closed_at=lambda: F("ended_at"),
+        expunge=Expunge.DELETE,
+        export_fields=("branch__name", "workstation", "started_at", "ended_at"),
+    )
+)

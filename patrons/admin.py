@@ -1,0 +1,126 @@
+from django.contrib import admin
+
+from .models import Card, ExpungeRun, Patron, PatronBlock, RetentionPolicy
+from .policy import RULES_BY_KIND
+
+
+class CardInline(admin.TabularInline):
+    model = Card
+    extra = 0
+    fields = ("number", "status", "issued_at", "status_changed_at")
+    readonly_fields = ("status_changed_at",)
+
+
+class PatronBlockInline(admin.TabularInline):
+    model = PatronBlock
+    extra = 0
+    fields = ("reason", "note", "starts_at", "ends_at", "lifted_at")
+
+
+@admin.register(Patron)
+class PatronAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "last_name",
+        "first_name",
+        "category",
+        "home_branch",
+        "card_expires_on",
+        "status",
+    )
+    list_display_links = ("__str__", "last_name")
+    list_filter = ("status", "category", "home_branch", "keep_reading_history")
+    # "=cards__number": a scanned card matches exactly, not as a substring.
+    search_fields = ("=cards__number", "last_name", "first_name", "=email", "=phone")
+    search_help_text = "Scan or type a full card number, or search by name, email or phone."
+    list_select_related = ("home_branch",)
+    show_full_result_count = False
+    inlines = (CardInline, PatronBlockInline)
+    readonly_fields = ("registered_at", "last_activity_at", "pin_changed_at")
+    fieldsets = (
+        ("Name", {"fields": (("first_name", "last_name"), "birth_date")}),
+        (
+            "Contact",
+            {
+                "fields": (
+                    "email",
+                    "phone",
+                    "address_line1",
+                    "address_line2",
+                    ("city", "postal_code"),
+                )
+            },
+        ),
+        (
+            "Membership",
+            {
+                "fields": (
+                    ("category", "home_branch"),
+                    ("card_expires_on", "status"),
+                    "keep_reading_history",
+                    ("registered_at", "last_activity_at", "pin_changed_at"),
+                )
+            },
+        ),
+    )
+
+
+@admin.register(Card)
+class CardAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "number", "patron", "status", "issued_at")
+    list_filter = ("status",)
+    search_fields = ("=number",)
+    search_help_text = "Scan or type the full card number."
+    autocomplete_fields = ("patron",)
+    list_select_related = ("patron",)
+    show_full_result_count = False
+
+
+@admin.register(PatronBlock)
+class PatronBlockAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "patron", "reason", "starts_at", "ends_at", "lifted_at")
+    list_filter = ("reason", ("lifted_at", admin.EmptyFieldListFilter))
+    search_fields = ("=patron__cards__number",)
+    search_help_text = "Scan or type the patron's full card number."
+    autocomplete_fields = ("patron",)
+    list_select_related = ("patron",)
+    readonly_fields = ("created_by", "lifted_by")
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    list_display = ("record_kind", "days", "default_days", "updated_at")
+    list_editable = ()
+    fields = ("record_kind", "days", "default_days", "updated_at")
+    readonly_fields = ("record_kind", "default_days", "updated_at")
+
+    @admin.display(description="Record kind")
+    def record_kind(self, obj):
+        return str(obj)
+
+    @admin.display(description="Default days")
+    def default_days(self, obj):
+        rule = RULES_BY_KIND.get(obj.kind)
+        return rule.default_days if rule else "—"
+
+    def has_add_permission(self, request):
+        return False  # one row per record kind, created by migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExpungeRun)
+class ExpungeRunAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "started_at", "finished_at", "dry_run", "trigger")
+    list_filter = ("dry_run", "trigger")
+    readonly_fields = ("started_at", "finished_at", "dry_run", "trigger", "counts")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class PatronsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "patrons"
+    verbose_name = "Patrons"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import registry
+        from .policy import ensure_retention_policies
+
+        # Like admin.autodiscover(): import <app>.records of every installed app.
+        registry.autodiscover()
+        post_migrate.connect(ensure_retention_policies, sender=self)

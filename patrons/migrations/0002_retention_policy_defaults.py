@@ -1,0 +1,15 @@
+"""Create one RetentionPolicy row per record kind with the defaults of DESIGN.md section 4."""
+
+from django.db import migrations
+
+
+def create_defaults(apps, schema_editor):
+    from patrons.policy import ensure_retention_policies
+
+    ensure_retention_policies(apps=apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("patrons", "0001_initial")]
+
+    operations = [migrations.RunPython(create_defaults, migrations.RunPython.noop)]

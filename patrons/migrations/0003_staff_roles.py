@@ -1,0 +1,21 @@
+"""Create the staff groups of DESIGN.md section 6 with their permissions."""
+
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    from patrons.roles import sync_roles
+
+    sync_roles(apps=apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("patrons", "0002_retention_policy_defaults"),
+        ("circulation", "0002_initial"),
+        ("auditlog", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]

@@ -1,0 +1,222 @@
+"""Patrons, their cards, blocks, and the retention bookkeeping.
+
+Every model here that reaches a patron is a record kind (see `patrons/records.py`).
+`__str__` of those models is opaque (`Patron #31`): django-auditlog keeps `str(obj)` as
+the entry's `object_repr`, and the audit trail must not become a second patron list.
+"""
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+card_number_validator = RegexValidator(
+    r"^\d{14}$", "A library card number is 14 digits, as printed under the barcode."
+)
+
+
+class Patron(models.Model):
+    class Category(models.TextChoices):
+        ADULT = "adult", "Adult"
+        YOUNG_ADULT = "young_adult", "Young adult"
+        CHILD = "child", "Child"
+        SENIOR = "senior", "Senior"
+        NON_RESIDENT = "non_resident", "Non-resident"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    home_branch = models.ForeignKey(
+        "circulation.Branch",
+        on_delete=models.PROTECT,
+        related_name="patrons",
+        null=True,
+        blank=True,
+    )
+    category = models.CharField(max_length=20, choices=Category, default=Category.ADULT)
+    registered_at = models.DateTimeField(default=timezone.now)
+    card_expires_on = models.DateField(help_text="Borrowing privileges end on this date.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
+    keep_reading_history = models.BooleanField(
+        default=False,
+        help_text="The patron chose to keep returned loans as their own reading history.",
+    )
+    pin_hash = models.CharField(max_length=255, blank=True, editable=False)
+    pin_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_activity_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last check-out, return, hold, payment or sign-in. Retention counts from it.",
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "pk"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["card_expires_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Patron #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def set_pin(self, pin: str) -> None:
+        self.pin_hash = make_password(pin)
+        self.pin_changed_at = timezone.now()
+
+    def check_pin(self, pin: str) -> bool:
+        if not self.pin_hash:
+            return False
+        return check_password(pin, self.pin_hash)
+
+    @property
+    def active_card(self) -> "Card | None":
+        return self.cards.filter(status=Card.Status.ACTIVE).first()
+
+
+class Card(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        LOST = "lost", "Reported lost"
+        REPLACED = "replaced", "Replaced"
+        EXPIRED = "expired", "Expired"
+
+    patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="cards")
+    number = models.CharField(
+        max_length=14, unique=True, validators=[card_number_validator], db_index=True
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patron"],
+                condition=Q(status="active"),
+                name="card_one_active_per_patron",
+                violation_error_message="This patron already has an active card.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{14}$"),
+                name="card_number_is_14_digits",
+                violation_error_message="A library card number is 14 digits.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Card #{self.pk}"
+
+    @property
+    def masked_number(self) -> str:
+        """The last four digits, as staff read them out at the desk ("card ...0001")."""
+        return f"…{self.number[-4:]}"
+
+
+class PatronBlock(models.Model):
+    class Reason(models.TextChoices):
+        BEHAVIOUR = "behaviour", "Rules of behaviour"
+        UNPAID = "unpaid", "Unpaid fines or fees"
+        LOST_ITEMS = "lost_items", "Items not returned"
+        ADDRESS = "address", "Address to be confirmed"
+        OTHER = "other", "Other"
+
+    patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="blocks")
+    reason = models.CharField(max_length=20, choices=Reason)
+    note = models.CharField(
+        max_length=300, blank=True, help_text="Shown to the patron. Keep it short and factual."
+    )
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty for a block that lasts until lifted."
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="patronblock_ends_after_start",
+                violation_error_message="A block must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Patron block #{self.pk}"
+
+    def in_force(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.lifted_at is None
+            and self.starts_at <= now
+            and (self.ends_at is None or self.ends_at > now)
+        )
+
+
+class RetentionPolicy(models.Model):
+    """How many days a kind of record is kept after it closes. One row per kind."""
+
+    kind = models.CharField(max_length=40, unique=True, editable=False)
+    days = models.PositiveIntegerField(
+        help_text="Days after the record closes before it is expunged. 0 = at the next run."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name_plural = "retention policies"
+
+    def __str__(self) -> str:
+        from .policy import RULES_BY_KIND
+
+        rule = RULES_BY_KIND.get(self.kind)
+        return rule.label if rule else self.kind
+
+
+class ExpungeRun(models.Model):
+    """One run of the expunge. Counts only: never a patron, a title or an id."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    dry_run = models.BooleanField(default=False)
+    trigger = models.CharField(max_length=20, default="manual")
+    counts = models.JSONField(
+        default=dict, blank=True, help_text='Per kind: {"loan": {"expunged": 3, ...}}'
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Expunge run #{self.pk}"

@@ -1,0 +1,88 @@
+"""Record kinds of the patrons app: the registration itself, cards and blocks."""
+
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q
+from django.db.models.functions import Cast, Coalesce, Greatest
+
+from .models import Card, Patron, PatronBlock
+from .registry import Expunge, RecordKind, registry
+
+PATRON_IDENTITY_FIELDS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "phone",
+    "email",
+)
+
+
+def _patron_active(now) -> Q:
+    """A registration is needed while the card is valid or any other record is active."""
+    q = Q(card_expires_on__gte=now.date())
+    for kind in registry:
+        if kind.model is Patron or kind.expunge is Expunge.WITH_OWNER:
+            continue
+        active = kind.active_records(now).filter(**{kind.patron_lookup("pk"): OuterRef("pk")})
+        q |= Q(Exists(active))
+    return q
+
+
+def _patron_closed_at():
+    # Retention counts from the later of the card's expiry and the last activity.
+    return Greatest(
+        Cast("card_expires_on", output_field=DateTimeField()),
+        Coalesce("last_activity_at", "registered_at"),
+    )
+
+
+registry.register(
+    RecordKind(
+        name="patron",
+        model=Patron,
+        patron_path="",
+        active=_patron_active,
+        closed_at=_patron_closed_at,
+        expunge=Expunge.DELETE,
+        export_fields=(
+            *PATRON_IDENTITY_FIELDS,
+            "home_branch__name",
+            "category",
+            "registered_at",
+            "card_expires_on",
+            "status",
+            "keep_reading_history",
+        ),
+        identity_fields=PATRON_IDENTITY_FIELDS,
+        audit_exclude=("pin_hash", "pin_changed_at"),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="card",
+        model=Card,
+        patron_path="patron",
+        active=lambda now: Q(status=Card.Status.ACTIVE),
+        closed_at=None,
+        expunge=Expunge.WITH_OWNER,
+        policy_kind="patron",
+        export_fields=("number", "issued_at", "status"),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="patron_block",
+        model=PatronBlock,
+        patron_path="patron",
+        active=lambda now: (
+            Q(lifted_at__isnull=True) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        ),
+        closed_at=lambda: Coalesce(F("lifted_at"), F("ends_at")),
+        expunge=Expunge.DELETE,
+        export_fields=("reason", "note", "starts_at", "ends_at", "lifted_at"),
+    )
+)

@@ -1,0 +1,242 @@
+"""The record registry: every kind of record that links a patron to the library.
+
+Each app declares its kinds in `<app>/records.py` with `registry.register(RecordKind(...))`;
+`autodiscover()` imports those modules at start-up, like the admin does for `admin.py`.
+The retention engine, the patron's data export, disclosure packages and legal holds all
+work over this registry, so a new kind of record is one registration and nothing that
+walks the registry can forget it.
+
+A kind answers, for one model:
+
+* how it reaches the patron (`patron_path`, a lookup such as ``"patron"``);
+* when a record is *active* (`active`, a function of "now" returning a ``Q``);
+* when it *closed* (`closed_at`, an expression; retention counts from it);
+* how it is expunged (`Expunge.DELETE`, or `Expunge.ANONYMISE` with the values that
+  replace the identifying fields);
+* which fields a patron export and a disclosure package carry (`export_fields`), and
+  which of them are *identity* fields (`identity_fields`, the only ones an emergency
+  release may carry).
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from .policy import RULES_BY_KIND, RetentionRule
+
+
+class Expunge(enum.Enum):
+    DELETE = "delete"
+    ANONYMISE = "anonymise"
+    #: Removed together with another kind (a card goes with its patron's registration).
+    WITH_OWNER = "with_owner"
+
+
+class RegistryError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    name: str
+    model: type[models.Model]
+    #: Lookup from the model to `patrons.Patron`; "" for the Patron model itself.
+    patron_path: str
+    #: now -> Q selecting the records still needed for an open transaction.
+    active: Callable[[datetime.datetime], Q]
+    #: The timestamp retention counts from (an expression over the model's fields).
+    #: None for a kind that never closes on its own (its owner decides).
+    closed_at: Callable[[], Any] | None
+    expunge: Expunge
+    export_fields: tuple[str, ...]
+    identity_fields: tuple[str, ...] = ()
+    #: For ANONYMISE: field -> value written over it (the patron link at least).
+    anonymise: Mapping[str, Any] = field(default_factory=dict)
+    #: The retention rule this kind follows (defaults to its own name).
+    policy_kind: str | None = None
+    #: Q selecting closed records the patron asked us to keep (opted-in reading history).
+    kept_by_patron: Callable[[], Q] | None = None
+    #: Fields never written to the audit log (secrets).
+    audit_exclude: tuple[str, ...] = ()
+    #: Export fields that name the material (a title, a barcode): the audit issue masks them.
+    material_fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.expunge is Expunge.ANONYMISE and self.patron_path not in self.anonymise:
+            raise RegistryError(
+                f"Record kind {self.name!r} anonymises but does not clear {self.patron_path!r}."
+            )
+        if self.expunge is not Expunge.WITH_OWNER and self.closed_at is None:
+            raise RegistryError(f"Record kind {self.name!r} needs a closed_at expression.")
+        unknown = set(self.identity_fields) - set(self.export_fields)
+        if unknown:
+            raise RegistryError(
+                f"Identity fields {sorted(unknown)} of {self.name!r} are not export fields."
+            )
+
+    # -- description -------------------------------------------------------------------
+
+    @property
+    def rule(self) -> RetentionRule:
+        return RULES_BY_KIND[self.policy_kind or self.name]
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name_plural).capitalize()
+
+    # -- querysets ---------------------------------------------------------------------
+
+    def patron_lookup(self, suffix: str = "") -> str:
+        if not self.patron_path:
+            return suffix or "pk"
+        return f"{self.patron_path}__{suffix}" if suffix else self.patron_path
+
+    def all(self) -> QuerySet:
+        return self.model._default_manager.all()
+
+    def for_patron(self, patron) -> QuerySet:
+        """Every record of this kind that belongs to `patron`."""
+        if not self.patron_path:
+            return self.all().filter(pk=patron.pk)
+        return self.all().filter(**{self.patron_lookup("pk"): patron.pk})
+
+    def linked(self) -> QuerySet:
+        """Records still linked to a patron (anonymised ones are not)."""
+        if not self.patron_path:
+            return self.all()
+        return self.all().filter(**{f"{self.patron_lookup()}__isnull": False})
+
+    def active_q(self, now: datetime.datetime | None = None) -> Q:
+        return self.active(now or timezone.now())
+
+    def active_records(self, now: datetime.datetime | None = None) -> QuerySet:
+        return self.linked().filter(self.active_q(now))
+
+    def closed_records(self, now: datetime.datetime | None = None) -> QuerySet:
+        """Linked records whose transaction is over, annotated with `closed_on`."""
+        qs = self.linked().exclude(self.active_q(now))
+        if self.closed_at is not None:
+            qs = qs.annotate(closed_on=self.closed_at())
+        return qs
+
+    def closed_before(self, cutoff: datetime.datetime, now=None) -> QuerySet:
+        """Closed records whose retention counted from before `cutoff`, leaving out the
+        ones the patron asked us to keep. (Legal holds are the retention engine's.)"""
+        qs = self.closed_records(now).filter(closed_on__lte=cutoff)
+        if self.kept_by_patron is not None:
+            qs = qs.exclude(self.kept_by_patron())
+        return qs
+
+    def anonymised_values(self, now: datetime.datetime | None = None) -> dict[str, Any]:
+        """The values written over identifying fields (callables are called with now)."""
+        now = now or timezone.now()
+        return {
+            name: value(now) if callable(value) else value for name, value in self.anonymise.items()
+        }
+
+    # -- export ------------------------------------------------------------------------
+
+    def export(self, record: models.Model, *, identity_only: bool = False) -> dict[str, Any]:
+        """A plain dict of one record, for the patron's own download or a package."""
+        names = self.identity_fields if identity_only else self.export_fields
+        return {name: _export_value(record, name) for name in names}
+
+
+def _export_value(record: models.Model, path: str) -> Any:
+    value: Any = record
+    for part in path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, part)
+        if callable(value) and not isinstance(value, models.Model):
+            value = value()
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._kinds: dict[str, RecordKind] = {}
+
+    def register(self, kind: RecordKind) -> RecordKind:
+        if kind.name in self._kinds:
+            if self._kinds[kind.name].model is kind.model:
+                return self._kinds[kind.name]  # a module imported twice
+            raise RegistryError(f"Record kind {kind.name!r} is registered twice.")
+        if any(k.model is kind.model for k in self._kinds.values()):
+            raise RegistryError(f"{kind.model.__name__} is already a record kind.")
+        if (kind.policy_kind or kind.name) not in RULES_BY_KIND:
+            raise RegistryError(
+                f"Record kind {kind.name!r} has no retention rule in patrons/policy.py."
+            )
+        self._kinds[kind.name] = kind
+        _register_with_auditlog(kind)
+        return kind
+
+    def __iter__(self) -> Iterator[RecordKind]:
+        return iter(self._kinds.values())
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._kinds
+
+    def get(self, name: str) -> RecordKind:
+        try:
+            return self._kinds[name]
+        except KeyError:
+            raise RegistryError(f"No record kind named {name!r}.") from None
+
+    def for_model(self, model: type[models.Model]) -> RecordKind | None:
+        for kind in self._kinds.values():
+            if kind.model is model or kind.model._meta.concrete_model is model:
+                return kind
+        return None
+
+    @property
+    def models(self) -> set[type[models.Model]]:
+        return {kind.model for kind in self._kinds.values()}
+
+    def names(self) -> list[str]:
+        return list(self._kinds)
+
+
+registry = Registry()
+
+
+def _register_with_auditlog(kind: RecordKind) -> None:
+    from auditlog.registry import auditlog
+
+    if not auditlog.contains(kind.model):
+        auditlog.register(
+            kind.model,
+            exclude_fields=list(kind.audit_exclude),
+            serialize_data=False,
+        )
+
+
+def autodiscover() -> None:
+    autodiscover_modules("records", register_to=None)
+
+
+def has_active(kind_name: str, outer_ref: str = "pk", now=None) -> Exists:
+    """`Exists(...)` of an active record of a kind for the patron at `outer_ref`."""
+    kind = registry.get(kind_name)
+    return Exists(
+        kind.active_records(now).filter(**{kind.patron_lookup("pk"): OuterRef(outer_ref)})
+    )
