@@ -35,9 +35,7 @@ def test_privacy_page_works_without_javascript_on_a_phone(page_without_js):
 def test_library_administrator_signs_in_to_the_admin(page):
     """A real browser form post: catches settings (such as a referrer policy of
     no-referrer, which makes browsers send `Origin: null`) that break CSRF on sign-in."""
-    user = get_user_model().objects.create_user(
-        "director", password="calumet-demo", is_staff=True
-    )
+    user = get_user_model().objects.create_user("director", password="calumet-demo", is_staff=True)
     user.groups.add(Group.objects.get(name=LIBRARY_ADMINISTRATOR))
 
     page.goto("/admin/login/")
