@@ -38,7 +38,7 @@ ALLOWED_HOSTS = env.list(
 CALUMET_LIBRARY_NAME = env.str("CALUMET_LIBRARY_NAME", default="Calumet Public Library")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "calumet.admin_site.CalumetAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -170,6 +170,15 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Circulation rules that do not depend on the item type (those are LoanPolicy rows).
+CALUMET_MAX_BALANCE = env.str("CALUMET_MAX_BALANCE", default="10.00")  # dollars
+CALUMET_LOAN_LIMIT = env.int("CALUMET_LOAN_LIMIT", default=30)
+CALUMET_HOLD_PICKUP_DAYS = env.int("CALUMET_HOLD_PICKUP_DAYS", default=7)
+CALUMET_RENEW_OVERDUE_LIMIT_DAYS = env.int("CALUMET_RENEW_OVERDUE_LIMIT_DAYS", default=14)
+# An email is a copy outside the library: notices leave titles out unless this is on.
+CALUMET_NOTICES_INCLUDE_TITLES = env.bool("CALUMET_NOTICES_INCLUDE_TITLES", default=False)
+CALUMET_OVERDUE_NOTICE_TIME = env.str("CALUMET_OVERDUE_NOTICE_TIME", default="07:00")
+
 # django-auditlog. The remote address is not recorded from X-Forwarded-For, which any
 # client can forge; the trusted-proxy handling arrives with the audit work.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
@@ -225,5 +234,8 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING" if not DEBUG else "INFO"},
+        # django-axes logs the user name of every attempt; for patrons that is a card
+        # number, which must not reach a log. Lockouts are visible in the admin instead.
+        "axes": {"level": "ERROR"},
     },
 }

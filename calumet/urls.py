@@ -5,10 +5,6 @@ from django.views.generic import RedirectView
 
 from . import views
 
-admin.site.site_header = "Calumet staff"
-admin.site.site_title = "Calumet staff"
-admin.site.index_title = "Library administration"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),

@@ -1,5 +1,22 @@
-from django.contrib import admin
+"""Circulation in the staff admin.
 
+Catalog and programs are edited as usual. Loans, holds and fines are changed only through
+the desk pages and the admin actions below, which call `circulation.services`; their raw
+change forms are read-only for everyone but superusers.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from calumet.admin_site import AdminPage
+from patrons.admin import PatronAdmin as BasePatronAdmin
+from patrons.exceptions import Refused
+from patrons.models import Patron
+
+from . import desk, services
 from .models import (
     Branch,
     ComputerSession,
@@ -7,6 +24,7 @@ from .models import (
     Hold,
     Item,
     Loan,
+    LoanPolicy,
     Program,
     ProgramRegistration,
     Title,
@@ -15,10 +33,39 @@ from .models import (
 )
 
 
+def run_service_on_each(modeladmin, request, queryset, call, done: str) -> None:
+    """Call a service for each selected record; report successes and each refusal."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            call(obj)
+        except Refused as refusal:
+            modeladmin.message_user(request, f"{obj}: {refusal.message}", messages.WARNING)
+        except PermissionDenied as denied:
+            modeladmin.message_user(request, str(denied), messages.ERROR)
+            return
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "phone")
     search_fields = ("name", "code")
+
+
+@admin.register(LoanPolicy)
+class LoanPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "item_type",
+        "loan_days",
+        "max_renewals",
+        "daily_fine",
+        "max_fine",
+        "grace_days",
+    )
 
 
 class ItemInline(admin.TabularInline):
@@ -56,22 +103,32 @@ class OverdueFilter(admin.SimpleListFilter):
         return (("yes", "Overdue"),)
 
     def queryset(self, request, queryset):
-        from django.utils import timezone
-
         if self.value() == "yes":
             return queryset.filter(returned_at__isnull=True, due_at__lt=timezone.now())
         return queryset
 
 
-class PatronRecordAdmin(admin.ModelAdmin):
-    """Shared defaults for lists of patron-linked records, which can be long."""
+class ServiceOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through services: read-only forms but for superusers,
+    and lists that stay fast on large tables."""
 
     show_full_result_count = False
     list_per_page = 50
 
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            return request.user.is_superuser
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 @admin.register(Loan)
-class LoanAdmin(PatronRecordAdmin):
+class LoanAdmin(ServiceOnlyAdmin):
     list_display = (
         "__str__",
         "item",
@@ -87,11 +144,37 @@ class LoanAdmin(PatronRecordAdmin):
     autocomplete_fields = ("item", "patron")
     list_select_related = ("item", "patron", "branch")
     date_hierarchy = "checked_out_at"
-    readonly_fields = ("anonymised_at", "checked_out_by")
+    readonly_fields = (
+        "anonymised_at",
+        "checked_out_by",
+        "overdue_notices_sent",
+        "last_overdue_notice_at",
+    )
+    actions = ("renew_selected", "check_in_selected")
+
+    @admin.action(description="Renew selected loans", permissions=["change"])
+    def renew_selected(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset.select_related("item", "patron"),
+            lambda loan: services.loan_renew(loan=loan, actor=request.user),
+            "loans renewed",
+        )
+
+    @admin.action(description="Check in selected loans", permissions=["change"])
+    def check_in_selected(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset.select_related("item"),
+            lambda loan: services.loan_return(barcode=loan.item.barcode, actor=request.user),
+            "items checked in",
+        )
 
 
 @admin.register(Hold)
-class HoldAdmin(PatronRecordAdmin):
+class HoldAdmin(ServiceOnlyAdmin):
     list_display = (
         "__str__",
         "title",
@@ -106,10 +189,25 @@ class HoldAdmin(PatronRecordAdmin):
     search_help_text = "Scan a card number or item barcode, or search by title."
     autocomplete_fields = ("title", "patron", "item")
     list_select_related = ("title", "patron", "pickup_branch")
+    actions = ("cancel_selected",)
+
+    @admin.action(description="Cancel selected holds", permissions=["change"])
+    def cancel_selected(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda hold: services.hold_cancel(hold=hold, actor=request.user),
+            "holds cancelled",
+        )
+
+
+class WaiveReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason for waiving", max_length=200)
 
 
 @admin.register(Fine)
-class FineAdmin(PatronRecordAdmin):
+class FineAdmin(ServiceOnlyAdmin):
     list_display = (
         "__str__",
         "patron",
@@ -125,13 +223,49 @@ class FineAdmin(PatronRecordAdmin):
     autocomplete_fields = ("patron", "loan")
     list_select_related = ("patron",)
     readonly_fields = ("anonymised_at", "waived_by")
+    actions = ("waive_selected",)
+
+    def has_waive_permission(self, request):
+        return request.user.has_perm("circulation.waive_fine")
+
+    @admin.action(description="Waive selected fines…", permissions=["waive"])
+    def waive_selected(self, request, queryset):
+        """Asks for the reason on an intermediate page, then waives each fine."""
+        if "apply" in request.POST:
+            form = WaiveReasonForm(request.POST)
+            if form.is_valid():
+                reason = form.cleaned_data["reason"]
+                run_service_on_each(
+                    self,
+                    request,
+                    queryset,
+                    lambda fine: services.fine_waive(fine=fine, reason=reason, actor=request.user),
+                    "fines waived",
+                )
+                return None
+        else:
+            form = WaiveReasonForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Waive fines",
+            "opts": self.model._meta,
+            "form": form,
+            "fines": queryset,
+            "action": "waive_selected",
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        }
+        return TemplateResponse(request, "admin/circulation/fine/waive.html", context)
 
 
 class ProgramRegistrationInline(admin.TabularInline):
     model = ProgramRegistration
     extra = 0
     fields = ("patron", "status", "attended", "registered_at")
-    autocomplete_fields = ("patron",)
+    readonly_fields = ("patron", "status", "attended", "registered_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Program)
@@ -147,21 +281,43 @@ class ProgramAdmin(admin.ModelAdmin):
     list_filter = ("branch",)
     search_fields = ("name",)
     date_hierarchy = "starts_at"
+    readonly_fields = ("registration_count", "attendance_count")
     inlines = (ProgramRegistrationInline,)
 
 
 @admin.register(ProgramRegistration)
-class ProgramRegistrationAdmin(PatronRecordAdmin):
+class ProgramRegistrationAdmin(ServiceOnlyAdmin):
     list_display = ("__str__", "program", "patron", "status", "attended", "registered_at")
     list_filter = ("status", "attended", "program__branch")
     search_fields = ("=patron__cards__number", "program__name")
     search_help_text = "Scan a card number, or search by program name."
     autocomplete_fields = ("program", "patron")
     list_select_related = ("program", "patron")
+    actions = ("mark_attended", "cancel_selected")
+
+    @admin.action(description="Mark selected as attended", permissions=["change"])
+    def mark_attended(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda r: services.program_mark_attended(registration=r, actor=request.user),
+            "marked attended",
+        )
+
+    @admin.action(description="Cancel selected sign-ups", permissions=["change"])
+    def cancel_selected(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda r: services.program_cancel_registration(registration=r, actor=request.user),
+            "sign-ups cancelled",
+        )
 
 
 @admin.register(Visit)
-class VisitAdmin(PatronRecordAdmin):
+class VisitAdmin(ServiceOnlyAdmin):
     list_display = ("__str__", "patron", "branch", "visited_at")
     list_filter = ("branch",)
     search_fields = ("=patron__cards__number",)
@@ -176,12 +332,127 @@ class VisitCountAdmin(admin.ModelAdmin):
     list_filter = ("branch",)
     date_hierarchy = "day"
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ComputerSession)
-class ComputerSessionAdmin(PatronRecordAdmin):
+class ComputerSessionAdmin(ServiceOnlyAdmin):
     list_display = ("__str__", "patron", "branch", "workstation", "started_at", "ended_at")
     list_filter = ("branch", ("ended_at", admin.EmptyFieldListFilter))
     search_fields = ("=patron__cards__number", "workstation")
     search_help_text = "Scan a card number, or search by computer label."
     autocomplete_fields = ("patron",)
     list_select_related = ("patron", "branch")
+    actions = ("end_selected",)
+
+    @admin.action(description="End selected sessions", permissions=["change"])
+    def end_selected(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda s: services.computer_session_end(session=s, actor=request.user),
+            "sessions ended",
+        )
+
+
+# -- the patron's page shows their current records -----------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CurrentLoanInline(ReadOnlyInline):
+    model = Loan
+    verbose_name_plural = "current loans"
+    fields = ("item", "item_title", "checked_out_at", "due_at", "overdue", "renewals")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(returned_at__isnull=True)
+            .select_related("item__title")
+        )
+
+    @admin.display(description="title")
+    def item_title(self, loan):
+        return loan.item.title.title
+
+    @admin.display(description="overdue", boolean=True)
+    def overdue(self, loan):
+        return loan.is_overdue()
+
+
+class ActiveHoldInline(ReadOnlyInline):
+    model = Hold
+    verbose_name_plural = "active holds"
+    fk_name = "patron"
+    fields = ("title", "status", "pickup_branch", "placed_at", "pickup_by")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status__in=Hold.ACTIVE_STATUSES)
+            .select_related("title", "pickup_branch")
+        )
+
+
+class UnpaidFineInline(ReadOnlyInline):
+    model = Fine
+    verbose_name_plural = "unpaid fines"
+    fields = ("reason", "amount", "amount_paid", "assessed_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(settled_at__isnull=True)
+
+
+admin.site.unregister(Patron)
+
+
+@admin.register(Patron)
+class PatronAdmin(BasePatronAdmin):
+    inlines = (*BasePatronAdmin.inlines, CurrentLoanInline, ActiveHoldInline, UnpaidFineInline)
+    change_form_template = "admin/patrons/patron/change_form_with_desk.html"
+
+
+# -- the desk pages, listed at the top of the Circulation section ---------------------------
+
+_DESK_PAGES = (
+    ("checkout", "Check out", desk.checkout_view, "circulation.add_loan"),
+    ("checkin", "Check in", desk.checkin_view, "circulation.change_loan"),
+    ("renew", "Renew", desk.renew_view, "circulation.change_loan"),
+    ("hold-shelf", "Hold shelf", desk.hold_shelf_view, "circulation.change_hold"),
+    ("payment", "Take payment", desk.payment_view, "circulation.change_fine"),
+)
+for position, (slug, label, view, permission) in enumerate(_DESK_PAGES):
+    admin.site.register_page(
+        AdminPage("circulation", slug, label, view, permission, order=-position)
+    )
+admin.site.register_page(
+    AdminPage(
+        "circulation",
+        "serve-patron",
+        "Serve patron",
+        desk.serve_patron_view,
+        "circulation.view_loan",
+        listed=False,
+    )
+)

@@ -5,3 +5,10 @@ class CirculationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "circulation"
     verbose_name = "Circulation"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .schedules import ensure_schedules
+
+        post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="circulation-schedules")

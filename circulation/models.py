@@ -97,6 +97,37 @@ class Item(models.Model):
         return f"Item {self.barcode}"
 
 
+class LoanPolicy(models.Model):
+    """Loan period, renewals and overdue fines for one type of item."""
+
+    item_type = models.CharField(max_length=20, choices=Item.ItemType, unique=True)
+    loan_days = models.PositiveSmallIntegerField(default=21)
+    max_renewals = models.PositiveSmallIntegerField(default=2)
+    daily_fine = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0.25"))
+    max_fine = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("5.00"), help_text="Cap per loan."
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Days late without a fine. Beyond them, every late day is charged."
+    )
+
+    class Meta:
+        ordering = ["item_type"]
+        verbose_name_plural = "loan policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(loan_days__gt=0), name="loanpolicy_loan_days_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_fine__gte=0, max_fine__gte=0),
+                name="loanpolicy_fines_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_type_display()}: {self.loan_days} days"
+
+
 class Loan(models.Model):
     """An item checked out. Anonymised after it closes: the patron link is cleared and
     only item, branch, dates and patron category remain for statistics."""
@@ -123,6 +154,8 @@ class Loan(models.Model):
     checked_out_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    overdue_notices_sent = models.PositiveSmallIntegerField(default=0)
+    last_overdue_notice_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -191,6 +224,7 @@ class Hold(models.Model):
         help_text="The copy trapped for this hold.",
     )
     pickup_by = models.DateTimeField(null=True, blank=True, help_text="Pickup deadline.")
+    notified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -251,6 +285,7 @@ class Fine(models.Model):
 
     class Meta:
         ordering = ["-assessed_at", "pk"]
+        permissions = [("waive_fine", "Can waive a fine")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0),

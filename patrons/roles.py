@@ -22,6 +22,7 @@ _CIRCULATION = [
     *_perms("circulation", "title", "view"),
     *_perms("circulation", "item", "view"),
     *_perms("circulation", "program", "view"),
+    *_perms("circulation", "loanpolicy", "view"),
     *_perms("circulation", "loan", "view", "add", "change"),
     *_perms("circulation", "hold", "view", "add", "change"),
     *_perms("circulation", "fine", "view", "change"),
@@ -39,11 +40,13 @@ _LIBRARIAN = [
     *_perms("circulation", "item", "add", "change"),
     *_perms("circulation", "program", "add", "change", "delete"),
     *_perms("circulation", "visitcount", "view"),
+    "circulation.waive_fine",
 ]
 
 _ADMINISTRATOR = [
     *_LIBRARIAN,
     *_perms("circulation", "branch", "add", "change"),
+    *_perms("circulation", "loanpolicy", "change"),
     *_perms("patrons", "retentionpolicy", "view", "change"),
     *_perms("patrons", "expungerun", "view"),
     *_perms("auditlog", "logentry", "view"),
@@ -56,8 +59,13 @@ ROLES: dict[str, list[str]] = {
 }
 
 
-def sync_roles(apps=None) -> None:
-    """Create the groups and set exactly the permissions of `ROLES` on each."""
+def sync_roles(apps=None, *, strict: bool = False) -> None:
+    """Create the groups and set exactly the permissions of `ROLES` on each.
+
+    A data migration runs against the models as they were at that point of the history,
+    where a permission named here may not exist yet: it is skipped then (a later
+    migration calls this again). With `strict=True` a missing permission is an error.
+    """
     if apps is None:
         from django.apps import apps as global_apps
 
@@ -81,6 +89,8 @@ def sync_roles(apps=None) -> None:
                 content_type__app_label=app_label, codename=codename
             ).first()
             if permission is None:
-                raise LookupError(f"Permission {dotted} does not exist.")
+                if strict:
+                    raise LookupError(f"Permission {dotted} does not exist.")
+                continue
             wanted.append(permission)
         group.permissions.set(wanted)

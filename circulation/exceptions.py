@@ -1,0 +1,5 @@
+from patrons.exceptions import Refused
+
+
+class CirculationRefused(Refused):
+    """A desk or portal operation refused, with the reason (never a name or a title)."""

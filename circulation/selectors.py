@@ -1,0 +1,103 @@
+"""Read-only queries of circulation records. Anything shown to a patron goes through a
+`*_for_patron` selector, so a view never builds its own query on another patron's data."""
+
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from .models import Fine, Hold, Item, Loan, LoanPolicy, ProgramRegistration
+
+ZERO = Decimal("0.00")
+
+
+def loans_for_patron(*, patron) -> QuerySet[Loan]:
+    """The patron's current loans, oldest due first."""
+    return (
+        Loan.objects.filter(patron=patron, returned_at__isnull=True)
+        .select_related("item__title", "branch")
+        .order_by("due_at", "pk")
+    )
+
+
+def loan_for_patron(*, patron, loan_id) -> Loan:
+    """One of the patron's current loans, or 404 (another patron's id included)."""
+    return get_object_or_404(loans_for_patron(patron=patron), pk=loan_id)
+
+
+def holds_for_patron(*, patron) -> QuerySet[Hold]:
+    return (
+        Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE_STATUSES)
+        .select_related("title", "pickup_branch", "item")
+        .order_by("placed_at", "pk")
+    )
+
+
+def hold_for_patron(*, patron, hold_id) -> Hold:
+    return get_object_or_404(holds_for_patron(patron=patron), pk=hold_id)
+
+
+def fines_for_patron(*, patron) -> QuerySet[Fine]:
+    return (
+        Fine.objects.filter(patron=patron, settled_at__isnull=True)
+        .select_related("loan__item__title")
+        .order_by("assessed_at", "pk")
+    )
+
+
+def registrations_for_patron(*, patron) -> QuerySet[ProgramRegistration]:
+    return (
+        ProgramRegistration.objects.filter(patron=patron)
+        .exclude(status=ProgramRegistration.Status.CANCELLED)
+        .select_related("program__branch")
+        .order_by("program__starts_at", "pk")
+    )
+
+
+def balance_for_patron(*, patron) -> Decimal:
+    """What the patron owes: unpaid, unwaived fines."""
+    total = Fine.objects.filter(patron=patron, settled_at__isnull=True).aggregate(
+        owed=Coalesce(
+            Sum(F("amount") - F("amount_paid")),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=10, decimal_places=2),
+        )
+    )["owed"]
+    return Decimal(total).quantize(Decimal("0.01"))
+
+
+def hold_queue_position(*, hold: Hold) -> int:
+    """1 for the first patron waiting for the title."""
+    if hold.status != Hold.Status.PLACED:
+        return 0
+    ahead = Hold.objects.filter(
+        title_id=hold.title_id, status=Hold.Status.PLACED, placed_at__lt=hold.placed_at
+    ).count()
+    return ahead + 1
+
+
+def annotate_queue_position(holds: QuerySet[Hold]) -> QuerySet[Hold]:
+    """Adds `queue_position` in one query, for lists."""
+    from django.db.models import Count, IntegerField
+
+    ahead = (
+        Hold.objects.filter(
+            title_id=OuterRef("title_id"),
+            status=Hold.Status.PLACED,
+            placed_at__lt=OuterRef("placed_at"),
+        )
+        .order_by()
+        .values("title_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return holds.annotate(
+        queue_position=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + 1
+    )
+
+
+def loan_policy_for(item: Item) -> LoanPolicy:
+    """The item type's policy, or the defaults when none was set up."""
+    policy = LoanPolicy.objects.filter(item_type=item.item_type).first()
+    return policy or LoanPolicy(item_type=item.item_type)

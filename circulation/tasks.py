@@ -1,0 +1,11 @@
+"""django-q2 tasks: load, call the service, return a count."""
+
+from . import notices, services
+
+
+def expire_unclaimed_holds() -> int:
+    return services.hold_expire_unclaimed(actor=None)
+
+
+def send_overdue_notices() -> int:
+    return notices.send_overdue_notices()
