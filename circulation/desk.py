@@ -24,9 +24,23 @@ from patrons.models import Card
 from patrons.services import blocks_in_force, card_resolve, describe_block
 
 from . import services
-from .forms import CardForm, DeskBranchForm, ItemForm, PaymentForm, WaiveForm
-from .models import Branch, Hold, Item
-from .selectors import balance_for_patron, fines_for_patron, loans_for_patron
+from .forms import (
+    CardForm,
+    DeskBranchForm,
+    HoldRequestForm,
+    ItemForm,
+    PaymentForm,
+    ProgramSignupForm,
+    WaiveForm,
+)
+from .models import Branch, Hold, Item, Title
+from .selectors import (
+    balance_for_patron,
+    fines_for_patron,
+    holds_for_patron,
+    loans_for_patron,
+    registrations_for_patron,
+)
 
 SESSION_KEY = "calumet_desk"
 MAX_LINES = 30
@@ -119,6 +133,10 @@ def patron_panel(card: Card, *, now=None) -> dict:
         "balance": balance_for_patron(patron=patron),
         "loans": loans,
         "overdue": sum(1 for loan in loans if loan.due_at < now),
+        "holds": list(holds_for_patron(patron=patron)),
+        "registrations": list(
+            registrations_for_patron(patron=patron).filter(program__ends_at__gt=now)
+        ),
         "now": now,
     }
 
@@ -165,6 +183,12 @@ def checkout_view(request):
                     desk.add_line("checkout", barcode=barcode, ok=True, text=f"due {due:%a %b %d}")
             else:
                 messages.error(request, "Scan or type the item's barcode.")
+        elif action in {"hold", "program"}:
+            card = desk.card("checkout")
+            if card is None:
+                messages.error(request, "Scan the patron's card first.")
+            else:
+                _serve_extra(request, desk, card, action)
         elif action == "done":
             desk.set_card("checkout", None)
             messages.success(request, "Done. Ready for the next patron.")
@@ -176,10 +200,47 @@ def checkout_view(request):
         "Check out",
         card_form=CardForm(),
         item_form=ItemForm(),
+        hold_form=HoldRequestForm(),
+        program_form=ProgramSignupForm(),
         lines=_with_titles(desk.lines("checkout")),
         panel=patron_panel(card) if card else None,
     )
     return TemplateResponse(request, "admin/circulation/desk/checkout.html", context)
+
+
+def _serve_extra(request, desk: Desk, card: Card, action: str) -> None:
+    """A hold or a program sign-up for the patron being served at the check-out desk."""
+    try:
+        if action == "hold":
+            form = HoldRequestForm(request.POST)
+            if not form.is_valid():
+                raise Refused("Scan a copy of the title, or type its ISBN.")
+            wanted = form.cleaned_data["wanted"]
+            title = (
+                Title.objects.filter(items__barcode=wanted).first()
+                or Title.objects.filter(isbn=wanted).first()
+            )
+            if title is None:
+                raise Refused("No title matches that barcode or ISBN.")
+            services.hold_place(
+                patron=card.patron, title=title, pickup_branch=desk.branch, actor=request.user
+            )
+            messages.success(request, f"Hold placed, for pickup at {desk.branch.name}.")
+        else:
+            form = ProgramSignupForm(request.POST)
+            if not form.is_valid():
+                raise Refused("Choose a program.")
+            registration = services.program_register(
+                program=form.cleaned_data["program"], patron=card.patron, actor=request.user
+            )
+            messages.success(
+                request,
+                "Signed up."
+                if registration.status == registration.Status.REGISTERED
+                else "The program is full: added to the waiting list.",
+            )
+    except Refused as refusal:
+        messages.error(request, refusal.message)
 
 
 def _scan_page(request, *, page: str, title: str, permission: str, run, intro: str):

@@ -22,9 +22,12 @@ class ScanField(forms.CharField):
         )
         return attrs
 
+    #: Characters dropped before checking (an ISBN is often typed with hyphens).
+    ignore = ""
+
     def clean(self, value):
         value = super().clean(value)
-        value = "".join(value.split())
+        value = "".join(ch for ch in value if not ch.isspace() and ch not in self.ignore)
         if value and not value.isalnum():
             raise forms.ValidationError("A barcode has only letters and digits.")
         return value
@@ -52,3 +55,39 @@ class PaymentForm(forms.Form):
 class WaiveForm(forms.Form):
     fine = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label="Reason for waiving", max_length=200)
+
+
+class IsbnOrBarcodeField(ScanField):
+    ignore = "-"
+
+
+class HoldRequestForm(forms.Form):
+    """A hold placed at the desk: scan any copy of the title, or type its ISBN."""
+
+    wanted = IsbnOrBarcodeField(label="Place a hold", max_length=17)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The item field keeps the focus for scanning.
+        self.fields["wanted"].widget.attrs.pop("autofocus", None)
+
+
+class ProgramSignupForm(forms.Form):
+    program = forms.ModelChoiceField(
+        queryset=None, label="Sign up for", empty_label="Choose a program"
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.utils import timezone
+
+        from .models import Program
+
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = (
+            Program.objects.filter(ends_at__gt=timezone.now())
+            .select_related("branch")
+            .order_by("starts_at")
+        )
+        self.fields["program"].label_from_instance = lambda p: (
+            f"{p.name} — {timezone.localtime(p.starts_at):%a %b %d, %I:%M %p} ({p.branch.name})"
+        )
