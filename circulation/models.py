@@ -177,9 +177,7 @@ class Loan(models.Model):
                 name="loan_returned_after_checkout",
             ),
             models.CheckConstraint(
-                condition=Q(returned_at__isnull=True)
-                | Q(patron__isnull=False)
-                | Q(anonymised_at__isnull=False),
+                condition=Q(returned_at__isnull=False) | Q(patron__isnull=False),
                 name="loan_open_has_patron",
                 violation_error_message="An open loan must belong to a patron.",
             ),
@@ -309,10 +307,9 @@ class Fine(models.Model):
                 name="fine_settled_only_when_paid_or_waived",
             ),
             models.CheckConstraint(
-                condition=Q(settled_at__isnull=False)
-                | Q(patron__isnull=False)
-                | Q(anonymised_at__isnull=False),
+                condition=Q(settled_at__isnull=False) | Q(patron__isnull=False),
                 name="fine_unsettled_has_patron",
+                violation_error_message="An unpaid fine must belong to a patron.",
             ),
         ]
         indexes = [models.Index(fields=["patron", "settled_at"])]

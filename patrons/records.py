@@ -1,7 +1,10 @@
 """Record kinds of the patrons app: the registration itself, cards and blocks."""
 
-from django.db.models import DateTimeField, Exists, F, OuterRef, Q
+import datetime
+
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
+from django.utils import timezone
 
 from .models import Card, Patron, PatronBlock
 from .registry import Expunge, RecordKind, registry
@@ -21,7 +24,8 @@ PATRON_IDENTITY_FIELDS = (
 
 def _patron_active(now) -> Q:
     """A registration is needed while the card is valid or any other record is active."""
-    q = Q(card_expires_on__gte=now.date())
+    # The card works through its expiry day in the library's time zone.
+    q = Q(card_expires_on__gte=timezone.localdate(now))
     for kind in registry:
         if kind.model is Patron or kind.expunge is Expunge.WITH_OWNER:
             continue
@@ -31,9 +35,19 @@ def _patron_active(now) -> Q:
 
 
 def _patron_closed_at():
-    # Retention counts from the later of the card's expiry and the last activity.
+    """Retention counts from the later of the card's expiry and the last activity.
+
+    A date cast to a timestamp is midnight UTC at the start of that day, hours before the
+    card stops working at the end of its expiry day in the library's time zone. Two days
+    are added so that, in any time zone, the count never starts before the card stopped
+    working (it may start up to a day and a half later, which only keeps the record
+    longer than promised, never shorter)."""
     return Greatest(
-        Cast("card_expires_on", output_field=DateTimeField()),
+        ExpressionWrapper(
+            Cast("card_expires_on", output_field=DateTimeField())
+            + Value(datetime.timedelta(days=2)),
+            output_field=DateTimeField(),
+        ),
         Coalesce("last_activity_at", "registered_at"),
     )
 

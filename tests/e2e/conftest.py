@@ -18,6 +18,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.fixture(autouse=True)
+def rows_from_data_migrations(transactional_db):
+    """A transactional test ends with a flush that empties every table, including the
+    rows the data migrations made (staff groups, retention policies, loan policies).
+    Django's serialized rollback does not survive Playwright's greenlets (the connection
+    it was stored on is not the one the test sees), so the rows are made again here."""
+    from patrons.policy import ensure_retention_policies
+    from patrons.roles import sync_roles
+
+    ensure_retention_policies()
+    sync_roles(strict=True)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):

@@ -6,9 +6,7 @@ from django.contrib.auth.models import Group
 
 from patrons.roles import LIBRARY_ADMINISTRATOR
 
-# serialized_rollback: the data migrations (staff groups, retention policies) survive the
-# flush that a transactional test ends with.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_home_and_privacy_pages_load_nothing_from_other_sites(page):
