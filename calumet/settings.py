@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "patrons.portal.PortalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # AxesMiddleware should be the last middleware.
@@ -188,10 +189,26 @@ AUDITLOG_DISABLE_REMOTE_ADDR = True
 AXES_FAILURE_LIMIT = env.int("CALUMET_LOCKOUT_FAILURES", default=5)
 AXES_COOLOFF_TIME = env.float("CALUMET_LOCKOUT_MINUTES", default=15.0) / 60  # hours
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_SENSITIVE_PARAMETERS = ["password", "pin", "new_pin", "new_pin2", "current_pin"]
+# A card (or staff user name) is locked, and so is the address the attempts came from.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_SENSITIVE_PARAMETERS = [
+    "password",
+    "pin",
+    "new_pin",
+    "new_pin2",
+    "current_pin",
+    "card_number",
+]
+# Card numbers are stored by axes only as a keyed hash (see patrons.portal.card_key).
+AXES_USERNAME_CALLABLE = "patrons.portal.axes_username"
+AXES_LOCKOUT_CALLABLE = "patrons.portal.lockout_response"
 AXES_IPWARE_PROXY_COUNT = None
 AXES_VERBOSE = False
+
+# Patron portal sessions on shared public terminals: signed out after this many idle
+# minutes, and after this many minutes in all.
+CALUMET_PORTAL_IDLE_MINUTES = env.int("CALUMET_PORTAL_IDLE_MINUTES", default=10)
+CALUMET_PORTAL_MAX_MINUTES = env.int("CALUMET_PORTAL_MAX_MINUTES", default=60)
 
 # django-q2: the ORM broker by default (no extra server), Redis when configured.
 CALUMET_REDIS_URL = env.str("CALUMET_REDIS_URL", default="")

@@ -1,13 +1,20 @@
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
+import circulation.urls
+import patrons.urls
+
 from . import views
+
+# The patron portal: sign-in and privacy pages (patrons) and circulation pages, one namespace.
+portal_patterns = (patrons.urls.urlpatterns + circulation.urls.urlpatterns, "portal")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
+    path("portal/", include(portal_patterns)),
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

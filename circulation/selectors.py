@@ -101,3 +101,16 @@ def loan_policy_for(item: Item) -> LoanPolicy:
     """The item type's policy, or the defaults when none was set up."""
     policy = LoanPolicy.objects.filter(item_type=item.item_type).first()
     return policy or LoanPolicy(item_type=item.item_type)
+
+
+def history_for_patron(*, patron) -> QuerySet[Loan]:
+    """Returned loans kept because the patron turned reading history on."""
+    return (
+        Loan.objects.filter(patron=patron, returned_at__isnull=False)
+        .select_related("item__title")
+        .order_by("-returned_at", "-pk")
+    )
+
+
+def history_loan_for_patron(*, patron, loan_id) -> Loan:
+    return get_object_or_404(history_for_patron(patron=patron), pk=loan_id)

@@ -273,26 +273,61 @@ def _hold_make_waiting(hold: Hold, item: Item, now: datetime.datetime) -> None:
     queue_hold_ready_notice(hold_id=hold.pk)
 
 
-def renewal_refusal(*, loan: Loan, now: datetime.datetime | None = None) -> str | None:
-    """Why this loan cannot be renewed now, or None when it can."""
-    now = _now(now)
+@dataclass
+class _RenewalFacts:
+    policies: dict
+    held_by_others: set
+    blocked: bool
+
+
+def _renewal_facts(loans: list[Loan], now: datetime.datetime) -> _RenewalFacts:
+    """What renewal decisions need, for many loans of one patron in three queries."""
+    from .models import LoanPolicy
+
+    title_ids = {loan.item.title_id for loan in loans}
+    patron_ids = {loan.patron_id for loan in loans}
+    held = set(
+        Hold.objects.filter(title_id__in=title_ids, status__in=Hold.ACTIVE_STATUSES)
+        .exclude(patron_id__in=patron_ids)
+        .values_list("title_id", flat=True)
+    )
+    policies = {p.item_type: p for p in LoanPolicy.objects.all()}
+    patron = loans[0].patron if loans and loans[0].patron_id else None
+    blocked = bool(patron and blocks_in_force(patron=patron, now=now))
+    return _RenewalFacts(policies=policies, held_by_others=held, blocked=blocked)
+
+
+def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -> str | None:
+    from .models import LoanPolicy
+
     if loan.returned_at is not None:
         return "This loan has already been returned."
-    policy = loan_policy_for(loan.item)
+    policy = facts.policies.get(loan.item.item_type) or LoanPolicy(item_type=loan.item.item_type)
     if loan.renewals >= policy.max_renewals:
         return f"Renewal limit reached ({policy.max_renewals})."
-    if (
-        Hold.objects.filter(title_id=loan.item.title_id, status__in=Hold.ACTIVE_STATUSES)
-        .exclude(patron_id=loan.patron_id)
-        .exists()
-    ):
+    if loan.item.title_id in facts.held_by_others:
         return "Another patron is waiting for this title."
     limit = settings.CALUMET_RENEW_OVERDUE_LIMIT_DAYS
     if loan.due_at < now - datetime.timedelta(days=limit):
         return f"Overdue by more than {limit} days: please return it to the library."
-    if loan.patron_id and blocks_in_force(patron=loan.patron, now=now):
+    if facts.blocked:
         return "Borrowing is suspended for this card."
     return None
+
+
+def renewal_refusal(*, loan: Loan, now: datetime.datetime | None = None) -> str | None:
+    """Why this loan cannot be renewed now, or None when it can."""
+    now = _now(now)
+    return _renewal_refusal(loan, _renewal_facts([loan], now), now)
+
+
+def renewal_refusals(*, loans: list[Loan], now: datetime.datetime | None = None) -> dict:
+    """{loan id: reason or None} for one patron's loans, in a fixed number of queries."""
+    now = _now(now)
+    if not loans:
+        return {}
+    facts = _renewal_facts(loans, now)
+    return {loan.pk: _renewal_refusal(loan, facts, now) for loan in loans}
 
 
 def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Loan:
@@ -641,3 +676,19 @@ def computer_session_end(
         session.ended_at = max(now, session.started_at)
         session.save(update_fields=["ended_at"])
         return session
+
+
+def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = None) -> None:
+    """The patron removes one returned loan from their reading history: it is anonymised
+    at once, as the nightly expunge would have done without the opt-in."""
+    from patrons.registry import registry
+
+    now = _now(now)
+    with transaction.atomic():
+        kind = registry.get("loan")
+        closed = kind.closed_records(now).filter(pk=loan.pk)
+        if not closed.exists():
+            raise CirculationRefused(
+                "This loan cannot be removed yet: a fine on it is still unpaid.", code="active"
+            )
+        kind.expunge_queryset(closed, now)

@@ -143,6 +143,24 @@ class RecordKind:
             name: value(now) if callable(value) else value for name, value in self.anonymise.items()
         }
 
+    # -- expunge -----------------------------------------------------------------------
+
+    def expunge_queryset(self, qs: QuerySet, now: datetime.datetime | None = None) -> int:
+        """Destroy the patron link of these records the kind's way; returns the count.
+
+        The caller chooses the records (closed, past retention, not held); this only
+        knows how. WITH_OWNER kinds go with their owner and are never expunged alone.
+        """
+        if self.expunge is Expunge.DELETE:
+            ids = list(qs.values_list("pk", flat=True))
+            self.model._default_manager.filter(pk__in=ids).delete()
+            return len(ids)
+        if self.expunge is Expunge.ANONYMISE:
+            return self.model._default_manager.filter(
+                pk__in=list(qs.values_list("pk", flat=True))
+            ).update(**self.anonymised_values(now))
+        raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
+
     # -- export ------------------------------------------------------------------------
 
     def export(self, record: models.Model, *, identity_only: bool = False) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from .exceptions import CardRefused
@@ -57,3 +58,55 @@ def patron_touch(*, patron: Patron, now: datetime.datetime | None = None) -> Non
     now = now or timezone.now()
     Patron.objects.filter(pk=patron.pk).update(last_activity_at=now)
     patron.last_activity_at = now
+
+
+def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
+    """Store a new PIN (Argon2). The form has already checked the old PIN and the rules."""
+    with transaction.atomic():
+        patron.set_pin(new_pin)
+        patron.save(update_fields=["pin_hash", "pin_changed_at"])
+    return patron
+
+
+def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = None) -> Card:
+    """The patron's active card stops working at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        card = (
+            Card.objects.select_for_update()
+            .filter(patron=patron, status=Card.Status.ACTIVE)
+            .first()
+        )
+        if card is None:
+            raise CardRefused("There is no active card on this account.", code="no_card")
+        card.status = Card.Status.LOST
+        card.status_changed_at = now
+        card.save(update_fields=["status", "status_changed_at"])
+        return card
+
+
+def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) -> int:
+    """Expunge, now, the closed records kept only because the patron asked us to."""
+    from .registry import registry
+
+    now = now or timezone.now()
+    erased = 0
+    for kind in registry:
+        if kind.kept_by_patron is None:
+            continue
+        closed = kind.closed_records(now).filter(**{kind.patron_lookup("pk"): patron.pk})
+        erased += kind.expunge_queryset(closed, now)
+    return erased
+
+
+def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
+    """Turn the reading history on or off. Off erases the kept history at once; returns
+    how many records were erased."""
+    with transaction.atomic():
+        erased = 0
+        if not keep:
+            erased = kept_history_erase(patron=patron)
+        if patron.keep_reading_history != keep:
+            patron.keep_reading_history = keep
+            patron.save(update_fields=["keep_reading_history"])
+        return erased

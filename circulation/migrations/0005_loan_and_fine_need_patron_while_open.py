@@ -5,28 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('circulation', '0004_default_loan_policies'),
-        ('patrons', '0004_staff_roles_desk'),
+        ("circulation", "0004_default_loan_policies"),
+        ("patrons", "0004_staff_roles_desk"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='fine',
-            name='fine_unsettled_has_patron',
+            model_name="fine",
+            name="fine_unsettled_has_patron",
         ),
         migrations.RemoveConstraint(
-            model_name='loan',
-            name='loan_open_has_patron',
+            model_name="loan",
+            name="loan_open_has_patron",
         ),
         migrations.AddConstraint(
-            model_name='fine',
-            constraint=models.CheckConstraint(condition=models.Q(('settled_at__isnull', False), ('patron__isnull', False), _connector='OR'), name='fine_unsettled_has_patron', violation_error_message='An unpaid fine must belong to a patron.'),
+            model_name="fine",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("settled_at__isnull", False), ("patron__isnull", False), _connector="OR"
+                ),
+                name="fine_unsettled_has_patron",
+                violation_error_message="An unpaid fine must belong to a patron.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loan',
-            constraint=models.CheckConstraint(condition=models.Q(('returned_at__isnull', False), ('patron__isnull', False), _connector='OR'), name='loan_open_has_patron', violation_error_message='An open loan must belong to a patron.'),
+            model_name="loan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("returned_at__isnull", False), ("patron__isnull", False), _connector="OR"
+                ),
+                name="loan_open_has_patron",
+                violation_error_message="An open loan must belong to a patron.",
+            ),
         ),
     ]

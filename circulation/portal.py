@@ -1,0 +1,241 @@
+"""Portal pages for circulation records: the patron's account, renewals, holds, programs,
+reading history, and the public catalog. Every record a page names is looked up through
+a `*_for_patron` selector, so another patron's id is a 404; ids travel in POST bodies."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from patrons.exceptions import Refused
+from patrons.portal import patron_required
+from patrons.services import blocks_in_force, describe_block
+
+from . import selectors, services
+from .models import Branch, Item, Program, ProgramRegistration, Title
+
+
+def _record_id(request, name: str) -> int:
+    try:
+        return int(request.POST.get(name, ""))
+    except ValueError:
+        raise Http404 from None
+
+
+@patron_required
+@require_safe
+def account_view(request):
+    patron = request.patron
+    now = timezone.now()
+    loans = list(selectors.loans_for_patron(patron=patron))
+    refusals = services.renewal_refusals(loans=loans, now=now)
+    holds = list(selectors.annotate_queue_position(selectors.holds_for_patron(patron=patron)))
+    fines = list(selectors.fines_for_patron(patron=patron))
+    registrations = list(
+        selectors.registrations_for_patron(patron=patron).filter(program__ends_at__gt=now)
+    )
+    context = {
+        "patron": patron,
+        "now": now,
+        "loans": [
+            {"loan": loan, "overdue": loan.due_at < now, "refusal": refusals.get(loan.pk)}
+            for loan in loans
+        ],
+        "renewable": sum(1 for reason in refusals.values() if reason is None),
+        "holds": holds,
+        "fines": fines,
+        "balance": sum((fine.balance for fine in fines), start=selectors.ZERO),
+        "registrations": registrations,
+        "blocks": [describe_block(b) for b in blocks_in_force(patron=patron, now=now)],
+        "programs": Program.objects.filter(starts_at__gt=now)
+        .exclude(
+            registrations__patron=patron, registrations__status__in=["registered", "waitlisted"]
+        )
+        .select_related("branch")
+        .order_by("starts_at")[:5],
+    }
+    return render(request, "portal/account.html", context)
+
+
+def _report(request, call, success: str) -> None:
+    try:
+        call()
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, success)
+
+
+@patron_required
+@require_POST
+def renew_view(request):
+    patron = request.patron
+    loan = selectors.loan_for_patron(patron=patron, loan_id=_record_id(request, "loan"))
+    _report(request, lambda: services.loan_renew(loan=loan, actor=patron), "Renewed.")
+    return redirect(reverse("portal:account"))
+
+
+@patron_required
+@require_POST
+def renew_all_view(request):
+    patron = request.patron
+    renewed, refused = 0, 0
+    for loan in selectors.loans_for_patron(patron=patron):
+        try:
+            services.loan_renew(loan=loan, actor=patron)
+        except Refused:
+            refused += 1
+        else:
+            renewed += 1
+    text = f"{renewed} item{'s' if renewed != 1 else ''} renewed."
+    if refused:
+        text += f" {refused} could not be renewed: see the reason beside each."
+    messages.success(request, text) if renewed else messages.error(request, text)
+    return redirect(reverse("portal:account"))
+
+
+@patron_required
+@require_POST
+def hold_cancel_view(request):
+    patron = request.patron
+    hold = selectors.hold_for_patron(patron=patron, hold_id=_record_id(request, "hold"))
+    _report(request, lambda: services.hold_cancel(hold=hold, actor=patron), "Hold cancelled.")
+    return redirect(reverse("portal:account"))
+
+
+@patron_required
+@require_POST
+def program_signup_view(request):
+    patron = request.patron
+    program = get_object_or_404(Program, pk=_record_id(request, "program"))
+
+    def sign_up():
+        registration = services.program_register(program=program, patron=patron, actor=patron)
+        if registration.status == ProgramRegistration.Status.WAITLISTED:
+            messages.info(request, "The program is full: you are on the waiting list.")
+
+    _report(request, sign_up, f"You are signed up for {program.name}.")
+    return redirect(reverse("portal:account"))
+
+
+@patron_required
+@require_POST
+def program_cancel_view(request):
+    patron = request.patron
+    registration = get_object_or_404(
+        selectors.registrations_for_patron(patron=patron), pk=_record_id(request, "registration")
+    )
+    _report(
+        request,
+        lambda: services.program_cancel_registration(registration=registration, actor=patron),
+        "Sign-up cancelled.",
+    )
+    return redirect(reverse("portal:account"))
+
+
+@patron_required
+@require_safe
+def history_view(request):
+    patron = request.patron
+    if not patron.keep_reading_history:
+        return render(request, "portal/history_off.html")
+    page = Paginator(selectors.history_for_patron(patron=patron), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/history.html", {"page": page})
+
+
+@patron_required
+@require_POST
+def history_delete_view(request):
+    patron = request.patron
+    loan = selectors.history_loan_for_patron(patron=patron, loan_id=_record_id(request, "loan"))
+    _report(
+        request,
+        lambda: services.history_entry_delete(loan=loan, actor=patron),
+        "Removed from your reading history.",
+    )
+    return redirect(reverse("portal:history"))
+
+
+# -- the public catalog ----------------------------------------------------------------------
+
+
+@require_safe
+def catalog_view(request):
+    query = (request.GET.get("q") or "").strip()[:200]
+    field = request.GET.get("field", "any")
+    results = None
+    if query:
+        digits = query.replace("-", "").replace(" ", "")
+        if field == "isbn" or (field == "any" and digits.isdigit() and len(digits) in (10, 13)):
+            condition = Q(isbn=digits)
+        elif field == "author":
+            condition = Q(author__icontains=query)
+        elif field == "title":
+            condition = Q(title__icontains=query)
+        else:
+            condition = Q(title__icontains=query) | Q(author__icontains=query)
+        titles = (
+            Title.objects.filter(condition)
+            .annotate(
+                copies=Count("items", filter=~Q(items__status=Item.Status.WITHDRAWN)),
+                available=Count("items", filter=Q(items__status=Item.Status.AVAILABLE)),
+            )
+            .order_by("title", "pk")
+        )
+        results = Paginator(titles, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/catalog.html",
+        {"query": query, "field": field, "results": results},
+    )
+
+
+@require_safe
+def title_view(request, title_id: int):
+    title = get_object_or_404(Title, pk=title_id)
+    by_branch = (
+        Item.objects.filter(title=title)
+        .exclude(status=Item.Status.WITHDRAWN)
+        .values("branch__name")
+        .annotate(
+            copies=Count("pk"),
+            available=Count("pk", filter=Q(status=Item.Status.AVAILABLE)),
+        )
+        .order_by("branch__name")
+    )
+    patron = None if request.user.is_authenticated else request.patron
+    return render(
+        request,
+        "portal/title.html",
+        {
+            "title": title,
+            "by_branch": by_branch,
+            "patron": patron,
+            "branches": Branch.objects.order_by("name"),
+            "home_branch_id": patron.home_branch_id if patron else None,
+        },
+    )
+
+
+@patron_required
+@require_POST
+def hold_place_view(request, title_id: int):
+    patron = request.patron
+    title = get_object_or_404(Title, pk=title_id)
+    branch = Branch.objects.filter(pk=request.POST.get("pickup_branch") or 0).first()
+    if branch is None:
+        messages.error(request, "Choose where you will pick it up.")
+        return redirect(reverse("portal:title", args=[title.pk]))
+    try:
+        services.hold_place(patron=patron, title=title, pickup_branch=branch, actor=patron)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+        return redirect(reverse("portal:title", args=[title.pk]))
+    messages.success(request, f"Hold placed. We will tell you when it is ready at {branch.name}.")
+    return redirect(reverse("portal:account"))

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import portal
+
+urlpatterns = [
+    path("", portal.account_view, name="account"),
+    path("renew/", portal.renew_view, name="renew"),
+    path("renew-all/", portal.renew_all_view, name="renew_all"),
+    path("holds/cancel/", portal.hold_cancel_view, name="hold_cancel"),
+    path("programs/sign-up/", portal.program_signup_view, name="program_signup"),
+    path("programs/cancel/", portal.program_cancel_view, name="program_cancel"),
+    path("history/", portal.history_view, name="history"),
+    path("history/delete/", portal.history_delete_view, name="history_delete"),
+    path("catalog/", portal.catalog_view, name="catalog"),
+    path("catalog/<int:title_id>/", portal.title_view, name="title"),
+    path("catalog/<int:title_id>/hold/", portal.hold_place_view, name="hold_place"),
+]

@@ -1,0 +1,107 @@
+from itertools import pairwise
+
+from django import forms
+
+PIN_HELP = (
+    "4 to 12 digits. Not all the same digit, not a run like 1234, "
+    "and not the end of your card number."
+)
+
+
+class PortalLoginForm(forms.Form):
+    card_number = forms.CharField(
+        label="Library card number",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
+        help_text="The 14 digits under the barcode on your card.",
+    )
+    pin = forms.CharField(
+        label="PIN",
+        max_length=40,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
+def pin_problem(pin: str, card_number: str = "") -> str | None:
+    """Why a new PIN is not acceptable, or None."""
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        return "A PIN is 4 to 12 digits."
+    if len(set(pin)) == 1:
+        return "A PIN cannot be one digit repeated."
+    steps = {int(b) - int(a) for a, b in pairwise(pin)}
+    if steps in ({1}, {-1}, {1, -9}, {-1, 9}):
+        return "A PIN cannot be a run of digits such as 1234 or 4321."
+    if card_number and card_number.endswith(pin):
+        return "A PIN cannot be the last digits of your card number."
+    return None
+
+
+class PinChangeForm(forms.Form):
+    current_pin = forms.CharField(
+        label="Current PIN",
+        max_length=40,
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "inputmode": "numeric"}
+        ),
+    )
+    new_pin = forms.CharField(
+        label="New PIN",
+        max_length=40,
+        strip=False,
+        help_text=PIN_HELP,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
+    )
+    new_pin2 = forms.CharField(
+        label="New PIN again",
+        max_length=40,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, patron, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patron = patron
+
+    def clean_current_pin(self):
+        pin = self.cleaned_data["current_pin"]
+        if not self.patron.check_pin(pin):
+            raise forms.ValidationError("That is not your current PIN.")
+        return pin
+
+    def clean(self):
+        cleaned = super().clean()
+        new, again = cleaned.get("new_pin"), cleaned.get("new_pin2")
+        if new is None:
+            return cleaned
+        card = self.patron.active_card
+        problem = pin_problem(new, card.number if card else "")
+        if problem:
+            self.add_error("new_pin", problem)
+        elif new != again:
+            self.add_error("new_pin2", "The two new PINs are not the same.")
+        elif self.patron.check_pin(new):
+            self.add_error("new_pin", "Choose a PIN different from your current one.")
+        return cleaned
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(required=True, label="Yes, I understand")
+
+
+class ReadingHistoryForm(forms.Form):
+    keep = forms.TypedChoiceField(
+        choices=(("on", "Keep my reading history"), ("off", "Do not keep it")),
+        coerce=lambda value: value == "on",
+        widget=forms.RadioSelect,
+        label="Reading history",
+    )
+    confirm = forms.BooleanField(required=False, label="Yes, erase my reading history now")

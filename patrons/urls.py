@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("staff/", views.staff_refused_view, name="staff_refused"),
+    path("privacy/", views.privacy_view, name="privacy"),
+    path("pin/", views.pin_change_view, name="pin"),
+    path("lost-card/", views.lost_card_view, name="lost_card"),
+    path("data/", views.my_data_view, name="my_data"),
+]

@@ -1,0 +1,173 @@
+"""Portal pages of the patrons app: sign-in and out, privacy choices, PIN, lost card,
+the patron's own data. Every page is for the signed-in patron only and shows only them."""
+
+import json
+
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from . import services
+from .export import patron_export
+from .forms import ConfirmForm, PinChangeForm, PortalLoginForm, ReadingHistoryForm
+from .portal import (
+    NOT_ACCEPTED,
+    authenticate_card,
+    lockout_response,
+    patron_required,
+    sign_in,
+    sign_out,
+)
+from .selectors import retention_schedule
+from .services import blocks_in_force, describe_block
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/portal/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect(reverse("portal:staff_refused"))
+    if request.method == "POST":
+        form = PortalLoginForm(request.POST)
+        if form.is_valid():
+            credentials = {"card_number": "".join(form.cleaned_data["card_number"].split())}
+            if not AxesProxyHandler.is_allowed(request, credentials):
+                return lockout_response(request, None, credentials)
+            patron = authenticate_card(
+                request, card_number=credentials["card_number"], pin=form.cleaned_data["pin"]
+            )
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request, None, credentials)
+            if patron is not None:
+                sign_in(request, patron)
+                return redirect(_safe_next(request, reverse("portal:account")))
+        form = PortalLoginForm()  # never echo a card number back into the page
+        form.add_error(None, NOT_ACCEPTED)
+        status = 200
+    else:
+        form = PortalLoginForm()
+        status = 200
+    return render(
+        request,
+        "portal/login.html",
+        {"form": form, "next": _safe_next(request, "")},
+        status=status,
+    )
+
+
+@require_POST
+def logout_view(request):
+    sign_out(request)
+    messages.success(request, "You are signed out. You can leave this computer.")
+    return redirect(reverse("portal:login"))
+
+
+@require_safe
+def staff_refused_view(request):
+    return render(request, "portal/staff_refused.html", status=403)
+
+
+@patron_required
+@require_http_methods(["GET", "POST"])
+def privacy_view(request):
+    patron = request.patron
+    if request.method == "POST":
+        form = ReadingHistoryForm(request.POST)
+        if form.is_valid():
+            keep = form.cleaned_data["keep"]
+            if not keep and patron.keep_reading_history and not form.cleaned_data["confirm"]:
+                form.add_error(
+                    "confirm",
+                    "Tick the box to confirm: turning it off erases your reading history now.",
+                )
+            else:
+                erased = services.reading_history_set(patron=patron, keep=keep, actor=patron)
+                if keep:
+                    messages.success(
+                        request,
+                        "Reading history is on: items you return from now on stay in your history.",
+                    )
+                else:
+                    messages.success(
+                        request,
+                        f"Reading history is off. {erased} past loan{'s' if erased != 1 else ''} "
+                        "erased from your record.",
+                    )
+                return redirect(reverse("portal:privacy"))
+    else:
+        form = ReadingHistoryForm(initial={"keep": "on" if patron.keep_reading_history else "off"})
+    return render(
+        request,
+        "portal/privacy.html",
+        {"form": form, "patron": patron, "schedule": retention_schedule()},
+    )
+
+
+@patron_required
+@require_http_methods(["GET", "POST"])
+def pin_change_view(request):
+    patron = request.patron
+    form = PinChangeForm(request.POST or None, patron=patron)
+    if request.method == "POST" and form.is_valid():
+        services.pin_change(patron=patron, new_pin=form.cleaned_data["new_pin"], actor=patron)
+        messages.success(request, "Your PIN has been changed.")
+        return redirect(reverse("portal:account"))
+    return render(request, "portal/pin.html", {"form": form})
+
+
+@patron_required
+@require_http_methods(["GET", "POST"])
+def lost_card_view(request):
+    patron = request.patron
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.card_report_lost(patron=patron, actor=patron)
+        sign_out(request)
+        return render(request, "portal/card_lost_done.html")
+    card = patron.active_card
+    return render(
+        request,
+        "portal/lost_card.html",
+        {"form": form, "masked": card.masked_number if card else ""},
+    )
+
+
+@patron_required
+@require_safe
+def my_data_view(request):
+    patron = request.patron
+    data = patron_export(patron=patron)
+    if request.GET.get("download") == "1":
+        response = HttpResponse(
+            json.dumps(data, indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="my-library-data-{stamp}.json"'
+        return response
+    summary = [
+        {"kind": name, "label": section["label"], "count": len(section["records"])}
+        for name, section in data["records"].items()
+    ]
+    return render(
+        request,
+        "portal/my_data.html",
+        {
+            "summary": summary,
+            "patron": patron,
+            "blocks": [describe_block(b) for b in blocks_in_force(patron=patron)],
+        },
+    )
