@@ -371,12 +371,13 @@ def _create(now: datetime.datetime) -> DemoResult:
     )
 
     # Programs: two coming up, one past (its sign-ups are closed records).
+    saturday = local_now + ((5 - local_now.weekday()) % 7 or 7) * day
     story_time = Program.objects.create(
         name="Saturday Story Time",
         description="Stories and songs for ages 3–6 and their grown-ups.",
         branch=main,
-        starts_at=(local_now + 4 * day).replace(hour=10, minute=30, second=0, microsecond=0),
-        ends_at=(local_now + 4 * day).replace(hour=11, minute=30, second=0, microsecond=0),
+        starts_at=saturday.replace(hour=10, minute=30, second=0, microsecond=0),
+        ends_at=saturday.replace(hour=11, minute=30, second=0, microsecond=0),
         capacity=25,
     )
     resume = Program.objects.create(
