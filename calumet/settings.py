@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "patrons.portal.PortalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "calumet.audit.CalumetAuditlogMiddleware",
     # AxesMiddleware should be the last middleware.
     "axes.middleware.AxesMiddleware",
 ]
@@ -180,9 +180,15 @@ CALUMET_RENEW_OVERDUE_LIMIT_DAYS = env.int("CALUMET_RENEW_OVERDUE_LIMIT_DAYS", d
 CALUMET_NOTICES_INCLUDE_TITLES = env.bool("CALUMET_NOTICES_INCLUDE_TITLES", default=False)
 CALUMET_OVERDUE_NOTICE_TIME = env.str("CALUMET_OVERDUE_NOTICE_TIME", default="07:00")
 
-# django-auditlog. The remote address is not recorded from X-Forwarded-For, which any
-# client can forge; the trusted-proxy handling arrives with the audit work.
-AUDITLOG_DISABLE_REMOTE_ADDR = True
+# django-auditlog. The client address comes from calumet.audit.client_ip: X-Forwarded-For
+# is believed only from these proxies (addresses or networks, comma-separated).
+CALUMET_TRUSTED_PROXIES = env.list("CALUMET_TRUSTED_PROXIES", default=[])
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+AUDITLOG_MASK_CALLABLE = "calumet.audit.mask"
+AUDITLOG_USE_FK_STRING_REPRESENTATION = False  # foreign keys logged as ids, never titles
+# Staff may open patron records this many times (distinct patrons per hour) before the
+# staff access report flags it for review.
+CALUMET_AUDIT_FLAG_PATRONS_PER_HOUR = env.int("CALUMET_AUDIT_FLAG_PATRONS_PER_HOUR", default=50)
 
 # django-axes: lock out after repeated failures, for a limited time, never storing
 # the secret that was tried.

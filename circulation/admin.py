@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from calumet.admin_site import AdminPage
+from calumet.audit import AccessAuditedAdmin
 from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.exceptions import Refused
 from patrons.models import Patron
@@ -108,7 +109,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ServiceOnlyAdmin(admin.ModelAdmin):
+class ServiceOnlyAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     """Records that change only through services: read-only forms but for superusers,
     and lists that stay fast on large tables."""
 
@@ -269,7 +270,7 @@ class ProgramRegistrationInline(admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     list_display = (
         "name",
         "branch",

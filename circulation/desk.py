@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from calumet.audit import log_access
 from patrons.exceptions import Refused
 from patrons.models import Card
 from patrons.services import blocks_in_force, card_resolve, describe_block
@@ -65,6 +66,7 @@ class Desk:
 
     def set_branch(self, branch: Branch) -> None:
         self.data["branch_id"] = branch.pk
+        self.data["branch_name"] = branch.name  # the audit log names the desk's branch
         self.save()
 
     def card(self, page: str) -> Card | None:
@@ -100,6 +102,8 @@ def _with_titles(lines: list[dict]) -> list[dict]:
 
 def _context(request, title: str, **extra):
     desk = Desk(request)
+    if desk.branch is not None and desk.data.get("branch_name") != desk.branch.name:
+        desk.set_branch(desk.branch)
     context = {
         **admin.site.each_context(request),
         "title": title,
@@ -195,6 +199,13 @@ def checkout_view(request):
         return redirect(here)
 
     card = desk.card("checkout")
+    panel = patron_panel(card) if card else None
+    if panel:
+        log_access(
+            [panel["patron"], *panel["loans"], *panel["holds"], *panel["registrations"]],
+            request=request,
+            page="desk:checkout",
+        )
     context = _context(
         request,
         "Check out",
@@ -203,7 +214,7 @@ def checkout_view(request):
         hold_form=HoldRequestForm(),
         program_form=ProgramSignupForm(),
         lines=_with_titles(desk.lines("checkout")),
-        panel=patron_panel(card) if card else None,
+        panel=panel,
     )
     return TemplateResponse(request, "admin/circulation/desk/checkout.html", context)
 
@@ -336,6 +347,7 @@ def hold_shelf_view(request):
                 "expired": hold.status == Hold.Status.WAITING and hold.pickup_by < now,
             }
         )
+    log_access([row["hold"] for row in rows], request=request, page="desk:hold_shelf")
     context = _context(
         request,
         "Hold shelf",
@@ -426,6 +438,8 @@ def payment_view(request):
         return redirect(here)
 
     fines = list(fines_for_patron(patron=card.patron)) if card else []
+    if card:
+        log_access([card.patron, *fines], request=request, page="desk:payment")
     context = _context(
         request,
         "Take payment",

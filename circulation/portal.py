@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from calumet.audit import log_access
 from patrons.exceptions import Refused
 from patrons.portal import patron_required
 from patrons.services import blocks_in_force, describe_block
@@ -38,6 +39,13 @@ def account_view(request):
     registrations = list(
         selectors.registrations_for_patron(patron=patron).filter(program__ends_at__gt=now)
     )
+    blocks = blocks_in_force(patron=patron, now=now)
+    log_access(
+        [patron, *loans, *holds, *fines, *registrations, *blocks],
+        request=request,
+        patron=patron,
+        page="portal:account",
+    )
     context = {
         "patron": patron,
         "now": now,
@@ -50,7 +58,7 @@ def account_view(request):
         "fines": fines,
         "balance": sum((fine.balance for fine in fines), start=selectors.ZERO),
         "registrations": registrations,
-        "blocks": [describe_block(b) for b in blocks_in_force(patron=patron, now=now)],
+        "blocks": [describe_block(b) for b in blocks],
         "programs": Program.objects.filter(starts_at__gt=now)
         .exclude(
             registrations__patron=patron, registrations__status__in=["registered", "waitlisted"]
@@ -146,6 +154,7 @@ def history_view(request):
     page = Paginator(selectors.history_for_patron(patron=patron), 50).get_page(
         request.GET.get("page")
     )
+    log_access(list(page.object_list), request=request, patron=patron, page="portal:history")
     return render(request, "portal/history.html", {"page": page})
 
 

@@ -86,6 +86,7 @@ registry.register(
             "loan__item__title__title",
         ),
         material_fields=("loan__item__title__title",),
+        audit_mask=("waive_reason",),
     )
 )
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from calumet.audit import AccessAuditedAdmin
+
 from .models import Card, ExpungeRun, Patron, PatronBlock, RetentionPolicy
 from .policy import RULES_BY_KIND
 
@@ -18,7 +20,7 @@ class PatronBlockInline(admin.TabularInline):
 
 
 @admin.register(Patron)
-class PatronAdmin(admin.ModelAdmin):
+class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "last_name",
@@ -66,7 +68,7 @@ class PatronAdmin(admin.ModelAdmin):
 
 
 @admin.register(Card)
-class CardAdmin(admin.ModelAdmin):
+class CardAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "number", "patron", "status", "issued_at")
     list_filter = ("status",)
     search_fields = ("=number",)
@@ -77,7 +79,7 @@ class CardAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatronBlock)
-class PatronBlockAdmin(admin.ModelAdmin):
+class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "patron", "reason", "starts_at", "ends_at", "lifted_at")
     list_filter = ("reason", ("lifted_at", admin.EmptyFieldListFilter))
     search_fields = ("=patron__cards__number",)

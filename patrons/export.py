@@ -11,16 +11,22 @@ from .models import Patron
 from .registry import registry
 
 
-def patron_export(*, patron: Patron, now: datetime.datetime | None = None) -> dict:
-    """One dict per record kind: the patron's own download (their data, all of it)."""
+def patron_export(*, patron: Patron, now: datetime.datetime | None = None, log=None) -> dict:
+    """One dict per record kind: the patron's own download (their data, all of it).
+
+    `log`, when given, is called with every record the export contains (the audit)."""
     now = now or timezone.now()
     records = {}
+    shown = []
     for kind in registry:
-        rows = kind.for_patron(patron).order_by("pk")
+        rows = list(kind.for_patron(patron).order_by("pk"))
+        shown.extend(rows)
         records[kind.name] = {
             "label": kind.rule.label if kind.policy_kind is None else kind.label,
             "records": [kind.export(row) for row in rows],
         }
+    if log is not None:
+        log(shown)
     return {
         "library": settings.CALUMET_LIBRARY_NAME,
         "generated_at": now.isoformat(),

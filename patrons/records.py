@@ -71,6 +71,7 @@ registry.register(
         ),
         identity_fields=PATRON_IDENTITY_FIELDS,
         audit_exclude=("pin_hash", "pin_changed_at"),
+        audit_mask=PATRON_IDENTITY_FIELDS,
     )
 )
 
@@ -98,5 +99,6 @@ registry.register(
         closed_at=lambda: Coalesce(F("lifted_at"), F("ends_at")),
         expunge=Expunge.DELETE,
         export_fields=("reason", "note", "starts_at", "ends_at", "lifted_at"),
+        audit_mask=("note",),
     )
 )

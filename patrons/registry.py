@@ -67,6 +67,8 @@ class RecordKind:
     kept_by_patron: Callable[[], Q] | None = None
     #: Fields never written to the audit log (secrets).
     audit_exclude: tuple[str, ...] = ()
+    #: Fields whose changes are logged by name only (personal data, free text).
+    audit_mask: tuple[str, ...] = ()
     #: Export fields that name the material (a title, a barcode): the audit issue masks them.
     material_fields: tuple[str, ...] = ()
 
@@ -238,14 +240,32 @@ registry = Registry()
 
 
 def _register_with_auditlog(kind: RecordKind) -> None:
+    """Creates, changes and deletes of every record kind are audited: secrets excluded,
+    personal data and free text masked, no serialized copy of the row, and each entry
+    names the patron by id so that accesses and changes can be found per patron."""
     from auditlog.registry import auditlog
 
-    if not auditlog.contains(kind.model):
-        auditlog.register(
-            kind.model,
-            exclude_fields=list(kind.audit_exclude),
-            serialize_data=False,
-        )
+    if auditlog.contains(kind.model):
+        return
+    auditlog.register(
+        kind.model,
+        exclude_fields=list(kind.audit_exclude),
+        mask_fields=list(kind.audit_mask),
+        serialize_data=False,
+    )
+    if not hasattr(kind.model, "get_additional_data"):
+        name = kind.name
+
+        def get_additional_data(self) -> dict:
+            from calumet.audit import patron_id_of
+
+            data = {"kind": name}
+            patron_id = patron_id_of(self)
+            if patron_id is not None:
+                data["patron"] = patron_id
+            return data
+
+        kind.model.get_additional_data = get_additional_data
 
 
 def autodiscover() -> None:

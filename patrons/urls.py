@@ -10,4 +10,5 @@ urlpatterns = [
     path("pin/", views.pin_change_view, name="pin"),
     path("lost-card/", views.lost_card_view, name="lost_card"),
     path("data/", views.my_data_view, name="my_data"),
+    path("access/", views.access_view, name="access"),
 ]

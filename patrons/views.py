@@ -5,12 +5,16 @@ import json
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from calumet.audit import log_access
 
 from . import services
 from .export import patron_export
@@ -53,6 +57,9 @@ def login_view(request):
                 return lockout_response(request, None, credentials)
             if patron is not None:
                 sign_in(request, patron)
+                log_access(
+                    [patron], request=request, patron=patron, page="portal:login", event="sign-in"
+                )
                 return redirect(_safe_next(request, reverse("portal:account")))
         form = PortalLoginForm()  # never echo a card number back into the page
         form.add_error(None, NOT_ACCEPTED)
@@ -109,6 +116,7 @@ def privacy_view(request):
                 return redirect(reverse("portal:privacy"))
     else:
         form = ReadingHistoryForm(initial={"keep": "on" if patron.keep_reading_history else "off"})
+    log_access([patron], request=request, patron=patron, page="portal:privacy")
     return render(
         request,
         "portal/privacy.html",
@@ -149,8 +157,17 @@ def lost_card_view(request):
 @require_safe
 def my_data_view(request):
     patron = request.patron
-    data = patron_export(patron=patron)
-    if request.GET.get("download") == "1":
+    download = request.GET.get("download") == "1"
+    data = patron_export(
+        patron=patron,
+        log=lambda records: log_access(
+            records,
+            request=request,
+            patron=patron,
+            page="portal:my_data:download" if download else "portal:my_data",
+        ),
+    )
+    if download:
         response = HttpResponse(
             json.dumps(data, indent=2, ensure_ascii=False),
             content_type="application/json; charset=utf-8",
@@ -171,3 +188,59 @@ def my_data_view(request):
             "blocks": [describe_block(b) for b in blocks_in_force(patron=patron)],
         },
     )
+
+
+@patron_required
+@require_safe
+def access_view(request):
+    """Who has looked at my record: staff accesses (role and branch, never a name) and
+    the patron's own sign-ins, for as long as the audit log keeps them."""
+    import datetime
+
+    from auditlog.models import LogEntry
+
+    from .models import RetentionPolicy
+
+    patron = request.patron
+    days = RetentionPolicy.objects.filter(kind="audit_entry").values_list("days", flat=True).first()
+    since = timezone.now() - datetime.timedelta(days=days if days is not None else 365)
+    entries = (
+        LogEntry.objects.filter(additional_data__patron=patron.pk, timestamp__gte=since)
+        .filter(Q(actor__isnull=False) | Q(additional_data__event="sign-in"))
+        .order_by("-timestamp", "-pk")
+    )
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    rows = []
+    for entry in page.object_list:
+        data = entry.additional_data or {}
+        if data.get("event") == "sign-in":
+            what, who = "You signed in", "You"
+        else:
+            who = data.get("role") or "Library staff"
+            if data.get("branch"):
+                who += f", {data['branch']}"
+            kind = KIND_WORDS.get(data.get("kind"), "your record")
+            what = (
+                f"Opened {kind}"
+                if entry.action == LogEntry.Action.ACCESS
+                else f"Changed {kind}"
+                if entry.action == LogEntry.Action.UPDATE
+                else f"Created {kind}"
+                if entry.action == LogEntry.Action.CREATE
+                else f"Removed {kind}"
+            )
+        rows.append({"when": entry.timestamp, "who": who, "what": what})
+    return render(request, "portal/access.html", {"rows": rows, "page": page, "days": days})
+
+
+KIND_WORDS = {
+    "patron": "your registration",
+    "card": "your card",
+    "patron_block": "a suspension on your account",
+    "loan": "a loan",
+    "hold": "a hold",
+    "fine": "a fine",
+    "program_registration": "a program sign-up",
+    "visit": "a visit",
+    "computer_session": "a computer session",
+}

@@ -1,0 +1,210 @@
+"""Audit helpers shared by every app: access logging, the client address, masking, and
+scrubbing entries about expunged records.
+
+django-auditlog records creates, changes and deletes of every record kind (the registry
+registers them). It does not record reads; `log_access` does, for every page, list and
+export that shows patron records, as ACCESS entries written in one bulk insert. Entries
+carry the patron's id in `additional_data["patron"]` (patrons are not users), so the
+patron access report and the patron's own "who has looked at my record" page can find
+them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from auditlog.middleware import AuditlogMiddleware
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+MASK = "[hidden]"
+
+
+def mask(value) -> str:
+    """AUDITLOG_MASK_CALLABLE: masked fields keep their name, never any of their value."""
+    return MASK
+
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in settings.CALUMET_TRUSTED_PROXIES:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def client_ip(request) -> str | None:
+    """The client's address. `X-Forwarded-For` is believed only when the request came
+    from a proxy listed in CALUMET_TRUSTED_PROXIES, and then only up to the first hop
+    that is not itself a trusted proxy."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if not remote or not forwarded or not _trusted(remote):
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # a malformed header: keep the address we can vouch for
+        if not _trusted(hop):
+            return hop
+    return hops[0] if hops else remote
+
+
+class CalumetAuditlogMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, with the client address from `client_ip`."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return client_ip(request)
+
+    @staticmethod
+    def _get_remote_port(request):
+        return None  # X-Forwarded-Port is as forgeable as X-Forwarded-For
+
+
+def _staff_actor(request):
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    return None
+
+
+def _staff_context(request, actor) -> dict:
+    """Role and branch of the staff member, as the patron will be shown them."""
+    if actor is None:
+        return {}
+    groups = sorted(actor.groups.values_list("name", flat=True))
+    context = {
+        "role": groups[0] if groups else ("Administrator" if actor.is_superuser else "Staff")
+    }
+    # The branch the staff member chose at the desk ("Working at"), if any.
+    desk = getattr(request, "session", {}).get("calumet_desk", {}) if request else {}
+    if isinstance(desk, dict) and desk.get("branch_name"):
+        context["branch"] = desk["branch_name"]
+    return context
+
+
+def log_access(
+    records: Iterable[models.Model],
+    *,
+    request,
+    page: str,
+    patron=None,
+    event: str | None = None,
+) -> int:
+    """Write one ACCESS entry per record shown, in one insert. Returns the count.
+
+    `patron` is the subject when known (portal pages); otherwise each record's own
+    patron is found through the record registry. Entries never hold a title or a name:
+    `object_repr` is the record's opaque `__str__`.
+    """
+    from auditlog.models import LogEntry
+
+    from patrons.registry import registry
+
+    actor = _staff_actor(request)
+    base = {"page": page, **_staff_context(request, actor)}
+    if event:
+        base["event"] = event
+    address = client_ip(request) if request is not None else None
+    entries = []
+    seen = set()
+    for record in records:
+        if record is None:
+            continue
+        model = type(record)
+        key = (model, record.pk)
+        if key in seen:
+            continue
+        seen.add(key)
+        kind = registry.for_model(model)
+        data = dict(base)
+        if kind is not None:
+            data["kind"] = kind.name
+            subject = patron.pk if patron is not None else patron_id_of(record)
+            if subject is not None:
+                data["patron"] = subject
+        entries.append(
+            LogEntry(
+                content_type=ContentType.objects.get_for_model(model),
+                object_pk=str(record.pk),
+                object_id=record.pk if isinstance(record.pk, int) else None,
+                object_repr=str(record)[:200],
+                action=LogEntry.Action.ACCESS,
+                actor=actor,
+                actor_email=(getattr(actor, "email", None) or None) if actor else None,
+                remote_addr=address,
+                additional_data=data,
+            )
+        )
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def patron_id_of(record: models.Model) -> int | None:
+    """The id of the patron a registered record belongs to (None once anonymised)."""
+    from patrons.registry import registry
+
+    kind = registry.for_model(type(record))
+    if kind is None:
+        return None
+    if not kind.patron_path:
+        return record.pk
+    if "__" not in kind.patron_path:
+        return getattr(record, f"{kind.patron_path}_id", None)
+    value = record
+    for part in kind.patron_path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, part, None)
+    return value.pk if value is not None else None
+
+
+class AccessAuditedAdmin:
+    """Mixin for every ModelAdmin that shows patron records: the change page logs the
+    object (and the records its inlines show); a change list or search result logs each
+    row on the page, in one insert."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            context = getattr(response, "context_data", None) or {}
+            original = context.get("original")
+            if original is not None:
+                if hasattr(response, "render"):
+                    response.render()
+                records = [original]
+                for inline in context.get("inline_admin_formsets", []):
+                    records.extend(
+                        form.instance
+                        for form in inline.formset.forms
+                        if form.instance.pk is not None
+                    )
+                log_access(records, request=request, page=self._audit_page("change"))
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            changelist = (getattr(response, "context_data", None) or {}).get("cl")
+            if changelist is not None:
+                if hasattr(response, "render"):
+                    response.render()  # evaluates the page's rows once, for both uses
+                log_access(
+                    list(changelist.result_list), request=request, page=self._audit_page("list")
+                )
+        return response
+
+    def _audit_page(self, view: str) -> str:
+        opts = self.model._meta
+        return f"admin:{opts.app_label}.{opts.model_name}:{view}"

@@ -1,0 +1,217 @@
+"""Audit reports for library administrators, and the read-only audit log in the admin.
+
+* Patron access report: every access to one patron's records (when, who, which page).
+* Staff access report: per staff member and day, how many patrons' records they opened,
+  flagging more than CALUMET_AUDIT_FLAG_PATRONS_PER_HOUR patrons in an hour, and patrons
+  opened on a day with no transaction for them. This is how misuse is noticed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from patrons.models import Card
+
+from .admin_site import AdminPage
+
+PERMISSION = "auditlog.view_logentry"
+
+
+class AuditLogAdmin(LogEntryAdmin):
+    """The audit log is read-only for everyone, superusers included."""
+
+    list_display = ["created", "resource_url", "action", "msg_short", "user_url", "page"]
+
+    @admin.display(description="page")
+    def page(self, obj):
+        return (obj.additional_data or {}).get("page", "")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(LogEntry)
+admin.site.register(LogEntry, AuditLogAdmin)
+
+
+class CardLookupForm(forms.Form):
+    card_number = forms.CharField(label="Card number", max_length=40)
+
+
+def _describe(entry: LogEntry) -> dict:
+    data = entry.additional_data or {}
+    return {
+        "when": entry.timestamp,
+        "who": (entry.actor.get_full_name() or entry.actor.get_username())
+        if entry.actor
+        else ("the patron" if data.get("page", "").startswith("portal:") else "the system"),
+        "role": data.get("role", ""),
+        "branch": data.get("branch", ""),
+        "page": data.get("page", ""),
+        "kind": data.get("kind", entry.content_type.model if entry.content_type_id else ""),
+        "action": "sign-in" if data.get("event") == "sign-in" else entry.get_action_display(),
+        "address": entry.remote_addr or "",
+        "record": entry.object_repr,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def patron_access_report(request):
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    form = CardLookupForm(request.POST or None)
+    card = None
+    rows = None
+    if request.method == "POST" and form.is_valid():
+        number = "".join(form.cleaned_data["card_number"].split())
+        card = Card.objects.select_related("patron").filter(number=number).first()
+        if card is None:
+            form.add_error("card_number", "No library card has that number.")
+        else:
+            entries = (
+                LogEntry.objects.filter(additional_data__patron=card.patron_id)
+                .select_related("actor", "content_type")
+                .order_by("-timestamp", "-pk")
+            )
+            page = Paginator(entries, 200).get_page(request.POST.get("page"))
+            rows = [_describe(entry) for entry in page.object_list]
+            from .audit import log_access
+
+            log_access([card.patron], request=request, page="admin:patron_access_report")
+    context = {
+        **admin.site.each_context(request),
+        "title": "Patron access report",
+        "form": form,
+        "card": card,
+        "rows": rows,
+    }
+    return TemplateResponse(request, "admin/audit/patron_access_report.html", context)
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError("The end date is before the start date.")
+            if (end - start).days > 92:
+                raise forms.ValidationError("Choose at most three months at a time.")
+        return cleaned
+
+
+def staff_access_summary(start: datetime.date, end: datetime.date) -> list[dict]:
+    """Rows per staff member and day, with the reasons a row is flagged."""
+    tz = timezone.get_current_timezone()
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    until = datetime.datetime.combine(
+        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    )
+    entries = (
+        LogEntry.objects.filter(timestamp__gte=since, timestamp__lt=until)
+        .exclude(additional_data__patron=None)
+        .values_list("actor_id", "action", "timestamp", "additional_data")
+    )
+    opened = defaultdict(set)  # (actor, day) -> patrons
+    per_hour = defaultdict(set)  # (actor, day, hour) -> patrons
+    transactions = defaultdict(set)  # day -> patrons with a create/change that day
+    for actor_id, action, stamp, data in entries.iterator():
+        patron = (data or {}).get("patron")
+        local = timezone.localtime(stamp)
+        day = local.date()
+        if action == LogEntry.Action.ACCESS:
+            if actor_id is None:
+                continue
+            opened[(actor_id, day)].add(patron)
+            per_hour[(actor_id, day, local.hour)].add(patron)
+        else:
+            transactions[day].add(patron)
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.in_bulk({actor for actor, _ in opened})
+    limit = settings.CALUMET_AUDIT_FLAG_PATRONS_PER_HOUR
+    rows = []
+    for (actor_id, day), patrons in sorted(
+        opened.items(), key=lambda item: (item[0][1], item[0][0]), reverse=True
+    ):
+        busiest = max(
+            (len(p) for (a, d, _h), p in per_hour.items() if a == actor_id and d == day), default=0
+        )
+        without = sorted(p for p in patrons if p not in transactions[day])
+        flags = []
+        if busiest > limit:
+            flags.append(f"{busiest} patrons in one hour (limit {limit})")
+        if without:
+            flags.append(
+                f"{len(without)} patron{'s' if len(without) != 1 else ''} "
+                "opened with no transaction that day"
+            )
+        user = users.get(actor_id)
+        rows.append(
+            {
+                "staff": (user.get_full_name() or user.get_username())
+                if user
+                else f"user #{actor_id}",
+                "day": day,
+                "patrons": len(patrons),
+                "busiest_hour": busiest,
+                "without_transaction": [f"Patron #{p}" for p in without[:50]],
+                "flags": flags,
+            }
+        )
+    return rows
+
+
+@require_http_methods(["GET"])
+def staff_access_report(request):
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or {"start": today - datetime.timedelta(days=6), "end": today})
+    rows = (
+        staff_access_summary(form.cleaned_data["start"], form.cleaned_data["end"])
+        if form.is_valid()
+        else []
+    )
+    context = {
+        **admin.site.each_context(request),
+        "title": "Staff access report",
+        "form": form,
+        "rows": rows,
+        "flagged_only": request.GET.get("flagged") == "1",
+        "limit": settings.CALUMET_AUDIT_FLAG_PATRONS_PER_HOUR,
+    }
+    if context["flagged_only"]:
+        context["rows"] = [row for row in rows if row["flags"]]
+    return TemplateResponse(request, "admin/audit/staff_access_report.html", context)
+
+
+admin.site.register_page(
+    AdminPage("auditlog", "patron-access", "Patron access report", patron_access_report, PERMISSION)
+)
+admin.site.register_page(
+    AdminPage(
+        "auditlog", "staff-access", "Staff access report", staff_access_report, PERMISSION, order=1
+    )
+)
