@@ -208,3 +208,46 @@ class AccessAuditedAdmin:
     def _audit_page(self, view: str) -> str:
         opts = self.model._meta
         return f"admin:{opts.app_label}.{opts.model_name}:{view}"
+
+
+def audit_scrub_for(model: type[models.Model], ids: Iterable) -> int:
+    """Entries about expunged records keep who, when and which action; they lose the
+    record's representation, the changes, the address and the patron link."""
+    from auditlog.models import LogEntry
+
+    from patrons.registry import registry
+
+    ids = [str(pk) for pk in ids]
+    if not ids:
+        return 0
+    kind = registry.for_model(model)
+    return LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_pk__in=ids
+    ).update(
+        object_repr=EXPUNGED,
+        changes=None,
+        changes_text="",
+        serialized_data=None,
+        remote_addr=None,
+        additional_data={"kind": kind.name if kind else model._meta.model_name, "expunged": True},
+    )
+
+
+def audit_scrub_for_patrons(patron_ids: Iterable[int]) -> int:
+    """Every entry that names these patrons (accesses, sign-ins, records of any kind)."""
+    from auditlog.models import LogEntry
+
+    total = 0
+    for patron_id in patron_ids:
+        total += LogEntry.objects.filter(additional_data__patron=patron_id).update(
+            object_repr=EXPUNGED,
+            changes=None,
+            changes_text="",
+            serialized_data=None,
+            remote_addr=None,
+            additional_data={"expunged": True},
+        )
+    return total
+
+
+EXPUNGED = "[expunged]"

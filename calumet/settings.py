@@ -216,6 +216,15 @@ AXES_VERBOSE = False
 CALUMET_PORTAL_IDLE_MINUTES = env.int("CALUMET_PORTAL_IDLE_MINUTES", default=10)
 CALUMET_PORTAL_MAX_MINUTES = env.int("CALUMET_PORTAL_MAX_MINUTES", default=60)
 
+# The expunge (retention engine): records per transaction, the nightly run's local time,
+# how long lockout records are kept, and VACUUM of touched tables on PostgreSQL.
+CALUMET_EXPUNGE_BATCH_SIZE = env.int("CALUMET_EXPUNGE_BATCH_SIZE", default=500)
+CALUMET_EXPUNGE_TIME = env.str("CALUMET_EXPUNGE_TIME", default="02:30")
+CALUMET_EXPUNGE_LOCKOUT_KEEP_MINUTES = env.int(
+    "CALUMET_EXPUNGE_LOCKOUT_KEEP_MINUTES", default=env.int("CALUMET_LOCKOUT_MINUTES", default=15)
+)
+CALUMET_EXPUNGE_VACUUM = env.bool("CALUMET_EXPUNGE_VACUUM", default=True)
+
 # django-q2: the ORM broker by default (no extra server), Redis when configured.
 CALUMET_REDIS_URL = env.str("CALUMET_REDIS_URL", default="")
 Q_CLUSTER = {

@@ -1,9 +1,8 @@
 """The worker's daily circulation jobs, created idempotently after every migrate."""
 
-import datetime
-
 from django.conf import settings
-from django.utils import timezone
+
+from patrons.schedules import next_local_time
 
 DAILY_JOBS = (
     ("circulation: expire unclaimed holds", "circulation.tasks.expire_unclaimed_holds", "00:15"),
@@ -13,16 +12,6 @@ DAILY_JOBS = (
         None,  # CALUMET_OVERDUE_NOTICE_TIME
     ),
 )
-
-
-def next_local_time(at: str, now: datetime.datetime | None = None) -> datetime.datetime:
-    """The next moment the local clock shows `at` ("HH:MM")."""
-    now = timezone.localtime(now or timezone.now())
-    hour, minute = (int(part) for part in at.split(":"))
-    moment = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if moment <= now:
-        moment += datetime.timedelta(days=1)
-    return moment
 
 
 def ensure_schedules(sender=None, **kwargs) -> None:

@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from calumet.audit import AccessAuditedAdmin
 
-from .models import Card, ExpungeRun, Patron, PatronBlock, RetentionPolicy
+from . import services
+from .exceptions import Refused
+from .models import Card, ExpungeRun, LegalHold, Patron, PatronBlock, RetentionPolicy
 from .policy import RULES_BY_KIND
 
 
@@ -126,3 +128,52 @@ class ExpungeRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+    """Holds are set by disclosure requests (or by hand, for litigation) and released
+    through the service; while unreleased, the expunge skips the records they cover."""
+
+    list_display = (
+        "__str__",
+        "patron",
+        "kinds",
+        "covers_from",
+        "reference",
+        "set_at",
+        "released_at",
+    )
+    list_filter = (("released_at", admin.EmptyFieldListFilter),)
+    search_fields = ("=patron__cards__number", "reference")
+    search_help_text = "Scan the patron's card number, or search by reference."
+    autocomplete_fields = ("patron",)
+    readonly_fields = ("set_at", "set_by", "released_at", "released_by")
+    list_select_related = ("patron",)
+    actions = ("release_selected",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:  # a hold is never edited, only released
+            return [field.name for field in self.model._meta.fields]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.set_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Release selected legal holds", permissions=["change"])
+    def release_selected(self, request, queryset):
+        released = 0
+        for hold in queryset:
+            try:
+                services.legal_hold_release(hold=hold, actor=request.user)
+            except Refused as refusal:
+                self.message_user(request, f"{hold}: {refusal.message}", messages.WARNING)
+            else:
+                released += 1
+        if released:
+            self.message_user(request, f"{released} legal holds released.", messages.SUCCESS)

@@ -11,7 +11,9 @@ class PatronsConfig(AppConfig):
 
         from . import registry
         from .policy import ensure_retention_policies
+        from .schedules import ensure_schedules
 
         # Like admin.autodiscover(): import <app>.records of every installed app.
         registry.autodiscover()
         post_migrate.connect(ensure_retention_policies, sender=self)
+        post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="patrons-schedules")

@@ -220,3 +220,53 @@ class ExpungeRun(models.Model):
 
     def __str__(self) -> str:
         return f"Expunge run #{self.pk}"
+
+
+class LegalHold(models.Model):
+    """Records named in a pending legal request must not be destroyed (R10).
+
+    A hold covers one patron's records: all kinds or the listed ones, closed on or after
+    `covers_from` (empty: any date). Holding more than a request names is safe; holding
+    less is not, so a record is held when its retention would end after the range began.
+    """
+
+    patron = models.ForeignKey(Patron, on_delete=models.PROTECT, related_name="legal_holds")
+    kinds = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Record kinds covered, comma-separated (e.g. loan,hold). Empty: every kind.",
+    )
+    covers_from = models.DateTimeField(null=True, blank=True)
+    covers_until = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300)
+    reference = models.CharField(
+        max_length=100, blank=True, help_text="The request that set it, e.g. disclosure #12."
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-set_at", "pk"]
+        indexes = [models.Index(fields=["patron", "released_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(covers_until__isnull=True)
+                | Q(covers_from__isnull=True)
+                | Q(covers_until__gte=models.F("covers_from")),
+                name="legalhold_range_in_order",
+                violation_error_message="The end of the range is before its start.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Legal hold #{self.pk}"
+
+    @property
+    def kind_list(self) -> list[str]:
+        return [kind for kind in self.kinds.split(",") if kind]

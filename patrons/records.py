@@ -6,7 +6,7 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterR
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
-from .models import Card, Patron, PatronBlock
+from .models import Card, LegalHold, Patron, PatronBlock
 from .registry import Expunge, RecordKind, registry
 
 PATRON_IDENTITY_FIELDS = (
@@ -100,5 +100,19 @@ registry.register(
         expunge=Expunge.DELETE,
         export_fields=("reason", "note", "starts_at", "ends_at", "lifted_at"),
         audit_mask=("note",),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="legal_hold",
+        model=LegalHold,
+        patron_path="patron",
+        active=lambda now: Q(released_at__isnull=True),
+        closed_at=lambda: F("released_at"),
+        expunge=Expunge.DELETE,
+        policy_kind="disclosure_request",
+        export_fields=("set_at", "released_at"),
+        audit_mask=("reason",),
     )
 )

@@ -148,20 +148,26 @@ class RecordKind:
     # -- expunge -----------------------------------------------------------------------
 
     def expunge_queryset(self, qs: QuerySet, now: datetime.datetime | None = None) -> int:
-        """Destroy the patron link of these records the kind's way; returns the count.
+        """Destroy the patron link of these records the kind's way, and scrub their audit
+        entries; returns the count. Call it inside a transaction.
 
         The caller chooses the records (closed, past retention, not held); this only
         knows how. WITH_OWNER kinds go with their owner and are never expunged alone.
         """
+        from calumet.audit import audit_scrub_for
+
+        if self.expunge is Expunge.WITH_OWNER:
+            raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
+        ids = list(qs.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        # The audit trail must not keep what the expunge destroys (R11).
+        audit_scrub_for(self.model, ids)
+        rows = self.model._default_manager.filter(pk__in=ids)
         if self.expunge is Expunge.DELETE:
-            ids = list(qs.values_list("pk", flat=True))
-            self.model._default_manager.filter(pk__in=ids).delete()
+            rows.delete()
             return len(ids)
-        if self.expunge is Expunge.ANONYMISE:
-            return self.model._default_manager.filter(
-                pk__in=list(qs.values_list("pk", flat=True))
-            ).update(**self.anonymised_values(now))
-        raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
+        return rows.update(**self.anonymised_values(now))
 
     # -- export ------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ _ADMINISTRATOR = [
     *_perms("circulation", "loanpolicy", "change"),
     *_perms("patrons", "retentionpolicy", "view", "change"),
     *_perms("patrons", "expungerun", "view"),
+    *_perms("patrons", "legalhold", "view", "add", "change"),
     *_perms("auditlog", "logentry", "view"),
 ]
 

@@ -5,8 +5,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .exceptions import CardRefused
-from .models import Card, Patron, PatronBlock
+from .exceptions import CardRefused, Refused
+from .models import Card, LegalHold, Patron, PatronBlock
 
 
 def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> Card:
@@ -110,3 +110,53 @@ def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
             patron.keep_reading_history = keep
             patron.save(update_fields=["keep_reading_history"])
         return erased
+
+
+def legal_hold_place(
+    *,
+    patron: Patron,
+    reason: str,
+    actor,
+    kinds: list[str] | None = None,
+    covers_from: datetime.datetime | None = None,
+    covers_until: datetime.datetime | None = None,
+    reference: str = "",
+) -> LegalHold:
+    """Keep a patron's records from the expunge until the hold is released (R10)."""
+    from .registry import registry
+
+    kinds = sorted(set(kinds or []))
+    unknown = [kind for kind in kinds if kind not in registry]
+    if unknown:
+        raise Refused(f"Unknown record kind: {', '.join(unknown)}.", code="kind")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("Say why the records must be kept.", code="reason")
+    if covers_from and covers_until and covers_until < covers_from:
+        raise Refused("The end of the range is before its start.", code="range")
+    with transaction.atomic():
+        return LegalHold.objects.create(
+            patron=patron,
+            kinds=",".join(kinds),
+            covers_from=covers_from,
+            covers_until=covers_until,
+            reason=reason[:300],
+            reference=reference[:100],
+            set_by=actor if getattr(actor, "is_staff", False) else None,
+        )
+
+
+def legal_hold_release(
+    *, hold: LegalHold, actor, now: datetime.datetime | None = None
+) -> LegalHold:
+    """The request is closed: the next expunge may destroy what the hold kept."""
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+        if hold.released_at is not None:
+            raise Refused("This legal hold was already released.", code="released")
+        hold.released_at = now
+        hold.released_by = actor if getattr(actor, "is_staff", False) else None
+        hold.save(update_fields=["released_at", "released_by"])
+        return hold

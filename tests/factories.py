@@ -28,7 +28,7 @@ from circulation.models import (
     Visit,
     VisitCount,
 )
-from patrons.models import Card, Patron, PatronBlock
+from patrons.models import Card, LegalHold, Patron, PatronBlock
 
 DEFAULT_PIN = "2468"
 STAFF_PASSWORD = "a staff password nobody would guess"
@@ -241,6 +241,15 @@ class SuperuserFactory(StaffUserFactory):
     is_superuser = True
 
 
+class LegalHoldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LegalHold
+
+    patron = factory.SubFactory(PatronFactory)
+    reason = "Subpoena received; records in scope must be kept."
+    reference = factory.Sequence(lambda n: f"disclosure #{n}")
+
+
 def one_record_of_each_kind(patron: Patron) -> dict[type, object]:
     """A card, loan (with a fine), hold, program sign-up, visit, computer session and
     block for `patron`, keyed by model. Titles and names are distinctive on purpose."""
@@ -258,4 +267,5 @@ def one_record_of_each_kind(patron: Patron) -> dict[type, object]:
         Visit: VisitFactory(patron=patron),
         ComputerSession: ComputerSessionFactory(patron=patron),
         PatronBlock: PatronBlockFactory(patron=patron),
+        LegalHold: LegalHoldFactory(patron=patron),
     }

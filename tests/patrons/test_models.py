@@ -16,7 +16,7 @@ from circulation.models import (
     ProgramRegistration,
     Visit,
 )
-from patrons.models import Card, Patron, PatronBlock
+from patrons.models import Card, LegalHold, Patron, PatronBlock
 from patrons.registry import registry
 from tests.factories import (
     CardFactory,
@@ -24,6 +24,7 @@ from tests.factories import (
     FineFactory,
     HoldFactory,
     ItemFactory,
+    LegalHoldFactory,
     LoanFactory,
     PatronBlockFactory,
     PatronFactory,
@@ -174,6 +175,7 @@ MAKERS = {
     ),
     Visit: lambda p: VisitFactory(patron=p),
     ComputerSession: lambda p: ComputerSessionFactory(patron=p, workstation="PC-Quennell"),
+    LegalHold: lambda p: LegalHoldFactory(patron=p, reference="Quennell subpoena"),
 }
 
 

@@ -1,0 +1,292 @@
+"""The retention engine: expunge every record kind when the policy says it is no longer
+needed (DESIGN.md sections 3 and 4, rules R3, R4, R10, R11).
+
+For each kind in the record registry it selects the records that are closed, past their
+`RetentionPolicy` days, not kept at the patron's request (opted-in reading history) and
+not under a legal hold, and expunges them the kind's way (delete, or anonymise into
+statistics). Then it deletes registrations past their retention, with their cards and
+PIN, audit entries past the audit retention, and the side copies our libraries keep
+(task results, expired sessions, old lockout records).
+
+It works in batches, each in its own transaction that also scrubs the audit entries of
+the records it expunges, so a run stopped at any moment leaves every batch either done
+or untouched, and a rerun finishes the job. Active records are never selected.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from .models import ExpungeRun, LegalHold, Patron, RetentionPolicy
+from .registry import Expunge, RecordKind, registry
+
+SIDE_COPIES = "side_copies"
+AUDIT = "audit_entry"
+
+
+@dataclass
+class KindCounts:
+    expunged: int = 0
+    anonymised: int = 0
+    held: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"expunged": self.expunged, "anonymised": self.anonymised, "held": self.held}
+
+
+@dataclass
+class RunResult:
+    run: ExpungeRun
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(c.get("expunged", 0) + c.get("anonymised", 0) for c in self.counts.values())
+
+
+# -- what may go ---------------------------------------------------------------------------
+
+
+def retention_days(kind_name: str) -> int:
+    rule = registry.get(kind_name).rule if kind_name in registry else None
+    days = RetentionPolicy.objects.filter(kind=kind_name).values_list("days", flat=True).first()
+    if days is None:
+        from .policy import RULES_BY_KIND
+
+        days = (rule or RULES_BY_KIND[kind_name]).default_days
+    return days
+
+
+def held_q(kind: RecordKind) -> Q:
+    """Records of this kind under an unreleased legal hold on their patron."""
+    patron_ref = "pk" if not kind.patron_path else kind.patron_lookup()
+    name = kind.name
+    holds = LegalHold.objects.filter(
+        released_at__isnull=True, patron_id=OuterRef(patron_ref)
+    ).filter(
+        Q(kinds="")
+        | Q(kinds=name)
+        | Q(kinds__startswith=f"{name},")
+        | Q(kinds__endswith=f",{name}")
+        | Q(kinds__contains=f",{name},")
+    )
+    if kind.closed_at is not None:
+        holds = holds.filter(
+            Q(covers_from__isnull=True) | Q(covers_from__lte=OuterRef("closed_on"))
+        )
+    return Q(Exists(holds))
+
+
+def due_for_expunge(kind: RecordKind, now: datetime.datetime) -> tuple[QuerySet, QuerySet]:
+    """(records to expunge now, records that would be expunged but are held)."""
+    days = retention_days(kind.policy_kind or kind.name)
+    cutoff = now - datetime.timedelta(days=days)
+    due = kind.closed_before(cutoff, now)
+    return due.exclude(held_q(kind)), due.filter(held_q(kind))
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+def _record_kinds(only: Iterable[str] | None) -> list[RecordKind]:
+    wanted = set(only or [])
+    kinds = [
+        kind
+        for kind in registry
+        if kind.expunge is not Expunge.WITH_OWNER and kind.patron_path  # patrons go last
+    ]
+    if wanted:
+        kinds = [kind for kind in kinds if kind.name in wanted]
+    return kinds
+
+
+def expunge(
+    *,
+    kinds: Iterable[str] | None = None,
+    dry_run: bool = False,
+    now: datetime.datetime | None = None,
+    batch_size: int | None = None,
+    trigger: str = "manual",
+    progress: Callable[[str, int], None] | None = None,
+) -> RunResult:
+    """Run the expunge (or count what it would do, with `dry_run`)."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.CALUMET_EXPUNGE_BATCH_SIZE
+    only = set(kinds or [])
+    unknown = only - set(registry.names()) - {AUDIT, SIDE_COPIES}
+    if unknown:
+        raise ValueError(f"Unknown record kind: {', '.join(sorted(unknown))}.")
+    run = ExpungeRun.objects.create(started_at=now, dry_run=dry_run, trigger=trigger)
+    result = RunResult(run=run)
+    touched: set[str] = set()
+
+    for kind in _record_kinds(only):
+        counts = _expunge_kind(kind, now, batch_size, dry_run, progress, touched)
+        result.counts[kind.name] = counts.as_dict()
+    if not only or "patron" in only:
+        result.counts["patron"] = _expunge_patrons(
+            now, batch_size, dry_run, progress, touched
+        ).as_dict()
+    if not only or AUDIT in only:
+        result.counts[AUDIT] = {
+            "expunged": _expunge_audit(now, dry_run, touched),
+            "anonymised": 0,
+            "held": 0,
+        }
+    if not only or SIDE_COPIES in only:
+        result.counts[SIDE_COPIES] = {
+            "expunged": _expunge_side_copies(now, dry_run, touched),
+            "anonymised": 0,
+            "held": 0,
+        }
+
+    run.counts = result.counts
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at"])
+    if touched and not dry_run:
+        _vacuum(touched)
+    return result
+
+
+def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCounts:
+    counts = KindCounts()
+    due, held = due_for_expunge(kind, now)
+    counts.held = held.count()
+    if dry_run:
+        total = due.count()
+        if kind.expunge is Expunge.ANONYMISE:
+            counts.anonymised = total
+        else:
+            counts.expunged = total
+        return counts
+    while True:
+        with transaction.atomic():
+            ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            # Re-check inside the transaction: only what is still due is touched.
+            batch = kind.model._default_manager.filter(pk__in=ids)
+            still_due = list(
+                due_for_expunge(kind, now)[0].filter(pk__in=ids).values_list("pk", flat=True)
+            )
+            if not still_due:
+                break
+            done = kind.expunge_queryset(batch.filter(pk__in=still_due), now)
+        touched.add(kind.model._meta.db_table)
+        if kind.expunge is Expunge.ANONYMISE:
+            counts.anonymised += done
+        else:
+            counts.expunged += done
+        if progress:
+            progress(kind.name, done)
+    return counts
+
+
+def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
+    """Registrations past retention: their remaining records are anonymised or deleted
+    with them, then the patron, cards and PIN are deleted."""
+    from calumet.audit import audit_scrub_for, audit_scrub_for_patrons
+
+    kind = registry.get("patron")
+    counts = KindCounts()
+    due, held = due_for_expunge(kind, now)
+    counts.held = held.count()
+    if dry_run:
+        counts.expunged = due.count()
+        return counts
+    while True:
+        with transaction.atomic():
+            ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            ids = list(
+                due_for_expunge(kind, now)[0].filter(pk__in=ids).values_list("pk", flat=True)
+            )
+            if not ids:
+                break
+            for other in registry:
+                if other is kind or other.expunge is Expunge.WITH_OWNER:
+                    continue
+                records = other.linked().filter(**{other.patron_lookup("pk") + "__in": ids})
+                if other.expunge_queryset(records, now):
+                    touched.add(other.model._meta.db_table)
+            for with_owner in registry:
+                if with_owner.expunge is Expunge.WITH_OWNER:
+                    audit_scrub_for(
+                        with_owner.model,
+                        list(
+                            with_owner.linked()
+                            .filter(**{with_owner.patron_lookup("pk") + "__in": ids})
+                            .values_list("pk", flat=True)
+                        ),
+                    )
+                    touched.add(with_owner.model._meta.db_table)
+            audit_scrub_for(Patron, ids)
+            audit_scrub_for_patrons(ids)
+            deleted = Patron.objects.filter(pk__in=ids).delete()[1].get("patrons.Patron", 0)
+        touched.add(Patron._meta.db_table)
+        counts.expunged += deleted
+        if progress:
+            progress("patron", deleted)
+    return counts
+
+
+def _expunge_audit(now, dry_run, touched) -> int:
+    from auditlog.models import LogEntry
+
+    cutoff = now - datetime.timedelta(days=retention_days(AUDIT))
+    old = LogEntry.objects.filter(timestamp__lt=cutoff)
+    if dry_run:
+        return old.count()
+    deleted = old.delete()[0]
+    if deleted:
+        touched.add(LogEntry._meta.db_table)
+    return deleted
+
+
+def _expunge_side_copies(now, dry_run, touched) -> int:
+    """Copies our libraries keep: django-q2 task results, expired sessions, old lockout
+    records. (Notices are emails; nothing of them is stored.)"""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.models import Session
+    from django_q.models import Task
+
+    day_ago = now - datetime.timedelta(days=1)
+    lockout = now - datetime.timedelta(minutes=settings.CALUMET_EXPUNGE_LOCKOUT_KEEP_MINUTES)
+    querysets = [
+        Task.objects.filter(stopped__lt=day_ago),
+        Session.objects.filter(expire_date__lt=now),
+        AccessAttempt.objects.filter(attempt_time__lt=lockout),
+        AccessFailureLog.objects.filter(attempt_time__lt=lockout),
+        AccessLog.objects.filter(attempt_time__lt=lockout),
+    ]
+    total = 0
+    for qs in querysets:
+        if dry_run:
+            total += qs.count()
+            continue
+        with transaction.atomic():
+            deleted = qs.delete()[0]
+        if deleted:
+            touched.add(qs.model._meta.db_table)
+        total += deleted
+    return total
+
+
+def _vacuum(tables: set[str]) -> None:
+    """PostgreSQL: reclaim the space of deleted rows so they are not left in the files.
+    (SQLite connections run with secure_delete, which overwrites them at once.)"""
+    if connection.vendor != "postgresql" or not settings.CALUMET_EXPUNGE_VACUUM:
+        return
+    if connection.in_atomic_block:
+        return  # VACUUM cannot run in a transaction (tests wrap each one in one)
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f'VACUUM "{table}"')

@@ -1,0 +1,39 @@
+"""The nightly expunge, scheduled idempotently after every migrate."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+NIGHTLY_EXPUNGE = "patrons: nightly expunge"
+
+
+def next_local_time(at: str, now: datetime.datetime | None = None) -> datetime.datetime:
+    now = timezone.localtime(now or timezone.now())
+    hour, minute = (int(part) for part in at.split(":"))
+    moment = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if moment <= now:
+        moment += datetime.timedelta(days=1)
+    return moment
+
+
+def ensure_schedules(sender=None, **kwargs) -> None:
+    from django_q.models import Schedule
+
+    schedule, created = Schedule.objects.update_or_create(
+        name=NIGHTLY_EXPUNGE,
+        defaults={
+            "func": "patrons.tasks.nightly_expunge",
+            "schedule_type": Schedule.DAILY,
+            "repeats": -1,
+        },
+    )
+    wanted = next_local_time(settings.CALUMET_EXPUNGE_TIME)
+    if (
+        created
+        or schedule.next_run is None
+        or (timezone.localtime(schedule.next_run).time() != wanted.time())
+    ):
+        # A changed CALUMET_EXPUNGE_TIME moves the next run; otherwise it is left alone.
+        schedule.next_run = wanted
+        schedule.save(update_fields=["next_run"])
