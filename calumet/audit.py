@@ -101,6 +101,7 @@ def log_access(
     page: str,
     patron=None,
     event: str | None = None,
+    confidential: bool = False,
 ) -> int:
     """Write one ACCESS entry per record shown, in one insert. Returns the count.
 
@@ -116,6 +117,10 @@ def log_access(
     base = {"page": page, **_staff_context(request, actor)}
     if event:
         base["event"] = event
+    if confidential:
+        # Part of a disclosure: hidden from the patron's own access page, since a court
+        # may forbid telling the patron (administrators still see it in the reports).
+        base["confidential"] = True
     address = client_ip(request) if request is not None else None
     entries = []
     seen = set()

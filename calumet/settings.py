@@ -225,6 +225,9 @@ CALUMET_EXPUNGE_LOCKOUT_KEEP_MINUTES = env.int(
 )
 CALUMET_EXPUNGE_VACUUM = env.bool("CALUMET_EXPUNGE_VACUUM", default=True)
 
+# Days a disclosure release package is kept after the request is marked fulfilled.
+CALUMET_DISCLOSURE_PACKAGE_DAYS = env.int("CALUMET_DISCLOSURE_PACKAGE_DAYS", default=30)
+
 # django-q2: the ORM broker by default (no extra server), Redis when configured.
 CALUMET_REDIS_URL = env.str("CALUMET_REDIS_URL", default="")
 Q_CLUSTER = {

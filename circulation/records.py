@@ -29,6 +29,7 @@ registry.register(
         patron_path="patron",
         active=lambda now: Q(returned_at__isnull=True) | Q(_unsettled_fine_on_loan()),
         closed_at=_loan_closed_at,
+        opened_at=lambda: F("checked_out_at"),
         expunge=Expunge.ANONYMISE,
         anonymise={"patron": None, "anonymised_at": lambda now: now},
         kept_by_patron=lambda: Q(patron__keep_reading_history=True),
@@ -53,6 +54,7 @@ registry.register(
         patron_path="patron",
         active=lambda now: Q(status__in=Hold.ACTIVE_STATUSES),
         closed_at=lambda: F("closed_at"),
+        opened_at=lambda: F("placed_at"),
         expunge=Expunge.DELETE,
         export_fields=(
             "title__title",
@@ -74,6 +76,7 @@ registry.register(
         patron_path="patron",
         active=lambda now: Q(settled_at__isnull=True),
         closed_at=lambda: F("settled_at"),
+        opened_at=lambda: F("assessed_at"),
         expunge=Expunge.ANONYMISE,
         anonymise={"patron": None, "loan": None, "anonymised_at": lambda now: now},
         export_fields=(
@@ -99,6 +102,7 @@ registry.register(
             Q(program__ends_at__gt=now) & ~Q(status=ProgramRegistration.Status.CANCELLED)
         ),
         closed_at=lambda: Coalesce(F("cancelled_at"), F("program__ends_at")),
+        opened_at=lambda: F("registered_at"),
         expunge=Expunge.DELETE,
         export_fields=(
             "program__name",
@@ -119,6 +123,7 @@ registry.register(
         patron_path="patron",
         active=lambda now: Q(pk__in=[]),
         closed_at=lambda: F("visited_at"),
+        opened_at=lambda: F("visited_at"),
         expunge=Expunge.DELETE,
         export_fields=("branch__name", "visited_at"),
     )
@@ -131,6 +136,7 @@ registry.register(
         patron_path="patron",
         active=lambda now: Q(ended_at__isnull=True),
         closed_at=lambda: F("ended_at"),
+        opened_at=lambda: F("started_at"),
         expunge=Expunge.DELETE,
         export_fields=("branch__name", "workstation", "started_at", "ended_at"),
     )

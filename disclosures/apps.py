@@ -5,3 +5,11 @@ class DisclosuresConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "disclosures"
     verbose_name = "Disclosures"
+
+    def ready(self) -> None:
+        from patrons.retention import register_cleanup
+
+        from . import services
+
+        register_cleanup("disclosure_package", services.packages_delete_expired)
+        register_cleanup("disclosure_request", services.requests_delete_expired)

@@ -19,7 +19,7 @@ def patron_export(*, patron: Patron, now: datetime.datetime | None = None, log=N
     records = {}
     shown = []
     for kind in registry:
-        rows = list(kind.for_patron(patron).order_by("pk"))
+        rows = list(kind.for_patron_export(patron).order_by("pk"))
         shown.extend(rows)
         records[kind.name] = {
             "label": kind.rule.label if kind.policy_kind is None else kind.label,

@@ -70,6 +70,7 @@ registry.register(
             "keep_reading_history",
         ),
         identity_fields=PATRON_IDENTITY_FIELDS,
+        opened_at=lambda: F("registered_at"),
         audit_exclude=("pin_hash", "pin_changed_at"),
         audit_mask=PATRON_IDENTITY_FIELDS,
     )
@@ -84,6 +85,7 @@ registry.register(
         closed_at=None,
         expunge=Expunge.WITH_OWNER,
         policy_kind="patron",
+        opened_at=lambda: F("issued_at"),
         export_fields=("number", "issued_at", "status"),
     )
 )
@@ -97,6 +99,7 @@ registry.register(
             Q(lifted_at__isnull=True) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
         ),
         closed_at=lambda: Coalesce(F("lifted_at"), F("ends_at")),
+        opened_at=lambda: F("starts_at"),
         expunge=Expunge.DELETE,
         export_fields=("reason", "note", "starts_at", "ends_at", "lifted_at"),
         audit_mask=("note",),
@@ -110,8 +113,12 @@ registry.register(
         patron_path="patron",
         active=lambda now: Q(released_at__isnull=True),
         closed_at=lambda: F("released_at"),
+        opened_at=lambda: F("set_at"),
         expunge=Expunge.DELETE,
         policy_kind="disclosure_request",
+        # A hold may be secret (a non-disclosure order); the disclosure scope that set it
+        # shows in the patron's data once the patron may be told.
+        patron_visible=lambda: Q(pk__in=[]),
         export_fields=("set_at", "released_at"),
         audit_mask=("reason",),
     )

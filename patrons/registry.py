@@ -63,8 +63,14 @@ class RecordKind:
     anonymise: Mapping[str, Any] = field(default_factory=dict)
     #: The retention rule this kind follows (defaults to its own name).
     policy_kind: str | None = None
+    #: When a record began (an expression), for date-ranged scopes such as a disclosure.
+    opened_at: Callable[[], Any] | None = None
     #: Q selecting closed records the patron asked us to keep (opted-in reading history).
     kept_by_patron: Callable[[], Q] | None = None
+    #: Q of the records the patron's own data download may show (None: all). Records a
+    #: court may forbid telling the patron about (legal holds, disclosure scopes) are
+    #: shown only once the patron may be told.
+    patron_visible: Callable[[], Q] | None = None
     #: Fields never written to the audit log (secrets).
     audit_exclude: tuple[str, ...] = ()
     #: Fields whose changes are logged by name only (personal data, free text).
@@ -111,6 +117,13 @@ class RecordKind:
             return self.all().filter(pk=patron.pk)
         return self.all().filter(**{self.patron_lookup("pk"): patron.pk})
 
+    def for_patron_export(self, patron) -> QuerySet:
+        """What the patron's own data download shows of this kind."""
+        qs = self.for_patron(patron)
+        if self.patron_visible is not None:
+            qs = qs.filter(self.patron_visible())
+        return qs
+
     def linked(self) -> QuerySet:
         """Records still linked to a patron (anonymised ones are not)."""
         if not self.patron_path:
@@ -144,6 +157,24 @@ class RecordKind:
         return {
             name: value(now) if callable(value) else value for name, value in self.anonymise.items()
         }
+
+    def in_period(
+        self,
+        qs: QuerySet,
+        start: datetime.datetime | None,
+        end: datetime.datetime | None,
+        now: datetime.datetime | None = None,
+    ) -> QuerySet:
+        """Records whose life overlaps [start, end]: begun by `end` and not closed before
+        `start` (active records count as still open). Without `opened_at`, all of them."""
+        now = now or timezone.now()
+        if end is not None and self.opened_at is not None:
+            qs = qs.annotate(opened_on=self.opened_at()).filter(opened_on__lte=end)
+        if start is not None and self.closed_at is not None:
+            qs = qs.annotate(closed_on=self.closed_at()).filter(
+                self.active_q(now) | Q(closed_on__gte=start) | Q(closed_on__isnull=True)
+            )
+        return qs
 
     # -- expunge -----------------------------------------------------------------------
 

@@ -51,6 +51,15 @@ class RunResult:
         return sum(c.get("expunged", 0) + c.get("anonymised", 0) for c in self.counts.values())
 
 
+# Other apps' rows that have a retention policy but no patron link of their own (the
+# disclosure register, release packages) register a cleanup: (now, dry_run) -> count.
+_CLEANUPS: dict[str, Callable[..., int]] = {}
+
+
+def register_cleanup(name: str, func: Callable[..., int]) -> None:
+    _CLEANUPS[name] = func
+
+
 # -- what may go ---------------------------------------------------------------------------
 
 
@@ -120,7 +129,7 @@ def expunge(
     now = now or timezone.now()
     batch_size = batch_size or settings.CALUMET_EXPUNGE_BATCH_SIZE
     only = set(kinds or [])
-    unknown = only - set(registry.names()) - {AUDIT, SIDE_COPIES}
+    unknown = only - set(registry.names()) - {AUDIT, SIDE_COPIES} - set(_CLEANUPS)
     if unknown:
         raise ValueError(f"Unknown record kind: {', '.join(sorted(unknown))}.")
     run = ExpungeRun.objects.create(started_at=now, dry_run=dry_run, trigger=trigger)
@@ -146,6 +155,12 @@ def expunge(
             "anonymised": 0,
             "held": 0,
         }
+
+    for name, cleanup in _CLEANUPS.items():
+        if not only or name in only:
+            with transaction.atomic():
+                done = cleanup(now=now, dry_run=dry_run)
+            result.counts[name] = {"expunged": done, "anonymised": 0, "held": 0}
 
     run.counts = result.counts
     run.finished_at = timezone.now()

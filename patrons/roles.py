@@ -29,6 +29,8 @@ _CIRCULATION = [
     *_perms("circulation", "programregistration", "view", "add", "change"),
     *_perms("circulation", "visit", "view", "add"),
     *_perms("circulation", "computersession", "view", "add", "change"),
+    # Any staff member records a demand for records (and sees only what they recorded).
+    *_perms("disclosures", "disclosurerequest", "view", "add"),
 ]
 
 _LIBRARIAN = [
@@ -50,6 +52,8 @@ _ADMINISTRATOR = [
     *_perms("patrons", "retentionpolicy", "view", "change"),
     *_perms("patrons", "expungerun", "view"),
     *_perms("patrons", "legalhold", "view", "add", "change"),
+    *_perms("disclosures", "disclosurerequest", "change"),
+    "disclosures.decide_disclosurerequest",
     *_perms("auditlog", "logentry", "view"),
 ]
 

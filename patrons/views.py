@@ -207,6 +207,8 @@ def access_view(request):
     entries = (
         LogEntry.objects.filter(additional_data__patron=patron.pk, timestamp__gte=since)
         .filter(Q(actor__isnull=False) | Q(additional_data__event="sign-in"))
+        .exclude(additional_data__confidential=True)
+        .exclude(additional_data__kind__in=CONFIDENTIAL_KINDS)
         .order_by("-timestamp", "-pk")
     )
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
@@ -232,6 +234,9 @@ def access_view(request):
         rows.append({"when": entry.timestamp, "who": who, "what": what})
     return render(request, "portal/access.html", {"rows": rows, "page": page, "days": days})
 
+
+# Legal holds and disclosure scopes may be under a non-disclosure order.
+CONFIDENTIAL_KINDS = ["legal_hold", "disclosure_scope"]
 
 KIND_WORDS = {
     "patron": "your registration",

@@ -28,6 +28,7 @@ from circulation.models import (
     Visit,
     VisitCount,
 )
+from disclosures.models import DisclosureScope
 from patrons.models import Card, LegalHold, Patron, PatronBlock
 
 DEFAULT_PIN = "2468"
@@ -250,6 +251,36 @@ class LegalHoldFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"disclosure #{n}")
 
 
+class StaffUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    is_staff = True
+
+
+class DisclosureRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "disclosures.DisclosureRequest"
+
+    received_by = factory.SubFactory(StaffUserFactory)
+    agency = "County Sheriff's Office"
+    requester_name = "Det. R. Halloran"
+    legal_basis = "subpoena"
+    issuing_authority = "Circuit Court of Cook County"
+    case_number = factory.Sequence(lambda n: f"2026-CR-{n:05d}")
+    kinds = "loan"
+
+
+class DisclosureScopeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "disclosures.DisclosureScope"
+
+    request = factory.SubFactory(DisclosureRequestFactory)
+    patron = factory.SubFactory(PatronFactory)
+
+
 def one_record_of_each_kind(patron: Patron) -> dict[type, object]:
     """A card, loan (with a fine), hold, program sign-up, visit, computer session and
     block for `patron`, keyed by model. Titles and names are distinctive on purpose."""
@@ -268,4 +299,5 @@ def one_record_of_each_kind(patron: Patron) -> dict[type, object]:
         ComputerSession: ComputerSessionFactory(patron=patron),
         PatronBlock: PatronBlockFactory(patron=patron),
         LegalHold: LegalHoldFactory(patron=patron),
+        DisclosureScope: DisclosureScopeFactory(patron=patron),
     }

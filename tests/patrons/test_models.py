@@ -16,11 +16,13 @@ from circulation.models import (
     ProgramRegistration,
     Visit,
 )
+from disclosures.models import DisclosureScope
 from patrons.models import Card, LegalHold, Patron, PatronBlock
 from patrons.registry import registry
 from tests.factories import (
     CardFactory,
     ComputerSessionFactory,
+    DisclosureScopeFactory,
     FineFactory,
     HoldFactory,
     ItemFactory,
@@ -176,6 +178,7 @@ MAKERS = {
     Visit: lambda p: VisitFactory(patron=p),
     ComputerSession: lambda p: ComputerSessionFactory(patron=p, workstation="PC-Quennell"),
     LegalHold: lambda p: LegalHoldFactory(patron=p, reference="Quennell subpoena"),
+    DisclosureScope: lambda p: DisclosureScopeFactory(patron=p),
 }
 
 

@@ -1,0 +1,356 @@
+"""The disclosure register in the admin. Requests change only through the services: the
+change page is read-only for everyone, with the decision, withdrawal, fulfilment and the
+package download as separate, permission-checked and audited actions."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from calumet.audit import AccessAuditedAdmin, log_access
+from patrons.exceptions import Refused
+
+from . import services
+from .forms import DecisionForm, RecordRequestForm
+from .models import DisclosureRequest, DisclosureScope
+
+
+class ScopeInline(admin.TabularInline):
+    model = DisclosureScope
+    extra = 0
+    can_delete = False
+    fields = ("patron", "legal_hold")
+    readonly_fields = fields
+    verbose_name_plural = "patrons named"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(services.DECIDE) or (
+            obj is not None and obj.received_by_id == request.user.pk
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DisclosureRequest)
+class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "status",
+        "legal_basis",
+        "agency",
+        "received_at",
+        "received_by",
+        "decided_by",
+        "decided_at",
+    )
+    list_filter = ("status", "legal_basis")
+    search_fields = ("agency", "case_number", "requester_name")
+    date_hierarchy = "received_at"
+    inlines = (ScopeInline,)
+    change_form_template = "admin/disclosures/disclosurerequest/change_form.html"
+    fieldsets = (
+        ("Received", {"fields": ("received_at", "received_by", "status")}),
+        (
+            "Who asked",
+            {"fields": ("agency", "requester_name", "requester_id_number", "requester_contact")},
+        ),
+        (
+            "Legal basis",
+            {
+                "fields": (
+                    "legal_basis",
+                    "issuing_authority",
+                    "case_number",
+                    "issued_on",
+                    "has_document",
+                    "emergency_statement",
+                    "person_sought",
+                )
+            },
+        ),
+        ("Scope", {"fields": ("kinds", "period_start", "period_end")}),
+        (
+            "Decision",
+            {
+                "fields": (
+                    "decided_by",
+                    "decided_at",
+                    "decision_reason",
+                    "patron_may_be_told",
+                    "patrons_notified_at",
+                    "package_sha256",
+                    "package_created_at",
+                    "fulfilled_at",
+                    "package_deleted_at",
+                    "closed_at",
+                )
+            },
+        ),
+    )
+
+    @admin.display(description="document on file", boolean=True)
+    def has_document(self, obj):
+        return bool(obj.document)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("received_by", "decided_by")
+        if request.user.has_perm(services.DECIDE):
+            return qs
+        return qs.filter(received_by=request.user)  # staff see what they recorded
+
+    def has_change_permission(self, request, obj=None):
+        return False  # only through the services below
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the register is expunged by its retention policy, not by hand
+
+    # -- recording ---------------------------------------------------------------------
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = RecordRequestForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            details = services.RequestDetails(
+                agency=data["agency"],
+                requester_name=data["requester_name"],
+                requester_id_number=data["requester_id_number"],
+                requester_contact=data["requester_contact"],
+                legal_basis=data["legal_basis"],
+                issuing_authority=data["issuing_authority"],
+                case_number=data["case_number"],
+                issued_on=data["issued_on"],
+                emergency_statement=data["emergency_statement"],
+                person_sought=data["person_sought"],
+                card_numbers=data["card_numbers"].splitlines(),
+                kinds=data["kinds"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                document=data["document"],
+            )
+            try:
+                disclosure = services.disclosure_record(details=details, actor=request.user)
+            except Refused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                if disclosure.status == DisclosureRequest.Status.REFUSED_AT_DESK:
+                    self.message_user(
+                        request,
+                        "Recorded as refused at the desk: nothing may be released without a "
+                        "court order, a subpoena, or an emergency. Refer the requester to the "
+                        "library administrator.",
+                        messages.WARNING,
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        "Recorded. The records named are now on legal hold. Release nothing: "
+                        "the library administrator decides.",
+                        messages.SUCCESS,
+                    )
+                return redirect(
+                    reverse("admin:disclosures_disclosurerequest_change", args=[disclosure.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Record a request for patron records",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/disclosures/disclosurerequest/record.html", context)
+
+    # -- deciding and handing over -------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/decide/", wrap(self.decide_view), name="disclosures_decide"),
+            path("<int:pk>/withdraw/", wrap(self.withdraw_view), name="disclosures_withdraw"),
+            path("<int:pk>/fulfil/", wrap(self.fulfil_view), name="disclosures_fulfil"),
+            path("<int:pk>/package/", wrap(self.package_view), name="disclosures_package"),
+            path("<int:pk>/summary/", wrap(self.summary_view), name="disclosures_summary"),
+            path("<int:pk>/document/", wrap(self.document_view), name="disclosures_document"),
+            *super().get_urls(),
+        ]
+
+    def _get(self, request, pk) -> DisclosureRequest:
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
+    def _back(self, pk):
+        return redirect(reverse("admin:disclosures_disclosurerequest_change", args=[pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = {
+            "decision_form": DecisionForm(),
+            "can_decide": obj is not None
+            and request.user.has_perm(services.DECIDE)
+            and obj.received_by_id != request.user.pk
+            and obj.status == DisclosureRequest.Status.PENDING,
+            "is_recorder": obj is not None and obj.received_by_id == request.user.pk,
+            "can_download": obj is not None and request.user.has_perm(services.DECIDE),
+            "basis_problem": services.basis_problem(obj) if obj else None,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    @staticmethod
+    def _run(request, call, success):
+        try:
+            call()
+        except Refused as refusal:
+            messages.error(request, refusal.message)
+        except PermissionDenied as denied:
+            messages.error(request, str(denied) or "You may not do that.")
+        else:
+            messages.success(request, success)
+
+    def decide_view(self, request, pk):
+        if request.method != "POST":
+            return self._back(pk)
+        disclosure = self._get(request, pk)
+        if (
+            not request.user.has_perm(services.DECIDE)
+            or disclosure.received_by_id == request.user.pk
+        ):
+            raise PermissionDenied
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose approve or deny and write the reason.")
+            return self._back(pk)
+        data = form.cleaned_data
+        if data["decision"] == "approve":
+            self._run(
+                request,
+                lambda: services.disclosure_approve(
+                    request=disclosure,
+                    actor=request.user,
+                    reason=data["reason"],
+                    patron_may_be_told=data["patron_may_be_told"],
+                ),
+                "Approved. The release package is ready to download.",
+            )
+        else:
+            self._run(
+                request,
+                lambda: services.disclosure_deny(
+                    request=disclosure, actor=request.user, reason=data["reason"]
+                ),
+                "Denied. The legal hold is released.",
+            )
+        return self._back(pk)
+
+    def withdraw_view(self, request, pk):
+        if request.method != "POST":
+            return self._back(pk)
+        disclosure = self._get(request, pk)
+        self._run(
+            request,
+            lambda: services.disclosure_withdraw(
+                request=disclosure, actor=request.user, reason=request.POST.get("reason", "")
+            ),
+            "Withdrawn. The legal hold is released.",
+        )
+        return self._back(pk)
+
+    def fulfil_view(self, request, pk):
+        if request.method != "POST":
+            return self._back(pk)
+        disclosure = self._get(request, pk)
+        self._run(
+            request,
+            lambda: services.disclosure_mark_fulfilled(request=disclosure, actor=request.user),
+            "Marked as fulfilled. The legal hold is released; the package file will be deleted.",
+        )
+        return self._back(pk)
+
+    def _log_package(self, request, disclosure, page):
+        records = [disclosure, *disclosure.scopes.select_related("patron")]
+        log_access(records, request=request, page=page, confidential=True)
+
+    def package_view(self, request, pk):
+        if not request.user.has_perm(services.DECIDE):
+            raise PermissionDenied
+        disclosure = self._get(request, pk)
+        if not disclosure.package:
+            raise Http404("No package (not approved, or already deleted).")
+        self._log_package(request, disclosure, "admin:disclosures:package")
+        response = FileResponse(
+            disclosure.package.open("rb"),
+            as_attachment=True,
+            filename=f"disclosure-{disclosure.pk}.json",
+            content_type="application/json",
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def summary_view(self, request, pk):
+        if not request.user.has_perm(services.DECIDE):
+            raise PermissionDenied
+        disclosure = self._get(request, pk)
+        if not disclosure.package:
+            raise Http404("No package (not approved, or already deleted).")
+        import json
+
+        with disclosure.package.open("rb") as handle:
+            contents = json.load(handle)
+        self._log_package(request, disclosure, "admin:disclosures:summary")
+        counts = {
+            card: {kind: len(rows) for kind, rows in sections.items()}
+            for card, sections in contents["patrons"].items()
+        }
+        response = TemplateResponse(
+            request,
+            "admin/disclosures/disclosurerequest/summary.html",
+            {"disclosure": disclosure, "contents": contents, "counts": counts},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def document_view(self, request, pk):
+        if not request.user.has_perm(services.DECIDE):
+            raise PermissionDenied
+        disclosure = self._get(request, pk)
+        if not disclosure.document:
+            raise Http404("No document on file.")
+        log_access(
+            [disclosure], request=request, page="admin:disclosures:document", confidential=True
+        )
+        name = disclosure.document.name.rsplit("/", 1)[-1]
+        response = FileResponse(disclosure.document.open("rb"), as_attachment=True, filename=name)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@admin.register(DisclosureScope)
+class DisclosureScopeAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+    """Patrons named in requests (read-only; administrators only)."""
+
+    list_display = ("__str__", "request", "patron", "legal_hold")
+    list_select_related = ("request", "patron", "legal_hold")
+    search_fields = ("=patron__cards__number",)
+
+    def has_module_permission(self, request):
+        return request.user.has_perm(services.DECIDE)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(services.DECIDE)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,5 @@
+from patrons.exceptions import Refused
+
+
+class DisclosureRefused(Refused):
+    """A disclosure step refused, with the reason."""

@@ -1,0 +1,83 @@
+from django import forms
+
+from patrons.registry import registry
+
+from .models import DisclosureRequest
+from .services import disclosable_kinds
+
+
+def kind_choices():
+    labels = {kind.name: kind.rule.label for kind in registry}
+    return [(name, labels.get(name, name)) for name in disclosable_kinds()]
+
+
+class RecordRequestForm(forms.Form):
+    agency = forms.CharField(label="Requesting agency", max_length=200)
+    requester_name = forms.CharField(label="Officer or person's name", max_length=200)
+    requester_id_number = forms.CharField(
+        label="Badge or ID number", max_length=100, required=False
+    )
+    requester_contact = forms.CharField(
+        label="Contact (phone or email)", max_length=200, required=False
+    )
+    legal_basis = forms.ChoiceField(
+        label="Legal basis presented",
+        choices=DisclosureRequest.Basis.choices,
+        widget=forms.RadioSelect,
+    )
+    issuing_authority = forms.CharField(
+        label="Issuing court or authority", max_length=200, required=False
+    )
+    case_number = forms.CharField(max_length=100, required=False)
+    issued_on = forms.DateField(
+        label="Date issued", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    document = forms.FileField(
+        label="The court order or subpoena (scan or PDF)",
+        required=False,
+        help_text="Stored privately; only library administrators can open it.",
+    )
+    emergency_statement = forms.CharField(
+        label="Written statement of the emergency",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    person_sought = forms.ChoiceField(
+        label="The person sought is a",
+        choices=[("", "—"), *DisclosureRequest.PersonSought.choices],
+        required=False,
+    )
+    card_numbers = forms.CharField(
+        label="Card numbers of the patrons named",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line.",
+        max_length=2000,
+    )
+    kinds = forms.MultipleChoiceField(
+        label="Records asked for",
+        choices=kind_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="An emergency request may ask for the registration (identity) only.",
+    )
+    period_start = forms.DateField(
+        label="Period from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label="Period to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document and document.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return document
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("deny", "Deny")])
+    reason = forms.CharField(
+        label="Reason for the decision", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    patron_may_be_told = forms.BooleanField(
+        label="The patron may be told (no non-disclosure order)", required=False
+    )
