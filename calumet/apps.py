@@ -5,3 +5,6 @@ class CalumetConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "calumet"
     verbose_name = "Calumet"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

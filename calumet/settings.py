@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "auditlog",
     "axes",
+    "csp",
     "django_q",
     "calumet",
     "patrons",
@@ -60,11 +61,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "calumet.middleware.NoReferrerCsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "patrons.portal.PortalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "calumet.middleware.PermissionsPolicyMiddleware",
     "calumet.audit.CalumetAuditlogMiddleware",
     # AxesMiddleware should be the last middleware.
     "axes.middleware.AxesMiddleware",
@@ -165,10 +168,40 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
-# "same-origin": no other site ever learns which page (a search, a title) a visitor came
-# from. Not "no-referrer": with it, browsers send `Origin: null` on our own form posts and
-# Django's CSRF origin check refuses every sign-in.
-SECURE_REFERRER_POLICY = "same-origin"
+# A URL can name a search or a title: no page ever sends a Referer, not even to us.
+# (calumet.middleware.NoReferrerCsrfMiddleware keeps CSRF protection working with it.)
+SECURE_REFERRER_POLICY = "no-referrer"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Django's W003 looks for its own CSRF middleware by name; ours is a subclass of it, and
+# calumet.checks raises an error if neither is installed.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
+
+# Behind a TLS-terminating proxy (see docs/deployment.md). With debug off, plain HTTP is
+# redirected to HTTPS and browsers are told to use HTTPS only (HSTS).
+if CALUMET_TRUSTED_PROXIES := env.list("CALUMET_TRUSTED_PROXIES", default=[]):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
+
+# Content-Security-Policy (django-csp): our own origin only, no inline script or style.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Circulation rules that do not depend on the item type (those are LoanPolicy rows).
@@ -181,8 +214,7 @@ CALUMET_NOTICES_INCLUDE_TITLES = env.bool("CALUMET_NOTICES_INCLUDE_TITLES", defa
 CALUMET_OVERDUE_NOTICE_TIME = env.str("CALUMET_OVERDUE_NOTICE_TIME", default="07:00")
 
 # django-auditlog. The client address comes from calumet.audit.client_ip: X-Forwarded-For
-# is believed only from these proxies (addresses or networks, comma-separated).
-CALUMET_TRUSTED_PROXIES = env.list("CALUMET_TRUSTED_PROXIES", default=[])
+# is believed only from CALUMET_TRUSTED_PROXIES (addresses or networks, comma-separated).
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 AUDITLOG_MASK_CALLABLE = "calumet.audit.mask"
 AUDITLOG_USE_FK_STRING_REPRESENTATION = False  # foreign keys logged as ids, never titles
@@ -264,11 +296,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"no_query_string": {"()": "calumet.logging.StripQueryString"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_query_string"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("CALUMET_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING" if not DEBUG else "INFO"},
+        "django.server": {
+            "level": "WARNING" if not DEBUG else "INFO",
+            "handlers": ["server"],
+            "propagate": False,
+        },
         # django-axes logs the user name of every attempt; for patrons that is a card
         # number, which must not reach a log. Lockouts are visible in the admin instead.
         "axes": {"level": "ERROR"},

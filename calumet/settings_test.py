@@ -17,6 +17,8 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False  # the test client and the live server speak plain HTTP
+SECURE_HSTS_SECONDS = 0
 CSRF_COOKIE_SECURE = False
 # The live server in browser tests serves static files straight from the source folders.
 WHITENOISE_USE_FINDERS = True

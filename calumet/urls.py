@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 import circulation.urls
 import patrons.urls
@@ -16,5 +14,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("portal/", include(portal_patterns)),
     path("admin/", admin.site.urls),
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
 ]
+
+handler500 = "calumet.views.server_error"

@@ -24,3 +24,23 @@ def home(request):
 @require_safe
 def privacy(request):
     return render(request, "privacy.html", {"schedule": retention_schedule()})
+
+
+def server_error(request, *args, **kwargs):
+    """500: the site's layout with nothing from the request (which may be what failed)."""
+    from django.conf import settings
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"library_name": settings.CALUMET_LIBRARY_NAME}))
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico; the icon is a static file (resolved per request, so
+    the manifest of collected static files is read only once they exist)."""
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("favicon.svg"), permanent=True)

@@ -116,7 +116,40 @@ def _record_kinds(only: Iterable[str] | None) -> list[RecordKind]:
     return kinds
 
 
-def expunge(
+class ExpungeBusy(Exception):
+    """Another expunge holds the lock (two workers never run it at once)."""
+
+
+LOCK_KEY = 7_202_611  # any fixed number: the PostgreSQL advisory lock of the expunge
+
+
+def _try_lock() -> bool:
+    """PostgreSQL: a session advisory lock, released if the process dies. SQLite has one
+    writer at a time and is meant for a single worker; no lock is needed there."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _unlock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+def expunge(**kwargs) -> RunResult:
+    """Run the expunge, unless another run holds the lock (then ExpungeBusy)."""
+    if not _try_lock():
+        raise ExpungeBusy("Another expunge is running; this one was skipped.")
+    try:
+        return _expunge(**kwargs)
+    finally:
+        _unlock()
+
+
+def _expunge(
     *,
     kinds: Iterable[str] | None = None,
     dry_run: bool = False,

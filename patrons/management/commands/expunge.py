@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 trigger="command",
                 progress=progress if show_progress else None,
             )
-        except ValueError as error:
+        except (ValueError, retention.ExpungeBusy) as error:
             raise CommandError(str(error)) from None
         if show_progress and done:
             sys.stderr.write("\n")
