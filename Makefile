@@ -7,7 +7,7 @@ PORT   ?= 8000
 DEV_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo migrate worker test test-postgres lint format clean
+.PHONY: help venv run demo migrate serve worker test test-postgres lint format clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -28,6 +28,9 @@ demo: migrate  ## Load the demo library (idempotent)
 
 run: demo  ## Serve the site and the worker on http://127.0.0.1:$(PORT) (Ctrl-C stops both)
 	$(DEV_ENV) PY=$(PY) scripts/run-dev.sh $(PORT)
+
+serve: venv  ## The production stack (gunicorn + worker) with the environment's settings
+	PY=$(PY) GUNICORN=$(VENV)/bin/gunicorn scripts/serve.sh
 
 worker: venv  ## Run the django-q2 worker alone
 	$(DEV_ENV) $(PY) manage.py qcluster

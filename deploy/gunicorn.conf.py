@@ -1,0 +1,18 @@
+"""gunicorn settings for Calumet (used by `make serve` and the systemd unit).
+
+The access log leaves out query strings: a catalog search or a title in a URL is nobody's
+business, and the log is a copy outside the database that the expunge cannot reach."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("CALUMET_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("CALUMET_WEB_WORKERS", max(2, multiprocessing.cpu_count())))
+threads = int(os.environ.get("CALUMET_WEB_THREADS", 2))
+timeout = 60
+graceful_timeout = 30
+accesslog = "-"
+errorlog = "-"
+# %(U)s is the path without its query string; no referer, no user agent.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+forwarded_allow_ips = os.environ.get("CALUMET_TRUSTED_PROXIES", "127.0.0.1")
