@@ -41,8 +41,40 @@ class CalumetAdminSite(admin.AdminSite):
         self._pages.append(page)
         return page
 
+    def has_permission(self, request):
+        """Staff, and, when the second factor is required, verified with it."""
+        from . import staff_2fa
+
+        if not super().has_permission(request):
+            return False
+        return not staff_2fa.required() or staff_2fa.is_verified(request.user)
+
+    def login(self, request, extra_context=None):
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        from . import staff_2fa
+
+        user = request.user
+        if (
+            request.method == "GET"
+            and user.is_authenticated
+            and user.is_staff
+            and staff_2fa.required()
+            and not staff_2fa.is_verified(user)
+        ):
+            # The password was right: now the second factor (or its set-up).
+            query = request.GET.urlencode()
+            return redirect(reverse("admin:staff_2fa_verify") + (f"?{query}" if query else ""))
+        return super().login(request, extra_context)
+
     def get_urls(self):
+        from . import staff_2fa
+
         pages = [
+            path("2fa/", staff_2fa.verify_view, name="staff_2fa_verify"),
+            path("2fa/setup/", staff_2fa.setup_view, name="staff_2fa_setup"),
+        ] + [
             path(
                 f"{page.app_label}/{page.slug}/",
                 self.admin_view(page.view),

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_q",
     "calumet",
     "patrons",
@@ -63,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "calumet.middleware.NoReferrerCsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "patrons.portal.PortalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -236,6 +240,7 @@ AXES_SENSITIVE_PARAMETERS = [
     "new_pin2",
     "current_pin",
     "card_number",
+    "token",
 ]
 # Card numbers are stored by axes only as a keyed hash (see patrons.portal.card_key).
 AXES_USERNAME_CALLABLE = "patrons.portal.axes_username"
@@ -259,6 +264,11 @@ CALUMET_EXPUNGE_VACUUM = env.bool("CALUMET_EXPUNGE_VACUUM", default=True)
 
 # Days a disclosure release package is kept after the request is marked fulfilled.
 CALUMET_DISCLOSURE_PACKAGE_DAYS = env.int("CALUMET_DISCLOSURE_PACKAGE_DAYS", default=30)
+
+# Staff sign in to the admin with a second factor (TOTP app, backup codes). On by default
+# whenever debug is off; the demo staff of `make run` (debug on) skip it.
+CALUMET_STAFF_2FA = env.bool("CALUMET_STAFF_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = CALUMET_LIBRARY_NAME
 
 # django-q2: the ORM broker by default (no extra server), Redis when configured.
 CALUMET_REDIS_URL = env.str("CALUMET_REDIS_URL", default="")

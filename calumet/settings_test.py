@@ -19,6 +19,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False
 SECURE_SSL_REDIRECT = False  # the test client and the live server speak plain HTTP
 SECURE_HSTS_SECONDS = 0
+# Tests sign staff in with force_login; the second factor has tests of its own that turn
+# it on with the `settings` fixture.
+CALUMET_STAFF_2FA = False
 CSRF_COOKIE_SECURE = False
 # The live server in browser tests serves static files straight from the source folders.
 WHITENOISE_USE_FINDERS = True
