@@ -40,3 +40,34 @@ class NoReferrerCsrfMiddleware(CsrfViewMiddleware):
         if getattr(request, "_calumet_null_origin", False) and not request.META.get("HTTP_REFERER"):
             return
         super()._check_referer(request)
+
+
+class RejectNulBytesMiddleware:
+    """No form or URL of ours accepts a NUL character (PostgreSQL cannot store one, and no
+    person types one): such a request gets the 400 page before any view runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            from django.core.exceptions import BadRequest
+
+            raise BadRequest("NUL character in the request")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path:
+            return True
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            sources.append(request.POST)
+        for source in sources:
+            for key, values in source.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return True
+        return False

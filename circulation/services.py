@@ -334,7 +334,11 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
     """Extend a loan by its item type's loan period, counted from today."""
     now = _now(now)
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().select_related("item", "patron").get(pk=loan.pk)
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("item", "patron")
+            .get(pk=loan.pk)
+        )
         reason = renewal_refusal(loan=loan, now=now)
         if reason:
             raise CirculationRefused(reason, code="renewal")

@@ -44,6 +44,7 @@ def _safe_next(request, fallback: str) -> str:
 def login_view(request):
     if request.user.is_authenticated:
         return redirect(reverse("portal:staff_refused"))
+    error = None
     if request.method == "POST":
         form = PortalLoginForm(request.POST)
         if form.is_valid():
@@ -61,17 +62,12 @@ def login_view(request):
                     [patron], request=request, patron=patron, page="portal:login", event="sign-in"
                 )
                 return redirect(_safe_next(request, reverse("portal:account")))
-        form = PortalLoginForm()  # never echo a card number back into the page
-        form.add_error(None, NOT_ACCEPTED)
-        status = 200
-    else:
-        form = PortalLoginForm()
-        status = 200
+        # One message for every failure, and the card number is never echoed back.
+        error = NOT_ACCEPTED
     return render(
         request,
         "portal/login.html",
-        {"form": form, "next": _safe_next(request, "")},
-        status=status,
+        {"form": PortalLoginForm(), "error": error, "next": _safe_next(request, "")},
     )
 
 
