@@ -274,7 +274,7 @@ OTP_TOTP_ISSUER = CALUMET_LIBRARY_NAME
 # django-q2: the ORM broker by default (no extra server), Redis when configured.
 CALUMET_REDIS_URL = env.str("CALUMET_REDIS_URL", default="")
 Q_CLUSTER = {
-    "name": "calumet",
+    "name": env.str("CALUMET_Q_NAME", default="calumet"),
     "workers": env.int("CALUMET_WORKERS", default=2),
     "timeout": 3600,
     "retry": 4000,  # must be larger than timeout

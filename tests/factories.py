@@ -251,15 +251,6 @@ class LegalHoldFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"disclosure #{n}")
 
 
-class StaffUserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"staff{n}")
-    is_staff = True
-
-
 class DisclosureRequestFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "disclosures.DisclosureRequest"
