@@ -6,18 +6,18 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import LazyObject
 
 
-class PrivateStorage(LazyObject):
+class _NoUrlStorage(FileSystemStorage):
+    def url(self, name):
+        raise ValueError("Private files have no URL; they are served by an audited view.")
+
+
+def private_storage() -> FileSystemStorage:
     """Legal documents and release packages: on disk under CALUMET_PRIVATE_MEDIA_ROOT,
-    with no URL. They are only ever streamed by a permission-checked, audited view."""
-
-    def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.MEDIA_ROOT, base_url=None)
-
-
-private_storage = PrivateStorage()
+    with no URL. They are only ever streamed by a permission-checked, audited view.
+    (A callable, so migrations name it instead of freezing a path.)"""
+    return _NoUrlStorage(location=settings.MEDIA_ROOT)
 
 
 class DisclosureRequest(models.Model):

@@ -6,6 +6,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+import disclosures.models
+
 
 class Migration(migrations.Migration):
     initial = True
@@ -63,9 +65,7 @@ class Migration(migrations.Migration):
                     "document",
                     models.FileField(
                         blank=True,
-                        storage=django.core.files.storage.FileSystemStorage(
-                            base_url=None, location="/work/main/var/private"
-                        ),
+                        storage=disclosures.models.private_storage,
                         upload_to="disclosures/documents/%Y/",
                     ),
                 ),
@@ -125,9 +125,7 @@ class Migration(migrations.Migration):
                     "package",
                     models.FileField(
                         blank=True,
-                        storage=django.core.files.storage.FileSystemStorage(
-                            base_url=None, location="/work/main/var/private"
-                        ),
+                        storage=disclosures.models.private_storage,
                         upload_to="disclosures/packages/",
                     ),
                 ),
