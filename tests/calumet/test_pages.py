@@ -180,7 +180,7 @@ def dotenv_sets(name: str) -> bool:
 
 def import_settings(env: dict[str, str], code: str = "") -> subprocess.CompletedProcess:
     """Import calumet.settings in a fresh interpreter with only `env` set."""
-    return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+    return subprocess.run(
         [sys.executable, "-c", f"import calumet.settings as s\n{code}"],
         cwd=settings.BASE_DIR,
         env={"PYTHONPATH": str(settings.BASE_DIR), **env},
