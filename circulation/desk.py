@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -358,6 +359,14 @@ def hold_shelf_view(request):
     return TemplateResponse(request, "admin/circulation/desk/hold_shelf.html", context)
 
 
+def _patron_fine(card: Card, fine_id: int):
+    """One of this patron's unpaid fines (an id from another account is refused)."""
+    fine = fines_for_patron(patron=card.patron).filter(pk=fine_id).first()
+    if fine is None:
+        raise Refused("That fine is not on this patron's account.")
+    return fine
+
+
 def _payment_card(number: str) -> Card:
     """Payments are taken from any patron with a card, expired or blocked alike."""
     card = Card.objects.select_related("patron").filter(number=number).first()
@@ -391,15 +400,10 @@ def payment_view(request):
                 form = PaymentForm(request.POST)
                 if not form.is_valid():
                     raise Refused("Enter an amount such as 2.50.")
-                fine = (
-                    fines_for_patron(patron=card.patron)
-                    .filter(pk=form.cleaned_data["fine"])
-                    .first()
-                )
-                if fine is None:
-                    raise Refused("That fine is not on this patron's account.")
                 fine = services.fine_pay(
-                    fine=fine, amount=form.cleaned_data["amount"], actor=request.user
+                    fine=_patron_fine(card, form.cleaned_data["fine"]),
+                    amount=form.cleaned_data["amount"],
+                    actor=request.user,
                 )
                 messages.success(
                     request,
@@ -413,22 +417,18 @@ def payment_view(request):
             elif action == "pay_all":
                 fines = list(fines_for_patron(patron=card.patron))
                 total = sum((fine.balance for fine in fines), start=Decimal("0.00"))
-                for fine in fines:
-                    services.fine_pay(fine=fine, amount=fine.balance, actor=request.user)
+                with transaction.atomic():  # all of it, or none of it
+                    for fine in fines:
+                        services.fine_pay(fine=fine, amount=fine.balance, actor=request.user)
                 messages.success(request, f"Payment of ${total:.2f} taken. Nothing is owed now.")
             elif action == "waive":
                 form = WaiveForm(request.POST)
                 if not form.is_valid():
                     raise Refused("Give a reason for waiving the fine.")
-                fine = (
-                    fines_for_patron(patron=card.patron)
-                    .filter(pk=form.cleaned_data["fine"])
-                    .first()
-                )
-                if fine is None:
-                    raise Refused("That fine is not on this patron's account.")
                 services.fine_waive(
-                    fine=fine, reason=form.cleaned_data["reason"], actor=request.user
+                    fine=_patron_fine(card, form.cleaned_data["fine"]),
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
                 )
                 messages.success(request, "Fine waived.")
         except Refused as refusal:

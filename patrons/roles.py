@@ -99,3 +99,8 @@ def sync_roles(apps=None, *, strict: bool = False) -> None:
                 continue
             wanted.append(permission)
         group.permissions.set(wanted)
+
+
+def migrate_roles(apps, schema_editor) -> None:
+    """For RunPython in the migrations that bring the groups up to date."""
+    sync_roles(apps=apps)

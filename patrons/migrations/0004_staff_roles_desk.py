@@ -2,11 +2,7 @@
 
 from django.db import migrations
 
-
-def sync(apps, schema_editor):
-    from patrons.roles import sync_roles
-
-    sync_roles(apps=apps)
+from patrons.roles import migrate_roles
 
 
 class Migration(migrations.Migration):
@@ -15,4 +11,4 @@ class Migration(migrations.Migration):
         ("circulation", "0004_default_loan_policies"),
     ]
 
-    operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrate_roles, migrations.RunPython.noop)]

@@ -2,14 +2,10 @@
 
 from django.db import migrations
 
-
-def sync(apps, schema_editor):
-    from patrons.roles import sync_roles
-
-    sync_roles(apps=apps)
+from patrons.roles import migrate_roles
 
 
 class Migration(migrations.Migration):
     dependencies = [("patrons", "0005_legal_hold")]
 
-    operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrate_roles, migrations.RunPython.noop)]
