@@ -416,3 +416,45 @@ def test_concurrent_runs_in_threads_take_turns():
         thread.join()
     assert "ran" in outcomes
     assert len(outcomes) == 2
+
+
+POST_URLS = [
+    "/portal/login/",
+    "/portal/logout/",
+    "/portal/renew/",
+    "/portal/renew-all/",
+    "/portal/holds/cancel/",
+    "/portal/programs/sign-up/",
+    "/portal/programs/cancel/",
+    "/portal/history/delete/",
+    "/portal/privacy/",
+    "/portal/pin/",
+    "/portal/lost-card/",
+    "/admin/circulation/checkout/",
+    "/admin/circulation/checkin/",
+    "/admin/circulation/renew/",
+    "/admin/circulation/hold-shelf/",
+    "/admin/circulation/payment/",
+    "/admin/circulation/serve-patron/",
+    "/admin/disclosures/disclosurerequest/add/",
+    "/admin/2fa/",
+    "/admin/auditlog/patron-access/",
+]
+
+
+def test_every_post_without_a_csrf_token_is_refused(patron_card):
+    from tests.factories import SuperuserFactory
+
+    BranchFactory()
+    patron_client = _portal_client(patron_card)
+    staff_client = Client(enforce_csrf_checks=True)
+    staff_client.force_login(SuperuserFactory())
+    # A patron session with CSRF enforcement, using the cookie of the signed-in client.
+    portal = Client(enforce_csrf_checks=True)
+    portal.cookies = patron_client.cookies
+    for url in POST_URLS:
+        client = portal if url.startswith("/portal/") else staff_client
+        response = client.post(url, {"anything": "1"})
+        assert response.status_code == 403, url
+        assert b"The form expired" in response.content, url
+    assert Card.objects.get(pk=patron_card.pk).status == Card.Status.ACTIVE
