@@ -130,7 +130,7 @@ def staff_access_summary(start: datetime.date, end: datetime.date) -> list[dict]
     )
     entries = (
         LogEntry.objects.filter(timestamp__gte=since, timestamp__lt=until)
-        .exclude(additional_data__patron=None)
+        .filter(additional_data__has_key="patron")
         .values_list("actor_id", "action", "timestamp", "additional_data")
     )
     opened = defaultdict(set)  # (actor, day) -> patrons
@@ -138,6 +138,8 @@ def staff_access_summary(start: datetime.date, end: datetime.date) -> list[dict]
     transactions = defaultdict(set)  # day -> patrons with a create/change that day
     for actor_id, action, stamp, data in entries.iterator():
         patron = (data or {}).get("patron")
+        if patron is None:
+            continue
         local = timezone.localtime(stamp)
         day = local.date()
         if action == LogEntry.Action.ACCESS:
@@ -188,7 +190,8 @@ def staff_access_report(request):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     today = timezone.localdate()
-    form = PeriodForm(request.GET or {"start": today - datetime.timedelta(days=6), "end": today})
+    data = {"start": today - datetime.timedelta(days=6), "end": today, **request.GET.dict()}
+    form = PeriodForm(data)
     rows = (
         staff_access_summary(form.cleaned_data["start"], form.cleaned_data["end"])
         if form.is_valid()

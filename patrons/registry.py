@@ -192,13 +192,16 @@ class RecordKind:
         ids = list(qs.values_list("pk", flat=True))
         if not ids:
             return 0
-        # The audit trail must not keep what the expunge destroys (R11).
-        audit_scrub_for(self.model, ids)
         rows = self.model._default_manager.filter(pk__in=ids)
         if self.expunge is Expunge.DELETE:
             rows.delete()
-            return len(ids)
-        return rows.update(**self.anonymised_values(now))
+            done = len(ids)
+        else:
+            done = rows.update(**self.anonymised_values(now))
+        # The audit trail must not keep what the expunge destroys (R11): scrubbed after
+        # the change, so the entries the deletion itself wrote are scrubbed too.
+        audit_scrub_for(self.model, ids)
+        return done
 
     # -- export ------------------------------------------------------------------------
 

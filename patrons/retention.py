@@ -259,26 +259,28 @@ def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
             )
             if not ids:
                 break
+            owned = {
+                other.model: list(
+                    other.linked()
+                    .filter(**{other.patron_lookup("pk") + "__in": ids})
+                    .values_list("pk", flat=True)
+                )
+                for other in registry
+                if other.expunge is Expunge.WITH_OWNER
+            }
             for other in registry:
                 if other is kind or other.expunge is Expunge.WITH_OWNER:
                     continue
                 records = other.linked().filter(**{other.patron_lookup("pk") + "__in": ids})
                 if other.expunge_queryset(records, now):
                     touched.add(other.model._meta.db_table)
-            for with_owner in registry:
-                if with_owner.expunge is Expunge.WITH_OWNER:
-                    audit_scrub_for(
-                        with_owner.model,
-                        list(
-                            with_owner.linked()
-                            .filter(**{with_owner.patron_lookup("pk") + "__in": ids})
-                            .values_list("pk", flat=True)
-                        ),
-                    )
-                    touched.add(with_owner.model._meta.db_table)
+            deleted = Patron.objects.filter(pk__in=ids).delete()[1].get("patrons.Patron", 0)
+            # After the delete: its own entries (which keep old values) are scrubbed too.
             audit_scrub_for(Patron, ids)
             audit_scrub_for_patrons(ids)
-            deleted = Patron.objects.filter(pk__in=ids).delete()[1].get("patrons.Patron", 0)
+            for owned_model, owned_ids in owned.items():
+                audit_scrub_for(owned_model, owned_ids)
+                touched.add(owned_model._meta.db_table)
         touched.add(Patron._meta.db_table)
         counts.expunged += deleted
         if progress:

@@ -203,8 +203,11 @@ def access_view(request):
     entries = (
         LogEntry.objects.filter(additional_data__patron=patron.pk, timestamp__gte=since)
         .filter(Q(actor__isnull=False) | Q(additional_data__event="sign-in"))
-        .exclude(additional_data__confidential=True)
-        .exclude(additional_data__kind__in=CONFIDENTIAL_KINDS)
+        # (has_key first: a JSON key that is missing compares as NULL, not as false.)
+        .exclude(additional_data__has_key="confidential")
+        .exclude(
+            Q(additional_data__has_key="kind") & Q(additional_data__kind__in=CONFIDENTIAL_KINDS)
+        )
         .order_by("-timestamp", "-pk")
     )
     page = Paginator(entries, 100).get_page(request.GET.get("page"))

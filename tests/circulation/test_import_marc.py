@@ -74,7 +74,7 @@ def run(*files, **kwargs):
 
 
 def test_a_binary_file_imports_titles_and_items(tmp_path):
-    out, err = run(write_mrc(tmp_path / "a.mrc", [make_record(1), make_record(2)]))
+    out, _err = run(write_mrc(tmp_path / "a.mrc", [make_record(1), make_record(2)]))
     assert out.strip() == "Imported 2, updated 0, skipped 0."
     title = Title.objects.get(control_number="ocm00000001")
     assert title.title == "Lake stories 1: a collection"
@@ -129,9 +129,10 @@ def test_an_unknown_branch_is_reported_and_its_item_not_created(tmp_path):
 
 def test_marcxml_imports_too(tmp_path):
     path = tmp_path / "a.xml"
-    writer = pymarc.XMLWriter(open(path, "wb"))
-    writer.write(make_record(7))
-    writer.close()
+    with open(path, "wb") as handle:
+        writer = pymarc.XMLWriter(handle)
+        writer.write(make_record(7))
+        writer.close(close_fh=False)
     out, _ = run(path)
     assert out.strip() == "Imported 1, updated 0, skipped 0."
     assert Title.objects.get().control_number == "ocm00000007"
@@ -140,7 +141,7 @@ def test_marcxml_imports_too(tmp_path):
 def test_a_malformed_xml_file_is_reported_not_a_crash(tmp_path):
     path = tmp_path / "bad.xml"
     path.write_text("<collection><record><leader>broken")
-    out, err = run(path)
+    _out, err = run(path)
     assert "bad.xml:record 0: not readable as MARCXML" in err
 
 
