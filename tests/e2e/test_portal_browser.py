@@ -1,0 +1,114 @@
+"""The patron portal in a real browser (Debian chromium), as a patron at a shared public
+terminal would use it. Saves the account page's screenshots under docs/screenshots/."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from patrons.models import Card
+from tests.factories import (
+    DEFAULT_PIN,
+    BranchFactory,
+    CardFactory,
+    FineFactory,
+    HoldFactory,
+    ItemFactory,
+    LoanFactory,
+    PatronFactory,
+    TitleFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def card():
+    now = timezone.now()
+    branch = BranchFactory(code="main", name="Central Library")
+    patron = PatronFactory(first_name="Avery", last_name="Lindqvist", home_branch=branch)
+    card = CardFactory(patron=patron, number="21234000000001")
+    day = datetime.timedelta(days=1)
+    for title, author, out, due in [
+        ("Great Expectations", "Dickens, Charles", 30, -9),
+        ("The Age of Innocence", "Wharton, Edith", 12, 9),
+        ("A Beginner's Guide to Birds", "Nakamura, Ray", 5, 16),
+    ]:
+        LoanFactory(
+            patron=patron,
+            item=ItemFactory(branch=branch, title=TitleFactory(title=title, author=author)),
+            checked_out_at=now - out * day,
+            due_at=now + due * day,
+        )
+    HoldFactory(
+        patron=patron, pickup_branch=branch, waiting=True, title=TitleFactory(title="Middlemarch")
+    )
+    FineFactory(patron=patron, amount="2.25")
+    return card
+
+
+def sign_in(page, number="21234000000001", pin=DEFAULT_PIN):
+    page.goto("/portal/login/")
+    page.fill("#id_card_number", number)
+    page.fill("#id_pin", pin)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_sign_in_renew_sign_out_and_back_shows_nothing(page, card):
+    sign_in(page)
+    assert page.url.endswith("/portal/")
+    assert page.locator("tr.overdue").count() == 1
+    assert "Great Expectations" in page.locator("tr.overdue").inner_text()
+    page.get_by_role("button", name="Renew The Age of Innocence").click()
+    page.wait_for_load_state()
+    assert "Renewed." in page.content()
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SCREENSHOTS / "portal-account-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SCREENSHOTS / "portal-account-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    page.go_back()
+    page.wait_for_load_state()
+    html = page.content()
+    assert "Great Expectations" not in html and "Avery" not in html
+    assert page.outside_requests == []
+
+
+def test_five_wrong_pins_then_the_right_one_is_refused(page, card):
+    for _ in range(5):
+        sign_in(page, pin="9999")
+    sign_in(page)
+    assert "Sign-in paused" in page.content()
+    assert "try again after" in page.content()
+    assert not page.url.endswith("/portal/")
+
+
+def test_a_lost_card_report_ends_the_session_and_blocks_sign_in(page, card):
+    sign_in(page)
+    page.get_by_role("link", name="Report my card lost").click()
+    page.check("#id_confirm")
+    page.get_by_role("button", name="Report my card lost").click()
+    page.wait_for_load_state()
+    assert "Your card has been stopped" in page.content()
+    assert Card.objects.get(pk=card.pk).status == Card.Status.LOST
+    page.goto("/portal/")
+    assert "/portal/login/" in page.url
+    sign_in(page)
+    assert "Card number or PIN not accepted" in page.content()
+
+
+def test_the_account_works_without_javascript(page_without_js, card):
+    page = page_without_js
+    sign_in(page)
+    assert "Great Expectations" in page.content()
+    page.get_by_role("button", name="Renew all").click()
+    page.wait_for_load_state()
+    assert "renewed" in page.content()
