@@ -38,7 +38,8 @@ from pymarc.exceptions import FatalReaderError
 from .models import Branch, Item, Title
 
 RECORD_TERMINATOR = b"\x1d"
-BLANK_BYTES = b" \t\r\n\x00\x1a"  # between records in some exports (newlines, DOS EOF)
+BLANK_BYTES = b" \t\r\n\x00\x1a\x1d"  # between records in some exports: newlines, NUL,
+# DOS end-of-file, stray record terminators
 UTF8_BOM = b"\xef\xbb\xbf"
 
 # 952 $y (Koha item type code) -> Calumet item type. Matched on the code upper-cased,
@@ -446,7 +447,7 @@ def _save_title(data: dict) -> tuple[Title, bool]:
 
 
 def _save_items(
-    record: pymarc.Record, title: Title, branches: dict[str, Branch], result: ImportResult
+    record: pymarc.Record, title: Title, branches: dict[str, Branch], counts: dict[str, int]
 ) -> list[str]:
     """Create or update the items of the record's 952 fields; the problems found."""
     notes: list[str] = []
@@ -482,7 +483,7 @@ def _save_items(
             elif _flag(fld, "1"):
                 status = Item.Status.LOST
             Item.objects.create(title=title, barcode=barcode, status=status, **values)
-            result.items_created += 1
+            counts["created"] += 1
         elif item.title_id != title.pk:
             notes.append(
                 f"item {barcode}: the barcode belongs to another title "
@@ -493,17 +494,21 @@ def _save_items(
             for name, value in values.items():
                 setattr(item, name, value)
             item.save(update_fields=list(values))
-            result.items_updated += 1
+            counts["updated"] += 1
     return notes
 
 
 def _import_record(
     record: pymarc.Record, branches: dict[str, Branch], result: ImportResult
 ) -> tuple[bool, list[str]]:
+    """Save one record in its own transaction; the counts change only once it is saved."""
     data = parse_title(record)
+    counts = {"created": 0, "updated": 0}
     with transaction.atomic():
         title, created = _save_title(data)
-        notes = _save_items(record, title, branches, result)
+        notes = _save_items(record, title, branches, counts)
+    result.items_created += counts["created"]
+    result.items_updated += counts["updated"]
     return created, notes
 
 
