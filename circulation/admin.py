@@ -169,7 +169,7 @@ class LoanAdmin(ServiceOnlyAdmin):
             self,
             request,
             queryset.select_related("item"),
-            lambda loan: services.loan_return(barcode=loan.item.barcode, actor=request.user),
+            lambda loan: _check_in_loan(loan, request.user),
             "items checked in",
         )
 
@@ -201,6 +201,14 @@ class HoldAdmin(ServiceOnlyAdmin):
             lambda hold: services.hold_cancel(hold=hold, actor=request.user),
             "holds cancelled",
         )
+
+
+def _check_in_loan(loan: Loan, actor):
+    """Check in this loan's item, but only while this loan is the open one (an old,
+    returned loan must not close another patron's current loan of the same copy)."""
+    if loan.returned_at is not None:
+        raise Refused("This item is not checked out.")
+    return services.loan_return(barcode=loan.item.barcode, actor=actor)
 
 
 class WaiveReasonForm(forms.Form):

@@ -321,6 +321,8 @@ def hold_shelf_view(request):
         raise PermissionDenied
     now = timezone.now()
     if request.method == "POST":
+        if _handle_branch(request, Desk(request)) or request.POST.get("action") != "expire":
+            return redirect(reverse("admin:circulation_hold_shelf"))
         expired = services.hold_expire_unclaimed(actor=request.user, now=now)
         messages.success(
             request,
@@ -464,7 +466,8 @@ def serve_patron_view(request):
     permission = "circulation.add_loan" if target == "checkout" else "circulation.change_fine"
     if not request.user.has_perm(permission):
         raise PermissionDenied
-    patron = Patron.objects.filter(pk=request.POST.get("patron")).first()
+    patron_id = request.POST.get("patron", "")
+    patron = Patron.objects.filter(pk=int(patron_id)).first() if patron_id.isdigit() else None
     card = patron.active_card if patron else None
     if card is None:
         messages.error(request, "This patron has no active card.")

@@ -1,6 +1,7 @@
 """The worker's daily circulation jobs, created idempotently after every migrate."""
 
 from django.conf import settings
+from django.utils import timezone
 
 from patrons.schedules import next_local_time
 
@@ -23,6 +24,12 @@ def ensure_schedules(sender=None, **kwargs) -> None:
             name=name,
             defaults={"func": func, "schedule_type": Schedule.DAILY, "repeats": -1},
         )
-        if created or schedule.next_run is None:
-            schedule.next_run = next_local_time(at)
+        wanted = next_local_time(at)
+        if (
+            created
+            or schedule.next_run is None
+            or timezone.localtime(schedule.next_run).time() != wanted.time()
+        ):
+            # A changed time setting moves the next run; otherwise it is left alone.
+            schedule.next_run = wanted
             schedule.save(update_fields=["next_run"])

@@ -407,14 +407,15 @@ def hold_place(
         return hold
 
 
-def _release_item(item: Item | None, now: datetime.datetime) -> Hold | None:
-    """An item leaves the hold shelf (cancelled or expired): next in queue, or the shelf."""
+def _release_item(item: Item | None, now: datetime.datetime, *, at: Branch) -> Hold | None:
+    """An item leaves the hold shelf (cancelled or expired): next in queue, or the shelf.
+    `at` is where the copy sits now (the hold's pickup branch for a waiting hold)."""
     if item is None:
         return None
     item = Item.objects.select_for_update().get(pk=item.pk)
     if item.status not in (Item.Status.ON_HOLD_SHELF, Item.Status.IN_TRANSIT):
         return None
-    next_hold = _trap_for_next_hold(item, item.branch, now)
+    next_hold = _trap_for_next_hold(item, at, now)
     if next_hold is None:
         item.status = Item.Status.AVAILABLE
         item.save(update_fields=["status"])
@@ -428,12 +429,14 @@ def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> H
         if hold.status not in Hold.ACTIVE_STATUSES:
             raise CirculationRefused("This hold is no longer active.", code="closed")
         item = hold.item
+        # A waiting copy is on the pickup branch's shelf; one in transit is still at home.
+        where = hold.pickup_branch if hold.status == Hold.Status.WAITING else None
         hold.status = Hold.Status.CANCELLED
         hold.closed_at = now
         hold.item = None
         hold.pickup_by = None
         hold.save(update_fields=["status", "closed_at", "item", "pickup_by"])
-        _release_item(item, now)
+        _release_item(item, now, at=where or (item.branch if item else hold.pickup_branch))
         return hold
 
 
@@ -458,7 +461,7 @@ def hold_expire_unclaimed(*, actor=None, now: datetime.datetime | None = None) -
             hold.item = None
             hold.pickup_by = None
             hold.save(update_fields=["status", "closed_at", "item", "pickup_by"])
-            _release_item(item, now)
+            _release_item(item, now, at=hold.pickup_branch)  # it sits on that hold shelf
             expired += 1
     return expired
 

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def test_unclaimed_holds_expire_and_the_item_goes_to_the_next_patron(now):
     expired = HoldFactory(waiting=True)
     Hold.objects.filter(pk=expired.pk).update(pickup_by=now - datetime.timedelta(hours=1))
-    next_in_line = HoldFactory(title=expired.title, pickup_branch=expired.item.branch)
+    next_in_line = HoldFactory(title=expired.title, pickup_branch=expired.pickup_branch)
     still_time = HoldFactory(waiting=True)
     item_id = expired.item_id
     assert tasks.expire_unclaimed_holds() == 1

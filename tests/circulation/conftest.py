@@ -1,0 +1,195 @@
+"""Fixtures of the circulation tests: two branches, a patron's card, staff in each role,
+and the two checks every refusal needs (its message or code, and an unchanged database).
+
+Factories live in `tests/factories.py`; this file only adds what the circulation tests
+share.
+"""
+
+from __future__ import annotations
+
+import datetime
+from contextlib import contextmanager
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
+
+from circulation.models import (
+    ComputerSession,
+    Fine,
+    Hold,
+    Item,
+    Loan,
+    Program,
+    ProgramRegistration,
+    Visit,
+    VisitCount,
+)
+from patrons.exceptions import Refused
+from patrons.models import Card, Patron, PatronBlock
+from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
+from tests.factories import (
+    BranchFactory,
+    CardFactory,
+    ItemFactory,
+    LoanFactory,
+    PatronFactory,
+    StaffUserFactory,
+)
+
+#: The patron's card in most tests: the desk reads it out as "card …0001".
+CARD_NUMBER = "21234567890001"
+
+#: Every table a circulation service may write to.
+WATCHED_MODELS = (
+    Patron,
+    Card,
+    PatronBlock,
+    Item,
+    Loan,
+    Hold,
+    Fine,
+    Program,
+    ProgramRegistration,
+    Visit,
+    VisitCount,
+    ComputerSession,
+)
+
+
+def database_state() -> dict[str, list[dict]]:
+    """Every row of every watched table, to compare before and after a refused call."""
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values()) for model in WATCHED_MODELS
+    }
+
+
+@contextmanager
+def nothing_changes():
+    """The block must leave every watched table exactly as it found it."""
+    before = database_state()
+    yield
+    after = database_state()
+    changed = [label for label in before if before[label] != after[label]]
+    assert not changed, f"rows changed in {changed}"
+
+
+@pytest.fixture
+def unchanged():
+    """`with unchanged(): ...` fails the test if the block wrote to a watched table."""
+    return nothing_changes
+
+
+@pytest.fixture
+def refused():
+    """`refused(call, code=..., message=...)`: the call is refused with that code (and
+    message, when given) and the database is left exactly as it was. Returns the message."""
+
+    def check(call, *, code: str, message: str | None = None, exc=Refused) -> str:
+        with nothing_changes(), pytest.raises(exc) as caught:
+            call()
+        assert caught.value.code == code, caught.value.message
+        if message is not None:
+            assert caught.value.message == message
+        return caught.value.message
+
+    return check
+
+
+# -- places and people ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def branch(db):
+    return BranchFactory(code="main", name="Central Library")
+
+
+@pytest.fixture
+def other_branch(db):
+    return BranchFactory(code="east", name="East Side Branch")
+
+
+@pytest.fixture
+def card(branch):
+    return CardFactory(
+        number=CARD_NUMBER,
+        patron=PatronFactory(home_branch=branch, first_name="Philippa", last_name="Quennell"),
+    )
+
+
+@pytest.fixture
+def patron(card):
+    return card.patron
+
+
+def make_staff(username: str, *groups: str):
+    user = StaffUserFactory(username=username)
+    if groups:
+        user.groups.set(Group.objects.filter(name__in=groups))
+        assert user.groups.count() == len(groups), "the data migration creates the groups"
+    return user
+
+
+@pytest.fixture
+def clerk(db):
+    return make_staff("clerk", CIRCULATION_STAFF)
+
+
+@pytest.fixture
+def librarian(db):
+    return make_staff("librarian", LIBRARIAN)
+
+
+@pytest.fixture
+def administrator(db):
+    return make_staff("administrator", LIBRARY_ADMINISTRATOR)
+
+
+@pytest.fixture
+def roleless(db):
+    """A staff account in no group: it can sign in to the admin and do nothing."""
+    return make_staff("roleless")
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)  # not login(): django-axes needs a request to authenticate
+    return client
+
+
+@pytest.fixture
+def clerk_client(clerk):
+    return signed_in(clerk)
+
+
+@pytest.fixture
+def librarian_client(librarian):
+    return signed_in(librarian)
+
+
+# -- loans -----------------------------------------------------------------------------------
+
+
+def end_of_day(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(moment).replace(hour=23, minute=59, second=0, microsecond=0)
+
+
+@pytest.fixture
+def lend(branch):
+    """`lend(patron, due_in_days=..., **item fields)`: an open loan as the desk leaves it
+    (the item on loan, due at 23:59 local time)."""
+
+    def make(patron, *, due_in_days: int = 14, now=None, **item_fields) -> Loan:
+        now = now or timezone.now()
+        item_fields.setdefault("branch", branch)
+        item = ItemFactory(status=Item.Status.ON_LOAN, **item_fields)
+        due_at = end_of_day(now + datetime.timedelta(days=due_in_days))
+        return LoanFactory(
+            patron=patron,
+            item=item,
+            checked_out_at=min(now, due_at) - datetime.timedelta(days=21),
+            due_at=due_at,
+        )
+
+    return make
