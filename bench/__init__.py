@@ -1,0 +1,1 @@
+"""Calumet benchmark package (see __main__.py)."""

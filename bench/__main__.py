@@ -1,0 +1,226 @@
+"""Calumet's benchmark: `make bench` (or `python -m bench --scale 0.1`).
+
+Builds a large library in a PostgreSQL database of its own (`calumet_bench`, dropped and
+made again on every run), measures the expunge, the portal account page, the desk, the
+cost of access logging and the admin loan list, prints a table and writes
+`bench/results/latest.json`. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+WORK = ROOT / "var" / "bench"
+
+TARGETS = {
+    "expunge_seconds": 120,
+    "expunge_speed_vs_raw_sql": 0.5,
+    "portal_p95_ms": 50,
+    "desk_pairs_per_s": 100,
+    "audit_overhead_pct": 25,
+    "admin_loan_list_p95_ms": 300,
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiplies the data set (0.01: a quick run)"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server (no database name); the bench makes its own databases",
+    )
+    parser.add_argument("--db", default="calumet_bench", help="database name (dropped first)")
+    parser.add_argument("--portal-requests", type=int, default=500)
+    parser.add_argument("--admin-requests", type=int, default=50)
+    parser.add_argument("--desk-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS / "latest.json", help="where the JSON goes"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if not 0 < args.scale <= 10:
+        parser.error("--scale must be above 0 and at most 10")
+    return args
+
+
+def environment(dsn: str) -> dict[str, str]:
+    """Production settings (debug off, whitenoise manifest), on the bench database."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "calumet.settings",
+        "DATABASE_URL": dsn,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DJANGO_HSTS_SECONDS": "0",
+        "DJANGO_STATIC_ROOT": str(WORK / "static"),
+        "CALUMET_PRIVATE_MEDIA_ROOT": str(WORK / "private"),
+        "CALUMET_STAFF_2FA": "false",
+        "CALUMET_EXPUNGE_VACUUM": "false",  # timed on its own
+        "CALUMET_LOG_LEVEL": "WARNING",
+        "CALUMET_WEB_WORKERS": "2",
+        "CALUMET_WEB_THREADS": "1",
+    }
+
+
+def recreate(server: str, name: str, template: str | None = None) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        for db in {name, template} - {None}:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [db],
+            )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        if template:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        else:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop(server: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Step:
+    """Prints what runs and how long it took (to stderr, beside the progress bars)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        print(f"-- {self.label} ...", file=sys.stderr, flush=True)
+        return self
+
+    def __exit__(self, *exc):
+        seconds = time.perf_counter() - self.start
+        print(f"   {self.label}: {seconds:.1f} s", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    server = args.postgres.rstrip("/")
+    dsn = f"{server}/{args.db}"
+    env = environment(dsn)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    begun = time.perf_counter()
+
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from . import data, desk, expunge, setup, web
+
+    sizes = data.Sizes.at(args.scale)
+    now = timezone.now().replace(microsecond=0)
+    results: dict = {
+        "scale": args.scale,
+        "sizes": sizes.as_dict(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "started_at": now.isoformat(),
+        "targets": TARGETS,
+    }
+
+    with Step("create the database and migrate"):
+        recreate(server, args.db)
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)
+    with Step(f"generate {sizes.total:,} rows"):
+        start = time.perf_counter()
+        data.generate(dsn, sizes, now, quiet=args.quiet)
+        setup.accounts()
+        results["generate_seconds"] = round(time.perf_counter() - start, 1)
+        results["postgres"] = setup.server_version()
+
+    log = WORK / "gunicorn.log"
+    with Step("portal account page, audit overhead, admin loan list (gunicorn)"):
+        results["portal"] = setup.portal_queries()
+        results["admin_loan_list"] = setup.admin_queries()
+        with web.gunicorn("calumet.wsgi:application", env, log) as base:
+            reader = web.portal_browser(base, data.BENCH_CARD, data.BENCH_PIN)
+            reader.timed("/portal/", 20)  # warm-up: connections, template cache
+            results["portal"].update(
+                web.percentiles(reader.timed("/portal/", args.portal_requests))
+            )
+            staff = web.admin_browser(base, setup.ADMIN, setup.PASSWORD)
+            staff.timed("/admin/circulation/loan/", 3)
+            results["admin_loan_list"].update(
+                web.percentiles(staff.timed("/admin/circulation/loan/", args.admin_requests))
+            )
+            with web.gunicorn("bench.wsgi_noaudit:application", env, log) as bare_base:
+                bare = web.portal_browser(bare_base, data.BENCH_CARD, data.BENCH_PIN)
+                bare.timed("/portal/", 20)
+                logged, unlogged = [], []
+                rounds = 5
+                for _ in range(rounds):  # interleaved, so both see the same machine
+                    logged += reader.timed("/portal/", args.portal_requests // rounds)
+                    unlogged += bare.timed("/portal/", args.portal_requests // rounds)
+        with_log = web.percentiles(logged)
+        without = web.percentiles(unlogged)
+        results["audit"] = {
+            "with_access_log_p50_ms": with_log["p50_ms"],
+            "without_access_log_p50_ms": without["p50_ms"],
+            "overhead_pct": round(100 * (with_log["p50_ms"] / without["p50_ms"] - 1), 1),
+            "entries_per_page": results["portal"]["access_entries_per_page"],
+        }
+
+    with Step("desk: check-out + check-in pairs"):
+        results["desk"] = desk.measure(args.desk_seconds)
+
+    raw_db = f"{args.db}_raw"
+    with Step("copy the database for the plain-SQL expunge"):
+        from django.db import connections
+
+        connections.close_all()
+        recreate(server, raw_db, template=args.db)
+    with Step("expunge (ours)"):
+        ours = expunge.run_ours(now)
+    with Step("expunge (plain SQL)"):
+        raw = expunge.run_raw(f"{server}/{raw_db}", now)
+    drop(server, raw_db)
+    results["expunge"] = {
+        "ours": ours,
+        "raw_sql": raw,
+        "speed_vs_raw_sql": round(raw["seconds"] / ours["seconds"], 2) if ours["seconds"] else None,
+        "same_outcome": ours["outcome"] == raw["outcome"],
+    }
+    results["total_seconds"] = round(time.perf_counter() - begun, 1)
+
+    from .report import table
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(table(results))
+    print(f"\nWritten to {args.output}")
+    return 0 if results["expunge"]["same_outcome"] and not results["desk"]["double_loans"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

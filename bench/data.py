@@ -1,0 +1,362 @@
+"""The benchmark's data set: a consortium at `scale` x (100,000 patrons, 200,000 items,
+1,000,000 loans, 100,000 holds, 50,000 fines, 500,000 visits, 200,000 computer sessions).
+
+Rows are made by PostgreSQL itself (`INSERT ... SELECT FROM generate_series`, in chunks,
+with a progress bar), so a million loans take seconds rather than an hour of ORM saves.
+The data is deterministic: the same scale gives the same rows.
+
+The shape (all counted from `now`; every record kind keeps closed records for
+`RETENTION_DAYS`):
+
+* 5 % of patrons are dormant: their card expired more than two years ago, with no
+  activity since, so their registration is past retention (R4) and goes with its cards.
+  5 % keep their reading history (their returned loans stay). Three patrons are under a
+  legal hold (R10).
+* 10 % of loans are open (one per copy); of the closed ones, half were returned before the
+  retention cut-off and half after it. Patron 1 is the portal's reader: 40 current loans.
+* 20 % of holds are active (waiting in the queue), the rest closed, half past retention.
+* 20 % of fines are unpaid (their loans stay active), the rest settled, half past retention.
+* Visits and computer sessions: half past retention.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import psycopg
+from tqdm import tqdm
+
+RETENTION_DAYS = 90
+BRANCHES = 10
+CHUNK = 100_000
+BENCH_CARD = "21234000000001"
+BENCH_PIN = "2468"
+PORTAL_LOANS = 40
+LEGAL_HOLD_PATRONS = (3, 5, 7)
+CARD_PREFIX = "21234"
+#: Record kinds whose retention the benchmark sets to RETENTION_DAYS.
+RECORD_KINDS = (
+    "loan",
+    "hold",
+    "fine",
+    "program_registration",
+    "visit",
+    "computer_session",
+    "patron_block",
+)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    patrons: int
+    items: int
+    loans: int
+    holds: int
+    fines: int
+    visits: int
+    sessions: int
+
+    @classmethod
+    def at(cls, scale: float) -> Sizes:
+        def n(base: int, floor: int) -> int:
+            return max(floor, round(base * scale))
+
+        patrons = n(100_000, 200)
+        items = n(200_000, 400)
+        return cls(
+            patrons=patrons,
+            items=items,
+            loans=n(1_000_000, 2_000),
+            holds=n(100_000, 200),
+            fines=n(50_000, 100),
+            visits=n(500_000, 1_000),
+            sessions=n(200_000, 400),
+        )
+
+    @property
+    def titles(self) -> int:
+        return max(1, self.items // 2)
+
+    @property
+    def open_loans(self) -> int:
+        return min(self.loans // 10, self.items)
+
+    @property
+    def active_holds(self) -> int:
+        return min(self.holds // 5, self.titles, self.patrons // 2)
+
+    @property
+    def total(self) -> int:
+        return (
+            2 * self.patrons
+            + self.titles
+            + self.items
+            + self.loans
+            + self.holds
+            + self.fines
+            + self.visits
+            + self.sessions
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "patrons": self.patrons,
+            "cards": self.patrons,
+            "titles": self.titles,
+            "items": self.items,
+            "loans": self.loans,
+            "holds": self.holds,
+            "fines": self.fines,
+            "visits": self.visits,
+            "computer_sessions": self.sessions,
+        }
+
+
+# SQL fragments over the series variable `i`.
+# A patron who is not dormant (dormant: id divisible by 20), never patron 1 (the reader).
+ACTIVE_PATRON = "(CASE WHEN ({p}) % 20 = 0 THEN ({p}) - 1 WHEN ({p}) = 1 THEN 2 ELSE ({p}) END)"
+ANY_PATRON = "(CASE WHEN ({p}) = 1 THEN 2 ELSE ({p}) END)"
+# Half of the closed records closed before the cut-off, half after (seconds since `now`).
+CLOSED_AGO = (
+    "(CASE WHEN i % 2 = 0 THEN make_interval(days => {r} + 1 + (i * 7) % 1400)"
+    " ELSE make_interval(days => (i * 7) % ({r} - 1), hours => 1 + i % 20) END)"
+)
+
+
+def _active_patron(expr: str) -> str:
+    return ACTIVE_PATRON.format(p=expr)
+
+
+def _any_patron(expr: str) -> str:
+    return ANY_PATRON.format(p=expr)
+
+
+def _closed_ago() -> str:
+    return CLOSED_AGO.format(r=RETENTION_DAYS)
+
+
+def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
+    """(label, INSERT ... SELECT over a generate_series from %(lo)s to %(hi)s, first, last)."""
+    s = sizes
+    o = s.open_loans
+    ha = s.active_holds
+    closed_ago = _closed_ago()
+    patron_of_i = f"1 + (i * 7919) % {s.patrons}"
+    return [
+        (
+            "branches",
+            """INSERT INTO circulation_branch (id, code, name, address, phone, opening_hours)
+            SELECT i, 'B' || i, 'Branch ' || i, i || ' Main Street', '', ''
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+            1,
+            BRANCHES,
+        ),
+        (
+            "patrons",
+            f"""INSERT INTO patrons_patron (id, first_name, last_name, email, phone,
+                address_line1, address_line2, city, postal_code, birth_date, category,
+                registered_at, card_expires_on, status, keep_reading_history, pin_hash,
+                pin_changed_at, last_activity_at, home_branch_id)
+            SELECT i, 'Given' || (i % 997), 'Family' || (i % 4999), '', '',
+                i || ' Elm Street', '', 'Calumet', '46320', NULL,
+                (ARRAY['adult','child','senior','young_adult','non_resident'])[1 + i % 5],
+                %(now)s - make_interval(days => 1200 + i % 3000),
+                CASE WHEN i % 20 = 0 THEN (%(now)s - make_interval(days => 800 + i % 500))::date
+                     ELSE (%(now)s + make_interval(days => 30 + i % 1000))::date END,
+                CASE WHEN i % 20 = 0 THEN 'expired' ELSE 'active' END,
+                i % 20 = 7, '', NULL,
+                CASE WHEN i % 20 = 0 THEN %(now)s - make_interval(days => 1000 + i % 500)
+                     ELSE %(now)s - make_interval(days => i % 60) END,
+                1 + i % {BRANCHES}
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+            1,
+            s.patrons,
+        ),
+        (
+            "cards",
+            f"""INSERT INTO patrons_card (id, number, issued_at, status, status_changed_at,
+                patron_id)
+            SELECT i, '{CARD_PREFIX}' || lpad(i::text, 9, '0'),
+                %(now)s - make_interval(days => 1200 + i % 3000),
+                CASE WHEN i % 20 = 0 THEN 'expired' ELSE 'active' END, NULL, i
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+            1,
+            s.patrons,
+        ),
+        (
+            "titles",
+            """INSERT INTO circulation_title (id, title, author, isbn, publication_year,
+                call_number, control_number, summary, created_at)
+            SELECT i, 'Title ' || i, 'Author ' || (i % 20000), '', 1950 + i % 75,
+                '', '', '', %(now)s - interval '5 years'
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+            1,
+            s.titles,
+        ),
+        (
+            "items",
+            f"""INSERT INTO circulation_item (id, barcode, item_type, call_number, status,
+                price, added_at, branch_id, title_id)
+            SELECT i, '3' || lpad(i::text, 12, '0'),
+                (ARRAY['book','book','book','large_print','audiobook','dvd'])[1 + i % 6],
+                '', CASE WHEN i <= {o} THEN 'on_loan' ELSE 'available' END, 20.00,
+                %(now)s - interval '5 years', 1 + i % {BRANCHES}, 1 + (i - 1) % {s.titles}
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+            1,
+            s.items,
+        ),
+        (
+            # Loans 1..o are open, one per copy (items 1..o); 1..40 are patron 1's.
+            "open loans",
+            f"""INSERT INTO circulation_loan (id, patron_category, checked_out_at, due_at,
+                returned_at, renewals, anonymised_at, branch_id, checked_out_by_id, item_id,
+                patron_id, last_overdue_notice_at, overdue_notices_sent)
+            SELECT i, 'adult', %(now)s - make_interval(days => 1 + i % 30, hours => i % 9),
+                %(now)s - make_interval(days => 1 + i % 30, hours => i % 9)
+                    + interval '21 days',
+                NULL, 0, NULL, 1 + i % {BRANCHES}, NULL, i,
+                CASE WHEN i <= {PORTAL_LOANS} THEN 1 ELSE {_active_patron(patron_of_i)} END,
+                NULL, 0
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+            1,
+            o,
+        ),
+        (
+            # Closed loans: half returned before the cut-off (any patron), half after it
+            # (patrons who are not dormant).
+            "closed loans",
+            f"""INSERT INTO circulation_loan (id, patron_category, checked_out_at, due_at,
+                returned_at, renewals, anonymised_at, branch_id, checked_out_by_id, item_id,
+                patron_id, last_overdue_notice_at, overdue_notices_sent)
+            SELECT i, 'adult', r - interval '14 days', r + interval '7 days', r, 0, NULL,
+                1 + i % {BRANCHES}, NULL, 1 + i % {s.items},
+                CASE WHEN i % 2 = 0 THEN {_any_patron(patron_of_i)}
+                     ELSE {_active_patron(patron_of_i)} END,
+                NULL, 0
+            FROM (SELECT i, %(now)s - {closed_ago} AS r
+                  FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)) AS x""",
+            o + 1,
+            s.loans,
+        ),
+        (
+            # Fines on closed loans: every fifth unpaid, the others settled some days after
+            # the return (never in the future).
+            "fines",
+            f"""INSERT INTO circulation_fine (id, reason, amount, amount_paid, assessed_at,
+                waived_at, waive_reason, settled_at, anonymised_at, patron_id, waived_by_id,
+                loan_id)
+            SELECT i, 'overdue', 0.25 * (1 + i % 20),
+                CASE WHEN i % 5 = 0 THEN 0 ELSE 0.25 * (1 + i % 20) END,
+                l.returned_at, NULL, '',
+                CASE WHEN i % 5 = 0 THEN NULL
+                     ELSE LEAST(%(now)s, l.returned_at + make_interval(days => i % 30)) END,
+                NULL, l.patron_id, NULL, l.id
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)
+            JOIN circulation_loan l ON l.id = {o + 1} + (i * 7) % {max(1, s.loans - o)}""",
+            1,
+            s.fines,
+        ),
+        (
+            "active holds",
+            f"""INSERT INTO circulation_hold (id, placed_at, status, pickup_by, closed_at,
+                patron_id, pickup_branch_id, item_id, title_id, notified_at)
+            SELECT i, %(now)s - make_interval(days => i % 60), 'placed', NULL, NULL,
+                {_active_patron("1 + i")}, 1 + i % {BRANCHES}, NULL, 1 + i % {s.titles}, NULL
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+            1,
+            ha,
+        ),
+        (
+            "closed holds",
+            f"""INSERT INTO circulation_hold (id, placed_at, status, pickup_by, closed_at,
+                patron_id, pickup_branch_id, item_id, title_id, notified_at)
+            SELECT i, c - interval '7 days',
+                (ARRAY['fulfilled','cancelled','expired'])[1 + i % 3], NULL, c,
+                {_any_patron(patron_of_i)}, 1 + i % {BRANCHES}, NULL,
+                1 + (i * 13) % {s.titles}, NULL
+            FROM (SELECT i, %(now)s - {closed_ago} AS c
+                  FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)) AS x""",
+            ha + 1,
+            s.holds,
+        ),
+        (
+            "visits",
+            f"""INSERT INTO circulation_visit (id, visited_at, branch_id, patron_id)
+            SELECT i, %(now)s - {closed_ago}, 1 + i % {BRANCHES}, {_any_patron(patron_of_i)}
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+            1,
+            s.visits,
+        ),
+        (
+            "computer sessions",
+            f"""INSERT INTO circulation_computersession (id, workstation, started_at, ended_at,
+                branch_id, patron_id)
+            SELECT i, 'PC-' || (i % 20), e - interval '1 hour', e, 1 + i % {BRANCHES},
+                {_any_patron(patron_of_i)}
+            FROM (SELECT i, %(now)s - {closed_ago} AS e
+                  FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)) AS x""",
+            1,
+            s.sessions,
+        ),
+    ]
+
+
+TABLES = (
+    "circulation_branch",
+    "patrons_patron",
+    "patrons_card",
+    "circulation_title",
+    "circulation_item",
+    "circulation_loan",
+    "circulation_fine",
+    "circulation_hold",
+    "circulation_visit",
+    "circulation_computersession",
+    "patrons_legalhold",
+)
+
+
+def generate(dsn: str, sizes: Sizes, now: datetime.datetime, *, quiet: bool = False) -> None:
+    """Fill an empty, migrated database. Every statement is a chunk of at most CHUNK rows."""
+    plan = statements(sizes)
+    total = sum(max(0, hi - lo + 1) for _, _, lo, hi in plan)
+    with (
+        psycopg.connect(dsn, autocommit=False) as conn,
+        tqdm(total=total, unit="rows", unit_scale=True, disable=quiet, desc="data") as bar,
+    ):
+        with conn.cursor() as cur:
+            for label, sql, first, last in plan:
+                sql = re.sub(r"%(?!\()", "%%", sql)  # modulo, not a placeholder
+                bar.set_postfix_str(label)
+                lo = first
+                while lo <= last:
+                    hi = min(last, lo + CHUNK - 1)
+                    cur.execute(sql, {"lo": lo, "hi": hi, "now": now})
+                    bar.update(hi - lo + 1)
+                    lo = hi + 1
+                conn.commit()
+            for patron_id in LEGAL_HOLD_PATRONS:
+                cur.execute(
+                    """INSERT INTO patrons_legalhold (patron_id, kinds, covers_from,
+                        covers_until, reason, reference, set_at, set_by_id, released_at,
+                        released_by_id)
+                    VALUES (%s, '', NULL, NULL, 'Benchmark: a pending court order',
+                        'bench', %s, NULL, NULL, NULL)""",
+                    [patron_id, now],
+                )
+            cur.execute(
+                "UPDATE patrons_retentionpolicy SET days = %s, updated_at = %s "
+                "WHERE kind = ANY(%s)",
+                [RETENTION_DAYS, now, list(RECORD_KINDS)],
+            )
+            for table in TABLES:
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
+            conn.commit()
+        conn.autocommit = True
+        bar.set_postfix_str("analyze")
+        conn.execute("ANALYZE")

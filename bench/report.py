@@ -1,0 +1,110 @@
+"""The table `make bench` prints: each measure, its value, the target and whether it is met."""
+
+from __future__ import annotations
+
+
+def _row(label: str, value, unit: str, target: str = "", met: bool | None = None) -> tuple:
+    verdict = "" if met is None else ("met" if met else "MISSED")
+    return (label, f"{value}{unit}", target, verdict)
+
+
+def rows(r: dict) -> list[tuple]:
+    t = r["targets"]
+    ex = r["expunge"]
+    ours, raw = ex["ours"], ex["raw_sql"]
+    portal, audit, desk, admin = r["portal"], r["audit"], r["desk"], r["admin_loan_list"]
+    full = r["scale"] >= 1
+    return [
+        _row(
+            "expunge, ours: wall time",
+            ours["seconds"],
+            " s",
+            f"<= {t['expunge_seconds']} s",
+            ours["seconds"] <= t["expunge_seconds"] if full else None,
+        ),
+        _row("expunge, ours: records/s", f"{ours['records_per_s']:,}", ""),
+        _row("expunge, plain SQL: wall time", raw["seconds"], " s"),
+        _row("expunge, plain SQL: records/s", f"{raw['records_per_s']:,}", ""),
+        _row(
+            "expunge: speed vs plain SQL",
+            ex["speed_vs_raw_sql"],
+            "x",
+            f">= {t['expunge_speed_vs_raw_sql']}x",
+            ex["speed_vs_raw_sql"] >= t["expunge_speed_vs_raw_sql"],
+        ),
+        _row("expunge: same outcome as plain SQL", "yes" if ex["same_outcome"] else "NO", ""),
+        _row("expunge: VACUUM afterwards", ours["vacuum_seconds"], " s"),
+        _row(
+            f"portal account page ({portal['current_loans']} loans): p50", portal["p50_ms"], " ms"
+        ),
+        _row(
+            "portal account page: p95",
+            portal["p95_ms"],
+            " ms",
+            f"<= {t['portal_p95_ms']} ms",
+            portal["p95_ms"] <= t["portal_p95_ms"],
+        ),
+        _row(
+            f"portal account page: queries ({portal['few_loans']} loans)",
+            f"{portal['queries']} ({portal['queries_with_few_loans']})",
+            "",
+            "same for any size",
+            portal["queries"] == portal["queries_with_few_loans"],
+        ),
+        _row(
+            "desk: pairs/s, one process",
+            desk["one_process_pairs_per_s"],
+            "",
+            f">= {t['desk_pairs_per_s']}",
+            desk["one_process_pairs_per_s"] >= t["desk_pairs_per_s"],
+        ),
+        _row("desk: pairs/s, two processes", desk["two_processes_pairs_per_s"], ""),
+        _row(
+            "desk: double loans / copies left out",
+            f"{desk['double_loans']} / {desk['copies_not_back_on_shelf']}",
+            "",
+            "0 / 0",
+            desk["double_loans"] == 0 and desk["copies_not_back_on_shelf"] == 0,
+        ),
+        _row(
+            "audit: account page overhead (p50)",
+            audit["overhead_pct"],
+            " %",
+            f"<= {t['audit_overhead_pct']} %",
+            audit["overhead_pct"] <= t["audit_overhead_pct"],
+        ),
+        _row(
+            "admin loan list: p95",
+            admin["p95_ms"],
+            " ms",
+            f"<= {t['admin_loan_list_p95_ms']} ms",
+            admin["p95_ms"] <= t["admin_loan_list_p95_ms"],
+        ),
+        _row(
+            "admin loan list: full COUNT(*) per page",
+            admin["full_table_counts"],
+            "",
+            "0",
+            admin["full_table_counts"] == 0,
+        ),
+    ]
+
+
+def table(r: dict) -> str:
+    sizes = r["sizes"]
+    head = (
+        f"Calumet benchmark, scale {r['scale']}: {sizes['patrons']:,} patrons, "
+        f"{sizes['loans']:,} loans, {sizes['items']:,} items; PostgreSQL {r.get('postgres')}, "
+        f"{r['machine']['cpus']} CPUs; {r['total_seconds']} s in all"
+    )
+    body = [("measure", "value", "target", ""), *rows(r)]
+    widths = [max(len(str(row[i])) for row in body) for i in range(4)]
+    lines = [head, ""]
+    for n, row in enumerate(body):
+        lines.append("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    if r["scale"] < 1:
+        lines.append("")
+        lines.append("The expunge time target is for full size (--scale 1); not judged here.")
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,102 @@
+"""Accounts the benchmark signs in with, and the query counts of the measured pages
+(counted in-process with Django's test client; timing is done through gunicorn)."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import Client
+from django.test.utils import (
+    CaptureQueriesContext,
+    setup_test_environment,
+    teardown_test_environment,
+)
+
+from .data import BENCH_CARD, BENCH_PIN
+
+ADMIN = "bench-admin"
+CLERK = "bench-clerk"
+PASSWORD = "bench-password-not-secret"  # noqa: S105  (a throwaway database)
+SMALL_CARD = "21234000000002"
+
+
+def accounts() -> None:
+    from patrons.models import Patron
+    from patrons.roles import sync_roles
+
+    sync_roles()
+    users = get_user_model()
+    users.objects.create_superuser(ADMIN, "admin@bench.invalid", PASSWORD)
+    clerk = users.objects.create_user(CLERK, "clerk@bench.invalid", PASSWORD, is_staff=True)
+    clerk.groups.add(Group.objects.get(name="Circulation staff"))
+    for card in (BENCH_CARD, SMALL_CARD):
+        patron = Patron.objects.get(cards__number=card)
+        patron.set_pin(BENCH_PIN)
+        patron.save(update_fields=["pin_hash", "pin_changed_at"])
+
+
+def server_version() -> str:
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        return cur.fetchone()[0]
+
+
+def _portal_page(card: str) -> tuple[int, int, int]:
+    """(queries, access entries written, loans shown) of one account page."""
+    from auditlog.models import LogEntry
+
+    client = Client()
+    response = client.post("/portal/login/", {"card_number": card, "pin": BENCH_PIN})
+    if response.status_code != 302:
+        raise RuntimeError(f"portal sign-in failed in-process (HTTP {response.status_code})")
+    client.get("/portal/")  # the first page of a session loads more (messages, session)
+    before = LogEntry.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/portal/")
+    if response.status_code != 200:
+        raise RuntimeError(f"account page answered {response.status_code}")
+    loans = len(response.context["loans"])
+    return len(queries), LogEntry.objects.count() - before, loans
+
+
+def portal_queries() -> dict:
+    setup_test_environment()  # lets the test client see the page's context
+    try:
+        big, entries, loans = _portal_page(BENCH_CARD)
+        small, _entries, small_loans = _portal_page(SMALL_CARD)
+    finally:
+        teardown_test_environment()
+    return {
+        "current_loans": loans,
+        "queries": big,
+        "queries_with_few_loans": small,
+        "few_loans": small_loans,
+        "access_entries_per_page": entries,
+    }
+
+
+COUNT = re.compile(r"SELECT COUNT\(\*\)", re.IGNORECASE)
+
+
+def admin_queries() -> dict:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=ADMIN))
+    setup_test_environment()
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/admin/circulation/loan/")
+    finally:
+        teardown_test_environment()
+    if response.status_code != 200:
+        raise RuntimeError(f"admin loan list answered {response.status_code}")
+    counts = [q["sql"] for q in queries if COUNT.search(q["sql"])]
+    full = [sql for sql in counts if "circulation_loan" in sql and " WHERE " not in sql]
+    return {
+        "queries": len(queries),
+        "count_queries": len(counts),
+        "full_table_counts": len(full),
+        "rows_shown": len(response.context["cl"].result_list),
+    }
