@@ -17,6 +17,8 @@ The shape (all counted from `now`; every record kind keeps closed records for
 * 20 % of holds are active (waiting in the queue), the rest closed, half past retention.
 * 20 % of fines are unpaid (their loans stay active), the rest settled, half past retention.
 * Visits and computer sessions: half past retention.
+* The audit log holds one creation entry per record, naming its patron, as django-auditlog
+  writes them (entries older than a year are past the audit log's own retention).
 """
 
 from __future__ import annotations
@@ -88,9 +90,15 @@ class Sizes:
         return min(self.holds // 5, self.titles, self.patrons // 2)
 
     @property
+    def audit_entries(self) -> int:
+        """One creation entry per record, as django-auditlog writes them."""
+        return self.patrons + self.loans + self.holds + self.fines + self.visits + self.sessions
+
+    @property
     def total(self) -> int:
         return (
-            2 * self.patrons
+            self.audit_entries
+            + 2 * self.patrons
             + self.titles
             + self.items
             + self.loans
@@ -111,6 +119,7 @@ class Sizes:
             "fines": self.fines,
             "visits": self.visits,
             "computer_sessions": self.sessions,
+            "audit_entries": self.audit_entries,
         }
 
 
@@ -300,6 +309,37 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
             1,
             s.sessions,
         ),
+        *[
+            (
+                f"audit entries ({model})",
+                f"""INSERT INTO auditlog_logentry (object_pk, object_id, object_repr, action,
+                    changes, timestamp, content_type_id, additional_data, changes_text)
+                SELECT t.id::text, t.id, '{label} #' || t.id, 0,
+                    jsonb_build_object('id', jsonb_build_array('None', t.id::text)), t.{stamp},
+                    (SELECT id FROM django_content_type
+                     WHERE app_label = '{app}' AND model = '{model}'),
+                    jsonb_build_object('kind', '{kind}', 'patron', t.{patron}), ''
+                FROM {app}_{model} t WHERE t.id BETWEEN %(lo)s AND %(hi)s""",
+                1,
+                count,
+            )
+            for app, model, label, kind, stamp, patron, count in (
+                ("patrons", "patron", "Patron", "patron", "registered_at", "id", s.patrons),
+                ("circulation", "loan", "Loan", "loan", "checked_out_at", "patron_id", s.loans),
+                ("circulation", "hold", "Hold", "hold", "placed_at", "patron_id", s.holds),
+                ("circulation", "fine", "Fine", "fine", "assessed_at", "patron_id", s.fines),
+                ("circulation", "visit", "Visit", "visit", "visited_at", "patron_id", s.visits),
+                (
+                    "circulation",
+                    "computersession",
+                    "Computer session",
+                    "computer_session",
+                    "started_at",
+                    "patron_id",
+                    s.sessions,
+                ),
+            )
+        ],
     ]
 
 
@@ -315,6 +355,7 @@ TABLES = (
     "circulation_visit",
     "circulation_computersession",
     "patrons_legalhold",
+    "auditlog_logentry",
 )
 
 

@@ -25,70 +25,134 @@ NOT_HELD = """NOT EXISTS (SELECT 1 FROM patrons_legalhold lh
     WHERE lh.patron_id = {alias}.patron_id AND lh.released_at IS NULL)"""
 
 
+def _scrubbed(kind: str, app: str, model: str, change: str) -> str:
+    """`change` (an UPDATE or DELETE ... RETURNING the ids) plus the scrub of the audit
+    entries about those records, in one statement that counts the records."""
+    return f"""WITH gone AS ({change}),
+        scrub AS (UPDATE auditlog_logentry e SET object_repr = '[expunged]', changes = NULL,
+            changes_text = '', serialized_data = NULL, remote_addr = NULL,
+            additional_data = jsonb_build_object('kind', '{kind}', 'expunged', true)
+            FROM gone WHERE e.content_type_id = (SELECT id FROM django_content_type
+                WHERE app_label = '{app}' AND model = '{model}')
+            AND e.object_pk = gone.id::text RETURNING 1)
+        SELECT count(*) FROM gone"""
+
+
+DOOMED = "(SELECT id FROM doomed)"
+
+
 def raw_statements(now: datetime.datetime) -> list[tuple[str, str]]:
-    """(label, SQL) in the engine's order. The bench's legal holds cover every kind and
-    every date, so "not held" is "no unreleased hold on the patron"."""
+    """(label, SQL) in the engine's order, each with the scrub of the audit entries it
+    makes stale. The bench's legal holds cover every kind and every date, so "not held" is
+    "no unreleased hold on the patron"."""
     cutoff = now - datetime.timedelta(days=RETENTION_DAYS)
     patron_cutoff = now - datetime.timedelta(days=730)
+    audit_cutoff = now - datetime.timedelta(days=365)
     today = timezone.localdate(now)
-    p = {"now": now, "cutoff": cutoff, "patron_cutoff": patron_cutoff, "today": today}
+    p = {
+        "now": now,
+        "cutoff": cutoff,
+        "patron_cutoff": patron_cutoff,
+        "audit_cutoff": audit_cutoff,
+        "today": today,
+    }
 
-    def sql(text: str) -> str:
+    def sql(text: str):
         return pgsql.SQL(text).format(**{k: pgsql.Literal(v) for k, v in p.items()})
 
+    loan_due = (
+        "l.patron_id IS NOT NULL AND l.returned_at IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM circulation_fine f WHERE f.loan_id = l.id "
+        "AND f.settled_at IS NULL) "
+        "AND GREATEST(l.returned_at, COALESCE((SELECT max(f.settled_at) FROM "
+        "circulation_fine f WHERE f.loan_id = l.id), l.returned_at)) <= {cutoff} "
+        "AND NOT EXISTS (SELECT 1 FROM patrons_patron p WHERE p.id = l.patron_id "
+        "AND p.keep_reading_history) AND " + NOT_HELD.format(alias="l")
+    )
     return [
+        # As in the engine: entries past the audit log's retention go before any scrub.
+        ("audit_entry", sql("DELETE FROM auditlog_logentry WHERE timestamp < {audit_cutoff}")),
         (
             "patron_block",
             sql(
-                "DELETE FROM patrons_patronblock b WHERE COALESCE(b.lifted_at, b.ends_at) "
-                "<= {cutoff} AND NOT (b.lifted_at IS NULL AND (b.ends_at IS NULL OR "
-                "b.ends_at > {now})) AND " + NOT_HELD.format(alias="b")
+                _scrubbed(
+                    "patron_block",
+                    "patrons",
+                    "patronblock",
+                    "DELETE FROM patrons_patronblock b WHERE COALESCE(b.lifted_at, b.ends_at) "
+                    "<= {cutoff} AND NOT (b.lifted_at IS NULL AND (b.ends_at IS NULL OR "
+                    "b.ends_at > {now})) AND " + NOT_HELD.format(alias="b") + " RETURNING b.id",
+                )
             ),
         ),
         (
             "loan",
             sql(
-                "UPDATE circulation_loan l SET patron_id = NULL, anonymised_at = {now} "
-                "WHERE l.patron_id IS NOT NULL AND l.returned_at IS NOT NULL "
-                "AND NOT EXISTS (SELECT 1 FROM circulation_fine f WHERE f.loan_id = l.id "
-                "AND f.settled_at IS NULL) "
-                "AND GREATEST(l.returned_at, COALESCE((SELECT max(f.settled_at) FROM "
-                "circulation_fine f WHERE f.loan_id = l.id), l.returned_at)) <= {cutoff} "
-                "AND NOT EXISTS (SELECT 1 FROM patrons_patron p WHERE p.id = l.patron_id "
-                "AND p.keep_reading_history) AND " + NOT_HELD.format(alias="l")
+                _scrubbed(
+                    "loan",
+                    "circulation",
+                    "loan",
+                    "UPDATE circulation_loan l SET patron_id = NULL, anonymised_at = {now} "
+                    f"WHERE {loan_due} RETURNING l.id",
+                )
             ),
         ),
         (
             "hold",
             sql(
-                f"DELETE FROM circulation_hold h WHERE h.status NOT IN {ACTIVE_HOLD} "
-                "AND h.closed_at <= {cutoff} AND " + NOT_HELD.format(alias="h")
+                _scrubbed(
+                    "hold",
+                    "circulation",
+                    "hold",
+                    f"DELETE FROM circulation_hold h WHERE h.status NOT IN {ACTIVE_HOLD} "
+                    "AND h.closed_at <= {cutoff} AND "
+                    + NOT_HELD.format(alias="h")
+                    + " RETURNING h.id",
+                )
             ),
         ),
         (
             "fine",
             sql(
-                "UPDATE circulation_fine f SET patron_id = NULL, loan_id = NULL, "
-                "anonymised_at = {now} WHERE f.patron_id IS NOT NULL "
-                "AND f.settled_at <= {cutoff} AND " + NOT_HELD.format(alias="f")
+                _scrubbed(
+                    "fine",
+                    "circulation",
+                    "fine",
+                    "UPDATE circulation_fine f SET patron_id = NULL, loan_id = NULL, "
+                    "anonymised_at = {now} WHERE f.patron_id IS NOT NULL "
+                    "AND f.settled_at <= {cutoff} AND "
+                    + NOT_HELD.format(alias="f")
+                    + " RETURNING f.id",
+                )
             ),
         ),
         (
             "visit",
             sql(
-                "DELETE FROM circulation_visit v WHERE v.visited_at <= {cutoff} AND "
-                + NOT_HELD.format(alias="v")
+                _scrubbed(
+                    "visit",
+                    "circulation",
+                    "visit",
+                    "DELETE FROM circulation_visit v WHERE v.visited_at <= {cutoff} AND "
+                    + NOT_HELD.format(alias="v")
+                    + " RETURNING v.id",
+                )
             ),
         ),
         (
             "computer_session",
             sql(
-                "DELETE FROM circulation_computersession s WHERE s.ended_at <= {cutoff} AND "
-                + NOT_HELD.format(alias="s")
+                _scrubbed(
+                    "computer_session",
+                    "circulation",
+                    "computersession",
+                    "DELETE FROM circulation_computersession s WHERE s.ended_at <= {cutoff} "
+                    "AND " + NOT_HELD.format(alias="s") + " RETURNING s.id",
+                )
             ),
         ),
         (
-            "patron (select)",
+            "patron",
             sql(
                 f"""CREATE TEMP TABLE doomed AS SELECT p.id FROM patrons_patron p
                 WHERE p.card_expires_on < {{today}}
@@ -112,19 +176,27 @@ def raw_statements(now: datetime.datetime) -> list[tuple[str, str]]:
         *[
             ("patron", sql(statement))
             for statement in (
-                "UPDATE circulation_loan SET patron_id = NULL, anonymised_at = {now} "
-                "WHERE patron_id IN (SELECT id FROM doomed)",
-                "UPDATE circulation_fine SET patron_id = NULL, loan_id = NULL, "
-                "anonymised_at = {now} WHERE patron_id IN (SELECT id FROM doomed)",
-                "DELETE FROM circulation_hold WHERE patron_id IN (SELECT id FROM doomed)",
-                "DELETE FROM circulation_visit WHERE patron_id IN (SELECT id FROM doomed)",
-                "DELETE FROM circulation_computersession WHERE patron_id IN "
-                "(SELECT id FROM doomed)",
-                "DELETE FROM patrons_patronblock WHERE patron_id IN (SELECT id FROM doomed)",
-                "DELETE FROM circulation_programregistration WHERE patron_id IN "
-                "(SELECT id FROM doomed)",
-                "DELETE FROM patrons_card WHERE patron_id IN (SELECT id FROM doomed)",
-                "DELETE FROM patrons_patron WHERE id IN (SELECT id FROM doomed)",
+                f"UPDATE circulation_loan SET patron_id = NULL, anonymised_at = {{now}} "
+                f"WHERE patron_id IN {DOOMED}",
+                f"UPDATE circulation_fine SET patron_id = NULL, loan_id = NULL, "
+                f"anonymised_at = {{now}} WHERE patron_id IN {DOOMED}",
+                *[
+                    f"DELETE FROM {table} WHERE patron_id IN {DOOMED}"
+                    for table in (
+                        "circulation_hold",
+                        "circulation_visit",
+                        "circulation_computersession",
+                        "patrons_patronblock",
+                        "circulation_programregistration",
+                        "patrons_card",
+                    )
+                ],
+                f"DELETE FROM patrons_patron WHERE id IN {DOOMED}",
+                "UPDATE auditlog_logentry SET object_repr = '[expunged]', changes = NULL, "
+                "changes_text = '', serialized_data = NULL, remote_addr = NULL, "
+                "additional_data = jsonb_build_object('expunged', true) "
+                "WHERE (additional_data -> 'patron') IN (SELECT to_jsonb(id) FROM doomed)",
+                "SELECT count(*) FROM doomed",
             )
         ],
     ]
@@ -192,11 +264,11 @@ def run_raw(dsn: str, now: datetime.datetime) -> dict:
         for label, statement in raw_statements(now):
             t = time.perf_counter()
             cur.execute(statement)
-            if label in ("loan", "hold", "fine", "visit", "computer_session", "patron_block"):
+            if cur.description is not None:  # the statements that count their records
+                affected += cur.fetchone()[0]
+            elif label == "audit_entry":
                 affected += cur.rowcount
             steps[label] = round(steps.get(label, 0) + time.perf_counter() - t, 2)
-        cur.execute("SELECT count(*) FROM doomed")
-        affected += cur.fetchone()[0]
         seconds = time.perf_counter() - start
         counts = outcome(cur)
     return {

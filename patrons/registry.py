@@ -185,23 +185,20 @@ class RecordKind:
         The caller chooses the records (closed, past retention, not held); this only
         knows how. WITH_OWNER kinds go with their owner and are never expunged alone.
         """
-        from calumet.audit import audit_scrub_for
+        from calumet.audit import audit_scrub_for, delete_scrubbed
 
         if self.expunge is Expunge.WITH_OWNER:
             raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
         ids = list(qs.values_list("pk", flat=True))
         if not ids:
             return 0
+        # The audit trail must not keep what the expunge destroys (R11): the entries about
+        # these records are scrubbed, and the deletion writes its own entries scrubbed.
+        audit_scrub_for(self.model, ids)
         rows = self.model._default_manager.filter(pk__in=ids)
         if self.expunge is Expunge.DELETE:
-            rows.delete()
-            done = len(ids)
-        else:
-            done = rows.update(**self.anonymised_values(now))
-        # The audit trail must not keep what the expunge destroys (R11): scrubbed after
-        # the change, so the entries the deletion itself wrote are scrubbed too.
-        audit_scrub_for(self.model, ids)
-        return done
+            return len(delete_scrubbed(rows).get(self.model, []))
+        return rows.update(**self.anonymised_values(now))
 
     # -- export ------------------------------------------------------------------------
 

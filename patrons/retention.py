@@ -169,6 +169,14 @@ def _expunge(
     result = RunResult(run=run)
     touched: set[str] = set()
 
+    # Entries past the audit log's own retention go first, so that the expunge of the
+    # records below does not scrub entries that are about to be deleted anyway.
+    if not only or AUDIT in only:
+        result.counts[AUDIT] = {
+            "expunged": _expunge_audit(now, dry_run, touched),
+            "anonymised": 0,
+            "held": 0,
+        }
     for kind in _record_kinds(only):
         counts = _expunge_kind(kind, now, batch_size, dry_run, progress, touched)
         result.counts[kind.name] = counts.as_dict()
@@ -176,12 +184,6 @@ def _expunge(
         result.counts["patron"] = _expunge_patrons(
             now, batch_size, dry_run, progress, touched
         ).as_dict()
-    if not only or AUDIT in only:
-        result.counts[AUDIT] = {
-            "expunged": _expunge_audit(now, dry_run, touched),
-            "anonymised": 0,
-            "held": 0,
-        }
     if not only or SIDE_COPIES in only:
         result.counts[SIDE_COPIES] = {
             "expunged": _expunge_side_copies(now, dry_run, touched),
@@ -203,6 +205,15 @@ def _expunge(
     return result
 
 
+def _next_batch(due: QuerySet, after, size: int) -> list:
+    """The next `size` due ids after `after`, in key order. Each batch starts where the
+    last one ended, so a run reads the table once rather than once per batch (records a
+    batch skipped, because they stopped being due, are not read again)."""
+    if after is not None:
+        due = due.filter(pk__gt=after)
+    return list(due.order_by("pk").values_list("pk", flat=True)[:size])
+
+
 def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCounts:
     counts = KindCounts()
     due, held = due_for_expunge(kind, now)
@@ -214,19 +225,15 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCoun
         else:
             counts.expunged = total
         return counts
+    last = None
     while True:
         with transaction.atomic():
-            ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            ids = _next_batch(due, last, batch_size)
             if not ids:
                 break
-            # Re-check inside the transaction: only what is still due is touched.
-            batch = kind.model._default_manager.filter(pk__in=ids)
-            still_due = list(
-                due_for_expunge(kind, now)[0].filter(pk__in=ids).values_list("pk", flat=True)
-            )
-            if not still_due:
-                break
-            done = kind.expunge_queryset(batch.filter(pk__in=still_due), now)
+            last = ids[-1]
+            # Re-checked inside the transaction: only what is still due is touched.
+            done = kind.expunge_queryset(due_for_expunge(kind, now)[0].filter(pk__in=ids), now)
         touched.add(kind.model._meta.db_table)
         if kind.expunge is Expunge.ANONYMISE:
             counts.anonymised += done
@@ -240,7 +247,7 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCoun
 def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
     """Registrations past retention: their remaining records are anonymised or deleted
     with them, then the patron, cards and PIN are deleted."""
-    from calumet.audit import audit_scrub_for, audit_scrub_for_patrons
+    from calumet.audit import audit_scrub_for, audit_scrub_for_patrons, delete_scrubbed
 
     kind = registry.get("patron")
     counts = KindCounts()
@@ -249,38 +256,34 @@ def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
     if dry_run:
         counts.expunged = due.count()
         return counts
+    last = None
     while True:
         with transaction.atomic():
-            ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            ids = _next_batch(due, last, batch_size)
             if not ids:
                 break
+            last = ids[-1]
             ids = list(
                 due_for_expunge(kind, now)[0].filter(pk__in=ids).values_list("pk", flat=True)
             )
             if not ids:
-                break
-            owned = {
-                other.model: list(
-                    other.linked()
-                    .filter(**{other.patron_lookup("pk") + "__in": ids})
-                    .values_list("pk", flat=True)
-                )
-                for other in registry
-                if other.expunge is Expunge.WITH_OWNER
-            }
+                continue
             for other in registry:
                 if other is kind or other.expunge is Expunge.WITH_OWNER:
                     continue
                 records = other.linked().filter(**{other.patron_lookup("pk") + "__in": ids})
                 if other.expunge_queryset(records, now):
                     touched.add(other.model._meta.db_table)
-            deleted = Patron.objects.filter(pk__in=ids).delete()[1].get("patrons.Patron", 0)
-            # After the delete: its own entries (which keep old values) are scrubbed too.
-            audit_scrub_for(Patron, ids)
+            # Entries naming these patrons, and about them and their cards, are scrubbed;
+            # the deletion (patron and cards) writes its own entries scrubbed.
             audit_scrub_for_patrons(ids)
-            for owned_model, owned_ids in owned.items():
-                audit_scrub_for(owned_model, owned_ids)
-                touched.add(owned_model._meta.db_table)
+            audit_scrub_for(Patron, ids)
+            for other in registry:
+                if other.expunge is Expunge.WITH_OWNER:
+                    owned = other.all().filter(**{other.patron_lookup("pk") + "__in": ids})
+                    audit_scrub_for(other.model, owned.values_list("pk", flat=True))
+                    touched.add(other.model._meta.db_table)
+            deleted = len(delete_scrubbed(Patron.objects.filter(pk__in=ids)).get(Patron, []))
         touched.add(Patron._meta.db_table)
         counts.expunged += deleted
         if progress:
