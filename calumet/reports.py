@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from patrons.models import Card
 
 from .admin_site import AdminPage
+from .paginator import EstimatedCountPaginator
 
 PERMISSION = "auditlog.view_logentry"
 
@@ -33,6 +34,11 @@ class AuditLogAdmin(LogEntryAdmin):
     """The audit log is read-only for everyone, superusers included."""
 
     list_display = ["created", "resource_url", "action", "msg_short", "user_url", "page"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    # The list of years of a date hierarchy reads every entry; a date filter does not.
+    date_hierarchy = None
+    list_filter = [("timestamp", admin.DateFieldListFilter), *LogEntryAdmin.list_filter]
 
     @admin.display(description="page")
     def page(self, obj):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from calumet.admin_site import AdminPage
 from calumet.audit import AccessAuditedAdmin
+from calumet.paginator import EstimatedCountPaginator
 from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.exceptions import Refused
 from patrons.models import Patron
@@ -115,6 +116,7 @@ class ServiceOnlyAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     show_full_result_count = False
     list_per_page = 50
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -139,12 +141,17 @@ class LoanAdmin(ServiceOnlyAdmin):
         "due_at",
         "returned_at",
     )
-    list_filter = (("returned_at", admin.EmptyFieldListFilter), OverdueFilter, "branch")
+    # A date filter, not a date hierarchy: the hierarchy's list of years reads every row.
+    list_filter = (
+        ("returned_at", admin.EmptyFieldListFilter),
+        OverdueFilter,
+        ("checked_out_at", admin.DateFieldListFilter),
+        "branch",
+    )
     search_fields = ("=item__barcode", "=patron__cards__number", "item__title__title")
     search_help_text = "Scan an item barcode or a card number, or search by title."
     autocomplete_fields = ("item", "patron")
     list_select_related = ("item", "patron", "branch")
-    date_hierarchy = "checked_out_at"
     readonly_fields = (
         "anonymised_at",
         "checked_out_by",

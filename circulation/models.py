@@ -186,6 +186,8 @@ class Loan(models.Model):
             models.Index(fields=["patron", "returned_at"]),
             models.Index(fields=["returned_at"]),
             models.Index(fields=["due_at"]),
+            # The loan list's order: the newest page is read from the index, not sorted.
+            models.Index(fields=["-checked_out_at", "id"], name="loan_newest_first"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,111 @@
+"""The expunge's behaviour that the benchmark (issue 9) made faster must stay correct:
+every deletion leaves exactly one scrubbed DELETE entry, batches continue after the last
+key without skipping or repeating records, and entries naming a patron are scrubbed in
+one statement."""
+
+import datetime
+
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from circulation.models import Hold, Loan, Visit
+from patrons import retention
+from patrons.models import Card, Patron
+from tests.factories import (
+    CardFactory,
+    HoldFactory,
+    LoanFactory,
+    PatronFactory,
+    VisitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
+
+
+def test_each_deleted_record_leaves_one_scrubbed_delete_entry(now):
+    patron = CardFactory(number="21234555500001").patron
+    visits = [VisitFactory(patron=patron, visited_at=now - DAY) for _ in range(3)]
+    hold = HoldFactory(patron=patron, status=Hold.Status.CANCELLED, closed_at=now - DAY)
+    retention.expunge(now=now)
+    assert not Visit.objects.filter(pk__in=[v.pk for v in visits]).exists()
+    for model, pks, kind in ((Visit, [v.pk for v in visits], "visit"), (Hold, [hold.pk], "hold")):
+        deletions = LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            action=LogEntry.Action.DELETE,
+        )
+        assert sorted(int(e.object_pk) for e in deletions) == sorted(pks)
+        for entry in deletions:
+            assert entry.object_repr == "[expunged]"
+            assert entry.additional_data == {"kind": kind, "expunged": True}
+            assert entry.changes in (None, {}) and entry.remote_addr is None
+    # Nothing written by the expunge, or before it, still names the patron's visits.
+    assert (
+        not LogEntry.objects.filter(additional_data__patron=patron.pk)
+        .exclude(content_type=ContentType.objects.get_for_model(Patron))
+        .exclude(content_type=ContentType.objects.get_for_model(Card))
+        .filter(object_pk__in=[str(v.pk) for v in visits])
+        .exists()
+    )
+
+
+def test_small_batches_expunge_everything_due_and_nothing_else(now):
+    patrons = PatronFactory.create_batch(3)
+    due, kept = [], []
+    for n in range(11):
+        patron = patrons[n % 3]
+        due.append(
+            LoanFactory(
+                patron=patron,
+                checked_out_at=now - 20 * DAY,
+                due_at=now - 10 * DAY,
+                returned_at=now - 5 * DAY,
+            )
+        )
+        kept.append(LoanFactory(patron=patron))  # open: interleaved with the due ones
+    result = retention.expunge(now=now, batch_size=2)
+    assert result.counts["loan"]["anonymised"] == 11
+    assert not Loan.objects.filter(pk__in=[loan.pk for loan in due], patron__isnull=False)
+    assert (
+        Loan.objects.filter(pk__in=[loan.pk for loan in kept], patron__isnull=False).count() == 11
+    )
+
+
+def test_a_batch_of_patrons_is_scrubbed_in_one_statement(now):
+    gone = []
+    for n in range(4):
+        patron = PatronFactory(
+            card_expires_on=(now - 1000 * DAY).date(), last_activity_at=now - 1000 * DAY
+        )
+        CardFactory(patron=patron, number=f"2123466660000{n}")
+        gone.append(patron.pk)
+        LogEntry.objects.create(
+            content_type=ContentType.objects.get_for_model(Patron),
+            object_pk=str(patron.pk),
+            object_repr=f"Patron #{patron.pk}",
+            action=LogEntry.Action.ACCESS,
+            additional_data={"patron": patron.pk, "page": "admin"},
+        )
+    with CaptureQueriesContext(connection) as queries:
+        retention.expunge(now=now, kinds=["patron"])
+    patron_key_updates = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('UPDATE "auditlog_logentry"')
+        and "additional_data" in q["sql"].split("WHERE", 1)[1]
+    ]
+    assert len(patron_key_updates) == 1, "\n".join(patron_key_updates)
+    assert not Patron.objects.filter(pk__in=gone).exists()
+    assert not LogEntry.objects.filter(additional_data__patron__in=gone).exists()
+    assert (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Patron),
+            action=LogEntry.Action.DELETE,
+            object_pk__in=[str(pk) for pk in gone],
+            object_repr="[expunged]",
+        ).count()
+        == 4
+    )
