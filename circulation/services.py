@@ -103,10 +103,7 @@ def loan_checkout(
         item = _item_locked(barcode)
         if item.status in UNAVAILABLE_STATUSES:
             raise CirculationRefused(UNAVAILABLE_STATUSES[item.status], code="unavailable")
-        if (
-            item.status == Item.Status.ON_LOAN
-            or item.loans.filter(returned_at__isnull=True).exists()
-        ):
+        if item.status == Item.Status.ON_LOAN:
             raise CirculationRefused(
                 "This item is already on loan. Check it in first.", code="on_loan"
             )
@@ -123,18 +120,18 @@ def loan_checkout(
 
         policy = loan_policy_for(item)
         try:
-            with transaction.atomic():
-                loan = Loan.objects.create(
-                    item=item,
-                    patron=patron,
-                    branch=branch or item.branch,
-                    patron_category=patron.category,
-                    checked_out_at=now,
-                    due_at=_end_of_day(now + datetime.timedelta(days=policy.loan_days)),
-                    checked_out_by=_staff(actor),
-                )
+            loan = Loan.objects.create(
+                item=item,
+                patron=patron,
+                branch_id=branch.pk if branch else item.branch_id,
+                patron_category=patron.category,
+                checked_out_at=now,
+                due_at=_end_of_day(now + datetime.timedelta(days=policy.loan_days)),
+                checked_out_by=_staff(actor),
+            )
         except IntegrityError:
-            # Another desk checked the same item out a moment ago.
+            # The copy has an open loan although its status says otherwise (the database
+            # allows one open loan per copy). Leaving this block rolls the check-out back.
             raise CirculationRefused(
                 "This item is already on loan. Check it in first.", code="on_loan"
             ) from None
@@ -194,11 +191,11 @@ def loan_return(
         item = _item_locked(barcode)
         result = ReturnResult(barcode=item.barcode)
         loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
-        branch = branch or item.branch
+        branch_id = branch.pk if branch else item.branch_id
         if loan is None:
             in_transit_hold = Hold.objects.filter(item=item, status=Hold.Status.IN_TRANSIT).first()
             if in_transit_hold is not None:
-                if in_transit_hold.pickup_branch_id == branch.pk:
+                if in_transit_hold.pickup_branch_id == branch_id:
                     _hold_make_waiting(in_transit_hold, item, now)
                     result.hold = in_transit_hold
                     result.notes.append("arrived for pickup")
@@ -217,6 +214,7 @@ def loan_return(
             else:
                 raise CirculationRefused("This item is not checked out.", code="not_on_loan")
         else:
+            loan.item = item  # already loaded: the fine's policy needs it
             loan.returned_at = max(now, loan.checked_out_at)
             loan.save(update_fields=["returned_at"])
             result.loan = loan
@@ -224,22 +222,22 @@ def loan_return(
             amount = overdue_fine_amount(loan=loan, returned_at=now)
             if amount > 0:
                 result.fine = Fine.objects.create(
-                    patron=loan.patron,
+                    patron_id=loan.patron_id,
                     loan=loan,
                     reason=Fine.Reason.OVERDUE,
                     amount=amount,
                     assessed_at=now,
                 )
-            patron_touch(patron=loan.patron, now=now)
+            patron_touch(patron_id=loan.patron_id, now=now)
 
-        result.hold = _trap_for_next_hold(item, branch, now)
+        result.hold = _trap_for_next_hold(item, branch_id, now)
         if result.hold is None:
             item.status = Item.Status.AVAILABLE
             item.save(update_fields=["status"])
         return result
 
 
-def _trap_for_next_hold(item: Item, at_branch: Branch, now: datetime.datetime) -> Hold | None:
+def _trap_for_next_hold(item: Item, at_branch_id: int, now: datetime.datetime) -> Hold | None:
     """Give the item to the first patron in the title's queue, if any."""
     hold = (
         Hold.objects.select_for_update()
@@ -250,7 +248,7 @@ def _trap_for_next_hold(item: Item, at_branch: Branch, now: datetime.datetime) -
     )
     if hold is None:
         return None
-    if hold.pickup_branch_id == at_branch.pk:
+    if hold.pickup_branch_id == at_branch_id:
         _hold_make_waiting(hold, item, now)
     else:
         hold.status = Hold.Status.IN_TRANSIT
@@ -415,7 +413,7 @@ def _release_item(item: Item | None, now: datetime.datetime, *, at: Branch) -> H
     item = Item.objects.select_for_update().get(pk=item.pk)
     if item.status not in (Item.Status.ON_HOLD_SHELF, Item.Status.IN_TRANSIT):
         return None
-    next_hold = _trap_for_next_hold(item, at, now)
+    next_hold = _trap_for_next_hold(item, at.pk, now)
     if next_hold is None:
         item.status = Item.Status.AVAILABLE
         item.save(update_fields=["status"])

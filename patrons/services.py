@@ -53,11 +53,20 @@ def describe_block(block: PatronBlock) -> str:
     return f"{block.get_reason_display()} ({until})"
 
 
-def patron_touch(*, patron: Patron, now: datetime.datetime | None = None) -> None:
-    """Record activity: retention of a registration counts from the last activity."""
+def patron_touch(
+    *,
+    patron: Patron | None = None,
+    patron_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> None:
+    """Record activity: retention of a registration counts from the last activity.
+    Takes the patron, or only its id when the patron is not loaded (saves a query)."""
     now = now or timezone.now()
-    Patron.objects.filter(pk=patron.pk).update(last_activity_at=now)
-    patron.last_activity_at = now
+    Patron.objects.filter(pk=patron.pk if patron is not None else patron_id).update(
+        last_activity_at=now
+    )
+    if patron is not None:
+        patron.last_activity_at = now
 
 
 def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
