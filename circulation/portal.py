@@ -33,13 +33,13 @@ def account_view(request):
     patron = request.patron
     now = timezone.now()
     loans = list(selectors.loans_for_patron(patron=patron))
-    refusals = services.renewal_refusals(loans=loans, now=now)
+    blocks = blocks_in_force(patron=patron, now=now)
+    refusals = services.renewal_refusals(loans=loans, now=now, blocks=blocks)
     holds = list(selectors.annotate_queue_position(selectors.holds_for_patron(patron=patron)))
     fines = list(selectors.fines_for_patron(patron=patron))
     registrations = list(
         selectors.registrations_for_patron(patron=patron).filter(program__ends_at__gt=now)
     )
-    blocks = blocks_in_force(patron=patron, now=now)
     log_access(
         [patron, *loans, *holds, *fines, *registrations, *blocks],
         request=request,

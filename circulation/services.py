@@ -278,7 +278,9 @@ class _RenewalFacts:
     blocked: bool
 
 
-def _renewal_facts(loans: list[Loan], now: datetime.datetime) -> _RenewalFacts:
+def _renewal_facts(
+    loans: list[Loan], now: datetime.datetime, blocks: list | None = None
+) -> _RenewalFacts:
     """What renewal decisions need, for many loans of one patron in three queries."""
     from .models import LoanPolicy
 
@@ -290,8 +292,10 @@ def _renewal_facts(loans: list[Loan], now: datetime.datetime) -> _RenewalFacts:
         .values_list("title_id", flat=True)
     )
     policies = {p.item_type: p for p in LoanPolicy.objects.all()}
-    patron = loans[0].patron if loans and loans[0].patron_id else None
-    blocked = bool(patron and blocks_in_force(patron=patron, now=now))
+    if blocks is None:  # the caller may already know the patron's blocks in force
+        patron = loans[0].patron if loans and loans[0].patron_id else None
+        blocks = blocks_in_force(patron=patron, now=now) if patron else []
+    blocked = bool(blocks)
     return _RenewalFacts(policies=policies, held_by_others=held, blocked=blocked)
 
 
@@ -319,12 +323,15 @@ def renewal_refusal(*, loan: Loan, now: datetime.datetime | None = None) -> str 
     return _renewal_refusal(loan, _renewal_facts([loan], now), now)
 
 
-def renewal_refusals(*, loans: list[Loan], now: datetime.datetime | None = None) -> dict:
-    """{loan id: reason or None} for one patron's loans, in a fixed number of queries."""
+def renewal_refusals(
+    *, loans: list[Loan], now: datetime.datetime | None = None, blocks: list | None = None
+) -> dict:
+    """{loan id: reason or None} for one patron's loans, in a fixed number of queries.
+    `blocks`: the patron's blocks in force, when the caller has them already."""
     now = _now(now)
     if not loans:
         return {}
-    facts = _renewal_facts(loans, now)
+    facts = _renewal_facts(loans, now, blocks)
     return {loan.pk: _renewal_refusal(loan, facts, now) for loan in loans}
 
 

@@ -107,6 +107,9 @@ def current_patron(request) -> Patron | None:
     return Patron.objects.filter(pk=patron_id, status=Patron.Status.ACTIVE).first()
 
 
+SEEN_GRANULARITY = 30  # seconds
+
+
 class PortalMiddleware:
     """Idle and absolute timeouts for patron sessions; no caching of portal pages."""
 
@@ -137,8 +140,12 @@ class PortalMiddleware:
         if now - seen > idle or now - since > longest:
             session.flush()
             return True
-        session[SESSION_SEEN] = now
-        session.set_expiry(int(min(idle, longest - (now - since))) or 1)
+        # Saving the session costs a write per page; the last activity is recorded when
+        # SEEN_GRANULARITY seconds have passed (the idle timeout can only come that much
+        # early, never late).
+        if now - seen >= SEEN_GRANULARITY:
+            session[SESSION_SEEN] = now
+            session.set_expiry(int(min(idle, longest - (now - since))) or 1)
         return False
 
 

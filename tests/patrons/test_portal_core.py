@@ -295,3 +295,26 @@ def test_catalog_search_by_title_author_and_isbn():
             in client.get(reverse("portal:catalog"), params).content.decode()
         )
     assert Loan.objects.count() == 0
+
+
+def test_activity_is_recorded_at_most_every_half_minute_and_still_times_out(card):
+    """The session is written when the last recorded activity is 30 s old, not on every
+    page (issue 9); a patron who keeps clicking stays signed in, one who stops is signed
+    out after the idle timeout, never later."""
+    client = signed_in(card)
+    client.get(reverse("portal:account"))
+    seen = client.session[SESSION_SEEN]
+    client.get(reverse("portal:account"))
+    assert client.session[SESSION_SEEN] == seen  # within 30 s: nothing written
+
+    session = client.session
+    session[SESSION_SEEN] = seen - 31
+    session.save()
+    assert client.get(reverse("portal:account")).status_code == 200
+    assert client.session[SESSION_SEEN] > seen - 31  # recorded again
+
+    session = client.session
+    session[SESSION_SEEN] = (timezone.now() - datetime.timedelta(minutes=10, seconds=1)).timestamp()
+    session.save()
+    response = client.get(reverse("portal:account"))
+    assert response.status_code == 302 and response["Location"].startswith("/portal/login/")
