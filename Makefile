@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
+SCALE  ?= 1
 # Local development runs with DEBUG on unless the environment (or .env) says otherwise.
 DEV_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo migrate serve worker test test-postgres lint format clean
+.PHONY: help venv run demo migrate serve worker test test-postgres bench lint format clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -40,6 +41,9 @@ test: venv  ## Run the whole test suite (SQLite, or DATABASE_URL)
 
 test-postgres: venv  ## Run the suite on the local PostgreSQL
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/calumet} $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv  ## Benchmark a large library on the local PostgreSQL (SCALE=0.1: ~3 min; 1: ~15 min)
+	$(PY) -m bench --scale $(SCALE) $(BENCH_ARGS)
 
 lint: venv  ## ruff check and format check
 	$(VENV)/bin/ruff check .

@@ -152,7 +152,7 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
     o = s.open_loans
     ha = s.active_holds
     closed_ago = _closed_ago()
-    patron_of_i = f"1 + (i * 7919) % {s.patrons}"
+    patron_of_i = f"1 + (i::bigint * 7919) % {s.patrons}"
     return [
         (
             "branches",

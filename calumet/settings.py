@@ -256,7 +256,7 @@ CALUMET_PORTAL_MAX_MINUTES = env.int("CALUMET_PORTAL_MAX_MINUTES", default=60)
 
 # The expunge (retention engine): records per transaction, the nightly run's local time,
 # how long lockout records are kept, and VACUUM of touched tables on PostgreSQL.
-CALUMET_EXPUNGE_BATCH_SIZE = env.int("CALUMET_EXPUNGE_BATCH_SIZE", default=500)
+CALUMET_EXPUNGE_BATCH_SIZE = env.int("CALUMET_EXPUNGE_BATCH_SIZE", default=2000)
 CALUMET_EXPUNGE_TIME = env.str("CALUMET_EXPUNGE_TIME", default="02:30")
 CALUMET_EXPUNGE_LOCKOUT_KEEP_MINUTES = env.int(
     "CALUMET_EXPUNGE_LOCKOUT_KEEP_MINUTES", default=env.int("CALUMET_LOCKOUT_MINUTES", default=15)

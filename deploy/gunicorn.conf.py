@@ -16,3 +16,12 @@ errorlog = "-"
 # %(U)s is the path without its query string; no referer, no user agent.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("CALUMET_TRUSTED_PROXIES", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Once the application is loaded, move its objects (modules, settings, URL patterns,
+    templates) out of the garbage collector's sight: collections then scan only what a
+    request allocates, which takes the long pauses out of the slowest pages."""
+    import gc
+
+    gc.freeze()

@@ -185,11 +185,16 @@ class RecordKind:
         The caller chooses the records (closed, past retention, not held); this only
         knows how. WITH_OWNER kinds go with their owner and are never expunged alone.
         """
+        if self.expunge is Expunge.WITH_OWNER:
+            raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
+        return self.expunge_ids(list(qs.values_list("pk", flat=True)), now)
+
+    def expunge_ids(self, ids: list, now: datetime.datetime | None = None) -> int:
+        """`expunge_queryset` for records already chosen by primary key."""
         from calumet.audit import audit_scrub_for, delete_scrubbed
 
         if self.expunge is Expunge.WITH_OWNER:
             raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
-        ids = list(qs.values_list("pk", flat=True))
         if not ids:
             return 0
         # The audit trail must not keep what the expunge destroys (R11): the entries about
@@ -197,7 +202,7 @@ class RecordKind:
         audit_scrub_for(self.model, ids)
         rows = self.model._default_manager.filter(pk__in=ids)
         if self.expunge is Expunge.DELETE:
-            return len(delete_scrubbed(rows).get(self.model, []))
+            return len(delete_scrubbed(rows, ids).get(self.model, []))
         return rows.update(**self.anonymised_values(now))
 
     # -- export ------------------------------------------------------------------------

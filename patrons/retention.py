@@ -206,11 +206,17 @@ def _expunge(
 
 
 def _next_batch(due: QuerySet, after, size: int) -> list:
-    """The next `size` due ids after `after`, in key order. Each batch starts where the
-    last one ended, so a run reads the table once rather than once per batch (records a
-    batch skipped, because they stopped being due, are not read again)."""
+    """The next `size` due ids after `after`, in key order, locked until the batch's
+    transaction ends (call it inside one).
+
+    The selection runs inside the batch's transaction and locks the rows it returns, so
+    no desk or portal change to them can land before the expunge commits; rows another
+    transaction is changing right now are skipped and left for the next run. Each batch
+    starts where the last one ended, so a run reads each table once rather than once per
+    batch."""
     if after is not None:
         due = due.filter(pk__gt=after)
+    due = due.select_for_update(skip_locked=True, of=("self",))
     return list(due.order_by("pk").values_list("pk", flat=True)[:size])
 
 
@@ -232,8 +238,7 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCoun
             if not ids:
                 break
             last = ids[-1]
-            # Re-checked inside the transaction: only what is still due is touched.
-            done = kind.expunge_queryset(due_for_expunge(kind, now)[0].filter(pk__in=ids), now)
+            done = kind.expunge_ids(ids, now)
         touched.add(kind.model._meta.db_table)
         if kind.expunge is Expunge.ANONYMISE:
             counts.anonymised += done
@@ -263,11 +268,6 @@ def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
             if not ids:
                 break
             last = ids[-1]
-            ids = list(
-                due_for_expunge(kind, now)[0].filter(pk__in=ids).values_list("pk", flat=True)
-            )
-            if not ids:
-                continue
             for other in registry:
                 if other is kind or other.expunge is Expunge.WITH_OWNER:
                     continue
