@@ -20,6 +20,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from .db import in_values
+
 MASK = "[hidden]"
 
 
@@ -295,7 +297,8 @@ def audit_scrub_for(model: type[models.Model], ids: Iterable) -> int:
         return 0
     kind = registry.for_model(model)
     return LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(model), object_pk__in=ids
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk__in=in_values(ids, sql_type="text"),
     ).update(
         object_repr=EXPUNGED,
         changes=None,
@@ -344,7 +347,9 @@ def delete_scrubbed(
         # caller already knows them, and holds their rows locked.)
         if pks is None:
             pks = list(queryset.values_list("pk", flat=True))
-        model._base_manager.filter(pk__in=pks)._raw_delete(queryset.db)
+        model._base_manager.filter(pk__in=in_values(pks, using=queryset.db))._raw_delete(
+            queryset.db
+        )
         deleted = {model: pks}
     else:
         collector = Collector(using=queryset.db, origin=queryset)

@@ -192,6 +192,7 @@ class RecordKind:
     def expunge_ids(self, ids: list, now: datetime.datetime | None = None) -> int:
         """`expunge_queryset` for records already chosen by primary key."""
         from calumet.audit import audit_scrub_for, delete_scrubbed
+        from calumet.db import in_values
 
         if self.expunge is Expunge.WITH_OWNER:
             raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
@@ -200,7 +201,7 @@ class RecordKind:
         # The audit trail must not keep what the expunge destroys (R11): the entries about
         # these records are scrubbed, and the deletion writes its own entries scrubbed.
         audit_scrub_for(self.model, ids)
-        rows = self.model._default_manager.filter(pk__in=ids)
+        rows = self.model._default_manager.filter(pk__in=in_values(ids))
         if self.expunge is Expunge.DELETE:
             return len(delete_scrubbed(rows, ids).get(self.model, []))
         return rows.update(**self.anonymised_values(now))
