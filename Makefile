@@ -42,7 +42,7 @@ test: venv  ## Run the whole test suite (SQLite, or DATABASE_URL)
 test-postgres: venv  ## Run the suite on the local PostgreSQL
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/calumet} $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: venv  ## Benchmark a large library on the local PostgreSQL (SCALE=0.1: ~3 min; 1: ~15 min)
+bench: venv  ## Benchmark a large library on the local PostgreSQL (SCALE=0.1: ~2 min, default 1: ~5 min)
 	$(PY) -m bench --scale $(SCALE) $(BENCH_ARGS)
 
 lint: venv  ## ruff check and format check
