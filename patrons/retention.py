@@ -29,6 +29,9 @@ from .registry import Expunge, RecordKind, registry
 
 SIDE_COPIES = "side_copies"
 AUDIT = "audit_entry"
+#: django-auditlog's table: a scrub leaves the entries' old versions behind as dead rows
+#: until VACUUM, so it is vacuumed after any run that scrubbed.
+AUDIT_TABLE = "auditlog_logentry"
 
 
 @dataclass
@@ -240,6 +243,7 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCoun
             last = ids[-1]
             done = kind.expunge_ids(ids, now)
         touched.add(kind.model._meta.db_table)
+        touched.add(AUDIT_TABLE)  # the scrubbed entries' old versions are dead rows
         if kind.expunge is Expunge.ANONYMISE:
             counts.anonymised += done
         else:
@@ -285,6 +289,7 @@ def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
                     touched.add(other.model._meta.db_table)
             deleted = len(delete_scrubbed(Patron.objects.filter(pk__in=ids)).get(Patron, []))
         touched.add(Patron._meta.db_table)
+        touched.add(AUDIT_TABLE)
         counts.expunged += deleted
         if progress:
             progress("patron", deleted)

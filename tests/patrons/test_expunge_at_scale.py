@@ -156,3 +156,36 @@ def test_a_record_a_desk_is_changing_is_skipped_and_left_for_the_next_run():
         thread.join(30)
     retention.expunge(now=now, kinds=["loan"])
     assert Loan.objects.get(pk=busy.pk).patron_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_log_is_vacuumed_after_a_scrub(settings):
+    """A scrub rewrites entries; their old versions (titles of nothing, but the patron's
+    id and the record's name) stay in the table's files as dead rows until VACUUM."""
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's (SQLite overwrites with secure_delete)")
+    from django.utils import timezone
+
+    settings.CALUMET_EXPUNGE_VACUUM = True
+    VisitFactory(patron=PatronFactory(), visited_at=timezone.now() - DAY)
+    calls = []
+    real = connection.cursor
+
+    def spy():
+        cursor = real()
+        execute = cursor.execute
+
+        def recording(sql, params=None):
+            calls.append(sql)
+            return execute(sql, params)
+
+        cursor.execute = recording
+        return cursor
+
+    connection.cursor = spy
+    try:
+        retention.expunge()
+    finally:
+        del connection.cursor
+    assert 'VACUUM "auditlog_logentry"' in calls
+    assert 'VACUUM "circulation_visit"' in calls
