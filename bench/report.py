@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from calumet.paginator import ESTIMATE_ABOVE
+
 
 def _row(label: str, value, unit: str, target: str = "", met: bool | None = None) -> tuple:
     verdict = "" if met is None else ("met" if met else "MISSED")
@@ -14,6 +16,8 @@ def rows(r: dict) -> list[tuple]:
     ours, raw = ex["ours"], ex["raw_sql"]
     portal, audit, desk, admin = r["portal"], r["audit"], r["desk"], r["admin_loan_list"]
     full = r["scale"] >= 1
+    # Below this many loans the admin counts them exactly, on purpose (calumet/paginator).
+    large = r["sizes"]["loans"] >= ESTIMATE_ABOVE
     return [
         _row(
             "expunge, ours: wall time",
@@ -30,7 +34,7 @@ def rows(r: dict) -> list[tuple]:
             ex["speed_vs_raw_sql"],
             "x",
             f">= {t['expunge_speed_vs_raw_sql']}x",
-            ex["speed_vs_raw_sql"] >= t["expunge_speed_vs_raw_sql"],
+            ex["speed_vs_raw_sql"] >= t["expunge_speed_vs_raw_sql"] if full else None,
         ),
         _row("expunge: same outcome as plain SQL", "yes" if ex["same_outcome"] else "NO", ""),
         _row("expunge: VACUUM afterwards", ours["vacuum_seconds"], " s"),
@@ -84,8 +88,8 @@ def rows(r: dict) -> list[tuple]:
             "admin loan list: full COUNT(*) per page",
             admin["full_table_counts"],
             "",
-            "0",
-            admin["full_table_counts"] == 0,
+            "0" if large else f"(exact below {ESTIMATE_ABOVE:,} rows)",
+            admin["full_table_counts"] == 0 if large else None,
         ),
     ]
 
@@ -106,5 +110,8 @@ def table(r: dict) -> str:
             lines.append("  ".join("-" * w for w in widths))
     if r["scale"] < 1:
         lines.append("")
-        lines.append("The expunge time target is for full size (--scale 1); not judged here.")
+        lines.append(
+            "The expunge targets are for full size (--scale 1), where fixed costs no longer "
+            "dominate; not judged here."
+        )
     return "\n".join(line.rstrip() for line in lines)
