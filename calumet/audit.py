@@ -366,7 +366,9 @@ def delete_scrubbed(
 def _log_deletions(model: type[models.Model], pks: list, *, using: str) -> None:
     """One scrubbed DELETE entry per record, written by the database from the list of
     keys in one INSERT ... SELECT (a model instance and its field preparation per entry
-    would cost more than the deletion itself)."""
+    would cost more than the deletion itself). Not `insert_entries`: every column but
+    the key is the same for the whole batch, and sending it once per row made the
+    expunge a quarter slower."""
     import json
 
     from auditlog.models import LogEntry
