@@ -99,7 +99,7 @@ def patron_access_report(request):
             )
             page = Paginator(entries, 200).get_page(request.POST.get("page"))
             rows = [_describe(entry) for entry in page.object_list]
-            from .audit import log_access
+            from patrons.access import log_access
 
             log_access([card.patron], request=request, page="admin:patron_access_report")
     context = {

@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "calumet.middleware.PermissionsPolicyMiddleware",
-    "calumet.audit.CalumetAuditlogMiddleware",
+    "patrons.audit_trail.CalumetAuditlogMiddleware",
     # AxesMiddleware should be the last middleware.
     "axes.middleware.AxesMiddleware",
 ]
@@ -218,10 +218,10 @@ CALUMET_RENEW_OVERDUE_LIMIT_DAYS = env.int("CALUMET_RENEW_OVERDUE_LIMIT_DAYS", d
 CALUMET_NOTICES_INCLUDE_TITLES = env.bool("CALUMET_NOTICES_INCLUDE_TITLES", default=False)
 CALUMET_OVERDUE_NOTICE_TIME = env.str("CALUMET_OVERDUE_NOTICE_TIME", default="07:00")
 
-# django-auditlog. The client address comes from calumet.audit.client_ip: X-Forwarded-For
+# django-auditlog. The client address comes from calumet.client.client_ip: X-Forwarded-For
 # is believed only from CALUMET_TRUSTED_PROXIES (addresses or networks, comma-separated).
 AUDITLOG_DISABLE_REMOTE_ADDR = False
-AUDITLOG_MASK_CALLABLE = "calumet.audit.mask"
+AUDITLOG_MASK_CALLABLE = "patrons.audit_trail.mask"
 AUDITLOG_USE_FK_STRING_REPRESENTATION = False  # foreign keys logged as ids, never titles
 # Staff may open patron records this many times (distinct patrons per hour) before the
 # staff access report flags it for review.

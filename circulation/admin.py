@@ -12,8 +12,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from calumet.admin_site import AdminPage
-from calumet.audit import AccessAuditedAdmin
 from calumet.paginator import EstimatedCountPaginator
+from patrons.access import AccessAuditedAdmin
 from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.exceptions import Refused
 from patrons.models import Patron

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from calumet.audit import log_access
+from patrons.access import log_access
 from patrons.exceptions import Refused
 from patrons.models import Card
 from patrons.services import blocks_in_force, card_resolve, describe_block

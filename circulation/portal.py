@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from calumet.audit import log_access
+from patrons.access import log_access
 from patrons.exceptions import Refused
 from patrons.portal import patron_required
 from patrons.services import blocks_in_force, describe_block

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from calumet.audit import AccessAuditedAdmin, log_access
+from patrons.access import AccessAuditedAdmin, log_access
 from patrons.exceptions import Refused
 
 from . import services

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from calumet.audit import AccessAuditedAdmin
+from patrons.access import AccessAuditedAdmin
 
 from . import services
 from .exceptions import Refused

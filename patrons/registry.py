@@ -101,6 +101,19 @@ class RecordKind:
     def label(self) -> str:
         return str(self.model._meta.verbose_name_plural).capitalize()
 
+    def patron_id_of(self, record: models.Model) -> int | None:
+        """The id of the patron a record of this kind belongs to (None once unlinked)."""
+        if not self.patron_path:
+            return record.pk
+        if "__" not in self.patron_path:
+            return getattr(record, f"{self.patron_path}_id", None)
+        value = record
+        for part in self.patron_path.split("__"):
+            if value is None:
+                return None
+            value = getattr(value, part, None)
+        return value.pk if value is not None else None
+
     # -- querysets ---------------------------------------------------------------------
 
     def patron_lookup(self, suffix: str = "") -> str:
@@ -191,8 +204,9 @@ class RecordKind:
 
     def expunge_ids(self, ids: list, now: datetime.datetime | None = None) -> int:
         """`expunge_queryset` for records already chosen by primary key."""
-        from calumet.audit import audit_scrub_for, delete_scrubbed
         from calumet.db import in_values
+
+        from .audit_trail import audit_scrub_for, delete_scrubbed
 
         if self.expunge is Expunge.WITH_OWNER:
             raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
@@ -200,7 +214,7 @@ class RecordKind:
             return 0
         # The audit trail must not keep what the expunge destroys (R11): the entries about
         # these records are scrubbed, and the deletion writes its own entries scrubbed.
-        audit_scrub_for(self.model, ids)
+        audit_scrub_for(self.model, ids, self.name)
         rows = self.model._default_manager.filter(pk__in=in_values(ids))
         if self.expunge is Expunge.DELETE:
             return len(delete_scrubbed(rows, ids).get(self.model, []))
@@ -300,10 +314,8 @@ def _register_with_auditlog(kind: RecordKind) -> None:
         name = kind.name
 
         def get_additional_data(self) -> dict:
-            from calumet.audit import patron_id_of
-
             data = {"kind": name}
-            patron_id = patron_id_of(self)
+            patron_id = registry.get(name).patron_id_of(self)
             if patron_id is not None:
                 data["patron"] = patron_id
             return data

@@ -256,7 +256,7 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCoun
 def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
     """Registrations past retention: their remaining records are anonymised or deleted
     with them, then the patron, cards and PIN are deleted."""
-    from calumet.audit import audit_scrub_for, audit_scrub_for_patrons, delete_scrubbed
+    from .audit_trail import audit_scrub_for, audit_scrub_for_patrons, delete_scrubbed
 
     kind = registry.get("patron")
     counts = KindCounts()
@@ -281,11 +281,11 @@ def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
             # Entries naming these patrons, and about them and their cards, are scrubbed;
             # the deletion (patron and cards) writes its own entries scrubbed.
             audit_scrub_for_patrons(ids)
-            audit_scrub_for(Patron, ids)
+            audit_scrub_for(Patron, ids, "patron")
             for other in registry:
                 if other.expunge is Expunge.WITH_OWNER:
                     owned = other.all().filter(**{other.patron_lookup("pk") + "__in": ids})
-                    audit_scrub_for(other.model, owned.values_list("pk", flat=True))
+                    audit_scrub_for(other.model, owned.values_list("pk", flat=True), other.name)
                     touched.add(other.model._meta.db_table)
             deleted = len(delete_scrubbed(Patron.objects.filter(pk__in=ids)).get(Patron, []))
         touched.add(Patron._meta.db_table)

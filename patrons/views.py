@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from calumet.audit import log_access
+from patrons.access import log_access
 
 from . import services
 from .export import patron_export

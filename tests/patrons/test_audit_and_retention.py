@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from calumet.audit import audit_scrub_for, client_ip
+from calumet.client import client_ip
 from circulation.models import ComputerSession, Fine, Hold, Loan, Visit
 from patrons import retention
+from patrons.audit_trail import audit_scrub_for
 from patrons.models import ExpungeRun, Patron
 from patrons.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR
 from patrons.services import legal_hold_place, legal_hold_release, reading_history_set
@@ -136,7 +137,7 @@ def test_scrubbed_entries_hold_no_title_card_or_name(card):
     )
     _, client = staff("clerk", CIRCULATION_STAFF)
     client.get(f"/admin/circulation/loan/{loan.pk}/change/")
-    audit_scrub_for(Loan, [loan.pk])
+    audit_scrub_for(Loan, [loan.pk], "loan")
     for entry in LogEntry.objects.filter(object_pk=str(loan.pk), content_type__model="loan"):
         text = " ".join(
             str(value)
