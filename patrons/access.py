@@ -47,6 +47,7 @@ def log_access(
     page: str,
     patron=None,
     event: str | None = None,
+    access: str = "opened",
     confidential: bool = False,
 ) -> int:
     """Write one ACCESS entry per record shown, in one insert. Returns the count.
@@ -58,7 +59,9 @@ def log_access(
     from auditlog.models import LogEntry
 
     actor = _staff_actor(request)
-    base = {"page": page, **_staff_context(request, actor)}
+    if access not in ("opened", "listed"):
+        raise ValueError(f"access must be 'opened' or 'listed', not {access!r}")
+    base = {"page": page, "access": access, **_staff_context(request, actor)}
     if event:
         base["event"] = event
     if confidential:
