@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.urls import path, reverse
 
 
@@ -26,6 +27,22 @@ class AdminPage:
         return f"{self.app_label}_{self.slug.replace('-', '_')}"
 
 
+class _ListenedAutocomplete(AutocompleteJsonView):
+    """Django's autocomplete answer, telling the site's listeners which objects it named."""
+
+    def get(self, request, *args, **kwargs):
+        self._named = []
+        response = super().get(request, *args, **kwargs)
+        if response.status_code == 200 and self._named:
+            for listener in self.admin_site.autocomplete_listeners:
+                listener(request, self._named)
+        return response
+
+    def serialize_result(self, obj, to_field_name):
+        self._named.append(obj)
+        return super().serialize_result(obj, to_field_name)
+
+
 class CalumetAdminSite(admin.AdminSite):
     site_header = "Calumet staff"
     site_title = "Calumet staff"
@@ -34,6 +51,12 @@ class CalumetAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[AdminPage] = []
+        #: (request, objects) -> None, called with the objects an autocomplete answer
+        #: names (the patron records' app logs them as listed).
+        self.autocomplete_listeners: list = []
+
+    def autocomplete_view(self, request):
+        return _ListenedAutocomplete.as_view(admin_site=self)(request)
 
     def register_page(self, page: AdminPage) -> AdminPage:
         if any(p.url_name == page.url_name for p in self._pages):

@@ -226,6 +226,9 @@ AUDITLOG_USE_FK_STRING_REPRESENTATION = False  # foreign keys logged as ids, nev
 # Staff may open patron records this many times (distinct patrons per hour) before the
 # staff access report flags it for review.
 CALUMET_AUDIT_FLAG_PATRONS_PER_HOUR = env.int("CALUMET_AUDIT_FLAG_PATRONS_PER_HOUR", default=50)
+# The same page showing the same patron to the same person again within this many
+# minutes is not logged again (a reload is not a new look). 0 logs every view.
+CALUMET_AUDIT_REPEAT_MINUTES = env.int("CALUMET_AUDIT_REPEAT_MINUTES", default=5)
 
 # django-axes: lock out after repeated failures, for a limited time, never storing
 # the secret that was tried.

@@ -153,7 +153,6 @@ class LoanAdmin(ServiceOnlyAdmin):
     autocomplete_fields = ("item", "patron")
     list_select_related = ("item", "patron", "branch")
     readonly_fields = (
-        "anonymised_at",
         "checked_out_by",
         "overdue_notices_sent",
         "last_overdue_notice_at",
@@ -238,7 +237,7 @@ class FineAdmin(ServiceOnlyAdmin):
     search_help_text = "Scan a card number or the item's barcode."
     autocomplete_fields = ("patron", "loan")
     list_select_related = ("patron",)
-    readonly_fields = ("anonymised_at", "waived_by")
+    readonly_fields = ("waived_by",)
     actions = ("waive_selected",)
 
     def has_waive_permission(self, request):

@@ -82,6 +82,9 @@ class Item(models.Model):
     price = models.DecimalField(
         max_digits=8, decimal_places=2, null=True, blank=True, help_text="Replacement cost."
     )
+    circulation_count = models.PositiveIntegerField(
+        default=0, help_text="Check-outs of this copy since it was added (anonymous)."
+    )
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -129,23 +132,14 @@ class LoanPolicy(models.Model):
 
 
 class Loan(models.Model):
-    """An item checked out. Anonymised after it closes: the patron link is cleared and
-    only item, branch, dates and patron category remain for statistics."""
+    """An item checked out. Deleted by the expunge once it closes (unless the patron keeps
+    a reading history); what statistics need of it was counted at check-out
+    (`circulation/usage.py`)."""
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="loans")
-    patron = models.ForeignKey(
-        "patrons.Patron",
-        on_delete=models.PROTECT,
-        related_name="loans",
-        null=True,
-        blank=True,
-        help_text="Empty once the loan has been anonymised.",
-    )
+    patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="loans")
     branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, related_name="loans", help_text="Checked out at."
-    )
-    patron_category = models.CharField(
-        max_length=20, blank=True, help_text="Kept for statistics after anonymisation."
     )
     checked_out_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField()
@@ -156,7 +150,6 @@ class Loan(models.Model):
     )
     overdue_notices_sent = models.PositiveSmallIntegerField(default=0)
     last_overdue_notice_at = models.DateTimeField(null=True, blank=True)
-    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-checked_out_at", "pk"]
@@ -175,11 +168,6 @@ class Loan(models.Model):
             models.CheckConstraint(
                 condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("checked_out_at")),
                 name="loan_returned_after_checkout",
-            ),
-            models.CheckConstraint(
-                condition=Q(returned_at__isnull=False) | Q(patron__isnull=False),
-                name="loan_open_has_patron",
-                violation_error_message="An open loan must belong to a patron.",
             ),
         ]
         indexes = [
@@ -254,8 +242,8 @@ class Hold(models.Model):
 
 
 class Fine(models.Model):
-    """A charge on a patron's account. Anonymised once settled: the amount, reason and
-    dates stay for the library's accounts."""
+    """A charge on a patron's account. Deleted by the expunge once settled; the library's
+    accounts keep the amounts per day and reason (`ChargeDay`)."""
 
     class Reason(models.TextChoices):
         OVERDUE = "overdue", "Overdue"
@@ -263,9 +251,7 @@ class Fine(models.Model):
         DAMAGED = "damaged", "Damaged item"
         OTHER = "other", "Other"
 
-    patron = models.ForeignKey(
-        "patrons.Patron", on_delete=models.PROTECT, related_name="fines", null=True, blank=True
-    )
+    patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="fines")
     loan = models.ForeignKey(
         Loan, on_delete=models.SET_NULL, null=True, blank=True, related_name="fines"
     )
@@ -281,7 +267,6 @@ class Fine(models.Model):
     settled_at = models.DateTimeField(
         null=True, blank=True, help_text="When the balance reached zero (paid or waived)."
     )
-    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-assessed_at", "pk"]
@@ -307,11 +292,6 @@ class Fine(models.Model):
                 | Q(amount_paid=F("amount"))
                 | Q(waived_at__isnull=False),
                 name="fine_settled_only_when_paid_or_waived",
-            ),
-            models.CheckConstraint(
-                condition=Q(settled_at__isnull=False) | Q(patron__isnull=False),
-                name="fine_unsettled_has_patron",
-                violation_error_message="An unpaid fine must belong to a patron.",
             ),
         ]
         indexes = [models.Index(fields=["patron", "settled_at"])]
@@ -446,3 +426,36 @@ class ComputerSession(models.Model):
 
     def __str__(self) -> str:
         return f"Computer session #{self.pk}"
+
+
+# The anonymous statistics tables live in their own module; importing them here makes
+# them this app's models.
+from .usage import (  # noqa: E402
+    ChargeDay,
+    CirculationDay,
+    ComputerUseDay,
+    HoldDay,
+    HoldWait,
+    TitleMonth,
+)
+
+__all__ = [
+    "Branch",
+    "ChargeDay",
+    "CirculationDay",
+    "ComputerSession",
+    "ComputerUseDay",
+    "Fine",
+    "Hold",
+    "HoldDay",
+    "HoldWait",
+    "Item",
+    "Loan",
+    "LoanPolicy",
+    "Program",
+    "ProgramRegistration",
+    "Title",
+    "TitleMonth",
+    "Visit",
+    "VisitCount",
+]

@@ -72,7 +72,6 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
         Loan.objects.filter(
             returned_at__isnull=True,
             due_at__lt=now,
-            patron__isnull=False,
             overdue_notices_sent__lt=OVERDUE_NOTICE_MAX,
         )
         .exclude(last_overdue_notice_at__gt=now - OVERDUE_NOTICE_INTERVAL)

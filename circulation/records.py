@@ -1,10 +1,14 @@
-"""Record kinds of the circulation app. See DESIGN.md sections 3 and 4."""
+"""Record kinds of the circulation app (docs/records.md), and what the expunge does to
+the rows they pointed at once they are gone."""
 
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
+from patrons.access import register_purpose
 from patrons.registry import Expunge, RecordKind, registry
+from patrons.retention import register_after_run
 
+from .counting import after_expunge
 from .models import ComputerSession, Fine, Hold, Loan, ProgramRegistration, Visit
 
 
@@ -25,13 +29,15 @@ def _loan_closed_at():
 registry.register(
     RecordKind(
         name="loan",
+        staff_name="Loans",
+        patron_name="your loans",
         model=Loan,
         patron_path="patron",
         active=lambda now: Q(returned_at__isnull=True) | Q(_unsettled_fine_on_loan()),
         closed_at=_loan_closed_at,
         opened_at=lambda: F("checked_out_at"),
         expunge=Expunge.ANONYMISE,
-        anonymise={"patron": None, "anonymised_at": lambda now: now},
+        refs={"item": "item_id"},
         kept_by_patron=lambda: Q(patron__keep_reading_history=True),
         export_fields=(
             "item__title__title",
@@ -50,12 +56,15 @@ registry.register(
 registry.register(
     RecordKind(
         name="hold",
+        staff_name="Holds",
+        patron_name="your holds",
         model=Hold,
         patron_path="patron",
         active=lambda now: Q(status__in=Hold.ACTIVE_STATUSES),
         closed_at=lambda: F("closed_at"),
         opened_at=lambda: F("placed_at"),
         expunge=Expunge.DELETE,
+        refs={"item": "item_id"},
         export_fields=(
             "title__title",
             "title__author",
@@ -72,13 +81,14 @@ registry.register(
 registry.register(
     RecordKind(
         name="fine",
+        staff_name="Fines and fees",
+        patron_name="your fines and fees",
         model=Fine,
         patron_path="patron",
         active=lambda now: Q(settled_at__isnull=True),
         closed_at=lambda: F("settled_at"),
         opened_at=lambda: F("assessed_at"),
         expunge=Expunge.ANONYMISE,
-        anonymise={"patron": None, "loan": None, "anonymised_at": lambda now: now},
         export_fields=(
             "reason",
             "amount",
@@ -96,6 +106,8 @@ registry.register(
 registry.register(
     RecordKind(
         name="program_registration",
+        staff_name="Program sign-ups",
+        patron_name="your program sign-ups",
         model=ProgramRegistration,
         patron_path="patron",
         active=lambda now: (
@@ -104,6 +116,7 @@ registry.register(
         closed_at=lambda: Coalesce(F("cancelled_at"), F("program__ends_at")),
         opened_at=lambda: F("registered_at"),
         expunge=Expunge.DELETE,
+        refs={"program": "program_id"},
         export_fields=(
             "program__name",
             "program__branch__name",
@@ -119,6 +132,8 @@ registry.register(
 registry.register(
     RecordKind(
         name="visit",
+        staff_name="Visits",
+        patron_name="your visits",
         model=Visit,
         patron_path="patron",
         active=lambda now: Q(pk__in=[]),
@@ -132,6 +147,8 @@ registry.register(
 registry.register(
     RecordKind(
         name="computer_session",
+        staff_name="Public computer sessions",
+        patron_name="your computer sessions",
         model=ComputerSession,
         patron_path="patron",
         active=lambda now: Q(ended_at__isnull=True),
@@ -141,3 +158,18 @@ registry.register(
         export_fields=("branch__name", "workstation", "started_at", "ended_at"),
     )
 )
+
+register_after_run("circulation_statistics", after_expunge)
+
+# What each circulation page was for, in the words the patron reads on "who has looked".
+for _page, _words in {
+    "desk:checkout": "during a check-out",
+    "desk:checkin": "during a check-in",
+    "checkin": "during a check-in",
+    "desk:renew": "to renew loans",
+    "renew": "to renew loans",
+    "desk:payment": "to take a payment",
+    "desk:hold_shelf": "at the hold shelf",
+    "admin:circulation.": "in the circulation records",
+}.items():
+    register_purpose(_page, _words)

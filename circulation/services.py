@@ -21,6 +21,7 @@ from django.utils import timezone
 from patrons.models import Patron
 from patrons.services import blocks_in_force, card_resolve, describe_block, patron_touch
 
+from . import counting
 from .exceptions import CirculationRefused
 from .models import (
     Branch,
@@ -33,7 +34,6 @@ from .models import (
     ProgramRegistration,
     Title,
     Visit,
-    VisitCount,
 )
 from .selectors import balance_for_patron, loan_policy_for
 
@@ -124,7 +124,6 @@ def loan_checkout(
                 item=item,
                 patron=patron,
                 branch_id=branch.pk if branch else item.branch_id,
-                patron_category=patron.category,
                 checked_out_at=now,
                 due_at=_end_of_day(now + datetime.timedelta(days=policy.loan_days)),
                 checked_out_by=_staff(actor),
@@ -139,8 +138,17 @@ def loan_checkout(
             waiting.status = Hold.Status.FULFILLED
             waiting.closed_at = now
             waiting.save(update_fields=["status", "closed_at"])
+            counting.hold_event(
+                branch_id=waiting.pickup_branch_id,
+                event="filled",
+                now=now,
+                placed_at=waiting.placed_at,
+            )
         item.status = Item.Status.ON_LOAN
         item.save(update_fields=["status"])
+        counting.checkout(
+            item=item, branch_id=loan.branch_id, patron_category=patron.category, now=now
+        )
         patron_touch(patron=patron, now=now)
         return loan
 
@@ -228,6 +236,11 @@ def loan_return(
                     amount=amount,
                     assessed_at=now,
                 )
+                counting.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
+            category = Patron.objects.filter(pk=loan.patron_id).values_list("category", flat=True)[
+                0
+            ]
+            counting.checkin(item=item, branch_id=branch_id, patron_category=category, now=now)
             patron_touch(patron_id=loan.patron_id, now=now)
 
         result.hold = _trap_for_next_hold(item, branch_id, now)
@@ -352,6 +365,12 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
         loan.renewals = F("renewals") + 1
         loan.save(update_fields=["due_at", "renewals"])
         loan.refresh_from_db(fields=["renewals"])
+        counting.renewal(
+            item=loan.item,
+            branch_id=loan.branch_id,
+            patron_category=loan.patron.category,
+            now=now,
+        )
         patron_touch(patron=loan.patron, now=now)
         return loan
 
@@ -408,6 +427,7 @@ def hold_place(
             raise CirculationRefused(
                 "There is already a hold on this title for this card.", code="duplicate"
             ) from None
+        counting.hold_event(branch_id=pickup_branch.pk, event="placed", now=now)
         patron_touch(patron=patron, now=now)
         return hold
 
@@ -441,6 +461,7 @@ def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> H
         hold.item = None
         hold.pickup_by = None
         hold.save(update_fields=["status", "closed_at", "item", "pickup_by"])
+        counting.hold_event(branch_id=hold.pickup_branch_id, event="cancelled", now=now)
         _release_item(item, now, at=where or (item.branch if item else hold.pickup_branch))
         return hold
 
@@ -466,6 +487,7 @@ def hold_expire_unclaimed(*, actor=None, now: datetime.datetime | None = None) -
             hold.item = None
             hold.pickup_by = None
             hold.save(update_fields=["status", "closed_at", "item", "pickup_by"])
+            counting.hold_event(branch_id=hold.pickup_branch_id, event="expired", now=now)
             _release_item(item, now, at=hold.pickup_branch)  # it sits on that hold shelf
             expired += 1
     return expired
@@ -505,6 +527,7 @@ def fine_pay(*, fine: Fine, amount, actor, now: datetime.datetime | None = None)
             fine.settled_at = now
             fields.append("settled_at")
         fine.save(update_fields=fields)
+        counting.charge(reason=fine.reason, now=now, paid=amount)
         if fine.patron_id:
             patron_touch(patron=fine.patron, now=now)
         return fine
@@ -524,6 +547,7 @@ def fine_waive(*, fine: Fine, reason: str, actor, now: datetime.datetime | None 
         fine = Fine.objects.select_for_update().get(pk=fine.pk)
         if fine.settled_at is not None:
             raise CirculationRefused("This fine is already settled.", code="settled")
+        counting.charge(reason=fine.reason, now=now, waived=fine.balance)
         fine.waived_at = now
         fine.waived_by = actor
         fine.waive_reason = reason
@@ -633,14 +657,7 @@ def visit_record(
     with transaction.atomic():
         card = card_resolve(card_number=card_number, now=now)
         visit = Visit.objects.create(patron=card.patron, branch=branch, visited_at=now)
-        day = timezone.localdate(now)
-        counted = VisitCount.objects.filter(branch=branch, day=day).update(count=F("count") + 1)
-        if not counted:
-            try:
-                with transaction.atomic():
-                    VisitCount.objects.create(branch=branch, day=day, count=1)
-            except IntegrityError:
-                VisitCount.objects.filter(branch=branch, day=day).update(count=F("count") + 1)
+        counting.visit(branch_id=branch.pk, now=now)
         patron_touch(patron=card.patron, now=now)
         return visit
 
@@ -661,9 +678,16 @@ def computer_session_start(
         card = card_resolve(card_number=card_number, now=now)
         _refuse_if_blocked(card.patron, now, "Computer use")
         # One computer at a time: a session left open elsewhere is ended.
-        ComputerSession.objects.filter(patron=card.patron, ended_at__isnull=True).update(
-            ended_at=now
-        )
+        for left_open in ComputerSession.objects.select_for_update().filter(
+            patron=card.patron, ended_at__isnull=True
+        ):
+            left_open.ended_at = max(now, left_open.started_at)
+            left_open.save(update_fields=["ended_at"])
+            counting.computer_use(
+                branch_id=left_open.branch_id,
+                started_at=left_open.started_at,
+                ended_at=left_open.ended_at,
+            )
         try:
             with transaction.atomic():
                 session = ComputerSession.objects.create(
@@ -687,6 +711,9 @@ def computer_session_end(
             raise CirculationRefused("This session has already ended.", code="ended")
         session.ended_at = max(now, session.started_at)
         session.save(update_fields=["ended_at"])
+        counting.computer_use(
+            branch_id=session.branch_id, started_at=session.started_at, ended_at=session.ended_at
+        )
         return session
 
 

@@ -10,6 +10,8 @@ from .models import DisclosureRequest, DisclosureScope
 registry.register(
     RecordKind(
         name="disclosure_scope",
+        staff_name="Disclosure scopes",
+        patron_name="requests for your records",
         model=DisclosureScope,
         patron_path="patron",
         active=lambda now: Q(request__status__in=DisclosureRequest.OPEN_STATUSES),

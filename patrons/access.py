@@ -7,8 +7,10 @@ export that shows patron records, as ACCESS entries written in one bulk insert.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
@@ -40,6 +42,24 @@ def _staff_context(request, actor) -> dict:
     return context
 
 
+#: Page name prefix -> what the staff member was doing, in the patron's words ("during a
+#: check-out"). Each app registers its own pages (`register_purpose`).
+_PURPOSES: dict[str, str] = {}
+
+
+def register_purpose(page_prefix: str, words: str) -> None:
+    _PURPOSES[page_prefix] = words
+
+
+def purpose_of(page: str) -> str:
+    """The words for a page, from the longest registered prefix that matches it."""
+    best = ""
+    for prefix in _PURPOSES:
+        if page.startswith(prefix) and len(prefix) > len(best):
+            best = prefix
+    return _PURPOSES.get(best, "while looking at library records")
+
+
 def log_access(
     records: Iterable[models.Model],
     *,
@@ -49,19 +69,49 @@ def log_access(
     event: str | None = None,
     access: str = "opened",
     confidential: bool = False,
+    who: dict | None = None,
 ) -> int:
-    """Write one ACCESS entry per record shown, in one insert. Returns the count.
+    """Record that the records shown on a page were seen. Returns the entries written.
 
-    `patron` is the subject when known (portal pages); otherwise each record's own
-    patron is found through the record registry. Entries never hold a title or a name:
-    `object_repr` is the record's opaque `__str__`.
+    One entry per patron whose records were shown, never one per record: the entry is
+    about the patron (who, when, which page, opened or only listed, and how many records
+    of each kind), so it names no other record and keeps nothing that an expunged record
+    could be matched on. The same page showing the same patron to the same person again
+    within CALUMET_AUDIT_REPEAT_MINUTES writes nothing more (a reload is not a new look).
+
+    `patron` is the subject when known (portal pages); otherwise each record's patron is
+    found through the registry, and records that belong to no patron are not logged.
+    `who` describes a reader that is not a signed-in user (a self-check terminal:
+    {"role": "Self-check kiosk 2", "branch": "Main"}).
     """
     from auditlog.models import LogEntry
 
-    actor = _staff_actor(request)
     if access not in ("opened", "listed"):
         raise ValueError(f"access must be 'opened' or 'listed', not {access!r}")
-    base = {"page": page, "access": access, **_staff_context(request, actor)}
+    actor = _staff_actor(request)
+    kinds_by_patron: dict[int, dict[str, int]] = {}
+    seen = set()
+    for record in records:
+        if record is None or (type(record), record.pk) in seen:
+            continue
+        seen.add((type(record), record.pk))
+        kind = registry.for_model(type(record))
+        if kind is None:
+            continue
+        subject = patron.pk if patron is not None else kind.patron_id_of(record)
+        if subject is None:
+            continue
+        counts = kinds_by_patron.setdefault(subject, {})
+        counts[kind.name] = counts.get(kind.name, 0) + 1
+    if not kinds_by_patron:
+        return 0
+    now = timezone.now()
+    patron_type = ContentType.objects.get_for_model(registry.get("patron").model)
+    if not confidential and not event:
+        kinds_by_patron = _not_seen_lately(
+            kinds_by_patron, actor=actor, page=page, access=access, now=now, who=who
+        )
+    base = {"page": page, "access": access, **(who or _staff_context(request, actor))}
     if event:
         base["event"] = event
     if confidential:
@@ -69,41 +119,54 @@ def log_access(
         # may forbid telling the patron (administrators still see it in the reports).
         base["confidential"] = True
     address = client_ip(request) if request is not None else None
-    now = timezone.now()
-    entries = []
-    seen = set()
-    for record in records:
-        if record is None:
-            continue
-        model = type(record)
-        key = (model, record.pk)
-        if key in seen:
-            continue
-        seen.add(key)
-        kind = registry.for_model(model)
-        data = dict(base)
-        if kind is not None:
-            data["kind"] = kind.name
-            subject = patron.pk if patron is not None else kind.patron_id_of(record)
-            if subject is not None:
-                data["patron"] = subject
-        entries.append(
-            {
-                "content_type_id": ContentType.objects.get_for_model(model).pk,
-                "object_pk": str(record.pk),
-                "object_id": record.pk if isinstance(record.pk, int) else None,
-                "object_repr": str(record)[:200],
-                "action": LogEntry.Action.ACCESS,
-                "actor_id": actor.pk if actor else None,
-                "actor_email": (getattr(actor, "email", None) or None) if actor else None,
-                "remote_addr": address,
-                "additional_data": data,
-                "timestamp": now,
-                "changes_text": "",
-            }
-        )
+    secret = {kind.name for kind in registry if kind.patron_visible is not None}
+    entries = [
+        {
+            "content_type_id": patron_type.pk,
+            "object_pk": str(subject),
+            "object_id": subject,
+            "object_repr": f"Patron #{subject}",
+            "action": LogEntry.Action.ACCESS,
+            "actor_id": actor.pk if actor else None,
+            "actor_email": (getattr(actor, "email", None) or None) if actor else None,
+            "remote_addr": address,
+            "additional_data": {
+                **base,
+                "patron": subject,
+                "kinds": counts,
+                # Records a court may forbid telling the patron about (a legal hold):
+                # the entry stays off the patron's own page, like a disclosure's.
+                **({"confidential": True} if secret & set(counts) else {}),
+            },
+            "timestamp": now,
+            "changes_text": "",
+        }
+        for subject, counts in sorted(kinds_by_patron.items())
+    ]
     insert_entries(entries)
     return len(entries)
+
+
+def _not_seen_lately(kinds_by_patron, *, actor, page, access, now, who) -> dict:
+    """Leave out the patrons this reader saw on this page within the repeat window."""
+    from auditlog.models import LogEntry
+
+    minutes = settings.CALUMET_AUDIT_REPEAT_MINUTES
+    if minutes <= 0:
+        return kinds_by_patron
+    recent = LogEntry.objects.filter(
+        action=LogEntry.Action.ACCESS,
+        timestamp__gte=now - datetime.timedelta(minutes=minutes),
+        object_pk__in=[str(pk) for pk in kinds_by_patron],
+        content_type=ContentType.objects.get_for_model(registry.get("patron").model),
+        additional_data__page=page,
+        additional_data__access=access,
+    )
+    recent = recent.filter(actor=actor) if actor is not None else recent.filter(actor__isnull=True)
+    if who and who.get("role"):
+        recent = recent.filter(additional_data__role=who["role"])
+    already = {int(pk) for pk in recent.values_list("object_pk", flat=True)}
+    return {pk: counts for pk, counts in kinds_by_patron.items() if pk not in already}
 
 
 #: The columns of django-auditlog's table an access entry fills, with their types.
@@ -201,8 +264,29 @@ class AccessAuditedAdmin:
                 if hasattr(response, "render"):
                     response.render()  # evaluates the page's rows once, for both uses
                 log_access(
-                    list(changelist.result_list), request=request, page=self._audit_page("list")
+                    list(changelist.result_list),
+                    request=request,
+                    page=self._audit_page("list"),
+                    access="listed",
                 )
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """The confirmation page lists what would go with the record."""
+        response = super().delete_view(request, object_id, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            original = (getattr(response, "context_data", None) or {}).get("object")
+            if original is not None:
+                log_access([original], request=request, page=self._audit_page("delete"))
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The record's history shows its changes, with their values."""
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200:
+            original = (getattr(response, "context_data", None) or {}).get("object")
+            if original is not None:
+                log_access([original], request=request, page=self._audit_page("history"))
         return response
 
     def _audit_page(self, view: str) -> str:

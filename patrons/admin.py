@@ -2,7 +2,10 @@ from django.contrib import admin, messages
 
 from patrons.access import AccessAuditedAdmin
 
-from . import services
+from . import (
+    audit_reports,  # noqa: F401  (the audit log's admin and the audit reports)
+    services,
+)
 from .exceptions import Refused
 from .models import Card, ExpungeRun, LegalHold, Patron, PatronBlock, RetentionPolicy
 from .policy import RULES_BY_KIND

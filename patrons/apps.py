@@ -15,5 +15,20 @@ class PatronsConfig(AppConfig):
 
         # Like admin.autodiscover(): import <app>.records of every installed app.
         registry.autodiscover()
+        _listen_to_autocomplete()
         post_migrate.connect(ensure_retention_policies, sender=self)
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="patrons-schedules")
+
+
+def _listen_to_autocomplete() -> None:
+    """An autocomplete answer names patrons (or their records) from a few typed letters:
+    it is logged as a list, like a search result."""
+    from django.contrib import admin
+
+    from .access import log_access
+
+    def listener(request, objects) -> None:
+        log_access(objects, request=request, page="admin:autocomplete", access="listed")
+
+    if hasattr(admin.site, "autocomplete_listeners"):
+        admin.site.autocomplete_listeners.append(listener)

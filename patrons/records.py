@@ -6,6 +6,7 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterR
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
+from .access import register_purpose
 from .models import Card, LegalHold, Patron, PatronBlock
 from .registry import Expunge, RecordKind, registry
 
@@ -55,6 +56,8 @@ def _patron_closed_at():
 registry.register(
     RecordKind(
         name="patron",
+        staff_name="Registrations",
+        patron_name="your registration",
         model=Patron,
         patron_path="",
         active=_patron_active,
@@ -79,6 +82,8 @@ registry.register(
 registry.register(
     RecordKind(
         name="card",
+        staff_name="Library cards",
+        patron_name="your library card",
         model=Card,
         patron_path="patron",
         active=lambda now: Q(status=Card.Status.ACTIVE),
@@ -87,12 +92,16 @@ registry.register(
         policy_kind="patron",
         opened_at=lambda: F("issued_at"),
         export_fields=("number", "issued_at", "status"),
+        # The audit log keeps a card number's last four digits only.
+        audit_mask=("number",),
     )
 )
 
 registry.register(
     RecordKind(
         name="patron_block",
+        staff_name="Suspensions",
+        patron_name="suspensions on your account",
         model=PatronBlock,
         patron_path="patron",
         active=lambda now: (
@@ -109,6 +118,8 @@ registry.register(
 registry.register(
     RecordKind(
         name="legal_hold",
+        staff_name="Legal holds",
+        patron_name="legal holds",
         model=LegalHold,
         patron_path="patron",
         active=lambda now: Q(released_at__isnull=True),
@@ -123,3 +134,12 @@ registry.register(
         audit_mask=("reason",),
     )
 )
+
+# What each page of this app was for, in the words the patron reads on "who has looked".
+for _page, _words in {
+    "admin:patrons.": "in the patron records",
+    "admin:autocomplete": "",
+    "admin:patron_access_report": "in the audit report on your record",
+    "admin:auditlog": "in the audit log",
+}.items():
+    register_purpose(_page, _words)

@@ -11,8 +11,10 @@ A kind answers, for one model:
 * how it reaches the patron (`patron_path`, a lookup such as ``"patron"``);
 * when a record is *active* (`active`, a function of "now" returning a ``Q``);
 * when it *closed* (`closed_at`, an expression; retention counts from it);
-* how it is expunged (`Expunge.DELETE`, or `Expunge.ANONYMISE` with the values that
-  replace the identifying fields);
+* how it is expunged (`Expunge.DELETE`, or `Expunge.ANONYMISE`: deleted too, its use
+  having been counted in the anonymous statistics when it happened);
+* which other rows its records point at (`refs`), so the expunge can clear what still
+  mentions them (desk sessions) and rewrite them (see `patrons/retention.py`);
 * which fields a patron export and a disclosure package carry (`export_fields`), and
   which of them are *identity* fields (`identity_fields`, the only ones an emergency
   release may carry).
@@ -36,6 +38,8 @@ from .policy import RULES_BY_KIND, RetentionRule
 
 class Expunge(enum.Enum):
     DELETE = "delete"
+    #: Deleted as well; reported as "anonymised" because what the library needs of it
+    #: (counts per day, branch, item type, category) was kept when it happened.
     ANONYMISE = "anonymise"
     #: Removed together with another kind (a card goes with its patron's registration).
     WITH_OWNER = "with_owner"
@@ -59,8 +63,9 @@ class RecordKind:
     expunge: Expunge
     export_fields: tuple[str, ...]
     identity_fields: tuple[str, ...] = ()
-    #: For ANONYMISE: field -> value written over it (the patron link at least).
-    anonymise: Mapping[str, Any] = field(default_factory=dict)
+    #: Other rows a record points at, by name: {"item": "item_id"}. The expunge gathers
+    #: them for every record it removes (with the patron's id) and passes them on.
+    refs: Mapping[str, str] = field(default_factory=dict)
     #: The retention rule this kind follows (defaults to its own name).
     policy_kind: str | None = None
     #: When a record began (an expression), for date-ranged scopes such as a disclosure.
@@ -77,12 +82,12 @@ class RecordKind:
     audit_mask: tuple[str, ...] = ()
     #: Export fields that name the material (a title, a barcode): the audit issue masks them.
     material_fields: tuple[str, ...] = ()
+    #: What staff call these records ("Loans"); default: the model's plural name.
+    staff_name: str = ""
+    #: What the patron is told they are ("your loans"), on the patron's own pages.
+    patron_name: str = ""
 
     def __post_init__(self) -> None:
-        if self.expunge is Expunge.ANONYMISE and self.patron_path not in self.anonymise:
-            raise RegistryError(
-                f"Record kind {self.name!r} anonymises but does not clear {self.patron_path!r}."
-            )
         if self.expunge is not Expunge.WITH_OWNER and self.closed_at is None:
             raise RegistryError(f"Record kind {self.name!r} needs a closed_at expression.")
         unknown = set(self.identity_fields) - set(self.export_fields)
@@ -99,7 +104,11 @@ class RecordKind:
 
     @property
     def label(self) -> str:
-        return str(self.model._meta.verbose_name_plural).capitalize()
+        return self.staff_name or str(self.model._meta.verbose_name_plural).capitalize()
+
+    @property
+    def patron_label(self) -> str:
+        return self.patron_name or f"your {self.model._meta.verbose_name_plural}"
 
     def patron_id_of(self, record: models.Model) -> int | None:
         """The id of the patron a record of this kind belongs to (None once unlinked)."""
@@ -164,13 +173,6 @@ class RecordKind:
             qs = qs.exclude(self.kept_by_patron())
         return qs
 
-    def anonymised_values(self, now: datetime.datetime | None = None) -> dict[str, Any]:
-        """The values written over identifying fields (callables are called with now)."""
-        now = now or timezone.now()
-        return {
-            name: value(now) if callable(value) else value for name, value in self.anonymise.items()
-        }
-
     def in_period(
         self,
         qs: QuerySet,
@@ -192,8 +194,8 @@ class RecordKind:
     # -- expunge -----------------------------------------------------------------------
 
     def expunge_queryset(self, qs: QuerySet, now: datetime.datetime | None = None) -> int:
-        """Destroy the patron link of these records the kind's way, and scrub their audit
-        entries; returns the count. Call it inside a transaction.
+        """Delete these records and their audit trail; returns the count. Call it inside
+        a transaction.
 
         The caller chooses the records (closed, past retention, not held); this only
         knows how. WITH_OWNER kinds go with their owner and are never expunged alone.
@@ -203,22 +205,45 @@ class RecordKind:
         return self.expunge_ids(list(qs.values_list("pk", flat=True)), now)
 
     def expunge_ids(self, ids: list, now: datetime.datetime | None = None) -> int:
-        """`expunge_queryset` for records already chosen by primary key."""
+        """`expunge_queryset` for records already chosen by primary key.
+
+        Every change and access entry about these records goes with them: an entry kept
+        with the record's id and the moment of the activity could be matched against the
+        patron's own entries. The deletion itself writes no entry per record; the run's
+        counts are its record."""
         from calumet.db import in_values
 
-        from .audit_trail import audit_scrub_for, delete_scrubbed
+        from .audit_trail import delete_quietly, delete_trail
 
         if self.expunge is Expunge.WITH_OWNER:
             raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
         if not ids:
             return 0
-        # The audit trail must not keep what the expunge destroys (R11): the entries about
-        # these records are scrubbed, and the deletion writes its own entries scrubbed.
-        audit_scrub_for(self.model, ids, self.name)
         rows = self.model._default_manager.filter(pk__in=in_values(ids))
-        if self.expunge is Expunge.DELETE:
-            return len(delete_scrubbed(rows, ids).get(self.model, []))
-        return rows.update(**self.anonymised_values(now))
+        deleted = delete_quietly(rows, ids)
+        for model, pks in deleted.items():
+            delete_trail(model, pks)
+        return len(deleted.get(self.model, []))
+
+    def refs_of(self, ids: list) -> dict[str, set]:
+        """{"patron": {ids}, "item": {ids}, ...} of these records, for the expunge."""
+        from calumet.db import in_values
+
+        columns = dict(self.refs)
+        if self.patron_path:
+            columns["patron"] = self.patron_lookup("pk")
+        found: dict[str, set] = {name: set() for name in columns}
+        if not ids or not columns:
+            return found
+        names = list(columns)
+        rows = self.model._default_manager.filter(pk__in=in_values(ids)).values_list(
+            *[columns[n] for n in names]
+        )
+        for row in rows:
+            for name, value in zip(names, row, strict=True):
+                if value is not None:
+                    found[name].add(value)
+        return found
 
     # -- export ------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """The retention engine: expunge every record kind when the policy says it is no longer
-needed (DESIGN.md sections 3 and 4, rules R3, R4, R10, R11).
+needed (docs/retention.md).
 
 For each kind in the record registry it selects the records that are closed, past their
 `RetentionPolicy` days, not kept at the patron's request (opted-in reading history) and
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import ExpungeRun, LegalHold, Patron, RetentionPolicy
@@ -45,6 +45,26 @@ class KindCounts:
 
 
 @dataclass
+class Touched:
+    """What a run removed records of: ids per reference name ("patron", "card", "item",
+    ...), and the earliest day any of those records began. Apps that keep rows the
+    removed records pointed at (counts, copies, sessions) act on it after the run."""
+
+    refs: dict[str, set] = field(default_factory=dict)
+    since: datetime.date | None = None
+
+    def add(self, refs: dict[str, set], began: datetime.datetime | None = None) -> None:
+        for name, ids in refs.items():
+            self.refs.setdefault(name, set()).update(ids)
+        if began is not None:
+            day = timezone.localdate(began)
+            self.since = day if self.since is None else min(self.since, day)
+
+    def __bool__(self) -> bool:
+        return any(self.refs.values())
+
+
+@dataclass
 class RunResult:
     run: ExpungeRun
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -61,6 +81,15 @@ _CLEANUPS: dict[str, Callable[..., int]] = {}
 
 def register_cleanup(name: str, func: Callable[..., int]) -> None:
     _CLEANUPS[name] = func
+
+
+# Apps that keep rows pointing at what a run removed register a follow-up:
+# (touched: Touched, now) -> None, called in its own transaction after the run.
+_AFTER_RUN: dict[str, Callable[..., None]] = {}
+
+
+def register_after_run(name: str, func: Callable[..., None]) -> None:
+    _AFTER_RUN[name] = func
 
 
 # -- what may go ---------------------------------------------------------------------------
@@ -171,6 +200,7 @@ def _expunge(
     run = ExpungeRun.objects.create(started_at=now, dry_run=dry_run, trigger=trigger)
     result = RunResult(run=run)
     touched: set[str] = set()
+    removed = Touched()
 
     # Entries past the audit log's own retention go first, so that the expunge of the
     # records below does not scrub entries that are about to be deleted anyway.
@@ -181,11 +211,11 @@ def _expunge(
             "held": 0,
         }
     for kind in _record_kinds(only):
-        counts = _expunge_kind(kind, now, batch_size, dry_run, progress, touched)
+        counts = _expunge_kind(kind, now, batch_size, dry_run, progress, touched, removed)
         result.counts[kind.name] = counts.as_dict()
     if not only or "patron" in only:
         result.counts["patron"] = _expunge_patrons(
-            now, batch_size, dry_run, progress, touched
+            now, batch_size, dry_run, progress, touched, removed
         ).as_dict()
     if not only or SIDE_COPIES in only:
         result.counts[SIDE_COPIES] = {
@@ -199,6 +229,11 @@ def _expunge(
             with transaction.atomic():
                 done = cleanup(now=now, dry_run=dry_run)
             result.counts[name] = {"expunged": done, "anonymised": 0, "held": 0}
+
+    if removed and not dry_run:
+        for follow_up in _AFTER_RUN.values():
+            with transaction.atomic():
+                follow_up(removed, now)
 
     run.counts = result.counts
     run.finished_at = timezone.now()
@@ -223,7 +258,16 @@ def _next_batch(due: QuerySet, after, size: int) -> list:
     return list(due.order_by("pk").values_list("pk", flat=True)[:size])
 
 
-def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCounts:
+def _began(kind: RecordKind, ids: list) -> datetime.datetime | None:
+    if kind.opened_at is None:
+        return None
+    from calumet.db import in_values
+
+    rows = kind.model._default_manager.filter(pk__in=in_values(ids))
+    return rows.aggregate(began=Min(kind.opened_at()))["began"]
+
+
+def _expunge_kind(kind, now, batch_size, dry_run, progress, touched, removed) -> KindCounts:
     counts = KindCounts()
     due, held = due_for_expunge(kind, now)
     counts.held = held.count()
@@ -241,9 +285,10 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCoun
             if not ids:
                 break
             last = ids[-1]
+            removed.add(kind.refs_of(ids), _began(kind, ids))
             done = kind.expunge_ids(ids, now)
         touched.add(kind.model._meta.db_table)
-        touched.add(AUDIT_TABLE)  # the scrubbed entries' old versions are dead rows
+        touched.add(AUDIT_TABLE)  # the deleted entries are dead rows until VACUUM
         if kind.expunge is Expunge.ANONYMISE:
             counts.anonymised += done
         else:
@@ -253,10 +298,10 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched) -> KindCoun
     return counts
 
 
-def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
-    """Registrations past retention: their remaining records are anonymised or deleted
-    with them, then the patron, cards and PIN are deleted."""
-    from .audit_trail import audit_scrub_for, audit_scrub_for_patrons, delete_scrubbed
+def _expunge_patrons(now, batch_size, dry_run, progress, touched, removed) -> KindCounts:
+    """Registrations past retention: their remaining records go first (the kind's way),
+    then every audit entry naming them, then the patron with cards and PIN."""
+    from .audit_trail import delete_quietly, delete_trail, delete_trail_of_patrons
 
     kind = registry.get("patron")
     counts = KindCounts()
@@ -273,26 +318,29 @@ def _expunge_patrons(now, batch_size, dry_run, progress, touched) -> KindCounts:
                 break
             last = ids[-1]
             for other in registry:
-                if other is kind or other.expunge is Expunge.WITH_OWNER:
+                if other is kind:
                     continue
-                records = other.linked().filter(**{other.patron_lookup("pk") + "__in": ids})
-                if other.expunge_queryset(records, now):
+                records = other.all().filter(**{other.patron_lookup("pk") + "__in": ids})
+                record_ids = list(records.values_list("pk", flat=True))
+                if not record_ids:
+                    continue
+                refs = other.refs_of(record_ids)
+                refs.setdefault(other.name, set()).update(record_ids)
+                removed.add(refs, _began(other, record_ids))
+                if other.expunge is not Expunge.WITH_OWNER:
+                    other.expunge_ids(record_ids, now)
                     touched.add(other.model._meta.db_table)
-            # Entries naming these patrons, and about them and their cards, are scrubbed;
-            # the deletion (patron and cards) writes its own entries scrubbed.
-            audit_scrub_for_patrons(ids)
-            audit_scrub_for(Patron, ids, "patron")
-            for other in registry:
-                if other.expunge is Expunge.WITH_OWNER:
-                    owned = other.all().filter(**{other.patron_lookup("pk") + "__in": ids})
-                    audit_scrub_for(other.model, owned.values_list("pk", flat=True), other.name)
-                    touched.add(other.model._meta.db_table)
-            deleted = len(delete_scrubbed(Patron.objects.filter(pk__in=ids)).get(Patron, []))
-        touched.add(Patron._meta.db_table)
+            removed.add({"patron": set(ids)})
+            delete_trail_of_patrons(ids)
+            deleted = delete_quietly(Patron.objects.filter(pk__in=ids))
+            for model, pks in deleted.items():
+                delete_trail(model, pks)
+                touched.add(model._meta.db_table)
         touched.add(AUDIT_TABLE)
-        counts.expunged += deleted
+        done = len(deleted.get(Patron, []))
+        counts.expunged += done
         if progress:
-            progress("patron", deleted)
+            progress("patron", done)
     return counts
 
 

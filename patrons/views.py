@@ -6,7 +6,6 @@ import json
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from patrons.access import log_access
 from . import services
 from .export import patron_export
 from .forms import ConfirmForm, PinChangeForm, PortalLoginForm, ReadingHistoryForm
+from .models import RetentionPolicy
 from .portal import (
     NOT_ACCEPTED,
     authenticate_card,
@@ -189,62 +189,11 @@ def my_data_view(request):
 @patron_required
 @require_safe
 def access_view(request):
-    """Who has looked at my record: staff accesses (role and branch, never a name) and
-    the patron's own sign-ins, for as long as the audit log keeps them."""
-    import datetime
+    """Who has looked at my record: per day, who (role and branch, never a name) and what
+    they were doing, and the patron's own sign-ins, for as long as the audit log keeps
+    them. Newest first, a page of days at a time."""
+    from .access_summary import access_days
 
-    from auditlog.models import LogEntry
-
-    from .models import RetentionPolicy
-
-    patron = request.patron
     days = RetentionPolicy.objects.filter(kind="audit_entry").values_list("days", flat=True).first()
-    since = timezone.now() - datetime.timedelta(days=days if days is not None else 365)
-    entries = (
-        LogEntry.objects.filter(additional_data__patron=patron.pk, timestamp__gte=since)
-        .filter(Q(actor__isnull=False) | Q(additional_data__event="sign-in"))
-        # (has_key first: a JSON key that is missing compares as NULL, not as false.)
-        .exclude(additional_data__has_key="confidential")
-        .exclude(
-            Q(additional_data__has_key="kind") & Q(additional_data__kind__in=CONFIDENTIAL_KINDS)
-        )
-        .order_by("-timestamp", "-pk")
-    )
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    rows = []
-    for entry in page.object_list:
-        data = entry.additional_data or {}
-        if data.get("event") == "sign-in":
-            what, who = "You signed in", "You"
-        else:
-            who = data.get("role") or "Library staff"
-            if data.get("branch"):
-                who += f", {data['branch']}"
-            kind = KIND_WORDS.get(data.get("kind"), "your record")
-            what = (
-                f"Opened {kind}"
-                if entry.action == LogEntry.Action.ACCESS
-                else f"Changed {kind}"
-                if entry.action == LogEntry.Action.UPDATE
-                else f"Created {kind}"
-                if entry.action == LogEntry.Action.CREATE
-                else f"Removed {kind}"
-            )
-        rows.append({"when": entry.timestamp, "who": who, "what": what})
-    return render(request, "portal/access.html", {"rows": rows, "page": page, "days": days})
-
-
-# Legal holds and disclosure scopes may be under a non-disclosure order.
-CONFIDENTIAL_KINDS = ["legal_hold", "disclosure_scope"]
-
-KIND_WORDS = {
-    "patron": "your registration",
-    "card": "your card",
-    "patron_block": "a suspension on your account",
-    "loan": "a loan",
-    "hold": "a hold",
-    "fine": "a fine",
-    "program_registration": "a program sign-up",
-    "visit": "a visit",
-    "computer_session": "a computer session",
-}
+    page = Paginator(access_days(request.patron, days), 14).get_page(request.GET.get("page"))
+    return render(request, "portal/access.html", {"page": page, "days": days})

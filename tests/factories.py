@@ -124,7 +124,6 @@ class LoanFactory(factory.django.DjangoModelFactory):
     item = factory.SubFactory(ItemFactory)
     patron = factory.SubFactory(PatronFactory)
     branch = factory.SelfAttribute("item.branch")
-    patron_category = factory.LazyAttribute(lambda o: o.patron.category if o.patron else "")
     checked_out_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=7))
     due_at = factory.LazyAttribute(lambda o: o.checked_out_at + datetime.timedelta(days=21))
     returned_at = None

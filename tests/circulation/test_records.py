@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from circulation.models import Hold, Loan, ProgramRegistration
 from patrons.registry import registry
@@ -135,30 +136,16 @@ def test_retention_leaves_the_loans_of_a_patron_who_keeps_reading_history(now):
     assert pks(loan_kind.closed_before(now, now=now)) == {kept.pk, others.pk}
 
 
-def test_an_anonymised_loan_is_no_longer_anyones_record(now):
+def test_an_expunged_loan_is_gone_and_its_use_stays_counted(now):
     loan = returned_loan(now, returned_days_ago=30)
     patron = loan.patron
 
-    Loan.objects.filter(pk=loan.pk).update(**loan_kind.anonymised_values(now))
+    with transaction.atomic():
+        loan_kind.expunge_ids([loan.pk], now)
 
-    loan.refresh_from_db()
-    assert loan.patron is None
-    assert loan.anonymised_at == now
+    assert not Loan.objects.filter(pk=loan.pk).exists()
     assert pks(loan_kind.for_patron(patron)) == set()
-    assert pks(loan_kind.closed_before(now, now=now)) == set()
-    # What statistics need survives.
-    assert loan.item_id and loan.branch_id and loan.returned_at
-    assert loan.patron_category == patron.category
-
-
-def test_anonymising_keeps_what_statistics_need():
-    assert loan_kind.anonymised_values(datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)) == {
-        "patron": None,
-        "anonymised_at": datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
-    }
-    kept_for_statistics = {"item", "branch", "checked_out_at", "due_at", "returned_at"}
-    assert not kept_for_statistics & set(loan_kind.anonymise)
-    assert "patron_category" not in loan_kind.anonymise
+    assert loan_kind.refs == {"item": "item_id"}
 
 
 def test_loans_for_patron_are_only_that_patrons(now):
@@ -271,7 +258,6 @@ def test_fines_for_patron_export_and_anonymisation(now):
     assert exported["amount_paid"] == "0.00"
     assert exported["reason"] == "overdue"
     assert exported["loan__item__title__title"] == "Emma"
-    assert fine_kind.anonymised_values(now) == {"patron": None, "loan": None, "anonymised_at": now}
 
 
 # -- program registrations ---------------------------------------------------------------
@@ -426,10 +412,3 @@ def test_an_emergency_release_carries_identity_fields_only(patron_with_everythin
     # ...while the patron's own export of the same records does name them.
     full = [loan_kind.export(loan) for loan in loan_kind.for_patron(patron)]
     assert full[0]["item__title__title"] == "Dracula"
-
-
-@pytest.mark.parametrize(
-    "name", ["hold", "program_registration", "visit", "computer_session", "patron_block"]
-)
-def test_deleted_kinds_have_nothing_to_anonymise(name):
-    assert registry.get(name).anonymised_values() == {}

@@ -12,6 +12,7 @@ from django.utils import timezone
 from circulation import services
 from circulation.exceptions import CirculationRefused
 from circulation.models import (
+    CirculationDay,
     ComputerSession,
     Fine,
     Hold,
@@ -20,6 +21,7 @@ from circulation.models import (
     LoanPolicy,
     Program,
     ProgramRegistration,
+    TitleMonth,
     Visit,
     VisitCount,
 )
@@ -85,7 +87,11 @@ def test_checkout_creates_the_loan_due_at_2359_by_the_item_types_policy(
     assert loan.item == dvd and loan.patron == card.patron and loan.returned_at is None
     assert loan.checked_out_at == now and loan.checked_out_by == clerk
     assert loan.branch == other_branch  # where the desk is, not the item's home
-    assert loan.patron_category == card.patron.category
+    counted = CirculationDay.objects.get(day=timezone.localdate(now), branch=other_branch)
+    assert (counted.item_type, counted.patron_category) == (dvd.item_type, card.patron.category)
+    assert counted.checkouts == 1 and counted.returns == 0
+    assert TitleMonth.objects.get(title=dvd.title).checkouts == 1
+    assert Item.objects.get(pk=dvd.pk).circulation_count == 1
     due = timezone.localtime(loan.due_at)
     assert due.date() == timezone.localdate(now) + 3 * DAY
     assert (due.hour, due.minute, due.second) == (23, 59, 0)

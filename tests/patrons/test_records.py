@@ -220,11 +220,6 @@ def test_a_kind_without_a_retention_rule_is_refused():
         fresh.register(_kind("visit", registry.get("visit").model, policy_kind="nonsense"))
 
 
-def test_a_kind_that_anonymises_must_clear_the_patron_link():
-    with pytest.raises(RegistryError, match="does not clear"):
-        _kind("loan", Loan, expunge=Expunge.ANONYMISE, anonymise={"anonymised_at": None})
-
-
 def test_a_kind_must_say_when_it_closes():
     with pytest.raises(RegistryError, match="closed_at"):
         _kind("loan", Loan, closed_at=None)
@@ -439,11 +434,6 @@ def test_an_identity_export_names_the_patron_and_nothing_about_their_use(now):
     values = " ".join(str(v) for v in exported.values())
     assert loan.item.title.title not in values
     assert loan.item.barcode not in values
-
-
-def test_a_deleted_kind_has_nothing_to_anonymise():
-    for name in ("patron", "patron_block"):
-        assert registry.get(name).anonymised_values() == {}
 
 
 # -- cards -------------------------------------------------------------------------------

@@ -13,8 +13,21 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Card, Patron, PatronBlock
-from .roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
+from circulation import counting
+from circulation.models import (
+    Branch,
+    ComputerSession,
+    Fine,
+    Hold,
+    Item,
+    Loan,
+    Program,
+    ProgramRegistration,
+    Title,
+    Visit,
+)
+from patrons.models import Card, Patron, PatronBlock
+from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 
 DEMO_PASSWORD = "calumet-demo"  # noqa: S105 - published demo credential
 DEMO_CARDS = (
@@ -219,8 +232,6 @@ def ensure_staff() -> None:
 
 def seed(*, now: datetime.datetime | None = None) -> DemoResult:
     """Create the demo library once; a second call only refreshes the staff users."""
-    from circulation.models import Title
-
     ensure_staff()
     if Card.objects.filter(number=DEMO_CARDS[0][0]).exists():
         return DemoResult(False, Title.objects.count(), 0, Patron.objects.count())
@@ -229,20 +240,6 @@ def seed(*, now: datetime.datetime | None = None) -> DemoResult:
 
 
 def _create(now: datetime.datetime) -> DemoResult:
-    from circulation.models import (
-        Branch,
-        ComputerSession,
-        Fine,
-        Hold,
-        Item,
-        Loan,
-        Program,
-        ProgramRegistration,
-        Title,
-        Visit,
-        VisitCount,
-    )
-
     rng = random.Random(1871)  # the year of the Great Chicago Fire
     local_now = timezone.localtime(now)
     day = datetime.timedelta(days=1)
@@ -324,7 +321,6 @@ def _create(now: datetime.datetime) -> DemoResult:
             item=item,
             patron=patron,
             branch=item.branch,
-            patron_category=patron.category,
             checked_out_at=checked_out,
             due_at=checked_out + period * day,
             returned_at=None if returned_days_ago is None else now - returned_days_ago * day,
@@ -332,6 +328,16 @@ def _create(now: datetime.datetime) -> DemoResult:
         )
         item.status = Item.Status.ON_LOAN if returned_days_ago is None else Item.Status.AVAILABLE
         item.save(update_fields=["status"])
+        counting.checkout(
+            item=item, branch_id=item.branch_id, patron_category=patron.category, now=checked_out
+        )
+        if record.returned_at is not None:
+            counting.checkin(
+                item=item,
+                branch_id=item.branch_id,
+                patron_category=patron.category,
+                now=record.returned_at,
+            )
         return record
 
     avery = make_patron("Avery", "Lindqvist", DEMO_CARDS[0][0], DEMO_CARDS[0][1])
@@ -476,26 +482,23 @@ def _create(now: datetime.datetime) -> DemoResult:
         created_by=clerk,
     )
 
-    visit_counts: dict[tuple[int, datetime.date], int] = {}
     for patron in [avery, jordan, *others]:
         for _ in range(rng.randint(0, 3)):
             when = now - rng.randint(1, 3) * day - datetime.timedelta(minutes=rng.randint(0, 600))
             branch = rng.choice(branches)
             Visit.objects.create(patron=patron, branch=branch, visited_at=when)
-            key = (branch.pk, timezone.localtime(when).date())
-            visit_counts[key] = visit_counts.get(key, 0) + 1
-    VisitCount.objects.bulk_create(
-        VisitCount(branch_id=branch_id, day=visit_day, count=count)
-        for (branch_id, visit_day), count in visit_counts.items()
-    )
+            counting.visit(branch_id=branch.pk, now=when)
     for n, patron in enumerate([jordan, *others[5:15]]):
         start = now - day - datetime.timedelta(hours=n)
-        ComputerSession.objects.create(
+        session = ComputerSession.objects.create(
             patron=patron,
             branch=branches[n % 3],
             workstation=f"PC-{n % 6 + 1:02d}",
             started_at=start,
             ended_at=start + datetime.timedelta(minutes=45),
+        )
+        counting.computer_use(
+            branch_id=session.branch_id, started_at=session.started_at, ended_at=session.ended_at
         )
     # Someone is on a computer right now: an active session the expunge must not touch.
     ComputerSession.objects.create(

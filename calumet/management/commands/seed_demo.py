@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from patrons import demo
+from calumet import demo
 
 
 class Command(BaseCommand):

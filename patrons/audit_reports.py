@@ -22,10 +22,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from patrons.models import Card
+from calumet.admin_site import AdminPage
+from calumet.paginator import EstimatedCountPaginator
 
-from .admin_site import AdminPage
-from .paginator import EstimatedCountPaginator
+from .access import log_access
+from .models import Card, Patron
+from .registry import registry
 
 PERMISSION = "auditlog.view_logentry"
 
@@ -44,6 +46,23 @@ class AuditLogAdmin(LogEntryAdmin):
     def page(self, obj):
         return (obj.additional_data or {}).get("page", "")
 
+    def changelist_view(self, request, extra_context=None):
+        """Entries name patrons: the ones on the page are logged as listed."""
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and response.status_code == 200 and changelist is not None:
+            if hasattr(response, "render"):
+                response.render()
+            _log_patrons_named(changelist.result_list, request, "admin:auditlog:list", "listed")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and original is not None:
+            _log_patrons_named([original], request, "admin:auditlog:change", "opened")
+        return response
+
     def has_add_permission(self, request):
         return False
 
@@ -54,12 +73,28 @@ class AuditLogAdmin(LogEntryAdmin):
         return False
 
 
+def _log_patrons_named(entries, request, page: str, access: str) -> None:
+    ids = {(entry.additional_data or {}).get("patron") for entry in entries}
+    ids = {pk for pk in ids if isinstance(pk, int)}
+    if ids:
+        log_access(Patron.objects.filter(pk__in=ids), request=request, page=page, access=access)
+
+
 admin.site.unregister(LogEntry)
 admin.site.register(LogEntry, AuditLogAdmin)
 
 
 class CardLookupForm(forms.Form):
     card_number = forms.CharField(label="Card number", max_length=40)
+
+
+def _kinds_text(data: dict) -> str:
+    kinds = data.get("kinds") or ({data["kind"]: 1} if data.get("kind") else {})
+    parts = []
+    for name, count in sorted(kinds.items()):
+        label = registry.get(name).label if name in registry else name
+        parts.append(f"{label} ({count})" if count != 1 else label)
+    return ", ".join(parts)
 
 
 def _describe(entry: LogEntry) -> dict:
@@ -72,8 +107,12 @@ def _describe(entry: LogEntry) -> dict:
         "role": data.get("role", ""),
         "branch": data.get("branch", ""),
         "page": data.get("page", ""),
-        "kind": data.get("kind", entry.content_type.model if entry.content_type_id else ""),
-        "action": "sign-in" if data.get("event") == "sign-in" else entry.get_action_display(),
+        "kind": _kinds_text(data),
+        "action": "sign-in"
+        if data.get("event") == "sign-in"
+        else ("listed" if data.get("access") == "listed" else "opened")
+        if entry.action == LogEntry.Action.ACCESS
+        else entry.get_action_display(),
         "address": entry.remote_addr or "",
         "record": entry.object_repr,
     }
@@ -99,8 +138,6 @@ def patron_access_report(request):
             )
             page = Paginator(entries, 200).get_page(request.POST.get("page"))
             rows = [_describe(entry) for entry in page.object_list]
-            from patrons.access import log_access
-
             log_access([card.patron], request=request, page="admin:patron_access_report")
     context = {
         **admin.site.each_context(request),
@@ -139,7 +176,8 @@ def staff_access_summary(start: datetime.date, end: datetime.date) -> list[dict]
         .filter(additional_data__has_key="patron")
         .values_list("actor_id", "action", "timestamp", "additional_data")
     )
-    opened = defaultdict(set)  # (actor, day) -> patrons
+    opened = defaultdict(set)  # (actor, day) -> patrons whose records were opened
+    listed = defaultdict(set)  # (actor, day) -> patrons only listed (a list, a search)
     per_hour = defaultdict(set)  # (actor, day, hour) -> patrons
     transactions = defaultdict(set)  # day -> patrons with a create/change that day
     for actor_id, action, stamp, data in entries.iterator():
@@ -151,18 +189,22 @@ def staff_access_summary(start: datetime.date, end: datetime.date) -> list[dict]
         if action == LogEntry.Action.ACCESS:
             if actor_id is None:
                 continue
+            if (data or {}).get("access") == "listed":
+                listed[(actor_id, day)].add(patron)
+                continue
             opened[(actor_id, day)].add(patron)
             per_hour[(actor_id, day, local.hour)].add(patron)
         else:
             transactions[day].add(patron)
     from django.contrib.auth import get_user_model
 
-    users = get_user_model().objects.in_bulk({actor for actor, _ in opened})
+    users = get_user_model().objects.in_bulk({actor for actor, _ in opened | listed})
     limit = settings.CALUMET_AUDIT_FLAG_PATRONS_PER_HOUR
     rows = []
-    for (actor_id, day), patrons in sorted(
-        opened.items(), key=lambda item: (item[0][1], item[0][0]), reverse=True
+    for actor_id, day in sorted(
+        set(opened) | set(listed), key=lambda k: (k[1], k[0]), reverse=True
     ):
+        patrons = opened.get((actor_id, day), set())
         busiest = max(
             (len(p) for (a, d, _h), p in per_hour.items() if a == actor_id and d == day), default=0
         )
@@ -183,6 +225,7 @@ def staff_access_summary(start: datetime.date, end: datetime.date) -> list[dict]
                 else f"user #{actor_id}",
                 "day": day,
                 "patrons": len(patrons),
+                "listed": len(listed.get((actor_id, day), set()) - patrons),
                 "busiest_hour": busiest,
                 "without_transaction": [f"Patron #{p}" for p in without[:50]],
                 "flags": flags,

@@ -1,2 +1,0 @@
-# The audit log's read-only admin and the administrators' audit reports.
-from . import reports  # noqa: F401

@@ -1,0 +1,170 @@
+"""Adding events to the anonymous statistics tables (`circulation/usage.py`).
+
+The services call these inside their own transaction, so an event and its count commit
+or roll back together. Each function names only what the statistics keep: the local day
+(or month), the branch, the item type, the patron category, the title or the charge
+reason — never the patron, the staff member or the record.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Model
+from django.utils import timezone
+
+from .models import Item, Program, VisitCount
+from .usage import (
+    DAY_TABLES,
+    ChargeDay,
+    CirculationDay,
+    ComputerUseDay,
+    HoldDay,
+    HoldWait,
+    TitleMonth,
+)
+
+#: A hold that waited longer than this counts as having waited this long.
+MAX_WAIT_DAYS = 365
+
+
+def _add(model: type[Model], key: dict, **amounts) -> None:
+    """Add `amounts` to the row of `key`, creating it on the first event of its day."""
+    increments = {name: F(name) + value for name, value in amounts.items()}
+    if model.objects.filter(**key).update(**increments):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**key, **amounts)
+    except IntegrityError:  # another desk created it a moment ago
+        model.objects.filter(**key).update(**increments)
+
+
+def _day(now: datetime.datetime) -> datetime.date:
+    return timezone.localdate(now)
+
+
+def _month(now: datetime.datetime) -> datetime.date:
+    return _day(now).replace(day=1)
+
+
+def checkout(*, item: Item, branch_id: int, patron_category: str, now) -> None:
+    _add(
+        CirculationDay,
+        {
+            "day": _day(now),
+            "branch_id": branch_id,
+            "item_type": item.item_type,
+            "patron_category": patron_category,
+        },
+        checkouts=1,
+    )
+    _add(TitleMonth, {"month": _month(now), "title_id": item.title_id}, checkouts=1)
+    Item.objects.filter(pk=item.pk).update(circulation_count=F("circulation_count") + 1)
+
+
+def renewal(*, item: Item, branch_id: int, patron_category: str, now) -> None:
+    _add(
+        CirculationDay,
+        {
+            "day": _day(now),
+            "branch_id": branch_id,
+            "item_type": item.item_type,
+            "patron_category": patron_category,
+        },
+        renewals=1,
+    )
+
+
+def checkin(*, item: Item, branch_id: int, patron_category: str, now) -> None:
+    _add(
+        CirculationDay,
+        {
+            "day": _day(now),
+            "branch_id": branch_id,
+            "item_type": item.item_type,
+            "patron_category": patron_category,
+        },
+        returns=1,
+    )
+
+
+def hold_event(*, branch_id: int, event: str, now, placed_at=None) -> None:
+    """`event`: placed, filled, cancelled or expired. A filled hold also counts its wait."""
+    _add(HoldDay, {"day": _day(now), "branch_id": branch_id}, **{event: 1})
+    if event == "filled" and placed_at is not None:
+        waited = min(max((_day(now) - _day(placed_at)).days, 0), MAX_WAIT_DAYS)
+        _add(
+            HoldWait,
+            {"month": _month(now), "branch_id": branch_id, "wait_days": waited},
+            filled=1,
+        )
+
+
+def charge(*, reason: str, now, charged: Decimal = Decimal(0), paid=Decimal(0), waived=Decimal(0)):
+    amounts = {}
+    if charged:
+        amounts.update(charged=1, amount_charged=charged)
+    if paid:
+        amounts["amount_paid"] = paid
+    if waived:
+        amounts["amount_waived"] = waived
+    if amounts:
+        _add(ChargeDay, {"day": _day(now), "reason": reason}, **amounts)
+
+
+def computer_use(*, branch_id: int, started_at, ended_at) -> None:
+    minutes = max(int((ended_at - started_at).total_seconds() // 60), 0)
+    _add(
+        ComputerUseDay,
+        {"day": _day(started_at), "branch_id": branch_id},
+        sessions=1,
+        minutes=minutes,
+    )
+
+
+def visit(*, branch_id: int, now) -> None:
+    _add(VisitCount, {"day": _day(now), "branch_id": branch_id}, count=1)
+
+
+def reorder_since(day: datetime.date) -> int:
+    """Rewrite every statistics row from `day` (its month, for monthly tables) on: deleted
+    and inserted again in key order, in one transaction.
+
+    A row is created by the first event of its day and updated by the next ones, so its
+    id, its place in the table's files and (PostgreSQL) the transaction id stamped on it
+    tell when that happened — which a patron's own records, still kept, could be matched
+    against. After the rewrite they only tell the order of the keys. Returns the rows."""
+    from django.apps import apps
+
+    rewritten = 0
+    with transaction.atomic():
+        for name, column in DAY_TABLES:
+            model = apps.get_model("circulation", name)
+            since = day.replace(day=1) if column == "month" else day
+            rows = model.objects.filter(**{f"{column}__gte": since})
+            fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+            keep = list(rows.order_by(*model._meta.ordering).values(*fields))
+            if not keep:
+                continue
+            rows._raw_delete(rows.db)
+            model.objects.bulk_create([model(**row) for row in keep], batch_size=1000)
+            rewritten += len(keep)
+    return rewritten
+
+
+def after_expunge(touched, now) -> None:
+    """After an expunge: rewrite the statistics rows from the earliest day the removed
+    records began, and stamp the copies and programs they pointed at with this
+    transaction, so no row kept says (by its place, id or PostgreSQL transaction id) that
+    it changed together with a record that is gone."""
+    items = touched.refs.get("item", set())
+    if items:
+        Item.objects.filter(pk__in=list(items)).update(circulation_count=F("circulation_count"))
+    programs = touched.refs.get("program", set())
+    if programs:
+        Program.objects.filter(pk__in=list(programs)).update(attendance_count=F("attendance_count"))
+    if touched.since is not None:
+        reorder_since(touched.since)

@@ -1,0 +1,158 @@
+"""Anonymous usage statistics: what survives of circulation once records are expunged.
+
+Each table counts events per local day (or per month, for titles) and per branch, item
+type, patron category or charge reason. No row names a patron, a staff member, a record
+id or a time finer than the day; a title is named only with its month. The counts are
+added when the event happens (`circulation/counting.py`), so the figures are the same
+before and after the expunge, and the expunge rewrites the recent rows in key order so
+that neither their ids nor their place in the table tell in which order the events came
+(see docs/privacy.md).
+"""
+
+from django.db import models
+
+#: Patron categories and item types are stored by their code (choices live on the models
+#: they describe); a category or type removed later still counts under its old code.
+CODE = {"max_length": 20}
+
+
+class CirculationDay(models.Model):
+    """Check-outs, renewals and returns per day, branch, item type and patron category."""
+
+    day = models.DateField()
+    branch = models.ForeignKey("circulation.Branch", on_delete=models.PROTECT, related_name="+")
+    item_type = models.CharField(**CODE)
+    patron_category = models.CharField(**CODE)
+    checkouts = models.PositiveIntegerField(default=0)
+    renewals = models.PositiveIntegerField(default=0)
+    returns = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "branch", "item_type", "patron_category"]
+        verbose_name = "circulation per day"
+        verbose_name_plural = "circulation per day"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "branch", "item_type", "patron_category"],
+                name="circulationday_one_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Circulation {self.day}"
+
+
+class TitleMonth(models.Model):
+    """Check-outs of a title in a month (its first day): the finest time a title gets."""
+
+    month = models.DateField()
+    title = models.ForeignKey("circulation.Title", on_delete=models.CASCADE, related_name="+")
+    checkouts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month", "title"]
+        verbose_name = "title circulation per month"
+        verbose_name_plural = "title circulation per month"
+        constraints = [
+            models.UniqueConstraint(fields=["month", "title"], name="titlemonth_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Title circulation {self.month:%Y-%m}"
+
+
+class HoldDay(models.Model):
+    """Holds placed, filled (picked up), cancelled and expired per day and pickup branch."""
+
+    day = models.DateField()
+    branch = models.ForeignKey("circulation.Branch", on_delete=models.PROTECT, related_name="+")
+    placed = models.PositiveIntegerField(default=0)
+    filled = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "branch"]
+        verbose_name = "holds per day"
+        verbose_name_plural = "holds per day"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "branch"], name="holdday_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Holds {self.day}"
+
+
+class HoldWait(models.Model):
+    """How many days filled holds waited, per month and pickup branch (for the median)."""
+
+    month = models.DateField()
+    branch = models.ForeignKey("circulation.Branch", on_delete=models.PROTECT, related_name="+")
+    wait_days = models.PositiveSmallIntegerField()
+    filled = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month", "branch", "wait_days"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "branch", "wait_days"], name="holdwait_one_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold waits {self.month:%Y-%m}"
+
+
+class ChargeDay(models.Model):
+    """The library's accounts: charges made, paid and waived per day and reason."""
+
+    day = models.DateField()
+    reason = models.CharField(**CODE)
+    charged = models.PositiveIntegerField(default=0)
+    amount_charged = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    amount_paid = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    amount_waived = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["day", "reason"]
+        verbose_name = "charges per day"
+        verbose_name_plural = "charges per day"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "reason"], name="chargeday_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Charges {self.day}"
+
+
+class ComputerUseDay(models.Model):
+    """Public computer sessions and minutes of use per day and branch."""
+
+    day = models.DateField()
+    branch = models.ForeignKey("circulation.Branch", on_delete=models.PROTECT, related_name="+")
+    sessions = models.PositiveIntegerField(default=0)
+    minutes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "branch"]
+        verbose_name = "computer use per day"
+        verbose_name_plural = "computer use per day"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "branch"], name="computeruseday_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Computer use {self.day}"
+
+
+#: The tables above and VisitCount, with the column that holds their date: the expunge
+#: rewrites their recent rows (`counting.reorder_since`).
+DAY_TABLES = (
+    ("CirculationDay", "day"),
+    ("TitleMonth", "month"),
+    ("HoldDay", "day"),
+    ("HoldWait", "month"),
+    ("ChargeDay", "day"),
+    ("ComputerUseDay", "day"),
+    ("VisitCount", "day"),
+)
