@@ -21,6 +21,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import salted_hmac
 
 from .models import Card, Patron
+from .services import patron_touch
 
 SESSION_PATRON = "calumet_patron_id"
 SESSION_SINCE = "calumet_patron_since"
@@ -93,7 +94,7 @@ def sign_in(request, patron: Patron) -> None:
     card = patron.active_card
     if card is not None:
         AxesProxyHandler.reset_attempts(username=card_key(card.number))
-    Patron.objects.filter(pk=patron.pk).update(last_activity_at=now)
+    patron_touch(patron=patron, now=now)
 
 
 def sign_out(request) -> None:

@@ -49,7 +49,15 @@ def _patron_closed_at():
             + Value(datetime.timedelta(days=2)),
             output_field=DateTimeField(),
         ),
-        Coalesce("last_activity_at", "registered_at"),
+        # The last activity is kept as the start of its day: a day is added so the
+        # count starts at the end of that day, never before the activity.
+        Coalesce(
+            ExpressionWrapper(
+                F("last_activity_at") + Value(datetime.timedelta(days=1)),
+                output_field=DateTimeField(),
+            ),
+            "registered_at",
+        ),
     )
 
 

@@ -60,13 +60,18 @@ def patron_touch(
     now: datetime.datetime | None = None,
 ) -> None:
     """Record activity: retention of a registration counts from the last activity.
-    Takes the patron, or only its id when the patron is not loaded (saves a query)."""
+    Takes the patron, or only its id when the patron is not loaded (saves a query).
+
+    Only the day is kept (its local midnight), and the row is written at most once a
+    day: an exact time would say when the patron was at the desk, to be matched against
+    anything else that kept the moment."""
     now = now or timezone.now()
-    Patron.objects.filter(pk=patron.pk if patron is not None else patron_id).update(
-        last_activity_at=now
-    )
+    day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    Patron.objects.filter(pk=patron.pk if patron is not None else patron_id).exclude(
+        last_activity_at=day
+    ).update(last_activity_at=day)
     if patron is not None:
-        patron.last_activity_at = now
+        patron.last_activity_at = day
 
 
 def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
