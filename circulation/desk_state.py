@@ -111,11 +111,16 @@ class Desk:
         return card
 
     def serve(self, page: str, card: Card) -> None:
-        """Serve this card at this page: a new transaction. Another patron's transaction on
-        the other pages ends (the desk serves one patron at a time)."""
+        """Serve this card at this page: a new transaction. What the other pages hold about
+        anyone else ends (the desk serves one patron at a time)."""
         for other in PATRON_PAGES:
             state = self._state(other)
-            if other != page and state is not None and state.get("card") != card.pk:
+            if other == page or state is None:
+                continue
+            same = state.get("card") in (None, card.pk) and set(
+                state[sessions.REFS].get("patron", ())
+            ) <= {card.patron_id}
+            if not same:
                 self.end(other)
         self._write(page, {"card": card.pk, "patron": card.patron_id, "lines": []})
 
