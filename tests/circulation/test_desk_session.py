@@ -291,3 +291,18 @@ def test_the_hold_shelf_lists_its_patrons_as_listed_not_opened(desk, card, branc
     entries = access_entries("desk:hold_shelf", card.patron)
     assert entries.filter(object_pk=str(hold.pk), additional_data__access="listed").exists()
     assert not entries.filter(additional_data__access="opened").exists()
+
+
+def test_what_an_earlier_version_kept_beside_the_branch_is_dropped(desk, card, branch):
+    """Sessions saved before this change held the card id and lines beside the branch."""
+    session = desk.session
+    session[SESSION_KEY] = {
+        "branch_id": branch.pk,
+        "branch_name": branch.name,
+        "checkout_card_id": card.pk,
+        "checkout_lines": [{"barcode": "31234000000001", "ok": True, "text": "due Mon"}],
+    }
+    session.save()
+    assert not shows_patron(get(desk, CHECKOUT), card)
+    assert desk.session[SESSION_KEY] == {"branch_id": branch.pk, "branch_name": branch.name}
+    assert "31234000000001" not in stored_sessions()
