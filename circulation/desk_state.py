@@ -97,9 +97,6 @@ class Desk:
         until = self.now + datetime.timedelta(minutes=idle_minutes())
         self.session[self.key(page)] = sessions.namespace(data, refs=refs, until=until)
 
-    def serving(self, page: str) -> bool:
-        return self._state(page) is not None
-
     def card(self, page: str) -> Card | None:
         state = self._state(page)
         card_id = state.get("card") if state else None
