@@ -257,6 +257,10 @@ AXES_VERBOSE = False
 CALUMET_PORTAL_IDLE_MINUTES = env.int("CALUMET_PORTAL_IDLE_MINUTES", default=10)
 CALUMET_PORTAL_MAX_MINUTES = env.int("CALUMET_PORTAL_MAX_MINUTES", default=60)
 
+# The circulation desk forgets the patron being served, and its scan lines, after this
+# many minutes without a scan (also at "Done — next patron" and at sign-out).
+CALUMET_DESK_IDLE_MINUTES = env.int("CALUMET_DESK_IDLE_MINUTES", default=10)
+
 # The expunge (retention engine): records per transaction, the nightly run's local time,
 # how long lockout records are kept, and VACUUM of touched tables on PostgreSQL.
 CALUMET_EXPUNGE_BATCH_SIZE = env.int("CALUMET_EXPUNGE_BATCH_SIZE", default=2000)

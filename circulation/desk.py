@@ -1,18 +1,16 @@
 """The circulation desk: admin pages for a whole shift with a barcode scanner.
 
 Each page is a thin caller of `circulation.services`. What the desk remembers between
-scans (the patron being served, the lines scanned) is kept in the staff session as ids
-and short outcome texts, never titles or names, so the session table holds no reading
-history. Every form posts; no card number or patron id goes into a URL.
+scans (the patron being served, the lines scanned) lives in the staff session only for
+the transaction at the desk, as ids and short outcome texts (see `desk_state`). Every
+form posts; no card number or patron id goes into a URL. Take payment is in
+`desk_payment`.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,104 +24,26 @@ from patrons.models import Card
 from patrons.services import blocks_in_force, card_resolve, describe_block
 
 from . import services
-from .forms import (
-    CardForm,
-    DeskBranchForm,
-    HoldRequestForm,
-    ItemForm,
-    PaymentForm,
-    ProgramSignupForm,
-    WaiveForm,
-)
-from .models import Branch, Hold, Item, Title
+from .desk_payment import payment_view
+from .desk_state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
+from .forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
+from .models import Hold, Item, Loan, Title
 from .selectors import (
     balance_for_patron,
-    fines_for_patron,
     holds_for_patron,
     loans_for_patron,
     registrations_for_patron,
 )
 
-SESSION_KEY = "calumet_desk"
-MAX_LINES = 30
-
-
-class Desk:
-    """The desk's memory in the staff session."""
-
-    def __init__(self, request) -> None:
-        self.request = request
-        self.data = request.session.setdefault(SESSION_KEY, {})
-
-    def save(self) -> None:
-        self.request.session[SESSION_KEY] = self.data
-        self.request.session.modified = True
-
-    @property
-    def branch(self) -> Branch | None:
-        branch_id = self.data.get("branch_id")
-        branch = Branch.objects.filter(pk=branch_id).first() if branch_id else None
-        return branch or Branch.objects.order_by("name").first()
-
-    def set_branch(self, branch: Branch) -> None:
-        self.data["branch_id"] = branch.pk
-        self.data["branch_name"] = branch.name  # the audit log names the desk's branch
-        self.save()
-
-    def card(self, page: str) -> Card | None:
-        card_id = self.data.get(f"{page}_card_id")
-        if not card_id:
-            return None
-        return Card.objects.select_related("patron").filter(pk=card_id).first()
-
-    def set_card(self, page: str, card: Card | None) -> None:
-        if card is None:
-            self.data.pop(f"{page}_card_id", None)
-        else:
-            self.data[f"{page}_card_id"] = card.pk
-        self.data[f"{page}_lines"] = []
-        self.save()
-
-    def lines(self, page: str) -> list[dict]:
-        return list(self.data.get(f"{page}_lines", []))
-
-    def add_line(self, page: str, *, barcode: str, ok: bool, text: str) -> None:
-        lines = self.lines(page)
-        lines.insert(0, {"barcode": barcode[:32], "ok": ok, "text": text})
-        self.data[f"{page}_lines"] = lines[:MAX_LINES]
-        self.save()
-
-
-def _with_titles(lines: list[dict]) -> list[dict]:
-    """Look the titles up at display time (one query): the session keeps barcodes only."""
-    barcodes = {line["barcode"] for line in lines}
-    titles = dict(Item.objects.filter(barcode__in=barcodes).values_list("barcode", "title__title"))
-    return [{**line, "title": titles.get(line["barcode"], "")} for line in lines]
-
-
-def _context(request, title: str, **extra):
-    desk = Desk(request)
-    if desk.branch is not None and desk.data.get("branch_name") != desk.branch.name:
-        desk.set_branch(desk.branch)
-    context = {
-        **admin.site.each_context(request),
-        "title": title,
-        "desk_branch": desk.branch,
-        "branch_form": DeskBranchForm(initial={"branch": desk.branch}),
-        "opts": None,
-        **extra,
-    }
-    return context
-
-
-def _handle_branch(request, desk: Desk) -> bool:
-    if request.POST.get("action") != "branch":
-        return False
-    form = DeskBranchForm(request.POST)
-    if form.is_valid():
-        desk.set_branch(form.cleaned_data["branch"])
-        messages.info(request, f"Now working at {form.cleaned_data['branch'].name}.")
-    return True
+__all__ = [
+    "SESSION_KEY",
+    "checkin_view",
+    "checkout_view",
+    "hold_shelf_view",
+    "payment_view",
+    "renew_view",
+    "serve_patron_view",
+]
 
 
 def patron_panel(card: Card, *, now=None) -> dict:
@@ -146,58 +66,56 @@ def patron_panel(card: Card, *, now=None) -> dict:
     }
 
 
+def _item(barcode: str) -> Item | None:
+    return Item.objects.filter(barcode=barcode).first()
+
+
+def _checkout_action(request, desk: Desk, action: str) -> None:
+    if action == "card":
+        form = CardForm(request.POST)
+        if not form.is_valid():
+            raise Refused("Scan or type a 14-digit card number.")
+        desk.serve("checkout", card_resolve(card_number=form.cleaned_data["card_number"]))
+        return
+    card = desk.card("checkout")
+    if action not in {"item", "hold", "program"}:
+        return
+    if card is None:
+        raise Refused("Scan the patron's card first.")
+    if action != "item":
+        _serve_extra(request, desk, card, action)
+        return
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        raise Refused("Scan or type the item's barcode.")
+    barcode = form.cleaned_data["barcode"]
+    try:
+        loan = services.loan_checkout(
+            card_number=card.number, barcode=barcode, actor=request.user, branch=desk.branch
+        )
+    except Refused as refusal:
+        desk.add_line(
+            "checkout", barcode=barcode, item=_item(barcode), ok=False, text=refusal.message
+        )
+    else:
+        due = timezone.localtime(loan.due_at)
+        desk.add_line(
+            "checkout", barcode=barcode, item=loan.item, ok=True, text=f"due {due:%a %b %d}"
+        )
+
+
 @require_http_methods(["GET", "POST"])
 def checkout_view(request):
     if not request.user.has_perm("circulation.add_loan"):
         raise PermissionDenied
     desk = Desk(request)
-    here = reverse("admin:circulation_checkout")
     if request.method == "POST":
-        action = request.POST.get("action")
-        if _handle_branch(request, desk):
-            pass
-        elif action == "card":
-            form = CardForm(request.POST)
-            if form.is_valid():
-                try:
-                    card = card_resolve(card_number=form.cleaned_data["card_number"])
-                except Refused as refusal:
-                    messages.error(request, refusal.message)
-                else:
-                    desk.set_card("checkout", card)
-            else:
-                messages.error(request, "Scan or type a 14-digit card number.")
-        elif action == "item":
-            card = desk.card("checkout")
-            form = ItemForm(request.POST)
-            if card is None:
-                messages.error(request, "Scan the patron's card first.")
-            elif form.is_valid():
-                barcode = form.cleaned_data["barcode"]
-                try:
-                    loan = services.loan_checkout(
-                        card_number=card.number,
-                        barcode=barcode,
-                        actor=request.user,
-                        branch=desk.branch,
-                    )
-                except Refused as refusal:
-                    desk.add_line("checkout", barcode=barcode, ok=False, text=refusal.message)
-                else:
-                    due = timezone.localtime(loan.due_at)
-                    desk.add_line("checkout", barcode=barcode, ok=True, text=f"due {due:%a %b %d}")
-            else:
-                messages.error(request, "Scan or type the item's barcode.")
-        elif action in {"hold", "program"}:
-            card = desk.card("checkout")
-            if card is None:
-                messages.error(request, "Scan the patron's card first.")
-            else:
-                _serve_extra(request, desk, card, action)
-        elif action == "done":
-            desk.set_card("checkout", None)
-            messages.success(request, "Done. Ready for the next patron.")
-        return redirect(here)
+        if not (handle_branch(request, desk) or handle_done(request, desk)):
+            try:
+                _checkout_action(request, desk, request.POST.get("action"))
+            except Refused as refusal:
+                messages.error(request, refusal.message)
+        return redirect(reverse("admin:circulation_checkout"))
 
     card = desk.card("checkout")
     panel = patron_panel(card) if card else None
@@ -207,14 +125,15 @@ def checkout_view(request):
             request=request,
             page="desk:checkout",
         )
-    context = _context(
+    context = desk_context(
         request,
+        desk,
         "Check out",
         card_form=CardForm(),
         item_form=ItemForm(),
         hold_form=HoldRequestForm(),
         program_form=ProgramSignupForm(),
-        lines=_with_titles(desk.lines("checkout")),
+        lines=desk.lines("checkout") if panel else [],
         panel=panel,
     )
     return TemplateResponse(request, "admin/circulation/desk/checkout.html", context)
@@ -222,97 +141,158 @@ def checkout_view(request):
 
 def _serve_extra(request, desk: Desk, card: Card, action: str) -> None:
     """A hold or a program sign-up for the patron being served at the check-out desk."""
-    try:
-        if action == "hold":
-            form = HoldRequestForm(request.POST)
-            if not form.is_valid():
-                raise Refused("Scan a copy of the title, or type its ISBN.")
-            wanted = form.cleaned_data["wanted"]
-            title = (
-                Title.objects.filter(items__barcode=wanted).first()
-                or Title.objects.filter(isbn=wanted).first()
-            )
-            if title is None:
-                raise Refused("No title matches that barcode or ISBN.")
-            services.hold_place(
-                patron=card.patron, title=title, pickup_branch=desk.branch, actor=request.user
-            )
-            messages.success(request, f"Hold placed, for pickup at {desk.branch.name}.")
-        else:
-            form = ProgramSignupForm(request.POST)
-            if not form.is_valid():
-                raise Refused("Choose a program.")
-            registration = services.program_register(
-                program=form.cleaned_data["program"], patron=card.patron, actor=request.user
-            )
-            messages.success(
-                request,
-                "Signed up."
-                if registration.status == registration.Status.REGISTERED
-                else "The program is full: added to the waiting list.",
-            )
-    except Refused as refusal:
-        messages.error(request, refusal.message)
+    if action == "hold":
+        form = HoldRequestForm(request.POST)
+        if not form.is_valid():
+            raise Refused("Scan a copy of the title, or type its ISBN.")
+        wanted = form.cleaned_data["wanted"]
+        title = (
+            Title.objects.filter(items__barcode=wanted).first()
+            or Title.objects.filter(isbn=wanted).first()
+        )
+        if title is None:
+            raise Refused("No title matches that barcode or ISBN.")
+        services.hold_place(
+            patron=card.patron, title=title, pickup_branch=desk.branch, actor=request.user
+        )
+        desk.touch("checkout")
+        messages.success(request, f"Hold placed, for pickup at {desk.branch.name}.")
+    else:
+        form = ProgramSignupForm(request.POST)
+        if not form.is_valid():
+            raise Refused("Choose a program.")
+        registration = services.program_register(
+            program=form.cleaned_data["program"], patron=card.patron, actor=request.user
+        )
+        desk.touch("checkout")
+        messages.success(
+            request,
+            "Signed up."
+            if registration.status == registration.Status.REGISTERED
+            else "The program is full: added to the waiting list.",
+        )
 
 
-def _scan_page(request, *, page: str, title: str, permission: str, run, intro: str):
+# -- check in and renew: a list of scans -------------------------------------------------------
+
+
+def _scan_page(request, *, page: str, title: str, permission: str, run, intro: str, done: str):
+    """A page where each scan is one line. `run(request, desk, barcode, item)` does the
+    work, writes the access entries and adds the line."""
     if not request.user.has_perm(permission):
         raise PermissionDenied
     desk = Desk(request)
-    here = reverse(f"admin:circulation_{page}")
     if request.method == "POST":
-        if not _handle_branch(request, desk):
-            if request.POST.get("action") == "clear":
-                desk.set_card(page, None)
+        if handle_branch(request, desk) or handle_done(request, desk):
+            pass
+        elif request.POST.get("action") == "clear":
+            desk.end(page)
+        else:
+            form = ItemForm(request.POST)
+            if form.is_valid():
+                barcode = form.cleaned_data["barcode"]
+                run(request, desk, barcode, _item(barcode))
             else:
-                form = ItemForm(request.POST)
-                if form.is_valid():
-                    barcode = form.cleaned_data["barcode"]
-                    try:
-                        text = run(request, desk, barcode)
-                    except Refused as refusal:
-                        desk.add_line(page, barcode=barcode, ok=False, text=refusal.message)
-                    else:
-                        desk.add_line(page, barcode=barcode, ok=True, text=text)
-                else:
-                    messages.error(request, "Scan or type the item's barcode.")
-        return redirect(here)
-    context = _context(
-        request, title, item_form=ItemForm(), lines=_with_titles(desk.lines(page)), intro=intro
+                messages.error(request, "Scan or type the item's barcode.")
+        return redirect(reverse(f"admin:circulation_{page}"))
+    context = desk_context(
+        request,
+        desk,
+        title,
+        item_form=ItemForm(),
+        lines=desk.lines(page),
+        intro=intro,
+        done=done,
     )
     return TemplateResponse(request, "admin/circulation/desk/scan.html", context)
 
 
+def checkin_text(result: services.ReturnResult) -> str:
+    """One check-in line: what to do with the item, never whose hold it fills."""
+    parts = list(result.notes)
+    if result.fine is not None:
+        parts.append(f"fine assessed ${result.fine.amount}")
+    hold = result.hold
+    if hold is not None:
+        if hold.status == Hold.Status.WAITING:
+            parts.append("on hold for a patron — put it on the hold shelf")
+        else:
+            parts.append(f"on hold for a patron at {hold.pickup_branch.name} — send it there")
+    return ", ".join(parts)
+
+
+def _checkin(request, desk: Desk, barcode: str, item: Item | None) -> None:
+    try:
+        result = services.loan_return(barcode=barcode, actor=request.user, branch=desk.branch)
+    except Refused as refusal:
+        desk.add_line("checkin", barcode=barcode, item=item, ok=False, text=refusal.message)
+        return
+    if result.loan is not None:
+        # The line is about this patron's loan (and fine): a desk transaction on their record.
+        shown = [result.loan, result.fine]
+        log_access([r for r in shown if r], request=request, page="desk:checkin")
+    desk.add_line(
+        "checkin",
+        barcode=barcode,
+        item=item,
+        ok=True,
+        text=checkin_text(result),
+        patrons=[
+            result.loan.patron_id if result.loan else None,
+            result.hold.patron_id if result.hold else None,
+        ],
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def checkin_view(request):
-    def run(request, desk, barcode):
-        result = services.loan_return(barcode=barcode, actor=request.user, branch=desk.branch)
-        return result.message
-
     return _scan_page(
         request,
         page="checkin",
         title="Check in",
         permission="circulation.change_loan",
-        run=run,
+        run=_checkin,
         intro="Scan each returned item. Items wanted by a patron are trapped for their hold.",
+        done="clear",
+    )
+
+
+def _renew(request, desk: Desk, barcode: str, item: Item | None) -> None:
+    loan = Loan.objects.filter(item=item, returned_at__isnull=True).first() if item else None
+    try:
+        renewed = services.loan_renew_by_barcode(barcode=barcode, actor=request.user)
+    except Refused as refusal:
+        ok, text = False, refusal.message
+    else:
+        loan = renewed
+        ok, text = True, f"renewed, now due {timezone.localtime(loan.due_at):%a %b %d}"
+    if loan is not None:
+        # The line says how this patron's loan stands (or why it cannot be renewed).
+        log_access([loan], request=request, page="desk:renew")
+    desk.add_line(
+        "renew",
+        barcode=barcode,
+        item=item,
+        ok=ok,
+        text=text,
+        patrons=[loan.patron_id if loan else None],
     )
 
 
 @require_http_methods(["GET", "POST"])
 def renew_view(request):
-    def run(request, desk, barcode):
-        loan = services.loan_renew_by_barcode(barcode=barcode, actor=request.user)
-        return f"renewed, now due {timezone.localtime(loan.due_at):%a %b %d}"
-
     return _scan_page(
         request,
         page="renew",
         title="Renew",
         permission="circulation.change_loan",
-        run=run,
+        run=_renew,
         intro="Scan each item the patron wants to keep longer.",
+        done="done",
     )
+
+
+# -- the hold shelf ------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
@@ -320,8 +300,9 @@ def hold_shelf_view(request):
     if not request.user.has_perm("circulation.change_hold"):
         raise PermissionDenied
     now = timezone.now()
+    desk = Desk(request)
     if request.method == "POST":
-        if _handle_branch(request, Desk(request)) or request.POST.get("action") != "expire":
+        if handle_branch(request, desk) or request.POST.get("action") != "expire":
             return redirect(reverse("admin:circulation_hold_shelf"))
         expired = services.hold_expire_unclaimed(actor=request.user, now=now)
         messages.success(
@@ -330,7 +311,6 @@ def hold_shelf_view(request):
             "their items went to the next patron in line or back to the shelves.",
         )
         return redirect(reverse("admin:circulation_hold_shelf"))
-    desk = Desk(request)
     holds = (
         Hold.objects.filter(status__in=[Hold.Status.WAITING, Hold.Status.IN_TRANSIT])
         .select_related("title", "item", "pickup_branch")
@@ -350,9 +330,12 @@ def hold_shelf_view(request):
                 "expired": hold.status == Hold.Status.WAITING and hold.pickup_by < now,
             }
         )
-    log_access([row["hold"] for row in rows], request=request, page="desk:hold_shelf")
-    context = _context(
+    log_access(
+        [row["hold"] for row in rows], request=request, page="desk:hold_shelf", access="listed"
+    )
+    context = desk_context(
         request,
+        desk,
         "Hold shelf",
         rows=rows,
         expired_count=sum(1 for row in rows if row["expired"]),
@@ -361,98 +344,7 @@ def hold_shelf_view(request):
     return TemplateResponse(request, "admin/circulation/desk/hold_shelf.html", context)
 
 
-def _patron_fine(card: Card, fine_id: int):
-    """One of this patron's unpaid fines (an id from another account is refused)."""
-    fine = fines_for_patron(patron=card.patron).filter(pk=fine_id).first()
-    if fine is None:
-        raise Refused("That fine is not on this patron's account.")
-    return fine
-
-
-def _payment_card(number: str) -> Card:
-    """Payments are taken from any patron with a card, expired or blocked alike."""
-    card = Card.objects.select_related("patron").filter(number=number).first()
-    if card is None:
-        raise Refused("No library card has that number.")
-    return card
-
-
-@require_http_methods(["GET", "POST"])
-def payment_view(request):
-    if not request.user.has_perm("circulation.change_fine"):
-        raise PermissionDenied
-    desk = Desk(request)
-    here = reverse("admin:circulation_payment")
-    card = desk.card("payment")
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if _handle_branch(request, desk):
-                pass
-            elif action == "card":
-                form = CardForm(request.POST)
-                if not form.is_valid():
-                    raise Refused("Scan or type a 14-digit card number.")
-                desk.set_card("payment", _payment_card(form.cleaned_data["card_number"]))
-            elif action == "done":
-                desk.set_card("payment", None)
-            elif card is None:
-                raise Refused("Scan the patron's card first.")
-            elif action == "pay":
-                form = PaymentForm(request.POST)
-                if not form.is_valid():
-                    raise Refused("Enter an amount such as 2.50.")
-                fine = services.fine_pay(
-                    fine=_patron_fine(card, form.cleaned_data["fine"]),
-                    amount=form.cleaned_data["amount"],
-                    actor=request.user,
-                )
-                messages.success(
-                    request,
-                    f"Payment of ${form.cleaned_data['amount']:.2f} taken. "
-                    + (
-                        "The fine is paid."
-                        if fine.settled_at
-                        else f"${fine.balance} still owed on it."
-                    ),
-                )
-            elif action == "pay_all":
-                fines = list(fines_for_patron(patron=card.patron))
-                total = sum((fine.balance for fine in fines), start=Decimal("0.00"))
-                with transaction.atomic():  # all of it, or none of it
-                    for fine in fines:
-                        services.fine_pay(fine=fine, amount=fine.balance, actor=request.user)
-                messages.success(request, f"Payment of ${total:.2f} taken. Nothing is owed now.")
-            elif action == "waive":
-                form = WaiveForm(request.POST)
-                if not form.is_valid():
-                    raise Refused("Give a reason for waiving the fine.")
-                services.fine_waive(
-                    fine=_patron_fine(card, form.cleaned_data["fine"]),
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                )
-                messages.success(request, "Fine waived.")
-        except Refused as refusal:
-            messages.error(request, refusal.message)
-        except PermissionDenied as denied:
-            messages.error(request, str(denied) or "You may not do that.")
-        return redirect(here)
-
-    fines = list(fines_for_patron(patron=card.patron)) if card else []
-    if card:
-        log_access([card.patron, *fines], request=request, page="desk:payment")
-    context = _context(
-        request,
-        "Take payment",
-        card_form=CardForm(),
-        card=card,
-        patron=card.patron if card else None,
-        fines=fines,
-        balance=balance_for_patron(patron=card.patron) if card else None,
-        can_waive=request.user.has_perm("circulation.waive_fine"),
-    )
-    return TemplateResponse(request, "admin/circulation/desk/payment.html", context)
+# -- from a patron's admin page -------------------------------------------------------------------
 
 
 @require_http_methods(["POST"])
@@ -472,12 +364,11 @@ def serve_patron_view(request):
     if card is None:
         messages.error(request, "This patron has no active card.")
         return redirect(reverse("admin:index"))
-    desk = Desk(request)
     if target == "checkout":
         try:
             card_resolve(card_number=card.number)
         except Refused as refusal:
             messages.error(request, refusal.message)
             return redirect(reverse("admin:patrons_patron_change", args=[patron.pk]))
-    desk.set_card(target, card)
+    Desk(request).serve(target, card)
     return redirect(reverse(f"admin:circulation_{target}"))

@@ -283,7 +283,7 @@ def test_a_clerks_desk_shift(card, branch, clerk):
         "/admin/circulation/checkin/", {"action": "item", "barcode": out_already.item.barcode}
     )
     assert (
-        "put on hold shelf for card …0001"
+        "on hold for a patron — put it on the hold shelf"
         in client.get("/admin/circulation/checkin/").content.decode()
     )
     hold.refresh_from_db()

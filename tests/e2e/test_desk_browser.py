@@ -1,0 +1,45 @@
+"""The circulation desk in a real browser: after "Done — next patron" nothing of the
+patron can be brought back, neither by reloading nor by the back button."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from patrons.roles import CIRCULATION_STAFF
+from tests.factories import BranchFactory, CardFactory, ItemFactory, PatronFactory, TitleFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_done_leaves_nothing_of_the_patron_on_the_desk(page):
+    branch = BranchFactory(code="main", name="Central Library")
+    card = CardFactory(
+        number="21234000000001", patron=PatronFactory(first_name="Avery", last_name="Lindqvist")
+    )
+    item = ItemFactory(branch=branch, title=TitleFactory(title="Pride and Prejudice"))
+    clerk = get_user_model().objects.create_user("clerk", password="calumet-demo", is_staff=True)
+    clerk.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
+
+    page.goto("/admin/login/")
+    page.fill("#id_username", "clerk")
+    page.fill("#id_password", "calumet-demo")
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    page.goto("/admin/circulation/checkout/")
+    page.fill("#id_card_number", card.number)
+    page.keyboard.press("Enter")
+    page.fill("#id_barcode", item.barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Checked out now")
+    assert "Lindqvist" in page.inner_text("#content")
+    assert "Pride and Prejudice" in page.inner_text("#content")
+
+    page.get_by_role("button", name="Done — next patron").click()
+    page.wait_for_selector("text=Done. Ready for the next patron.")
+    for look_again in (page.reload, page.go_back):
+        look_again()
+        page.wait_for_load_state()
+        content = page.inner_text("#content")
+        assert "Lindqvist" not in content and "Pride and Prejudice" not in content
+        assert "…0001" not in content
+    assert page.outside_requests == []
