@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .models import ExpungeRun, LegalHold, Patron, RetentionPolicy
 from .registry import Expunge, RecordKind, registry
+from .sessions import scrub_sessions, scrub_stale_sessions
 
 SIDE_COPIES = "side_copies"
 AUDIT = "audit_entry"
@@ -234,6 +235,13 @@ def _expunge(
         for follow_up in _AFTER_RUN.values():
             with transaction.atomic():
                 follow_up(removed, now)
+        # No session may keep what the run removed: a desk serving one of these
+        # patrons, cards or copies forgets it; a removed patron's portal session ends.
+        scrub_sessions(
+            patron_ids=removed.refs.get("patron", ()),
+            card_ids=removed.refs.get("card", ()),
+            item_ids=removed.refs.get("item", ()),
+        )
 
     run.counts = result.counts
     run.finished_at = timezone.now()
@@ -373,7 +381,7 @@ def _expunge_side_copies(now, dry_run, touched) -> int:
         AccessFailureLog.objects.filter(attempt_time__lt=lockout),
         AccessLog.objects.filter(attempt_time__lt=lockout),
     ]
-    total = 0
+    total = 0 if dry_run else scrub_stale_sessions(now=now)
     for qs in querysets:
         if dry_run:
             total += qs.count()

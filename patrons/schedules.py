@@ -1,4 +1,5 @@
-"""The nightly expunge, scheduled idempotently after every migrate."""
+"""The nightly expunge and the desk-session sweep, scheduled idempotently after every
+migrate."""
 
 import datetime
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 NIGHTLY_EXPUNGE = "patrons: nightly expunge"
+SESSION_SWEEP = "patrons: forget idle desk sessions"
 
 
 def next_local_time(at: str, now: datetime.datetime | None = None) -> datetime.datetime:
@@ -37,3 +39,14 @@ def ensure_schedules(sender=None, **kwargs) -> None:
         # A changed CALUMET_EXPUNGE_TIME moves the next run; otherwise it is left alone.
         schedule.next_run = wanted
         schedule.save(update_fields=["next_run"])
+    # A desk a clerk walked away from keeps its patron in the session until a request
+    # reads it again; this forgets it in the database within minutes of the idle time.
+    Schedule.objects.update_or_create(
+        name=SESSION_SWEEP,
+        defaults={
+            "func": "patrons.tasks.forget_idle_sessions",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 5,
+            "repeats": -1,
+        },
+    )

@@ -1,6 +1,7 @@
 """django-q2 tasks of the patrons app: load, call the service, return a count."""
 
 from . import retention
+from .sessions import scrub_stale_sessions
 
 
 def nightly_expunge() -> int:
@@ -8,3 +9,8 @@ def nightly_expunge() -> int:
         return retention.expunge(trigger="nightly").total
     except retention.ExpungeBusy:
         return 0  # another worker is running it
+
+
+def forget_idle_sessions() -> int:
+    """Every few minutes: remove desk state past its idle time from stored sessions."""
+    return scrub_stale_sessions()
