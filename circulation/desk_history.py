@@ -100,6 +100,6 @@ admin.site.register_page(
         "Reading history",
         reading_history_view,
         PERMISSION,
-        order=1,
+        order=-10,  # after the five desk pages
     )
 )
