@@ -337,6 +337,14 @@ class RecordKindSetMember(models.Model):
     def __str__(self) -> str:
         return str(self.kind_id)
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .legal_holds import holdable_names
+
+        if self.kind_id and self.kind_id not in holdable_names():
+            raise ValidationError({"kind": f"{self.kind_id} is not a kind a legal hold can name."})
+
 
 class LegalHold(models.Model):
     """Records named in a pending legal request must not be destroyed (R10).

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
@@ -167,6 +168,15 @@ def test_the_database_refuses_a_kind_that_is_not_registered():
         RecordKindName.objects.filter(name="loan").delete()  # a set still names it
         RecordKindSetMember.objects.create(kind_set=kind_set, kind_id="loan")
         connection.check_constraints()
+
+
+def test_the_model_refuses_a_kind_a_hold_cannot_name():
+    kind_set = RecordKindSet.objects.create()
+    with pytest.raises(ValidationError, match="card is not a kind a legal hold can name"):
+        RecordKindSetMember(kind_set=kind_set, kind_id="card").full_clean()
+    with pytest.raises(ValidationError):
+        RecordKindSetMember(kind_set=kind_set, kind_id="lons").full_clean()
+    RecordKindSetMember(kind_set=kind_set, kind_id="loan").full_clean()
 
 
 def test_the_database_refuses_a_hold_that_is_neither_every_kind_nor_a_set():
