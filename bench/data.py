@@ -161,8 +161,9 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
             "patrons",
             f"""INSERT INTO patrons_patron (id, first_name, last_name, email, phone,
                 address_line1, address_line2, city, postal_code, birth_date, category,
-                registered_at, card_expires_on, status, keep_reading_history, pin_hash,
-                pin_changed_at, last_activity_at, home_branch_id)
+                registered_at, card_expires_on, status, keep_reading_history,
+                reading_history_via, pin_hash, pin_changed_at, last_activity_at,
+                home_branch_id)
             SELECT i, 'Given' || (i % 997), 'Family' || (i % 4999), '', '',
                 i || ' Elm Street', '', 'Calumet', '46320', NULL,
                 (ARRAY['adult','child','senior','young_adult','non_resident'])[1 + i % 5],
@@ -170,7 +171,7 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
                 CASE WHEN i % 20 = 0 THEN (%(now)s - make_interval(days => 800 + i % 500))::date
                      ELSE (%(now)s + make_interval(days => 30 + i % 1000))::date END,
                 CASE WHEN i % 20 = 0 THEN 'expired' ELSE 'active' END,
-                i % 20 = 7, '', NULL,
+                i % 20 = 7, CASE WHEN i % 20 = 7 THEN 'portal' ELSE '' END, '', NULL,
                 CASE WHEN i % 20 = 0 THEN %(now)s - make_interval(days => 1000 + i % 500)
                      ELSE %(now)s - make_interval(days => i % 60) END,
                 1 + i % {BRANCHES}
@@ -375,10 +376,10 @@ def generate(dsn: str, sizes: Sizes, now: datetime.datetime, *, quiet: bool = Fa
                 conn.commit()
             for patron_id in LEGAL_HOLD_PATRONS:
                 cur.execute(
-                    """INSERT INTO patrons_legalhold (patron_id, kinds, covers_from,
+                    """INSERT INTO patrons_legalhold (patron_id, every_kind, covers_from,
                         covers_until, reason, reference, set_at, set_by_id, released_at,
                         released_by_id)
-                    VALUES (%s, '', NULL, NULL, 'Benchmark: a pending court order',
+                    VALUES (%s, TRUE, NULL, NULL, 'Benchmark: a pending court order',
                         'bench', %s, NULL, NULL, NULL)""",
                     [patron_id, now],
                 )

@@ -28,6 +28,7 @@ from circulation.models import (
 )
 from patrons.models import Card, Patron, PatronBlock
 from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
+from patrons.services import reading_history_set
 
 DEMO_PASSWORD = "calumet-demo"  # noqa: S105 - published demo credential
 DEMO_CARDS = (
@@ -420,8 +421,7 @@ def _create(now: datetime.datetime) -> DemoResult:
 
     # One patron keeps a reading history: their returned loans are kept for them.
     reader = others[0]
-    reader.keep_reading_history = True
-    reader.save(update_fields=["keep_reading_history"])
+    reading_history_set(patron=reader, keep=True, actor=reader)  # in the portal
     for days_ago in (60, 45, 20):
         loan(reader, take_item(), out_days_ago=days_ago, returned_days_ago=days_ago - 14)
 

@@ -18,7 +18,7 @@ from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.exceptions import Refused
 from patrons.models import Patron
 
-from . import desk, services
+from . import desk, desk_history, services  # noqa: F401  (desk_history registers its page)
 from .models import (
     Branch,
     ComputerSession,

@@ -147,7 +147,8 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
             if not refused:
                 hold = legal_hold_place(
                     patron=patron,
-                    kinds=kinds if "patron" not in kinds else [],
+                    # The registration is every record about the patron: hold them all.
+                    kinds=None if "patron" in kinds else kinds,
                     covers_from=_day_start(details.period_start),
                     covers_until=_day_end(details.period_end),
                     reason=f"{request.get_legal_basis_display()} pending decision",

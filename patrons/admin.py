@@ -1,12 +1,24 @@
-from django.contrib import admin, messages
+"""The staff admin of the patrons app: patrons, cards, blocks, retention, legal holds.
 
-from patrons.access import AccessAuditedAdmin
+Reading history and legal holds change only through `patrons.services`: the reading
+history is read-only here (staff may turn it off at the patron's request, never on), and
+a legal hold is placed from a form of checkboxes of the registry's kinds and released by
+an action.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+
+from patrons.access import AccessAuditedAdmin, log_access
 
 from . import (
     audit_reports,  # noqa: F401  (the audit log's admin and the audit reports)
     services,
 )
 from .exceptions import Refused
+from .legal_holds import kind_choices
 from .models import Card, ExpungeRun, LegalHold, Patron, PatronBlock, RetentionPolicy
 from .policy import RULES_BY_KIND
 
@@ -43,7 +55,14 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     list_select_related = ("home_branch",)
     show_full_result_count = False
     inlines = (CardInline, PatronBlockInline)
-    readonly_fields = ("registered_at", "last_activity_at", "pin_changed_at")
+    readonly_fields = (
+        "registered_at",
+        "last_activity_at",
+        "pin_changed_at",
+        "keep_reading_history",
+        "reading_history_how",
+    )
+    actions = ("turn_off_reading_history",)
     fieldsets = (
         ("Name", {"fields": (("first_name", "last_name"), "birth_date")}),
         (
@@ -64,12 +83,105 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
                 "fields": (
                     ("category", "home_branch"),
                     ("card_expires_on", "status"),
-                    "keep_reading_history",
                     ("registered_at", "last_activity_at", "pin_changed_at"),
                 )
             },
         ),
+        (
+            "Reading history",
+            {
+                "fields": (("keep_reading_history", "reading_history_how"),),
+                "description": "Only the patron turns it on: in the portal, or at the desk "
+                "(Circulation → Reading history) confirming with their PIN. At the patron's "
+                "request, staff turn it off with the action “Turn off reading history at "
+                "the patron's request” on the patron list.",
+            },
+        ),
     )
+
+    @admin.display(description="Last changed")
+    def reading_history_how(self, obj):
+        return reading_history_description(obj) if obj else "—"
+
+    @admin.action(
+        description="Turn off reading history at the patron's request", permissions=["change"]
+    )
+    def turn_off_reading_history(self, request, queryset):
+        """Asks for confirmation first: turning it off erases the kept history at once."""
+        patrons = list(queryset.filter(keep_reading_history=True))
+        if not patrons:
+            self.message_user(
+                request, "Reading history is already off for the selected patrons.", messages.INFO
+            )
+            return None
+        if request.POST.get("confirm") != "yes":
+            log_access(patrons, request=request, page="admin:patrons.patron:history_off")
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Turn off reading history at the patron's request",
+                "patrons": patrons,
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/patrons/patron/reading_history_off.html", context
+            )
+        branch = desk_branch(request)
+        erased = done = 0
+        for patron in patrons:
+            try:
+                erased += services.reading_history_off_for_patron(
+                    patron=patron, actor=request.user, branch=branch
+                )
+            except Refused as refusal:
+                self.message_user(request, f"{patron}: {refusal.message}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                f"Reading history turned off for {done} patron{'s' if done != 1 else ''}; "
+                f"{erased} kept loan{'s' if erased != 1 else ''} erased.",
+                messages.SUCCESS,
+            )
+        return None
+
+
+def desk_branch(request):
+    """The branch the staff member works at (the desk's "Working at"), if chosen."""
+    desk = request.session.get("calumet_desk", {})
+    branch_id = desk.get("branch_id") if isinstance(desk, dict) else None
+    if not branch_id:
+        return None
+    branch_model = Patron._meta.get_field("reading_history_branch").related_model
+    return branch_model.objects.filter(pk=branch_id).first()
+
+
+def reading_history_description(patron: Patron) -> str:
+    """How the reading history came to be on or off, as staff and the patron read it."""
+    state = "on" if patron.keep_reading_history else "off"
+    via = patron.reading_history_via
+    if not via:
+        return "Off (never turned on)." if state == "off" else "On."
+    if via == "unrecorded":
+        return "On since before the library recorded how it was turned on."
+    when = (
+        f" on {patron.reading_history_changed_on:%-d %B %Y}"
+        if patron.reading_history_changed_on
+        else ""
+    )
+    who = {
+        "portal": "by the patron in the portal",
+        "desk_pin": "at the desk, confirmed with the patron's PIN",
+        "staff_request": "by staff at the patron's request",
+    }[via]
+    staff = (
+        patron.get_reading_history_staff_role_display() if patron.reading_history_staff_role else ""
+    )
+    if staff:
+        place = f", {patron.reading_history_branch.name}" if patron.reading_history_branch else ""
+        who += f" ({staff}{place})"
+    return f"Turned {state}{when} {who}."
 
 
 @admin.register(Card)
@@ -133,15 +245,46 @@ class ExpungeRunAdmin(admin.ModelAdmin):
         return False
 
 
+class LegalHoldAddForm(forms.ModelForm):
+    """A hold names kinds of the record registry, by checkbox; every kind by default."""
+
+    every_kind = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Every kind of record",
+        help_text="Recommended. Holding more than a request names is safe; holding less is "
+        "not. Also covers kinds of record added to the system later.",
+    )
+    kinds = forms.MultipleChoiceField(
+        required=False,
+        choices=kind_choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Or only these kinds",
+        help_text="Used only when “Every kind of record” is not ticked.",
+    )
+
+    class Meta:
+        model = LegalHold
+        fields = ("patron", "covers_from", "covers_until", "reason", "reference")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("every_kind") and not cleaned.get("kinds"):
+            self.add_error("kinds", "Tick the kinds of record to keep, or “Every kind of record”.")
+        return cleaned
+
+
 @admin.register(LegalHold)
 class LegalHoldAdmin(AccessAuditedAdmin, admin.ModelAdmin):
-    """Holds are set by disclosure requests (or by hand, for litigation) and released
-    through the service; while unreleased, the expunge skips the records they cover."""
+    """Holds are set by disclosure requests (or by hand, for litigation) through the
+    service and released by the action; while unreleased, the expunge skips the records
+    they cover. A hold is never edited."""
 
+    form = LegalHoldAddForm
     list_display = (
         "__str__",
         "patron",
-        "kinds",
+        "kinds_held",
         "covers_from",
         "reference",
         "set_at",
@@ -151,19 +294,75 @@ class LegalHoldAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     search_fields = ("=patron__cards__number", "reference")
     search_help_text = "Scan the patron's card number, or search by reference."
     autocomplete_fields = ("patron",)
-    readonly_fields = ("set_at", "set_by", "released_at", "released_by")
     list_select_related = ("patron",)
     actions = ("release_selected",)
+    add_fields = (
+        "patron",
+        "every_kind",
+        "kinds",
+        ("covers_from", "covers_until"),
+        "reason",
+        "reference",
+    )
+    change_fields = (
+        "patron",
+        "kinds_held",
+        ("covers_from", "covers_until"),
+        "reason",
+        "reference",
+        ("set_at", "set_by"),
+        ("released_at", "released_by"),
+    )
+
+    @admin.display(description="Kinds of record kept")
+    def kinds_held(self, obj):
+        if obj is None or obj.every_kind or obj.kind_set_id is None:
+            return "Every kind"
+        labels = dict(kind_choices())
+        return ", ".join(labels.get(name, name) for name in obj.kind_list)
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.change_fields
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # a hold is never edited, only released
-            return [field.name for field in self.model._meta.fields]
-        return self.readonly_fields
+            return [
+                "patron",
+                "kinds_held",
+                "covers_from",
+                "covers_until",
+                "reason",
+                "reference",
+                "set_at",
+                "set_by",
+                "released_at",
+                "released_by",
+            ]
+        return ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.set_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            return  # nothing on a hold's page can be changed
+        data = form.cleaned_data
+        hold = services.legal_hold_place(
+            patron=data["patron"],
+            kinds=None if data.get("every_kind") else list(data["kinds"]),
+            covers_from=data.get("covers_from"),
+            covers_until=data.get("covers_until"),
+            reason=data["reason"],
+            reference=data.get("reference", ""),
+            actor=request.user,
+        )
+        obj.pk = hold.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no inlines; the service wrote everything
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -10,6 +10,7 @@ class PatronsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import registry
+        from .legal_holds import sync_record_kind_names
         from .policy import ensure_retention_policies
         from .schedules import ensure_schedules
 
@@ -17,6 +18,7 @@ class PatronsConfig(AppConfig):
         registry.autodiscover()
         _listen_to_autocomplete()
         post_migrate.connect(ensure_retention_policies, sender=self)
+        post_migrate.connect(sync_record_kind_names, sender=self, dispatch_uid="patrons-kinds")
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="patrons-schedules")
 
 

@@ -17,6 +17,22 @@ card_number_validator = RegexValidator(
 )
 
 
+class StaffRole(models.TextChoices):
+    """A staff member as a patron is told of them: by role, never by name."""
+
+    CIRCULATION = "circulation", "Circulation staff"
+    LIBRARIAN = "librarian", "Librarian"
+    ADMINISTRATOR = "administrator", "Library administrator"
+    STAFF = "staff", "Library staff"
+
+
+class ReadingHistoryVia(models.TextChoices):
+    PORTAL = "portal", "in the portal"
+    DESK_PIN = "desk_pin", "at the desk, confirmed with your PIN"
+    STAFF_REQUEST = "staff_request", "by library staff at your request"
+    UNRECORDED = "unrecorded", "before the library recorded how"
+
+
 class Patron(models.Model):
     class Category(models.TextChoices):
         ADULT = "adult", "Adult"
@@ -51,7 +67,34 @@ class Patron(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
     keep_reading_history = models.BooleanField(
         default=False,
-        help_text="The patron chose to keep returned loans as their own reading history.",
+        help_text="The patron chose to keep returned loans as their own reading history. "
+        "Only the patron turns it on (portal, or the desk with their PIN).",
+    )
+    # Who last turned the reading history on or off, and how (shown to the patron).
+    reading_history_changed_on = models.DateField(null=True, blank=True, editable=False)
+    reading_history_via = models.CharField(
+        max_length=20,
+        choices=ReadingHistoryVia,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    reading_history_staff_role = models.CharField(
+        max_length=20,
+        choices=StaffRole,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    reading_history_branch = models.ForeignKey(
+        "circulation.Branch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
     pin_hash = models.CharField(max_length=255, blank=True, editable=False)
     pin_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -66,6 +109,29 @@ class Patron(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["card_expires_on"]),
+        ]
+        constraints = [
+            # On only by the patron's own act: in the portal, or at the desk with their PIN
+            # (or before the library recorded how, for histories kept from earlier).
+            models.CheckConstraint(
+                condition=Q(keep_reading_history=False)
+                | Q(reading_history_via__in=["portal", "desk_pin", "unrecorded"]),
+                name="patron_reading_history_on_by_patron",
+                violation_error_message="Only the patron can turn their reading history on.",
+            ),
+            models.CheckConstraint(
+                condition=Q(keep_reading_history=True)
+                | Q(reading_history_via__in=["", "staff_request", "portal"]),
+                name="patron_reading_history_off_how",
+                violation_error_message="Reading history is off: say how it was turned off.",
+            ),
+            # Staff (at the desk or in the admin) are named by role, never by name.
+            models.CheckConstraint(
+                condition=~Q(reading_history_via__in=["desk_pin", "staff_request"])
+                | ~Q(reading_history_staff_role=""),
+                name="patron_reading_history_staff_role",
+                violation_error_message="Record the role of the staff member who served.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,19 +288,88 @@ class ExpungeRun(models.Model):
         return f"Expunge run #{self.pk}"
 
 
+class RecordKindName(models.Model):
+    """One row per record kind of the registry (`patrons.registry`), kept in step with it
+    after every migrate (`patrons.legal_holds.sync_record_kind_names`). Legal holds name
+    kinds through these rows, so the database refuses a kind that is not registered."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    label = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RecordKindSet(models.Model):
+    """A set of record kinds a legal hold names. Holds that name the same kinds share a
+    set; a set reaches no patron (a child row per hold would be patron data itself)."""
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Record kind set #{self.pk}"
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.members.values_list("kind_id", flat=True))
+
+
+class RecordKindSetMember(models.Model):
+    kind_set = models.ForeignKey(RecordKindSet, on_delete=models.CASCADE, related_name="members")
+    kind = models.ForeignKey(
+        RecordKindName, on_delete=models.PROTECT, related_name="+", db_column="kind"
+    )
+
+    class Meta:
+        ordering = ["kind_set", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind_set", "kind"],
+                name="recordkindset_member_once",
+                violation_error_message="A kind is named once in a set.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.kind_id)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .legal_holds import holdable_names
+
+        if self.kind_id and self.kind_id not in holdable_names():
+            raise ValidationError({"kind": f"{self.kind_id} is not a kind a legal hold can name."})
+
+
 class LegalHold(models.Model):
     """Records named in a pending legal request must not be destroyed (R10).
 
-    A hold covers one patron's records: all kinds or the listed ones, closed on or after
-    `covers_from` (empty: any date). Holding more than a request names is safe; holding
-    less is not, so a record is held when its retention would end after the range began.
+    A hold covers one patron's records: every kind (`every_kind`, the default, which
+    also covers kinds registered later) or the kinds of its `kind_set`, closed on or
+    after `covers_from` (empty: any date). Holding more than a request names is safe;
+    holding less is not, so a record is held when its retention would end after the
+    range began, and a set with no kinds in it holds every kind.
     """
 
     patron = models.ForeignKey(Patron, on_delete=models.PROTECT, related_name="legal_holds")
-    kinds = models.CharField(
-        max_length=300,
+    every_kind = models.BooleanField(
+        "every kind of record",
+        default=True,
+        db_default=True,
+        help_text="Keep every kind of the patron's records, including kinds added later.",
+    )
+    kind_set = models.ForeignKey(
+        RecordKindSet,
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        help_text="Record kinds covered, comma-separated (e.g. loan,hold). Empty: every kind.",
+        related_name="+",
+        verbose_name="kinds of record",
     )
     covers_from = models.DateTimeField(null=True, blank=True)
     covers_until = models.DateTimeField(null=True, blank=True)
@@ -262,6 +397,12 @@ class LegalHold(models.Model):
                 name="legalhold_range_in_order",
                 violation_error_message="The end of the range is before its start.",
             ),
+            models.CheckConstraint(
+                condition=Q(every_kind=True, kind_set__isnull=True)
+                | Q(every_kind=False, kind_set__isnull=False),
+                name="legalhold_every_kind_or_a_set",
+                violation_error_message="A hold keeps every kind of record, or the kinds named.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -269,4 +410,7 @@ class LegalHold(models.Model):
 
     @property
     def kind_list(self) -> list[str]:
-        return [kind for kind in self.kinds.split(",") if kind]
+        """The kinds named; empty for a hold of every kind."""
+        if self.every_kind or self.kind_set_id is None:
+            return []
+        return self.kind_set.names

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
-from .models import ExpungeRun, LegalHold, Patron, RetentionPolicy
+from .legal_holds import held_q  # the expunge's test for held records
+from .models import ExpungeRun, Patron, RetentionPolicy
 from .registry import Expunge, RecordKind, registry
 from .sessions import scrub_sessions, scrub_stale_sessions
 
@@ -104,26 +105,6 @@ def retention_days(kind_name: str) -> int:
 
         days = (rule or RULES_BY_KIND[kind_name]).default_days
     return days
-
-
-def held_q(kind: RecordKind) -> Q:
-    """Records of this kind under an unreleased legal hold on their patron."""
-    patron_ref = "pk" if not kind.patron_path else kind.patron_lookup()
-    name = kind.name
-    holds = LegalHold.objects.filter(
-        released_at__isnull=True, patron_id=OuterRef(patron_ref)
-    ).filter(
-        Q(kinds="")
-        | Q(kinds=name)
-        | Q(kinds__startswith=f"{name},")
-        | Q(kinds__endswith=f",{name}")
-        | Q(kinds__contains=f",{name},")
-    )
-    if kind.closed_at is not None:
-        holds = holds.filter(
-            Q(covers_from__isnull=True) | Q(covers_from__lte=OuterRef("closed_on"))
-        )
-    return Q(Exists(holds))
 
 
 def due_for_expunge(kind: RecordKind, now: datetime.datetime) -> tuple[QuerySet, QuerySet]:

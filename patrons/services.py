@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .exceptions import CardRefused, Refused
-from .models import Card, LegalHold, Patron, PatronBlock
+from .models import Card, LegalHold, Patron, PatronBlock, ReadingHistoryVia, StaffRole
 
 
 def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> Card:
@@ -113,17 +113,119 @@ def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) 
     return erased
 
 
-def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
-    """Turn the reading history on or off. Off erases the kept history at once; returns
-    how many records were erased."""
+def staff_role_of(actor) -> str:
+    """The role a patron is told of for a staff member (never a name)."""
+    from .roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
+
+    if actor is None or not getattr(actor, "is_staff", False):
+        return ""
+    groups = set(actor.groups.values_list("name", flat=True))
+    for group, role in (
+        (LIBRARY_ADMINISTRATOR, StaffRole.ADMINISTRATOR),
+        (LIBRARIAN, StaffRole.LIBRARIAN),
+        (CIRCULATION_STAFF, StaffRole.CIRCULATION),
+    ):
+        if group in groups:
+            return role
+    return StaffRole.STAFF
+
+
+def _reading_history_write(
+    *, patron: Patron, keep: bool, via: str, role: str = "", branch=None, now=None
+) -> int:
+    """Set the choice and record how; off erases the kept history at once."""
+    now = now or timezone.now()
     with transaction.atomic():
-        erased = 0
-        if not keep:
-            erased = kept_history_erase(patron=patron)
-        if patron.keep_reading_history != keep:
-            patron.keep_reading_history = keep
-            patron.save(update_fields=["keep_reading_history"])
+        patron = Patron.objects.select_for_update().get(pk=patron.pk)
+        erased = 0 if keep else kept_history_erase(patron=patron, now=now)
+        patron.keep_reading_history = keep
+        patron.reading_history_changed_on = timezone.localdate(now)
+        patron.reading_history_via = via
+        patron.reading_history_staff_role = role
+        patron.reading_history_branch = branch
+        patron.save(
+            update_fields=[
+                "keep_reading_history",
+                "reading_history_changed_on",
+                "reading_history_via",
+                "reading_history_staff_role",
+                "reading_history_branch",
+            ]
+        )
         return erased
+
+
+def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
+    """The patron's own choice in the portal: turn the reading history on or off. Off
+    erases the kept history at once; returns how many records were erased. Only the
+    patron may call this (staff turn it off with `reading_history_off_for_patron`, and on
+    only at the desk with the patron's PIN)."""
+    if not isinstance(actor, Patron) or actor.pk != patron.pk:
+        raise Refused("Only the patron can change their reading history here.", code="actor")
+    if patron.keep_reading_history == keep:
+        return 0
+    erased = _reading_history_write(patron=patron, keep=keep, via=ReadingHistoryVia.PORTAL)
+    patron.refresh_from_db()
+    return erased
+
+
+def reading_history_off_for_patron(*, patron: Patron, actor, branch=None) -> int:
+    """Staff turn the reading history off at the patron's request (never on): the kept
+    history is erased at once. Returns how many records were erased."""
+    if actor is None or not getattr(actor, "is_staff", False):
+        raise Refused("Only staff can do this for a patron.", code="actor")
+    if not patron.keep_reading_history:
+        raise Refused("Reading history is already off for this patron.", code="already_off")
+    erased = _reading_history_write(
+        patron=patron,
+        keep=False,
+        via=ReadingHistoryVia.STAFF_REQUEST,
+        role=staff_role_of(actor),
+        branch=branch,
+    )
+    patron.refresh_from_db()
+    return erased
+
+
+def reading_history_on_at_desk(
+    *, card_number: str, pin: str, actor, branch=None, now: datetime.datetime | None = None
+) -> Patron:
+    """The patron turns their reading history on at the desk, confirming with their PIN.
+
+    A wrong PIN changes nothing and counts towards the card's lockout (the same count the
+    portal's sign-in uses); a locked card is refused until the lockout ends. Call it
+    outside a transaction, so that a refusal still counts the failure."""
+    from .pin_attempts import pin_failed, pin_locked, pin_succeeded
+
+    if actor is None or not getattr(actor, "is_staff", False):
+        raise Refused("Only staff at the desk can record this.", code="actor")
+    card = card_resolve(card_number=card_number, now=now)
+    if pin_locked(card.number, now=now):
+        raise Refused(
+            "Too many wrong PINs for this card. Nothing was changed; the patron can try "
+            "again later, or turn reading history on in the portal.",
+            code="locked",
+        )
+    patron = card.patron
+    if not pin or not patron.check_pin(pin):
+        pin_failed(card.number, now=now)
+        raise Refused(
+            "The PIN was not accepted. Nothing was changed: reading history stays off.",
+            code="pin",
+        )
+    pin_succeeded(card.number)
+    if patron.keep_reading_history:
+        raise Refused("Reading history is already on for this patron.", code="already_on")
+    _reading_history_write(
+        patron=patron,
+        keep=True,
+        via=ReadingHistoryVia.DESK_PIN,
+        role=staff_role_of(actor),
+        branch=branch,
+        now=now,
+    )
+    patron.refresh_from_db()
+    return patron
 
 
 def legal_hold_place(
@@ -136,13 +238,23 @@ def legal_hold_place(
     covers_until: datetime.datetime | None = None,
     reference: str = "",
 ) -> LegalHold:
-    """Keep a patron's records from the expunge until the hold is released (R10)."""
-    from .registry import registry
+    """Keep a patron's records from the expunge until the hold is released (R10).
 
-    kinds = sorted(set(kinds or []))
-    unknown = [kind for kind in kinds if kind not in registry]
-    if unknown:
-        raise Refused(f"Unknown record kind: {', '.join(unknown)}.", code="kind")
+    `kinds=None` holds every kind of record (including kinds registered later); a list
+    holds the kinds named, each a kind of the record registry."""
+    from .legal_holds import holdable_names, kind_set_for
+
+    if kinds is not None:
+        kinds = sorted(set(kinds))
+        unknown = [kind for kind in kinds if kind not in holdable_names()]
+        if unknown:
+            raise Refused(
+                f"Unknown record kind: {', '.join(unknown)[:200]}. Choose kinds from the list, "
+                "or every kind.",
+                code="kind",
+            )
+        if not kinds:
+            raise Refused("Choose the kinds of record to keep, or every kind.", code="kind")
     reason = (reason or "").strip()
     if not reason:
         raise Refused("Say why the records must be kept.", code="reason")
@@ -151,7 +263,8 @@ def legal_hold_place(
     with transaction.atomic():
         return LegalHold.objects.create(
             patron=patron,
-            kinds=",".join(kinds),
+            every_kind=kinds is None,
+            kind_set=kind_set_for(kinds) if kinds is not None else None,
             covers_from=covers_from,
             covers_until=covers_until,
             reason=reason[:300],

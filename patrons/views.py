@@ -83,6 +83,31 @@ def staff_refused_view(request):
     return render(request, "portal/staff_refused.html", status=403)
 
 
+def reading_history_story(patron) -> str:
+    """Who turned the patron's reading history on or off, and how, in their words."""
+    via = patron.reading_history_via
+    day = patron.reading_history_changed_on
+    when = f" on {day.day} {day:%B %Y}" if day else ""
+    branch = patron.reading_history_branch.name if patron.reading_history_branch else ""
+    if via == "unrecorded":
+        return (
+            "Reading history was turned on before the library recorded who turned it on. "
+            "If you did not ask for it, turn it off below."
+        )
+    if via == "portal":
+        state = "on" if patron.keep_reading_history else "off"
+        return f"You turned {state} reading history{when} in the portal."
+    if via == "desk_pin":
+        place = f"at the {branch} desk" if branch else "at a library desk"
+        return f"You turned on reading history{when} {place}, confirmed with your PIN."
+    if via == "staff_request":
+        staff = patron.get_reading_history_staff_role_display() or "Library staff"
+        if branch:
+            staff += f" at {branch}"
+        return f"{staff} turned off your reading history{when}, at your request."
+    return "Reading history has never been turned on." if not patron.keep_reading_history else ""
+
+
 @patron_required
 @require_http_methods(["GET", "POST"])
 def privacy_view(request):
@@ -116,7 +141,12 @@ def privacy_view(request):
     return render(
         request,
         "portal/privacy.html",
-        {"form": form, "patron": patron, "schedule": retention_schedule()},
+        {
+            "form": form,
+            "patron": patron,
+            "schedule": retention_schedule(),
+            "history_story": reading_history_story(patron),
+        },
     )
 
 
@@ -181,6 +211,7 @@ def my_data_view(request):
         {
             "summary": summary,
             "patron": patron,
+            "history_story": reading_history_story(patron),
             "blocks": [describe_block(b) for b in blocks_in_force(patron=patron)],
         },
     )

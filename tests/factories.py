@@ -91,6 +91,14 @@ class PatronFactory(factory.django.DjangoModelFactory):
     pin_hash = factory.LazyFunction(lambda: hashed(DEFAULT_PIN))
     pin_changed_at = factory.LazyFunction(timezone.now)
     last_activity_at = factory.LazyFunction(timezone.now)
+    # A patron made with reading history on turned it on in the portal.
+    keep_reading_history = False
+    reading_history_via = factory.LazyAttribute(
+        lambda patron: "portal" if patron.keep_reading_history else ""
+    )
+    reading_history_changed_on = factory.LazyAttribute(
+        lambda patron: timezone.localdate() if patron.keep_reading_history else None
+    )
 
 
 class CardFactory(factory.django.DjangoModelFactory):

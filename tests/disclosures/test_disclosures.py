@@ -134,7 +134,7 @@ def test_the_whole_subpoena_flow(clerk, librarian, director, patron, records):
     assert request.received_by == clerk
     # Recording placed a legal hold on the patron's loans.
     hold = LegalHold.objects.get(patron=patron, released_at__isnull=True)
-    assert hold.kinds == "loan" and hold.reference == f"disclosure #{request.pk}"
+    assert hold.kind_list == ["loan"] and hold.reference == f"disclosure #{request.pk}"
 
     # The clerk and the librarian cannot decide it.
     assert decide(clerks, request).status_code == 403

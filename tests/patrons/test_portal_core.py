@@ -167,6 +167,7 @@ def test_actions_on_another_patrons_records_are_404_and_change_nothing(card):
     hold = HoldFactory(patron=other)
     registration = ProgramRegistrationFactory(patron=other)
     other.keep_reading_history = True
+    other.reading_history_via = "portal"
     other.save()
     returned = LoanFactory(patron=other, returned_at=timezone.now())
     client = signed_in(card)

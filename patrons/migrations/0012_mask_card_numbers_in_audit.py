@@ -32,7 +32,7 @@ def mask_card_numbers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patrons", "0008_audit_patron_index"),
+        ("patrons", "0011_legal_hold_kinds_constraints"),
         ("auditlog", "0017_add_actor_email"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
