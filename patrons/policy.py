@@ -32,9 +32,11 @@ RULES: tuple[RetentionRule, ...] = (
         active_while="the item is checked out to you, or a fine on it is unpaid",
         counted_from=AFTER_CLOSE,
         expunge_means=(
-            "your name is removed from the loan; we keep only the item, branch, dates and "
-            "your patron category for statistics. If you turn on reading history, we keep "
-            "your returned loans for you until you turn it off or delete them"
+            "the loan is deleted. When you borrow, we add one to two counts: items of that "
+            "type borrowed that day at that branch by patrons of your category, and times "
+            "the title was borrowed that month. Those counts never name you. If you turn "
+            "on reading history, we keep your returned loans for you until you turn it off "
+            "or delete them"
         ),
     ),
     RetentionRule(
@@ -52,7 +54,8 @@ RULES: tuple[RetentionRule, ...] = (
         active_while="part of the amount is unpaid",
         counted_from=AFTER_CLOSE,
         expunge_means=(
-            "your name is removed; the amount, reason and dates stay in the library's accounts"
+            "the fine is deleted; the library's accounts keep only the day's totals charged, "
+            "paid and waived for each kind of charge"
         ),
     ),
     RetentionRule(
@@ -69,8 +72,8 @@ RULES: tuple[RetentionRule, ...] = (
         default_days=0,
         active_while="never: a visit is closed as soon as it is recorded",
         counted_from="the visit",
-        expunge_means="the visit is deleted at the next nightly run; only daily counts per "
-        "branch are kept",
+        expunge_means="the visit is deleted at the next nightly run; only the number of "
+        "visits per branch per day is kept",
     ),
     RetentionRule(
         kind="computer_session",
@@ -78,7 +81,10 @@ RULES: tuple[RetentionRule, ...] = (
         default_days=0,
         active_while="you are using the computer",
         counted_from="the end of the session",
-        expunge_means="the session is deleted; sessions are erased daily",
+        expunge_means=(
+            "the session is deleted; only the number of sessions and minutes of use per "
+            "branch per day are kept"
+        ),
     ),
     RetentionRule(
         kind="patron_block",
