@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import psycopg
 from tqdm import tqdm
 
-from patrons.policy import RULES
+from patrons.policy import rules
 
 RETENTION_DAYS = 90
 BRANCHES = 10
@@ -42,7 +42,7 @@ LEGAL_HOLD_PATRONS = (3, 5, 7)
 CARD_PREFIX = "21234"
 #: Record kinds whose retention the benchmark sets to RETENTION_DAYS: those the library
 #: expunges at the next nightly run by default.
-RECORD_KINDS = tuple(rule.kind for rule in RULES if rule.default_days == 0)
+RECORD_KINDS = tuple(rule.kind for rule in rules() if rule.default_days == 0)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
 from patrons.access import register_purpose
+from patrons.policy import AFTER_CLOSE, RetentionRule
 from patrons.registry import Expunge, RecordKind, registry
 from patrons.retention import register_after_run
+from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR, grant, perms
 
 from .counting import after_expunge
 from .models import ComputerSession, Fine, Hold, Loan, ProgramRegistration, Visit
@@ -29,6 +31,21 @@ def _loan_closed_at():
 registry.register(
     RecordKind(
         name="loan",
+        retention=RetentionRule(
+            order=10,
+            kind="loan",
+            label="Loans (what you borrowed)",
+            default_days=0,
+            active_while="the item is checked out to you, or a fine on it is unpaid",
+            counted_from=AFTER_CLOSE,
+            expunge_means=(
+                "the loan is deleted. When you borrow, we add one to two counts: items of that "
+                "type borrowed that day at that branch by patrons of your category, and times "
+                "the title was borrowed that month. Those counts never name you. If you turn "
+                "on reading history, we keep your returned loans for you until you turn it off "
+                "or delete them"
+            ),
+        ),
         staff_name="Loans",
         patron_name="your loans",
         model=Loan,
@@ -56,7 +73,16 @@ registry.register(
 registry.register(
     RecordKind(
         name="hold",
-        staff_name="Holds",
+        retention=RetentionRule(
+            order=20,
+            kind="hold",
+            label="Holds (reserves)",
+            default_days=0,
+            active_while="the hold is waiting in the queue, in transit, or on the hold shelf",
+            counted_from=AFTER_CLOSE,
+            expunge_means="the hold is deleted",
+        ),
+        staff_name="Holds (reserves)",
         patron_name="your holds",
         model=Hold,
         patron_path="patron",
@@ -81,6 +107,18 @@ registry.register(
 registry.register(
     RecordKind(
         name="fine",
+        retention=RetentionRule(
+            order=30,
+            kind="fine",
+            label="Fines and fees",
+            default_days=0,
+            active_while="part of the amount is unpaid",
+            counted_from=AFTER_CLOSE,
+            expunge_means=(
+                "the fine is deleted; the library's accounts keep only the day's totals charged, "
+                "paid and waived for each kind of charge"
+            ),
+        ),
         staff_name="Fines and fees",
         patron_name="your fines and fees",
         model=Fine,
@@ -106,6 +144,15 @@ registry.register(
 registry.register(
     RecordKind(
         name="program_registration",
+        retention=RetentionRule(
+            order=40,
+            kind="program_registration",
+            label="Program sign-ups",
+            default_days=0,
+            active_while="until the program ends",
+            counted_from=AFTER_CLOSE,
+            expunge_means="the sign-up is deleted; the program keeps only its attendance count",
+        ),
         staff_name="Program sign-ups",
         patron_name="your program sign-ups",
         model=ProgramRegistration,
@@ -132,7 +179,17 @@ registry.register(
 registry.register(
     RecordKind(
         name="visit",
-        staff_name="Visits",
+        retention=RetentionRule(
+            order=50,
+            kind="visit",
+            label="Library visits (card scanned at the entrance)",
+            default_days=0,
+            active_while="never: a visit is closed as soon as it is recorded",
+            counted_from="the visit",
+            expunge_means="the visit is deleted at the next nightly run; only the number of "
+            "visits per branch per day is kept",
+        ),
+        staff_name="Library visits",
         patron_name="your visits",
         model=Visit,
         patron_path="patron",
@@ -147,6 +204,18 @@ registry.register(
 registry.register(
     RecordKind(
         name="computer_session",
+        retention=RetentionRule(
+            order=60,
+            kind="computer_session",
+            label="Public computer sessions",
+            default_days=0,
+            active_while="you are using the computer",
+            counted_from="the end of the session",
+            expunge_means=(
+                "the session is deleted; only the number of sessions and minutes of use per "
+                "branch per day are kept"
+            ),
+        ),
         staff_name="Public computer sessions",
         patron_name="your computer sessions",
         model=ComputerSession,
@@ -173,3 +242,38 @@ for _page, _words in {
     "admin:circulation.": "in the circulation records",
 }.items():
     register_purpose(_page, _words)
+
+# What each staff role may do with this app's records.
+grant(
+    CIRCULATION_STAFF,
+    [
+        *perms("circulation", "branch", "view"),
+        *perms("circulation", "title", "view"),
+        *perms("circulation", "item", "view"),
+        *perms("circulation", "program", "view"),
+        *perms("circulation", "loanpolicy", "view"),
+        *perms("circulation", "loan", "view", "add", "change"),
+        *perms("circulation", "hold", "view", "add", "change"),
+        *perms("circulation", "fine", "view", "change"),
+        *perms("circulation", "programregistration", "view", "add", "change"),
+        *perms("circulation", "visit", "view", "add"),
+        *perms("circulation", "computersession", "view", "add", "change"),
+    ],
+)
+grant(
+    LIBRARIAN,
+    [
+        *perms("circulation", "title", "add", "change", "delete"),
+        *perms("circulation", "item", "add", "change"),
+        *perms("circulation", "program", "add", "change", "delete"),
+        *perms("circulation", "visitcount", "view"),
+        "circulation.waive_fine",
+    ],
+)
+grant(
+    LIBRARY_ADMINISTRATOR,
+    [
+        *perms("circulation", "branch", "add", "change"),
+        *perms("circulation", "loanpolicy", "change"),
+    ],
+)

@@ -3,14 +3,17 @@ open and for the disclosure register's retention after it closes."""
 
 from django.db.models import F, Q
 
+from patrons.policy import RetentionRule, register_rule
 from patrons.registry import Expunge, RecordKind, registry
+from patrons.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, grant, perms
 
 from .models import DisclosureRequest, DisclosureScope
 
 registry.register(
     RecordKind(
         name="disclosure_scope",
-        staff_name="Disclosure scopes",
+        disclosable=False,
+        staff_name="Disclosure requests naming the patron",
         patron_name="requests for your records",
         model=DisclosureScope,
         patron_path="patron",
@@ -24,4 +27,27 @@ registry.register(
         ),
         export_fields=("request__received_at", "request__legal_basis", "request__status"),
     )
+)
+
+register_rule(
+    RetentionRule(
+        order=100,
+        kind="disclosure_request",
+        label="Requests for disclosure by courts or law enforcement",
+        default_days=1825,
+        active_while="until the request is decided and fulfilled",
+        counted_from="the day the request closes",
+        expunge_means="the request, its legal documents and any released package are deleted",
+    )
+)
+
+# Any staff member records a demand for records (and sees only what they recorded); only a
+# library administrator decides one.
+grant(CIRCULATION_STAFF, perms("disclosures", "disclosurerequest", "view", "add"))
+grant(
+    LIBRARY_ADMINISTRATOR,
+    [
+        *perms("disclosures", "disclosurerequest", "change"),
+        "disclosures.decide_disclosurerequest",
+    ],
 )

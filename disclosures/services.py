@@ -36,10 +36,7 @@ def disclosable_kinds() -> list[str]:
     """Kinds a request may name (a card goes with the registration; the register's own
     records are not released through itself)."""
     return [
-        kind.name
-        for kind in registry
-        if kind.expunge.value != "with_owner"
-        and kind.name not in ("legal_hold", "disclosure_scope")
+        kind.name for kind in registry if kind.expunge.value != "with_owner" and kind.disclosable
     ]
 
 

@@ -15,23 +15,10 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from .registry import Expunge, RecordKind, registry
 
-#: How staff read a kind on the hold form (the model's plural name otherwise).
-STAFF_LABELS = {
-    "patron": "Registration (name, address, contact details)",
-    "patron_block": "Suspensions of borrowing privileges",
-    "legal_hold": "Other legal holds",
-    "loan": "Loans",
-    "hold": "Holds (reserves)",
-    "fine": "Fines and fees",
-    "program_registration": "Program sign-ups",
-    "visit": "Library visits",
-    "computer_session": "Public computer sessions",
-    "disclosure_scope": "Disclosure requests naming the patron",
-}
-
 
 def kind_label(kind: RecordKind) -> str:
-    return STAFF_LABELS.get(kind.name, kind.label)
+    """How staff read a kind on the hold form: the registry's staff-facing name."""
+    return kind.label
 
 
 def holdable_kinds() -> list[RecordKind]:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from .access import register_purpose
 from .models import Card, LegalHold, Patron, PatronBlock
+from .policy import RetentionRule, register_rule
 from .registry import Expunge, RecordKind, registry
 
 PATRON_IDENTITY_FIELDS = (
@@ -64,7 +65,16 @@ def _patron_closed_at():
 registry.register(
     RecordKind(
         name="patron",
-        staff_name="Registrations",
+        retention=RetentionRule(
+            order=80,
+            kind="patron",
+            label="Your registration (name, address, contact details, card)",
+            default_days=730,
+            active_while="your card has not expired, or you have any active record with us",
+            counted_from="your card's expiry, with no activity since",
+            expunge_means="your registration, cards and PIN are deleted",
+        ),
+        staff_name="Registrations (name, address, contact details)",
         patron_name="your registration",
         model=Patron,
         patron_path="",
@@ -108,7 +118,16 @@ registry.register(
 registry.register(
     RecordKind(
         name="patron_block",
-        staff_name="Suspensions",
+        retention=RetentionRule(
+            order=70,
+            kind="patron_block",
+            label="Suspensions of borrowing privileges",
+            default_days=0,
+            active_while="the suspension is in force",
+            counted_from="the end or lifting of the suspension",
+            expunge_means="the suspension record is deleted",
+        ),
+        staff_name="Suspensions of borrowing privileges",
         patron_name="suspensions on your account",
         model=PatronBlock,
         patron_path="patron",
@@ -126,6 +145,7 @@ registry.register(
 registry.register(
     RecordKind(
         name="legal_hold",
+        disclosable=False,
         staff_name="Legal holds",
         patron_name="legal holds",
         model=LegalHold,
@@ -151,3 +171,17 @@ for _page, _words in {
     "admin:auditlog": "in the audit log",
 }.items():
     register_purpose(_page, _words)
+
+register_rule(
+    RetentionRule(
+        order=90,
+        kind="audit_entry",
+        label="Access log (which staff member opened which record, and when)",
+        default_days=365,
+        active_while="never",
+        counted_from="the day the entry was written",
+        expunge_means=(
+            "the entry is deleted; entries about an expunged record lose their content at once"
+        ),
+    )
+)

@@ -33,7 +33,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from .policy import RULES_BY_KIND, RetentionRule
+from .policy import RULES_BY_KIND, RetentionRule, register_rule
 
 
 class Expunge(enum.Enum):
@@ -86,6 +86,12 @@ class RecordKind:
     staff_name: str = ""
     #: What the patron is told they are ("your loans"), on the patron's own pages.
     patron_name: str = ""
+    #: The kind's retention rule (default days and the public wording); a kind that
+    #: follows another kind's rule names it in `policy_kind` instead.
+    retention: RetentionRule | None = None
+    #: May be released to a court (a disclosure names it); the disclosure register's own
+    #: records and legal holds are not released through themselves.
+    disclosable: bool = True
 
     def __post_init__(self) -> None:
         if self.expunge is not Expunge.WITH_OWNER and self.closed_at is None:
@@ -281,10 +287,8 @@ class Registry:
             raise RegistryError(f"Record kind {kind.name!r} is registered twice.")
         if any(k.model is kind.model for k in self._kinds.values()):
             raise RegistryError(f"{kind.model.__name__} is already a record kind.")
-        if (kind.policy_kind or kind.name) not in RULES_BY_KIND:
-            raise RegistryError(
-                f"Record kind {kind.name!r} has no retention rule in patrons/policy.py."
-            )
+        if kind.retention is not None:
+            register_rule(kind.retention)
         self._kinds[kind.name] = kind
         _register_with_auditlog(kind)
         return kind
@@ -316,6 +320,12 @@ class Registry:
 
     def names(self) -> list[str]:
         return list(self._kinds)
+
+    def check_rules(self) -> None:
+        """Every kind follows a retention rule that some app registered."""
+        for kind in self._kinds.values():
+            if (kind.policy_kind or kind.name) not in RULES_BY_KIND:
+                raise RegistryError(f"Record kind {kind.name!r} has no retention rule.")
 
 
 registry = Registry()
@@ -350,6 +360,8 @@ def _register_with_auditlog(kind: RecordKind) -> None:
 
 def autodiscover() -> None:
     autodiscover_modules("records", register_to=None)
+    # (checked once every app has spoken: a kind may follow another app's rule)
+    registry.check_rules()
 
 
 def has_active(kind_name: str, outer_ref: str = "pk", now=None) -> Exists:

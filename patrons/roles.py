@@ -1,7 +1,9 @@
-"""Staff roles (DESIGN.md section 6): each group and the permissions it holds.
+"""Staff roles: each group and the permissions it holds.
 
-A data migration creates the groups from this table and `sync_roles()` can be called
-again by a later migration when the table grows (for example with custom permissions).
+Each app grants its own permissions to the roles (`grant`, called from the app's
+`records.py`); a role holds what it was granted and everything the role below it holds
+(Circulation staff < Librarian < Library administrator). A data migration creates the
+groups and `sync_roles()` is called again by a later migration when grants change.
 Patrons are not Django users and belong to none of these groups.
 """
 
@@ -9,59 +11,59 @@ CIRCULATION_STAFF = "Circulation staff"
 LIBRARIAN = "Librarian"
 LIBRARY_ADMINISTRATOR = "Library administrator"
 
+#: Lowest role first: each role also holds everything granted to the ones before it.
+ORDER = (CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR)
 
-def _perms(app: str, model: str, *actions: str) -> list[str]:
+_GRANTS: dict[str, set[str]] = {role: set() for role in ORDER}
+
+
+def perms(app: str, model: str, *actions: str) -> list[str]:
+    """["app.view_model", ...] for the given actions."""
     return [f"{app}.{action}_{model}" for action in actions]
 
 
-_CIRCULATION = [
-    *_perms("patrons", "patron", "view"),
-    *_perms("patrons", "card", "view"),
-    *_perms("patrons", "patronblock", "view"),
-    *_perms("circulation", "branch", "view"),
-    *_perms("circulation", "title", "view"),
-    *_perms("circulation", "item", "view"),
-    *_perms("circulation", "program", "view"),
-    *_perms("circulation", "loanpolicy", "view"),
-    *_perms("circulation", "loan", "view", "add", "change"),
-    *_perms("circulation", "hold", "view", "add", "change"),
-    *_perms("circulation", "fine", "view", "change"),
-    *_perms("circulation", "programregistration", "view", "add", "change"),
-    *_perms("circulation", "visit", "view", "add"),
-    *_perms("circulation", "computersession", "view", "add", "change"),
-    # Any staff member records a demand for records (and sees only what they recorded).
-    *_perms("disclosures", "disclosurerequest", "view", "add"),
-]
+def grant(role: str, codenames) -> None:
+    """Give `role` (and the roles above it) these permissions ("app.codename")."""
+    if role not in _GRANTS:
+        raise ValueError(f"Unknown role {role!r}.")
+    _GRANTS[role].update(codenames)
 
-_LIBRARIAN = [
-    *_CIRCULATION,
-    *_perms("patrons", "patron", "add", "change"),
-    *_perms("patrons", "card", "add", "change"),
-    *_perms("patrons", "patronblock", "add", "change"),
-    *_perms("circulation", "title", "add", "change", "delete"),
-    *_perms("circulation", "item", "add", "change"),
-    *_perms("circulation", "program", "add", "change", "delete"),
-    *_perms("circulation", "visitcount", "view"),
-    "circulation.waive_fine",
-]
 
-_ADMINISTRATOR = [
-    *_LIBRARIAN,
-    *_perms("circulation", "branch", "add", "change"),
-    *_perms("circulation", "loanpolicy", "change"),
-    *_perms("patrons", "retentionpolicy", "view", "change"),
-    *_perms("patrons", "expungerun", "view"),
-    *_perms("patrons", "legalhold", "view", "add", "change"),
-    *_perms("disclosures", "disclosurerequest", "change"),
-    "disclosures.decide_disclosurerequest",
-    *_perms("auditlog", "logentry", "view"),
-]
+def roles() -> dict[str, list[str]]:
+    """Every role with all its permissions, sorted."""
+    held: set[str] = set()
+    result = {}
+    for role in ORDER:
+        held |= _GRANTS[role]
+        result[role] = sorted(held)
+    return result
 
-ROLES: dict[str, list[str]] = {
-    CIRCULATION_STAFF: _CIRCULATION,
-    LIBRARIAN: _LIBRARIAN,
-    LIBRARY_ADMINISTRATOR: _ADMINISTRATOR,
-}
+
+grant(
+    CIRCULATION_STAFF,
+    [
+        *perms("patrons", "patron", "view"),
+        *perms("patrons", "card", "view"),
+        *perms("patrons", "patronblock", "view"),
+    ],
+)
+grant(
+    LIBRARIAN,
+    [
+        *perms("patrons", "patron", "add", "change"),
+        *perms("patrons", "card", "add", "change"),
+        *perms("patrons", "patronblock", "add", "change"),
+    ],
+)
+grant(
+    LIBRARY_ADMINISTRATOR,
+    [
+        *perms("patrons", "retentionpolicy", "view", "change"),
+        *perms("patrons", "expungerun", "view"),
+        *perms("patrons", "legalhold", "view", "add", "change"),
+        *perms("auditlog", "logentry", "view"),
+    ],
+)
 
 
 def sync_roles(apps=None, *, strict: bool = False) -> None:
@@ -85,7 +87,7 @@ def sync_roles(apps=None, *, strict: bool = False) -> None:
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
-    for name, codenames in ROLES.items():
+    for name, codenames in roles().items():
         group, _ = group_model.objects.get_or_create(name=name)
         wanted = []
         for dotted in codenames:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from .models import RetentionPolicy
-from .policy import RULES
+from .policy import rules
 
 
 @dataclass(frozen=True)
@@ -43,5 +43,5 @@ def retention_schedule() -> list[ScheduleRow]:
             counted_from=rule.counted_from,
             expunge_means=rule.expunge_means,
         )
-        for rule in RULES
+        for rule in rules()
     ]
