@@ -5,12 +5,14 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 SCALE  ?= 1
 ARGS   ?=
-LOCK   := requirements.lock
+LOCK   := requirements-dev.lock
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
-# The lock is solved for every platform and for the oldest Python we support.
-COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal \
-           --python-version 3.11 --generate-hashes --quiet -o $(LOCK)
+# Two locks, solved for every platform and the oldest Python we support: requirements.lock
+# (what the site runs on; servers install it) and requirements-dev.lock (that plus the tools,
+# at the same versions; the virtualenv of `make` has it).
+COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+           --generate-hashes --quiet
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock upgrade run demo migrate manage expunge serve worker test test-postgres \
@@ -28,7 +30,7 @@ $(VENV)/.installed: $(LOCK) pyproject.toml
 	$(PY) -m pip check
 	touch $@
 
-venv: $(VENV)/.installed  ## Create or update the virtualenv from requirements.lock
+venv: $(VENV)/.installed  ## Create or update the virtualenv from requirements-dev.lock
 
 # uv solves the lock; it is itself pinned there, and installed alone so that a lock that no
 # longer matches pyproject.toml can still be re-solved.
@@ -36,13 +38,13 @@ $(VENV)/bin/uv:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "$$(grep -E '^uv==' $(LOCK) | cut -d' ' -f1)"
 
-lock: $(VENV)/bin/uv  ## Re-solve requirements.lock after editing pyproject.toml (keeps the other pins)
-	$(COMPILE)
+lock: $(VENV)/bin/uv  ## Re-solve the locks after editing pyproject.toml (keeps the other pins)
+	$(COMPILE) $(UPGRADE) -o requirements.lock
+	$(COMPILE) $(UPGRADE) --extra dev -c requirements.lock -o $(LOCK)
 	$(MAKE) venv
 
-upgrade: $(VENV)/bin/uv  ## Upgrade every dependency to its newest allowed version in requirements.lock
-	$(COMPILE) --upgrade
-	$(MAKE) venv
+upgrade:  ## Upgrade every dependency to its newest allowed version in the locks
+	$(MAKE) lock UPGRADE=--upgrade
 
 migrate: venv  ## Apply database migrations
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
