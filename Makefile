@@ -55,17 +55,18 @@ demo: migrate  ## Load the demo library (idempotent)
 run: demo  ## Serve the site and the worker on http://127.0.0.1:$(PORT) (Ctrl-C stops both)
 	exec env $(DEV_ENV) PY=$(PY) scripts/run-dev.sh $(PORT)
 
+# `exec` (here and below): SIGTERM to make reaches the command itself, not only the shell.
 manage: venv  ## Any manage.py command, as `make run` sets it up: make manage ARGS="check"
-	$(DEV_ENV) $(PY) manage.py $(ARGS)
+	@exec env $(DEV_ENV) $(PY) manage.py $(ARGS)
 
 expunge: venv  ## The retention run: make expunge ARGS="--dry-run --json"
-	$(DEV_ENV) $(PY) manage.py expunge $(ARGS)
+	@exec env $(DEV_ENV) $(PY) manage.py expunge $(ARGS)
 
 serve: venv  ## The production stack (gunicorn + worker) with the environment's settings
 	exec env PY=$(PY) GUNICORN=$(VENV)/bin/gunicorn scripts/serve.sh
 
 worker: venv  ## Run the django-q2 worker alone
-	$(DEV_ENV) $(PY) manage.py qcluster
+	exec env $(DEV_ENV) $(PY) manage.py qcluster
 
 test: venv  ## Run the whole test suite (SQLite, or DATABASE_URL); PYTEST_ARGS="..." passes options
 	$(PY) -m pytest $(PYTEST_ARGS)
