@@ -1,25 +1,50 @@
-# Calumet. Quick start: `make run`, then `make test`.
+# Calumet. Quick start: `make run`, then `make test`. `make help` lists the targets.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 SCALE  ?= 1
-# Local development runs with DEBUG on unless the environment (or .env) says otherwise.
+ARGS   ?=
+LOCK   := requirements-dev.lock
+# Local development runs with DEBUG on unless the environment says otherwise.
 DEV_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
+# Two locks, solved for every platform and the oldest Python we support: requirements.lock
+# (what the site runs on; servers install it) and requirements-dev.lock (that plus the tools,
+# at the same versions; the virtualenv of `make` has it).
+COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+           --generate-hashes --quiet
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo migrate serve worker test test-postgres bench lint format clean
+.PHONY: help venv lock upgrade run demo migrate manage expunge serve worker test test-postgres \
+        screenshots bench lint format clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly what the lock names (with their hashes), then our own code without
+# dependencies; `pip check` fails if pyproject.toml asks for something the lock lacks.
+$(VENV)/.installed: $(LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip check
 	touch $@
 
-venv: $(VENV)/.installed  ## Create or update the virtualenv
+venv: $(VENV)/.installed  ## Create or update the virtualenv from requirements-dev.lock
+
+# uv solves the lock; it is itself pinned there, and installed alone so that a lock that no
+# longer matches pyproject.toml can still be re-solved.
+$(VENV)/bin/uv:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "$$(grep -E '^uv==' $(LOCK) | cut -d' ' -f1)"
+
+lock: $(VENV)/bin/uv  ## Re-solve the locks after editing pyproject.toml (keeps the other pins)
+	$(COMPILE) $(UPGRADE) -o requirements.lock
+	$(COMPILE) $(UPGRADE) --extra dev -c requirements.lock -o $(LOCK)
+	$(MAKE) venv
+
+upgrade:  ## Upgrade every dependency to its newest allowed version in the locks
+	$(MAKE) lock UPGRADE=--upgrade
 
 migrate: venv  ## Apply database migrations
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
@@ -28,30 +53,41 @@ demo: migrate  ## Load the demo library (idempotent)
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
 run: demo  ## Serve the site and the worker on http://127.0.0.1:$(PORT) (Ctrl-C stops both)
-	$(DEV_ENV) PY=$(PY) scripts/run-dev.sh $(PORT)
+	exec env $(DEV_ENV) PY=$(PY) scripts/run-dev.sh $(PORT)
+
+# `exec` (here and below): SIGTERM to make reaches the command itself, not only the shell.
+manage: venv  ## Any manage.py command, as `make run` sets it up: make manage ARGS="check"
+	@exec env $(DEV_ENV) $(PY) manage.py $(ARGS)
+
+expunge: venv  ## The retention run: make expunge ARGS="--dry-run --json"
+	@exec env $(DEV_ENV) $(PY) manage.py expunge $(ARGS)
 
 serve: venv  ## The production stack (gunicorn + worker) with the environment's settings
-	PY=$(PY) GUNICORN=$(VENV)/bin/gunicorn scripts/serve.sh
+	exec env PY=$(PY) GUNICORN=$(VENV)/bin/gunicorn scripts/serve.sh
 
 worker: venv  ## Run the django-q2 worker alone
-	$(DEV_ENV) $(PY) manage.py qcluster
+	exec env $(DEV_ENV) $(PY) manage.py qcluster
 
-test: venv  ## Run the whole test suite (SQLite, or DATABASE_URL)
+test: venv  ## Run the whole test suite (SQLite, or DATABASE_URL); PYTEST_ARGS="..." passes options
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: venv  ## Run the suite on the local PostgreSQL
+test-postgres: venv  ## Run the suite on the local PostgreSQL (database `calumet`, or DATABASE_URL)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/calumet} $(PY) -m pytest $(PYTEST_ARGS)
+
+screenshots: venv  ## Run the browser tests and rewrite docs/screenshots/
+	CALUMET_SCREENSHOTS=1 $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: venv  ## Benchmark a large library on the local PostgreSQL (SCALE=0.1: ~2 min, default 1: ~5 min)
 	$(PY) -m bench --scale $(SCALE) $(BENCH_ARGS)
 
-lint: venv  ## ruff check and format check
+lint: venv  ## ruff check, ruff format --check and the import rules (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: venv  ## Reformat the code with ruff
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 clean:  ## Remove the virtualenv and local data (var/)
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .import_linter_cache

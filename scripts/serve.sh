@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The production stack on this machine: gunicorn and the django-q2 worker, against the
-# configured database (DATABASE_URL) and broker. Ctrl-C stops both.
+# configured database (DATABASE_URL) and broker. Ctrl-C or SIGTERM stops both (each gets
+# STOP_GRACE seconds, default 35, so gunicorn's 30-second graceful timeout can finish the
+# requests in flight); so does either one exiting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
@@ -10,12 +12,8 @@ GUNICORN="${GUNICORN:-.venv/bin/gunicorn}"
 "$PY" manage.py migrate --no-input
 "$PY" manage.py collectstatic --no-input --verbosity 0
 
-"$PY" manage.py qcluster &
-worker=$!
-stop() {
-  trap - EXIT INT TERM
-  kill -TERM "$worker" 2>/dev/null || true
-  wait "$worker" 2>/dev/null || true
-}
-trap stop EXIT INT TERM
-"$GUNICORN" calumet.wsgi:application -c deploy/gunicorn.conf.py
+STOP_GRACE="${STOP_GRACE:-35}"
+. scripts/together.sh
+start "$PY" manage.py qcluster
+start "$GUNICORN" calumet.wsgi:application -c deploy/gunicorn.conf.py
+supervise

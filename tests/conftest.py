@@ -1,18 +1,145 @@
-"""Shared fixtures. Factories live in `tests/factories.py`."""
+"""Shared fixtures and the suite's rules. Factories live in `tests/factories.py`.
+
+- Staff in each role (`clerk`, `librarian`, `director`, `roleless`) and signed-in clients
+  (`clerk_client`, ...) are defined here and nowhere else.
+- `@pytest.mark.postgres("why")` marks a PostgreSQL-only test: skipped, with the reason, on
+  SQLite; run on PostgreSQL.
+- Under CI=true a skipped test is a failure, except a PostgreSQL-only test on the SQLite run:
+  CI never passes with the Redis broker test, a PostgreSQL test or the browser tests left out.
+- `make test` ends with one line saying whether the browser tests ran, and if not, why.
+"""
 
 import datetime
+import os
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.factories import SuperuserFactory
+from tests.helpers import make_staff, signed_in
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# -- PostgreSQL-only tests, and CI that cannot skip --------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    if on_postgresql():
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres")
+        if marker is not None:
+            why = marker.args[0] if marker.args else "PostgreSQL only"
+            item.add_marker(
+                pytest.mark.skip(reason=f"needs PostgreSQL (DATABASE_URL=postgres://...): {why}")
+            )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        legitimate = item.get_closest_marker("postgres") is not None and not on_postgresql()
+        if not legitimate:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+            reason = str(reason).removeprefix("Skipped: ")
+            report.outcome = "failed"
+            report.longrepr = (
+                f"skipped under CI=true, where only a PostgreSQL test on SQLite may skip: {reason}"
+            )
+    return report
+
+
+# -- one line about the browser tests ---------------------------------------------------------
+
+
+def _is_browser_test(nodeid: str) -> bool:
+    return nodeid.replace(os.sep, "/").startswith("tests/e2e/")
+
+
+def pytest_deselected(items):
+    config = items[0].config if items else None
+    if config is not None:
+        deselected = getattr(config, "_calumet_e2e_deselected", 0)
+        config._calumet_e2e_deselected = deselected + sum(
+            1 for item in items if _is_browser_test(item.nodeid)
+        )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After pytest's own summary, so that the line is the last before the totals."""
+    yield
+    ran, skipped, reasons = 0, 0, set()
+    for kind in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(kind, []):
+            if not _is_browser_test(getattr(report, "nodeid", "")):
+                continue
+            if kind == "skipped":
+                skipped += 1
+                longrepr = report.longrepr
+                reasons.add(longrepr[2] if isinstance(longrepr, tuple) else str(longrepr))
+            elif report.when == "call" or kind == "error":
+                ran += 1
+    deselected = getattr(config, "_calumet_e2e_deselected", 0)
+    if skipped:
+        why = "; ".join(sorted(r.removeprefix("Skipped: ") for r in reasons))
+        line = f"Browser tests: {skipped} skipped: {why}"
+    elif deselected and not ran:
+        line = f"Browser tests: not run ({deselected} deselected by -m or -k)"
+    elif ran:
+        browser = os.environ.get("CALUMET_CHROMIUM", "/usr/bin/chromium")
+        line = f"Browser tests: {ran} ran with {browser}"
+    else:
+        return None  # a run of some other folder: nothing to say
+    terminalreporter.write_line(line, yellow=bool(skipped or deselected), bold=True)
+
+
+# -- staff --------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def now() -> datetime.datetime:
-    """A fixed "now" (whole seconds, so it compares equal after a database round trip)."""
-    return timezone.now().replace(microsecond=0)
+def clerk(db):
+    return make_staff("clerk", CIRCULATION_STAFF)
+
+
+@pytest.fixture
+def librarian(db):
+    return make_staff("librarian", LIBRARIAN)
+
+
+@pytest.fixture
+def director(db):
+    """A library administrator."""
+    return make_staff("director", LIBRARY_ADMINISTRATOR)
+
+
+@pytest.fixture
+def roleless(db):
+    """A staff account in no group: it can sign in to the admin and do nothing."""
+    return make_staff("roleless")
+
+
+@pytest.fixture
+def clerk_client(clerk):
+    return signed_in(clerk)
+
+
+@pytest.fixture
+def librarian_client(librarian):
+    return signed_in(librarian)
+
+
+@pytest.fixture
+def director_client(director):
+    return signed_in(director)
 
 
 @pytest.fixture
@@ -27,10 +154,13 @@ def superuser_client(client, superuser):
     return client
 
 
+# -- time and data -----------------------------------------------------------------------------
+
+
 @pytest.fixture
-def postgres_only(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://...)")
+def now() -> datetime.datetime:
+    """A fixed "now" (whole seconds, so it compares equal after a database round trip)."""
+    return timezone.now().replace(microsecond=0)
 
 
 @pytest.fixture

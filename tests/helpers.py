@@ -3,7 +3,11 @@
 from contextlib import contextmanager
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.test import Client
+
+from tests.factories import StaffUserFactory
 
 
 def pks(queryset) -> set[int]:
@@ -17,3 +21,22 @@ def database_refuses(errors=IntegrityError):
     test's transaction usable afterwards."""
     with pytest.raises(errors), transaction.atomic():
         yield
+
+
+def make_staff(username: str, *groups: str):
+    """A staff account (password `tests.factories.STAFF_PASSWORD`) in the given groups,
+    which the data migrations create. The fixtures `clerk`, `librarian`, `director` and
+    `roleless` (tests/conftest.py) are the usual ones."""
+    user = StaffUserFactory(username=username)
+    if groups:
+        user.groups.set(Group.objects.filter(name__in=groups))
+        assert user.groups.count() == len(groups), "the data migration creates the groups"
+    return user
+
+
+def signed_in(user) -> Client:
+    """A client signed in as `user` (kept as `client.user`)."""
+    client = Client()
+    client.force_login(user)  # not login(): django-axes' backend needs a request
+    client.user = user
+    return client

@@ -8,7 +8,6 @@ import sys
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -18,14 +17,12 @@ from hypothesis import strategies as st
 
 from circulation.models import Fine, Hold, Loan
 from patrons.models import Card, Patron
-from patrons.roles import CIRCULATION_STAFF
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,
     CardFactory,
     ItemFactory,
     LoanFactory,
-    StaffUserFactory,
     TitleFactory,
 )
 
@@ -47,13 +44,6 @@ HOSTILE = [
 def patron_card():
     card = CardFactory(number="21234777700001")
     return card
-
-
-@pytest.fixture
-def clerk(db):
-    user = StaffUserFactory(username="desk-clerk")
-    user.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
-    return user
 
 
 def _portal_client(card) -> Client:
@@ -356,10 +346,9 @@ def test_sign_in_and_search_never_fail_on_any_text(card, pin, query):
 # -- the expunge lock ----------------------------------------------------------------------------
 
 
+@pytest.mark.postgres("the expunge lock is a PostgreSQL advisory lock (SQLite has one writer)")
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_run_the_expunge_at_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("the expunge lock is a PostgreSQL advisory lock (SQLite has one writer)")
     import psycopg
     from django.core.management import CommandError, call_command
 
@@ -388,10 +377,9 @@ def test_two_workers_never_run_the_expunge_at_once():
         other.close()
 
 
+@pytest.mark.postgres("the expunge lock is a PostgreSQL advisory lock")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_in_threads_take_turns():
-    if connection.vendor != "postgresql":
-        pytest.skip("the expunge lock is a PostgreSQL advisory lock")
     from patrons import retention
 
     outcomes = []

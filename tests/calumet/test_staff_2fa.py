@@ -1,14 +1,12 @@
 """Staff second factor (TOTP + backup codes) for the admin, when CALUMET_STAFF_2FA is on."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from patrons.roles import CIRCULATION_STAFF
-from tests.factories import STAFF_PASSWORD, StaffUserFactory
+from tests.factories import STAFF_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -16,15 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def second_factor_on(settings):
     settings.CALUMET_STAFF_2FA = True
-
-
-@pytest.fixture
-def clerk(db):
-    user = StaffUserFactory(username="otp-clerk")
-    user.set_password(STAFF_PASSWORD)
-    user.save()
-    user.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
-    return user
 
 
 def password_login(user) -> Client:

@@ -11,8 +11,6 @@ import datetime
 from contextlib import contextmanager
 
 import pytest
-from django.contrib.auth.models import Group
-from django.test import Client
 from django.utils import timezone
 
 from circulation.models import (
@@ -28,14 +26,12 @@ from circulation.models import (
 )
 from patrons.exceptions import Refused
 from patrons.models import Card, Patron, PatronBlock
-from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.factories import (
     BranchFactory,
     CardFactory,
     ItemFactory,
     LoanFactory,
     PatronFactory,
-    StaffUserFactory,
 )
 
 #: The patron's card in most tests: the desk reads it out as "card …0001".
@@ -121,51 +117,6 @@ def card(branch):
 @pytest.fixture
 def patron(card):
     return card.patron
-
-
-def make_staff(username: str, *groups: str):
-    user = StaffUserFactory(username=username)
-    if groups:
-        user.groups.set(Group.objects.filter(name__in=groups))
-        assert user.groups.count() == len(groups), "the data migration creates the groups"
-    return user
-
-
-@pytest.fixture
-def clerk(db):
-    return make_staff("clerk", CIRCULATION_STAFF)
-
-
-@pytest.fixture
-def librarian(db):
-    return make_staff("librarian", LIBRARIAN)
-
-
-@pytest.fixture
-def administrator(db):
-    return make_staff("administrator", LIBRARY_ADMINISTRATOR)
-
-
-@pytest.fixture
-def roleless(db):
-    """A staff account in no group: it can sign in to the admin and do nothing."""
-    return make_staff("roleless")
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)  # not login(): django-axes needs a request to authenticate
-    return client
-
-
-@pytest.fixture
-def clerk_client(clerk):
-    return signed_in(clerk)
-
-
-@pytest.fixture
-def librarian_client(librarian):
-    return signed_in(librarian)
 
 
 # -- loans -----------------------------------------------------------------------------------

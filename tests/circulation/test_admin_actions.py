@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from circulation import services
 from circulation.models import Fine, Hold, Item, Loan
-from tests.circulation.conftest import database_state, signed_in
+from tests.circulation.conftest import database_state
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -19,6 +19,7 @@ from tests.factories import (
     PatronFactory,
     SuperuserFactory,
 )
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 

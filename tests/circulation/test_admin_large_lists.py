@@ -12,9 +12,7 @@ from tests.factories import LoanFactory
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/circulation/loan/"
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the estimate is PostgreSQL's"
-)
+postgres_only = pytest.mark.postgres("the estimate is PostgreSQL's")
 
 
 def whole_table_counts(queries) -> list[str]:

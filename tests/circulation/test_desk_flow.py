@@ -6,10 +6,9 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -18,7 +17,6 @@ from circulation.exceptions import CirculationRefused
 from circulation.models import Fine, Hold, Item, Loan, LoanPolicy
 from patrons.exceptions import CardRefused
 from patrons.models import Card, RetentionPolicy
-from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -35,12 +33,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def staff(name, group):
-    user = StaffUserFactory(username=name)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def branch():
     return BranchFactory(code="main", name="Central Library")
@@ -49,21 +41,6 @@ def branch():
 @pytest.fixture
 def card(branch):
     return CardFactory(number="21234888800001", patron=PatronFactory(home_branch=branch))
-
-
-@pytest.fixture
-def clerk():
-    return staff("clerk", CIRCULATION_STAFF)
-
-
-@pytest.fixture
-def librarian():
-    return staff("librarian", LIBRARIAN)
-
-
-@pytest.fixture
-def director():
-    return staff("director", LIBRARY_ADMINISTRATOR)
 
 
 def refused(call, code):
@@ -360,10 +337,9 @@ def test_the_raw_loan_form_is_read_only_but_for_superusers(clerk, card):
 # -- the race -------------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres("SQLite serialises every write transaction anyway")
 @pytest.mark.django_db(transaction=True)
 def test_two_clerks_checking_out_one_item_give_exactly_one_loan():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serialises every write transaction anyway")
     branch = BranchFactory()
     clerk = StaffUserFactory(username="race-clerk")
     for _ in range(5):

@@ -4,7 +4,7 @@ loan results, and the other desk is told the item is already on loan."""
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from circulation import services
 from circulation.exceptions import CirculationRefused
@@ -12,15 +12,6 @@ from circulation.models import Item, Loan
 from tests.factories import BranchFactory, CardFactory, ItemFactory, StaffUserFactory
 
 ROUNDS = 5
-
-
-@pytest.fixture
-def postgresql(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL (DATABASE_URL=postgres://...): SQLite runs one write "
-            "transaction at a time, so two desks never race there"
-        )
 
 
 def checkout_at_the_same_moment(card_numbers: list[str], barcode: str, actor) -> list[str]:
@@ -57,8 +48,9 @@ def checkout_at_the_same_moment(card_numbers: list[str], barcode: str, actor) ->
     return outcomes
 
 
+@pytest.mark.postgres("SQLite runs one write transaction at a time: two desks never race there")
 @pytest.mark.django_db(transaction=True)
-def test_two_desks_checking_out_one_item_make_exactly_one_loan(postgresql):
+def test_two_desks_checking_out_one_item_make_exactly_one_loan():
     branch = BranchFactory()
     clerk = StaffUserFactory(username="race-clerk")
     for _ in range(ROUNDS):

@@ -14,25 +14,19 @@ from circulation.models import Loan, Visit
 from disclosures.models import DisclosureRequest
 from patrons import retention
 from patrons.models import LegalHold
-from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
+from patrons.roles import LIBRARY_ADMINISTRATOR
 from tests.factories import (
     CardFactory,
     ItemFactory,
     LoanFactory,
     PatronFactory,
-    StaffUserFactory,
     TitleFactory,
     VisitFactory,
 )
+from tests.helpers import make_staff
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/disclosures/disclosurerequest/add/"
-
-
-def staff(username, group):
-    user = StaffUserFactory(username=username)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 def client_for(user) -> Client:
@@ -42,23 +36,8 @@ def client_for(user) -> Client:
 
 
 @pytest.fixture
-def clerk():
-    return staff("clerk", CIRCULATION_STAFF)
-
-
-@pytest.fixture
-def librarian():
-    return staff("librarian", LIBRARIAN)
-
-
-@pytest.fixture
-def director():
-    return staff("director", LIBRARY_ADMINISTRATOR)
-
-
-@pytest.fixture
 def second_director():
-    return staff("deputy", LIBRARY_ADMINISTRATOR)
+    return make_staff("deputy", LIBRARY_ADMINISTRATOR)
 
 
 @pytest.fixture(autouse=True)

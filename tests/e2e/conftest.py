@@ -2,10 +2,12 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 CHROMIUM = os.environ.get("CALUMET_CHROMIUM", "/usr/bin/chromium")
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # test itself (creating rows before the browser acts) are still synchronous.
@@ -78,3 +80,13 @@ def page_without_js(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where a test saves its screenshots: docs/screenshots/ (tracked, shown in the docs) only
+    when asked with CALUMET_SCREENSHOTS=1 (`make screenshots`), otherwise a temporary folder."""
+    if os.environ.get("CALUMET_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS
+    return tmp_path

@@ -96,12 +96,11 @@ def test_a_batch_of_patrons_loses_its_trail_in_one_statement(now):
     ).exists()
 
 
+@pytest.mark.postgres("row locks are PostgreSQL's (SQLite has one writer at a time)")
 @pytest.mark.django_db(transaction=True)
 def test_a_record_a_desk_is_changing_is_skipped_and_left_for_the_next_run():
     """The expunge locks each batch; a row another transaction holds locked (a return or a
     renewal in progress) is skipped, not waited for, and goes at the next run."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's (SQLite has one writer at a time)")
     import threading
 
     from django.db import connections, transaction
@@ -143,12 +142,11 @@ def test_a_record_a_desk_is_changing_is_skipped_and_left_for_the_next_run():
     assert Loan.objects.get(pk=busy.pk).patron_id is None
 
 
+@pytest.mark.postgres("VACUUM is PostgreSQL's (SQLite overwrites with secure_delete)")
 @pytest.mark.django_db(transaction=True)
 def test_the_audit_log_is_vacuumed_after_a_scrub(settings):
     """A scrub rewrites entries; their old versions (titles of nothing, but the patron's
     id and the record's name) stay in the table's files as dead rows until VACUUM."""
-    if connection.vendor != "postgresql":
-        pytest.skip("VACUUM is PostgreSQL's (SQLite overwrites with secure_delete)")
     from django.utils import timezone
 
     settings.CALUMET_EXPUNGE_VACUUM = True

@@ -66,10 +66,9 @@ def test_an_exception_mid_run_leaves_committed_batches_done_and_a_rerun_finishes
     assert not Visit.objects.exists()
 
 
+@pytest.mark.postgres("kills a real `manage.py expunge` process")
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_expunge_process_on_postgresql_leaves_a_consistent_database():
-    if connection.vendor != "postgresql":
-        pytest.skip("kills a real `manage.py expunge` process: PostgreSQL only")
     patron = PatronFactory()
     when = timezone.now() - datetime.timedelta(days=2)
     Visit.objects.bulk_create(
