@@ -13,6 +13,7 @@ import io
 from urllib.parse import urlencode
 
 from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -70,12 +71,11 @@ def _guard(request):
 
 
 def _refuse_if_locked(request):
-    from patrons.portal import lockout_response
-
     credentials = {"username": request.user.get_username()}
     if not AxesProxyHandler.is_allowed(request, credentials):
         logout(request)
-        return lockout_response(request, None, credentials)
+        # The site's lockout page (AXES_LOCKOUT_CALLABLE), as for any other sign-in.
+        return get_lockout_response(request, None, credentials)
     return None
 
 
