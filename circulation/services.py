@@ -1,4 +1,4 @@
-"""Every state change of circulation records. See DESIGN.md section 7.
+"""Every state change of circulation records. (docs/architecture.md).
 
 Services take keyword-only arguments, always an `actor` (the staff user, or the patron
 for self-service, or None for the system), run in one transaction, and refuse with a

@@ -1,5 +1,5 @@
 """The disclosure register: every demand to release patron records, its legal basis, the
-administrator's decision, and the package released (DESIGN.md rule R5)."""
+administrator's decision, and the package released."""
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage

@@ -1,4 +1,4 @@
-"""Every state change of a disclosure request (DESIGN.md rule R5).
+"""Every state change of a disclosure request.
 
 Recording is open to any staff member; deciding needs `disclosures.decide_disclosurerequest`
 (Library administrators only) and is never allowed to the person who recorded the request,

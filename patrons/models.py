@@ -347,7 +347,7 @@ class RecordKindSetMember(models.Model):
 
 
 class LegalHold(models.Model):
-    """Records named in a pending legal request must not be destroyed (R10).
+    """Records named in a pending legal request must not be destroyed.
 
     A hold covers one patron's records: every kind (`every_kind`, the default, which
     also covers kinds registered later) or the kinds of its `kind_set`, closed on or

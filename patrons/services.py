@@ -1,4 +1,4 @@
-"""State changes and checks of the patrons app. See DESIGN.md section 7."""
+"""State changes and checks of the patrons app. (docs/architecture.md)."""
 
 import datetime
 
@@ -238,7 +238,7 @@ def legal_hold_place(
     covers_until: datetime.datetime | None = None,
     reference: str = "",
 ) -> LegalHold:
-    """Keep a patron's records from the expunge until the hold is released (R10).
+    """Keep a patron's records from the expunge until the hold is released.
 
     `kinds=None` holds every kind of record (including kinds registered later); a list
     holds the kinds named, each a kind of the record registry."""

@@ -1,4 +1,4 @@
-"""Create one RetentionPolicy row per record kind with the defaults of DESIGN.md section 4."""
+"""Create one RetentionPolicy row per record kind with its rule's default days."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""Create the staff groups of DESIGN.md section 6 with their permissions."""
+"""Create the staff groups (patrons/roles.py) with their permissions."""
 
 from django.db import migrations
 

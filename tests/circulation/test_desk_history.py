@@ -15,9 +15,9 @@ from circulation.models import Loan
 from patrons.models import Patron
 from patrons.portal import card_key
 from patrons.services import reading_history_set
-from tests.circulation.conftest import CARD_NUMBER, signed_in
+from tests.circulation.conftest import CARD_NUMBER
 from tests.factories import DEFAULT_PIN, LoanFactory, SuperuserFactory
-from tests.helpers import database_refuses
+from tests.helpers import database_refuses, signed_in
 
 pytestmark = pytest.mark.django_db
 DESK = "admin:circulation_reading_history"

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from circulation.desk import SESSION_KEY
 from circulation.models import Hold, Loan
-from tests.circulation.conftest import signed_in
 from tests.circulation.test_desk import (
     CHECKIN,
     CHECKOUT,
@@ -34,6 +33,7 @@ from tests.factories import (
     PatronFactory,
     TitleFactory,
 )
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 

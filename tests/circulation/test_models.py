@@ -1,4 +1,4 @@
-"""What the database itself refuses in circulation (DESIGN.md section 7: constraints back
+"""What the database itself refuses in circulation (constraints back
 every rule they can). Rows are written with .objects.create, .update and bulk_create, so
 no model validation stands between the test and the database."""
 

@@ -1,4 +1,4 @@
-"""Record kinds of the circulation app, on real rows (DESIGN.md sections 3 and 4).
+"""Record kinds of the circulation app, on real rows.
 
 For each kind: when a record is active, when it closed (`closed_on`, what retention
 counts from), which records `closed_before(cutoff)` hands to the expunge, and what the
@@ -398,7 +398,7 @@ def test_every_kind_finds_the_patrons_own_records_and_no_one_elses(patron_with_e
 
 
 def test_an_emergency_release_carries_identity_fields_only(patron_with_everything):
-    """R5: identity-only exports of every kind carry nothing about loans, holds, fines,
+    """identity-only exports of every kind carry nothing about loans, holds, fines,
     programs, visits or computer use."""
     patron = patron_with_everything
     released = {

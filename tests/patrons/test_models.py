@@ -162,7 +162,7 @@ def test_the_factory_pin_is_a_real_pin():
     assert PatronFactory().check_pin(DEFAULT_PIN)
 
 
-# -- opaque names (DESIGN.md section 5, R11) ---------------------------------------------
+# -- opaque names ------------------------------------------------------------------------
 
 # One way to make a row of each record kind, full of things str() must not reveal.
 MAKERS = {

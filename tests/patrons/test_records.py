@@ -1,4 +1,4 @@
-"""The record registry (DESIGN.md R1 and section 3) and the record kinds of the patrons
+"""The record registry and the record kinds of the patrons
 app: the registration itself, cards and blocks."""
 
 import datetime
@@ -83,7 +83,7 @@ def test_our_apps_are_installed(label):
 
 
 def test_every_model_that_reaches_a_patron_is_a_record_kind():
-    """R1: the expunge, the patron's export and disclosure packages walk the registry,
+    """the expunge, the patron's export and disclosure packages walk the registry,
     so a model linked to a patron that is not registered would be forgotten by all."""
     missing = unregistered_patron_models(our_models())
     assert not missing, (
@@ -424,7 +424,7 @@ def test_the_export_of_a_registration_carries_the_declared_fields():
 
 @pytest.mark.django_db
 def test_an_identity_export_names_the_patron_and_nothing_about_their_use(now):
-    """R5: an emergency release identifies a person; it never says what they used."""
+    """an emergency release identifies a person; it never says what they used."""
     patron = PatronFactory(first_name="Ada", last_name="Byron")
     loan = LoanFactory(patron=patron)
 

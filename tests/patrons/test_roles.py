@@ -1,4 +1,4 @@
-"""Staff roles (DESIGN.md section 6): the groups hold exactly the permissions of
+"""Staff roles: the groups hold exactly the permissions of
 `patrons.roles.roles()`, and the admin lets each role do its work and nothing more."""
 
 from decimal import Decimal

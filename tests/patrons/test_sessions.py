@@ -14,7 +14,6 @@ from django.utils import timezone
 from patrons import sessions
 from patrons.portal import SESSION_PATRON
 from patrons.roles import CIRCULATION_STAFF
-from tests.circulation.conftest import make_staff, signed_in
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,
@@ -26,6 +25,7 @@ from tests.factories import (
     PatronFactory,
     TitleFactory,
 )
+from tests.helpers import make_staff, signed_in
 
 pytestmark = pytest.mark.django_db
 

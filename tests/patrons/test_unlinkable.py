@@ -350,15 +350,12 @@ def test_no_session_holds_what_was_expunged(expunged_week):
         assert not any(barcode in text for barcode in barcodes)
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("xmin, the transaction stamp on every row, is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_no_kept_row_shares_a_transaction_with_a_patrons_row(expunged_week):
     """PostgreSQL stamps every row with the transaction that last wrote it (xmin). A copy
     or a statistics row written in the same transaction as the patron's own row would
     say which patron borrowed it; the expunge rewrites them in its own transaction."""
-    if connection.vendor != "postgresql":
-        pytest.skip("xmin is PostgreSQL's")
-
     def xmins(table: str, where: str = "TRUE") -> set[str]:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT DISTINCT xmin::text FROM {table} WHERE {where}")  # noqa: S608
