@@ -9,9 +9,11 @@ or birth date ever.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from circulation.selectors import (
@@ -26,6 +28,8 @@ from .access import log_terminal_access
 from .account import any_card, card_number, display_name, pin_check, status_flags, valid_card
 from .codec import Message, count, timestamp, yes
 from .models import Terminal, TerminalEvent
+
+log = logging.getLogger("calumet.sip2")
 
 LANGUAGE = "000"
 MAX_LIST_ITEMS = 50
@@ -81,12 +85,15 @@ class Session:
     counters: dict = field(default_factory=dict)
 
     def event(self, kind: str, code: str = "") -> None:
-        services.event_record(
-            kind=kind,
-            terminal_id=self.terminal.pk if self.terminal else None,
-            code=code,
-            address=self.address,
-        )
+        try:
+            services.event_record(
+                kind=kind,
+                terminal_id=self.terminal.pk if self.terminal else None,
+                code=code,
+                address=self.address,
+            )
+        except DatabaseError as error:  # the answer matters more than its record
+            log.error("sip2: could not record a %s event (%s)", kind, type(error).__name__)
 
 
 def now_stamp() -> str:

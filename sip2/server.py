@@ -21,7 +21,7 @@ from contextlib import suppress
 from django.conf import settings
 from django.db import close_old_connections
 
-from .codec import REQUESTS, ChecksumError, Message, SIP2Error, build, parse
+from .codec import REQUESTS, ChecksumError, Message, SIP2Error, build, checksum, parse
 from .handlers import Session, handle, refusal
 from .models import TerminalEvent
 
@@ -29,7 +29,9 @@ log = logging.getLogger("calumet.sip2")
 
 MAX_ERRORS = 5
 SHUTDOWN_GRACE = 30  # seconds to let answers in progress reach their terminals
-RESEND = build(Message("96"))
+#: A request to send the last message again, with a checksum as in the protocol's example
+#: ("96AZFEF6"): the terminal may not have sent a sequence number we could read.
+RESEND = b"96AZ" + checksum(b"96AZ").encode() + b"\r"
 
 
 def tls_context(cert: str, key: str) -> ssl.SSLContext:
