@@ -55,6 +55,9 @@ _ADMINISTRATOR = [
     *_perms("disclosures", "disclosurerequest", "change"),
     "disclosures.decide_disclosurerequest",
     *_perms("auditlog", "logentry", "view"),
+    # SIP2 terminal accounts (kiosks, sorters, PC reservation) and their events.
+    *_perms("sip2", "terminal", "view", "add", "change", "delete"),
+    *_perms("sip2", "terminalevent", "view"),
 ]
 
 ROLES: dict[str, list[str]] = {

@@ -9,11 +9,4 @@ class Sip2Config(AppConfig):
     verbose_name = "Self-check (SIP2)"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
         from . import checks  # noqa: F401  (registers the settings check)
-        from .roles import grant_administrator_permissions
-
-        post_migrate.connect(
-            grant_administrator_permissions, sender=self, dispatch_uid="sip2-roles"
-        )
