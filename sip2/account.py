@@ -20,6 +20,18 @@ from patrons.models import Card, Patron
 from patrons.portal import authenticate_card, card_key
 from patrons.services import blocks_in_force, card_resolve
 
+SIP2_PATH = "/sip2"
+
+
+def lockout_parameters(request, credentials=None) -> list:
+    """For AXES_LOCKOUT_PARAMETERS (a suggestion to the site's settings, see
+    docs/sip2.md): the portal locks a card and the address the attempts came from; a
+    SIP2 attempt locks the card only, since one kiosk or one PC-reservation server
+    speaks for every patron in the branch and must not be locked by their typos."""
+    if getattr(request, "META", {}).get("PATH_INFO") == SIP2_PATH:
+        return ["username"]
+    return ["username", "ip_address"]
+
 
 def card_number(value: str) -> str:
     return "".join((value or "").split())[:32]
@@ -29,9 +41,9 @@ def lockout_request(address: str | None, terminal_id: int | None) -> HttpRequest
     """django-axes works on a request: this one carries the terminal's address."""
     request = HttpRequest()
     request.method = "POST"
-    request.path = request.path_info = "/sip2"
+    request.path = request.path_info = SIP2_PATH
     request.META["REMOTE_ADDR"] = address or "127.0.0.1"
-    request.META["PATH_INFO"] = "/sip2"
+    request.META["PATH_INFO"] = SIP2_PATH
     request.META["HTTP_USER_AGENT"] = f"SIP2 terminal {terminal_id or '-'}"
     return request
 

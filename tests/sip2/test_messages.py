@@ -389,3 +389,30 @@ def test_who_has_looked_names_the_terminal(talk, kiosk, patron, client):
     client.post("/portal/login/", {"card_number": CARD, "pin": PIN})
     page = client.get("/portal/access/").content.decode()
     assert "Self-check kiosk 2, Main" in page
+
+
+def test_wrong_pins_of_many_cards_lock_the_kiosk_address_unless_sip2_locks_cards_only(
+    talk, kiosk, patron, settings
+):
+    """With the site's lockout as it is (card and address), a few patrons' typos at one
+    kiosk lock every card there; with sip2.account.lockout_parameters only the cards."""
+    from tests.factories import CardFactory
+
+    settings.AXES_FAILURE_LIMIT = 3
+    talk.login("kiosk2", kiosk[1])
+    for n in range(3):
+        CardFactory(number=f"2123456789100{n}")
+        patron_info(talk, card=f"2123456789100{n}", pin="0000")
+    assert patron_info(talk).get("CQ") == "N"  # the address is locked
+
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.all().delete()
+    settings.AXES_LOCKOUT_PARAMETERS = "sip2.account.lockout_parameters"
+    for n in range(3):
+        patron_info(talk, card=f"2123456789100{n}", pin="0000")
+    assert patron_info(talk).get("CQ") == "Y"
+    for _ in range(2):
+        patron_info(talk, card="21234567891000", pin="0000")
+    assert patron_info(talk, card="21234567891000", pin=PIN).get("CQ") == "N"  # that card
+    assert patron_info(talk).get("CQ") == "Y"  # not the others
