@@ -27,7 +27,8 @@ from patrons.exceptions import Refused
 
 from .access import log_terminal_access
 from .codec import Message, count, timestamp
-from .handlers import Session, identify, institution, label, now_stamp, refusal
+from .handlers import Session, identify, label
+from .refusals import institution, now_stamp, refusal
 
 NEED_PIN = "Please enter your PIN."
 

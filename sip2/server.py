@@ -22,8 +22,9 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from .codec import REQUESTS, ChecksumError, Message, SIP2Error, build, checksum, parse
-from .handlers import Session, handle, refusal
+from .handlers import Session, handle
 from .models import TerminalEvent
+from .refusals import refusal
 
 log = logging.getLogger("calumet.sip2")
 
