@@ -201,6 +201,11 @@ def _screen(view: PatronView) -> str:
     return ""
 
 
+def _owner(card):
+    """The patron of a card (valid or not: a lost card's flags say so)."""
+    return card.patron if card is not None else None
+
+
 def patron_status(session: Session, request: Message) -> Message:
     view = identify(session, request)
     shown_card = view.card or any_card(view.number)
@@ -211,7 +216,7 @@ def patron_status(session: Session, request: Message) -> Message:
         "24",
         {
             "patron_status": status_flags(
-                card=shown_card, patron=patron, balance=balance, open_loans=open_loans
+                card=shown_card, patron=_owner(shown_card), balance=balance, open_loans=open_loans
             ),
             "language": LANGUAGE,
             "transaction_date": now_stamp(),
@@ -225,10 +230,8 @@ def patron_status(session: Session, request: Message) -> Message:
     )
     if view.verified:
         answer.add("BH", settings.CALUMET_SIP2_CURRENCY).add("BV", f"{balance:.2f}")
-    if patron is not None:
-        log_terminal_access(
-            [patron], terminal=session.terminal, message="patron_status", patron=patron
-        )
+    if (owner := _owner(shown_card)) is not None:
+        log_terminal_access([owner], terminal=session.terminal, message="patron_status")
     if text := _screen(view):
         answer.add("AF", text)
     return answer
@@ -269,7 +272,7 @@ def patron_information(session: Session, request: Message) -> Message:
     shown = view.verified
     fixed = {
         "patron_status": status_flags(
-            card=shown_card, patron=patron, balance=balance, open_loans=len(loans)
+            card=shown_card, patron=_owner(shown_card), balance=balance, open_loans=len(loans)
         ),
         "language": LANGUAGE,
         "transaction_date": now_stamp(),
@@ -309,11 +312,9 @@ def patron_information(session: Session, request: Message) -> Message:
             field_id, values = lists[wanted]
             for value in values[start - 1 : end]:
                 answer.add(field_id, value)
-    if patron is not None:
-        records = [patron, *loans, *holds, *fines] if shown else [patron]
-        log_terminal_access(
-            records, terminal=session.terminal, message="patron_information", patron=patron
-        )
+    if (owner := _owner(shown_card)) is not None:
+        records = [owner, *loans, *holds, *fines] if shown else [owner]
+        log_terminal_access(records, terminal=session.terminal, message="patron_information")
     if text := _screen(view):
         answer.add("AF", text)
     return answer

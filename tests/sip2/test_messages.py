@@ -416,3 +416,15 @@ def test_wrong_pins_of_many_cards_lock_the_kiosk_address_unless_sip2_locks_cards
         patron_info(talk, card="21234567891000", pin="0000")
     assert patron_info(talk, card="21234567891000", pin=PIN).get("CQ") == "N"  # that card
     assert patron_info(talk).get("CQ") == "Y"  # not the others
+
+
+def test_a_lost_card_is_flagged(talk, pc_reservation, patron):
+    from patrons.models import Card
+
+    Card.objects.filter(number=CARD).update(status=Card.Status.LOST)
+    talk.login("pcres", pc_reservation[1])
+    answer = patron_info(talk)
+    assert answer.get("BL") == "N"
+    assert answer.fixed["patron_status"][4] == "Y"
+    assert answer.fixed["patron_status"][0] == "Y"
+    assert answer.get("AE") == ""
