@@ -94,7 +94,9 @@ class Conversation:
                 # The terminal did not get our answer and sent the same message again:
                 # answer again, without doing it twice.
                 return self.last_answer or RESEND
-            if request.sequence != (self.last_sequence + 1) % 10:
+            expected = {self.last_sequence, (self.last_sequence + 1) % 10}
+            # (The same number again with another message: a terminal that does not count.)
+            if request.sequence not in expected:
                 self.last_sequence = request.sequence
                 self.errors += 1
                 self.session.event(TerminalEvent.Kind.SEQUENCE, request.command)

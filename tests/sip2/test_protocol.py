@@ -76,6 +76,15 @@ def test_out_of_sequence_is_refused_then_resynchronised(talk, kiosk, patron, ite
     assert checkout(talk, item.barcode).fixed["ok"] == "1"
 
 
+def test_a_terminal_that_does_not_count_is_served(talk, kiosk, patron):
+    talk.login("kiosk2", kiosk[1])
+    talk.sequence = 0
+    first = patron_info(talk)
+    talk.sequence = 0
+    answer = talk.send("35", {"transaction_date": STAMP}, [("AO", INSTITUTION), ("AA", CARD)])
+    assert first.get("CQ") == "Y" and answer.fixed["end_session"] == "Y"
+
+
 def test_sequence_wraps_after_nine(talk, kiosk):
     for _ in range(12):
         assert talk.login("kiosk2", kiosk[1]).fixed["ok"] == "1"
