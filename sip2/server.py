@@ -15,11 +15,13 @@ import asyncio
 import ipaddress
 import logging
 import ssl
+import threading
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from .codec import REQUESTS, ChecksumError, Message, SIP2Error, build, checksum, parse
 from .handlers import Session, handle
@@ -184,7 +186,23 @@ class SIP2Server:
         if self.server is not None:
             with suppress(Exception):
                 await asyncio.wait_for(self.server.wait_closed(), 5)
+        await asyncio.get_running_loop().run_in_executor(None, self._close_db_connections)
         self.executor.shutdown(wait=True)
+
+    def _close_db_connections(self) -> None:
+        """Close the database connection each worker thread holds: one job per thread,
+        held at a barrier so that every thread takes one."""
+        count = len(getattr(self.executor, "_threads", ()))
+        if not count:
+            return
+        barrier = threading.Barrier(count)
+
+        def close() -> None:
+            with suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=5)
+            connections.close_all()
+
+        futures.wait([self.executor.submit(close) for _ in range(count)], timeout=15)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

@@ -200,3 +200,22 @@ def test_tls_server_refuses_plain_text(tls_server):
         except ConnectionResetError:
             data = b""
         assert not data.startswith(b"94")
+
+
+def test_database_connections_cut_under_the_server_are_reopened(
+    plain_server, tmp_path, branch, patron
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("cuts PostgreSQL connections")
+    _, secret = make_terminal(branch, "Kiosk 5", "kiosk5", may_patron=True)
+    sip = client(plain_server, tmp_path, tls=False)
+    ask(sip, sip.sip_login_request("kiosk5", secret), sip.sip_login_response)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    sip.patron, sip.patronpwd = CARD, PIN
+    info = ask(sip, sip.sip_patron_information_request("none"), sip.sip_patron_information_response)
+    assert info["variable"]["CQ"] == ["Y"]
+    sip.disconnect()
