@@ -28,6 +28,7 @@ from patrons.exceptions import Refused
 from .access import log_terminal_access
 from .codec import Message, count, timestamp
 from .handlers import Session, identify, label
+from .models import TerminalEvent
 from .refusals import institution, now_stamp, refusal
 
 NEED_PIN = "Please enter your PIN."
@@ -41,6 +42,12 @@ CIRCULATION_STATUS = {
     "missing": "13",
     "withdrawn": "01",
 }
+
+
+def _refused(session: Session, request: Message, text: str) -> Message:
+    """The negative answer, with the desk's reason, and a terminal event (no patron data)."""
+    session.event(TerminalEvent.Kind.REFUSED, request.command)
+    return refusal(request, text)
 
 
 def _patron(session: Session, request: Message):
@@ -61,7 +68,7 @@ def _due(loan) -> str:
 def checkout(session: Session, request: Message) -> Message:
     patron, why = _patron(session, request)
     if patron is None:
-        return refusal(request, why)
+        return _refused(session, request, why)
     barcode = request.get("AB").strip()
     renewed = False
     try:
@@ -75,11 +82,11 @@ def checkout(session: Session, request: Message) -> Message:
         # A kiosk checking out an item the patron already has: renew it, as Koha does.
         mine = loans_for_patron(patron=patron).filter(item__barcode=barcode).first()
         if refused.code != "on_loan" or mine is None:
-            return refusal(request, refused.message)
+            return _refused(session, request, refused.message)
         try:
             loan = services.loan_renew(loan=mine, actor=patron)
         except Refused as not_renewed:
-            return refusal(request, not_renewed.message)
+            return _refused(session, request, not_renewed.message)
         renewed = True
     log_terminal_access([loan], terminal=session.terminal, message="checkout", patron=patron)
     return Message(
@@ -108,7 +115,7 @@ def checkin(session: Session, request: Message) -> Message:
     try:
         result = services.loan_return(barcode=barcode, actor=None, branch=session.terminal.branch)
     except Refused as refused:
-        answer = refusal(request, refused.message)
+        answer = _refused(session, request, refused.message)
         answer.fixed["alert"] = "Y"
         return answer
     records = [result.loan, result.fine, result.hold]
@@ -150,7 +157,7 @@ def checkin(session: Session, request: Message) -> Message:
 def item_information(session: Session, request: Message) -> Message:
     item = item_by_barcode(barcode=request.get("AB"))
     if item is None:
-        return refusal(request, "No item has that barcode.")
+        return _refused(session, request, "No item has that barcode.")
     fields = [
         ("CF", str(holds_queued_for_title(title_id=item.title_id))),
         ("AB", item.barcode),
@@ -202,15 +209,15 @@ def _renew_answer(request: Message, session: Session, loan) -> Message:
 def renew(session: Session, request: Message) -> Message:
     patron, why = _patron(session, request)
     if patron is None:
-        return refusal(request, why)
+        return _refused(session, request, why)
     barcode = request.get("AB").strip()
     loan = loans_for_patron(patron=patron).filter(item__barcode=barcode).first()
     if loan is None:
-        return refusal(request, "This item is not checked out to this card.")
+        return _refused(session, request, "This item is not checked out to this card.")
     try:
         loan = services.loan_renew(loan=loan, actor=patron)
     except Refused as refused:
-        return refusal(request, refused.message)
+        return _refused(session, request, refused.message)
     log_terminal_access([loan], terminal=session.terminal, message="renew", patron=patron)
     return _renew_answer(request, session, loan)
 
@@ -218,7 +225,7 @@ def renew(session: Session, request: Message) -> Message:
 def renew_all(session: Session, request: Message) -> Message:
     patron, why = _patron(session, request)
     if patron is None:
-        return refusal(request, why)
+        return _refused(session, request, why)
     renewed, unrenewed, touched = [], [], []
     for loan in loans_for_patron(patron=patron):
         try:
@@ -262,7 +269,7 @@ def fee_paid(session: Session, request: Message) -> Message:
     first. All of it is applied or none (an overpayment is refused), as at the desk."""
     patron, why = _patron(session, request)
     if patron is None:
-        return refusal(request, why)
+        return _refused(session, request, why)
     try:
         amount = _amount(request.get("BV"))
         fines = list(fines_for_patron(patron=patron))
@@ -285,7 +292,7 @@ def fee_paid(session: Session, request: Message) -> Message:
                 paid.append(services.fine_pay(fine=fine, amount=part, actor=patron))
                 left -= part
     except Refused as refused:
-        return refusal(request, refused.message)
+        return _refused(session, request, refused.message)
     log_terminal_access(paid, terminal=session.terminal, message="fee_paid", patron=patron)
     answer = Message(
         "38",

@@ -82,6 +82,7 @@ class TerminalEvent(models.Model):
         OVERSIZED = "oversized", "Message too long"
         SEQUENCE = "sequence", "Out of sequence"
         PIN_LOCKED = "pin_locked", "PIN attempts locked out"
+        REFUSED = "refused", "Request refused (circulation rules, PIN needed)"
         TIMEOUT = "timeout", "Idle timeout"
         ERROR = "error", "Server error"
 

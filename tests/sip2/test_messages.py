@@ -428,3 +428,11 @@ def test_a_lost_card_is_flagged(talk, pc_reservation, patron):
     assert answer.fixed["patron_status"][4] == "Y"
     assert answer.fixed["patron_status"][0] == "Y"
     assert answer.get("AE") == ""
+
+
+def test_circulation_refusals_are_recorded_without_patron_data(talk, kiosk, patron, item):
+    talk.login("kiosk2", kiosk[1])
+    checkout(talk, item.barcode)
+    event = TerminalEvent.objects.get(kind="refused")
+    assert event.message_code == "11"
+    assert event.terminal == kiosk[0]
