@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "patrons",
     "circulation",
     "disclosures",
+    "sip2",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,24 @@ CALUMET_EXPUNGE_VACUUM = env.bool("CALUMET_EXPUNGE_VACUUM", default=True)
 
 # Days a disclosure release package is kept after the request is marked fulfilled.
 CALUMET_DISCLOSURE_PACKAGE_DAYS = env.int("CALUMET_DISCLOSURE_PACKAGE_DAYS", default=30)
+
+# The SIP2 server for self-check kiosks and PC reservation (`manage.py sip2server`,
+# docs/sip2.md). TLS with this certificate and key; without them plain TCP is served on
+# the loopback address only, unless CALUMET_SIP2_ALLOW_PLAIN is on.
+CALUMET_SIP2_HOST = env.str("CALUMET_SIP2_HOST", default="127.0.0.1")
+CALUMET_SIP2_PORT = env.int("CALUMET_SIP2_PORT", default=6001)
+CALUMET_SIP2_CERT = env.str("CALUMET_SIP2_CERT", default="")
+CALUMET_SIP2_KEY = env.str("CALUMET_SIP2_KEY", default="")
+CALUMET_SIP2_ALLOW_PLAIN = env.bool("CALUMET_SIP2_ALLOW_PLAIN", default=False)
+CALUMET_SIP2_INSTITUTION = env.str("CALUMET_SIP2_INSTITUTION", default="calumet")
+# The patron's name in answers: full, initial (first name and last initial) or none.
+CALUMET_SIP2_PATRON_NAME = env.str("CALUMET_SIP2_PATRON_NAME", default="initial")
+# Titles in answers (screen and print lines, title fields); off: item barcodes only.
+CALUMET_SIP2_TITLES = env.bool("CALUMET_SIP2_TITLES", default=False)
+CALUMET_SIP2_IDLE_SECONDS = env.int("CALUMET_SIP2_IDLE_SECONDS", default=300)
+CALUMET_SIP2_MAX_MESSAGE = env.int("CALUMET_SIP2_MAX_MESSAGE", default=4096)
+CALUMET_SIP2_THREADS = env.int("CALUMET_SIP2_THREADS", default=8)
+CALUMET_SIP2_CURRENCY = env.str("CALUMET_SIP2_CURRENCY", default="USD")
 
 # Staff sign in to the admin with a second factor (TOTP app, backup codes). On by default
 # whenever debug is off; the demo staff of `make run` (debug on) skip it.

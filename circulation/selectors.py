@@ -114,3 +114,27 @@ def history_for_patron(*, patron) -> QuerySet[Loan]:
 
 def history_loan_for_patron(*, patron, loan_id) -> Loan:
     return get_object_or_404(history_for_patron(patron=patron), pk=loan_id)
+
+
+# -- for the SIP2 server (sip2/) -------------------------------------------------------------
+
+
+def item_by_barcode(*, barcode: str) -> Item | None:
+    """One copy by its barcode, with its title and branch, or None."""
+    code = (barcode or "").strip()
+    if not code:
+        return None
+    return Item.objects.select_related("title", "branch").filter(barcode=code).first()
+
+
+def open_loan_for_item(*, item: Item) -> Loan | None:
+    return Loan.objects.filter(item=item, returned_at__isnull=True).first()
+
+
+def holds_queued_for_title(*, title_id: int) -> int:
+    """How many patrons wait in the queue for a title (never who)."""
+    return Hold.objects.filter(title_id=title_id, status=Hold.Status.PLACED).count()
+
+
+def waiting_hold_for_item(*, item: Item) -> Hold | None:
+    return Hold.objects.filter(item=item, status=Hold.Status.WAITING).first()

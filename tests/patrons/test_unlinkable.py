@@ -356,6 +356,7 @@ def test_no_kept_row_shares_a_transaction_with_a_patrons_row(expunged_week):
     """PostgreSQL stamps every row with the transaction that last wrote it (xmin). A copy
     or a statistics row written in the same transaction as the patron's own row would
     say which patron borrowed it; the expunge rewrites them in its own transaction."""
+
     def xmins(table: str, where: str = "TRUE") -> set[str]:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT DISTINCT xmin::text FROM {table} WHERE {where}")  # noqa: S608

@@ -1,0 +1,30 @@
+"""The SIP2 server for self-check kiosks, sorters and PC-reservation systems."""
+
+from django.apps import AppConfig
+
+
+class Sip2Config(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "sip2"
+    verbose_name = "Self-check (SIP2)"
+
+    def ready(self) -> None:
+        from patrons.access import register_purpose
+        from patrons.roles import LIBRARY_ADMINISTRATOR, grant, perms
+
+        from . import checks  # noqa: F401  (registers the settings check)
+
+        # Library administrators manage the terminal accounts and read their events.
+        grant(
+            LIBRARY_ADMINISTRATOR,
+            [
+                *perms("sip2", "terminal", "view", "add", "change", "delete"),
+                *perms("sip2", "terminalevent", "view"),
+            ],
+        )
+        # What a terminal was doing, in the patron's words on "who has looked".
+        register_purpose("sip2:patron", "to check your account")
+        register_purpose("sip2:checkout", "to check out an item")
+        register_purpose("sip2:checkin", "to return an item")
+        register_purpose("sip2:renew", "to renew loans")
+        register_purpose("sip2:fee", "to take a payment")

@@ -1,0 +1,337 @@
+"""Answers to SIP2 requests: sign-in, status, patron status and information, end session.
+
+`handle(session, message)` runs in a worker thread with database access and returns
+the answer. Circulation (check-out, check-in, renew, fee paid, item information) is in
+`sip2/circulation_messages.py`. Every answer is built from facts the desk would show
+the patron standing at it; nothing about other patrons, and no address, email, phone
+or birth date ever.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+
+from circulation.selectors import (
+    balance_for_patron,
+    fines_for_patron,
+    holds_for_patron,
+    loans_for_patron,
+)
+
+from . import services
+from .access import log_terminal_access
+from .account import any_card, card_number, display_name, pin_check, status_flags, valid_card
+from .codec import Message, count, yes
+from .models import Terminal, TerminalEvent
+from .refusals import LANGUAGE, institution, now_stamp, refusal
+
+log = logging.getLogger("calumet.sip2")
+
+MAX_LIST_ITEMS = 50
+
+#: Position of each request in the supported-messages field (BX) of the status answer.
+SUPPORTED_ORDER = (
+    "23",  # patron status
+    "11",  # checkout
+    "09",  # checkin
+    "01",  # block patron (not supported)
+    "99",  # SC/ACS status
+    "97",  # request resend
+    "93",  # login
+    "63",  # patron information
+    "35",  # end patron session
+    "37",  # fee paid
+    "17",  # item information
+    "19",  # item status update (not supported)
+    "25",  # patron enable (not supported)
+    "15",  # hold (not supported)
+    "29",  # renew
+    "65",  # renew all
+)
+
+NEEDS_INSTITUTION = frozenset({"23", "63", "11", "09", "17", "29", "65", "35", "37"})
+
+
+@dataclass
+class Session:
+    """One connection's state. `patron_card` is the card whose PIN was checked in this
+    session (until end session or another patron); it never leaves the process."""
+
+    address: str | None = None
+    terminal: Terminal | None = None
+    patron_card: str | None = None
+    failed_logins: int = 0
+    close: bool = False
+
+    def event(self, kind: str, code: str = "") -> None:
+        try:
+            services.event_record(
+                kind=kind,
+                terminal_id=self.terminal.pk if self.terminal else None,
+                code=code,
+                address=self.address,
+            )
+        except DatabaseError as error:  # the answer matters more than its record
+            log.error("sip2: could not record a %s event (%s)", kind, type(error).__name__)
+
+
+def handle(session: Session, request: Message) -> Message:
+    """The answer to one request (already parsed and checked for errors)."""
+    from .circulation_messages import HANDLERS as CIRCULATION
+
+    code = request.command
+    if code == "93":
+        return login(session, request)
+    if session.terminal is None:
+        session.event(TerminalEvent.Kind.NOT_SIGNED_IN, code)
+        return refusal(request, "Sign in first.")
+    if code not in session.terminal.allowed_commands():
+        session.event(TerminalEvent.Kind.NOT_ALLOWED, code)
+        return refusal(request, "This terminal may not do that.")
+    if code in NEEDS_INSTITUTION and request.get("AO").strip() != institution():
+        session.event(TerminalEvent.Kind.INSTITUTION, code)
+        return refusal(request, "Unknown institution.")
+    handler = HANDLERS.get(code) or CIRCULATION.get(code)
+    if handler is None:
+        return refusal(request)
+    return handler(session, request)
+
+
+def login(session: Session, request: Message) -> Message:
+    terminal = services.terminal_authenticate(login=request.get("CN"), secret=request.get("CO"))
+    if terminal is None:
+        session.terminal = None
+        session.failed_logins += 1
+        session.event(TerminalEvent.Kind.LOGIN_REFUSED, "93")
+        if session.failed_logins >= 3:
+            session.close = True
+        return Message("94", {"ok": "0"})
+    session.terminal = terminal
+    session.patron_card = None
+    session.failed_logins = 0
+    session.event(TerminalEvent.Kind.LOGIN, "93")
+    return Message("94", {"ok": "1"})
+
+
+def sc_status(session: Session, request: Message) -> Message:
+    allowed = session.terminal.allowed_commands()
+    stamp = now_stamp()
+    return Message(
+        "98",
+        {
+            "online_status": "Y",
+            "checkin_ok": yes("09" in allowed),
+            "checkout_ok": yes("11" in allowed),
+            "acs_renewal_policy": yes("29" in allowed),
+            "status_update_ok": "N",
+            "offline_ok": "N",
+            "timeout_period": "030",
+            "retries_allowed": "003",
+            "date_time_sync": stamp,
+            "protocol_version": "2.00",
+        },
+        [
+            ("AO", institution()),
+            ("AM", settings.CALUMET_LIBRARY_NAME),
+            ("BX", "".join(yes(code in allowed) for code in SUPPORTED_ORDER)),
+            ("AN", session.terminal.branch.name),
+        ],
+    )
+
+
+@dataclass
+class PatronView:
+    number: str
+    card: object = None
+    patron: object = None
+    verified: bool = False
+    pin_given: bool = False
+    locked: bool = False
+
+
+def identify(session: Session, request: Message) -> PatronView:
+    """Who the request is about, and whether the PIN was proven (now or earlier in the
+    session). A PIN sent with the request is checked with the portal's lockout."""
+    number = card_number(request.get("AA"))
+    view = PatronView(number=number, pin_given=request.has("AD"))
+    if view.pin_given and number:
+        result = pin_check(
+            number=number,
+            pin=request.get("AD"),
+            address=session.address,
+            terminal_id=session.terminal.pk,
+        )
+        view.locked = result.locked
+        if result.locked:
+            session.event(TerminalEvent.Kind.PIN_LOCKED, request.command)
+        if result.patron is not None:
+            view.verified = True
+            session.patron_card = number
+        elif session.patron_card == number:
+            session.patron_card = None
+    elif number and session.patron_card == number:
+        view.verified = True
+    view.card = valid_card(number) if number else None
+    if view.card is not None:
+        view.patron = view.card.patron
+    elif view.verified:
+        view.verified = False  # the card stopped being valid since
+    return view
+
+
+def _pin_fields(view: PatronView) -> list[tuple[str, str]]:
+    fields = [("BL", yes(view.card is not None))]
+    if view.pin_given or view.verified:
+        fields.append(("CQ", yes(view.verified)))
+    return fields
+
+
+def _screen(view: PatronView) -> str:
+    if view.locked:
+        return "Too many wrong PINs: try again later, or ask at the desk."
+    if view.card is None:
+        return "This card cannot be used. Please ask at the desk."
+    if view.pin_given and not view.verified:
+        return "Card number or PIN not accepted."
+    return ""
+
+
+def _owner(card):
+    """The patron of a card (valid or not: a lost card's flags say so)."""
+    return card.patron if card is not None else None
+
+
+def patron_status(session: Session, request: Message) -> Message:
+    view = identify(session, request)
+    shown_card = view.card or any_card(view.number)
+    patron = view.patron
+    balance = balance_for_patron(patron=patron) if patron else None
+    open_loans = loans_for_patron(patron=patron).count() if patron else 0
+    answer = Message(
+        "24",
+        {
+            "patron_status": status_flags(
+                card=shown_card, patron=_owner(shown_card), balance=balance, open_loans=open_loans
+            ),
+            "language": LANGUAGE,
+            "transaction_date": now_stamp(),
+        },
+        [
+            ("AO", institution()),
+            ("AA", view.number),
+            ("AE", display_name(patron) if view.verified else ""),
+            *_pin_fields(view),
+        ],
+    )
+    if view.verified:
+        answer.add("BH", settings.CALUMET_SIP2_CURRENCY).add("BV", f"{balance:.2f}")
+    if (owner := _owner(shown_card)) is not None:
+        log_terminal_access([owner], terminal=session.terminal, message="patron_status")
+    if text := _screen(view):
+        answer.add("AF", text)
+    return answer
+
+
+def _range(request: Message) -> tuple[int, int]:
+    def number(value: str, default: int) -> int:
+        value = (value or "").strip()
+        return int(value) if value.isdigit() and len(value) <= 5 else default
+
+    start = max(number(request.get("BP"), 1), 1)
+    end = number(request.get("BQ"), start + 9)
+    end = min(max(end, start), start + MAX_LIST_ITEMS - 1)
+    return start, end
+
+
+def label(item, title=None) -> str:
+    """How an item is named in an answer: its title only when the library allows it."""
+    if item is None:
+        return title.title if (title is not None and settings.CALUMET_SIP2_TITLES) else ""
+    if settings.CALUMET_SIP2_TITLES:
+        return item.title.title
+    return item.barcode
+
+
+def patron_information(session: Session, request: Message) -> Message:
+    view = identify(session, request)
+    shown_card = view.card or any_card(view.number)
+    patron = view.patron
+    now = timezone.now()
+    loans = list(loans_for_patron(patron=patron)) if patron else []
+    holds = list(holds_for_patron(patron=patron)) if view.verified else []
+    fines = list(fines_for_patron(patron=patron)) if view.verified else []
+    balance = balance_for_patron(patron=patron) if patron else None
+    overdue = [loan for loan in loans if loan.due_at < now]
+    ready = [hold for hold in holds if hold.status == hold.Status.WAITING]
+    waiting = [hold for hold in holds if hold.status != hold.Status.WAITING]
+    shown = view.verified
+    fixed = {
+        "patron_status": status_flags(
+            card=shown_card, patron=_owner(shown_card), balance=balance, open_loans=len(loans)
+        ),
+        "language": LANGUAGE,
+        "transaction_date": now_stamp(),
+        "hold_items_count": count(len(ready) if shown else None),
+        "overdue_items_count": count(len(overdue) if shown else None),
+        "charged_items_count": count(len(loans) if shown else None),
+        "fine_items_count": count(len(fines) if shown else None),
+        "recall_items_count": count(0 if shown else None),
+        "unavailable_holds_count": count(len(waiting) if shown else None),
+    }
+    answer = Message(
+        "64",
+        fixed,
+        [
+            ("AO", institution()),
+            ("AA", view.number),
+            ("AE", display_name(patron) if shown else ""),
+            *_pin_fields(view),
+        ],
+    )
+    if shown:
+        answer.add("CB", count(settings.CALUMET_LOAN_LIMIT))
+        answer.add("BH", settings.CALUMET_SIP2_CURRENCY).add("BV", f"{balance:.2f}")
+        answer.add("CC", settings.CALUMET_MAX_BALANCE)
+        summary = request.fixed.get("summary", "")
+        wanted = summary.find("Y")
+        start, end = _range(request)
+        lists = {
+            0: ("AS", [label(hold.item) for hold in ready]),
+            1: ("AT", [label(loan.item) for loan in overdue]),
+            2: ("AU", [label(loan.item) for loan in loans]),
+            3: ("AV", [f"{fine.pk} ${fine.balance} {fine.get_reason_display()}" for fine in fines]),
+            4: ("BU", []),
+            5: ("CD", [label(None, hold.title) or f"Hold {hold.pk}" for hold in waiting]),
+        }
+        if wanted in lists:
+            field_id, values = lists[wanted]
+            for value in values[start - 1 : end]:
+                answer.add(field_id, value)
+    if (owner := _owner(shown_card)) is not None:
+        records = [owner, *loans, *holds, *fines] if shown else [owner]
+        log_terminal_access(records, terminal=session.terminal, message="patron_information")
+    if text := _screen(view):
+        answer.add("AF", text)
+    return answer
+
+
+def end_session(session: Session, request: Message) -> Message:
+    session.patron_card = None
+    return Message(
+        "36",
+        {"end_session": "Y", "transaction_date": now_stamp()},
+        [("AO", institution()), ("AA", card_number(request.get("AA")))],
+    )
+
+
+HANDLERS = {
+    "99": sc_status,
+    "23": patron_status,
+    "63": patron_information,
+    "35": end_session,
+}

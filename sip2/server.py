@@ -1,0 +1,273 @@
+"""The SIP2 server: asyncio for the connections, a thread pool for the database.
+
+Each connection reads CR-terminated messages (an LF is accepted too), one at a time;
+each message is parsed, checked (checksum, sequence, size) and answered in a worker
+thread with Django's connection handling around it (`close_old_connections()` before
+and after, as for a web request). A bad message gets a resend request (96) or a
+refusal; after `MAX_ERRORS` bad messages in a row, or `CALUMET_SIP2_IDLE_SECONDS` of
+silence, the connection is closed. Nothing here logs a message's content: only its
+two-digit command, the terminal's name, and the kind of problem.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import ssl
+import threading
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+from .codec import REQUESTS, ChecksumError, Message, SIP2Error, build, checksum, parse
+from .handlers import Session, handle
+from .models import TerminalEvent
+from .refusals import refusal
+
+log = logging.getLogger("calumet.sip2")
+
+MAX_ERRORS = 5
+SHUTDOWN_GRACE = 30  # seconds to let answers in progress reach their terminals
+#: A request to send the last message again, with a checksum as in the protocol's example
+#: ("96AZFEF6"): the terminal may not have sent a sequence number we could read.
+RESEND = b"96AZ" + checksum(b"96AZ").encode() + b"\r"
+
+
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Conversation:
+    """One connection's protocol state: sequence numbers, last answer, error count."""
+
+    def __init__(self, address: str | None, max_message: int) -> None:
+        self.session = Session(address=address)
+        self.max_message = max_message
+        self.last_sequence: int | None = None
+        self.last_request: bytes | None = None
+        self.last_answer: bytes | None = None
+        self.errors = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.session.close or self.errors >= MAX_ERRORS
+
+    def _bad(self, kind: str, code: str = "") -> bytes:
+        self.errors += 1
+        self.session.event(kind, code)
+        return RESEND
+
+    def oversized(self) -> bytes:
+        return self._bad(TerminalEvent.Kind.OVERSIZED)
+
+    def process(self, raw: bytes) -> bytes:
+        """The answer to one message, as bytes. Never raises."""
+        if len(raw) > self.max_message:
+            return self.oversized()
+        try:
+            request = parse(raw)
+        except ChecksumError:
+            return self._bad(TerminalEvent.Kind.CHECKSUM)
+        except SIP2Error:
+            return self._bad(TerminalEvent.Kind.BAD_MESSAGE)
+        if request.command == "97":
+            return self.last_answer or RESEND
+        if request.command not in REQUESTS:
+            return self._bad(TerminalEvent.Kind.BAD_MESSAGE, request.command)
+        detect = request.sequence is not None or request.checksummed
+        if request.sequence is not None and self.last_sequence is not None:
+            if request.sequence == self.last_sequence and raw == self.last_request:
+                # The terminal did not get our answer and sent the same message again:
+                # answer again, without doing it twice.
+                return self.last_answer or RESEND
+            expected = {self.last_sequence, (self.last_sequence + 1) % 10}
+            # (The same number again with another message: a terminal that does not count.)
+            if request.sequence not in expected:
+                self.last_sequence = request.sequence
+                self.errors += 1
+                self.session.event(TerminalEvent.Kind.SEQUENCE, request.command)
+                answer = refusal(request, "Out of sequence: please try again.")
+                return self._encode(answer, request, detect, raw)
+        try:
+            answer = handle(self.session, request)
+        except Exception as error:  # a bug or a database failure: refuse, stay up
+            log.error(
+                "sip2: error answering a %s message (%s)", request.command, type(error).__name__
+            )
+            with suppress(Exception):
+                self.session.event(TerminalEvent.Kind.ERROR, request.command)
+            answer = refusal(request, "The library system could not do that. Please try again.")
+        self.errors = 0
+        if request.sequence is not None:
+            self.last_sequence = request.sequence
+        return self._encode(answer, request, detect, raw)
+
+    def _encode(self, answer: Message, request: Message, detect: bool, raw: bytes) -> bytes:
+        answer.sequence = request.sequence
+        data = build(answer, error_detection=detect)
+        self.last_request = raw
+        self.last_answer = data
+        return data
+
+
+def _in_thread(function, *args):
+    close_old_connections()
+    try:
+        return function(*args)
+    finally:
+        close_old_connections()
+
+
+class SIP2Server:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None = None,
+        idle_seconds: float | None = None,
+        max_message: int | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.ssl_context = ssl_context
+        self.idle_seconds = idle_seconds or settings.CALUMET_SIP2_IDLE_SECONDS
+        self.max_message = max_message or settings.CALUMET_SIP2_MAX_MESSAGE
+        self.executor = ThreadPoolExecutor(
+            max_workers=threads or settings.CALUMET_SIP2_THREADS, thread_name_prefix="sip2"
+        )
+        self.stopping = False
+        self.server: asyncio.base_events.Server | None = None
+        self.connections: dict[asyncio.Task, dict] = {}
+
+    async def db(self, function, *args):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, _in_thread, function, *args)
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(_quiet_exception_handler)
+        self.server = await asyncio.start_server(
+            self._serve,
+            self.host,
+            self.port,
+            ssl=self.ssl_context,
+            ssl_handshake_timeout=15 if self.ssl_context else None,
+        )
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop listening, let answers in progress finish, close every connection."""
+        self.stopping = True
+        if self.server is not None:
+            self.server.close()
+        for task, state in list(self.connections.items()):
+            if not state["busy"]:
+                task.cancel()
+        if self.connections:
+            await asyncio.wait(list(self.connections), timeout=SHUTDOWN_GRACE)
+        if self.server is not None:
+            with suppress(Exception):
+                await asyncio.wait_for(self.server.wait_closed(), 5)
+        await asyncio.get_running_loop().run_in_executor(None, self._close_db_connections)
+        self.executor.shutdown(wait=True)
+
+    def _close_db_connections(self) -> None:
+        """Close the database connection each worker thread holds: one job per thread,
+        held at a barrier so that every thread takes one."""
+        count = len(getattr(self.executor, "_threads", ()))
+        if not count:
+            return
+        barrier = threading.Barrier(count)
+
+        def close() -> None:
+            with suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=5)
+            connections.close_all()
+
+        futures.wait([self.executor.submit(close) for _ in range(count)], timeout=15)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        state = {"busy": False}
+        self.connections[task] = state
+        peer = writer.get_extra_info("peername")
+        address = peer[0] if isinstance(peer, tuple) and peer else None
+        conversation = Conversation(address, self.max_message)
+        try:
+            await self.db(conversation.session.event, TerminalEvent.Kind.CONNECTED)
+            await self._converse(conversation, reader, writer, state)
+        except (asyncio.CancelledError, ConnectionError, ssl.SSLError, OSError):
+            pass
+        except Exception as error:  # never let one connection take the server down
+            log.error("sip2: connection ended by %s", type(error).__name__)
+        finally:
+            self.connections.pop(task, None)
+            writer.close()
+            with suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 5)
+            name = conversation.session.terminal.name if conversation.session.terminal else "-"
+            log.debug("sip2: connection of terminal %s closed", name)
+
+    async def _converse(self, conversation, reader, writer, state) -> None:
+        buffer = bytearray()
+        discarding = False
+        while not self.stopping:
+            try:
+                chunk = await asyncio.wait_for(reader.read(4096), timeout=self.idle_seconds)
+            except TimeoutError:
+                await self.db(conversation.session.event, TerminalEvent.Kind.TIMEOUT)
+                return
+            if not chunk:
+                return
+            buffer += chunk
+            while not self.stopping:
+                ends = [i for i in (buffer.find(b"\r"), buffer.find(b"\n")) if i >= 0]
+                if not ends:
+                    break
+                end = min(ends)
+                raw = bytes(buffer[:end])
+                del buffer[: end + 1]
+                if discarding:
+                    discarding = False
+                    work = (conversation.oversized,)
+                elif not raw.strip():
+                    continue
+                else:
+                    work = (conversation.process, raw)
+                state["busy"] = True
+                try:
+                    answer = await self.db(*work)
+                    writer.write(answer)
+                    await writer.drain()
+                finally:
+                    state["busy"] = False
+                if conversation.finished:
+                    return
+            if len(buffer) > conversation.max_message:
+                buffer.clear()
+                discarding = True
+
+
+def _quiet_exception_handler(loop, context) -> None:
+    """asyncio reports failed TLS handshakes and dropped connections here: one line,
+    without the data involved."""
+    error = context.get("exception")
+    log.warning("sip2: %s", type(error).__name__ if error else context.get("message", "error"))

@@ -1,0 +1,50 @@
+"""Writes of the sip2 app: terminal accounts, their secrets, and their events."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Terminal, TerminalEvent
+
+PERMISSION_FIELDS = ("may_patron", "may_circulate", "may_checkin", "may_pay")
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def terminal_save(*, terminal: Terminal, actor, new_secret_wanted: bool = False) -> str | None:
+    """Create or update a terminal account. A new account always gets a generated
+    secret, returned once (only its hash is kept); so does an existing one on request."""
+    with transaction.atomic():
+        secret = None
+        if terminal.pk is None or new_secret_wanted or not terminal.secret_hash:
+            secret = new_secret()
+            terminal.secret_hash = make_password(secret)
+            terminal.secret_set_at = timezone.now()
+        terminal.full_clean()
+        terminal.save()
+        return secret
+
+
+def terminal_authenticate(*, login: str, secret: str) -> Terminal | None:
+    """The enabled terminal with this login and secret, or None (same work either way)."""
+    terminal = Terminal.objects.select_related("branch").filter(login=(login or "").strip()).first()
+    if terminal is None:
+        make_password(secret or "")
+        return None
+    if not check_password(secret or "", terminal.secret_hash) or not terminal.enabled:
+        return None
+    return terminal
+
+
+def event_record(
+    *, kind: str, terminal_id: int | None = None, code: str = "", address: str | None = None
+) -> None:
+    TerminalEvent.objects.create(
+        kind=kind, terminal_id=terminal_id, message_code=(code or "")[:2], address=address
+    )

@@ -1,0 +1,111 @@
+"""Terminal accounts in the admin: the library administrator's, with a generated secret
+shown once and kept only as a hash; the events are read-only."""
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from patrons import roles
+from sip2.models import Terminal, TerminalEvent
+from tests.factories import StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(group: str) -> Client:
+    user = StaffUserFactory(username=group.lower().replace(" ", "-"))
+    user.groups.set(Group.objects.filter(name=group))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_administrator_adds_a_kiosk_and_sees_the_secret_once(branch):
+    client = signed_in(roles.LIBRARY_ADMINISTRATOR)
+    response = client.post(
+        "/admin/sip2/terminal/add/",
+        {
+            "name": "Self-check kiosk 2",
+            "login": "kiosk2",
+            "branch": branch.pk,
+            "allowed": ["may_patron", "may_circulate"],
+            "enabled": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    secret = response.context["secret"]
+    assert secret in response.content.decode()
+    terminal = Terminal.objects.get()
+    assert terminal.may_circulate and terminal.may_patron and not terminal.may_pay
+    assert secret not in terminal.secret_hash
+    assert check_password(secret, terminal.secret_hash)
+    # The change page never shows it again.
+    page = client.get(f"/admin/sip2/terminal/{terminal.pk}/change/").content.decode()
+    assert secret not in page
+
+
+def test_a_new_secret_on_request_replaces_the_old(kiosk):
+    terminal, old = kiosk
+    client = signed_in(roles.LIBRARY_ADMINISTRATOR)
+    response = client.post(
+        f"/admin/sip2/terminal/{terminal.pk}/change/",
+        {
+            "name": terminal.name,
+            "login": terminal.login,
+            "branch": terminal.branch_id,
+            "allowed": ["may_patron"],
+            "enabled": "on",
+            "new_secret": "on",
+        },
+    )
+    new = response.context["secret"]
+    terminal.refresh_from_db()
+    assert check_password(new, terminal.secret_hash)
+    assert not check_password(old, terminal.secret_hash)
+    assert not terminal.may_circulate
+
+
+@pytest.mark.parametrize("group", [roles.LIBRARIAN, roles.CIRCULATION_STAFF])
+def test_other_roles_cannot_open_terminal_accounts(group, kiosk):
+    client = signed_in(group)
+    assert client.get("/admin/sip2/terminal/").status_code == 403
+    assert client.get("/admin/sip2/terminalevent/").status_code == 403
+
+
+def test_events_are_read_only(kiosk):
+    TerminalEvent.objects.create(terminal=kiosk[0], kind="login")
+    client = signed_in(roles.LIBRARY_ADMINISTRATOR)
+    assert client.get("/admin/sip2/terminalevent/").status_code == 200
+    assert client.get("/admin/sip2/terminalevent/add/").status_code == 403
+
+
+def test_plain_tcp_on_a_network_address_is_refused(settings):
+    settings.CALUMET_SIP2_CERT = settings.CALUMET_SIP2_KEY = ""
+    settings.CALUMET_SIP2_ALLOW_PLAIN = False
+    with pytest.raises(CommandError, match="loopback"):
+        call_command("sip2server", host="0.0.0.0", port=0)  # noqa: S104
+
+
+def test_an_unreadable_certificate_is_refused(settings, tmp_path):
+    settings.CALUMET_SIP2_CERT = str(tmp_path / "missing.pem")
+    settings.CALUMET_SIP2_KEY = str(tmp_path / "missing.key")
+    with pytest.raises(CommandError, match="certificate"):
+        call_command("sip2server", port=0)
+
+
+def test_settings_check(settings):
+    from sip2.checks import sip2_settings
+
+    assert sip2_settings() == []
+    settings.CALUMET_SIP2_PATRON_NAME = "nickname"
+    assert [e.id for e in sip2_settings()] == ["sip2.E001"]
+
+
+def test_the_benchmark_refuses_a_production_database(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG"):
+        call_command("sip2bench", sessions=1, rounds=1)
