@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .catalog_text import isbn13 as checked_isbn13
 from .catalog_text import search_text
 
 
@@ -38,7 +39,7 @@ class TitleQuerySet(models.QuerySet):
         # bulk (the demo, a benchmark) are found by the search too.
         objs = list(objs)
         for obj in objs:
-            obj.search_text = obj.build_search_text()
+            obj.prepare_for_search()
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -104,15 +105,21 @@ class Title(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.search_text = self.build_search_text()
+        self.prepare_for_search()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text"}
+            kwargs["update_fields"] = {*update_fields, "isbn13", "search_text"}
         super().save(*args, **kwargs)
 
     @property
     def subject_list(self) -> list[str]:
         return [line for line in self.subjects.splitlines() if line.strip()]
+
+    def prepare_for_search(self) -> None:
+        """Derive the ISBN-13 (when only an ISBN was given) and the search text."""
+        if self.isbn and not self.isbn13:
+            self.isbn13 = checked_isbn13(self.isbn)
+        self.search_text = self.build_search_text()
 
     def build_search_text(self) -> str:
         return search_text(
