@@ -6,6 +6,7 @@ a Koha 952 holding's item type and price are. Pure functions of a pymarc record.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 import pymarc
@@ -49,8 +50,9 @@ class RecordProblem(Exception):
 
 
 def clean(value: str | None) -> str:
-    """A value without the ISBD punctuation that ends it ("Title :", "Smith, Jane,")."""
-    text = " ".join((value or "").split())
+    """A value without the ISBD punctuation that ends it ("Title :", "Smith, Jane,"), its
+    accents composed (NFC: many records write "é" as "e" and a combining accent)."""
+    text = unicodedata.normalize("NFC", " ".join((value or "").split()))
     while True:
         before = text
         text = _TRAILING_PUNCTUATION.sub("", text).rstrip()
@@ -268,7 +270,9 @@ def parse_title(record: pymarc.Record) -> tuple[dict, list[str]]:
         "language": _language(record),
         "subjects": "\n".join(_subjects(record)),
         "series": _series(record)[:300],
-        "summary": " ".join(summary[0].get_subfields("a")).strip() if summary else "",
+        "summary": unicodedata.normalize("NFC", " ".join(summary[0].get_subfields("a")).strip())
+        if summary
+        else "",
     }
     return data, [isbn_note] if isbn_note else []
 

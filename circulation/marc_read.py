@@ -58,17 +58,23 @@ def _caught() -> Iterator[list[str]]:
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
-    notes.extend(_readable(str(w.message), w.category.__name__) for w in caught)
-    notes.extend(_readable(message, "") for message in handler.messages)
+    notes.extend(_readable_warning(w.message) for w in caught)
+    notes.extend(_readable(message) for message in handler.messages)
 
 
-def _readable(message: str, kind: str) -> str:
-    if kind == "BadSubfieldCodeWarning":
-        return f"a subfield code that is not a letter or digit ({message!r}) was read as is"
+def _readable_warning(warning: Warning | str) -> str:
+    raw = getattr(warning, "subf", None)  # pymarc's BadSubfieldCodeWarning
+    if isinstance(raw, bytes):
+        start = raw[1:21].decode("utf-8", "replace")
+        return f"a subfield code is not a plain letter or digit (before {start!r}); read as is"
+    return _readable(str(warning))
+
+
+def _readable(message: str) -> str:
     if message.startswith("missing indicators"):
-        return "a field without indicators; read with blank indicators"
+        return "a field has no indicators; read as blank"
     if message.startswith(("only 1 indicator", "more than 2 indicators")):
-        return f"a field with the wrong number of indicators ({message.split(':')[0]})"
+        return f"a field has the wrong number of indicators ({message.split(':')[0]})"
     return f"pymarc: {message}"
 
 

@@ -422,8 +422,8 @@ def test_an_unknown_branch_is_reported_and_the_record_still_imported(tmp_path):
     out, err = run(path)
     assert summary_line(out) == "Imported 1, updated 0, merged 0, skipped 0."
     assert (
-        f"{path}:record 1 (ISBN {valid_isbn(1)}): item 2: unknown branch code 'NOWHERE'; item not created"
-        in err
+        f"{path}:record 1 (ISBN {valid_isbn(1)}): "
+        "item 2: unknown branch code 'NOWHERE'; item not created" in err
     )
     assert list(Item.objects.values_list("barcode", flat=True)) == ["1"]
 
@@ -450,8 +450,8 @@ def test_a_record_that_fails_to_save_leaves_nothing_behind(tmp_path, monkeypatch
     out, err = run(path)
     assert summary_line(out) == "Imported 2, updated 0, merged 0, skipped 1."
     assert (
-        f"{path}:record 2 (ISBN {valid_isbn(2)}): could not be saved: disk full (DatabaseError); skipped"
-        in err
+        f"{path}:record 2 (ISBN {valid_isbn(2)}): "
+        "could not be saved: disk full (DatabaseError); skipped" in err
     )
     assert not Title.objects.filter(control_number="cal000002").exists()
     assert not Item.objects.filter(barcode="390000000002").exists()  # its item rolled back too
