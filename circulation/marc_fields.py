@@ -179,17 +179,19 @@ SERIES_TAGS = ("830", "800", "810", "811", "490")  # authorised forms first
 
 
 def _subjects(record: pymarc.Record) -> list[str]:
-    """6XX headings, subdivisions joined with ' -- ': 'Operas -- Librettos'."""
+    """6XX headings, subdivisions joined with ' -- ': 'Operas -- Librettos',
+    'Verdi, Giuseppe, 1813-1901. Aida'."""
     found: list[str] = []
     for fld in record.get_fields(*SUBJECT_TAGS):
-        heading = ""
+        parts: list[str] = []  # the main heading, then one entry per subdivision
         for code, value in fld.subfields:
-            if not code.isalpha() or not (text := clean(value)):
+            if not code.isalpha() or not value.strip():
                 continue  # $0, $2...: identifiers and sources, not words
-            if heading and code in SUBDIVISIONS:
-                heading += f" -- {text}"
+            if parts and code not in SUBDIVISIONS:
+                parts[-1] = f"{parts[-1]} {value.strip()}"
             else:
-                heading = f"{heading} {text}".strip()
+                parts.append(value.strip())
+        heading = " -- ".join(filter(None, map(clean, parts)))
         if heading and heading not in found:
             found.append(heading[:200])
     return found
