@@ -10,7 +10,10 @@ from circulation.catalog_text import isbn13, search_text
 # VECTOR_SQL, or PostgreSQL will not use the index.
 CREATE_GIN = (
     "CREATE INDEX IF NOT EXISTS title_search_gin ON circulation_title USING gin "
-    "((to_tsvector('english'::regconfig, search_text) || to_tsvector('simple'::regconfig, search_text)))"
+    "((to_tsvector('english'::regconfig, search_text) || to_tsvector('simple'::regconfig, search_text))) "
+    # New titles go straight into the index rather than a pending list that every search
+    # would scan until the next vacuum: imports are rare, searches are not.
+    "WITH (fastupdate = off)"
 )
 DROP_GIN = "DROP INDEX IF EXISTS title_search_gin"
 
