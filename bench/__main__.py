@@ -53,12 +53,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="measure only this scenario (the data set is generated in full all the same)",
     )
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --only catalog: keep the database of the last such run instead of "
+        "generating it again (the other scenarios change the data, so they need a new one)",
+    )
+    parser.add_argument(
         "--output", type=Path, default=RESULTS / "latest.json", help="where the JSON goes"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale must be above 0 and at most 10")
+    if args.reuse and args.only != "catalog":
+        parser.error("--reuse only goes with --only catalog")
     return args
 
 
@@ -155,16 +163,22 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
     }
 
-    with Step("create the database and migrate"):
-        recreate(server, args.db)
-        call_command("migrate", verbosity=0, interactive=False)
-        call_command("collectstatic", verbosity=0, interactive=False)
-    with Step(f"generate {sizes.total:,} rows"):
-        start = time.perf_counter()
-        data.generate(dsn, sizes, now, quiet=args.quiet)
-        setup.accounts()
-        results["generate_seconds"] = round(time.perf_counter() - start, 1)
+    if args.reuse:  # the data of the last run, which only --only catalog leaves as it was
+        with Step("migrate the existing database"):
+            call_command("migrate", verbosity=0, interactive=False)
+            call_command("collectstatic", verbosity=0, interactive=False)
         results["postgres"] = setup.server_version()
+    else:
+        with Step("create the database and migrate"):
+            recreate(server, args.db)
+            call_command("migrate", verbosity=0, interactive=False)
+            call_command("collectstatic", verbosity=0, interactive=False)
+        with Step(f"generate {sizes.total:,} rows"):
+            start = time.perf_counter()
+            data.generate(dsn, sizes, now, quiet=args.quiet)
+            setup.accounts()
+            results["generate_seconds"] = round(time.perf_counter() - start, 1)
+            results["postgres"] = setup.server_version()
 
     log = WORK / "gunicorn.log"
     with (

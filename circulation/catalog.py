@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from patrons.portal import patron_required
 
 from . import services
 from .models import Branch, Hold, Item, Loan, Title
-from .search import SORTS, Filters, language_name, search
+from .search import SORTS, Filters, copy_counts, language_name, search
 
 PER_PAGE = 20
 MAX_QUERY = 200
@@ -80,9 +79,10 @@ def catalog_view(request):
         subject=values.get("subject") or "",
     )
     found = search(query, filters, sort)
-    page = Paginator(found.titles.defer("search_text", "summary"), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    titles = found.titles.defer("search_text", "summary")
+    if found.count is not None:
+        titles = _Counted(titles, found.count)
+    page = Paginator(titles, PER_PAGE).get_page(request.GET.get("page"))
     current = {**values, "sort": values.get("sort")}
     facets = [
         (
@@ -127,6 +127,24 @@ def catalog_view(request):
     )
 
 
+class _Counted:
+    """A queryset whose count is already known, for the paginator (no second search)."""
+
+    ordered = True
+
+    def __init__(self, titles, count: int):
+        self.titles, self._count = titles, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key):
+        return self.titles[key]
+
+
 def _filter_label(name: str, value) -> str:
     if name == "format":
         return str(dict(Title.Format.choices).get(value, value))
@@ -141,12 +159,11 @@ def _filter_label(name: str, value) -> str:
 
 
 def _home(request):
+    newest = Title.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)[:NEW_TITLES]
     new_titles = (
-        Title.objects.annotate(
-            available=Count("items", filter=Q(items__status=Item.Status.AVAILABLE))
-        )
-        .defer("search_text", "summary")
-        .order_by("-created_at", "-pk")[:NEW_TITLES]
+        copy_counts(Title.objects.filter(pk__in=list(newest)))
+        .defer("search_text", "summary", "subjects")
+        .order_by("-created_at", "-pk")
     )
     return render(
         request,

@@ -34,15 +34,18 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .catalog_text import isbn13, words
 from .models import Branch, Item, Title
 
 MAX_WORDS = 12  # more words than this add nothing but cost
+MAX_IDS = 1000  # found titles whose facets are counted by primary key
 
 # Must stay identical to the expression of the GIN index created by migration 0007.
 VECTOR_SQL = (
@@ -144,6 +147,7 @@ class Search:
     words: list[str]
     isbn: str = ""
     facets: dict[str, list[Facet]] = field(default_factory=dict)
+    count: int | None = None  # how many were found, when already known
 
 
 def keyword_match(query: str) -> tuple[QuerySet, list[str], str]:
@@ -205,15 +209,37 @@ def search(query: str, filters: Filters, sort: str = "relevance") -> Search:
         titles = Title.objects.annotate(rank=Value(0.0, output_field=FloatField()))
         terms, found_isbn = [], ""
     titles = filters.apply(titles)
-    result = Search(titles=_sorted(_with_copies(titles), sort), words=terms, isbn=found_isbn)
-    result.facets = facets(titles)
+    result = Search(titles=_sorted(copy_counts(titles), sort), words=terms, isbn=found_isbn)
+    found = titles
+    if query.strip():
+        # The text search runs once for the ids; the facets and the count then read those
+        # rows by primary key instead of searching again. A query that finds very many
+        # titles (one common word) is counted by searching again.
+        ids = list(titles.order_by().values_list("pk", flat=True)[: MAX_IDS + 1])
+        if len(ids) <= MAX_IDS:
+            found = Title.objects.filter(pk__in=ids)
+            result.count = len(ids)
+    result.facets = facets(found)
     return result
 
 
-def _with_copies(titles: QuerySet) -> QuerySet:
+def copy_counts(titles: QuerySet) -> QuerySet:
+    """Each title's copies (not withdrawn) and copies on the shelf, as subqueries: counted
+    for the rows of the page only, after the sort and the limit, never for every match."""
+
+    def count(condition: Q) -> Coalesce:
+        counted = (
+            Item.objects.filter(condition, title=OuterRef("pk"))
+            .order_by()
+            .values("title")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
     return titles.annotate(
-        copies=Count("items", filter=~Q(items__status=Item.Status.WITHDRAWN)),
-        available=Count("items", filter=Q(items__status=Item.Status.AVAILABLE)),
+        copies=count(~Q(status=Item.Status.WITHDRAWN)),
+        available=count(Q(status=Item.Status.AVAILABLE)),
     )
 
 
