@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -38,6 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -217,10 +219,20 @@ def search(query: str, filters: Filters, sort: str = "relevance") -> Search:
         # titles (one common word) is counted by searching again.
         ids = list(titles.order_by().values_list("pk", flat=True)[: MAX_IDS + 1])
         if len(ids) <= MAX_IDS:
-            found = Title.objects.filter(pk__in=ids)
+            found = Title.objects.filter(_among("id", ids))
             result.count = len(ids)
+            result.facets = facets(found, Item.objects.filter(_among("title_id", ids)))
+            return result
     result.facets = facets(found)
     return result
+
+
+def _among(column: str, ids: list[int]) -> Q | RawSQL:
+    """`column IN ids`; on PostgreSQL one array parameter rather than one per id."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{column}__in": ids})
+    # The column is one of two names written here; the ids go as a parameter.
+    return RawSQL(f'"{column}" = ANY(%s)', (ids,), output_field=BooleanField())  # noqa: S611
 
 
 def copy_counts(titles: QuerySet) -> QuerySet:
@@ -253,7 +265,7 @@ def _sorted(titles: QuerySet, sort: str) -> QuerySet:
     return titles.order_by("-rank", "title", "pk")
 
 
-def facets(titles: QuerySet) -> dict[str, list[Facet]]:
+def facets(titles: QuerySet, their_items: QuerySet | None = None) -> dict[str, list[Facet]]:
     """Counts of the titles found, by format, language, decade of publication, and
     by branch where a copy is on the shelf now."""
     plain = titles.order_by()
@@ -279,7 +291,8 @@ def facets(titles: QuerySet) -> dict[str, list[Facet]]:
     ]
     names = dict(Branch.objects.values_list("pk", "name"))
     available = (
-        Item.objects.filter(title__in=plain.values("pk"), status=Item.Status.AVAILABLE)
+        (their_items if their_items is not None else Item.objects.filter(title__in=plain))
+        .filter(status=Item.Status.AVAILABLE)
         .values("branch")
         .annotate(n=Count("title", distinct=True))
     )
