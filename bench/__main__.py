@@ -28,6 +28,7 @@ TARGETS = {
     "desk_pairs_per_s": 100,
     "audit_overhead_pct": 25,
     "admin_loan_list_p95_ms": 300,
+    "catalog_search_p95_ms": 100,
 }
 
 
@@ -45,6 +46,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--portal-requests", type=int, default=500)
     parser.add_argument("--admin-requests", type=int, default=50)
     parser.add_argument("--desk-seconds", type=float, default=10.0)
+    parser.add_argument("--catalog-requests", type=int, default=600)
+    parser.add_argument(
+        "--only",
+        choices=["catalog"],
+        help="measure only this scenario (the data set is generated in full all the same)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --only catalog: keep the database of the last such run instead of "
+        "generating it again (the other scenarios change the data, so they need a new one)",
+    )
     parser.add_argument(
         "--output", type=Path, default=RESULTS / "latest.json", help="where the JSON goes"
     )
@@ -52,6 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale must be above 0 and at most 10")
+    if args.reuse and args.only != "catalog":
+        parser.error("--reuse only goes with --only catalog")
     return args
 
 
@@ -132,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from . import data, desk, expunge, setup, web
+    from . import catalog, data, desk, expunge, setup, web
 
     sizes = data.Sizes.at(args.scale)
     now = timezone.now().replace(microsecond=0)
@@ -148,18 +163,32 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
     }
 
-    with Step("create the database and migrate"):
-        recreate(server, args.db)
-        call_command("migrate", verbosity=0, interactive=False)
-        call_command("collectstatic", verbosity=0, interactive=False)
-    with Step(f"generate {sizes.total:,} rows"):
-        start = time.perf_counter()
-        data.generate(dsn, sizes, now, quiet=args.quiet)
-        setup.accounts()
-        results["generate_seconds"] = round(time.perf_counter() - start, 1)
+    if args.reuse:  # the data of the last run, which only --only catalog leaves as it was
+        with Step("migrate the existing database"):
+            call_command("migrate", verbosity=0, interactive=False)
+            call_command("collectstatic", verbosity=0, interactive=False)
         results["postgres"] = setup.server_version()
+    else:
+        with Step("create the database and migrate"):
+            recreate(server, args.db)
+            call_command("migrate", verbosity=0, interactive=False)
+            call_command("collectstatic", verbosity=0, interactive=False)
+        with Step(f"generate {sizes.total:,} rows"):
+            start = time.perf_counter()
+            data.generate(dsn, sizes, now, quiet=args.quiet)
+            setup.accounts()
+            results["generate_seconds"] = round(time.perf_counter() - start, 1)
+            results["postgres"] = setup.server_version()
 
     log = WORK / "gunicorn.log"
+    with (
+        Step("catalog search (gunicorn)"),
+        web.gunicorn("calumet.wsgi:application", env, log) as base,
+    ):
+        results["catalog"] = catalog.measure(base, args.catalog_requests)
+    if args.only == "catalog":
+        return _finish(args, results, begun)
+
     with Step("portal account page, audit overhead, admin loan list (gunicorn)"):
         results["portal"] = setup.portal_queries()
         results["admin_loan_list"] = setup.admin_queries()
@@ -211,15 +240,19 @@ def main(argv: list[str] | None = None) -> int:
         "speed_vs_raw_sql": round(raw["seconds"] / ours["seconds"], 2) if ours["seconds"] else None,
         "same_outcome": ours["outcome"] == raw["outcome"],
     }
-    results["total_seconds"] = round(time.perf_counter() - begun, 1)
+    _finish(args, results, begun)
+    return 0 if results["expunge"]["same_outcome"] and not results["desk"]["double_loans"] else 1
 
+
+def _finish(args: argparse.Namespace, results: dict, begun: float) -> int:
     from .report import table
 
+    results["total_seconds"] = round(time.perf_counter() - begun, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(table(results))
     print(f"\nWritten to {args.output}")
-    return 0 if results["expunge"]["same_outcome"] and not results["desk"]["double_loans"] else 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -45,6 +45,59 @@ CARD_PREFIX = "21234"
 RECORD_KINDS = tuple(rule.kind for rule in rules() if rule.default_days == 0)
 
 
+# The catalog's words: titles are drawn from them, so that a two-word search finds a few
+# dozen titles among 100,000, as in a real catalog.
+WORDS = (  # noqa: SIM905 (a list of words is easier to read as text)
+    "river garden night house winter summer light shadow stone water fire island city "
+    "road letter daughter son mother father king queen war peace love death life time "
+    "story secret history journey dream heart sea mountain forest bird wolf horse dog cat "
+    "moon sun star sky rain snow wind storm spring autumn morning evening silence music "
+    "song dance book library school teacher doctor garden kitchen bread salt gold silver "
+    "iron glass paper ship train station bridge tower wall door window room table chair "
+    "bed lamp mirror clock key lock box map world country village farm field harvest "
+    "orchard apple lemon olive wine coffee tea sugar honey milk friend stranger enemy "
+    "hero witness soldier sailor pilot painter writer poet singer child children family "
+    "people nation empire republic revolution memory promise lie truth justice law crime "
+    "murder mystery detective guide introduction handbook practical modern complete short "
+    "brief new old little great last first lost hidden silent broken golden wild dark "
+    "bright red blue green black white cooking gardening travel science mathematics "
+    "physics chemistry biology medicine health economics politics philosophy religion art "
+    "painting photography architecture design computer programming networks databases "
+    "language grammar spanish english french german poems stories essays letters diaries "
+    "tales legends myths voyage adventure return flight escape rise fall beginning end "
+    "edge centre border frontier desert jungle ocean lake valley canyon cave temple "
+    "castle palace prison hospital market street square park harbour coast shore beach "
+    "wave tide current amor casa noche vida muerte tiempo historia ciudad mar cielo "
+    "tierra agua fuego luz sombra sol luna estrella camino puerto pueblo familia madre "
+    "padre hijo hija guerra paz corazon sueno memoria secreto silencio viento lluvia"
+).split()
+SURNAMES = (  # noqa: SIM905 (a list of words is easier to read as text)
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+    "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
+    "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright "
+    "Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell "
+    "Mitchell Carter Roberts Gomez Phillips Evans Turner Diaz Parker Cruz Edwards Collins "
+    "Reyes Stewart Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan Cooper "
+    "Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson Watson Brooks Chavez "
+    "Wood James Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel "
+    "Myers Long Ross Foster Jimenez"
+).split()
+GIVEN = (  # noqa: SIM905 (a list of words is easier to read as text)
+    "Ada Alan Alice Ana Anne Ben Carla Carlos Clara Daniel Diego Elena Emma Eva Frank "
+    "Grace Hugo Ines Isabel Jack Jane John Jose Juan Julia Laura Leo Lucia Luis Maria "
+    "Mark Marta Mary Miguel Nora Omar Pablo Paul Rosa Ruth Sara Sofia Tom Victor Zoe"
+).split()
+
+
+def _sql_array(values: tuple[str, ...] | list[str]) -> str:
+    return "ARRAY[" + ",".join(f"'{v}'" for v in values) + "]"
+
+
+WORDS_SQL = _sql_array(WORDS)
+SURNAMES_SQL = _sql_array(SURNAMES)
+GIVEN_SQL = _sql_array(GIVEN)
+
+
 @dataclass(frozen=True)
 class Sizes:
     patrons: int
@@ -192,11 +245,31 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
         ),
         (
             "titles",
-            """INSERT INTO circulation_title (id, title, author, isbn, publication_year,
-                call_number, control_number, summary, created_at)
-            SELECT i, 'Title ' || i, 'Author ' || (i % 20000), '', 1950 + i % 75,
-                '', '', '', %(now)s - interval '5 years'
-            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+            # Titles of three to five words from a vocabulary of a few hundred (as real
+            # titles share words), an author from 2,000 names, a subject, a format and a
+            # language; search_text as Title.save() would write it (ASCII words, lower case).
+            f"""INSERT INTO circulation_title (id, title, author, isbn, isbn13,
+                publication_year, call_number, control_number, control_source, format,
+                language, subjects, series, summary, created_at, search_text)
+            SELECT i, t.title, t.author, '', '', 1950 + i % 75, '', '', '',
+                (ARRAY['book','book','book','book','book','book','large_print','audiobook',
+                    'dvd','music'])[1 + i % 10],
+                (ARRAY['eng','eng','eng','eng','eng','eng','spa','spa','fre','ger'])
+                    [1 + (i / 10) % 10],
+                t.subject, '', '',
+                %(now)s - interval '5 years' + make_interval(secs => i),
+                ' ' || lower(regexp_replace(t.title || ' ' || t.author || ' ' || t.subject,
+                    '[^A-Za-z0-9]+', ' ', 'g'))
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i),
+            LATERAL (SELECT
+                initcap(array_to_string(ARRAY(
+                    SELECT ({WORDS_SQL})
+                        [1 + ((i::bigint * (k + 7) * 7919 + k * 104729) % {len(WORDS)})]
+                    FROM generate_series(1, 3 + i % 3) k), ' ')) AS title,
+                ({SURNAMES_SQL})[1 + (i * 31) % {len(SURNAMES)}] || ', ' ||
+                    ({GIVEN_SQL})[1 + (i / 7) % {len(GIVEN)}] AS author,
+                initcap(({WORDS_SQL})[1 + (i * 13) % {len(WORDS)}]) || ' -- Fiction' AS subject
+            ) t""",
             1,
             s.titles,
         ),

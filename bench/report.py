@@ -10,7 +10,32 @@ def _row(label: str, value, unit: str, target: str = "", met: bool | None = None
     return (label, f"{value}{unit}", target, verdict)
 
 
+def catalog_rows(r: dict) -> list[tuple]:
+    if "catalog" not in r:
+        return []
+    c, t = r["catalog"], r["targets"]
+    return [
+        _row(
+            f"catalog search, two words ({c['titles']:,} titles): p50",
+            c["two_words"]["p50_ms"],
+            " ms",
+        ),
+        _row(
+            "catalog search, two words: p95",
+            c["two_words"]["p95_ms"],
+            " ms",
+            f"<= {t['catalog_search_p95_ms']} ms",
+            c["two_words"]["p95_ms"] <= t["catalog_search_p95_ms"],
+        ),
+        _row("catalog search, one word: p95", c["one_word"]["p95_ms"], " ms"),
+        _row("catalog home: p95", c["home"]["p95_ms"], " ms"),
+        _row("catalog title page: p95", c["title_page"]["p95_ms"], " ms"),
+    ]
+
+
 def rows(r: dict) -> list[tuple]:
+    if "expunge" not in r:  # --only catalog
+        return catalog_rows(r)
     t = r["targets"]
     ex = r["expunge"]
     ours, raw = ex["ours"], ex["raw_sql"]
@@ -91,6 +116,7 @@ def rows(r: dict) -> list[tuple]:
             "0" if large else f"(exact below {ESTIMATE_ABOVE:,} rows)",
             admin["full_table_counts"] == 0 if large else None,
         ),
+        *catalog_rows(r),
     ]
 
 
@@ -108,7 +134,7 @@ def table(r: dict) -> str:
         lines.append("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)))
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
-    if r["scale"] < 1:
+    if r["scale"] < 1 and "expunge" in r:
         lines.append("")
         lines.append(
             "The expunge targets are for full size (--scale 1), where fixed costs no longer "

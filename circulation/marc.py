@@ -1,99 +1,101 @@
 """Catalog import from MARC 21 (binary ISO 2709 `.mrc` and MARCXML) with pymarc.
 
-`marc_import(paths=[...])` reads each file, recognised by its content (a leading `<` is
-MARCXML, anything else binary MARC), and for every record:
+`marc_import(paths=[...])` reads each file (`marc_read`), maps each record to Title
+fields (`marc_fields`: title, author, ISBN, year, call number, subjects, series, language,
+format, summary, control number and its source) and:
 
-- takes the title (245 $a $b $n $p), author (100, else 110, else 111), ISBN (020 $a),
-  publication year (264 $c, else 260 $c, else 008), call number (050, else 090, else 082,
-  else 092), summary (520 $a) and control number (001), with ISBD punctuation removed;
-- finds the title it describes on the control number (001), else on the ISBN, and updates
-  it, or creates a new one: importing the same file twice creates no duplicates;
+- finds the title the record describes and updates it (the same control number from the
+  same source, 001 + 003: a re-import) or merges into it (the same ISBN, compared as a
+  checked ISBN-13, so an ISBN-10 and its ISBN-13 are the same book: another description
+  of it), or creates a new one. Importing the same file twice creates no duplicates, and
+  two files describing one book make one title; every merge is listed in the result;
 - creates or updates an item for each 952 holding (the Koha convention: $p barcode,
   $a home branch code, else $b, $o call number, $y item type, $v or $g price).
 
 Each record is saved in its own transaction, so a record that cannot be read or saved is
-never half-imported: it is reported with its file and position and skipped, and the rest
-are imported. A binary record whose length or terminator is broken is skipped up to the
-next record terminator, so the records after it are still read.
+never half-imported: it is reported with its file, position and ISBN or control number,
+and skipped; the rest are imported.
 
-Nothing here holds patron data; problems name files, record positions, barcodes and
-branch codes only.
+Nothing here holds patron data; problems name files, record positions, ISBNs, control
+numbers, barcodes and branch codes only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
-from xml.sax import SAXParseException
+from typing import NamedTuple
 
 import pymarc
 from django.db import transaction
-from pymarc.exceptions import FatalReaderError
 
+from .marc_fields import (  # noqa: F401 (clean, isbn_from...: the module's public helpers)
+    RecordProblem,
+    _flag,
+    _subfield,
+    clean,
+    isbn_from,
+    item_type_for,
+    parse_title,
+    price_from,
+    year_from,
+)
+from .marc_read import describe, read_records
 from .models import Branch, Item, Title
-
-RECORD_TERMINATOR = b"\x1d"
-BLANK_BYTES = b" \t\r\n\x00\x1a\x1d"  # between records in some exports: newlines, NUL,
-# DOS end-of-file, stray record terminators
-UTF8_BOM = b"\xef\xbb\xbf"
-
-# 952 $y (Koha item type code) -> Calumet item type. Matched on the code upper-cased,
-# first exactly, then by the loose rules of `item_type_for`.
-ITEM_TYPES = {
-    "BK": Item.ItemType.BOOK,
-    "BOOK": Item.ItemType.BOOK,
-    "BOOKS": Item.ItemType.BOOK,
-    "DVD": Item.ItemType.DVD,
-    "BLURAY": Item.ItemType.DVD,
-    "VIDEO": Item.ItemType.DVD,
-    "VM": Item.ItemType.DVD,
-    "AUD": Item.ItemType.AUDIOBOOK,
-    "AB": Item.ItemType.AUDIOBOOK,
-    "CD": Item.ItemType.AUDIOBOOK,
-    "AUDIOBOOK": Item.ItemType.AUDIOBOOK,
-    "LP": Item.ItemType.LARGE_PRINT,
-    "LPB": Item.ItemType.LARGE_PRINT,
-    "LARGEPRINT": Item.ItemType.LARGE_PRINT,
-    "MAG": Item.ItemType.MAGAZINE,
-    "MAGAZINE": Item.ItemType.MAGAZINE,
-    "SER": Item.ItemType.MAGAZINE,
-    "PER": Item.ItemType.MAGAZINE,
-}
-
-_TRAILING_PUNCTUATION = re.compile(r"\s*[/:;,=+]$")
-_ENDS_WITH_INITIAL = re.compile(r"(?:^|[\s.])[^\W\d_]\.$")  # "Tolkien, J. R. R." keeps its period
-_ISBN = re.compile(r"\s*([0-9Xx][0-9Xx\- ]*[0-9Xx])")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-_PRICE = re.compile(r"\d[\d,.]*")
-MAX_PRICE = Decimal("999999.99")  # Item.price: max_digits=8, decimal_places=2
 
 
 class Problem(NamedTuple):
     """Something a librarian should look at. `position` is the record's ordinal in its
-    file (from 1); 0 means the file as a whole."""
+    file (from 1); 0 means the file as a whole. `record` names the record when it can
+    ("ISBN 9780141439518", "001 ocm123 (OCoLC)")."""
 
     file: str
     position: int
     reason: str
+    record: str = ""
+
+    def __str__(self) -> str:
+        which = f" ({self.record})" if self.record else ""
+        return f"{self.file}:record {self.position}{which}: {self.reason}"
+
+
+class Merge(NamedTuple):
+    """A record merged into a title another record (or an earlier import) made."""
+
+    file: str
+    position: int
+    record: str
+    title_id: int
+    title: str
+    differences: tuple[str, ...]  # the fields whose values differed; the title's were kept
+
+    def __str__(self) -> str:
+        differs = f"; differs in {', '.join(self.differences)}" if self.differences else ""
+        return (
+            f"{self.file}:record {self.position} ({self.record}): merged into Title "
+            f"#{self.title_id} {self.title!r} (same ISBN){differs}"
+        )
 
 
 @dataclass
 class ImportResult:
     imported: int = 0
     updated: int = 0
+    merged: int = 0
     skipped: int = 0
     items_created: int = 0
     items_updated: int = 0
     problems: list[Problem] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
-        return f"Imported {self.imported}, updated {self.updated}, skipped {self.skipped}."
+        return (
+            f"Imported {self.imported}, updated {self.updated}, merged {self.merged}, "
+            f"skipped {self.skipped}."
+        )
 
 
 @dataclass(frozen=True)
@@ -106,344 +108,87 @@ class Progress:
     fraction: float
 
 
-class RecordProblem(Exception):
-    """A record that cannot be imported, with the reason."""
+# --- matching and saving -------------------------------------------------------------------
+
+# Kept from the first description of a book when another one is merged into it.
+MERGE_COMPARED = ("title", "author", "publication_year", "format", "language", "series")
 
 
-# --- reading files ---------------------------------------------------------------------
-
-
-class _Read(NamedTuple):
-    position: int
-    record: pymarc.Record | None
-    problem: str
-    fraction: float
-
-
-def read_records(path: Path) -> Iterator[_Read]:
-    """Each record of a file, binary MARC or MARCXML, with its position (from 1).
-
-    An unreadable record comes back as `record=None` with the reason; a MARCXML file that
-    is not well-formed comes back as one entry at position 0 and nothing else.
-    """
-    with open(path, "rb") as handle:
-        head = handle.read(64)
-        if head.startswith(UTF8_BOM):
-            head = head[len(UTF8_BOM) :]
-        if head.lstrip().startswith(b"<"):
-            yield from _read_xml(path)
-            return
-        handle.seek(0)
-        size = path.stat().st_size or 1
-        yield from _read_binary(handle, size)
-
-
-def _read_xml(path: Path) -> Iterator[_Read]:
-    # The whole file is parsed before anything is imported: a file that is not
-    # well-formed is skipped whole rather than imported up to the error.
-    try:
-        records = pymarc.parse_xml_to_array(str(path), strict=False)
-    except Exception as error:  # SAXParseException, or a KeyError for a missing attribute
-        reason = f"not readable as MARCXML ({_describe_xml_error(error)}); file skipped"
-        yield _Read(0, None, reason, 1.0)
-        return
-    total = len(records) or 1
-    for position, record in enumerate(records, start=1):
-        yield _Read(position, record, "", position / total)
-
-
-def _describe_xml_error(error: Exception) -> str:
-    if isinstance(error, SAXParseException):
-        where = f"line {error.getLineNumber()}, column {error.getColumnNumber()}"
-        return f"{error.getMessage()} at {where}"
-    return _describe(error)
-
-
-def _marc_reader(handle: BinaryIO) -> pymarc.MARCReader:
-    return pymarc.MARCReader(handle, to_unicode=True, force_utf8=True, permissive=True)
-
-
-def _read_binary(handle: BinaryIO, size: int) -> Iterator[_Read]:
-    reader = _marc_reader(handle)
-    position = 0
-    while True:
-        _skip_blank(handle)
-        start = handle.tell()
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        position += 1
-        error = reader.current_exception
-        if record is None and isinstance(error, UnicodeDecodeError):
-            record = _as_marc8(reader.current_chunk)
-        if record is not None:
-            yield _Read(position, record, "", min(handle.tell() / size, 1.0))
-            continue
-        yield _Read(
-            position,
-            None,
-            f"broken record at byte {start}: {_describe(error)}",
-            min(handle.tell() / size, 1.0),
-        )
-        if isinstance(error, FatalReaderError):
-            # The record's length cannot be trusted, so pymarc stops reading here. Go on
-            # from the end of this record (its terminator) with a fresh reader instead.
-            handle.seek(start)
-            if not _skip_past_terminator(handle):
-                return
-            reader = _marc_reader(handle)
-
-
-def _skip_blank(handle: BinaryIO) -> None:
-    while True:
-        byte = handle.read(1)
-        if not byte:
-            return
-        if byte not in BLANK_BYTES:
-            handle.seek(-1, 1)
-            return
-
-
-def _skip_past_terminator(handle: BinaryIO, block: int = 65536) -> bool:
-    """Move just past the next record terminator; False at the end of the file."""
-    while True:
-        offset = handle.tell()
-        data = handle.read(block)
-        if not data:
-            return False
-        found = data.find(RECORD_TERMINATOR)
-        if found != -1:
-            handle.seek(offset + found + 1)
-            return True
-
-
-def _as_marc8(chunk: bytes | None) -> pymarc.Record | None:
-    """A record that is not valid UTF-8 but says it is MARC-8 (leader/09 blank): decode it
-    as MARC-8, as older exports are."""
-    if not chunk or len(chunk) < 24 or chunk[9:10] == b"a":
-        return None
-    try:
-        return pymarc.Record(chunk, to_unicode=True, force_utf8=False)
-    except Exception:
-        return None
-
-
-def _describe(error: BaseException | None) -> str:
-    if error is None:
-        return "unreadable"
-    message = str(error)
-    name = error.__class__.__name__
-    return f"{message} ({name})" if message and message != name else name
-
-
-# --- reading fields --------------------------------------------------------------------
-
-
-def clean(value: str | None) -> str:
-    """A value without the ISBD punctuation that ends it ("Title :", "Smith, Jane,")."""
-    text = " ".join((value or "").split())
-    while True:
-        before = text
-        text = _TRAILING_PUNCTUATION.sub("", text).rstrip()
-        if text.endswith(".") and not text.endswith("...") and not _ENDS_WITH_INITIAL.search(text):
-            text = text[:-1].rstrip()
-        if text == before:
-            return text
-
-
-def _subfield(fld: pymarc.Field, *codes: str) -> str:
-    values = fld.get_subfields(*codes)
-    return values[0].strip() if values else ""
-
-
-def _title(record: pymarc.Record) -> str:
-    fields = record.get_fields("245")
-    if not fields:
-        raise RecordProblem("no title (245)")
-    parts: list[str] = []
-    previous = ""
-    for code, value in fields[0].subfields:
-        if code not in {"a", "b", "n", "p"}:
-            continue
-        text = clean(value)
-        if not text:
-            continue
-        if not parts and code != "a":
-            break  # no title proper: the record is skipped below
-        if parts:
-            mark = previous.rstrip()[-1:]
-            if mark == "=":
-                parts.append(" = ")
-            elif mark in {";", ","}:
-                parts.append(f"{mark} ")
-            elif code == "b":
-                parts.append(": ")
-            else:
-                parts.append(". ")
-        parts.append(text)
-        previous = value
-    if not parts:
-        raise RecordProblem("no title (245 $a)")
-    return "".join(parts)
-
-
-def _author(record: pymarc.Record) -> str:
-    for fld in record.get_fields("100"):
-        return clean(" ".join(fld.get_subfields("a", "b")))
-    for fld in record.get_fields("110", "111"):
-        return ". ".join(filter(None, (clean(v) for v in fld.get_subfields("a", "b"))))
+def record_label(data: dict) -> str:
+    """How a record is named in messages: its ISBN, else its control number."""
+    if data.get("isbn13") or data.get("isbn"):
+        return f"ISBN {data['isbn13'] or data['isbn']}"
+    if data.get("control_number"):
+        source = f" ({data['control_source']})" if data.get("control_source") else ""
+        return f"001 {data['control_number']}{source}"
     return ""
 
 
-def isbn_from(value: str) -> str:
-    """'978-0-14-143951-8 (pbk.)' -> '9780141439518'; '' if it is no ISBN."""
-    match = _ISBN.match(value or "")
-    if not match:
-        return ""
-    digits = re.sub(r"[^0-9X]", "", match.group(1).upper())
-    if len(digits) == 13 and digits.isdigit():
-        return digits
-    if len(digits) == 10 and digits[:9].isdigit():
-        return digits
-    return ""
-
-
-def _isbn(record: pymarc.Record) -> str:
-    for fld in record.get_fields("020"):
-        for value in fld.get_subfields("a"):
-            if isbn := isbn_from(value):
-                return isbn
-    return ""
-
-
-def year_from(value: str) -> int | None:
-    for match in _YEAR.finditer(value or ""):
-        year = int(match.group(1))
-        if 1000 <= year <= 2100:
-            return year
-    return None
-
-
-def _year(record: pymarc.Record) -> int | None:
-    publication = [f for f in record.get_fields("264") if f.indicator2 == "1"]
-    others = [f for f in record.get_fields("264") if f.indicator2 != "1"]
-    for fld in [*publication, *record.get_fields("260"), *others]:
-        for value in fld.get_subfields("c"):
-            if year := year_from(value):
-                return year
-    for fld in record.get_fields("008"):
-        # 008/07-10 is Date 1; "19uu" and blanks are not a year.
-        if (year := (fld.data or "")[7:11]).isdigit():
-            return year_from(year)
-    return None
-
-
-def _call_number(record: pymarc.Record) -> str:
-    for tag in ("050", "090"):
-        for fld in record.get_fields(tag):
-            text = " ".join(filter(None, (_subfield(fld, "a"), _subfield(fld, "b"))))
-            if text:
-                return text
-    for fld in record.get_fields("082"):
-        if text := _subfield(fld, "a").replace("/", ""):  # "813/.54": the / only marks a cut
-            return text
-    for fld in record.get_fields("092"):
-        text = " ".join(filter(None, (_subfield(fld, "a"), _subfield(fld, "b"))))
-        if text:
-            return text
-    return ""
-
-
-def parse_title(record: pymarc.Record) -> dict:
-    """The Title fields of a record. Raises RecordProblem for a record without a title."""
-    control = record.get_fields("001")
-    summary = record.get_fields("520")
-    return {
-        "title": _title(record)[:500],
-        "author": _author(record)[:300],
-        "isbn": _isbn(record),
-        "publication_year": _year(record),
-        "call_number": _call_number(record)[:50],
-        "control_number": ((control[0].data or "").strip() if control else "")[:50],
-        "summary": " ".join(summary[0].get_subfields("a")).strip() if summary else "",
-    }
-
-
-def item_type_for(code: str) -> str:
-    """Koha's 952 $y, loosely: BK/BOOK -> book, DVD -> dvd, AUD/CD -> audiobook,
-    LP -> large print, MAG/SER -> magazine, anything else -> book."""
-    key = re.sub(r"[^A-Z]", "", (code or "").upper())
-    if key in ITEM_TYPES:
-        return ITEM_TYPES[key]
-    for fragment, item_type in (
-        ("DVD", Item.ItemType.DVD),
-        ("VIDEO", Item.ItemType.DVD),
-        ("BLU", Item.ItemType.DVD),
-        ("AUDIO", Item.ItemType.AUDIOBOOK),
-        ("LARGE", Item.ItemType.LARGE_PRINT),
-        ("MAG", Item.ItemType.MAGAZINE),
-        ("PERIODICAL", Item.ItemType.MAGAZINE),
-    ):
-        if fragment in key:
-            return item_type
-    return Item.ItemType.BOOK
-
-
-def price_from(value: str) -> Decimal | None:
-    """'24.95', '$24.95', '24,95 EUR', '1,024.50' -> a Decimal; None if there is no price."""
-    match = _PRICE.search(value or "")
-    if not match:
-        return None
-    number = match.group(0).rstrip(".,")
-    if "," in number and "." in number:
-        number = number.replace(",", "")  # 1,024.50
-    elif re.fullmatch(r"\d{1,3}(?:,\d{3})+", number):
-        number = number.replace(",", "")  # 1,024
-    else:
-        number = number.replace(",", ".")  # 24,95
-    try:
-        price = Decimal(number).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return None
-    return price if price <= MAX_PRICE else None
-
-
-def _flag(fld: pymarc.Field, code: str) -> bool:
-    value = _subfield(fld, code)
-    return bool(value) and value != "0"
-
-
-# --- saving ----------------------------------------------------------------------------
-
-
-def _find_title(data: dict) -> Title | None:
+def _find_title(data: dict) -> tuple[Title | None, str]:
+    """(title, how): 'control' for the same 001 + 003, 'isbn' for the same book."""
     if data["control_number"]:
-        found = Title.objects.filter(control_number=data["control_number"]).order_by("pk")
-        if title := found.first():
-            return title
-    if data["isbn"]:
-        return Title.objects.filter(isbn=data["isbn"]).order_by("pk").first()
-    return None
+        same = Title.objects.filter(
+            control_number=data["control_number"], control_source=data["control_source"]
+        )
+        if title := same.order_by("pk").first():
+            return title, "control"
+    if data["isbn13"]:
+        found = Title.objects.filter(isbn13=data["isbn13"]).order_by("pk").first()
+    elif data["isbn"]:  # not a valid ISBN: only the same digits are the same book
+        found = Title.objects.filter(isbn=data["isbn"]).order_by("pk").first()
+    else:
+        found = None
+    return found, "isbn" if found else ""
 
 
-def _save_title(data: dict) -> tuple[Title, bool]:
-    """(title, created). A found title takes every value the record has; a value the
-    record lacks is left as it is, and a control number already set is kept."""
-    title = _find_title(data)
-    if title is None:
-        return Title.objects.create(**data), True
+def _update(title: Title, data: dict) -> None:
+    """A re-import: the title takes every value the record has."""
     changed = []
     for name, value in data.items():
-        if value in ("", None) or getattr(title, name) == value:
-            continue
-        if name == "control_number" and title.control_number:
-            continue
-        setattr(title, name, value)
-        changed.append(name)
+        if value not in ("", None) and getattr(title, name) != value:
+            setattr(title, name, value)
+            changed.append(name)
     if changed:
         title.save(update_fields=changed)
-    return title, False
+
+
+def _merge(title: Title, data: dict) -> tuple[str, ...]:
+    """Another description of the same book: the title keeps what it has (its control
+    number too), takes what it lacks, and gains the record's subjects. Returns the
+    compared fields whose values differed."""
+    differences = tuple(
+        name
+        for name in MERGE_COMPARED
+        if data[name] not in ("", None)
+        and getattr(title, name) not in ("", None)
+        and getattr(title, name) != data[name]
+    )
+    changed = []
+    for name, value in data.items():
+        if name == "control_source" and title.control_number:
+            continue  # a source belongs with its control number
+        if value not in ("", None) and getattr(title, name) in ("", None):
+            setattr(title, name, value)
+            changed.append(name)
+    subjects = title.subject_list
+    extra = [s for s in data["subjects"].splitlines() if s and s not in subjects]
+    if extra:
+        title.subjects = "\n".join([*subjects, *extra])
+        changed.append("subjects")
+    if changed:
+        title.save(update_fields=set(changed))
+    return differences
+
+
+def _save_title(data: dict) -> tuple[Title, str, tuple[str, ...]]:
+    """(title, what happened: 'created', 'updated' or 'merged', differences if merged)."""
+    title, how = _find_title(data)
+    if title is None:
+        return Title.objects.create(**data), "created", ()
+    if how == "control":
+        _update(title, data)
+        return title, "updated", ()
+    return title, "merged", _merge(title, data)
 
 
 def _save_items(
@@ -500,16 +245,20 @@ def _save_items(
 
 def _import_record(
     record: pymarc.Record, branches: dict[str, Branch], result: ImportResult
-) -> tuple[bool, list[str]]:
+) -> tuple[Title, str, tuple[str, ...], dict, list[str]]:
     """Save one record in its own transaction; the counts change only once it is saved."""
-    data = parse_title(record)
+    data, notes = parse_title(record)
     counts = {"created": 0, "updated": 0}
-    with transaction.atomic():
-        title, created = _save_title(data)
-        notes = _save_items(record, title, branches, counts)
+    try:
+        with transaction.atomic():
+            title, what, differences = _save_title(data)
+            notes += _save_items(record, title, branches, counts)
+    except Exception as error:
+        error.record_label = record_label(data)  # for the message
+        raise
     result.items_created += counts["created"]
     result.items_updated += counts["updated"]
-    return created, notes
+    return title, what, differences, data, notes
 
 
 class _DryRun(Exception):
@@ -556,27 +305,37 @@ def marc_import(
 
 def _import_file(path: Path, branches: dict[str, Branch], result: ImportResult) -> Iterator[float]:
     """Import one file record by record; yields the fraction of the file read so far."""
-    for position, record, problem, fraction in read_records(path):
+    name = str(path)
+    for position, record, problem, fraction, read_notes in read_records(path):
         if record is None:
-            result.problems.append(Problem(str(path), position, problem))
+            result.problems.append(Problem(name, position, problem))
             if position:  # 0 is the whole file, not a record
                 result.skipped += 1
                 yield fraction
             continue
         try:
-            created, notes = _import_record(record, branches, result)
+            title, what, differences, data, notes = _import_record(record, branches, result)
         except RecordProblem as error:
             result.skipped += 1
-            result.problems.append(Problem(str(path), position, f"{error}; skipped"))
+            result.problems.append(Problem(name, position, f"{error}; skipped"))
+            result.problems.extend(Problem(name, position, note) for note in read_notes)
         except Exception as error:  # one record that cannot be saved never stops the file
             result.skipped += 1
-            result.problems.append(
-                Problem(str(path), position, f"could not be saved: {_describe(error)}; skipped")
-            )
+            reason = f"could not be saved: {describe(error)}; skipped"
+            label = getattr(error, "record_label", "")
+            result.problems.append(Problem(name, position, reason, label))
         else:
-            if created:
+            label = record_label(data)
+            if what == "created":
                 result.imported += 1
-            else:
+            elif what == "updated":
                 result.updated += 1
-            result.problems.extend(Problem(str(path), position, note) for note in notes)
+            else:
+                result.merged += 1
+                result.merges.append(
+                    Merge(name, position, label, title.pk, title.title, differences)
+                )
+            result.problems.extend(
+                Problem(name, position, note, label) for note in [*read_notes, *notes]
+            )
         yield fraction

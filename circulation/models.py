@@ -14,6 +14,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .catalog_text import isbn13 as checked_isbn13
+from .catalog_text import search_text
+
 
 class Branch(models.Model):
     code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. MAIN.")
@@ -30,26 +33,103 @@ class Branch(models.Model):
         return self.name
 
 
+class TitleQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(): fill the search text here, so that titles created in
+        # bulk (the demo, a benchmark) are found by the search too.
+        objs = list(objs)
+        for obj in objs:
+            obj.prepare_for_search()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Title(models.Model):
-    """A bibliographic record: what the catalog describes, independent of copies."""
+    """A bibliographic record: what the catalog describes, independent of copies.
+
+    `search_text` is derived (the folded words of title, author, subjects, series and
+    ISBNs) and kept current by `save()` and `bulk_create()`; a `QuerySet.update()` of
+    those fields must be followed by `circulation.search.reindex()`.
+    """
+
+    class Format(models.TextChoices):
+        # The first five are Item.ItemType's values: a title's format is its items' type.
+        BOOK = "book", "Book"
+        LARGE_PRINT = "large_print", "Large print"
+        AUDIOBOOK = "audiobook", "Audiobook"
+        DVD = "dvd", "DVD / video"
+        MAGAZINE = "magazine", "Magazine"
+        MUSIC = "music", "Music recording"
+        SCORE = "score", "Music score"
+        MAP = "map", "Map"
+        ELECTRONIC = "electronic", "Electronic resource"
+        OTHER = "other", "Other"
 
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=300, blank=True)
     isbn = models.CharField("ISBN", max_length=17, blank=True, db_index=True)
+    isbn13 = models.CharField(
+        "ISBN-13",
+        max_length=13,
+        blank=True,
+        db_index=True,
+        help_text="The ISBN as a checked ISBN-13, used to match records of the same book.",
+    )
     publication_year = models.PositiveSmallIntegerField(null=True, blank=True)
     call_number = models.CharField(max_length=50, blank=True)
     control_number = models.CharField(
         max_length=50, blank=True, db_index=True, help_text="MARC 001, used to match re-imports."
     )
+    control_source = models.CharField(
+        max_length=50, blank=True, help_text="MARC 003: who issued the control number."
+    )
+    format = models.CharField(max_length=20, choices=Format, default=Format.BOOK)
+    language = models.CharField(
+        max_length=3, blank=True, help_text="MARC language code, e.g. eng, spa."
+    )
+    subjects = models.TextField(blank=True, help_text="Subject headings, one per line.")
+    series = models.CharField(max_length=300, blank=True)
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    search_text = models.TextField(blank=True, editable=False)
+
+    objects = TitleQuerySet.as_manager()
 
     class Meta:
         ordering = ["title", "pk"]
-        indexes = [models.Index(fields=["author"])]
+        indexes = [
+            models.Index(fields=["author"]),
+            models.Index(fields=["-created_at"], name="title_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.prepare_for_search()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "isbn13", "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def subject_list(self) -> list[str]:
+        return [line for line in self.subjects.splitlines() if line.strip()]
+
+    def prepare_for_search(self) -> None:
+        """Derive the ISBN-13 (when only an ISBN was given) and the search text."""
+        if self.isbn and not self.isbn13:
+            self.isbn13 = checked_isbn13(self.isbn)
+        self.search_text = self.build_search_text()
+
+    def build_search_text(self) -> str:
+        return search_text(
+            title=self.title,
+            author=self.author,
+            subjects=self.subjects,
+            series=self.series,
+            isbn=self.isbn,
+            isbn13_value=self.isbn13,
+        )
 
 
 class Item(models.Model):

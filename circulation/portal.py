@@ -1,10 +1,10 @@
 """Portal pages for circulation records: the patron's account, renewals, holds, programs,
-reading history, and the public catalog. Every record a page names is looked up through
-a `*_for_patron` selector, so another patron's id is a 404; ids travel in POST bodies."""
+reading history (the public catalog is `catalog.py`). Every record a page names is looked
+up through a `*_for_patron` selector, so another patron's id is a 404; ids travel in POST
+bodies."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from patrons.portal import patron_required
 from patrons.services import blocks_in_force, describe_block
 
 from . import selectors, services
-from .models import Branch, Item, Program, ProgramRegistration, Title
+from .models import Program, ProgramRegistration
 
 
 def _record_id(request, name: str) -> int:
@@ -169,82 +169,3 @@ def history_delete_view(request):
         "Removed from your reading history.",
     )
     return redirect(reverse("portal:history"))
-
-
-# -- the public catalog ----------------------------------------------------------------------
-
-
-@require_safe
-def catalog_view(request):
-    query = (request.GET.get("q") or "").strip()[:200]
-    field = request.GET.get("field", "any")
-    results = None
-    if query:
-        digits = query.replace("-", "").replace(" ", "")
-        if field == "isbn" or (field == "any" and digits.isdigit() and len(digits) in (10, 13)):
-            condition = Q(isbn=digits)
-        elif field == "author":
-            condition = Q(author__icontains=query)
-        elif field == "title":
-            condition = Q(title__icontains=query)
-        else:
-            condition = Q(title__icontains=query) | Q(author__icontains=query)
-        titles = (
-            Title.objects.filter(condition)
-            .annotate(
-                copies=Count("items", filter=~Q(items__status=Item.Status.WITHDRAWN)),
-                available=Count("items", filter=Q(items__status=Item.Status.AVAILABLE)),
-            )
-            .order_by("title", "pk")
-        )
-        results = Paginator(titles, 20).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "portal/catalog.html",
-        {"query": query, "field": field, "results": results},
-    )
-
-
-@require_safe
-def title_view(request, title_id: int):
-    title = get_object_or_404(Title, pk=title_id)
-    by_branch = (
-        Item.objects.filter(title=title)
-        .exclude(status=Item.Status.WITHDRAWN)
-        .values("branch__name")
-        .annotate(
-            copies=Count("pk"),
-            available=Count("pk", filter=Q(status=Item.Status.AVAILABLE)),
-        )
-        .order_by("branch__name")
-    )
-    patron = None if request.user.is_authenticated else request.patron
-    return render(
-        request,
-        "portal/title.html",
-        {
-            "title": title,
-            "by_branch": by_branch,
-            "patron": patron,
-            "branches": Branch.objects.order_by("name"),
-            "home_branch_id": patron.home_branch_id if patron else None,
-        },
-    )
-
-
-@patron_required
-@require_POST
-def hold_place_view(request, title_id: int):
-    patron = request.patron
-    title = get_object_or_404(Title, pk=title_id)
-    branch = Branch.objects.filter(pk=request.POST.get("pickup_branch") or 0).first()
-    if branch is None:
-        messages.error(request, "Choose where you will pick it up.")
-        return redirect(reverse("portal:title", args=[title.pk]))
-    try:
-        services.hold_place(patron=patron, title=title, pickup_branch=branch, actor=patron)
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-        return redirect(reverse("portal:title", args=[title.pk]))
-    messages.success(request, f"Hold placed. We will tell you when it is ready at {branch.name}.")
-    return redirect(reverse("portal:account"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import portal
+from . import catalog, portal
 
 urlpatterns = [
     path("", portal.account_view, name="account"),
@@ -11,7 +11,7 @@ urlpatterns = [
     path("programs/cancel/", portal.program_cancel_view, name="program_cancel"),
     path("history/", portal.history_view, name="history"),
     path("history/delete/", portal.history_delete_view, name="history_delete"),
-    path("catalog/", portal.catalog_view, name="catalog"),
-    path("catalog/<int:title_id>/", portal.title_view, name="title"),
-    path("catalog/<int:title_id>/hold/", portal.hold_place_view, name="hold_place"),
+    path("catalog/", catalog.catalog_view, name="catalog"),
+    path("catalog/<int:title_id>/", catalog.title_view, name="title"),
+    path("catalog/<int:title_id>/hold/", catalog.hold_place_view, name="hold_place"),
 ]

@@ -6,6 +6,7 @@ import pymarc
 import pytest
 from django.core.management import CommandError, call_command
 from pymarc import Field, Record, Subfield
+from stdnum import ean
 
 from circulation.models import Branch, Item, Title
 
@@ -18,6 +19,11 @@ def branches():
     Branch.objects.create(code="east", name="Eastside Branch")
 
 
+def valid_isbn(n: int) -> str:
+    first = f"978{n:09d}"
+    return first + ean.calc_check_digit(first)
+
+
 def make_record(n: int, *, control=True, isbn=None, with_title=True, branch="MAIN") -> Record:
     record = Record()
     if control:
@@ -26,7 +32,7 @@ def make_record(n: int, *, control=True, isbn=None, with_title=True, branch="MAI
         Field(
             tag="020",
             indicators=[" ", " "],
-            subfields=[Subfield("a", isbn or f"978{n:010d} (pbk.)")],
+            subfields=[Subfield("a", isbn or f"{valid_isbn(n)} (pbk.)")],
         )
     )
     record.add_field(
@@ -75,11 +81,11 @@ def run(*files, **kwargs):
 
 def test_a_binary_file_imports_titles_and_items(tmp_path):
     out, _err = run(write_mrc(tmp_path / "a.mrc", [make_record(1), make_record(2)]))
-    assert out.strip() == "Imported 2, updated 0, skipped 0."
+    assert out.strip() == "Imported 2, updated 0, merged 0, skipped 0."
     title = Title.objects.get(control_number="ocm00000001")
     assert title.title == "Lake stories 1: a collection"
     assert title.author == "Writer, Number 1"
-    assert title.isbn == "9780000000001"
+    assert title.isbn == valid_isbn(1)
     assert title.publication_year == 1991
     assert title.call_number == "813.54"
     item = Item.objects.get(barcode="390000000001")
@@ -90,14 +96,19 @@ def test_importing_the_same_file_twice_creates_no_duplicates(tmp_path):
     path = write_mrc(tmp_path / "a.mrc", [make_record(1), make_record(2)])
     run(path)
     out, _ = run(path)
-    assert out.strip() == "Imported 0, updated 2, skipped 0."
+    assert out.strip() == "Imported 0, updated 2, merged 0, skipped 0."
     assert Title.objects.count() == 2 and Item.objects.count() == 2
 
 
 def test_a_record_without_001_matches_on_isbn(tmp_path):
     run(write_mrc(tmp_path / "a.mrc", [make_record(5)]))
     out, _ = run(write_mrc(tmp_path / "b.mrc", [make_record(5, control=False)]))
-    assert out.strip() == "Imported 0, updated 1, skipped 0."
+    merged, summary = out.strip().splitlines()
+    assert merged.endswith(
+        f"b.mrc:record 1 (ISBN {valid_isbn(5)}): merged into Title #{Title.objects.get().pk} "
+        "'Lake stories 5: a collection' (same ISBN)"
+    )
+    assert summary == "Imported 0, updated 0, merged 1, skipped 0."
     assert Title.objects.count() == 1
 
 
@@ -116,13 +127,13 @@ def test_a_record_without_a_title_is_skipped_with_the_reason(tmp_path):
     out, err = run(
         write_mrc(tmp_path / "a.mrc", [make_record(1), make_record(2, with_title=False)])
     )
-    assert out.strip() == "Imported 1, updated 0, skipped 1."
+    assert out.strip() == "Imported 1, updated 0, merged 0, skipped 1."
     assert "record 2: no title (245)" in err
 
 
 def test_an_unknown_branch_is_reported_and_its_item_not_created(tmp_path):
     out, err = run(write_mrc(tmp_path / "a.mrc", [make_record(1, branch="NOWHERE")]))
-    assert out.strip() == "Imported 1, updated 0, skipped 0."
+    assert out.strip() == "Imported 1, updated 0, merged 0, skipped 0."
     assert "unknown branch code 'NOWHERE'" in err
     assert not Item.objects.exists()
 
@@ -134,7 +145,7 @@ def test_marcxml_imports_too(tmp_path):
         writer.write(make_record(7))
         writer.close(close_fh=False)
     out, _ = run(path)
-    assert out.strip() == "Imported 1, updated 0, skipped 0."
+    assert out.strip() == "Imported 1, updated 0, merged 0, skipped 0."
     assert Title.objects.get().control_number == "ocm00000007"
 
 
@@ -158,5 +169,5 @@ def test_a_dry_run_saves_nothing(tmp_path):
 
 def test_hundreds_of_records(tmp_path):
     out, _ = run(write_mrc(tmp_path / "big.mrc", [make_record(n) for n in range(500)]))
-    assert out.strip() == "Imported 500, updated 0, skipped 0."
+    assert out.strip() == "Imported 500, updated 0, merged 0, skipped 0."
     assert Item.objects.count() == 500

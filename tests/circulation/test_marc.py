@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError
 from pymarc import Field, Record, Subfield
+from stdnum import ean
 
 from circulation import marc
 from circulation.marc import Progress, marc_import
@@ -40,6 +41,12 @@ def holding(barcode: str, branch: str = "MAIN", **extra: str) -> Field:
     )
 
 
+def valid_isbn(n: int) -> str:
+    """An ISBN-13 with a correct check digit: 978-1-nnnnnnnn-c."""
+    first = f"9781{n:08d}"
+    return first + ean.calc_check_digit(first)
+
+
 def make_record(
     n: int,
     *,
@@ -52,7 +59,7 @@ def make_record(
     if control:
         record.add_field(Field(tag="001", data=f"cal{n:06d}" if control == "auto" else control))
     if isbn:
-        value = f"978-1-{n:08d}-0 (pbk.)" if isbn == "auto" else isbn
+        value = f"{valid_isbn(n)} (pbk.)" if isbn == "auto" else isbn
         record.add_field(Field(tag="020", indicators=[" ", " "], subfields=sf(a=value)))
     record.add_field(
         Field(tag="050", indicators=["0", "0"], subfields=sf(a="PS3545.H16", b="T6 1990"))
@@ -118,12 +125,12 @@ def test_a_binary_file_imports_titles_and_items_with_their_fields(tmp_path, bran
     )
     out, err = run(write_mrc(tmp_path / "a.mrc", [record, make_record(2)]))
 
-    assert summary_line(out) == "Imported 2, updated 0, skipped 0."
+    assert summary_line(out) == "Imported 2, updated 0, merged 0, skipped 0."
     assert err == ""
     title = Title.objects.get(control_number="cal000001")
     assert title.title == "Lake stories 1: a collection"
     assert title.author == "Writer, Ann 1"
-    assert title.isbn == "9781000000010"
+    assert title.isbn == valid_isbn(1)
     assert title.publication_year == 1991  # 264 with indicator 2 = 1, not the © date
     assert title.call_number == "PS3545.H16 T6 1990"
     book, dvd = title.items.order_by("barcode")
@@ -238,11 +245,11 @@ def test_prices_are_read_when_numeric(raw, price):
 
 def test_a_marcxml_file_imports_the_same_way(tmp_path, branches):
     out, err = run(write_xml(tmp_path / "a.xml", [make_record(1), make_record(2)]))
-    assert summary_line(out) == "Imported 2, updated 0, skipped 0."
+    assert summary_line(out) == "Imported 2, updated 0, merged 0, skipped 0."
     assert err == ""
     title = Title.objects.get(control_number="cal000002")
     assert title.title == "Lake stories 2: a collection"
-    assert (title.isbn, title.publication_year) == ("9781000000020", 1991)
+    assert (title.isbn, title.publication_year) == (valid_isbn(2), 1991)
     assert title.items.get().branch == branches["main"]
 
 
@@ -250,7 +257,7 @@ def test_the_format_is_recognised_by_content_not_by_name(tmp_path):
     xml_named_mrc = write_xml(tmp_path / "export.mrc", [make_record(1)])
     binary_named_xml = write_mrc(tmp_path / "export.xml", [make_record(2)])
     out, err = run(xml_named_mrc, binary_named_xml)
-    assert summary_line(out) == "Imported 2, updated 0, skipped 0."
+    assert summary_line(out) == "Imported 2, updated 0, merged 0, skipped 0."
     assert err == ""
 
 
@@ -259,7 +266,7 @@ def test_blank_lines_between_binary_records_are_not_records(tmp_path):
     path = tmp_path / "a.mrc"
     path.write_bytes(data)
     out, err = run(path)
-    assert summary_line(out) == "Imported 2, updated 0, skipped 0."
+    assert summary_line(out) == "Imported 2, updated 0, merged 0, skipped 0."
     assert err == ""
 
 
@@ -267,7 +274,7 @@ def test_stray_terminators_and_nul_bytes_at_the_end_are_not_records(tmp_path):
     path = tmp_path / "a.mrc"
     path.write_bytes(make_record(1).as_marc() + b"\x1d\x1d\x00")  # as in real exports
     out, err = run(path)
-    assert summary_line(out) == "Imported 1, updated 0, skipped 0."
+    assert summary_line(out) == "Imported 1, updated 0, merged 0, skipped 0."
     assert err == ""
 
 
@@ -279,7 +286,7 @@ def test_a_marc8_record_that_is_not_utf8_is_read_as_marc8(tmp_path):
     path = tmp_path / "a.mrc"
     path.write_bytes(data.replace(b"Xe", b"\xe2e"))  # MARC-8 acute accent before its letter
     out, err = run(path)
-    assert summary_line(out) == "Imported 1, updated 0, skipped 0."
+    assert summary_line(out) == "Imported 1, updated 0, merged 0, skipped 0."
     assert err == ""
     assert Title.objects.get().title == "Caf\u00e9"
 
@@ -291,7 +298,7 @@ def test_a_malformed_xml_file_is_reported_and_skipped_and_the_next_file_imported
     )
     good = write_mrc(tmp_path / "good.mrc", [make_record(1)])
     out, err = run(bad, good)
-    assert summary_line(out) == "Imported 1, updated 0, skipped 0."
+    assert summary_line(out) == "Imported 1, updated 0, merged 0, skipped 0."
     assert f"{bad}:record 0: not readable as MARCXML" in err
     assert "file skipped" in err
     assert Title.objects.count() == 1
@@ -304,7 +311,7 @@ def test_importing_the_same_file_twice_creates_no_duplicates(tmp_path):
     path = write_mrc(tmp_path / "a.mrc", [make_record(n) for n in range(1, 4)])
     run(path)
     out, err = run(path)
-    assert summary_line(out) == "Imported 0, updated 3, skipped 0."
+    assert summary_line(out) == "Imported 0, updated 3, merged 0, skipped 0."
     assert err == ""
     assert Title.objects.count() == 3 and Item.objects.count() == 3
 
@@ -324,7 +331,7 @@ def test_a_re_import_updates_the_fields_it_has(tmp_path, branches):
 def test_a_record_matches_on_isbn_when_its_001_is_absent_or_differs(tmp_path, control):
     run(write_mrc(tmp_path / "a.mrc", [make_record(5)]))
     out, _ = run(write_mrc(tmp_path / "b.mrc", [make_record(5, control=control)]))
-    assert summary_line(out) == "Imported 0, updated 1, skipped 0."
+    assert summary_line(out) == "Imported 0, updated 0, merged 1, skipped 0."
     title = Title.objects.get()
     assert title.control_number == "cal000005"  # the control number it had is kept
 
@@ -332,15 +339,18 @@ def test_a_record_matches_on_isbn_when_its_001_is_absent_or_differs(tmp_path, co
 def test_a_record_matches_on_001_even_when_the_isbn_changed(tmp_path):
     run(write_mrc(tmp_path / "a.mrc", [make_record(5)]))
     out, _ = run(write_mrc(tmp_path / "b.mrc", [make_record(5, isbn="9780141439518")]))
-    assert summary_line(out) == "Imported 0, updated 1, skipped 0."
+    assert summary_line(out) == "Imported 0, updated 1, merged 0, skipped 0."
     assert Title.objects.get().isbn == "9780141439518"
 
 
 def test_a_barcode_of_another_title_is_reported_and_left_alone(tmp_path):
     run(write_mrc(tmp_path / "a.mrc", [make_record(1, items=[holding("111")])]))
     out, err = run(write_mrc(tmp_path / "b.mrc", [make_record(2, items=[holding("111")])]))
-    assert summary_line(out) == "Imported 1, updated 0, skipped 0."
-    assert "b.mrc:record 1: item 111: the barcode belongs to another title" in err
+    assert summary_line(out) == "Imported 1, updated 0, merged 0, skipped 0."
+    assert (
+        f"b.mrc:record 1 (ISBN {valid_isbn(2)}): item 111: the barcode belongs to another title"
+        in err
+    )
     assert Item.objects.get(barcode="111").title.control_number == "cal000001"
 
 
@@ -381,7 +391,7 @@ def test_a_broken_record_is_reported_with_its_position_and_the_others_imported(t
     path = write_mrc(tmp_path / "a.mrc", [make_record(1), bytes(broken), make_record(3)])
     out, err = run(path)
 
-    assert summary_line(out) == "Imported 2, updated 0, skipped 1."
+    assert summary_line(out) == "Imported 2, updated 0, merged 0, skipped 1."
     assert f"{path}:record 2: broken record at byte " in err
     assert len(err.strip().splitlines()) == 1
     assert set(Title.objects.values_list("control_number", flat=True)) == {
@@ -394,14 +404,14 @@ def test_a_truncated_last_record_is_reported(tmp_path):
     path = tmp_path / "a.mrc"
     path.write_bytes(make_record(1).as_marc() + make_record(2).as_marc()[:60])
     out, err = run(path)
-    assert summary_line(out) == "Imported 1, updated 0, skipped 1."
+    assert summary_line(out) == "Imported 1, updated 0, merged 0, skipped 1."
     assert "a.mrc:record 2: broken record" in err
 
 
 def test_a_record_without_a_title_is_skipped_with_the_reason(tmp_path):
     path = write_mrc(tmp_path / "a.mrc", [make_record(1), make_record(2, title=False)])
     out, err = run(path)
-    assert summary_line(out) == "Imported 1, updated 0, skipped 1."
+    assert summary_line(out) == "Imported 1, updated 0, merged 0, skipped 1."
     assert f"{path}:record 2: no title (245)" in err
     assert not Item.objects.filter(barcode="390000000002").exists()
 
@@ -410,16 +420,19 @@ def test_an_unknown_branch_is_reported_and_the_record_still_imported(tmp_path):
     items = [holding("1", "MAIN"), holding("2", "NOWHERE")]
     path = write_mrc(tmp_path / "a.mrc", [make_record(1, items=items)])
     out, err = run(path)
-    assert summary_line(out) == "Imported 1, updated 0, skipped 0."
-    assert f"{path}:record 1: item 2: unknown branch code 'NOWHERE'; item not created" in err
+    assert summary_line(out) == "Imported 1, updated 0, merged 0, skipped 0."
+    assert (
+        f"{path}:record 1 (ISBN {valid_isbn(1)}): "
+        "item 2: unknown branch code 'NOWHERE'; item not created" in err
+    )
     assert list(Item.objects.values_list("barcode", flat=True)) == ["1"]
 
 
 def test_a_holding_without_a_barcode_is_reported(tmp_path):
     no_barcode = Field(tag="952", indicators=[" ", " "], subfields=sf(a="MAIN", y="BK"))
     out, err = run(write_mrc(tmp_path / "a.mrc", [make_record(1, items=[no_barcode])]))
-    assert summary_line(out) == "Imported 1, updated 0, skipped 0."
-    assert "record 1: a 952 holding has no barcode ($p)" in err
+    assert summary_line(out) == "Imported 1, updated 0, merged 0, skipped 0."
+    assert f"record 1 (ISBN {valid_isbn(1)}): a 952 holding has no barcode ($p)" in err
 
 
 def test_a_record_that_fails_to_save_leaves_nothing_behind(tmp_path, monkeypatch):
@@ -435,8 +448,11 @@ def test_a_record_that_fails_to_save_leaves_nothing_behind(tmp_path, monkeypatch
     path = write_mrc(tmp_path / "a.mrc", [make_record(n) for n in (1, 2, 3)])
     assert marc_import(paths=[path], dry_run=True).items_created == 2
     out, err = run(path)
-    assert summary_line(out) == "Imported 2, updated 0, skipped 1."
-    assert f"{path}:record 2: could not be saved: disk full (DatabaseError); skipped" in err
+    assert summary_line(out) == "Imported 2, updated 0, merged 0, skipped 1."
+    assert (
+        f"{path}:record 2 (ISBN {valid_isbn(2)}): "
+        "could not be saved: disk full (DatabaseError); skipped" in err
+    )
     assert not Title.objects.filter(control_number="cal000002").exists()
     assert not Item.objects.filter(barcode="390000000002").exists()  # its item rolled back too
 
@@ -453,7 +469,9 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
 
 def test_a_dry_run_reports_and_saves_nothing(tmp_path):
     out, _err = run(write_mrc(tmp_path / "a.mrc", [make_record(1), make_record(2)]), dry_run=True)
-    assert summary_line(out) == "Imported 2, updated 0, skipped 0. (dry run: nothing saved)"
+    assert (
+        summary_line(out) == "Imported 2, updated 0, merged 0, skipped 0. (dry run: nothing saved)"
+    )
     assert not Title.objects.exists() and not Item.objects.exists()
 
 
@@ -470,7 +488,7 @@ def test_progress_on_a_terminal_is_one_line_rewritten_in_place(tmp_path):
     out, err = Terminal(), StringIO()
     path = write_mrc(tmp_path / "a.mrc", [make_record(n) for n in range(250)])
     call_command("import_marc", str(path), stdout=out, stderr=err)
-    assert summary_line(out.getvalue()) == "Imported 250, updated 0, skipped 0."
+    assert summary_line(out.getvalue()) == "Imported 250, updated 0, merged 0, skipped 0."
     shown = err.getvalue()
     assert "\n" not in shown
     assert "100 records read" in shown and "200 records read" in shown
@@ -498,7 +516,7 @@ def test_five_hundred_records_import_in_reasonable_time(tmp_path):
     out, err = run(path)
     elapsed = time.monotonic() - started
 
-    assert summary_line(out) == "Imported 500, updated 0, skipped 0."
+    assert summary_line(out) == "Imported 500, updated 0, merged 0, skipped 0."
     assert err == ""
     assert Title.objects.count() == 500 and Item.objects.count() == 500
     assert elapsed < 60, f"500 records took {elapsed:.1f}s"

@@ -1,0 +1,322 @@
+"""The catalog's keyword search: which titles match, in what order, and the facet counts.
+
+Every word of the query must be found, in any order, in a title's title, author,
+subjects, series or ISBN; accents and case do not matter and a word also finds longer
+words it begins ("marq" finds "Márquez"). Both sides are folded the same way in Python
+(`catalog_text.fold`): `Title.search_text` holds the folded words, kept current on save.
+
+- PostgreSQL: full-text search over `search_text`, stemmed in English and also kept whole
+  (the 'simple' configuration), so "prejudices" finds "prejudice" and Spanish words are
+  found as typed; a GIN index on that expression (migration 0007); ranked by ts_rank plus
+  a bonus when the title itself (unaccented) has every word.
+- SQLite: each word must start a word of `search_text` (LIKE ' word%'); ranked by how
+  many of the words are in the title.
+
+A query that is an ISBN (10 or 13 digits, hyphens allowed, valid) finds the book by its
+ISBN-13, whichever of the two forms is typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from .catalog_text import isbn13, words
+from .models import Branch, Item, Title
+
+MAX_WORDS = 12  # more words than this add nothing but cost
+MAX_IDS = 1000  # found titles whose facets are counted by primary key
+
+# Must stay identical to the expression of the GIN index created by migration 0007.
+VECTOR_SQL = (
+    "(to_tsvector('english'::regconfig, %(expressions)s) || "
+    "to_tsvector('simple'::regconfig, %(expressions)s))"
+)
+
+SORTS = {
+    "relevance": _("Relevance"),
+    "title": _("Title"),
+    "author": _("Author"),
+    "newest": _("Newest"),
+}
+
+# MARC language codes the catalog names; others are shown as their code.
+LANGUAGES = {
+    "eng": _("English"),
+    "spa": _("Spanish"),
+    "fre": _("French"),
+    "ger": _("German"),
+    "ita": _("Italian"),
+    "por": _("Portuguese"),
+    "chi": _("Chinese"),
+    "jpn": _("Japanese"),
+    "kor": _("Korean"),
+    "vie": _("Vietnamese"),
+    "tgl": _("Tagalog"),
+    "rus": _("Russian"),
+    "ara": _("Arabic"),
+    "heb": _("Hebrew"),
+    "hin": _("Hindi"),
+    "pol": _("Polish"),
+    "dut": _("Dutch"),
+    "nor": _("Norwegian"),
+    "swe": _("Swedish"),
+    "dan": _("Danish"),
+    "lat": _("Latin"),
+    "gre": _("Greek"),
+    "grc": _("Ancient Greek"),
+    "mul": _("Several languages"),
+}
+
+
+def language_name(code: str) -> str:
+    return str(LANGUAGES.get(code, code))
+
+
+class _Vector(Func):
+    template = VECTOR_SQL
+    output_field = SearchVectorField()
+
+
+class _TsRank(Func):
+    function = "ts_rank"
+    output_field = FloatField()
+
+
+@dataclass
+class Filters:
+    format: str = ""
+    language: str = ""
+    decade: int | None = None
+    branch: int | None = None  # available now at this branch
+    subject: str = ""
+
+    def apply(self, titles: QuerySet) -> QuerySet:
+        if self.format:
+            titles = titles.filter(format=self.format)
+        if self.language:
+            titles = titles.filter(language=self.language)
+        if self.decade is not None:
+            titles = titles.filter(
+                publication_year__gte=self.decade, publication_year__lt=self.decade + 10
+            )
+        if self.branch is not None:
+            titles = titles.filter(
+                Exists(
+                    Item.objects.filter(
+                        title=OuterRef("pk"), branch=self.branch, status=Item.Status.AVAILABLE
+                    )
+                )
+            )
+        if self.subject:
+            heading = re.escape(self.subject)
+            titles = titles.filter(subjects__iregex=rf"(^|\n){heading}( -- |\r?\n|$)")
+        return titles
+
+
+@dataclass
+class Facet:
+    value: str | int
+    label: str
+    count: int
+
+
+@dataclass
+class Search:
+    titles: QuerySet
+    words: list[str]
+    isbn: str = ""
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+    count: int | None = None  # how many were found, when already known
+
+
+def keyword_match(query: str) -> tuple[QuerySet, list[str], str]:
+    """(titles matching the query, ranked in `rank`; its folded words; its ISBN-13 if the
+    query is an ISBN)."""
+    compact = re.sub(r"[\s-]", "", query)
+    if re.fullmatch(r"\d{9}[\dXx]|\d{13}", compact) and (found := isbn13(compact)):
+        titles = Title.objects.filter(Q(isbn13=found) | Q(isbn=compact.upper()))
+        return titles.annotate(rank=Value(1.0, output_field=FloatField())), [], found
+    terms = list(dict.fromkeys(words(query)))[:MAX_WORDS]
+    if not terms:
+        return Title.objects.none().annotate(rank=Value(0.0)), [], ""
+    if connection.vendor == "postgresql":
+        return _postgres(terms), terms, ""
+    return _fallback(terms), terms, ""
+
+
+def _postgres(terms: list[str]) -> QuerySet:
+    query = simple = None
+    for term in terms:
+        whole = SearchQuery(f"{term}:*", config="simple", search_type="raw")
+        either = SearchQuery(f"{term}:*", config="english", search_type="raw") | whole
+        query = either if query is None else query & either
+        simple = whole if simple is None else simple & whole
+    title_vector = Func(
+        Value("simple"),
+        Func(F("title"), function="unaccent"),
+        function="to_tsvector",
+        output_field=SearchVectorField(),
+    )
+    return (
+        Title.objects.alias(vector=_Vector(F("search_text")))
+        .filter(vector=query)
+        .alias(title_vector=title_vector)
+        .annotate(
+            rank=_TsRank(F("vector"), query)
+            + Case(When(title_vector=simple, then=Value(1.0)), default=Value(0.0))
+        )
+    )
+
+
+def _fallback(terms: list[str]) -> QuerySet:
+    titles = Title.objects.all()
+    for term in terms:
+        titles = titles.filter(search_text__contains=f" {term}")
+    in_title = sum(
+        (Case(When(title__icontains=term, then=Value(1)), default=Value(0)) for term in terms),
+        start=Value(0, output_field=IntegerField()),
+    )
+    return titles.annotate(rank=in_title * 1.0)
+
+
+def search(query: str, filters: Filters, sort: str = "relevance") -> Search:
+    """The titles for a query (or every title, for a browse by subject or facet), filtered,
+    sorted, with copy counts and the facet counts of what was found."""
+    if query.strip():
+        titles, terms, found_isbn = keyword_match(query)
+    else:
+        titles = Title.objects.annotate(rank=Value(0.0, output_field=FloatField()))
+        terms, found_isbn = [], ""
+    titles = filters.apply(titles)
+    result = Search(titles=_sorted(copy_counts(titles), sort), words=terms, isbn=found_isbn)
+    found = titles
+    if query.strip():
+        # The text search runs once for the ids; the facets and the count then read those
+        # rows by primary key instead of searching again. A query that finds very many
+        # titles (one common word) is counted by searching again.
+        ids = list(titles.order_by().values_list("pk", flat=True)[: MAX_IDS + 1])
+        if len(ids) <= MAX_IDS:
+            found = Title.objects.filter(_among("id", ids))
+            result.count = len(ids)
+            result.facets = facets(found, Item.objects.filter(_among("title_id", ids)))
+            return result
+    result.facets = facets(found)
+    return result
+
+
+def _among(column: str, ids: list[int]) -> Q | RawSQL:
+    """`column IN ids`; on PostgreSQL one array parameter rather than one per id."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{column}__in": ids})
+    # The column is one of two names written here; the ids go as a parameter.
+    return RawSQL(f'"{column}" = ANY(%s)', (ids,), output_field=BooleanField())  # noqa: S611
+
+
+def copy_counts(titles: QuerySet) -> QuerySet:
+    """Each title's copies (not withdrawn) and copies on the shelf, as subqueries: counted
+    for the rows of the page only, after the sort and the limit, never for every match."""
+
+    def count(condition: Q) -> Coalesce:
+        counted = (
+            Item.objects.filter(condition, title=OuterRef("pk"))
+            .order_by()
+            .values("title")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    return titles.annotate(
+        copies=count(~Q(status=Item.Status.WITHDRAWN)),
+        available=count(Q(status=Item.Status.AVAILABLE)),
+    )
+
+
+def _sorted(titles: QuerySet, sort: str) -> QuerySet:
+    if sort == "title":
+        return titles.order_by("title", "pk")
+    if sort == "author":
+        return titles.order_by("author", "title", "pk")
+    if sort == "newest":
+        return titles.order_by(F("publication_year").desc(nulls_last=True), "-created_at", "pk")
+    return titles.order_by("-rank", "title", "pk")
+
+
+def facets(titles: QuerySet, their_items: QuerySet | None = None) -> dict[str, list[Facet]]:
+    """Counts of the titles found, by format, language, decade of publication, and
+    by branch where a copy is on the shelf now."""
+    plain = titles.order_by()
+    formats = dict(Title.Format.choices)
+    by_format = [
+        Facet(row["format"], str(formats.get(row["format"], row["format"])), row["n"])
+        for row in plain.values("format").annotate(n=Count("pk")).order_by("-n", "format")
+    ]
+    by_language = [
+        Facet(row["language"], language_name(row["language"]), row["n"])
+        for row in plain.exclude(language="")
+        .values("language")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "language")[:12]
+    ]
+    by_decade = [
+        Facet(row["decade"], f"{row['decade']}s", row["n"])
+        for row in plain.filter(publication_year__isnull=False)
+        .annotate(decade=F("publication_year") / 10 * 10)
+        .values("decade")
+        .annotate(n=Count("pk"))
+        .order_by("-decade")
+    ]
+    names = dict(Branch.objects.values_list("pk", "name"))
+    available = (
+        (their_items if their_items is not None else Item.objects.filter(title__in=plain))
+        .filter(status=Item.Status.AVAILABLE)
+        .values("branch")
+        .annotate(n=Count("title", distinct=True))
+    )
+    by_branch = sorted(
+        (Facet(row["branch"], names.get(row["branch"], "?"), row["n"]) for row in available),
+        key=lambda facet: facet.label,
+    )
+    return {
+        "format": by_format,
+        "language": by_language,
+        "decade": by_decade,
+        "branch": by_branch,
+    }
+
+
+def reindex(titles: QuerySet | None = None) -> int:
+    """Recompute `search_text` (after a QuerySet.update() of searched fields)."""
+    count = 0
+    batch: list[Title] = []
+    for title in (titles if titles is not None else Title.objects.all()).iterator(2000):
+        title.search_text = title.build_search_text()
+        batch.append(title)
+        if len(batch) == 2000:
+            count += Title.objects.bulk_update(batch, ["search_text"])
+            batch = []
+    count += Title.objects.bulk_update(batch, ["search_text"]) if batch else 0
+    return count
