@@ -1,6 +1,8 @@
 """Demo data for `manage.py seed_demo`: a small library with a day's worth of records.
 
-Everything here is made up. The two demo cards are documented in the README.
+Everything here is made up (the names and titles are in `calumet/demo_data.py`). The two
+demo cards are documented in the README. The statistics tables are filled as the
+services would have filled them, so the demo's figures match its records.
 """
 
 import datetime
@@ -27,185 +29,22 @@ from circulation.models import (
     Visit,
 )
 from patrons.models import Card, Patron, PatronBlock
-from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from patrons.services import reading_history_set
 
-DEMO_PASSWORD = "calumet-demo"  # noqa: S105 - published demo credential
-DEMO_CARDS = (
-    # card number, PIN, what the card shows
-    (
-        "21234000000001",
-        "2468",
-        "current loans (one overdue), a hold on the shelf, a fine, a program",
-    ),
-    ("21234000000002", "1357", "other current loans"),
-)
-STAFF = (
-    ("director", "Dana", "Okafor", LIBRARY_ADMINISTRATOR),
-    ("librarian", "Luis", "Ferreira", LIBRARIAN),
-    ("clerk", "Casey", "Morgan", CIRCULATION_STAFF),
+from .demo_data import (
+    BRANCHES,
+    CLASSICS,
+    DEMO_CARDS,
+    DEMO_PASSWORD,
+    FORMS,
+    GIVEN,
+    STAFF,
+    STREETS,
+    SUBJECTS,
+    SURNAMES,
 )
 
-BRANCHES = (
-    ("main", "Central Library", "100 Calumet Avenue", "Mon–Sat 9 am–8 pm, Sun 1–5 pm"),
-    ("east", "Eastside Branch", "2400 East 106th Street", "Mon–Fri 10 am–7 pm, Sat 10 am–4 pm"),
-    ("river", "Riverside Branch", "15 Harbor Drive", "Tue–Sat 10 am–6 pm"),
-)
-
-# Public-domain classics, so the demo catalog reads like a real one.
-CLASSICS = (
-    ("Pride and Prejudice", "Austen, Jane", 1813),
-    ("Emma", "Austen, Jane", 1815),
-    ("Persuasion", "Austen, Jane", 1817),
-    ("Middlemarch", "Eliot, George", 1871),
-    ("Silas Marner", "Eliot, George", 1861),
-    ("Great Expectations", "Dickens, Charles", 1861),
-    ("Bleak House", "Dickens, Charles", 1853),
-    ("A Tale of Two Cities", "Dickens, Charles", 1859),
-    ("Moby-Dick", "Melville, Herman", 1851),
-    ("The Scarlet Letter", "Hawthorne, Nathaniel", 1850),
-    ("Little Women", "Alcott, Louisa May", 1868),
-    ("The Adventures of Huckleberry Finn", "Twain, Mark", 1884),
-    ("The Adventures of Tom Sawyer", "Twain, Mark", 1876),
-    ("Jane Eyre", "Brontë, Charlotte", 1847),
-    ("Wuthering Heights", "Brontë, Emily", 1847),
-    ("Frankenstein", "Shelley, Mary", 1818),
-    ("Dracula", "Stoker, Bram", 1897),
-    ("The Picture of Dorian Gray", "Wilde, Oscar", 1890),
-    ("The Importance of Being Earnest", "Wilde, Oscar", 1895),
-    ("Adventures of Sherlock Holmes", "Doyle, Arthur Conan", 1892),
-    ("The Hound of the Baskervilles", "Doyle, Arthur Conan", 1902),
-    ("The Time Machine", "Wells, H. G.", 1895),
-    ("The War of the Worlds", "Wells, H. G.", 1898),
-    ("Twenty Thousand Leagues Under the Seas", "Verne, Jules", 1870),
-    ("Around the World in Eighty Days", "Verne, Jules", 1872),
-    ("The Count of Monte Cristo", "Dumas, Alexandre", 1844),
-    ("The Three Musketeers", "Dumas, Alexandre", 1844),
-    ("Les Misérables", "Hugo, Victor", 1862),
-    ("Anna Karenina", "Tolstoy, Leo", 1878),
-    ("War and Peace", "Tolstoy, Leo", 1869),
-    ("Crime and Punishment", "Dostoevsky, Fyodor", 1866),
-    ("The Brothers Karamazov", "Dostoevsky, Fyodor", 1880),
-    ("Madame Bovary", "Flaubert, Gustave", 1857),
-    ("The Awakening", "Chopin, Kate", 1899),
-    ("The Jungle", "Sinclair, Upton", 1906),
-    ("My Ántonia", "Cather, Willa", 1918),
-    ("O Pioneers!", "Cather, Willa", 1913),
-    ("The Age of Innocence", "Wharton, Edith", 1920),
-    ("The House of Mirth", "Wharton, Edith", 1905),
-    ("Sister Carrie", "Dreiser, Theodore", 1900),
-    ("The Call of the Wild", "London, Jack", 1903),
-    ("White Fang", "London, Jack", 1906),
-    ("Winesburg, Ohio", "Anderson, Sherwood", 1919),
-    ("Main Street", "Lewis, Sinclair", 1920),
-    ("The Souls of Black Folk", "Du Bois, W. E. B.", 1903),
-    ("Up from Slavery", "Washington, Booker T.", 1901),
-    ("Narrative of the Life of Frederick Douglass", "Douglass, Frederick", 1845),
-    ("Walden", "Thoreau, Henry David", 1854),
-    ("Leaves of Grass", "Whitman, Walt", 1855),
-    ("The Secret Garden", "Burnett, Frances Hodgson", 1911),
-    ("Anne of Green Gables", "Montgomery, L. M.", 1908),
-    ("Alice's Adventures in Wonderland", "Carroll, Lewis", 1865),
-    ("The Wonderful Wizard of Oz", "Baum, L. Frank", 1900),
-    ("Treasure Island", "Stevenson, Robert Louis", 1883),
-    ("Kidnapped", "Stevenson, Robert Louis", 1886),
-    ("The Jungle Book", "Kipling, Rudyard", 1894),
-    ("Peter Pan", "Barrie, J. M.", 1911),
-    ("Heart of Darkness", "Conrad, Joseph", 1899),
-    ("The Wind in the Willows", "Grahame, Kenneth", 1908),
-    ("Ethan Frome", "Wharton, Edith", 1911),
-)
-
-_SUBJECTS = (
-    "Gardening",
-    "Birds",
-    "Bread",
-    "Chess",
-    "Watercolor",
-    "Bicycles",
-    "Lake Michigan",
-    "Stars",
-    "Knots",
-    "Beekeeping",
-    "Pottery",
-    "Jazz",
-    "Rivers",
-    "Railroads",
-    "Soups",
-    "Maps",
-    "Trees",
-    "Quilting",
-    "Woodworking",
-    "Photography",
-    "Canoeing",
-    "Mushrooms",
-)
-_FORMS = (
-    "A Beginner's Guide to {s}",
-    "The Little Book of {s}",
-    "{s} for Everyone",
-    "A Short History of {s}",
-    "{s}: A Field Guide",
-    "Everyday {s}",
-    "The Joy of {s}",
-    "Understanding {s}",
-    "{s} in the Midwest",
-    "Fifty Projects: {s}",
-)
-_SURNAMES = (
-    "Adeyemi",
-    "Bauer",
-    "Castillo",
-    "Dubois",
-    "Eriksen",
-    "Fitzgerald",
-    "Gutiérrez",
-    "Haddad",
-    "Ivanova",
-    "Jensen",
-    "Kowalski",
-    "Larsen",
-    "Mendoza",
-    "Nakamura",
-    "O'Brien",
-    "Petrov",
-    "Quinn",
-    "Rossi",
-    "Schmidt",
-    "Tanaka",
-    "Underwood",
-    "Vasquez",
-    "Walsh",
-    "Yilmaz",
-    "Zhang",
-)
-_STREETS = ("Ewing Ave", "Baltimore Ave", "Commercial Ave", "Houston Ave", "Avenue O")
-_GIVEN = (
-    "Alex",
-    "Bea",
-    "Chris",
-    "Dee",
-    "Eli",
-    "Fran",
-    "Gus",
-    "Hana",
-    "Ivo",
-    "Jo",
-    "Kai",
-    "Lena",
-    "Max",
-    "Nia",
-    "Omar",
-    "Pia",
-    "Ray",
-    "Sana",
-    "Theo",
-    "Uma",
-    "Vic",
-    "Wren",
-    "Yara",
-    "Zoe",
-)
+DAY = datetime.timedelta(days=1)
 
 
 @dataclass
@@ -237,78 +76,98 @@ def seed(*, now: datetime.datetime | None = None) -> DemoResult:
     if Card.objects.filter(number=DEMO_CARDS[0][0]).exists():
         return DemoResult(False, Title.objects.count(), 0, Patron.objects.count())
     with transaction.atomic():
-        return _create(now or timezone.now())
+        return _Demo(now or timezone.now()).create()
 
 
-def _create(now: datetime.datetime) -> DemoResult:
-    rng = random.Random(1871)  # the year of the Great Chicago Fire
-    local_now = timezone.localtime(now)
-    day = datetime.timedelta(days=1)
-    clerk = get_user_model().objects.get(username="clerk")
+class _Demo:
+    """Builds the demo library, one part at a time, from a fixed random seed."""
 
-    branches = [
-        Branch.objects.create(code=code, name=name, address=address, opening_hours=hours)
-        for code, name, address, hours in BRANCHES
-    ]
-    main, east, river = branches
+    def __init__(self, now: datetime.datetime) -> None:
+        self.rng = random.Random(1871)  # the year of the Great Chicago Fire
+        self.now = now
+        self.local_now = timezone.localtime(now)
+        self.clerk = get_user_model().objects.get(username="clerk")
 
-    # -- catalog: 60 classics plus 160 practical titles, one to three copies each --------
-    specs = [(t, a, y) for t, a, y in CLASSICS]
-    for form in _FORMS:
-        for subject in _SUBJECTS[:16]:
-            author = f"{rng.choice(_SURNAMES)}, {rng.choice(_GIVEN)}"
-            specs.append((form.format(s=subject), author, rng.randint(1985, 2025)))
-    titles = Title.objects.bulk_create(
-        Title(
-            title=title,
-            author=author,
-            publication_year=year,
-            isbn=f"978{1000000000 + n:010d}"[:13] if year > 1970 else "",
-            call_number=("FIC " + author.split(",")[0].upper())
-            if year < 1930
-            else f"{600 + n % 300}",
+    def create(self) -> DemoResult:
+        self.branches = [
+            Branch.objects.create(code=code, name=name, address=address, opening_hours=hours)
+            for code, name, address, hours in BRANCHES
+        ]
+        self.main, self.east, self.river = self.branches
+        self.catalog()
+        self.avery = self.patron("Avery", "Lindqvist", DEMO_CARDS[0][0], DEMO_CARDS[0][1])
+        self.jordan = self.patron(
+            "Jordan", "Achebe", DEMO_CARDS[1][0], DEMO_CARDS[1][1], home_branch=self.east
         )
-        for n, (title, author, year) in enumerate(specs)
-    )
-    items = []
-    barcode = 31234000000000
-    for n, title in enumerate(titles):
-        for copy in range(1 + n % 3):
-            barcode += 1
-            items.append(
-                Item(
-                    title=title,
-                    barcode=str(barcode),
-                    branch=branches[(n + copy) % 3],
-                    item_type=Item.ItemType.BOOK if n % 11 else Item.ItemType.AUDIOBOOK,
-                    call_number=title.call_number,
-                    price=Decimal("24.95"),
-                )
+        self.demo_cards()
+        self.programs()
+        self.everyday_patrons()
+        self.past_retention()
+        self.visits_and_computers()
+        return DemoResult(True, len(self.titles), len(self.items), Patron.objects.count())
+
+    # -- the catalog: 60 classics plus 160 practical titles, one to three copies each ------
+
+    def catalog(self) -> None:
+        rng = self.rng
+        specs = [(t, a, y) for t, a, y in CLASSICS]
+        for form in FORMS:
+            for subject in SUBJECTS[:16]:
+                author = f"{rng.choice(SURNAMES)}, {rng.choice(GIVEN)}"
+                specs.append((form.format(s=subject), author, rng.randint(1985, 2025)))
+        self.titles = Title.objects.bulk_create(
+            Title(
+                title=title,
+                author=author,
+                publication_year=year,
+                isbn=f"978{1000000000 + n:010d}"[:13] if year > 1970 else "",
+                call_number=("FIC " + author.split(",")[0].upper())
+                if year < 1930
+                else f"{600 + n % 300}",
             )
-    items = Item.objects.bulk_create(items)
-    free = list(items)
-    rng.shuffle(free)
+            for n, (title, author, year) in enumerate(specs)
+        )
+        items = []
+        barcode = 31234000000000
+        for n, title in enumerate(self.titles):
+            for copy in range(1 + n % 3):
+                barcode += 1
+                items.append(
+                    Item(
+                        title=title,
+                        barcode=str(barcode),
+                        branch=self.branches[(n + copy) % 3],
+                        item_type=Item.ItemType.BOOK if n % 11 else Item.ItemType.AUDIOBOOK,
+                        call_number=title.call_number,
+                        price=Decimal("24.95"),
+                    )
+                )
+        self.items = Item.objects.bulk_create(items)
+        self.free = list(self.items)
+        rng.shuffle(self.free)
 
-    def take_item() -> Item:
-        return free.pop()
+    def take_item(self) -> Item:
+        return self.free.pop()
 
-    # -- patrons ----------------------------------------------------------------------
-    def make_patron(first, last, card_number, pin, **extra) -> Patron:
+    # -- records, made as the services would have made them --------------------------------
+
+    def patron(self, first, last, card_number, pin, **extra) -> Patron:
+        rng, now = self.rng, self.now
         patron = Patron(
             first_name=first,
             last_name=last,
             email=f"{first.lower()}.{last.lower()}@example.org".replace("'", ""),
             phone=f"(773) 555-{rng.randint(1000, 9999)}",
-            address_line1=f"{rng.randint(100, 9999)} {rng.choice(_STREETS)}",
+            address_line1=f"{rng.randint(100, 9999)} {rng.choice(STREETS)}",
             city="Chicago",
             postal_code="60617",
             birth_date=datetime.date(
                 rng.randint(1945, 2005), rng.randint(1, 12), rng.randint(1, 28)
             ),
-            home_branch=extra.pop("home_branch", main),
-            card_expires_on=extra.pop("card_expires_on", (now + 700 * day).date()),
-            registered_at=extra.pop("registered_at", now - rng.randint(200, 3000) * day),
-            last_activity_at=now - rng.randint(0, 30) * day,
+            home_branch=extra.pop("home_branch", self.main),
+            card_expires_on=extra.pop("card_expires_on", (now + 700 * DAY).date()),
+            registered_at=extra.pop("registered_at", now - rng.randint(200, 3000) * DAY),
+            last_activity_at=_day_of(now - rng.randint(0, 30) * DAY),
             **extra,
         )
         patron.set_pin(pin)
@@ -316,16 +175,16 @@ def _create(now: datetime.datetime) -> DemoResult:
         Card.objects.create(patron=patron, number=card_number, issued_at=patron.registered_at)
         return patron
 
-    def loan(patron, item, *, out_days_ago, returned_days_ago=None, period=21) -> Loan:
-        checked_out = now - out_days_ago * day
+    def loan(self, patron, item, *, out_days_ago, returned_days_ago=None, period=21) -> Loan:
+        checked_out = self.now - out_days_ago * DAY
         record = Loan.objects.create(
             item=item,
             patron=patron,
             branch=item.branch,
             checked_out_at=checked_out,
-            due_at=checked_out + period * day,
-            returned_at=None if returned_days_ago is None else now - returned_days_ago * day,
-            checked_out_by=clerk,
+            due_at=checked_out + period * DAY,
+            returned_at=None if returned_days_ago is None else self.now - returned_days_ago * DAY,
+            checked_out_by=self.clerk,
         )
         item.status = Item.Status.ON_LOAN if returned_days_ago is None else Item.Status.AVAILABLE
         item.save(update_fields=["status"])
@@ -341,170 +200,205 @@ def _create(now: datetime.datetime) -> DemoResult:
             )
         return record
 
-    avery = make_patron("Avery", "Lindqvist", DEMO_CARDS[0][0], DEMO_CARDS[0][1])
-    jordan = make_patron("Jordan", "Achebe", DEMO_CARDS[1][0], DEMO_CARDS[1][1], home_branch=east)
-
-    # Avery: two loans on time, one overdue, a hold waiting on the shelf, an unpaid fine
-    # on a returned loan (which keeps that loan active), a program sign-up.
-    loan(avery, take_item(), out_days_ago=5)
-    loan(avery, take_item(), out_days_ago=12)
-    loan(avery, take_item(), out_days_ago=30)  # due 9 days ago: overdue
-    late = loan(avery, take_item(), out_days_ago=40, returned_days_ago=10)
-    Fine.objects.create(
-        patron=avery,
-        loan=late,
-        reason=Fine.Reason.OVERDUE,
-        amount=Decimal("2.25"),
-        assessed_at=late.returned_at,
-    )
-    shelf_item = take_item()
-    shelf_item.status = Item.Status.ON_HOLD_SHELF
-    shelf_item.save(update_fields=["status"])
-    Hold.objects.create(
-        title=shelf_item.title,
-        patron=avery,
-        pickup_branch=shelf_item.branch,
-        placed_at=now - 8 * day,
-        status=Hold.Status.WAITING,
-        item=shelf_item,
-        pickup_by=now + 5 * day,
-    )
-
-    # Jordan: other loans. Avery also waits in the queue for one of Jordan's books.
-    loan(jordan, take_item(), out_days_ago=3)
-    jordan_loan = loan(jordan, take_item(), out_days_ago=15, period=28)
-    Hold.objects.create(
-        title=jordan_loan.item.title, patron=avery, pickup_branch=main, placed_at=now - 2 * day
-    )
-
-    # Programs: two coming up, one past (its sign-ups are closed records).
-    saturday = local_now + ((5 - local_now.weekday()) % 7 or 7) * day
-    story_time = Program.objects.create(
-        name="Saturday Story Time",
-        description="Stories and songs for ages 3–6 and their grown-ups.",
-        branch=main,
-        starts_at=saturday.replace(hour=10, minute=30, second=0, microsecond=0),
-        ends_at=saturday.replace(hour=11, minute=30, second=0, microsecond=0),
-        capacity=25,
-    )
-    resume = Program.objects.create(
-        name="Résumé Workshop",
-        description="Bring a draft; leave with a stronger résumé.",
-        branch=east,
-        starts_at=(local_now + 9 * day).replace(hour=18, minute=0, second=0, microsecond=0),
-        ends_at=(local_now + 9 * day).replace(hour=19, minute=30, second=0, microsecond=0),
-        capacity=12,
-    )
-    past_program = Program.objects.create(
-        name="Lakefront Birding Walk",
-        branch=river,
-        starts_at=(local_now - 6 * day).replace(hour=8, minute=0, second=0, microsecond=0),
-        ends_at=(local_now - 6 * day).replace(hour=10, minute=0, second=0, microsecond=0),
-        capacity=15,
-    )
-    ProgramRegistration.objects.create(program=resume, patron=avery, registered_at=now - day)
-
-    # A few dozen more patrons with ordinary activity.
-    others = []
-    for n in range(3, 41):
-        patron = make_patron(
-            _GIVEN[n % len(_GIVEN)],
-            _SURNAMES[(n * 7) % len(_SURNAMES)],
-            f"21234{n:09d}",
-            f"{rng.randint(0, 9999):04d}",
-            home_branch=branches[n % 3],
-            category=rng.choice(list(Patron.Category.values)),
-        )
-        others.append(patron)
-        for _ in range(rng.randint(0, 3)):
-            loan(patron, take_item(), out_days_ago=rng.randint(1, 25))
-
-    # One patron keeps a reading history: their returned loans are kept for them.
-    reader = others[0]
-    reading_history_set(patron=reader, keep=True, actor=reader)  # in the portal
-    for days_ago in (60, 45, 20):
-        loan(reader, take_item(), out_days_ago=days_ago, returned_days_ago=days_ago - 14)
-
-    # Closed records already past retention, so the next expunge has work to do.
-    # A registration whose card expired three years ago, with no activity since.
-    gone = make_patron(
-        "Morgan",
-        "Ellery",
-        "21234000000099",
-        "8642",
-        card_expires_on=(now - 1100 * day).date(),
-        registered_at=now - 3000 * day,
-    )
-    Patron.objects.filter(pk=gone.pk).update(last_activity_at=now - 1100 * day)
-    for patron in (jordan, *others[1:12]):
-        for _ in range(2):
-            loan(
-                patron,
-                take_item(),
-                out_days_ago=rng.randint(20, 60),
-                returned_days_ago=rng.randint(2, 15),
-            )
-    paid_loan = loan(others[2], take_item(), out_days_ago=50, returned_days_ago=20)
-    Fine.objects.create(
-        patron=others[2],
-        loan=paid_loan,
-        reason=Fine.Reason.OVERDUE,
-        amount=Decimal("1.50"),
-        amount_paid=Decimal("1.50"),
-        assessed_at=paid_loan.returned_at,
-        settled_at=paid_loan.returned_at + day,
-    )
-    Hold.objects.create(
-        title=titles[5],
-        patron=jordan,
-        pickup_branch=east,
-        placed_at=now - 12 * day,
-        status=Hold.Status.CANCELLED,
-        closed_at=now - 3 * day,
-    )
-    for patron in others[3:9]:
-        ProgramRegistration.objects.create(
-            program=past_program, patron=patron, registered_at=now - 10 * day, attended=True
-        )
-    past_program.registration_count = 6
-    past_program.attendance_count = 6
-    past_program.save(update_fields=["registration_count", "attendance_count"])
-    story_time.registration_count = 0
-    story_time.save(update_fields=["registration_count"])
-    resume.registration_count = 1
-    resume.save(update_fields=["registration_count"])
-    PatronBlock.objects.create(
-        patron=others[4],
-        reason=PatronBlock.Reason.BEHAVIOUR,
-        note="Suspended for one week.",
-        starts_at=now - 20 * day,
-        ends_at=now - 13 * day,
-        created_by=clerk,
-    )
-
-    for patron in [avery, jordan, *others]:
-        for _ in range(rng.randint(0, 3)):
-            when = now - rng.randint(1, 3) * day - datetime.timedelta(minutes=rng.randint(0, 600))
-            branch = rng.choice(branches)
-            Visit.objects.create(patron=patron, branch=branch, visited_at=when)
-            counting.visit(branch_id=branch.pk, now=when)
-    for n, patron in enumerate([jordan, *others[5:15]]):
-        start = now - day - datetime.timedelta(hours=n)
-        session = ComputerSession.objects.create(
+    def fine(self, patron, loan, amount: str, *, paid_after=None) -> Fine:
+        fine = Fine.objects.create(
             patron=patron,
-            branch=branches[n % 3],
-            workstation=f"PC-{n % 6 + 1:02d}",
-            started_at=start,
-            ended_at=start + datetime.timedelta(minutes=45),
+            loan=loan,
+            reason=Fine.Reason.OVERDUE,
+            amount=Decimal(amount),
+            amount_paid=Decimal(amount) if paid_after else Decimal("0.00"),
+            assessed_at=loan.returned_at,
+            settled_at=loan.returned_at + paid_after if paid_after else None,
         )
-        counting.computer_use(
-            branch_id=session.branch_id, started_at=session.started_at, ended_at=session.ended_at
+        counting.charge(reason=fine.reason, now=fine.assessed_at, charged=fine.amount)
+        if paid_after:
+            counting.charge(reason=fine.reason, now=fine.settled_at, paid=fine.amount)
+        return fine
+
+    def hold(self, **fields) -> Hold:
+        hold = Hold.objects.create(**fields)
+        counting.hold_event(branch_id=hold.pickup_branch_id, event="placed", now=hold.placed_at)
+        if hold.status == Hold.Status.CANCELLED:
+            counting.hold_event(
+                branch_id=hold.pickup_branch_id, event="cancelled", now=hold.closed_at
+            )
+        return hold
+
+    # -- the library's people and their day ------------------------------------------------
+
+    def demo_cards(self) -> None:
+        """Avery: two loans on time, one overdue, a hold waiting on the shelf, an unpaid
+        fine on a returned loan (which keeps that loan active), a program sign-up. Jordan:
+        other loans; Avery also waits in the queue for one of Jordan's books."""
+        avery, jordan, now = self.avery, self.jordan, self.now
+        self.loan(avery, self.take_item(), out_days_ago=5)
+        self.loan(avery, self.take_item(), out_days_ago=12)
+        self.loan(avery, self.take_item(), out_days_ago=30)  # due 9 days ago: overdue
+        late = self.loan(avery, self.take_item(), out_days_ago=40, returned_days_ago=10)
+        self.fine(avery, late, "2.25")
+        shelf_item = self.take_item()
+        shelf_item.status = Item.Status.ON_HOLD_SHELF
+        shelf_item.save(update_fields=["status"])
+        self.hold(
+            title=shelf_item.title,
+            patron=avery,
+            pickup_branch=shelf_item.branch,
+            placed_at=now - 8 * DAY,
+            status=Hold.Status.WAITING,
+            item=shelf_item,
+            pickup_by=now + 5 * DAY,
         )
-    # Someone is on a computer right now: an active session the expunge must not touch.
-    ComputerSession.objects.create(
-        patron=others[20],
-        branch=main,
-        workstation="PC-01",
-        started_at=now - datetime.timedelta(minutes=20),
-    )
-    return DemoResult(True, len(titles), len(items), Patron.objects.count())
+        self.loan(jordan, self.take_item(), out_days_ago=3)
+        jordan_loan = self.loan(jordan, self.take_item(), out_days_ago=15, period=28)
+        self.hold(
+            title=jordan_loan.item.title,
+            patron=avery,
+            pickup_branch=self.main,
+            placed_at=now - 2 * DAY,
+        )
+
+    def programs(self) -> None:
+        """Two coming up, one past (its sign-ups are closed records)."""
+        local_now = self.local_now
+
+        def at(day, hour, minute=0):
+            return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+        saturday = local_now + ((5 - local_now.weekday()) % 7 or 7) * DAY
+        self.story_time = Program.objects.create(
+            name="Saturday Story Time",
+            description="Stories and songs for ages 3–6 and their grown-ups.",
+            branch=self.main,
+            starts_at=at(saturday, 10, 30),
+            ends_at=at(saturday, 11, 30),
+            capacity=25,
+        )
+        self.resume = Program.objects.create(
+            name="Résumé Workshop",
+            description="Bring a draft; leave with a stronger résumé.",
+            branch=self.east,
+            starts_at=at(local_now + 9 * DAY, 18),
+            ends_at=at(local_now + 9 * DAY, 19, 30),
+            capacity=12,
+            registration_count=1,
+        )
+        self.past_program = Program.objects.create(
+            name="Lakefront Birding Walk",
+            branch=self.river,
+            starts_at=at(local_now - 6 * DAY, 8),
+            ends_at=at(local_now - 6 * DAY, 10),
+            capacity=15,
+        )
+        ProgramRegistration.objects.create(
+            program=self.resume, patron=self.avery, registered_at=self.now - DAY
+        )
+
+    def everyday_patrons(self) -> None:
+        """A few dozen more patrons with ordinary activity; one keeps a reading history."""
+        rng = self.rng
+        self.others = []
+        for n in range(3, 41):
+            patron = self.patron(
+                GIVEN[n % len(GIVEN)],
+                SURNAMES[(n * 7) % len(SURNAMES)],
+                f"21234{n:09d}",
+                f"{rng.randint(0, 9999):04d}",
+                home_branch=self.branches[n % 3],
+                category=rng.choice(list(Patron.Category.values)),
+            )
+            self.others.append(patron)
+            for _ in range(rng.randint(0, 3)):
+                self.loan(patron, self.take_item(), out_days_ago=rng.randint(1, 25))
+        reader = self.others[0]
+        reading_history_set(patron=reader, keep=True, actor=reader)  # in the portal
+        for days_ago in (60, 45, 20):
+            self.loan(
+                reader, self.take_item(), out_days_ago=days_ago, returned_days_ago=days_ago - 14
+            )
+
+    def past_retention(self) -> None:
+        """Closed records already past retention, so the next expunge has work to do,
+        and a registration whose card expired three years ago with no activity since."""
+        rng, now, others = self.rng, self.now, self.others
+        gone = self.patron(
+            "Morgan",
+            "Ellery",
+            "21234000000099",
+            "8642",
+            card_expires_on=(now - 1100 * DAY).date(),
+            registered_at=now - 3000 * DAY,
+        )
+        Patron.objects.filter(pk=gone.pk).update(last_activity_at=_day_of(now - 1100 * DAY))
+        for patron in (self.jordan, *others[1:12]):
+            for _ in range(2):
+                self.loan(
+                    patron,
+                    self.take_item(),
+                    out_days_ago=rng.randint(20, 60),
+                    returned_days_ago=rng.randint(2, 15),
+                )
+        paid_loan = self.loan(others[2], self.take_item(), out_days_ago=50, returned_days_ago=20)
+        self.fine(others[2], paid_loan, "1.50", paid_after=DAY)
+        self.hold(
+            title=self.titles[5],
+            patron=self.jordan,
+            pickup_branch=self.east,
+            placed_at=now - 12 * DAY,
+            status=Hold.Status.CANCELLED,
+            closed_at=now - 3 * DAY,
+        )
+        for patron in others[3:9]:
+            ProgramRegistration.objects.create(
+                program=self.past_program,
+                patron=patron,
+                registered_at=now - 10 * DAY,
+                attended=True,
+            )
+        Program.objects.filter(pk=self.past_program.pk).update(
+            registration_count=6, attendance_count=6
+        )
+        PatronBlock.objects.create(
+            patron=others[4],
+            reason=PatronBlock.Reason.BEHAVIOUR,
+            note="Suspended for one week.",
+            starts_at=now - 20 * DAY,
+            ends_at=now - 13 * DAY,
+            created_by=self.clerk,
+        )
+
+    def visits_and_computers(self) -> None:
+        rng, now = self.rng, self.now
+        for patron in [self.avery, self.jordan, *self.others]:
+            for _ in range(rng.randint(0, 3)):
+                when = (
+                    now - rng.randint(1, 3) * DAY - datetime.timedelta(minutes=rng.randint(0, 600))
+                )
+                branch = rng.choice(self.branches)
+                Visit.objects.create(patron=patron, branch=branch, visited_at=when)
+                counting.visit(branch_id=branch.pk, now=when)
+        for n, patron in enumerate([self.jordan, *self.others[5:15]]):
+            start = now - DAY - datetime.timedelta(hours=n)
+            session = ComputerSession.objects.create(
+                patron=patron,
+                branch=self.branches[n % 3],
+                workstation=f"PC-{n % 6 + 1:02d}",
+                started_at=start,
+                ended_at=start + datetime.timedelta(minutes=45),
+            )
+            counting.computer_use(
+                branch_id=session.branch_id,
+                started_at=session.started_at,
+                ended_at=session.ended_at,
+            )
+        # Someone is on a computer right now: an active session the expunge must not touch.
+        ComputerSession.objects.create(
+            patron=self.others[20],
+            branch=self.main,
+            workstation="PC-01",
+            started_at=now - datetime.timedelta(minutes=20),
+        )
+
+
+def _day_of(moment: datetime.datetime) -> datetime.datetime:
+    """The start of the local day: the registration keeps only the day of the last activity."""
+    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
