@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from patrons.access import AccessAuditedAdmin, log_access
-from patrons.exceptions import Refused
+from patrons.exceptions import Refused, attempt
 
 from . import services
 from .forms import DecisionForm, RecordRequestForm
@@ -206,14 +206,7 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     @staticmethod
     def _run(request, call, success):
-        try:
-            call()
-        except Refused as refusal:
-            messages.error(request, refusal.message)
-        except PermissionDenied as denied:
-            messages.error(request, str(denied) or "You may not do that.")
-        else:
-            messages.success(request, success)
+        attempt(request, call, success=success)
 
     def decide_view(self, request, pk):
         if request.method != "POST":

@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from patrons.acting import service
 from patrons.models import Card
 from patrons.registry import registry
 from patrons.services import legal_hold_place, legal_hold_release
@@ -71,6 +72,7 @@ def _day_end(day: datetime.date | None) -> datetime.datetime | None:
     return _day_start(day) + datetime.timedelta(days=1)
 
 
+@service
 def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
     """Enter a demand for records in the register. With no legal basis it is refused at
     the desk; otherwise it waits for the administrator and holds the records in scope."""
@@ -241,6 +243,7 @@ def package_contents(request: DisclosureRequest, *, now: datetime.datetime | Non
     }
 
 
+@service
 def disclosure_approve(
     *, request: DisclosureRequest, actor, reason: str, patron_may_be_told: bool
 ) -> DisclosureRequest:
@@ -280,6 +283,7 @@ def disclosure_approve(
         return request
 
 
+@service
 def disclosure_deny(*, request: DisclosureRequest, actor, reason: str) -> DisclosureRequest:
     _may_decide(request, actor)
     reason = (reason or "").strip()
@@ -300,6 +304,7 @@ def disclosure_deny(*, request: DisclosureRequest, actor, reason: str) -> Disclo
         return request
 
 
+@service
 def disclosure_withdraw(
     *, request: DisclosureRequest, actor, reason: str = ""
 ) -> DisclosureRequest:
@@ -322,6 +327,7 @@ def disclosure_withdraw(
         return request
 
 
+@service
 def disclosure_mark_fulfilled(*, request: DisclosureRequest, actor) -> DisclosureRequest:
     """The package was handed over. The hold ends; the package file is deleted after
     CALUMET_DISCLOSURE_PACKAGE_DAYS."""

@@ -19,3 +19,23 @@ class Refused(Exception):
 
 class CardRefused(Refused):
     code = "card"
+
+
+def attempt(request, call, *, success: str | None = None):
+    """Run a service call for a staff page: a refusal (or a permission the user lacks)
+    becomes an error message with its reason, and nothing changed; otherwise the success
+    message, if any. Returns the call's result, or None when refused."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        result = call()
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+        return None
+    except PermissionDenied as denied:
+        messages.error(request, str(denied) or "You may not do that.")
+        return None
+    if success:
+        messages.success(request, success)
+    return result if result is not None else True

@@ -8,6 +8,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
+from patrons.acting import service
+
 from .models import Terminal, TerminalEvent
 
 PERMISSION_FIELDS = ("may_patron", "may_circulate", "may_checkin", "may_pay")
@@ -17,6 +19,7 @@ def new_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
+@service
 def terminal_save(*, terminal: Terminal, actor, new_secret_wanted: bool = False) -> str | None:
     """Create or update a terminal account. A new account always gets a generated
     secret, returned once (only its hash is kept); so does an existing one on request."""
