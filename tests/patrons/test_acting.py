@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _last_change(patron):
-    return LogEntry.objects.filter(
-        object_pk=str(patron.pk), action=LogEntry.Action.UPDATE
-    ).latest("pk")
+    return LogEntry.objects.filter(object_pk=str(patron.pk), action=LogEntry.Action.UPDATE).latest(
+        "pk"
+    )
 
 
 def test_a_service_outside_a_request_is_audited_as_its_actor():
