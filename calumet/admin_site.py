@@ -27,6 +27,20 @@ class AdminPage:
         return f"{self.app_label}_{self.slug.replace('-', '_')}"
 
 
+class ReadOnlyAdmin:
+    """Mixin for a ModelAdmin whose rows the system writes (the audit log, expunge runs,
+    daily counts): nobody adds, changes or deletes them here, superusers included."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class _ListenedAutocomplete(AutocompleteJsonView):
     """Django's autocomplete answer, telling the site's listeners which objects it named."""
 

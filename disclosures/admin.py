@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from calumet.admin_site import ReadOnlyAdmin
 from patrons.access import AccessAuditedAdmin, log_access
 from patrons.exceptions import Refused, attempt
 
@@ -326,7 +327,7 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(DisclosureScope)
-class DisclosureScopeAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+class DisclosureScopeAdmin(ReadOnlyAdmin, AccessAuditedAdmin, admin.ModelAdmin):
     """Patrons named in requests (read-only; administrators only)."""
 
     list_display = ("__str__", "request", "patron", "legal_hold")
@@ -338,12 +339,3 @@ class DisclosureScopeAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(services.DECIDE)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

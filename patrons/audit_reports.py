@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from calumet.admin_site import AdminPage
+from calumet.admin_site import AdminPage, ReadOnlyAdmin
 from calumet.paginator import EstimatedCountPaginator
 
 from .access import log_access
@@ -32,7 +32,7 @@ from .registry import registry
 PERMISSION = "auditlog.view_logentry"
 
 
-class AuditLogAdmin(LogEntryAdmin):
+class AuditLogAdmin(ReadOnlyAdmin, LogEntryAdmin):
     """The audit log is read-only for everyone, superusers included."""
 
     list_display = ["created", "resource_url", "action", "msg_short", "user_url", "page"]
@@ -62,15 +62,6 @@ class AuditLogAdmin(LogEntryAdmin):
         if request.method == "GET" and response.status_code == 200 and original is not None:
             _log_patrons_named([original], request, "admin:auditlog:change", "opened")
         return response
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _log_patrons_named(entries, request, page: str, access: str) -> None:
