@@ -69,6 +69,16 @@ class CalumetAdminSite(admin.AdminSite):
         #: names (the patron records' app logs them as listed).
         self.autocomplete_listeners: list = []
 
+    def app_index(self, request, app_label, extra_context=None):
+        """An app this role may not open is forbidden (403), like any other page it may
+        not open, not "not found"."""
+        from django.core.exceptions import PermissionDenied
+
+        known = any(m._meta.app_label == app_label for m in self._registry)
+        if known and not self.get_app_list(request, app_label):
+            raise PermissionDenied
+        return super().app_index(request, app_label, extra_context)
+
     def autocomplete_view(self, request):
         return _ListenedAutocomplete.as_view(admin_site=self)(request)
 

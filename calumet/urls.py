@@ -17,4 +17,6 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
 ]
 
+handler403 = "calumet.views.permission_denied"
+handler404 = "calumet.views.page_not_found"
 handler500 = "calumet.views.server_error"

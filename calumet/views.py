@@ -26,6 +26,31 @@ def privacy(request):
     return render(request, "privacy.html", {"schedule": retention_schedule()})
 
 
+def _staff_side(request) -> bool:
+    return request.path.startswith("/admin/") and getattr(request, "user", None) is not None
+
+
+def permission_denied(request, exception=None):
+    """403: on the staff side, in the admin's layout with a way back to the staff home;
+    elsewhere the public site's page."""
+    if _staff_side(request) and request.user.is_authenticated:
+        from django.contrib import admin
+
+        context = {**admin.site.each_context(request), "title": "You may not open this page"}
+        return render(request, "admin/403.html", context, status=403)
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    """404: on the staff side, in the admin's layout; elsewhere the public site's page."""
+    if _staff_side(request) and request.user.is_authenticated:
+        from django.contrib import admin
+
+        context = {**admin.site.each_context(request), "title": "Page not found"}
+        return render(request, "admin/404.html", context, status=404)
+    return render(request, "404.html", status=404)
+
+
 def server_error(request, *args, **kwargs):
     """500: the site's layout with nothing from the request (which may be what failed)."""
     from django.conf import settings
