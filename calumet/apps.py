@@ -1,3 +1,5 @@
+"""The project app: registers the system checks of calumet/checks.py."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""System checks of the project's own settings (`manage.py check --deploy`)."""
+
 from django.conf import settings
 from django.core.checks import Error, register
 

@@ -1,3 +1,5 @@
+"""Template context shared by every page (the library's name)."""
+
 from django.conf import settings
 
 

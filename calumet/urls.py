@@ -1,3 +1,5 @@
+"""The site's URLs: public pages, the patron portal, the staff admin; error handlers."""
+
 from django.contrib import admin
 from django.urls import include, path
 

@@ -1,3 +1,5 @@
+"""The circulation app: catalog, loans, holds, fines, programs, visits, computers."""
+
 from django.apps import AppConfig
 
 

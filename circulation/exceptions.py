@@ -1,3 +1,5 @@
+"""Refusals of circulation services (their message is shown as it is)."""
+
 from patrons.exceptions import Refused
 
 

@@ -1,3 +1,5 @@
+"""Forms of the circulation desk pages."""
+
 from django import forms
 
 from .models import Branch

@@ -1,3 +1,5 @@
+"""The portal's circulation pages (account, renewals, holds, catalog)."""
+
 from django.urls import path
 
 from . import catalog, portal

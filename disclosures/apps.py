@@ -1,3 +1,5 @@
+"""The disclosure register: demands for patron records and the administrator's decision."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""Refusals of disclosure services."""
+
 from patrons.exceptions import Refused
 
 

@@ -1,3 +1,5 @@
+"""Forms of the disclosure register's admin pages."""
+
 from django import forms
 
 from patrons.registry import registry

@@ -1,3 +1,5 @@
+"""The patrons app: registrations, cards, the record registry, retention and the audit trail."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,6 @@
+"""Refusals of services (shown to staff or patrons as they are), and `attempt` for staff pages."""
+
+
 class Refused(Exception):
     """An operation refused for a reason staff or the patron can act on.
 

@@ -1,3 +1,5 @@
+"""Forms of the patron portal (sign-in, PIN, privacy choices, lost card)."""
+
 from itertools import pairwise
 
 from django import forms

@@ -1,3 +1,5 @@
+"""The portal's patron pages: sign-in, privacy choices, PIN, lost card, my data, who has looked."""
+
 from django.urls import path
 
 from . import views

@@ -1,3 +1,5 @@
+"""`manage.py seed_demo`: load the demo library (calumet/demo.py); refuses without debug."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 

@@ -1,3 +1,5 @@
+"""`manage.py expunge`: run the retention engine now (or count with --dry-run)."""
+
 import json
 import sys
 

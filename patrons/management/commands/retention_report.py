@@ -1,3 +1,5 @@
+"""`manage.py retention_report`: the retention periods in force, per kind of record."""
+
 from django.core.management.base import BaseCommand
 
 from patrons.models import RetentionPolicy
