@@ -7,9 +7,9 @@ words it begins ("marq" finds "Márquez"). Both sides are folded the same way in
 
 - PostgreSQL: full-text search over `search_text`, stemmed in English and also kept whole
   (the 'simple' configuration), so "prejudices" finds "prejudice" and Spanish words are
-  found as typed. The vector is a column kept by a trigger (migration 0008), with the
-  title's own words (unaccented) weighted above the rest, under a GIN index; ranked by
-  ts_rank.
+  found as typed. The vector is a column kept by a trigger (migration
+  title_stored_search_vector), the title's own words (unaccented) weighted above the
+  rest, under a GIN index; ranked by ts_rank.
 - SQLite: each word must start a word of `search_text` (LIKE ' word%'); ranked by how
   many of the words are in the title.
 
