@@ -7,8 +7,9 @@ words it begins ("marq" finds "Márquez"). Both sides are folded the same way in
 
 - PostgreSQL: full-text search over `search_text`, stemmed in English and also kept whole
   (the 'simple' configuration), so "prejudices" finds "prejudice" and Spanish words are
-  found as typed; a GIN index on that expression (migration 0007); ranked by ts_rank plus
-  a bonus when the title itself (unaccented) has every word.
+  found as typed. The vector is a column kept by a trigger (migration
+  title_stored_search_vector), the title's own words (unaccented) weighted above the
+  rest, under a GIN index; ranked by ts_rank.
 - SQLite: each word must start a word of `search_text` (LIKE ' word%'); ranked by how
   many of the words are in the title.
 
@@ -49,12 +50,6 @@ from .models import Branch, Item, Title
 MAX_WORDS = 12  # more words than this add nothing but cost
 MAX_IDS = 1000  # found titles whose facets are counted by primary key
 
-# Must stay identical to the expression of the GIN index created by migration 0007.
-VECTOR_SQL = (
-    "(to_tsvector('english'::regconfig, %(expressions)s) || "
-    "to_tsvector('simple'::regconfig, %(expressions)s))"
-)
-
 SORTS = {
     "relevance": _("Relevance"),
     "title": _("Title"),
@@ -93,11 +88,6 @@ LANGUAGES = {
 
 def language_name(code: str) -> str:
     return str(LANGUAGES.get(code, code))
-
-
-class _Vector(Func):
-    template = VECTOR_SQL
-    output_field = SearchVectorField()
 
 
 class _TsRank(Func):
@@ -168,26 +158,17 @@ def keyword_match(query: str) -> tuple[QuerySet, list[str], str]:
 
 
 def _postgres(terms: list[str]) -> QuerySet:
-    query = simple = None
+    query = None
     for term in terms:
-        whole = SearchQuery(f"{term}:*", config="simple", search_type="raw")
-        either = SearchQuery(f"{term}:*", config="english", search_type="raw") | whole
-        query = either if query is None else query & either
-        simple = whole if simple is None else simple & whole
-    title_vector = Func(
-        Value("simple"),
-        Func(F("title"), function="unaccent"),
-        function="to_tsvector",
-        output_field=SearchVectorField(),
-    )
-    return (
-        Title.objects.alias(vector=_Vector(F("search_text")))
-        .filter(vector=query)
-        .alias(title_vector=title_vector)
-        .annotate(
-            rank=_TsRank(F("vector"), query)
-            + Case(When(title_vector=simple, then=Value(1.0)), default=Value(0.0))
+        either = SearchQuery(f"{term}:*", config="english", search_type="raw") | SearchQuery(
+            f"{term}:*", config="simple", search_type="raw"
         )
+        query = either if query is None else query & either
+    stored = RawSQL('"circulation_title"."search_vector"', [], output_field=SearchVectorField())
+    return (
+        Title.objects.alias(vector=stored)
+        .filter(vector=query)
+        .annotate(rank=_TsRank(F("vector"), query))
     )
 
 
@@ -232,7 +213,7 @@ def _among(column: str, ids: list[int]) -> Q | RawSQL:
     if connection.vendor != "postgresql":
         return Q(**{f"{column}__in": ids})
     # The column is one of two names written here; the ids go as a parameter.
-    return RawSQL(f'"{column}" = ANY(%s)', (ids,), output_field=BooleanField())  # noqa: S611
+    return RawSQL(f'"{column}" = ANY(%s)', [ids], output_field=BooleanField())  # noqa: S611
 
 
 def copy_counts(titles: QuerySet) -> QuerySet:

@@ -6,8 +6,8 @@ from django.db import migrations, models
 from circulation.catalog_text import isbn13, search_text
 
 # The search's vector, stemmed in English and also kept whole ('simple'), so that Spanish
-# and other words are found as typed. Must stay identical to circulation/search.py's
-# VECTOR_SQL, or PostgreSQL will not use the index.
+# and other words are found as typed. Migration title_stored_search_vector replaces it with an index on a stored
+# column (so that ranking does not compute the vector again).
 CREATE_GIN = (
     "CREATE INDEX IF NOT EXISTS title_search_gin ON circulation_title USING gin "
     "((to_tsvector('english'::regconfig, search_text) || to_tsvector('simple'::regconfig, search_text))) "
