@@ -166,4 +166,6 @@ def test_desk_pages_log_what_they_show():
     entries = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=clerk)
     pages = set(entries.values_list("additional_data__page", flat=True))
     assert {"desk:checkout", "desk:payment", "desk:hold_shelf"} <= pages
-    assert entries.filter(additional_data__page="desk:checkout", object_pk=str(loan.pk)).exists()
+    checkout = entries.get(additional_data__page="desk:checkout")
+    assert checkout.additional_data["patron"] == loan.patron_id
+    assert checkout.additional_data["kinds"]["loan"] == 1
