@@ -180,16 +180,23 @@ def session_ends_at(request) -> datetime.datetime | None:
 
 def lockout_response(request, response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: a page in the site's layout that says when to try again."""
-    from axes.helpers import get_client_ip_address, get_cool_off
+    from axes.helpers import get_cool_off
     from axes.models import AccessAttempt
     from django.db.models import Q
     from django.shortcuts import render
 
+    from calumet.client import client_ip
+
     cool_off = get_cool_off(request) or datetime.timedelta(minutes=15)
-    username = axes_username(request, credentials)
+    username = axes_username(request, credentials) or ""
+    same_realm = (
+        Q(username__startswith="card:")
+        if username.startswith("card:")
+        else ~Q(username__startswith="card:")
+    )
     latest = (
         AccessAttempt.objects.filter(
-            Q(username=username) | Q(ip_address=get_client_ip_address(request))
+            Q(username=username) | (Q(ip_address=client_ip(request)) & same_realm)
         )
         .order_by("-attempt_time")
         .values_list("attempt_time", flat=True)
