@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from patrons.access import log_access
 from patrons.exceptions import Refused
+from patrons.forms import posted_id
 from patrons.portal import patron_required
 from patrons.services import blocks_in_force, describe_block
 
@@ -21,10 +22,10 @@ from .models import Branch, Item, Program, ProgramRegistration, Title
 
 
 def _record_id(request, name: str) -> int:
-    try:
-        return int(request.POST.get(name, ""))
-    except ValueError:
-        raise Http404 from None
+    record_id = posted_id(request.POST.get(name, ""))
+    if record_id is None:
+        raise Http404
+    return record_id
 
 
 @patron_required
@@ -237,7 +238,8 @@ def title_view(request, title_id: int):
 def hold_place_view(request, title_id: int):
     patron = request.patron
     title = get_object_or_404(Title, pk=title_id)
-    branch = Branch.objects.filter(pk=request.POST.get("pickup_branch") or 0).first()
+    branch_id = posted_id(request.POST.get("pickup_branch", ""))
+    branch = Branch.objects.filter(pk=branch_id).first() if branch_id else None
     if branch is None:
         messages.error(request, "Choose where you will pick it up.")
         return redirect(reverse("portal:title", args=[title.pk]))

@@ -93,8 +93,27 @@ class PinChangeForm(forms.Form):
         return cleaned
 
 
+def posted_id(value) -> int | None:
+    """A record id typed or posted: digits only and of a sane length, else None (never a
+    ValueError or a number the database cannot hold)."""
+    value = value if isinstance(value, str) else ""
+    value = value.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
+CHECKED = ("on", "true", "1", "yes")
+
+
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(required=True, label="Yes, I understand")
+
+    def clean_confirm(self):
+        # A confirmation is the ticked box itself, not any value that happens to be truthy.
+        if str(self.data.get("confirm", "")).strip().lower() not in CHECKED:
+            raise forms.ValidationError("Tick the box to confirm.")
+        return True
 
 
 class ReadingHistoryForm(forms.Form):
@@ -105,3 +124,9 @@ class ReadingHistoryForm(forms.Form):
         label="Reading history",
     )
     confirm = forms.BooleanField(required=False, label="Yes, erase my reading history now")
+
+    def clean_confirm(self):
+        value = str(self.data.get("confirm", "")).strip().lower()
+        if value and value not in (*CHECKED, "off", "false", "0", "no"):
+            raise forms.ValidationError("Tick the box, or leave it empty.")
+        return value in CHECKED

@@ -14,6 +14,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_login_failed
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -86,6 +87,8 @@ def sign_in(request, patron: Patron) -> None:
     from axes.handlers.proxy import AxesProxyHandler
 
     request.session.flush()
+    # A new CSRF token too: the next person at a shared terminal must not inherit it.
+    rotate_token(request)
     now = timezone.now()
     request.session[SESSION_PATRON] = patron.pk
     request.session[SESSION_SINCE] = now.timestamp()
@@ -99,6 +102,7 @@ def sign_in(request, patron: Patron) -> None:
 
 def sign_out(request) -> None:
     request.session.flush()
+    rotate_token(request)
 
 
 def current_patron(request) -> Patron | None:
