@@ -263,6 +263,9 @@ AXES_USERNAME_CALLABLE = "patrons.portal.axes_username"
 AXES_LOCKOUT_CALLABLE = "patrons.portal.lockout_response"
 AXES_VERBOSE = False
 
+# A PIN reset link (emailed to the patron) works once, within this many minutes.
+CALUMET_PIN_RESET_MINUTES = env.int("CALUMET_PIN_RESET_MINUTES", default=60)
+
 # Patron portal sessions on shared public terminals: signed out after this many idle
 # minutes, and after this many minutes in all.
 CALUMET_PORTAL_IDLE_MINUTES = env.int("CALUMET_PORTAL_IDLE_MINUTES", default=10)

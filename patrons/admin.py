@@ -59,6 +59,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         "registered_at",
         "last_activity_at",
         "pin_changed_at",
+        "pin_tools",
         "keep_reading_history",
         "reading_history_how",
     )
@@ -84,6 +85,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
                     ("category", "home_branch"),
                     ("card_expires_on", "status"),
                     ("registered_at", "last_activity_at", "pin_changed_at"),
+                    "pin_tools",
                 )
             },
         ),
@@ -98,6 +100,26 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             },
         ),
     )
+
+    def get_urls(self):
+        from .admin_accounts import account_urls
+
+        return account_urls(self) + super().get_urls()
+
+    @admin.display(description="PIN")
+    def pin_tools(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if obj is None or obj.pk is None:
+            return "—"
+        state = (
+            "The patron must choose a new PIN at the next sign-in."
+            if obj.pin_must_change
+            else "Set by the patron."
+        )
+        url = reverse("admin:patrons_patron_temporary_pin", args=[obj.pk])
+        return format_html('{} <a href="{}">Issue a temporary PIN…</a>', state, url)
 
     @admin.display(description="Last changed")
     def reading_history_how(self, obj):

@@ -98,6 +98,14 @@ class Patron(models.Model):
     )
     pin_hash = models.CharField(max_length=255, blank=True, editable=False)
     pin_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pin_must_change = models.BooleanField(
+        "PIN must be changed",
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="A temporary PIN was issued (or none is set): the patron chooses their "
+        "own at the next portal sign-in, or through a reset link.",
+    )
     last_activity_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -168,6 +168,9 @@ def patron_required(view):
 
                 return redirect(f"{login}?{urlencode({'next': request.path})}")
             return redirect(login)
+        if request.patron.pin_must_change and view.__name__ != "pin_change_view":
+            messages.info(request, "Choose your own PIN before you go on.")
+            return redirect(reverse("portal:pin"))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -75,11 +75,10 @@ def patron_touch(
 
 
 def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
-    """Store a new PIN (Argon2). The form has already checked the old PIN and the rules."""
-    with transaction.atomic():
-        patron.set_pin(new_pin)
-        patron.save(update_fields=["pin_hash", "pin_changed_at"])
-    return patron
+    """Store a new PIN (Argon2), audited. See `patrons.pins`."""
+    from .pins import pin_change as change
+
+    return change(patron=patron, new_pin=new_pin, actor=actor)
 
 
 def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = None) -> Card:
