@@ -263,6 +263,11 @@ AXES_USERNAME_CALLABLE = "patrons.portal.axes_username"
 AXES_LOCKOUT_CALLABLE = "patrons.portal.lockout_response"
 AXES_VERBOSE = False
 
+# New library cards: 14 digits, this prefix, a serial and a Luhn (mod 10) check digit.
+CALUMET_CARD_PREFIX = env.str("CALUMET_CARD_PREFIX", default="21234")
+# A registration (and its card) is valid for this many years, renewed at the desk.
+CALUMET_CARD_YEARS = env.int("CALUMET_CARD_YEARS", default=3)
+
 # A PIN reset link (emailed to the patron) works once, within this many minutes.
 CALUMET_PIN_RESET_MINUTES = env.int("CALUMET_PIN_RESET_MINUTES", default=60)
 

@@ -167,6 +167,8 @@ class Card(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         LOST = "lost", "Reported lost"
+        STOLEN = "stolen", "Stolen"
+        DAMAGED = "damaged", "Damaged (replaced)"
         REPLACED = "replaced", "Replaced"
         EXPIRED = "expired", "Expired"
 

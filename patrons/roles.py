@@ -15,8 +15,10 @@ def _perms(app: str, model: str, *actions: str) -> list[str]:
 
 
 _CIRCULATION = [
-    *_perms("patrons", "patron", "view"),
-    *_perms("patrons", "card", "view"),
+    # Register patrons, renew registrations, issue temporary PINs and replace cards at the
+    # desk (all through patrons.accounts / patrons.pins).
+    *_perms("patrons", "patron", "view", "add", "change"),
+    *_perms("patrons", "card", "view", "add", "change"),
     *_perms("patrons", "patronblock", "view"),
     *_perms("circulation", "branch", "view"),
     *_perms("circulation", "title", "view"),

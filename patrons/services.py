@@ -25,7 +25,12 @@ def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> C
             "This card was reported lost. Check the patron's ID and issue a new card.",
             code="lost_card",
         )
-    if card.status == Card.Status.REPLACED:
+    if card.status == Card.Status.STOLEN:
+        raise CardRefused(
+            "This card was reported stolen. Keep it, and check the patron's ID.",
+            code="stolen_card",
+        )
+    if card.status in (Card.Status.REPLACED, Card.Status.DAMAGED):
         raise CardRefused("This card has been replaced by a newer card.", code="replaced_card")
     patron = card.patron
     if (
