@@ -67,7 +67,6 @@ def test_namesakes_are_told_apart_and_the_right_one_is_served(desk, namesakes, p
 
 
 def test_found_by_phone_or_email(desk, namesakes):
-    older, younger = namesakes
     by_phone = desk.post(CHECKOUT, {"action": "find", "query": "773 555 0199"}).content.decode()
     assert "2001" in by_phone and "1950" not in by_phone
     by_email = desk.post(CHECKOUT, {"action": "find", "query": "Maria.G@example.org"})
