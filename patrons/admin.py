@@ -19,7 +19,15 @@ from . import (
 )
 from .exceptions import Refused
 from .legal_holds import kind_choices
-from .models import Card, ExpungeRun, LegalHold, Patron, PatronBlock, RetentionPolicy
+from .models import (
+    Card,
+    ExpungeRun,
+    LegalHold,
+    Patron,
+    PatronBlock,
+    PatronCategory,
+    RetentionPolicy,
+)
 from .policy import RULES_BY_KIND
 
 
@@ -329,6 +337,21 @@ class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             block_lift(block=block, actor=request.user)
             lifted += 1
         self.message_user(request, f"{lifted} block{'s' if lifted != 1 else ''} lifted.")
+
+
+@admin.register(PatronCategory)
+class PatronCategoryAdmin(admin.ModelAdmin):
+    """Categories are the library administrator's to name; a code in use stays (the
+    statistics count under it), so it cannot be changed or a used category deleted."""
+
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(RetentionPolicy)

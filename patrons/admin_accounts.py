@@ -18,7 +18,7 @@ from patrons.access import log_access
 
 from . import accounts
 from .exceptions import Refused
-from .models import Patron
+from .models import Patron, PatronCategory
 from .pins import pin_issue_temporary
 
 
@@ -96,7 +96,7 @@ class RegistrationForm(forms.Form):
         required=False, help_text="Needed for the patron to reset a forgotten PIN."
     )
     phone = forms.CharField(max_length=30, required=False)
-    category = forms.ChoiceField(choices=Patron.Category.choices, initial="adult")
+    category = forms.ModelChoiceField(queryset=None, initial="adult", empty_label=None)
     home_branch = forms.ModelChoiceField(queryset=None, required=False)
     card_number = forms.CharField(
         max_length=40,
@@ -113,6 +113,7 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["home_branch"].queryset = _branch_model().objects.order_by("name")
+        self.fields["category"].queryset = PatronCategory.objects.all()
 
 
 def _namesake(patron: Patron) -> dict:

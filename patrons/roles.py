@@ -15,6 +15,7 @@ def _perms(app: str, model: str, *actions: str) -> list[str]:
 
 
 _CIRCULATION = [
+    *_perms("patrons", "patroncategory", "view"),
     # Register patrons, renew registrations, issue temporary PINs and replace cards at the
     # desk (all through patrons.accounts / patrons.pins).
     *_perms("patrons", "patron", "view", "add", "change"),
@@ -49,6 +50,7 @@ _LIBRARIAN = [
 
 _ADMINISTRATOR = [
     *_LIBRARIAN,
+    *_perms("patrons", "patroncategory", "view", "add", "change"),
     *_perms("circulation", "branch", "add", "change"),
     *_perms("circulation", "loanpolicy", "change"),
     *_perms("patrons", "retentionpolicy", "view", "change"),

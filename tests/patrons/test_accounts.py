@@ -165,3 +165,28 @@ def test_blocks_are_placed_and_lifted_with_who(clerk):
     assert block.lifted_by == clerk and not block.in_force()
     with pytest.raises(Refused):
         accounts.block_lift(block=block, actor=clerk)
+
+
+def test_categories_are_data_the_administrator_edits(clerk_client):
+    from patrons.models import PatronCategory
+    from patrons.roles import LIBRARY_ADMINISTRATOR
+
+    assert set(PatronCategory.objects.values_list("code", flat=True)) >= {
+        "adult",
+        "child",
+        "young_adult",
+        "senior",
+        "non_resident",
+        "staff",
+    }
+    admin_client = Client()
+    admin_client.force_login(make_staff("director", LIBRARY_ADMINISTRATOR))
+    add = reverse("admin:patrons_patroncategory_add")
+    assert clerk_client.get(add).status_code == 403
+    admin_client.post(add, {"code": "homebound", "name": "Homebound"})
+    clerk_client.post(reverse("admin:patrons_patron_add"), register_form(category="homebound"))
+    assert Patron.objects.get(last_name="Okafor").category_id == "homebound"
+    refused = clerk_client.post(
+        reverse("admin:patrons_patron_add"), register_form(category="nonsense", last_name="X")
+    )
+    assert refused.status_code == 200 and not Patron.objects.filter(last_name="X").exists()
