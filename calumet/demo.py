@@ -189,13 +189,13 @@ class _Demo:
         item.status = Item.Status.ON_LOAN if returned_days_ago is None else Item.Status.AVAILABLE
         item.save(update_fields=["status"])
         counting.checkout(
-            item=item, branch_id=item.branch_id, patron_category=patron.category, now=checked_out
+            item=item, branch_id=item.branch_id, patron_category=patron.category_id, now=checked_out
         )
         if record.returned_at is not None:
             counting.checkin(
                 item=item,
                 branch_id=item.branch_id,
-                patron_category=patron.category,
+                patron_category=patron.category_id,
                 now=record.returned_at,
             )
         return record
@@ -304,7 +304,7 @@ class _Demo:
                 f"21234{n:09d}",
                 f"{rng.randint(0, 9999):04d}",
                 home_branch=self.branches[n % 3],
-                category=rng.choice(list(Patron.Category.values)),
+                category_id=rng.choice(list(Patron.Category.values)),
             )
             self.others.append(patron)
             for _ in range(rng.randint(0, 3)):

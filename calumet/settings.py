@@ -180,7 +180,9 @@ SECURE_REFERRER_POLICY = "no-referrer"
 CSRF_COOKIE_SAMESITE = "Lax"
 # Django's W003 looks for its own CSRF middleware by name; ours is a subclass of it, and
 # calumet.checks raises an error if neither is installed.
-SILENCED_SYSTEM_CHECKS = ["security.W003"]
+# axes.W006 asks for "ip_address" in AXES_LOCKOUT_PARAMETERS; calumet.lockout counts the
+# address itself, with its own (higher) limit, so the warning does not apply.
+SILENCED_SYSTEM_CHECKS = ["security.W003", "axes.W006"]
 
 # Behind a TLS-terminating proxy (see docs/deployment.md). With debug off, plain HTTP is
 # redirected to HTTPS and browsers are told to use HTTPS only (HSTS).
@@ -234,10 +236,20 @@ CALUMET_AUDIT_REPEAT_MINUTES = env.int("CALUMET_AUDIT_REPEAT_MINUTES", default=5
 # django-axes: lock out after repeated failures, for a limited time, never storing
 # the secret that was tried.
 AXES_FAILURE_LIMIT = env.int("CALUMET_LOCKOUT_FAILURES", default=5)
-AXES_COOLOFF_TIME = env.float("CALUMET_LOCKOUT_MINUTES", default=15.0) / 60  # hours
+# A lockout always ends (at least a minute; never "until an administrator clears it").
+AXES_COOLOFF_TIME = max(env.float("CALUMET_LOCKOUT_MINUTES", default=15.0), 1.0) / 60  # hours
 AXES_RESET_ON_SUCCESS = True
-# A card (or staff user name) is locked, and so is the address the attempts came from.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A card (or staff user name) is locked after AXES_FAILURE_LIMIT failures. The address
+# the attempts came from is counted separately (calumet.lockout) with a higher limit:
+# a branch's public network, or a proxy, puts many honest patrons behind one address,
+# and fifty mistyped PINs within the cool-off from one address is not honest mistakes
+# (a busy branch sees a handful). Patron and staff failures are counted apart, so a
+# patron's lockout never blocks a staff sign-in.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+CALUMET_LOCKOUT_ADDRESS_FAILURES = env.int("CALUMET_LOCKOUT_ADDRESS_FAILURES", default=50)
+AXES_HANDLER = "calumet.lockout.CalumetAxesHandler"
+# The one client-address function (X-Forwarded-For believed only from trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "calumet.client.client_ip"
 AXES_SENSITIVE_PARAMETERS = [
     "password",
     "pin",
@@ -250,8 +262,15 @@ AXES_SENSITIVE_PARAMETERS = [
 # Card numbers are stored by axes only as a keyed hash (see patrons.portal.card_key).
 AXES_USERNAME_CALLABLE = "patrons.portal.axes_username"
 AXES_LOCKOUT_CALLABLE = "patrons.portal.lockout_response"
-AXES_IPWARE_PROXY_COUNT = None
 AXES_VERBOSE = False
+
+# New library cards: 14 digits, this prefix, a serial and a Luhn (mod 10) check digit.
+CALUMET_CARD_PREFIX = env.str("CALUMET_CARD_PREFIX", default="21234")
+# A registration (and its card) is valid for this many years, renewed at the desk.
+CALUMET_CARD_YEARS = env.int("CALUMET_CARD_YEARS", default=3)
+
+# A PIN reset link (emailed to the patron) works once, within this many minutes.
+CALUMET_PIN_RESET_MINUTES = env.int("CALUMET_PIN_RESET_MINUTES", default=60)
 
 # Patron portal sessions on shared public terminals: signed out after this many idle
 # minutes, and after this many minutes in all.

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from patrons.exceptions import Refused
+from patrons.forms import posted_id
 from patrons.portal import patron_required
 
 from . import services
@@ -225,7 +226,8 @@ def title_view(request, title_id: int):
 def hold_place_view(request, title_id: int):
     patron = request.patron
     title = get_object_or_404(Title, pk=title_id)
-    branch = Branch.objects.filter(pk=request.POST.get("pickup_branch") or 0).first()
+    branch_id = posted_id(request.POST.get("pickup_branch", ""))
+    branch = Branch.objects.filter(pk=branch_id).first() if branch_id else None
     if branch is None:
         messages.error(request, _("Choose where you will pick it up."))
         return redirect(reverse("portal:title", args=[title.pk]))

@@ -24,6 +24,7 @@ from patrons.models import Card
 from patrons.services import blocks_in_force, card_resolve, describe_block
 
 from . import services
+from .desk_find import FindPatronForm, find, picked_card
 from .desk_payment import payment_view
 from .desk_state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
 from .forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
@@ -77,6 +78,9 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
             raise Refused("Scan or type a 14-digit card number.")
         desk.serve("checkout", card_resolve(card_number=form.cleaned_data["card_number"]))
         return
+    if action == "pick":
+        desk.serve("checkout", card_resolve(card_number=picked_card(request).number))
+        return
     card = desk.card("checkout")
     if action not in {"item", "hold", "program"}:
         return
@@ -109,7 +113,10 @@ def checkout_view(request):
     if not request.user.has_perm("circulation.add_loan"):
         raise PermissionDenied
     desk = Desk(request)
-    if request.method == "POST":
+    find_form, found = FindPatronForm(), None
+    if request.method == "POST" and request.POST.get("action") == "find":
+        find_form, found = find(request, "desk:checkout")
+    elif request.method == "POST":
         if not (handle_branch(request, desk) or handle_done(request, desk)):
             try:
                 _checkout_action(request, desk, request.POST.get("action"))
@@ -135,6 +142,8 @@ def checkout_view(request):
         program_form=ProgramSignupForm(),
         lines=desk.lines("checkout") if panel else [],
         panel=panel,
+        find_form=find_form,
+        found=found,
     )
     return TemplateResponse(request, "admin/circulation/desk/checkout.html", context)
 

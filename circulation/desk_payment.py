@@ -19,6 +19,7 @@ from patrons.exceptions import Refused
 from patrons.models import Card
 
 from . import services
+from .desk_find import FindPatronForm, find, picked_card
 from .desk_state import Desk, desk_context, handle_branch, handle_done
 from .forms import CardForm, PaymentForm, WaiveForm
 from .selectors import balance_for_patron, fines_for_patron
@@ -46,6 +47,8 @@ def _act(request, desk: Desk, card: Card | None, action: str) -> None:
         if not form.is_valid():
             raise Refused("Scan or type a 14-digit card number.")
         desk.serve("payment", _payment_card(form.cleaned_data["card_number"]))
+    elif action == "pick":
+        desk.serve("payment", picked_card(request, any_card=True))
     elif card is None:
         raise Refused("Scan the patron's card first.")
     elif action == "pay":
@@ -91,7 +94,10 @@ def payment_view(request):
     desk = Desk(request)
     here = reverse("admin:circulation_payment")
     card = desk.card("payment")
-    if request.method == "POST":
+    find_form, found = FindPatronForm(), None
+    if request.method == "POST" and request.POST.get("action") == "find":
+        find_form, found = find(request, "desk:payment")
+    elif request.method == "POST":
         try:
             if not (handle_branch(request, desk) or handle_done(request, desk)):
                 _act(request, desk, card, request.POST.get("action"))
@@ -114,5 +120,7 @@ def payment_view(request):
         fines=fines,
         balance=balance_for_patron(patron=card.patron) if card else None,
         can_waive=request.user.has_perm("circulation.waive_fine"),
+        find_form=find_form,
+        found=found,
     )
     return TemplateResponse(request, "admin/circulation/desk/payment.html", context)

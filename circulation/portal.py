@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from patrons.access import log_access
 from patrons.exceptions import Refused
+from patrons.forms import posted_id
 from patrons.portal import patron_required
 from patrons.services import blocks_in_force, describe_block
 
@@ -21,10 +22,10 @@ from .models import Program, ProgramRegistration
 
 
 def _record_id(request, name: str) -> int:
-    try:
-        return int(request.POST.get(name, ""))
-    except ValueError:
-        raise Http404 from None
+    record_id = posted_id(request.POST.get(name, ""))
+    if record_id is None:
+        raise Http404
+    return record_id
 
 
 @patron_required

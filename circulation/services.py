@@ -147,7 +147,7 @@ def loan_checkout(
         item.status = Item.Status.ON_LOAN
         item.save(update_fields=["status"])
         counting.checkout(
-            item=item, branch_id=loan.branch_id, patron_category=patron.category, now=now
+            item=item, branch_id=loan.branch_id, patron_category=patron.category_id, now=now
         )
         patron_touch(patron=patron, now=now)
         return loan
@@ -368,7 +368,7 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
         counting.renewal(
             item=loan.item,
             branch_id=loan.branch_id,
-            patron_category=loan.patron.category,
+            patron_category=loan.patron.category_id,
             now=now,
         )
         patron_touch(patron=loan.patron, now=now)

@@ -19,21 +19,41 @@ from . import (
 )
 from .exceptions import Refused
 from .legal_holds import kind_choices
-from .models import Card, ExpungeRun, LegalHold, Patron, PatronBlock, RetentionPolicy
+from .models import (
+    Card,
+    ExpungeRun,
+    LegalHold,
+    Patron,
+    PatronBlock,
+    PatronCategory,
+    RetentionPolicy,
+)
 from .policy import RULES_BY_KIND
 
 
-class CardInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Shown, never written here: cards and blocks change through `patrons.accounts`."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CardInline(ReadOnlyInline):
     model = Card
-    extra = 0
     fields = ("number", "status", "issued_at", "status_changed_at")
-    readonly_fields = ("status_changed_at",)
+    readonly_fields = fields
 
 
-class PatronBlockInline(admin.TabularInline):
+class PatronBlockInline(ReadOnlyInline):
     model = PatronBlock
-    extra = 0
-    fields = ("reason", "note", "starts_at", "ends_at", "lifted_at")
+    fields = ("reason", "note", "starts_at", "ends_at", "lifted_at", "created_by", "lifted_by")
+    readonly_fields = fields
 
 
 @admin.register(Patron)
@@ -59,10 +79,11 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         "registered_at",
         "last_activity_at",
         "pin_changed_at",
+        "pin_tools",
         "keep_reading_history",
         "reading_history_how",
     )
-    actions = ("turn_off_reading_history",)
+    actions = ("turn_off_reading_history", "renew_registration")
     fieldsets = (
         ("Name", {"fields": (("first_name", "last_name"), "birth_date")}),
         (
@@ -84,6 +105,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
                     ("category", "home_branch"),
                     ("card_expires_on", "status"),
                     ("registered_at", "last_activity_at", "pin_changed_at"),
+                    "pin_tools",
                 )
             },
         ),
@@ -98,6 +120,64 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             },
         ),
     )
+
+    def get_urls(self):
+        from .admin_accounts import account_urls
+
+        return account_urls(self) + super().get_urls()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """ "Add patron" is the desk's registration form (a service, a card, a slip)."""
+        from .admin_accounts import register_view
+
+        return register_view(self, request)
+
+    def save_model(self, request, obj, form, change):
+        from .accounts import patron_update
+
+        patron_update(patron=obj, changed=form.changed_data, actor=request.user)
+
+    def delete_model(self, request, obj):
+        raise PermissionError("Patrons leave through the expunge, never by a delete here.")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Renew the registration", permissions=["change"])
+    def renew_registration(self, request, queryset):
+        from .accounts import registration_renew
+
+        done = 0
+        for patron in queryset:
+            registration_renew(patron=patron, actor=request.user)
+            done += 1
+        self.message_user(
+            request,
+            f"Registration renewed for {done} patron{'s' if done != 1 else ''}, "
+            f"until {queryset.first().card_expires_on if done == 1 else 'their new dates'}.",
+            messages.SUCCESS,
+        )
+
+    @admin.display(description="PIN")
+    def pin_tools(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if obj is None or obj.pk is None:
+            return "—"
+        state = (
+            "The patron must choose a new PIN at the next sign-in."
+            if obj.pin_must_change
+            else "Set by the patron."
+        )
+        url = reverse("admin:patrons_patron_temporary_pin", args=[obj.pk])
+        replace = reverse("admin:patrons_patron_replace_card", args=[obj.pk])
+        return format_html(
+            '{} <a href="{}">Issue a temporary PIN…</a> · <a href="{}">Replace the card…</a>',
+            state,
+            url,
+            replace,
+        )
 
     @admin.display(description="Last changed")
     def reading_history_how(self, obj):
@@ -194,6 +274,16 @@ class CardAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     list_select_related = ("patron",)
     show_full_result_count = False
 
+    # Cards are issued at registration and replaced from the patron's page.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(PatronBlock)
 class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
@@ -203,7 +293,65 @@ class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     search_help_text = "Scan or type the patron's full card number."
     autocomplete_fields = ("patron",)
     list_select_related = ("patron",)
-    readonly_fields = ("created_by", "lifted_by")
+    readonly_fields = ("created_by", "lifted_by", "lifted_at", "starts_at")
+    fields = (
+        "patron",
+        "reason",
+        "note",
+        "starts_at",
+        "ends_at",
+        "lifted_at",
+        "created_by",
+        "lifted_by",
+    )
+    actions = ("lift_blocks",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:  # a block is lifted, never edited
+            return self.fields
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        from .accounts import block_place
+
+        if change:
+            return
+        placed = block_place(
+            patron=obj.patron,
+            reason=obj.reason,
+            note=obj.note,
+            ends_at=obj.ends_at,
+            actor=request.user,
+        )
+        obj.pk = placed.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Lift the selected blocks", permissions=["change"])
+    def lift_blocks(self, request, queryset):
+        from .accounts import block_lift
+
+        lifted = 0
+        for block in queryset.filter(lifted_at__isnull=True):
+            block_lift(block=block, actor=request.user)
+            lifted += 1
+        self.message_user(request, f"{lifted} block{'s' if lifted != 1 else ''} lifted.")
+
+
+@admin.register(PatronCategory)
+class PatronCategoryAdmin(admin.ModelAdmin):
+    """Categories are the library administrator's to name; a code in use stays (the
+    statistics count under it), so it cannot be changed or a used category deleted."""
+
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(RetentionPolicy)

@@ -22,6 +22,18 @@ class PatronsConfig(AppConfig):
         post_migrate.connect(ensure_retention_policies, sender=self)
         post_migrate.connect(sync_record_kind_names, sender=self, dispatch_uid="patrons-kinds")
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="patrons-schedules")
+        post_migrate.connect(
+            ensure_patron_categories, sender=self, dispatch_uid="patrons-categories"
+        )
+
+
+def ensure_patron_categories(**kwargs) -> None:
+    """The categories every library starts with exist (after a migrate, or a flush that
+    emptied the table); names edited by the administrator are left as they are."""
+    from .models import Patron, PatronCategory
+
+    for code, name in Patron.Category.choices:
+        PatronCategory.objects.get_or_create(code=code, defaults={"name": name})
 
 
 def _listen_to_autocomplete() -> None:

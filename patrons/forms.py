@@ -1,8 +1,8 @@
-"""Forms of the patron portal (sign-in, PIN, privacy choices, lost card)."""
-
-from itertools import pairwise
+"""Forms of the patron portal (sign-in, PIN, privacy choices, lost card, PIN reset)."""
 
 from django import forms
+
+from .pins import pin_problem
 
 PIN_HELP = (
     "4 to 12 digits. Not all the same digit, not a run like 1234, "
@@ -30,20 +30,6 @@ class PortalLoginForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
-
-
-def pin_problem(pin: str, card_number: str = "") -> str | None:
-    """Why a new PIN is not acceptable, or None."""
-    if not pin.isdigit() or not 4 <= len(pin) <= 12:
-        return "A PIN is 4 to 12 digits."
-    if len(set(pin)) == 1:
-        return "A PIN cannot be one digit repeated."
-    steps = {int(b) - int(a) for a, b in pairwise(pin)}
-    if steps in ({1}, {-1}, {1, -9}, {-1, 9}):
-        return "A PIN cannot be a run of digits such as 1234 or 4321."
-    if card_number and card_number.endswith(pin):
-        return "A PIN cannot be the last digits of your card number."
-    return None
 
 
 class PinChangeForm(forms.Form):
@@ -95,8 +81,66 @@ class PinChangeForm(forms.Form):
         return cleaned
 
 
+def posted_id(value) -> int | None:
+    """A record id typed or posted: digits only and of a sane length, else None (never a
+    ValueError or a number the database cannot hold)."""
+    value = value if isinstance(value, str) else ""
+    value = value.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
+CHECKED = ("on", "true", "1", "yes")
+
+
+def _pin_field(label, **kwargs):
+    return forms.CharField(
+        label=label,
+        max_length=40,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
+        **kwargs,
+    )
+
+
+class PinResetRequestForm(forms.Form):
+    card_number = forms.CharField(
+        label="Library card number",
+        max_length=40,
+        help_text="The 14 digits under the barcode on your card.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    email = forms.EmailField(
+        label="Email address", max_length=254, help_text="The address the library has for you."
+    )
+
+
+class PinResetForm(forms.Form):
+    card_number = forms.CharField(
+        label="Library card number",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    new_pin = _pin_field("New PIN", help_text=PIN_HELP)
+    new_pin2 = _pin_field("New PIN again")
+
+    def clean(self):
+        cleaned = super().clean()
+        new, again = cleaned.get("new_pin"), cleaned.get("new_pin2")
+        if new is not None and again is not None and new != again:
+            self.add_error("new_pin2", "The two new PINs are not the same.")
+        return cleaned
+
+
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(required=True, label="Yes, I understand")
+
+    def clean_confirm(self):
+        # A confirmation is the ticked box itself, not any value that happens to be truthy.
+        if str(self.data.get("confirm", "")).strip().lower() not in CHECKED:
+            raise forms.ValidationError("Tick the box to confirm.")
+        return True
 
 
 class ReadingHistoryForm(forms.Form):
@@ -107,3 +151,9 @@ class ReadingHistoryForm(forms.Form):
         label="Reading history",
     )
     confirm = forms.BooleanField(required=False, label="Yes, erase my reading history now")
+
+    def clean_confirm(self):
+        value = str(self.data.get("confirm", "")).strip().lower()
+        if value and value not in (*CHECKED, "off", "false", "0", "no"):
+            raise forms.ValidationError("Tick the box, or leave it empty.")
+        return value in CHECKED

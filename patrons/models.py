@@ -33,13 +33,36 @@ class ReadingHistoryVia(models.TextChoices):
     UNRECORDED = "unrecorded", "before the library recorded how"
 
 
+class PatronCategory(models.Model):
+    """A category of patron (Adult, Child, …), edited by the library administrator. The
+    code is the key, and what the usage statistics store: keep it stable, rename freely."""
+
+    code = models.SlugField(
+        max_length=20,
+        primary_key=True,
+        help_text="Short and stable: statistics are counted under it. Lower case, no spaces.",
+    )
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "patron categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Patron(models.Model):
     class Category(models.TextChoices):
+        """The categories every library starts with (seeded by a migration; more can be
+        added in the admin)."""
+
         ADULT = "adult", "Adult"
         YOUNG_ADULT = "young_adult", "Young adult"
         CHILD = "child", "Child"
         SENIOR = "senior", "Senior"
         NON_RESIDENT = "non_resident", "Non-resident"
+        STAFF = "staff", "Staff"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -61,7 +84,13 @@ class Patron(models.Model):
         null=True,
         blank=True,
     )
-    category = models.CharField(max_length=20, choices=Category, default=Category.ADULT)
+    category = models.ForeignKey(
+        PatronCategory,
+        on_delete=models.PROTECT,
+        db_column="category",
+        default="adult",
+        related_name="+",
+    )
     registered_at = models.DateTimeField(default=timezone.now)
     card_expires_on = models.DateField(help_text="Borrowing privileges end on this date.")
     status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
@@ -98,6 +127,14 @@ class Patron(models.Model):
     )
     pin_hash = models.CharField(max_length=255, blank=True, editable=False)
     pin_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pin_must_change = models.BooleanField(
+        "PIN must be changed",
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="A temporary PIN was issued (or none is set): the patron chooses their "
+        "own at the next portal sign-in, or through a reset link.",
+    )
     last_activity_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -159,6 +196,8 @@ class Card(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         LOST = "lost", "Reported lost"
+        STOLEN = "stolen", "Stolen"
+        DAMAGED = "damaged", "Damaged (replaced)"
         REPLACED = "replaced", "Replaced"
         EXPIRED = "expired", "Expired"
 

@@ -14,6 +14,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_login_failed
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -86,6 +87,8 @@ def sign_in(request, patron: Patron) -> None:
     from axes.handlers.proxy import AxesProxyHandler
 
     request.session.flush()
+    # A new CSRF token too: the next person at a shared terminal must not inherit it.
+    rotate_token(request)
     now = timezone.now()
     request.session[SESSION_PATRON] = patron.pk
     request.session[SESSION_SINCE] = now.timestamp()
@@ -99,6 +102,7 @@ def sign_in(request, patron: Patron) -> None:
 
 def sign_out(request) -> None:
     request.session.flush()
+    rotate_token(request)
 
 
 def current_patron(request) -> Patron | None:
@@ -164,6 +168,9 @@ def patron_required(view):
 
                 return redirect(f"{login}?{urlencode({'next': request.path})}")
             return redirect(login)
+        if request.patron.pin_must_change and view.__name__ != "pin_change_view":
+            messages.info(request, "Choose your own PIN before you go on.")
+            return redirect(reverse("portal:pin"))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -180,16 +187,23 @@ def session_ends_at(request) -> datetime.datetime | None:
 
 def lockout_response(request, response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: a page in the site's layout that says when to try again."""
-    from axes.helpers import get_client_ip_address, get_cool_off
+    from axes.helpers import get_cool_off
     from axes.models import AccessAttempt
     from django.db.models import Q
     from django.shortcuts import render
 
+    from calumet.client import client_ip
+
     cool_off = get_cool_off(request) or datetime.timedelta(minutes=15)
-    username = axes_username(request, credentials)
+    username = axes_username(request, credentials) or ""
+    same_realm = (
+        Q(username__startswith="card:")
+        if username.startswith("card:")
+        else ~Q(username__startswith="card:")
+    )
     latest = (
         AccessAttempt.objects.filter(
-            Q(username=username) | Q(ip_address=get_client_ip_address(request))
+            Q(username=username) | (Q(ip_address=client_ip(request)) & same_realm)
         )
         .order_by("-attempt_time")
         .values_list("attempt_time", flat=True)

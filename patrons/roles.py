@@ -42,8 +42,11 @@ def roles() -> dict[str, list[str]]:
 grant(
     CIRCULATION_STAFF,
     [
-        *perms("patrons", "patron", "view"),
-        *perms("patrons", "card", "view"),
+        *perms("patrons", "patroncategory", "view"),
+        # Register patrons, renew registrations, issue temporary PINs and replace cards at
+        # the desk (all through patrons.accounts / patrons.pins).
+        *perms("patrons", "patron", "view", "add", "change"),
+        *perms("patrons", "card", "view", "add", "change"),
         *perms("patrons", "patronblock", "view"),
     ],
 )
@@ -58,6 +61,7 @@ grant(
 grant(
     LIBRARY_ADMINISTRATOR,
     [
+        *perms("patrons", "patroncategory", "view", "add", "change"),
         *perms("patrons", "retentionpolicy", "view", "change"),
         *perms("patrons", "expungerun", "view"),
         *perms("patrons", "legalhold", "view", "add", "change"),

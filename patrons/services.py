@@ -25,7 +25,12 @@ def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> C
             "This card was reported lost. Check the patron's ID and issue a new card.",
             code="lost_card",
         )
-    if card.status == Card.Status.REPLACED:
+    if card.status == Card.Status.STOLEN:
+        raise CardRefused(
+            "This card was reported stolen. Keep it, and check the patron's ID.",
+            code="stolen_card",
+        )
+    if card.status in (Card.Status.REPLACED, Card.Status.DAMAGED):
         raise CardRefused("This card has been replaced by a newer card.", code="replaced_card")
     patron = card.patron
     if (
@@ -75,11 +80,10 @@ def patron_touch(
 
 
 def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
-    """Store a new PIN (Argon2). The form has already checked the old PIN and the rules."""
-    with transaction.atomic():
-        patron.set_pin(new_pin)
-        patron.save(update_fields=["pin_hash", "pin_changed_at"])
-    return patron
+    """Store a new PIN (Argon2), audited. See `patrons.pins`."""
+    from .pins import pin_change as change
+
+    return change(patron=patron, new_pin=new_pin, actor=actor)
 
 
 def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = None) -> Card:

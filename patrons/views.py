@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from patrons.access import log_access
 
 from . import services
+from .exceptions import Refused
 from .export import patron_export
 from .forms import ConfirmForm, PinChangeForm, PortalLoginForm, ReadingHistoryForm
 from .models import RetentionPolicy
@@ -61,6 +62,8 @@ def login_view(request):
                 log_access(
                     [patron], request=request, patron=patron, page="portal:login", event="sign-in"
                 )
+                if patron.pin_must_change:
+                    return redirect(reverse("portal:pin"))
                 return redirect(_safe_next(request, reverse("portal:account")))
         # One message for every failure, and the card number is never echoed back.
         error = NOT_ACCEPTED
@@ -156,10 +159,80 @@ def pin_change_view(request):
     patron = request.patron
     form = PinChangeForm(request.POST or None, patron=patron)
     if request.method == "POST" and form.is_valid():
-        services.pin_change(patron=patron, new_pin=form.cleaned_data["new_pin"], actor=patron)
-        messages.success(request, "Your PIN has been changed.")
-        return redirect(reverse("portal:account"))
-    return render(request, "portal/pin.html", {"form": form})
+        try:
+            services.pin_change(patron=patron, new_pin=form.cleaned_data["new_pin"], actor=patron)
+        except Refused as refusal:
+            form.add_error("new_pin", refusal.message)
+        else:
+            messages.success(request, "Your PIN has been changed.")
+            return redirect(reverse("portal:account"))
+    return render(request, "portal/pin.html", {"form": form, "must_change": patron.pin_must_change})
+
+
+RESET_SESSION = "calumet_pin_reset_token"
+RESET_SENT = (
+    "If that card number and email address belong to an account, we have sent a link to "
+    "choose a new PIN. It works once, within {minutes} minutes. No email? Ask at any "
+    "branch desk with a photo ID."
+)
+
+
+@require_http_methods(["GET", "POST"])
+def pin_reset_request_view(request):
+    """Forgot my PIN: card number AND email address; one answer whatever they match."""
+    from django.conf import settings
+
+    from .forms import PinResetRequestForm
+    from .pins import pin_reset_request
+
+    if request.user.is_authenticated:
+        return redirect(reverse("portal:staff_refused"))
+    form = PinResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pin_reset_request(
+            card_number=form.cleaned_data["card_number"],
+            email=form.cleaned_data["email"],
+            link_for=lambda token: request.build_absolute_uri(
+                reverse("portal:pin_reset_link", args=[token])
+            ),
+        )
+        messages.info(request, RESET_SENT.format(minutes=settings.CALUMET_PIN_RESET_MINUTES))
+        return redirect(reverse("portal:login"))
+    return render(request, "portal/pin_reset_request.html", {"form": form})
+
+
+@require_safe
+def pin_reset_link_view(request, token: str):
+    """The emailed link: keep the token in the session and drop it from the address bar
+    (it would otherwise stay in the history of a shared computer)."""
+    request.session[RESET_SESSION] = token[:100]
+    return redirect(reverse("portal:pin_reset_new"))
+
+
+@require_http_methods(["GET", "POST"])
+def pin_reset_new_view(request):
+    from .forms import PinResetForm
+    from .pins import pin_reset_confirm
+
+    token = request.session.get(RESET_SESSION)
+    if not token:
+        messages.error(request, "Open the link from the email again, or ask for a new one.")
+        return redirect(reverse("portal:pin_reset"))
+    form = PinResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pin_reset_confirm(
+                card_number=form.cleaned_data["card_number"],
+                token=token,
+                new_pin=form.cleaned_data["new_pin"],
+            )
+        except Refused as refusal:
+            form.add_error(None if refusal.code == "token" else "new_pin", refusal.message)
+        else:
+            sign_out(request)
+            messages.success(request, "Your new PIN is set. Sign in with it.")
+            return redirect(reverse("portal:login"))
+    return render(request, "portal/pin_reset_new.html", {"form": form})
 
 
 @patron_required

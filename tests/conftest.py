@@ -185,3 +185,17 @@ def fresh_content_type_cache():
     ContentType.objects.clear_cache()
     yield
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def patron_categories_after_a_flush(request):
+    """A transactional test starts after the previous one's flush emptied every table,
+    the patron categories seeded by the data migration included: seed them again."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    ):
+        from patrons.apps import ensure_patron_categories
+
+        request.getfixturevalue("transactional_db")
+        ensure_patron_categories()

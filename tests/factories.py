@@ -83,7 +83,7 @@ class PatronFactory(factory.django.DjangoModelFactory):
     city = "Calumet City"
     postal_code = "60409"
     birth_date = datetime.date(1980, 5, 17)
-    category = Patron.Category.ADULT
+    category_id = Patron.Category.ADULT
     card_expires_on = factory.LazyFunction(
         lambda: timezone.localdate() + datetime.timedelta(days=365)
     )

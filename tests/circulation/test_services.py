@@ -88,7 +88,7 @@ def test_checkout_creates_the_loan_due_at_2359_by_the_item_types_policy(
     assert loan.checked_out_at == now and loan.checked_out_by == clerk
     assert loan.branch == other_branch  # where the desk is, not the item's home
     counted = CirculationDay.objects.get(day=timezone.localdate(now), branch=other_branch)
-    assert (counted.item_type, counted.patron_category) == (dvd.item_type, card.patron.category)
+    assert (counted.item_type, counted.patron_category) == (dvd.item_type, card.patron.category_id)
     assert counted.checkouts == 1 and counted.returns == 0
     assert TitleMonth.objects.get(title=dvd.title).checkouts == 1
     assert Item.objects.get(pk=dvd.pk).circulation_count == 1

@@ -70,7 +70,7 @@ def _week(monday: datetime.datetime):
     patrons = []
     for n in range(6):
         patron = PatronFactory(
-            category=["adult", "senior", "child"][n % 3],
+            category_id=["adult", "senior", "child"][n % 3],
             registered_at=LONG_AGO,
             card_expires_on=(monday + 900 * DAY).date(),
         )
