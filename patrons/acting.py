@@ -22,9 +22,6 @@ def acting_as(actor):
         yield
         return
     current = auditlog_value.get(None)
-    if current is not None and current.get("actor") == actor:
-        yield  # the request's middleware already names this user
-        return
     try:
         with set_actor(actor):
             yield

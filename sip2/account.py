@@ -23,16 +23,6 @@ from patrons.services import blocks_in_force, card_resolve
 SIP2_PATH = "/sip2"
 
 
-def lockout_parameters(request, credentials=None) -> list:
-    """For AXES_LOCKOUT_PARAMETERS (a suggestion to the site's settings, see
-    docs/sip2.md): the portal locks a card and the address the attempts came from; a
-    SIP2 attempt locks the card only, since one kiosk or one PC-reservation server
-    speaks for every patron in the branch and must not be locked by their typos."""
-    if getattr(request, "META", {}).get("PATH_INFO") == SIP2_PATH:
-        return ["username"]
-    return ["username", "ip_address"]
-
-
 def card_number(value: str) -> str:
     return "".join((value or "").split())[:32]
 

@@ -16,8 +16,8 @@ from patrons.exceptions import Refused
 from patrons.models import Card, Patron
 from patrons.roles import CIRCULATION_STAFF
 from patrons.services import card_resolve
-from tests.circulation.conftest import make_staff
 from tests.factories import BranchFactory, CardFactory, LoanFactory, PatronFactory
+from tests.helpers import make_staff
 
 pytestmark = pytest.mark.django_db
 
