@@ -190,3 +190,25 @@ def test_categories_are_data_the_administrator_edits(clerk_client):
         reverse("admin:patrons_patron_add"), register_form(category="nonsense", last_name="X")
     )
     assert refused.status_code == 200 and not Patron.objects.filter(last_name="X").exists()
+
+
+def test_blocks_placed_and_lifted_in_the_admin_record_who(clerk):
+    from patrons.models import PatronBlock
+    from patrons.roles import LIBRARIAN
+
+    librarian = make_staff("librarian", LIBRARIAN)
+    client = Client()
+    client.force_login(librarian)
+    patron = PatronFactory()
+    client.post(
+        reverse("admin:patrons_patronblock_add"),
+        {"patron": patron.pk, "reason": "unpaid", "note": "Fines over $10"},
+    )
+    block = PatronBlock.objects.get(patron=patron)
+    assert block.created_by == librarian and block.in_force()
+    client.post(
+        reverse("admin:patrons_patronblock_changelist"),
+        {"action": "lift_blocks", "_selected_action": [block.pk]},
+    )
+    block.refresh_from_db()
+    assert block.lifted_by == librarian and not block.in_force()
