@@ -1,5 +1,6 @@
 """The benchmark's data set: a consortium at `scale` x (100,000 patrons, 200,000 items,
-1,000,000 loans, 100,000 holds, 50,000 fines, 500,000 visits, 200,000 computer sessions).
+1,000,000 loans, 100,000 holds, 50,000 fines, 500,000 visits, 200,000 computer sessions,
+2,000 programs with 40,000 sign-ups).
 
 Rows are made by PostgreSQL itself (`INSERT ... SELECT FROM generate_series`, in chunks,
 with a progress bar), so a million loans take seconds rather than an hour of ORM saves.
@@ -9,16 +10,20 @@ The shape (all counted from `now`; every record kind keeps closed records for
 `RETENTION_DAYS`):
 
 * 5 % of patrons are dormant: their card expired more than two years ago, with no
-  activity since, so their registration is past retention (R4) and goes with its cards.
+  activity since, so their registration is past retention and goes with its cards.
   5 % keep their reading history (their returned loans stay). Three patrons are under a
-  legal hold (R10).
+  legal hold of every kind.
 * 10 % of loans are open (one per copy); of the closed ones, half were returned before the
   retention cut-off and half after it. Patron 1 is the portal's reader: 40 current loans.
 * 20 % of holds are active (waiting in the queue), the rest closed, half past retention.
 * 20 % of fines are unpaid (their loans stay active), the rest settled, half past retention.
-* Visits and computer sessions: half past retention.
-* The audit log holds one creation entry per record, naming its patron, as django-auditlog
-  writes them (entries older than a year are past the audit log's own retention).
+* Visits, computer sessions and sign-ups of programs that ended: half past retention.
+* The audit log holds one creation entry per record (cards included), naming its patron,
+  as django-auditlog writes them, and two access entries per patron in the form
+  `log_access` writes them (bench/derived.py); entries older than a year are past the
+  audit log's own retention.
+* The anonymous statistics (per day, per title per month, each copy's count) are what the
+  desk would have counted for these records (bench/derived.py).
 """
 
 from __future__ import annotations
@@ -28,9 +33,12 @@ import re
 from dataclasses import dataclass
 
 import psycopg
+from django.conf import settings
 from tqdm import tqdm
 
 from patrons.policy import rules
+
+from . import derived
 
 RETENTION_DAYS = 90
 BRANCHES = 10
@@ -40,6 +48,7 @@ BENCH_PIN = "2468"
 PORTAL_LOANS = 40
 LEGAL_HOLD_PATRONS = (3, 5, 7)
 CARD_PREFIX = "21234"
+ACCESS_PER_PATRON = 2
 #: Record kinds whose retention the benchmark sets to RETENTION_DAYS: those the library
 #: expunges at the next nightly run by default.
 RECORD_KINDS = tuple(rule.kind for rule in rules() if rule.default_days == 0)
@@ -107,6 +116,8 @@ class Sizes:
     fines: int
     visits: int
     sessions: int
+    programs: int
+    registrations: int
 
     @classmethod
     def at(cls, scale: float) -> Sizes:
@@ -123,6 +134,8 @@ class Sizes:
             fines=n(50_000, 100),
             visits=n(500_000, 1_000),
             sessions=n(200_000, 400),
+            programs=n(2_000, 20),
+            registrations=n(40_000, 200),
         )
 
     @property
@@ -138,9 +151,24 @@ class Sizes:
         return min(self.holds // 5, self.titles, self.patrons // 2)
 
     @property
+    def access_entries(self) -> int:
+        """Per patron: opened at a desk check-out, listed in a staff search."""
+        return ACCESS_PER_PATRON * self.patrons
+
+    @property
     def audit_entries(self) -> int:
-        """One creation entry per record, as django-auditlog writes them."""
-        return self.patrons + self.loans + self.holds + self.fines + self.visits + self.sessions
+        """One creation entry per record, as django-auditlog writes them (a patron's card
+        included), and the access entries."""
+        return (
+            2 * self.patrons
+            + self.loans
+            + self.holds
+            + self.fines
+            + self.visits
+            + self.sessions
+            + self.registrations
+            + self.access_entries
+        )
 
     @property
     def total(self) -> int:
@@ -154,6 +182,8 @@ class Sizes:
             + self.fines
             + self.visits
             + self.sessions
+            + self.programs
+            + self.registrations
         )
 
     def as_dict(self) -> dict[str, int]:
@@ -167,7 +197,10 @@ class Sizes:
             "fines": self.fines,
             "visits": self.visits,
             "computer_sessions": self.sessions,
+            "programs": self.programs,
+            "program_registrations": self.registrations,
             "audit_entries": self.audit_entries,
+            "access_entries": self.access_entries,
         }
 
 
@@ -276,11 +309,11 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
         (
             "items",
             f"""INSERT INTO circulation_item (id, barcode, item_type, call_number, status,
-                price, added_at, branch_id, title_id)
+                price, added_at, branch_id, title_id, circulation_count)
             SELECT i, '3' || lpad(i::text, 12, '0'),
                 (ARRAY['book','book','book','large_print','audiobook','dvd'])[1 + i % 6],
                 '', CASE WHEN i <= {o} THEN 'on_loan' ELSE 'available' END, 20.00,
-                %(now)s - interval '5 years', 1 + i % {BRANCHES}, 1 + (i - 1) % {s.titles}
+                %(now)s - interval '5 years', 1 + i % {BRANCHES}, 1 + (i - 1) % {s.titles}, 0
             FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
             1,
             s.items,
@@ -288,13 +321,13 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
         (
             # Loans 1..o are open, one per copy (items 1..o); 1..40 are patron 1's.
             "open loans",
-            f"""INSERT INTO circulation_loan (id, patron_category, checked_out_at, due_at,
-                returned_at, renewals, anonymised_at, branch_id, checked_out_by_id, item_id,
-                patron_id, last_overdue_notice_at, overdue_notices_sent)
-            SELECT i, 'adult', %(now)s - make_interval(days => 1 + i % 30, hours => i % 9),
+            f"""INSERT INTO circulation_loan (id, checked_out_at, due_at, returned_at,
+                renewals, branch_id, checked_out_by_id, item_id, patron_id,
+                last_overdue_notice_at, overdue_notices_sent)
+            SELECT i, %(now)s - make_interval(days => 1 + i % 30, hours => i % 9),
                 %(now)s - make_interval(days => 1 + i % 30, hours => i % 9)
                     + interval '21 days',
-                NULL, 0, NULL, 1 + i % {BRANCHES}, NULL, i,
+                NULL, 0, 1 + i % {BRANCHES}, NULL, i,
                 CASE WHEN i <= {PORTAL_LOANS} THEN 1 ELSE {_active_patron(patron_of_i)} END,
                 NULL, 0
             FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
@@ -305,10 +338,10 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
             # Closed loans: half returned before the cut-off (any patron), half after it
             # (patrons who are not dormant).
             "closed loans",
-            f"""INSERT INTO circulation_loan (id, patron_category, checked_out_at, due_at,
-                returned_at, renewals, anonymised_at, branch_id, checked_out_by_id, item_id,
-                patron_id, last_overdue_notice_at, overdue_notices_sent)
-            SELECT i, 'adult', r - interval '14 days', r + interval '7 days', r, 0, NULL,
+            f"""INSERT INTO circulation_loan (id, checked_out_at, due_at, returned_at,
+                renewals, branch_id, checked_out_by_id, item_id, patron_id,
+                last_overdue_notice_at, overdue_notices_sent)
+            SELECT i, r - interval '14 days', r + interval '7 days', r, 0,
                 1 + i % {BRANCHES}, NULL, 1 + i % {s.items},
                 CASE WHEN i % 2 = 0 THEN {_any_patron(patron_of_i)}
                      ELSE {_active_patron(patron_of_i)} END,
@@ -323,14 +356,13 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
             # the return (never in the future).
             "fines",
             f"""INSERT INTO circulation_fine (id, reason, amount, amount_paid, assessed_at,
-                waived_at, waive_reason, settled_at, anonymised_at, patron_id, waived_by_id,
-                loan_id)
+                waived_at, waive_reason, settled_at, patron_id, waived_by_id, loan_id)
             SELECT i, 'overdue', 0.25 * (1 + i % 20),
                 CASE WHEN i % 5 = 0 THEN 0 ELSE 0.25 * (1 + i % 20) END,
                 l.returned_at, NULL, '',
                 CASE WHEN i % 5 = 0 THEN NULL
                      ELSE LEAST(%(now)s, l.returned_at + make_interval(days => i % 30)) END,
-                NULL, l.patron_id, NULL, l.id
+                l.patron_id, NULL, l.id
             FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)
             JOIN circulation_loan l ON l.id = {o + 1} + (i * 7) % {max(1, s.loans - o)}""",
             1,
@@ -378,37 +410,34 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
             1,
             s.sessions,
         ),
-        *[
-            (
-                f"audit entries ({model})",
-                f"""INSERT INTO auditlog_logentry (object_pk, object_id, object_repr, action,
-                    changes, timestamp, content_type_id, additional_data, changes_text)
-                SELECT t.id::text, t.id, '{label} #' || t.id, 0,
-                    jsonb_build_object('id', jsonb_build_array('None', t.id::text)), t.{stamp},
-                    (SELECT id FROM django_content_type
-                     WHERE app_label = '{app}' AND model = '{model}'),
-                    jsonb_build_object('kind', '{kind}', 'patron', t.{patron}), ''
-                FROM {app}_{model} t WHERE t.id BETWEEN %(lo)s AND %(hi)s""",
-                1,
-                count,
-            )
-            for app, model, label, kind, stamp, patron, count in (
-                ("patrons", "patron", "Patron", "patron", "registered_at", "id", s.patrons),
-                ("circulation", "loan", "Loan", "loan", "checked_out_at", "patron_id", s.loans),
-                ("circulation", "hold", "Hold", "hold", "placed_at", "patron_id", s.holds),
-                ("circulation", "fine", "Fine", "fine", "assessed_at", "patron_id", s.fines),
-                ("circulation", "visit", "Visit", "visit", "visited_at", "patron_id", s.visits),
-                (
-                    "circulation",
-                    "computersession",
-                    "Computer session",
-                    "computer_session",
-                    "started_at",
-                    "patron_id",
-                    s.sessions,
-                ),
-            )
-        ],
+        (
+            # Programs: one in ten still to come, the others ended, half before the cut-off.
+            "programs",
+            f"""INSERT INTO circulation_program (id, name, description, branch_id, starts_at,
+                ends_at, capacity, attendance_count, registration_count)
+            SELECT i, 'Program ' || i, '', 1 + i % {BRANCHES}, e - interval '2 hours', e,
+                NULL, 0, 0
+            FROM (SELECT i, CASE WHEN i % 10 = 0 THEN %(now)s + make_interval(days => i % 30)
+                                 ELSE %(now)s - {closed_ago} END AS e
+                  FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)) AS x""",
+            1,
+            s.programs,
+        ),
+        (
+            # Sign-ups: (program, patron) distinct, since 4999 is prime.
+            "program registrations",
+            f"""INSERT INTO circulation_programregistration (id, program_id, patron_id,
+                registered_at, status, attended, cancelled_at)
+            SELECT i, pr.id, 1 + ((i / {s.programs}) * 4999 + pr.id * 13) % {s.patrons},
+                pr.starts_at - make_interval(days => 1 + i % 20), 'registered',
+                i % 3 <> 0, NULL
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)
+            JOIN circulation_program pr ON pr.id = 1 + i % {s.programs}""",
+            1,
+            s.registrations,
+        ),
+        *derived.creation_statements(s),
+        derived.access_statement(s.patrons),
     ]
 
 
@@ -425,6 +454,7 @@ TABLES = (
     "circulation_computersession",
     "patrons_legalhold",
     "auditlog_logentry",
+    *derived.TABLES,
 )
 
 
@@ -437,6 +467,7 @@ def generate(dsn: str, sizes: Sizes, now: datetime.datetime, *, quiet: bool = Fa
         tqdm(total=total, unit="rows", unit_scale=True, disable=quiet, desc="data") as bar,
     ):
         with conn.cursor() as cur:
+            cur.execute("SET work_mem = '256MB'")  # the statistics' sorts, in memory
             for label, sql, first, last in plan:
                 sql = re.sub(r"%(?!\()", "%%", sql)  # modulo, not a placeholder
                 bar.set_postfix_str(label)
@@ -447,6 +478,10 @@ def generate(dsn: str, sizes: Sizes, now: datetime.datetime, *, quiet: bool = Fa
                     bar.update(hi - lo + 1)
                     lo = hi + 1
                 conn.commit()
+            for label, sql in derived.STATISTICS:
+                bar.set_postfix_str(label)
+                cur.execute(sql, {"tz": settings.TIME_ZONE})
+            conn.commit()
             for patron_id in LEGAL_HOLD_PATRONS:
                 cur.execute(
                     """INSERT INTO patrons_legalhold (patron_id, every_kind, covers_from,

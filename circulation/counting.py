@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
@@ -144,6 +144,9 @@ def reorder_since(day: datetime.date) -> int:
         for name, column in DAY_TABLES:
             model = apps.get_model("circulation", name)
             since = day.replace(day=1) if column == "month" else day
+            if connection.vendor == "postgresql":
+                rewritten += _rewrite_in_one_statement(model, column, since)
+                continue
             rows = model.objects.filter(**{f"{column}__gte": since})
             fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
             keep = list(rows.order_by(*model._meta.ordering).values(*fields))
@@ -155,16 +158,44 @@ def reorder_since(day: datetime.date) -> int:
     return rewritten
 
 
+def _rewrite_in_one_statement(model: type[Model], column: str, since: datetime.date) -> int:
+    """PostgreSQL: the same rewrite without loading the rows into Python (a backlog's
+    first run rewrites every row of a large library's statistics): the rows deleted are
+    inserted again from the DELETE's RETURNING, sorted by key, taking new ids in order."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in meta.concrete_fields if not f.primary_key)
+    order = ", ".join(
+        quote(meta.get_field(key.lstrip("-")).column) + (" DESC" if key.startswith("-") else "")
+        for key in meta.ordering
+    )
+    table = quote(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH gone AS (DELETE FROM {table} WHERE {quote(column)} >= %s "  # noqa: S608
+            f"RETURNING {names}) INSERT INTO {table} ({names}) "
+            f"SELECT {names} FROM gone ORDER BY {order}",
+            [since],
+        )
+        return cursor.rowcount
+
+
 def after_expunge(touched, now) -> None:
     """After an expunge: rewrite the statistics rows from the earliest day the removed
     records began, and stamp the copies and programs they pointed at with this
     transaction, so no row kept says (by its place, id or PostgreSQL transaction id) that
     it changed together with a record that is gone."""
+    from calumet.db import in_values
+
     items = touched.refs.get("item", set())
     if items:
-        Item.objects.filter(pk__in=list(items)).update(circulation_count=F("circulation_count"))
+        Item.objects.filter(pk__in=in_values(items)).update(
+            circulation_count=F("circulation_count")
+        )
     programs = touched.refs.get("program", set())
     if programs:
-        Program.objects.filter(pk__in=list(programs)).update(attendance_count=F("attendance_count"))
+        Program.objects.filter(pk__in=in_values(programs)).update(
+            attendance_count=F("attendance_count")
+        )
     if touched.since is not None:
         reorder_since(touched.since)

@@ -73,14 +73,20 @@ def delete_quietly(
     value. The expunge deletes the records' audit trail instead and keeps only its run's
     counts, so nothing of the record is left to match against the patron."""
     from auditlog.context import disable_auditlog
-    from django.db.models.deletion import Collector
+    from django.db.models.deletion import SET_NULL, Collector, get_candidate_relations_to_delete
 
     model = queryset.model
-    if not model._meta.related_objects and not model._meta.private_fields:
-        # Nothing cascades from it: one DELETE, no rows loaded into Python. (`pks`: the
-        # caller already knows them, and holds their rows locked.)
+    relations = list(get_candidate_relations_to_delete(model._meta))
+    if not model._meta.private_fields and all(rel.on_delete is SET_NULL for rel in relations):
+        # Nothing cascades from it (at most, rows pointing at it lose the link, as a loan's
+        # fines do): one UPDATE per such link and one DELETE, no rows loaded into Python.
+        # (`pks`: the caller already knows them, and holds their rows locked.)
         if pks is None:
             pks = list(queryset.values_list("pk", flat=True))
+        for rel in relations:
+            rel.related_model._base_manager.using(queryset.db).filter(
+                **{f"{rel.field.name}__in": in_values(pks, using=queryset.db)}
+            ).update(**{rel.field.name: None})
         model._base_manager.filter(pk__in=in_values(pks, using=queryset.db))._raw_delete(
             queryset.db
         )
