@@ -90,7 +90,7 @@ class CalumetAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         """Staff, and, when the second factor is required, verified with it."""
-        from . import staff_2fa
+        from staff import second_factor as staff_2fa
 
         if not super().has_permission(request):
             return False
@@ -100,7 +100,7 @@ class CalumetAdminSite(admin.AdminSite):
         from django.shortcuts import redirect
         from django.urls import reverse
 
-        from . import staff_2fa
+        from staff import second_factor as staff_2fa
 
         user = request.user
         if (
@@ -116,7 +116,7 @@ class CalumetAdminSite(admin.AdminSite):
         return super().login(request, extra_context)
 
     def get_urls(self):
-        from . import staff_2fa
+        from staff import second_factor as staff_2fa
 
         pages = [
             path("2fa/", staff_2fa.verify_view, name="staff_2fa_verify"),
