@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
@@ -209,11 +210,18 @@ class Wait:
     holds: int
 
 
+def listed_from() -> int:
+    """A title is named only when it was borrowed at least this often (the suppression
+    threshold): a title borrowed once in a month says what one person read."""
+    return max(settings.CALUMET_STATS_SUPPRESS_BELOW, 1)
+
+
 def top_titles(period: Period, limit: int = 10) -> Table:
     rows = (
         TitleMonth.objects.filter(**_months(period))
         .values("title_id")
         .annotate(n=Sum("checkouts"))
+        .filter(n__gte=listed_from())
         .order_by("-n", "title_id")[:limit]
     )
     rows = list(rows)
@@ -224,14 +232,16 @@ def top_titles(period: Period, limit: int = 10) -> Table:
         "top-titles",
         "Most borrowed titles in the period",
         ["Title", "Check-outs"],
-        note="Titles are counted per month: the period's whole months.",
+        note="Counted over the whole months the period touches; a title borrowed fewer"
+        " times than the suppression threshold is not named.",
     )
     table.rows = [[names.get(r["title_id"], "?"), r["n"]] for r in rows]
     return table
 
 
 def titles_per_month(period: Period, per_month: int = 5) -> Table:
-    rows = TitleMonth.objects.filter(**_months(period)).order_by("month", "-checkouts", "title_id")
+    rows = TitleMonth.objects.filter(**_months(period), checkouts__gte=listed_from())
+    rows = rows.order_by("month", "-checkouts", "title_id")
     best: dict = defaultdict(list)
     for month, title_id, checkouts in rows.values_list("month", "title_id", "checkouts"):
         if len(best[month]) < per_month:

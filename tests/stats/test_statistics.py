@@ -54,8 +54,13 @@ def test_figures_equal_the_activity(activity):
     days = {row[0]: row[1] for row in figures.circulation_over_time(MARCH).rows}
     assert days["2025-03-04"] == 3 and days["2025-03-15"] == 1 and days["2025-03-20"] == 0
     assert figures.median_wait(MARCH) == (10, 1)  # placed on the 5th, picked up the 15th
-    top = figures.top_titles(MARCH).rows[0]
-    assert top == ["The Lighthouse Keeper's Almanac", 3]
+    # Three check-outs: below the threshold, the title is not named at all...
+    assert figures.top_titles(MARCH).rows == []
+    assert figures.titles_per_month(MARCH).rows == []
+    # ...and with a threshold of 3 it is.
+    with override_settings(CALUMET_STATS_SUPPRESS_BELOW=3):
+        assert figures.top_titles(MARCH).rows == [["The Lighthouse Keeper's Almanac", 3]]
+        assert figures.titles_per_month(MARCH).rows[0][2] == "The Lighthouse Keeper's Almanac"
 
 
 def test_figures_stay_the_same_after_the_expunge(activity):
@@ -163,3 +168,20 @@ def test_only_librarians_and_up_see_statistics(clerk_client, director_client, li
     for client in (librarian_client, director_client):
         assert client.get("/admin/stats/statistics/").status_code == 200
         assert b"Library statistics" in client.get("/admin/").content
+
+
+def test_expunge_runs_count_records_per_kind(activity, librarian_client):
+    from patrons.models import ExpungeRun
+    from stats.collection import expunge_runs
+
+    retention.expunge()
+    run = ExpungeRun.objects.get(dry_run=False)
+    today = timezone.localdate()
+    table = expunge_runs(Period(today, today))
+    assert len(table.rows) == 1
+    loans = run.counts["loan"]["expunged"] + run.counts["loan"]["anonymised"]
+    assert loans > 0
+    assert table.rows[0][table.columns.index("loan")] == loans
+    query = f"start={today}&end={today}&group=day"
+    rows = _csv(librarian_client, "expunge-runs", query)
+    assert rows[1][rows[0].index("loan")] == str(loans)
