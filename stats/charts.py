@@ -17,18 +17,27 @@ WIDTH, HEIGHT = 720, 280
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 28, 64
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
+def _step(value: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten, at least 1) for four gridlines."""
+    rough = max(value / 4, 1)
+    magnitude = 10 ** math.floor(math.log10(rough))
+    for step in (1, 2, 5, 10):
+        if rough <= step * magnitude:
             return step * magnitude
     return 10 * magnitude  # pragma: no cover
 
 
 def _ticks(top: float) -> list[float]:
-    return [top * i / 4 for i in range(5)]
+    step = _step(top)
+    return [step * i for i in range(math.ceil(top / step) + 1)] if top > 0 else [0, 1]
+
+
+def _short(label: str) -> str:
+    """An axis label: a day or a week's Monday as month-day, long names cut."""
+    label = label.removeprefix("Week of ")
+    if len(label) == 10 and label[4] == "-" and label[7] == "-":
+        return label[5:]
+    return label if len(label) <= 18 else label[:17] + "…"
 
 
 def _number(value: float) -> str:
@@ -42,7 +51,8 @@ def chart(
     the first series as columns and the second as a line (over time); "bars" draws the
     series side by side per label."""
     values = [v for _, vs in series for v in vs if v is not None]
-    top = _nice_max(max(values, default=0))
+    ticks = _ticks(max(values, default=0))
+    top = ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(len(labels), 1)
     slot = plot_w / n
@@ -54,7 +64,7 @@ def chart(
         f"<title>{escape(title)}</title>",
         f"<desc>{escape(title)}: the numbers are in the table beside this chart.</desc>",
     ]
-    for tick in _ticks(top):
+    for tick in ticks:
         ty = y(tick)
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}"/>'
@@ -68,13 +78,13 @@ def chart(
         f' y1="{TOP + plot_h}" y2="{TOP + plot_h}"/>'
     )
     # Label every k-th slot so that the labels do not overlap.
-    every = max(1, math.ceil(n / (plot_w / 60)))
+    every = max(1, math.ceil(n / (plot_w / 80)))
     rotate = kind == "bars" and n > 6
     for i, label in enumerate(labels):
         if i % every:
             continue
         lx, ly = LEFT + slot * (i + 0.5), TOP + plot_h + 16
-        short = label if len(label) <= 18 else label[:17] + "…"
+        short = _short(label)
         if rotate:
             parts.append(
                 f'<text class="label" x="{lx:.1f}" y="{ly:.1f}" text-anchor="end"'

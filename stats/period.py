@@ -79,11 +79,12 @@ class Period:
 
 
 def default_period() -> Period:
-    """The last twelve whole months."""
-    this_month = timezone.localdate().replace(day=1)
-    return Period(
-        this_month.replace(year=this_month.year - 1), this_month - datetime.timedelta(days=1)
+    """This month and the eleven before it, to today."""
+    today = timezone.localdate()
+    year, month = (
+        (today.year, today.month - 11) if today.month == 12 else (today.year - 1, today.month + 1)
     )
+    return Period(datetime.date(year, month, 1), today)
 
 
 class PeriodForm(forms.Form):

@@ -56,7 +56,7 @@ def present(table: figures.Table) -> dict:
         for row in table.rows
     ]
     drawn = None
-    if table.chart and rows:
+    if table.chart and any(row[i]["value"] for row in rows for i in table.series):
         labels = [row[0]["text"] for row in rows]
         series = [(table.columns[i], [row[i]["value"] for row in rows]) for i in table.series]
         drawn = chart(
