@@ -108,8 +108,28 @@ def _as_date(value):
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
-def circulation_by(period: Period, column: str) -> Table:
-    """Per branch, item type or patron category: this period and a year earlier."""
+KEYS = ("branch_id", "item_type", "patron_category")
+
+
+def circulation_cube(period: Period) -> list[dict]:
+    """Check-outs, renewals and returns per branch x item type x category in the period:
+    one query that every breakdown (and the totals) adds up from."""
+    rows = CirculationDay.objects.filter(**_in(period)).values(*KEYS).annotate(**SUMS)
+    return list(rows.order_by(*KEYS))
+
+
+def _rolled(cube: list[dict], key: str) -> dict:
+    result: dict = {}
+    for row in cube:
+        sums = result.setdefault(row[key], {name: 0 for name in SUMS})
+        for name in SUMS:
+            sums[name] += row[name] or 0
+    return result
+
+
+def circulation_by(period: Period, column: str, cubes: tuple | None = None) -> Table:
+    """Per branch, item type or patron category: this period and a year earlier.
+    `cubes`: this period's and the year-earlier `circulation_cube`, when already read."""
     key = "branch_id" if column == "branch" else column
     names = {
         "branch": branch_names(),
@@ -118,11 +138,9 @@ def circulation_by(period: Period, column: str) -> Table:
     }[column]
     heading = {"branch": "Branch", "item_type": "Item type", "patron_category": "Patron category"}
 
-    def grouped(p: Period) -> dict:
-        rows = CirculationDay.objects.filter(**_in(p)).values(key).annotate(**SUMS)
-        return {row[key]: row for row in rows.order_by(key)}
-
-    now, before = grouped(period), grouped(period.earlier)
+    if cubes is None:
+        cubes = (circulation_cube(period), circulation_cube(period.earlier))
+    now, before = _rolled(cubes[0], key), _rolled(cubes[1], key)
     table = Table(
         f"circulation-by-{column.replace('_', '-')}",
         f"Circulation by {heading[column].lower()}",
@@ -240,12 +258,13 @@ def top_titles(period: Period, limit: int = 10) -> Table:
 
 
 def titles_per_month(period: Period, per_month: int = 5) -> Table:
-    rows = TitleMonth.objects.filter(**_months(period), checkouts__gte=listed_from())
-    rows = rows.order_by("month", "-checkouts", "title_id")
     best: dict = defaultdict(list)
-    for month, title_id, checkouts in rows.values_list("month", "title_id", "checkouts"):
-        if len(best[month]) < per_month:
-            best[month].append((title_id, checkouts))
+    # One small query per month (its top rows only), not every title of the period.
+    for month in Period(period.start, period.end, "month").buckets():
+        rows = TitleMonth.objects.filter(month=month, checkouts__gte=listed_from())
+        rows = rows.order_by("-checkouts", "title_id").values_list("title_id", "checkouts")
+        best[month] = list(rows[:per_month])
+    best = {month: entries for month, entries in best.items() if entries}
     ids = {t for entries in best.values() for t, _ in entries}
     names = dict(Title.objects.filter(pk__in=ids).values_list("pk", "title"))
     table = Table(
@@ -326,9 +345,10 @@ def registered_users() -> int:
     return Patron.objects.count()
 
 
-def totals(period: Period) -> dict[str, int]:
+def totals(period: Period, cube: list[dict] | None = None) -> dict[str, int]:
     first, after = period.bounds()
-    circ = CirculationDay.objects.filter(**_in(period)).aggregate(**SUMS)
+    cube = circulation_cube(period) if cube is None else cube
+    circ = {name: sum(row[name] or 0 for row in cube) for name in SUMS}
     hold = HoldDay.objects.filter(**_in(period)).aggregate(
         placed=Sum("placed"), filled=Sum("filled")
     )
@@ -352,14 +372,16 @@ def totals(period: Period) -> dict[str, int]:
     }
 
 
-def page_tables(period: Period) -> list[Table]:
+def page_tables(period: Period, cubes: tuple | None = None) -> list[Table]:
     from .collection import expunge_runs, items_now
 
+    if cubes is None:
+        cubes = (circulation_cube(period), circulation_cube(period.earlier))
     return [
         circulation_over_time(period),
-        circulation_by(period, "branch"),
-        circulation_by(period, "item_type"),
-        circulation_by(period, "patron_category"),
+        circulation_by(period, "branch", cubes),
+        circulation_by(period, "item_type", cubes),
+        circulation_by(period, "patron_category", cubes),
         holds(period),
         top_titles(period),
         titles_per_month(period),

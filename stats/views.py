@@ -99,7 +99,8 @@ def statistics_page(request):
     status = 200
     if form.is_valid():
         period = form.period()
-        now, before = figures.totals(period), figures.totals(period.earlier)
+        cubes = (figures.circulation_cube(period), figures.circulation_cube(period.earlier))
+        now, before = figures.totals(period, cubes[0]), figures.totals(period.earlier, cubes[1])
         wait, _ = figures.median_wait(period)
         context.update(
             period=period,
@@ -116,7 +117,7 @@ def statistics_page(request):
             ],
             median_wait=wait,
             registered_users=figures.registered_users(),
-            sections=[present(table) for table in figures.page_tables(period)],
+            sections=[present(table) for table in figures.page_tables(period, cubes)],
             query=period.query(),
             below=threshold(),
         )
