@@ -403,7 +403,35 @@ def _expunge_runs(period: Period) -> Table:
     return expunge_runs(period)
 
 
+SUMMARY = (
+    ("checkouts", "Check-outs"),
+    ("renewals", "Renewals"),
+    ("returns", "Returns"),
+    ("holds_placed", "Holds placed"),
+    ("holds_filled", "Holds filled"),
+    ("visits", "Visits"),
+    ("computer_sessions", "Computer sessions"),
+    ("program_sessions", "Program sessions"),
+    ("program_attendance", "Program attendance"),
+)
+
+
+def summary(period: Period) -> Table:
+    """The whole library's totals for the period and a year earlier (not suppressed)."""
+    now, before = totals(period), totals(period.earlier)
+    table = Table(
+        "summary",
+        "Totals for the whole library",
+        ["Figure", "This period", "A year earlier"],
+        suppressed=False,
+        chart="",
+    )
+    table.rows = [[label, now[key], before[key]] for key, label in SUMMARY]
+    return table
+
+
 TABLES = {
+    "summary": summary,
     "circulation": circulation_over_time,
     "circulation-by-branch": lambda p: circulation_by(p, "branch"),
     "circulation-by-item-type": lambda p: circulation_by(p, "item_type"),

@@ -129,10 +129,10 @@ def statistics_page(request):
 @require_GET
 def statistics_csv(request):
     _check(request)
-    build = figures.TABLES.get(request.GET.get("table", ""))
+    build = figures.TABLES.get(request.GET.get("table", "summary"))
     if build is None:
         raise Http404("No such table.")
-    form = PeriodForm({"group": "month", **request.GET.dict()})
+    form = _period_form(request)
     if not form.is_valid():
         errors = "; ".join(m for ms in form.errors.values() for m in ms)
         return HttpResponseBadRequest(f"Choose a valid period: {errors}", content_type="text/plain")
