@@ -185,3 +185,18 @@ def test_expunge_runs_count_records_per_kind(activity, librarian_client):
     query = f"start={today}&end={today}&group=day"
     rows = _csv(librarian_client, "expunge-runs", query)
     assert rows[1][rows[0].index("loan")] == str(loans)
+
+
+def test_charts_need_no_script_or_inline_style(activity, librarian_client, march):
+    response = librarian_client.get(f"/admin/stats/statistics/?{march}")
+    policy = response["Content-Security-Policy"]
+    assert "style-src 'self'" in policy and "unsafe-inline" not in policy
+    page = response.content.decode()
+    main = page[page.index('id="content"') :]
+    assert "<svg" in main and " style=" not in main and "<script" not in main
+
+
+def test_totals_csv_is_not_suppressed(activity, librarian_client, march):
+    rows = _csv(librarian_client, "summary", march)
+    assert rows[0] == ["Figure", "This period", "A year earlier"]
+    assert ["Computer sessions", "2", "0"] in rows
