@@ -4,4 +4,7 @@ from django.conf import settings
 
 
 def library(request):
-    return {"library_name": settings.CALUMET_LIBRARY_NAME}
+    return {
+        "library_name": settings.CALUMET_LIBRARY_NAME,
+        "transparency_page": settings.CALUMET_TRANSPARENCY_PAGE,
+    }

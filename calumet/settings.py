@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "circulation",
     "disclosures",
     "sip2",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -292,6 +293,13 @@ CALUMET_EXPUNGE_VACUUM = env.bool("CALUMET_EXPUNGE_VACUUM", default=True)
 
 # Days a disclosure release package is kept after the request is marked fulfilled.
 CALUMET_DISCLOSURE_PACKAGE_DAYS = env.int("CALUMET_DISCLOSURE_PACKAGE_DAYS", default=30)
+
+# Statistics (docs/statistics.md): the month the fiscal year starts (7 = July), the
+# smallest count a breakdown shows (smaller ones read "fewer than N"), and the public
+# page counting disclosure requests per year (off: it answers 404).
+CALUMET_FISCAL_YEAR_START_MONTH = env.int("CALUMET_FISCAL_YEAR_START_MONTH", default=7)
+CALUMET_STATS_SUPPRESS_BELOW = env.int("CALUMET_STATS_SUPPRESS_BELOW", default=5)
+CALUMET_TRANSPARENCY_PAGE = env.bool("CALUMET_TRANSPARENCY_PAGE", default=True)
 
 # The SIP2 server for self-check kiosks and PC reservation (`manage.py sip2server`,
 # docs/sip2.md). TLS with this certificate and key; without them plain TCP is served on

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 import circulation.urls
+import disclosures.transparency
 import patrons.urls
 
 from . import views
@@ -14,6 +15,7 @@ portal_patterns = (patrons.urls.urlpatterns + circulation.urls.urlpatterns, "por
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
+    path("transparency/", disclosures.transparency.page, name="transparency"),
     path("portal/", include(portal_patterns)),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),

@@ -14,6 +14,9 @@ def registered_models(*, app_label=None, exclude_app_label=None):
         for model in models
         if (app_label is None or model._meta.app_label == app_label)
         and model._meta.app_label != exclude_app_label
+        # An unmanaged model (stats.Statistics, which only carries a permission) has no
+        # table and no list to walk.
+        and model._meta.managed
     ]
 
 
