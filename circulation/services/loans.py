@@ -1,0 +1,216 @@
+"""Check-out and check-in: the loan's life at the desk, and reading-history removal."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patrons.models import Patron
+from patrons.services import card_resolve, patron_touch
+
+from .. import counting
+from ..exceptions import CirculationRefused
+from ..models import Branch, Fine, Hold, Item, Loan
+from ..selectors import balance_for_patron, loan_policy_for
+from ._common import (
+    UNAVAILABLE_STATUSES,
+    _end_of_day,
+    _item_locked,
+    _now,
+    _refuse_if_blocked,
+    _staff,
+)
+from .holds import _hold_make_waiting, _trap_for_next_hold
+
+
+def loan_checkout(
+    *,
+    card_number: str,
+    barcode: str,
+    actor,
+    branch: Branch | None = None,
+    now: datetime.datetime | None = None,
+) -> Loan:
+    """Check an item out to the card's patron, or refuse with the reason."""
+    now = _now(now)
+    with transaction.atomic():
+        card = card_resolve(card_number=card_number, now=now)
+        patron = card.patron
+        _refuse_if_blocked(patron, now, "Borrowing")
+        limit = Decimal(settings.CALUMET_MAX_BALANCE)
+        balance = balance_for_patron(patron=patron)
+        if balance > limit:
+            raise CirculationRefused(
+                f"Unpaid balance of ${balance} is above the limit of ${limit}. "
+                "Take a payment first.",
+                code="balance",
+            )
+        item = _item_locked(barcode)
+        if item.status in UNAVAILABLE_STATUSES:
+            raise CirculationRefused(UNAVAILABLE_STATUSES[item.status], code="unavailable")
+        if item.status == Item.Status.ON_LOAN:
+            raise CirculationRefused(
+                "This item is already on loan. Check it in first.", code="on_loan"
+            )
+        waiting = Hold.objects.filter(item=item, status=Hold.Status.WAITING).first()
+        if waiting is not None and waiting.patron_id != patron.pk:
+            raise CirculationRefused(
+                "This item is on the hold shelf for another patron.", code="held_for_other"
+            )
+        open_loans = Loan.objects.filter(patron=patron, returned_at__isnull=True).count()
+        if open_loans >= settings.CALUMET_LOAN_LIMIT:
+            raise CirculationRefused(
+                f"Loan limit reached ({settings.CALUMET_LOAN_LIMIT} items).", code="loan_limit"
+            )
+
+        policy = loan_policy_for(item)
+        try:
+            loan = Loan.objects.create(
+                item=item,
+                patron=patron,
+                branch_id=branch.pk if branch else item.branch_id,
+                checked_out_at=now,
+                due_at=_end_of_day(now + datetime.timedelta(days=policy.loan_days)),
+                checked_out_by=_staff(actor),
+            )
+        except IntegrityError:
+            # The copy has an open loan although its status says otherwise (the database
+            # allows one open loan per copy). Leaving this block rolls the check-out back.
+            raise CirculationRefused(
+                "This item is already on loan. Check it in first.", code="on_loan"
+            ) from None
+        if waiting is not None:
+            waiting.status = Hold.Status.FULFILLED
+            waiting.closed_at = now
+            waiting.save(update_fields=["status", "closed_at"])
+            counting.hold_event(
+                branch_id=waiting.pickup_branch_id,
+                event="filled",
+                now=now,
+                placed_at=waiting.placed_at,
+            )
+        item.status = Item.Status.ON_LOAN
+        item.save(update_fields=["status"])
+        counting.checkout(
+            item=item, branch_id=loan.branch_id, patron_category=patron.category, now=now
+        )
+        patron_touch(patron=patron, now=now)
+        return loan
+
+
+@dataclass
+class ReturnResult:
+    barcode: str
+    loan: Loan | None = None
+    fine: Fine | None = None
+    hold: Hold | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        """One desk line: "returned", "put on hold shelf for card …0001", "fine $0.75"."""
+        parts = list(self.notes)
+        if self.fine is not None:
+            parts.append(f"fine assessed ${self.fine.amount}")
+        if self.hold is not None:
+            card = self.hold.patron.active_card
+            who = f"card {card.masked_number}" if card else f"hold #{self.hold.pk}"
+            if self.hold.status == Hold.Status.WAITING:
+                parts.append(f"put on hold shelf for {who}")
+            else:
+                parts.append(f"send to {self.hold.pickup_branch.name} for {who}")
+        return ", ".join(parts)
+
+
+def overdue_fine_amount(*, loan: Loan, returned_at: datetime.datetime) -> Decimal:
+    """Daily rate per day late, nothing within the grace days, capped per loan."""
+    policy = loan_policy_for(loan.item)
+    days_late = (timezone.localdate(returned_at) - timezone.localdate(loan.due_at)).days
+    if days_late <= policy.grace_days:
+        return Decimal("0.00")
+    return min(policy.daily_fine * days_late, policy.max_fine).quantize(Decimal("0.01"))
+
+
+def loan_return(
+    *,
+    barcode: str,
+    actor,
+    branch: Branch | None = None,
+    now: datetime.datetime | None = None,
+) -> ReturnResult:
+    """Check an item in: close its loan, assess an overdue fine, trap it for a hold."""
+    now = _now(now)
+    with transaction.atomic():
+        item = _item_locked(barcode)
+        result = ReturnResult(barcode=item.barcode)
+        loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
+        branch_id = branch.pk if branch else item.branch_id
+        if loan is None:
+            in_transit_hold = Hold.objects.filter(item=item, status=Hold.Status.IN_TRANSIT).first()
+            if in_transit_hold is not None:
+                if in_transit_hold.pickup_branch_id == branch_id:
+                    _hold_make_waiting(in_transit_hold, item, now)
+                    result.hold = in_transit_hold
+                    result.notes.append("arrived for pickup")
+                    return result
+                raise CirculationRefused(
+                    f"This item is in transit to {in_transit_hold.pickup_branch.name}.",
+                    code="in_transit",
+                )
+            if item.status in (Item.Status.MISSING, Item.Status.LOST):
+                result.notes.append(f"was marked {item.get_status_display().lower()}, now found")
+            elif item.status == Item.Status.ON_HOLD_SHELF:
+                raise CirculationRefused(
+                    "This item is not checked out: it is waiting on the hold shelf.",
+                    code="not_on_loan",
+                )
+            else:
+                raise CirculationRefused("This item is not checked out.", code="not_on_loan")
+        else:
+            loan.item = item  # already loaded: the fine's policy needs it
+            loan.returned_at = max(now, loan.checked_out_at)
+            loan.save(update_fields=["returned_at"])
+            result.loan = loan
+            result.notes.append("returned")
+            amount = overdue_fine_amount(loan=loan, returned_at=now)
+            if amount > 0:
+                result.fine = Fine.objects.create(
+                    patron_id=loan.patron_id,
+                    loan=loan,
+                    reason=Fine.Reason.OVERDUE,
+                    amount=amount,
+                    assessed_at=now,
+                )
+                counting.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
+            category = Patron.objects.filter(pk=loan.patron_id).values_list("category", flat=True)[
+                0
+            ]
+            counting.checkin(item=item, branch_id=branch_id, patron_category=category, now=now)
+            patron_touch(patron_id=loan.patron_id, now=now)
+
+        result.hold = _trap_for_next_hold(item, branch_id, now)
+        if result.hold is None:
+            item.status = Item.Status.AVAILABLE
+            item.save(update_fields=["status"])
+        return result
+
+
+def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = None) -> None:
+    """The patron removes one returned loan from their reading history: it is anonymised
+    at once, as the nightly expunge would have done without the opt-in."""
+    from patrons.registry import registry
+
+    now = _now(now)
+    with transaction.atomic():
+        kind = registry.get("loan")
+        closed = kind.closed_records(now).filter(pk=loan.pk)
+        if not closed.exists():
+            raise CirculationRefused(
+                "This loan cannot be removed yet: a fine on it is still unpaid.", code="active"
+            )
+        kind.expunge_queryset(closed, now)

@@ -1,0 +1,120 @@
+"""Renewals: whether a loan can be renewed, and renewing it (one loan or a patron's all)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from patrons.services import blocks_in_force, patron_touch
+
+from .. import counting
+from ..exceptions import CirculationRefused
+from ..models import Hold, Item, Loan
+from ..selectors import loan_policy_for
+from ._common import _end_of_day, _now
+
+
+@dataclass
+class _RenewalFacts:
+    policies: dict
+    held_by_others: set
+    blocked: bool
+
+
+def _renewal_facts(
+    loans: list[Loan], now: datetime.datetime, blocks: list | None = None
+) -> _RenewalFacts:
+    """What renewal decisions need, for many loans of one patron in three queries."""
+    from ..models import LoanPolicy
+
+    title_ids = {loan.item.title_id for loan in loans}
+    patron_ids = {loan.patron_id for loan in loans}
+    held = set(
+        Hold.objects.filter(title_id__in=title_ids, status__in=Hold.ACTIVE_STATUSES)
+        .exclude(patron_id__in=patron_ids)
+        .values_list("title_id", flat=True)
+    )
+    policies = {p.item_type: p for p in LoanPolicy.objects.all()}
+    if blocks is None:  # the caller may already know the patron's blocks in force
+        patron = loans[0].patron if loans and loans[0].patron_id else None
+        blocks = blocks_in_force(patron=patron, now=now) if patron else []
+    blocked = bool(blocks)
+    return _RenewalFacts(policies=policies, held_by_others=held, blocked=blocked)
+
+
+def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -> str | None:
+    from ..models import LoanPolicy
+
+    if loan.returned_at is not None:
+        return "This loan has already been returned."
+    policy = facts.policies.get(loan.item.item_type) or LoanPolicy(item_type=loan.item.item_type)
+    if loan.renewals >= policy.max_renewals:
+        return f"Renewal limit reached ({policy.max_renewals})."
+    if loan.item.title_id in facts.held_by_others:
+        return "Another patron is waiting for this title."
+    limit = settings.CALUMET_RENEW_OVERDUE_LIMIT_DAYS
+    if loan.due_at < now - datetime.timedelta(days=limit):
+        return f"Overdue by more than {limit} days: please return it to the library."
+    if facts.blocked:
+        return "Borrowing is suspended for this card."
+    return None
+
+
+def renewal_refusal(*, loan: Loan, now: datetime.datetime | None = None) -> str | None:
+    """Why this loan cannot be renewed now, or None when it can."""
+    now = _now(now)
+    return _renewal_refusal(loan, _renewal_facts([loan], now), now)
+
+
+def renewal_refusals(
+    *, loans: list[Loan], now: datetime.datetime | None = None, blocks: list | None = None
+) -> dict:
+    """{loan id: reason or None} for one patron's loans, in a fixed number of queries.
+    `blocks`: the patron's blocks in force, when the caller has them already."""
+    now = _now(now)
+    if not loans:
+        return {}
+    facts = _renewal_facts(loans, now, blocks)
+    return {loan.pk: _renewal_refusal(loan, facts, now) for loan in loans}
+
+
+def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Loan:
+    """Extend a loan by its item type's loan period, counted from today."""
+    now = _now(now)
+    with transaction.atomic():
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("item", "patron")
+            .get(pk=loan.pk)
+        )
+        reason = renewal_refusal(loan=loan, now=now)
+        if reason:
+            raise CirculationRefused(reason, code="renewal")
+        policy = loan_policy_for(loan.item)
+        loan.due_at = max(loan.due_at, _end_of_day(now + datetime.timedelta(days=policy.loan_days)))
+        loan.renewals = F("renewals") + 1
+        loan.save(update_fields=["due_at", "renewals"])
+        loan.refresh_from_db(fields=["renewals"])
+        counting.renewal(
+            item=loan.item,
+            branch_id=loan.branch_id,
+            patron_category=loan.patron.category,
+            now=now,
+        )
+        patron_touch(patron=loan.patron, now=now)
+        return loan
+
+
+def loan_renew_by_barcode(*, barcode: str, actor, now: datetime.datetime | None = None) -> Loan:
+    loan = Loan.objects.filter(
+        item__barcode=(barcode or "").strip(), returned_at__isnull=True
+    ).first()
+    if loan is None:
+        if not Item.objects.filter(barcode=(barcode or "").strip()).exists():
+            raise CirculationRefused("No item has that barcode.", code="unknown_item")
+        raise CirculationRefused("This item is not checked out.", code="not_on_loan")
+    return loan_renew(loan=loan, actor=actor, now=now)
