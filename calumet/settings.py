@@ -214,6 +214,10 @@ CALUMET_MAX_BALANCE = env.str("CALUMET_MAX_BALANCE", default="10.00")  # dollars
 CALUMET_LOAN_LIMIT = env.int("CALUMET_LOAN_LIMIT", default=30)
 CALUMET_HOLD_PICKUP_DAYS = env.int("CALUMET_HOLD_PICKUP_DAYS", default=7)
 CALUMET_RENEW_OVERDUE_LIMIT_DAYS = env.int("CALUMET_RENEW_OVERDUE_LIMIT_DAYS", default=14)
+# Renewing an overdue loan: "charge" its late days as an overdue fine then, or "forgive" them.
+CALUMET_RENEW_OVERDUE_CHARGE = env.str("CALUMET_RENEW_OVERDUE_CHARGE", default="charge")
+if CALUMET_RENEW_OVERDUE_CHARGE not in ("charge", "forgive"):
+    raise ImproperlyConfigured('CALUMET_RENEW_OVERDUE_CHARGE must be "charge" or "forgive".')
 # An email is a copy outside the library: notices leave titles out unless this is on.
 CALUMET_NOTICES_INCLUDE_TITLES = env.bool("CALUMET_NOTICES_INCLUDE_TITLES", default=False)
 CALUMET_OVERDUE_NOTICE_TIME = env.str("CALUMET_OVERDUE_NOTICE_TIME", default="07:00")

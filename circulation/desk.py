@@ -266,6 +266,8 @@ def _renew(request, desk: Desk, barcode: str, item: Item | None) -> None:
     else:
         loan = renewed
         ok, text = True, f"renewed, now due {timezone.localtime(loan.due_at):%a %b %d}"
+        if renewed.renewal_note:
+            text += f"; {renewed.renewal_note}"
     if loan is not None:
         # The line says how this patron's loan stands (or why it cannot be renewed).
         log_access([loan], request=request, page="desk:renew")

@@ -83,7 +83,14 @@ def _report(request, call, success: str) -> None:
 def renew_view(request):
     patron = request.patron
     loan = selectors.loan_for_patron(patron=patron, loan_id=_record_id(request, "loan"))
-    _report(request, lambda: services.loan_renew(loan=loan, actor=patron), "Renewed.")
+    notes = []
+
+    def renew():
+        notes.append(services.loan_renew(loan=loan, actor=patron).renewal_note)
+
+    _report(request, renew, "Renewed.")
+    if notes and notes[0]:
+        messages.info(request, f"This item was overdue: {notes[0]}.")
     return redirect(reverse("portal:account"))
 
 
@@ -91,18 +98,22 @@ def renew_view(request):
 @require_POST
 def renew_all_view(request):
     patron = request.patron
-    renewed, refused = 0, 0
+    renewed, refused, notes = 0, 0, []
     for loan in selectors.loans_for_patron(patron=patron):
         try:
-            services.loan_renew(loan=loan, actor=patron)
+            note = services.loan_renew(loan=loan, actor=patron).renewal_note
         except Refused:
             refused += 1
         else:
             renewed += 1
+            if note:
+                notes.append(note)
     text = f"{renewed} item{'s' if renewed != 1 else ''} renewed."
     if refused:
         text += f" {refused} could not be renewed: see the reason beside each."
     messages.success(request, text) if renewed else messages.error(request, text)
+    for note in notes:
+        messages.info(request, f"An overdue item: {note}.")
     return redirect(reverse("portal:account"))
 
 

@@ -133,7 +133,12 @@ def overdue_fine_amount(*, loan: Loan, returned_at: datetime.datetime) -> Decima
     days_late = (timezone.localdate(returned_at) - timezone.localdate(loan.due_at)).days
     if days_late <= policy.grace_days:
         return Decimal("0.00")
-    return min(policy.daily_fine * days_late, policy.max_fine).quantize(Decimal("0.01"))
+    # Late days already charged at an overdue renewal count towards the cap.
+    charged = sum(
+        (f.amount for f in loan.fines.filter(reason=Fine.Reason.OVERDUE)), Decimal("0.00")
+    )
+    cap = max(policy.max_fine - charged, Decimal("0.00"))
+    return min(policy.daily_fine * days_late, cap).quantize(Decimal("0.01"))
 
 
 def loan_return(

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from patrons.services import blocks_in_force, patron_touch
 
 from .. import counting
 from ..exceptions import CirculationRefused
-from ..models import Hold, Item, Loan
+from ..models import Fine, Hold, Item, Loan
 from ..selectors import loan_policy_for
 from ._common import _end_of_day, _now
 
@@ -61,7 +62,38 @@ def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -
         return f"Overdue by more than {limit} days: please return it to the library."
     if facts.blocked:
         return "Borrowing is suspended for this card."
+    if _renewed_due(loan, policy, now) <= loan.due_at:
+        due = timezone.localtime(loan.due_at)
+        return f"Renewing today would not move the due date ({due:%a %b %d}): try again later."
     return None
+
+
+def _renewed_due(loan: Loan, policy, now: datetime.datetime) -> datetime.datetime:
+    """The due date a renewal now would give: the loan period counted from today."""
+    return _end_of_day(now + datetime.timedelta(days=policy.loan_days))
+
+
+def _settle_late_days(loan: Loan, now: datetime.datetime) -> str:
+    """An overdue loan is renewed: charge its late days now (the default) or forgive them,
+    as `CALUMET_RENEW_OVERDUE_CHARGE` says. Returns the sentence that tells the patron."""
+    from .loans import overdue_fine_amount
+
+    if loan.due_at >= now:
+        return ""
+    if settings.CALUMET_RENEW_OVERDUE_CHARGE != "charge":
+        return "the late days were forgiven"
+    amount = overdue_fine_amount(loan=loan, returned_at=now)
+    if amount <= 0:
+        return "no fine for the late days (within the grace days)"
+    Fine.objects.create(
+        patron_id=loan.patron_id,
+        loan=loan,
+        reason=Fine.Reason.OVERDUE,
+        amount=amount,
+        assessed_at=now,
+    )
+    counting.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
+    return f"overdue fine of ${amount} charged for the late days"
 
 
 def renewal_refusal(*, loan: Loan, now: datetime.datetime | None = None) -> str | None:
@@ -83,7 +115,9 @@ def renewal_refusals(
 
 
 def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Loan:
-    """Extend a loan by its item type's loan period, counted from today."""
+    """Extend a loan by its loan period, counted from today. A renewal that would not move
+    the due date is refused (and not counted). An overdue loan's late days are charged or
+    forgiven by policy; `loan.renewal_note` says which ("" when it was not overdue)."""
     now = _now(now)
     with transaction.atomic():
         loan = (
@@ -95,7 +129,8 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
         if reason:
             raise CirculationRefused(reason, code="renewal")
         policy = loan_policy_for(loan.item)
-        loan.due_at = max(loan.due_at, _end_of_day(now + datetime.timedelta(days=policy.loan_days)))
+        note = _settle_late_days(loan, now)
+        loan.due_at = _renewed_due(loan, policy, now)
         loan.renewals = F("renewals") + 1
         loan.save(update_fields=["due_at", "renewals"])
         loan.refresh_from_db(fields=["renewals"])
@@ -106,6 +141,7 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
             now=now,
         )
         patron_touch(patron=loan.patron, now=now)
+        loan.renewal_note = note
         return loan
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
@@ -21,6 +22,7 @@ from circulation.models import (
     Hold,
     Item,
     Loan,
+    LoanPolicy,
     Program,
     ProgramRegistration,
     Visit,
@@ -166,6 +168,22 @@ def clerk_client(clerk):
 @pytest.fixture
 def librarian_client(librarian):
     return signed_in(librarian)
+
+
+@pytest.fixture
+def book_policy(db):
+    """The book policy with known numbers, whatever the data migration set."""
+    LoanPolicy.objects.update_or_create(
+        item_type=Item.ItemType.BOOK,
+        defaults={
+            "loan_days": 21,
+            "max_renewals": 2,
+            "daily_fine": Decimal("0.25"),
+            "max_fine": Decimal("5.00"),
+            "grace_days": 1,
+        },
+    )
+    return LoanPolicy.objects.get(item_type=Item.ItemType.BOOK)
 
 
 # -- loans -----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
 
 CHECKOUT = reverse("admin:circulation_checkout")
 CHECKIN = reverse("admin:circulation_checkin")
@@ -142,6 +143,8 @@ def test_a_patron_served_at_the_desk_from_check_out_to_payment(desk, card, branc
 
     # Renew a loan.
     loan = Loan.objects.get(item=first, returned_at__isnull=True)
+    # Two days before it falls due (a renewal on the day of check-out would move nothing).
+    Loan.objects.filter(pk=loan.pk).update(due_at=end_of_day(timezone.now() + 2 * DAY))
     assert post(desk, RENEW, {"action": "item", "barcode": first.barcode}) == RENEW
     page = get(desk, RENEW)
     loan.refresh_from_db()

@@ -45,22 +45,6 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def book_policy():
-    """The book policy with known numbers, whatever the data migration set."""
-    LoanPolicy.objects.update_or_create(
-        item_type=Item.ItemType.BOOK,
-        defaults={
-            "loan_days": 21,
-            "max_renewals": 2,
-            "daily_fine": Decimal("0.25"),
-            "max_fine": Decimal("5.00"),
-            "grace_days": 1,
-        },
-    )
-    return LoanPolicy.objects.get(item_type=Item.ItemType.BOOK)
-
-
-@pytest.fixture
 def item(branch):
     return ItemFactory(branch=branch, title=TitleFactory(title="The Lighthouse Keeper's Diary"))
 
@@ -483,12 +467,19 @@ def test_renewal_extends_the_due_date_from_today(card, clerk, lend, book_policy,
     assert Patron.objects.get(pk=card.patron_id).last_activity_at == _day_of(now)
 
 
-def test_renewal_never_shortens_a_loan(card, clerk, lend, book_policy, now):
+def test_renewal_that_would_not_move_the_due_date_is_refused_and_not_counted(
+    card, clerk, lend, book_policy, now, refused
+):
     loan = lend(card.patron, due_in_days=30, now=now)
-    due = loan.due_at
-    services.loan_renew(loan=loan, actor=clerk, now=now)
-    loan.refresh_from_db()
-    assert loan.due_at == due and loan.renewals == 1
+    refused(
+        lambda: services.loan_renew(loan=loan, actor=clerk, now=now),
+        code="renewal",
+        message=(
+            "Renewing today would not move the due date "
+            f"({timezone.localtime(loan.due_at):%a %b %d}): try again later."
+        ),
+    )
+    assert not CirculationDay.objects.filter(renewals__gt=0).exists()
 
 
 def test_renewal_refused_when_another_patron_holds_the_title(card, clerk, lend, refused):

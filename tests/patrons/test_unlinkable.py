@@ -126,8 +126,8 @@ def _week(monday: datetime.datetime):
         for loan in Loan.objects.filter(returned_at__isnull=True).select_related("item"):
             when = at(day + 1, 16, loan.pk % 50, 3)
             if (loan.pk % 4) == 0 and loan.renewals == 0:
-                services.loan_renew(loan=loan, actor=clerk, now=at(day, 18, 1, 1))
-                truth["events"].append(at(day, 18, 1, 1))
+                services.loan_renew(loan=loan, actor=clerk, now=at(day + 1, 8, 1, 1))
+                truth["events"].append(at(day + 1, 8, 1, 1))
             result = services.loan_return(
                 barcode=loan.item.barcode,
                 actor=clerk,
