@@ -211,7 +211,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Circulation rules that do not depend on the item type (those are LoanPolicy rows).
 CALUMET_MAX_BALANCE = env.str("CALUMET_MAX_BALANCE", default="10.00")  # dollars
-CALUMET_LOAN_LIMIT = env.int("CALUMET_LOAN_LIMIT", default=30)
 CALUMET_HOLD_PICKUP_DAYS = env.int("CALUMET_HOLD_PICKUP_DAYS", default=7)
 CALUMET_RENEW_OVERDUE_LIMIT_DAYS = env.int("CALUMET_RENEW_OVERDUE_LIMIT_DAYS", default=14)
 # Renewing an overdue loan: "charge" its late days as an overdue fine then, or "forgive" them.

@@ -18,15 +18,15 @@ from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.exceptions import Refused
 from patrons.models import Patron
 
-from . import desk, desk_history, services  # noqa: F401  (desk_history registers its page)
+from . import desk, desk_history, rules_matrix, services  # noqa: F401  (they register pages)
 from .models import (
     Branch,
+    CirculationRule,
     ComputerSession,
     Fine,
     Hold,
     Item,
     Loan,
-    LoanPolicy,
     Program,
     ProgramRegistration,
     Title,
@@ -58,16 +58,26 @@ class BranchAdmin(admin.ModelAdmin):
     search_fields = ("name", "code")
 
 
-@admin.register(LoanPolicy)
-class LoanPolicyAdmin(admin.ModelAdmin):
+@admin.register(CirculationRule)
+class CirculationRuleAdmin(admin.ModelAdmin):
+    """The rules as rows to edit; the matrix page shows which applies to each cell."""
+
     list_display = (
+        "__str__",
+        "patron_category",
         "item_type",
+        "branch",
         "loan_days",
         "max_renewals",
         "daily_fine",
-        "max_fine",
         "grace_days",
+        "max_fine",
+        "max_loans",
+        "max_holds",
+        "holdable",
     )
+    list_filter = ("branch", "patron_category", "item_type")
+    list_select_related = ("branch",)
 
 
 class ItemInline(admin.TabularInline):
@@ -393,7 +403,7 @@ class ReadOnlyInline(admin.TabularInline):
 class CurrentLoanInline(ReadOnlyInline):
     model = Loan
     verbose_name_plural = "current loans"
-    fields = ("item", "item_title", "checked_out_at", "due_at", "overdue", "renewals")
+    fields = ("item", "item_title", "checked_out_at", "due_at", "overdue", "renewals", "rule_used")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -401,8 +411,15 @@ class CurrentLoanInline(ReadOnlyInline):
             super()
             .get_queryset(request)
             .filter(returned_at__isnull=True)
-            .select_related("item__title")
+            .select_related("item__title", "rule__branch")
         )
+
+    @admin.display(description="circulation rule")
+    def rule_used(self, loan):
+        """Which rule applied at check-out (the loan period, renewals and fines it set)."""
+        if loan.rule is None:
+            return "built-in defaults"
+        return f"{loan.rule}: {loan.rule.scope} ({loan.rule.summary})"
 
     @admin.display(description="title")
     def item_title(self, loan):

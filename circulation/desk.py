@@ -99,8 +99,13 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         )
     else:
         due = timezone.localtime(loan.due_at)
+        rule = f"rule #{loan.rule_id}" if loan.rule_id else "default rule"
         desk.add_line(
-            "checkout", barcode=barcode, item=loan.item, ok=True, text=f"due {due:%a %b %d}"
+            "checkout",
+            barcode=barcode,
+            item=loan.item,
+            ok=True,
+            text=f"due {due:%a %b %d} ({rule})",
         )
 
 

@@ -100,37 +100,6 @@ class Item(models.Model):
         return f"Item {self.barcode}"
 
 
-class LoanPolicy(models.Model):
-    """Loan period, renewals and overdue fines for one type of item."""
-
-    item_type = models.CharField(max_length=20, choices=Item.ItemType, unique=True)
-    loan_days = models.PositiveSmallIntegerField(default=21)
-    max_renewals = models.PositiveSmallIntegerField(default=2)
-    daily_fine = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0.25"))
-    max_fine = models.DecimalField(
-        max_digits=6, decimal_places=2, default=Decimal("5.00"), help_text="Cap per loan."
-    )
-    grace_days = models.PositiveSmallIntegerField(
-        default=1, help_text="Days late without a fine. Beyond them, every late day is charged."
-    )
-
-    class Meta:
-        ordering = ["item_type"]
-        verbose_name_plural = "loan policies"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(loan_days__gt=0), name="loanpolicy_loan_days_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(daily_fine__gte=0, max_fine__gte=0),
-                name="loanpolicy_fines_non_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_item_type_display()}: {self.loan_days} days"
-
-
 class Loan(models.Model):
     """An item checked out. Deleted by the expunge once it closes (unless the patron keeps
     a reading history); what statistics need of it was counted at check-out
@@ -147,6 +116,14 @@ class Loan(models.Model):
     renewals = models.PositiveSmallIntegerField(default=0)
     checked_out_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule = models.ForeignKey(
+        "circulation.CirculationRule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The circulation rule that applied at check-out (empty: the defaults).",
     )
     overdue_notices_sent = models.PositiveSmallIntegerField(default=0)
     last_overdue_notice_at = models.DateTimeField(null=True, blank=True)
@@ -428,8 +405,9 @@ class ComputerSession(models.Model):
         return f"Computer session #{self.pk}"
 
 
-# The anonymous statistics tables live in their own module; importing them here makes
-# them this app's models.
+# The anonymous statistics tables and the circulation rules live in their own modules;
+# importing them here makes them this app's models.
+from .rules import CirculationRule  # noqa: E402
 from .usage import (  # noqa: E402
     ChargeDay,
     CirculationDay,
@@ -443,6 +421,7 @@ __all__ = [
     "Branch",
     "ChargeDay",
     "CirculationDay",
+    "CirculationRule",
     "ComputerSession",
     "ComputerUseDay",
     "Fine",
@@ -451,7 +430,6 @@ __all__ = [
     "HoldWait",
     "Item",
     "Loan",
-    "LoanPolicy",
     "Program",
     "ProgramRegistration",
     "Title",

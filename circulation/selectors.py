@@ -7,7 +7,7 @@ from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from .models import Fine, Hold, Item, Loan, LoanPolicy, ProgramRegistration
+from .models import Fine, Hold, Loan, ProgramRegistration
 
 ZERO = Decimal("0.00")
 
@@ -95,12 +95,6 @@ def annotate_queue_position(holds: QuerySet[Hold]) -> QuerySet[Hold]:
     return holds.annotate(
         queue_position=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + 1
     )
-
-
-def loan_policy_for(item: Item) -> LoanPolicy:
-    """The item type's policy, or the defaults when none was set up."""
-    policy = LoanPolicy.objects.filter(item_type=item.item_type).first()
-    return policy or LoanPolicy(item_type=item.item_type)
 
 
 def history_for_patron(*, patron) -> QuerySet[Loan]:

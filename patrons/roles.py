@@ -22,7 +22,7 @@ _CIRCULATION = [
     *_perms("circulation", "title", "view"),
     *_perms("circulation", "item", "view"),
     *_perms("circulation", "program", "view"),
-    *_perms("circulation", "loanpolicy", "view"),
+    *_perms("circulation", "circulationrule", "view"),
     *_perms("circulation", "loan", "view", "add", "change"),
     *_perms("circulation", "hold", "view", "add", "change"),
     *_perms("circulation", "fine", "view", "change"),
@@ -48,7 +48,7 @@ _LIBRARIAN = [
 _ADMINISTRATOR = [
     *_LIBRARIAN,
     *_perms("circulation", "branch", "add", "change"),
-    *_perms("circulation", "loanpolicy", "change"),
+    *_perms("circulation", "circulationrule", "add", "change", "delete"),
     *_perms("patrons", "retentionpolicy", "view", "change"),
     *_perms("patrons", "expungerun", "view"),
     *_perms("patrons", "legalhold", "view", "add", "change"),

@@ -37,6 +37,11 @@ def _end_of_day(moment: datetime.datetime) -> datetime.datetime:
     return local.replace(hour=23, minute=59, second=0, microsecond=0)
 
 
+def _due_date(now: datetime.datetime, days: int, branch_id: int | None) -> datetime.datetime:
+    """23:59 local time, `days` after `now`."""
+    return _end_of_day(now + datetime.timedelta(days=days))
+
+
 def _staff(actor) -> object | None:
     return actor if getattr(actor, "is_staff", False) else None
 

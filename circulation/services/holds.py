@@ -13,6 +13,7 @@ from patrons.services import card_resolve, patron_touch
 from .. import counting
 from ..exceptions import CirculationRefused
 from ..models import Branch, Hold, Item, Loan, Title
+from ..rules import RuleBook
 from ._common import _end_of_day, _now, _refuse_if_blocked
 
 
@@ -65,10 +66,28 @@ def hold_place(
             raise CirculationRefused("This patron has no active card.", code="no_card")
         card_resolve(card_number=card.number, now=now)
         _refuse_if_blocked(patron, now, "Placing holds")
-        if not title.items.exclude(status=Item.Status.WITHDRAWN).exists():
+        copies = list(
+            title.items.exclude(status=Item.Status.WITHDRAWN).values_list("item_type", "branch_id")
+        )
+        if not copies:
             raise CirculationRefused(
                 "The library has no copy of this title to hold.", code="no_copy"
             )
+        book = RuleBook()
+        rules = [
+            book.find(category=patron.category, item_type=item_type, branch_id=branch_id)
+            for item_type, branch_id in copies
+        ]
+        holdable = [rule for rule in rules if rule.holdable]
+        if not holdable:
+            raise CirculationRefused(
+                "No copy of this title can be placed on hold (the circulation rules do not "
+                "allow holds on it for this card).",
+                code="not_holdable",
+            )
+        limit = max(rule.max_holds for rule in holdable)
+        if Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE_STATUSES).count() >= limit:
+            raise CirculationRefused(f"Hold limit reached ({limit} holds).", code="hold_limit")
         if Loan.objects.filter(patron=patron, item__title=title, returned_at__isnull=True).exists():
             raise CirculationRefused(
                 "This title is already checked out to this card.", code="has_it"

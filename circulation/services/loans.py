@@ -16,10 +16,11 @@ from patrons.services import card_resolve, patron_touch
 from .. import counting
 from ..exceptions import CirculationRefused
 from ..models import Branch, Fine, Hold, Item, Loan
-from ..selectors import balance_for_patron, loan_policy_for
+from ..rules import CirculationRule, RuleBook, rule_for
+from ..selectors import balance_for_patron
 from ._common import (
     UNAVAILABLE_STATUSES,
-    _end_of_day,
+    _due_date,
     _item_locked,
     _now,
     _refuse_if_blocked,
@@ -62,20 +63,31 @@ def loan_checkout(
             raise CirculationRefused(
                 "This item is on the hold shelf for another patron.", code="held_for_other"
             )
-        open_loans = Loan.objects.filter(patron=patron, returned_at__isnull=True).count()
-        if open_loans >= settings.CALUMET_LOAN_LIMIT:
+        branch_id = branch.pk if branch else item.branch_id
+        book = RuleBook()
+        rule = book.find(category=patron.category, item_type=item.item_type, branch_id=branch_id)
+        overall = book.find(category=patron.category, item_type="", branch_id=branch_id)
+        open_loans = Loan.objects.filter(patron=patron, returned_at__isnull=True)
+        if rule.item_type:
+            of_type = open_loans.filter(item__item_type=rule.item_type).count()
+            if of_type >= rule.max_loans:
+                raise CirculationRefused(
+                    f"Loan limit reached ({rule.max_loans} {item.get_item_type_display()} items).",
+                    code="loan_limit",
+                )
+        if open_loans.count() >= overall.max_loans:
             raise CirculationRefused(
-                f"Loan limit reached ({settings.CALUMET_LOAN_LIMIT} items).", code="loan_limit"
+                f"Loan limit reached ({overall.max_loans} items).", code="loan_limit"
             )
 
-        policy = loan_policy_for(item)
         try:
             loan = Loan.objects.create(
                 item=item,
                 patron=patron,
-                branch_id=branch.pk if branch else item.branch_id,
+                branch_id=branch_id,
                 checked_out_at=now,
-                due_at=_end_of_day(now + datetime.timedelta(days=policy.loan_days)),
+                due_at=_due_date(now, rule.loan_days, branch_id),
+                rule=rule if rule.pk else None,
                 checked_out_by=_staff(actor),
             )
         except IntegrityError:
@@ -127,9 +139,17 @@ class ReturnResult:
         return ", ".join(parts)
 
 
-def overdue_fine_amount(*, loan: Loan, returned_at: datetime.datetime) -> Decimal:
-    """Daily rate per day late, nothing within the grace days, capped per loan."""
-    policy = loan_policy_for(loan.item)
+def overdue_fine_amount(
+    *, loan: Loan, returned_at: datetime.datetime, rule: CirculationRule | None = None
+) -> Decimal:
+    """Daily rate per day late, nothing within the grace days, capped per loan (by the
+    loan's circulation rule, looked up now unless given)."""
+    if rule is None:
+        category = Patron.objects.filter(pk=loan.patron_id).values_list("category", flat=True)
+        rule = rule_for(
+            category=category.first() or "", item_type=loan.item.item_type, branch_id=loan.branch_id
+        )
+    policy = rule
     days_late = (timezone.localdate(returned_at) - timezone.localdate(loan.due_at)).days
     if days_late <= policy.grace_days:
         return Decimal("0.00")

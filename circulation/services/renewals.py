@@ -10,18 +10,20 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from patrons.models import Patron
 from patrons.services import blocks_in_force, patron_touch
 
 from .. import counting
 from ..exceptions import CirculationRefused
 from ..models import Fine, Hold, Item, Loan
-from ..selectors import loan_policy_for
-from ._common import _end_of_day, _now
+from ..rules import CirculationRule, RuleBook
+from ._common import _due_date, _now
 
 
 @dataclass
 class _RenewalFacts:
-    policies: dict
+    rules: RuleBook
+    categories: dict
     held_by_others: set
     blocked: bool
 
@@ -29,9 +31,7 @@ class _RenewalFacts:
 def _renewal_facts(
     loans: list[Loan], now: datetime.datetime, blocks: list | None = None
 ) -> _RenewalFacts:
-    """What renewal decisions need, for many loans of one patron in three queries."""
-    from ..models import LoanPolicy
-
+    """What renewal decisions need, for many loans of one patron in four queries."""
     title_ids = {loan.item.title_id for loan in loans}
     patron_ids = {loan.patron_id for loan in loans}
     held = set(
@@ -39,20 +39,28 @@ def _renewal_facts(
         .exclude(patron_id__in=patron_ids)
         .values_list("title_id", flat=True)
     )
-    policies = {p.item_type: p for p in LoanPolicy.objects.all()}
+    categories = dict(Patron.objects.filter(pk__in=patron_ids).values_list("pk", "category"))
     if blocks is None:  # the caller may already know the patron's blocks in force
         patron = loans[0].patron if loans and loans[0].patron_id else None
         blocks = blocks_in_force(patron=patron, now=now) if patron else []
     blocked = bool(blocks)
-    return _RenewalFacts(policies=policies, held_by_others=held, blocked=blocked)
+    return _RenewalFacts(
+        rules=RuleBook(), categories=categories, held_by_others=held, blocked=blocked
+    )
+
+
+def _rule(loan: Loan, facts: _RenewalFacts) -> CirculationRule:
+    return facts.rules.find(
+        category=facts.categories.get(loan.patron_id, ""),
+        item_type=loan.item.item_type,
+        branch_id=loan.branch_id,
+    )
 
 
 def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -> str | None:
-    from ..models import LoanPolicy
-
     if loan.returned_at is not None:
         return "This loan has already been returned."
-    policy = facts.policies.get(loan.item.item_type) or LoanPolicy(item_type=loan.item.item_type)
+    policy = _rule(loan, facts)
     if loan.renewals >= policy.max_renewals:
         return f"Renewal limit reached ({policy.max_renewals})."
     if loan.item.title_id in facts.held_by_others:
@@ -70,10 +78,10 @@ def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -
 
 def _renewed_due(loan: Loan, policy, now: datetime.datetime) -> datetime.datetime:
     """The due date a renewal now would give: the loan period counted from today."""
-    return _end_of_day(now + datetime.timedelta(days=policy.loan_days))
+    return _due_date(now, policy.loan_days, loan.branch_id)
 
 
-def _settle_late_days(loan: Loan, now: datetime.datetime) -> str:
+def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime) -> str:
     """An overdue loan is renewed: charge its late days now (the default) or forgive them,
     as `CALUMET_RENEW_OVERDUE_CHARGE` says. Returns the sentence that tells the patron."""
     from .loans import overdue_fine_amount
@@ -82,7 +90,7 @@ def _settle_late_days(loan: Loan, now: datetime.datetime) -> str:
         return ""
     if settings.CALUMET_RENEW_OVERDUE_CHARGE != "charge":
         return "the late days were forgiven"
-    amount = overdue_fine_amount(loan=loan, returned_at=now)
+    amount = overdue_fine_amount(loan=loan, returned_at=now, rule=rule)
     if amount <= 0:
         return "no fine for the late days (within the grace days)"
     Fine.objects.create(
@@ -125,11 +133,12 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
             .select_related("item", "patron")
             .get(pk=loan.pk)
         )
-        reason = renewal_refusal(loan=loan, now=now)
+        facts = _renewal_facts([loan], now)
+        reason = _renewal_refusal(loan, facts, now)
         if reason:
             raise CirculationRefused(reason, code="renewal")
-        policy = loan_policy_for(loan.item)
-        note = _settle_late_days(loan, now)
+        policy = _rule(loan, facts)
+        note = _settle_late_days(loan, policy, now)
         loan.due_at = _renewed_due(loan, policy, now)
         loan.renewals = F("renewals") + 1
         loan.save(update_fields=["due_at", "renewals"])

@@ -17,12 +17,12 @@ from django.test import Client
 from django.utils import timezone
 
 from circulation.models import (
+    CirculationRule,
     ComputerSession,
     Fine,
     Hold,
     Item,
     Loan,
-    LoanPolicy,
     Program,
     ProgramRegistration,
     Visit,
@@ -172,9 +172,12 @@ def librarian_client(librarian):
 
 @pytest.fixture
 def book_policy(db):
-    """The book policy with known numbers, whatever the data migration set."""
-    LoanPolicy.objects.update_or_create(
+    """The rule for books (any category, any branch) with known numbers, whatever the data
+    migration set."""
+    CirculationRule.objects.update_or_create(
+        patron_category="",
         item_type=Item.ItemType.BOOK,
+        branch=None,
         defaults={
             "loan_days": 21,
             "max_renewals": 2,
@@ -183,7 +186,7 @@ def book_policy(db):
             "grace_days": 1,
         },
     )
-    return LoanPolicy.objects.get(item_type=Item.ItemType.BOOK)
+    return CirculationRule.objects.get(patron_category="", item_type="book", branch=None)
 
 
 # -- loans -----------------------------------------------------------------------------------
@@ -211,3 +214,13 @@ def lend(branch):
         )
 
     return make
+
+
+def default_rule() -> CirculationRule:
+    """The rule for any category, item type and branch (the data migration creates it)."""
+    return CirculationRule.objects.get(patron_category="", item_type="", branch=None)
+
+
+def type_rule(item_type: str):
+    """The data migration's rule for one item type, any category, any branch."""
+    return CirculationRule.objects.filter(patron_category="", item_type=item_type, branch=None)

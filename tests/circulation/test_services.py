@@ -13,12 +13,12 @@ from circulation import services
 from circulation.exceptions import CirculationRefused
 from circulation.models import (
     CirculationDay,
+    CirculationRule,
     ComputerSession,
     Fine,
     Hold,
     Item,
     Loan,
-    LoanPolicy,
     Program,
     ProgramRegistration,
     TitleMonth,
@@ -26,7 +26,7 @@ from circulation.models import (
     VisitCount,
 )
 from patrons.models import Card, Patron
-from tests.circulation.conftest import end_of_day
+from tests.circulation.conftest import default_rule, end_of_day, type_rule
 from tests.factories import (
     CardFactory,
     ComputerSessionFactory,
@@ -66,7 +66,7 @@ def checkout(card, item, actor, **kwargs):
 def test_checkout_creates_the_loan_due_at_2359_by_the_item_types_policy(
     card, branch, other_branch, clerk, now
 ):
-    LoanPolicy.objects.filter(item_type=Item.ItemType.DVD).update(loan_days=3)
+    type_rule(Item.ItemType.DVD).update(loan_days=3)
     dvd = ItemFactory(branch=branch, item_type=Item.ItemType.DVD)
     Patron.objects.filter(pk=card.patron_id).update(last_activity_at=now - 300 * DAY)
 
@@ -244,7 +244,7 @@ def test_the_holds_own_patron_checks_it_out_and_the_hold_is_fulfilled(branch, cl
 def test_checkout_refuses_when_the_loan_limit_is_reached(
     card, item, clerk, lend, refused, settings
 ):
-    settings.CALUMET_LOAN_LIMIT = 2
+    CirculationRule.objects.filter(pk=default_rule().pk).update(max_loans=2)
     lend(card.patron)
     lend(card.patron)
     refused(
@@ -255,7 +255,7 @@ def test_checkout_refuses_when_the_loan_limit_is_reached(
 
 
 def test_returned_loans_do_not_count_towards_the_limit(card, item, clerk, lend, settings):
-    settings.CALUMET_LOAN_LIMIT = 2
+    CirculationRule.objects.filter(pk=default_rule().pk).update(max_loans=2)
     lend(card.patron)
     services.loan_return(barcode=lend(card.patron).item.barcode, actor=clerk)
     assert checkout(card, item, clerk).pk
@@ -305,7 +305,7 @@ def test_overdue_fine_is_the_daily_rate_times_days_late_capped(
 
 
 def test_overdue_fine_follows_the_policy_row_of_the_item_type(card, clerk, lend, now):
-    LoanPolicy.objects.filter(item_type=Item.ItemType.DVD).update(
+    type_rule(Item.ItemType.DVD).update(
         daily_fine=Decimal("1.10"), grace_days=0, max_fine=Decimal("3.00")
     )
     one_day = lend(card.patron, due_in_days=-1, now=now, item_type=Item.ItemType.DVD)
@@ -500,7 +500,7 @@ def test_a_closed_hold_of_another_patron_does_not_stop_a_renewal(card, clerk, le
 
 
 def test_renewal_refused_at_the_policys_renewal_limit(card, clerk, lend, refused):
-    LoanPolicy.objects.filter(item_type=Item.ItemType.BOOK).update(max_renewals=1)
+    type_rule(Item.ItemType.BOOK).update(max_renewals=1)
     loan = lend(card.patron)
     services.loan_renew(loan=loan, actor=clerk)
     loan.refresh_from_db()
