@@ -21,12 +21,14 @@ from patrons.models import Patron
 from . import desk, desk_history, rules_matrix, services  # noqa: F401  (they register pages)
 from .models import (
     Branch,
+    BranchClosure,
     CirculationRule,
     ComputerSession,
     Fine,
     Hold,
     Item,
     Loan,
+    OpeningHours,
     Program,
     ProgramRegistration,
     Title,
@@ -52,8 +54,28 @@ def run_service_on_each(modeladmin, request, queryset, call, done: str) -> None:
         modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class BranchClosureInline(admin.TabularInline):
+    model = BranchClosure
+    extra = 0
+    verbose_name_plural = "closed days of this branch (closures for every branch: Closed days)"
+
+
+@admin.register(BranchClosure)
+class BranchClosureAdmin(admin.ModelAdmin):
+    """Closed days: one-off dates, or yearly holidays; empty branch = every branch."""
+
+    list_display = ("date", "yearly", "reason", "branch")
+    list_filter = ("yearly", "branch")
+
+
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
+    inlines = (OpeningHoursInline, BranchClosureInline)
     list_display = ("name", "code", "phone")
     search_fields = ("name", "code")
 

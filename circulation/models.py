@@ -407,6 +407,7 @@ class ComputerSession(models.Model):
 
 # The anonymous statistics tables and the circulation rules live in their own modules;
 # importing them here makes them this app's models.
+from .library_calendar import BranchClosure, OpeningHours  # noqa: E402
 from .rules import CirculationRule  # noqa: E402
 from .usage import (  # noqa: E402
     ChargeDay,
@@ -419,6 +420,7 @@ from .usage import (  # noqa: E402
 
 __all__ = [
     "Branch",
+    "BranchClosure",
     "ChargeDay",
     "CirculationDay",
     "CirculationRule",
@@ -430,6 +432,7 @@ __all__ = [
     "HoldWait",
     "Item",
     "Loan",
+    "OpeningHours",
     "Program",
     "ProgramRegistration",
     "Title",

@@ -48,6 +48,8 @@ _LIBRARIAN = [
 _ADMINISTRATOR = [
     *_LIBRARIAN,
     *_perms("circulation", "branch", "add", "change"),
+    *_perms("circulation", "branchclosure", "view", "add", "change", "delete"),
+    *_perms("circulation", "openinghours", "view", "add", "change", "delete"),
     *_perms("circulation", "circulationrule", "add", "change", "delete"),
     *_perms("patrons", "retentionpolicy", "view", "change"),
     *_perms("patrons", "expungerun", "view"),

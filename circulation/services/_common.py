@@ -17,6 +17,7 @@ from patrons.models import Patron
 from patrons.services import blocks_in_force, describe_block
 
 from ..exceptions import CirculationRefused
+from ..library_calendar import end_of_open_day
 from ..models import Item
 
 UNAVAILABLE_STATUSES = {
@@ -38,8 +39,8 @@ def _end_of_day(moment: datetime.datetime) -> datetime.datetime:
 
 
 def _due_date(now: datetime.datetime, days: int, branch_id: int | None) -> datetime.datetime:
-    """23:59 local time, `days` after `now`."""
-    return _end_of_day(now + datetime.timedelta(days=days))
+    """23:59 local time, `days` after `now`, moved to the branch's next open day."""
+    return end_of_open_day(start=now, days=days, branch_id=branch_id)
 
 
 def _staff(actor) -> object | None:

@@ -14,7 +14,7 @@ from .. import counting
 from ..exceptions import CirculationRefused
 from ..models import Branch, Hold, Item, Loan, Title
 from ..rules import RuleBook
-from ._common import _end_of_day, _now, _refuse_if_blocked
+from ._common import _due_date, _now, _refuse_if_blocked
 
 
 def _trap_for_next_hold(item: Item, at_branch_id: int, now: datetime.datetime) -> Hold | None:
@@ -42,7 +42,7 @@ def _trap_for_next_hold(item: Item, at_branch_id: int, now: datetime.datetime) -
 def _hold_make_waiting(hold: Hold, item: Item, now: datetime.datetime) -> None:
     hold.status = Hold.Status.WAITING
     hold.item = item
-    hold.pickup_by = _end_of_day(now + datetime.timedelta(days=settings.CALUMET_HOLD_PICKUP_DAYS))
+    hold.pickup_by = _due_date(now, settings.CALUMET_HOLD_PICKUP_DAYS, hold.pickup_branch_id)
     hold.save(update_fields=["status", "item", "pickup_by"])
     item.status = Item.Status.ON_HOLD_SHELF
     item.save(update_fields=["status"])

@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from patrons.models import Patron
 from patrons.services import card_resolve, patron_touch
 
 from .. import counting
 from ..exceptions import CirculationRefused
+from ..library_calendar import days_late as library_days_late
 from ..models import Branch, Fine, Hold, Item, Loan
 from ..rules import CirculationRule, RuleBook, rule_for
 from ..selectors import balance_for_patron
@@ -150,7 +150,9 @@ def overdue_fine_amount(
             category=category.first() or "", item_type=loan.item.item_type, branch_id=loan.branch_id
         )
     policy = rule
-    days_late = (timezone.localdate(returned_at) - timezone.localdate(loan.due_at)).days
+    days_late = library_days_late(
+        due_at=loan.due_at, returned_at=returned_at, branch_id=loan.branch_id
+    )
     if days_late <= policy.grace_days:
         return Decimal("0.00")
     # Late days already charged at an overdue renewal count towards the cap.
