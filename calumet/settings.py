@@ -214,6 +214,8 @@ CALUMET_MAX_BALANCE = env.str("CALUMET_MAX_BALANCE", default="10.00")  # dollars
 CALUMET_HOLD_PICKUP_DAYS = env.int("CALUMET_HOLD_PICKUP_DAYS", default=7)
 CALUMET_RENEW_OVERDUE_LIMIT_DAYS = env.int("CALUMET_RENEW_OVERDUE_LIMIT_DAYS", default=14)
 # Renewing an overdue loan: "charge" its late days as an overdue fine then, or "forgive" them.
+# A copy in transit longer than this many days is listed as overdue in transit.
+CALUMET_TRANSIT_OVERDUE_DAYS = env.int("CALUMET_TRANSIT_OVERDUE_DAYS", default=5)
 # Overdue fines count only the days the branch was open (closed days are free).
 CALUMET_FINES_SKIP_CLOSED_DAYS = env.bool("CALUMET_FINES_SKIP_CLOSED_DAYS", default=True)
 CALUMET_RENEW_OVERDUE_CHARGE = env.str("CALUMET_RENEW_OVERDUE_CHARGE", default="charge")

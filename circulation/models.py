@@ -186,9 +186,12 @@ class Hold(models.Model):
         null=True,
         blank=True,
         related_name="holds",
-        help_text="The copy trapped for this hold.",
+        help_text="The copy trapped for this hold (while placed: the copy to pull for it).",
     )
     pickup_by = models.DateTimeField(null=True, blank=True, help_text="Pickup deadline.")
+    suspended_until = models.DateField(
+        null=True, blank=True, help_text="Passed over in the queue until this date."
+    )
     notified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -409,6 +412,7 @@ class ComputerSession(models.Model):
 # importing them here makes them this app's models.
 from .library_calendar import BranchClosure, OpeningHours  # noqa: E402
 from .rules import CirculationRule  # noqa: E402
+from .transit import Transit  # noqa: E402
 from .usage import (  # noqa: E402
     ChargeDay,
     CirculationDay,
@@ -437,6 +441,7 @@ __all__ = [
     "ProgramRegistration",
     "Title",
     "TitleMonth",
+    "Transit",
     "Visit",
     "VisitCount",
 ]

@@ -2,6 +2,8 @@
 reading history, and the public catalog. Every record a page names is looked up through
 a `*_for_patron` selector, so another patron's id is a 404; ids travel in POST bodies."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -123,6 +125,23 @@ def hold_cancel_view(request):
     patron = request.patron
     hold = selectors.hold_for_patron(patron=patron, hold_id=_record_id(request, "hold"))
     _report(request, lambda: services.hold_cancel(hold=hold, actor=patron), "Hold cancelled.")
+    return redirect(reverse("portal:account"))
+
+
+@patron_required
+@require_POST
+def hold_suspend_view(request):
+    """Suspend a hold until a date, or resume it (an empty date)."""
+    patron = request.patron
+    hold = selectors.hold_for_patron(patron=patron, hold_id=_record_id(request, "hold"))
+    raw = request.POST.get("until", "").strip()
+    try:
+        until = datetime.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        messages.error(request, "Enter a date such as 2027-01-31. Nothing was changed.")
+        return redirect(reverse("portal:account"))
+    done = f"Hold suspended until {until:%B %d}." if until else "Hold resumed."
+    _report(request, lambda: services.hold_suspend(hold=hold, until=until, actor=patron), done)
     return redirect(reverse("portal:account"))
 
 

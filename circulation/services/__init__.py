@@ -10,6 +10,7 @@ commands and tasks are thin callers. `from circulation import services` and
 from ..selectors import balance_for_patron
 from ._common import UNAVAILABLE_STATUSES
 from .fines import fine_pay, fine_waive
+from .hold_targets import hold_pull, hold_suspend, hold_target_copy, holds_to_pull
 from .holds import hold_cancel, hold_expire_unclaimed, hold_place
 from .loans import (
     ReturnResult,
@@ -34,6 +35,10 @@ __all__ = [
     "hold_cancel",
     "hold_expire_unclaimed",
     "hold_place",
+    "hold_pull",
+    "hold_suspend",
+    "hold_target_copy",
+    "holds_to_pull",
     "loan_checkout",
     "loan_renew",
     "loan_renew_by_barcode",

@@ -6,6 +6,8 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from patrons.models import Patron
 from patrons.services import card_resolve, patron_touch
@@ -21,7 +23,11 @@ def _trap_for_next_hold(item: Item, at_branch_id: int, now: datetime.datetime) -
     """Give the item to the first patron in the title's queue, if any."""
     hold = (
         Hold.objects.select_for_update()
-        .filter(title_id=item.title_id, status=Hold.Status.PLACED)
+        .filter(
+            Q(suspended_until__isnull=True) | Q(suspended_until__lt=timezone.localdate(now)),
+            title_id=item.title_id,
+            status=Hold.Status.PLACED,
+        )
         .select_related("patron", "pickup_branch")
         .order_by("placed_at", "pk")
         .first()
@@ -34,9 +40,21 @@ def _trap_for_next_hold(item: Item, at_branch_id: int, now: datetime.datetime) -
         hold.status = Hold.Status.IN_TRANSIT
         hold.item = item
         hold.save(update_fields=["status", "item"])
-        item.status = Item.Status.IN_TRANSIT
-        item.save(update_fields=["status"])
+        send_for_hold(item, at_branch_id, hold, now)
     return hold
+
+
+def send_for_hold(item: Item, from_branch_id: int, hold: Hold, now) -> None:
+    from ..transit import Transit
+    from .transit import transit_send
+
+    transit_send(
+        item=item,
+        from_branch_id=from_branch_id,
+        to_branch_id=hold.pickup_branch_id,
+        reason=Transit.Reason.HOLD,
+        now=now,
+    )
 
 
 def _hold_make_waiting(hold: Hold, item: Item, now: datetime.datetime) -> None:
@@ -109,6 +127,9 @@ def hold_place(
             ) from None
         counting.hold_event(branch_id=pickup_branch.pk, event="placed", now=now)
         patron_touch(patron=patron, now=now)
+        from .hold_targets import hold_target_copy
+
+        hold_target_copy(hold=hold, now=now)
         return hold
 
 
@@ -122,8 +143,9 @@ def _release_item(item: Item | None, now: datetime.datetime, *, at: Branch) -> H
         return None
     next_hold = _trap_for_next_hold(item, at.pk, now)
     if next_hold is None:
-        item.status = Item.Status.AVAILABLE
-        item.save(update_fields=["status"])
+        from .loans import shelve_or_send_home
+
+        shelve_or_send_home(item, at.pk, now)
     return next_hold
 
 

@@ -18,6 +18,7 @@ from ..library_calendar import days_late as library_days_late
 from ..models import Branch, Fine, Hold, Item, Loan
 from ..rules import CirculationRule, RuleBook, rule_for
 from ..selectors import balance_for_patron
+from ..transit import Transit
 from ._common import (
     UNAVAILABLE_STATUSES,
     _due_date,
@@ -26,7 +27,9 @@ from ._common import (
     _refuse_if_blocked,
     _staff,
 )
+from .hold_targets import retarget_holds_on
 from .holds import _hold_make_waiting, _trap_for_next_hold
+from .transit import open_transit, transit_receive, transit_send
 
 
 def loan_checkout(
@@ -108,6 +111,7 @@ def loan_checkout(
             )
         item.status = Item.Status.ON_LOAN
         item.save(update_fields=["status"])
+        retarget_holds_on(item=item, now=now)
         counting.checkout(
             item=item, branch_id=loan.branch_id, patron_category=patron.category, now=now
         )
@@ -121,6 +125,7 @@ class ReturnResult:
     loan: Loan | None = None
     fine: Fine | None = None
     hold: Hold | None = None
+    transit: Transit | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -129,6 +134,8 @@ class ReturnResult:
         parts = list(self.notes)
         if self.fine is not None:
             parts.append(f"fine assessed ${self.fine.amount}")
+        if self.transit is not None:
+            parts.append(f"send home to {self.transit.to_branch.name} (print a transit slip)")
         if self.hold is not None:
             card = self.hold.patron.active_card
             who = f"card {card.masked_number}" if card else f"hold #{self.hold.pk}"
@@ -181,6 +188,7 @@ def loan_return(
             in_transit_hold = Hold.objects.filter(item=item, status=Hold.Status.IN_TRANSIT).first()
             if in_transit_hold is not None:
                 if in_transit_hold.pickup_branch_id == branch_id:
+                    transit_receive(item=item, branch_id=branch_id, now=now)
                     _hold_make_waiting(in_transit_hold, item, now)
                     result.hold = in_transit_hold
                     result.notes.append("arrived for pickup")
@@ -189,7 +197,15 @@ def loan_return(
                     f"This item is in transit to {in_transit_hold.pickup_branch.name}.",
                     code="in_transit",
                 )
-            if item.status in (Item.Status.MISSING, Item.Status.LOST):
+            transit = open_transit(item=item) if item.status == Item.Status.IN_TRANSIT else None
+            if transit is not None and transit.to_branch_id != branch_id:
+                raise CirculationRefused(
+                    f"This item is in transit to {transit.to_branch.name}.", code="in_transit"
+                )
+            if transit is not None:
+                transit_receive(item=item, branch_id=branch_id, now=now)
+                result.notes.append("arrived from transit")
+            elif item.status in (Item.Status.MISSING, Item.Status.LOST):
                 result.notes.append(f"was marked {item.get_status_display().lower()}, now found")
             elif item.status == Item.Status.ON_HOLD_SHELF:
                 raise CirculationRefused(
@@ -222,9 +238,25 @@ def loan_return(
 
         result.hold = _trap_for_next_hold(item, branch_id, now)
         if result.hold is None:
-            item.status = Item.Status.AVAILABLE
-            item.save(update_fields=["status"])
+            shelve_or_send_home(item, branch_id, now, result)
         return result
+
+
+def shelve_or_send_home(item: Item, at_branch_id: int, now, result=None) -> None:
+    """A copy no hold wants: back on the shelf at home, or in transit home."""
+    if at_branch_id != item.branch_id:
+        transit = transit_send(
+            item=item,
+            from_branch_id=at_branch_id,
+            to_branch_id=item.branch_id,
+            reason=Transit.Reason.HOME,
+            now=now,
+        )
+        if result is not None:
+            result.transit = transit
+        return
+    item.status = Item.Status.AVAILABLE
+    item.save(update_fields=["status"])
 
 
 def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = None) -> None:
