@@ -214,6 +214,15 @@ CALUMET_MAX_BALANCE = env.str("CALUMET_MAX_BALANCE", default="10.00")  # dollars
 CALUMET_HOLD_PICKUP_DAYS = env.int("CALUMET_HOLD_PICKUP_DAYS", default=7)
 CALUMET_RENEW_OVERDUE_LIMIT_DAYS = env.int("CALUMET_RENEW_OVERDUE_LIMIT_DAYS", default=14)
 # Renewing an overdue loan: "charge" its late days as an overdue fine then, or "forgive" them.
+# Lost items: loans overdue this long are declared lost by the nightly job, charged the
+# item's price (or the default) plus a processing fee; a lost copy found and returned has
+# its unpaid replacement charge waived ("waive") or kept ("keep").
+CALUMET_LOST_AFTER_DAYS = env.int("CALUMET_LOST_AFTER_DAYS", default=60)
+CALUMET_DEFAULT_REPLACEMENT_COST = env.str("CALUMET_DEFAULT_REPLACEMENT_COST", default="25.00")
+CALUMET_LOST_PROCESSING_FEE = env.str("CALUMET_LOST_PROCESSING_FEE", default="5.00")
+CALUMET_LOST_FOUND_REFUND = env.str("CALUMET_LOST_FOUND_REFUND", default="waive")
+if CALUMET_LOST_FOUND_REFUND not in ("waive", "keep"):
+    raise ImproperlyConfigured('CALUMET_LOST_FOUND_REFUND must be "waive" or "keep".')
 # A copy in transit longer than this many days is listed as overdue in transit.
 CALUMET_TRANSIT_OVERDUE_DAYS = env.int("CALUMET_TRANSIT_OVERDUE_DAYS", default=5)
 # Overdue fines count only the days the branch was open (closed days are free).

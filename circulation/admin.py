@@ -127,6 +127,31 @@ class ItemAdmin(admin.ModelAdmin):
     autocomplete_fields = ("title",)
     list_select_related = ("title", "branch")
     show_full_result_count = False
+    actions = ("declare_lost", "declare_damaged")
+
+    @admin.action(
+        description="Declare lost (charges the borrower of a copy on loan)", permissions=["change"]
+    )
+    def declare_lost(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda item: services.item_declare_lost(barcode=item.barcode, actor=request.user),
+            "items declared lost",
+        )
+
+    @admin.action(
+        description="Declare damaged (out of circulation, no charge)", permissions=["change"]
+    )
+    def declare_damaged(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda item: services.item_declare_damaged(barcode=item.barcode, actor=request.user),
+            "items declared damaged",
+        )
 
 
 class OverdueFilter(admin.SimpleListFilter):

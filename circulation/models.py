@@ -68,6 +68,7 @@ class Item(models.Model):
         ON_HOLD_SHELF = "on_hold_shelf", "On the hold shelf"
         IN_TRANSIT = "in_transit", "In transit"
         MISSING = "missing", "Missing"
+        DAMAGED = "damaged", "Damaged"
         LOST = "lost", "Lost"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
@@ -228,7 +229,10 @@ class Fine(models.Model):
     class Reason(models.TextChoices):
         OVERDUE = "overdue", "Overdue"
         LOST = "lost", "Lost item"
+        PROCESSING = "processing", "Processing fee (lost item)"
         DAMAGED = "damaged", "Damaged item"
+        CARD = "card", "Replacement card"
+        PRINTING = "printing", "Printing and copies"
         OTHER = "other", "Other"
 
     patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="fines")
@@ -244,6 +248,9 @@ class Fine(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     waive_reason = models.CharField(max_length=200, blank=True)
+    note = models.CharField(
+        max_length=100, blank=True, help_text="Staff's short note on a charge added by hand."
+    )
     settled_at = models.DateTimeField(
         null=True, blank=True, help_text="When the balance reached zero (paid or waived)."
     )

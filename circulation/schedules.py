@@ -7,6 +7,7 @@ from patrons.schedules import next_local_time
 
 DAILY_JOBS = (
     ("circulation: expire unclaimed holds", "circulation.tasks.expire_unclaimed_holds", "00:15"),
+    ("circulation: long overdue loans lost", "circulation.tasks.mark_long_overdue_lost", "00:30"),
     (
         "circulation: overdue notices",
         "circulation.tasks.send_overdue_notices",

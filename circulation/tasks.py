@@ -7,5 +7,9 @@ def expire_unclaimed_holds() -> int:
     return services.hold_expire_unclaimed(actor=None)
 
 
+def mark_long_overdue_lost() -> int:
+    return services.mark_long_overdue_lost()
+
+
 def send_overdue_notices() -> int:
     return notices.send_overdue_notices()

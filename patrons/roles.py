@@ -43,6 +43,7 @@ _LIBRARIAN = [
     *_perms("circulation", "program", "add", "change", "delete"),
     *_perms("circulation", "visitcount", "view"),
     "circulation.waive_fine",
+    "circulation.add_fine",  # a charge added by hand
 ]
 
 _ADMINISTRATOR = [

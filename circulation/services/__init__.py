@@ -19,6 +19,12 @@ from .loans import (
     loan_return,
     overdue_fine_amount,
 )
+from .lost import (
+    fine_charge_manual,
+    item_declare_damaged,
+    item_declare_lost,
+    mark_long_overdue_lost,
+)
 from .programs import program_cancel_registration, program_mark_attended, program_register
 from .renewals import loan_renew, loan_renew_by_barcode, renewal_refusal, renewal_refusals
 from .visits import computer_session_end, computer_session_start, visit_record
@@ -29,6 +35,7 @@ __all__ = [
     "balance_for_patron",
     "computer_session_end",
     "computer_session_start",
+    "fine_charge_manual",
     "fine_pay",
     "fine_waive",
     "history_entry_delete",
@@ -39,10 +46,13 @@ __all__ = [
     "hold_suspend",
     "hold_target_copy",
     "holds_to_pull",
+    "item_declare_damaged",
+    "item_declare_lost",
     "loan_checkout",
     "loan_renew",
     "loan_renew_by_barcode",
     "loan_return",
+    "mark_long_overdue_lost",
     "overdue_fine_amount",
     "program_cancel_registration",
     "program_mark_attended",

@@ -24,6 +24,7 @@ UNAVAILABLE_STATUSES = {
     Item.Status.MISSING: "This item is marked missing. Check it in to mark it found first.",
     Item.Status.LOST: "This item is marked lost. Check it in to mark it found first.",
     Item.Status.WITHDRAWN: "This item has been withdrawn from the collection.",
+    Item.Status.DAMAGED: "This item is marked damaged. Check it in to put it back first.",
     Item.Status.IN_TRANSIT: "This item is in transit to another branch. Check it in first.",
 }
 

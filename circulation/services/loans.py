@@ -205,8 +205,19 @@ def loan_return(
             if transit is not None:
                 transit_receive(item=item, branch_id=branch_id, now=now)
                 result.notes.append("arrived from transit")
-            elif item.status in (Item.Status.MISSING, Item.Status.LOST):
-                result.notes.append(f"was marked {item.get_status_display().lower()}, now found")
+            elif item.status in (Item.Status.MISSING, Item.Status.LOST, Item.Status.DAMAGED):
+                was = item.get_status_display().lower()
+                result.notes.append(
+                    f"was marked {was}, now back"
+                    if was == "damaged"
+                    else f"was marked {was}, now found"
+                )
+                if item.status == Item.Status.LOST:
+                    from .lost import lost_found
+
+                    note = lost_found(item=item, now=now)
+                    if note:
+                        result.notes.append(note)
             elif item.status == Item.Status.ON_HOLD_SHELF:
                 raise CirculationRefused(
                     "This item is not checked out: it is waiting on the hold shelf.",
