@@ -18,7 +18,7 @@ from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.exceptions import Refused
 from patrons.models import Patron
 
-from . import desk, desk_history, desk_pull, desk_transit, rules_matrix, services  # noqa: F401  (they register pages)
+from . import desk, desk_history, desk_pull, desk_slips, desk_transit, rules_matrix, services  # noqa: F401  (they register pages)
 from .models import (
     Branch,
     BranchClosure,

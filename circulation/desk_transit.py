@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -45,9 +45,10 @@ def transit_slip_view(request):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     raw = request.GET.get("transit", "")
-    transit = get_object_or_404(
-        Transit.objects.select_related("item", "from_branch", "to_branch"),
-        pk=int(raw) if raw.isdigit() else 0,
+    transit = (
+        Transit.objects.select_related("item", "from_branch", "to_branch")
+        .filter(pk=int(raw) if raw.isdigit() else 0)
+        .first()
     )
     context = {**admin.site.each_context(request), "title": "Transit slip", "transit": transit}
     return TemplateResponse(request, "admin/circulation/slips/transit.html", context)

@@ -21,19 +21,20 @@ class Transit(models.Model):
         "circulation.Branch", on_delete=models.PROTECT, related_name="transits_in"
     )
     reason = models.CharField(max_length=10, choices=Reason)
-    sent_at = models.DateTimeField()
-    received_at = models.DateTimeField(null=True, blank=True)
+    # Days, not moments: a moment would match the return that sent the copy on its way.
+    sent_on = models.DateField()
+    received_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        ordering = ["sent_at", "pk"]
+        ordering = ["sent_on", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["item"],
-                condition=Q(received_at__isnull=True),
+                condition=Q(received_on__isnull=True),
                 name="transit_one_open_per_item",
             ),
         ]
-        indexes = [models.Index(fields=["received_at", "sent_at"])]
+        indexes = [models.Index(fields=["received_on", "sent_on"])]
 
     def __str__(self) -> str:
         return f"Transit #{self.pk}"

@@ -154,6 +154,8 @@ class HoldFactory(factory.django.DjangoModelFactory):
             item=factory.SubFactory(
                 ItemFactory,
                 title=factory.SelfAttribute("..title"),
+                # A copy of the pickup branch: cancelled or expired, it stays there.
+                branch=factory.SelfAttribute("..pickup_branch"),
                 status=Item.Status.ON_HOLD_SHELF,
             ),
             pickup_by=factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=5)),

@@ -139,6 +139,9 @@ def _week(monday: datetime.datetime):
                 services.fine_pay(
                     fine=result.fine, amount=result.fine.amount, actor=clerk, now=when + 31 * DAY
                 )
+    # Copies returned away from home travelled home: checked in there.
+    for item in Item.objects.filter(status=Item.Status.IN_TRANSIT).select_related("branch"):
+        services.loan_return(barcode=item.barcode, actor=clerk, branch=item.branch, now=at(5, 8))
     # A hold placed, filled at the shelf and picked up; a program attended.
     holder = patrons[0]
     held_title = titles[7]

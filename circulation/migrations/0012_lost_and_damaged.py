@@ -7,7 +7,7 @@ from patrons.roles import migrate_roles
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("circulation", "0012_transit"),
+        ("circulation", "0011_hold_suspended_until"),
     ]
 
     operations = [
