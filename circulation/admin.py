@@ -18,7 +18,16 @@ from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.exceptions import Refused
 from patrons.models import Patron
 
-from . import desk, desk_history, desk_pull, desk_slips, desk_transit, rules_matrix, services  # noqa: F401  (they register pages)
+from . import (  # noqa: F401  (they register pages)
+    desk,
+    desk_history,
+    desk_pull,
+    desk_slips,
+    desk_transit,
+    desk_visits,
+    rules_matrix,
+    services,
+)
 from .models import (
     Branch,
     BranchClosure,

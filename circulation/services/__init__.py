@@ -27,7 +27,12 @@ from .lost import (
 )
 from .programs import program_cancel_registration, program_mark_attended, program_register
 from .renewals import loan_renew, loan_renew_by_barcode, renewal_refusal, renewal_refusals
-from .visits import computer_session_end, computer_session_start, visit_record
+from .visits import (
+    computer_session_end,
+    computer_session_start,
+    gate_count_record,
+    visit_record,
+)
 
 __all__ = [
     "UNAVAILABLE_STATUSES",
@@ -38,6 +43,7 @@ __all__ = [
     "fine_charge_manual",
     "fine_pay",
     "fine_waive",
+    "gate_count_record",
     "history_entry_delete",
     "hold_cancel",
     "hold_expire_unclaimed",

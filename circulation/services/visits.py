@@ -80,3 +80,35 @@ def computer_session_end(
             branch_id=session.branch_id, started_at=session.started_at, ended_at=session.ended_at
         )
         return session
+
+
+#: A gate counter reading above this for one day is a typing mistake.
+MAX_GATE_COUNT = 100_000
+
+
+def gate_count_record(
+    *, branch: Branch, day: datetime.date, count, actor, now: datetime.datetime | None = None
+) -> int:
+    """Add a door counter's reading for one day to the branch's visit count (anonymous:
+    no patron). Returns the day's new total."""
+    from django.utils import timezone
+
+    from ..models import VisitCount
+
+    now = _now(now)
+    try:
+        count = int(str(count).strip())
+    except ValueError:
+        raise CirculationRefused(
+            "Enter the number of visitors, such as 312.", code="count"
+        ) from None
+    if not 0 < count <= MAX_GATE_COUNT:
+        raise CirculationRefused(
+            f"Enter a number of visitors from 1 to {MAX_GATE_COUNT}.", code="count"
+        )
+    if day > timezone.localdate(now):
+        raise CirculationRefused("A gate count cannot be for a day still to come.", code="day")
+    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+    with transaction.atomic():
+        counting.visit(branch_id=branch.pk, now=moment, count=count)
+        return VisitCount.objects.get(branch=branch, day=day).count
