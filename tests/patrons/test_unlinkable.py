@@ -93,6 +93,11 @@ def _week(monday: datetime.datetime):
         return moment.replace(hour=hour, minute=minute, second=second, microsecond=37)
 
     for day in range(5):
+        # Copies returned away from home the day before arrive there in the morning.
+        for item in Item.objects.filter(status=Item.Status.IN_TRANSIT).select_related("branch"):
+            services.loan_return(
+                barcode=item.barcode, actor=clerk, branch=item.branch, now=at(day, 8)
+            )
         for n, patron in enumerate(patrons):
             card = patron.cards.get().number
             branch = (main, east)[(n + day) % 2]
@@ -139,9 +144,6 @@ def _week(monday: datetime.datetime):
                 services.fine_pay(
                     fine=result.fine, amount=result.fine.amount, actor=clerk, now=when + 31 * DAY
                 )
-    # Copies returned away from home travelled home: checked in there.
-    for item in Item.objects.filter(status=Item.Status.IN_TRANSIT).select_related("branch"):
-        services.loan_return(barcode=item.barcode, actor=clerk, branch=item.branch, now=at(5, 8))
     # A hold placed, filled at the shelf and picked up; a program attended.
     holder = patrons[0]
     held_title = titles[7]
