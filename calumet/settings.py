@@ -233,6 +233,10 @@ if CALUMET_RENEW_OVERDUE_CHARGE not in ("charge", "forgive"):
 # An email is a copy outside the library: notices leave titles out unless this is on.
 CALUMET_NOTICES_INCLUDE_TITLES = env.bool("CALUMET_NOTICES_INCLUDE_TITLES", default=False)
 CALUMET_OVERDUE_NOTICE_TIME = env.str("CALUMET_OVERDUE_NOTICE_TIME", default="07:00")
+# Courtesy notice this many days before a loan falls due; card-expiry notice this many
+# days before the card expires (patrons may turn either off in the portal).
+CALUMET_COURTESY_NOTICE_DAYS = env.int("CALUMET_COURTESY_NOTICE_DAYS", default=3)
+CALUMET_CARD_EXPIRY_NOTICE_DAYS = env.int("CALUMET_CARD_EXPIRY_NOTICE_DAYS", default=30)
 
 # django-auditlog. The client address comes from calumet.client.client_ip: X-Forwarded-For
 # is believed only from CALUMET_TRUSTED_PROXIES (addresses or networks, comma-separated).

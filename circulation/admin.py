@@ -37,6 +37,7 @@ from .models import (
     Hold,
     Item,
     Loan,
+    NoticeSent,
     OpeningHours,
     Program,
     ProgramRegistration,
@@ -405,6 +406,17 @@ class VisitAdmin(ServiceOnlyAdmin):
     search_help_text = "Scan a card number."
     autocomplete_fields = ("patron",)
     list_select_related = ("patron", "branch")
+
+
+@admin.register(NoticeSent)
+class NoticeSentAdmin(ServiceOnlyAdmin):
+    """Per patron and per day, whether a notice went out (never what it said)."""
+
+    list_display = ("__str__", "patron", "day", "kind", "ok")
+    list_filter = ("kind", "ok", "day")
+    search_fields = ("=patron__cards__number",)
+    search_help_text = "Scan a card number."
+    list_select_related = ("patron",)
 
 
 @admin.register(VisitCount)

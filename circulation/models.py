@@ -418,6 +418,7 @@ class ComputerSession(models.Model):
 # The anonymous statistics tables and the circulation rules live in their own modules;
 # importing them here makes them this app's models.
 from .library_calendar import BranchClosure, OpeningHours  # noqa: E402
+from .notice_log import NoticePreference, NoticeSent  # noqa: E402
 from .rules import CirculationRule  # noqa: E402
 from .transit import Transit  # noqa: E402
 from .usage import (  # noqa: E402
@@ -443,6 +444,8 @@ __all__ = [
     "HoldWait",
     "Item",
     "Loan",
+    "NoticePreference",
+    "NoticeSent",
     "OpeningHours",
     "Program",
     "ProgramRegistration",

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from patrons.access import log_access
 from patrons.exceptions import Refused
@@ -143,6 +143,30 @@ def hold_suspend_view(request):
     done = f"Hold suspended until {until:%B %d}." if until else "Hold resumed."
     _report(request, lambda: services.hold_suspend(hold=hold, until=until, actor=patron), done)
     return redirect(reverse("portal:account"))
+
+
+@patron_required
+@require_http_methods(["GET", "POST"])
+def notices_view(request):
+    """The patron chooses which optional notices they get."""
+    from .notice_jobs import notice_preferences_for, notice_preferences_set
+
+    patron = request.patron
+    if request.method == "POST":
+        notice_preferences_set(
+            patron=patron,
+            courtesy=request.POST.get("courtesy") == "on",
+            card_expiry=request.POST.get("card_expiry") == "on",
+            actor=patron,
+        )
+        messages.success(request, "Your notice choices are saved.")
+        return redirect(reverse("portal:notices"))
+    choice = notice_preferences_for(patron=patron)
+    if choice.pk:
+        log_access([choice], request=request, patron=patron, page="portal:notices")
+    return render(
+        request, "portal/notices.html", {"choice": choice, "has_email": bool(patron.email)}
+    )
 
 
 @patron_required

@@ -9,7 +9,16 @@ from patrons.registry import Expunge, RecordKind, registry
 from patrons.retention import register_after_run
 
 from .counting import after_expunge
-from .models import ComputerSession, Fine, Hold, Loan, ProgramRegistration, Visit
+from .models import (
+    ComputerSession,
+    Fine,
+    Hold,
+    Loan,
+    NoticePreference,
+    NoticeSent,
+    ProgramRegistration,
+    Visit,
+)
 
 
 def _unsettled_fine_on_loan():
@@ -141,6 +150,38 @@ registry.register(
         opened_at=lambda: F("visited_at"),
         expunge=Expunge.DELETE,
         export_fields=("branch__name", "visited_at"),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="notice_sent",
+        staff_name="Notices sent",
+        patron_name="the notices we sent you",
+        model=NoticeSent,
+        patron_path="patron",
+        active=lambda now: Q(pk__in=[]),
+        closed_at=lambda: F("day"),
+        opened_at=lambda: F("day"),
+        expunge=Expunge.DELETE,
+        # Kept as briefly as a visit: erased at the nightly run after its day.
+        policy_kind="visit",
+        export_fields=("day", "kind", "ok"),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="notice_preference",
+        staff_name="Notice choices",
+        patron_name="your choice of notices",
+        model=NoticePreference,
+        patron_path="patron",
+        active=lambda now: Q(pk__isnull=False),
+        closed_at=None,
+        expunge=Expunge.WITH_OWNER,
+        policy_kind="patron",
+        export_fields=("courtesy", "card_expiry"),
     )
 )
 

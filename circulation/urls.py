@@ -8,6 +8,7 @@ urlpatterns = [
     path("renew-all/", portal.renew_all_view, name="renew_all"),
     path("holds/cancel/", portal.hold_cancel_view, name="hold_cancel"),
     path("holds/suspend/", portal.hold_suspend_view, name="hold_suspend"),
+    path("notices/", portal.notices_view, name="notices"),
     path("programs/sign-up/", portal.program_signup_view, name="program_signup"),
     path("programs/cancel/", portal.program_cancel_view, name="program_cancel"),
     path("history/", portal.history_view, name="history"),

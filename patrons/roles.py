@@ -23,6 +23,7 @@ _CIRCULATION = [
     *_perms("circulation", "item", "view"),
     *_perms("circulation", "program", "view"),
     *_perms("circulation", "circulationrule", "view"),
+    *_perms("circulation", "noticesent", "view"),
     *_perms("circulation", "loan", "view", "add", "change"),
     *_perms("circulation", "hold", "view", "add", "change"),
     *_perms("circulation", "fine", "view", "change"),
