@@ -37,6 +37,7 @@ from .models import (
     Hold,
     Item,
     Loan,
+    NoticePreference,
     NoticeSent,
     OpeningHours,
     Program,
@@ -416,6 +417,14 @@ class NoticeSentAdmin(ServiceOnlyAdmin):
     list_filter = ("kind", "ok", "day")
     search_fields = ("=patron__cards__number",)
     search_help_text = "Scan a card number."
+    list_select_related = ("patron",)
+
+
+@admin.register(NoticePreference)
+class NoticePreferenceAdmin(ServiceOnlyAdmin):
+    """The optional notices a patron turned off (changed by the patron in the portal)."""
+
+    list_display = ("__str__", "patron", "courtesy", "card_expiry")
     list_select_related = ("patron",)
 
 

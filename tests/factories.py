@@ -22,6 +22,8 @@ from circulation.models import (
     Hold,
     Item,
     Loan,
+    NoticePreference,
+    NoticeSent,
     Program,
     ProgramRegistration,
     Title,
@@ -300,4 +302,8 @@ def one_record_of_each_kind(patron: Patron) -> dict[type, object]:
         PatronBlock: PatronBlockFactory(patron=patron),
         LegalHold: LegalHoldFactory(patron=patron),
         DisclosureScope: DisclosureScopeFactory(patron=patron),
+        NoticeSent: NoticeSent.objects.create(
+            patron=patron, day=timezone.now(), kind="courtesy", ok=True
+        ),
+        NoticePreference: NoticePreference.objects.create(patron=patron, courtesy=False),
     }
