@@ -28,7 +28,7 @@ class NoticePreference(models.Model):
     card_expiry = models.BooleanField("card about to expire", default=True)
 
     def __str__(self) -> str:
-        return f"Notice choices #{self.pk}"
+        return f"Notice preference #{self.pk}"
 
 
 class NoticeSent(models.Model):
@@ -48,4 +48,4 @@ class NoticeSent(models.Model):
         indexes = [models.Index(fields=["day"])]
 
     def __str__(self) -> str:
-        return f"Notice #{self.pk}"
+        return f"Notice sent #{self.pk}"
