@@ -18,15 +18,28 @@ from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.exceptions import Refused
 from patrons.models import Patron
 
-from . import desk, desk_history, services  # noqa: F401  (desk_history registers its page)
+from . import (  # noqa: F401  (they register pages)
+    desk,
+    desk_history,
+    desk_pull,
+    desk_slips,
+    desk_transit,
+    desk_visits,
+    rules_matrix,
+    services,
+)
 from .models import (
     Branch,
+    BranchClosure,
+    CirculationRule,
     ComputerSession,
     Fine,
     Hold,
     Item,
     Loan,
-    LoanPolicy,
+    NoticePreference,
+    NoticeSent,
+    OpeningHours,
     Program,
     ProgramRegistration,
     Title,
@@ -52,22 +65,52 @@ def run_service_on_each(modeladmin, request, queryset, call, done: str) -> None:
         modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class BranchClosureInline(admin.TabularInline):
+    model = BranchClosure
+    extra = 0
+    verbose_name_plural = "closed days of this branch (closures for every branch: Closed days)"
+
+
+@admin.register(BranchClosure)
+class BranchClosureAdmin(admin.ModelAdmin):
+    """Closed days: one-off dates, or yearly holidays; empty branch = every branch."""
+
+    list_display = ("date", "yearly", "reason", "branch")
+    list_filter = ("yearly", "branch")
+
+
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
+    inlines = (OpeningHoursInline, BranchClosureInline)
     list_display = ("name", "code", "phone")
     search_fields = ("name", "code")
 
 
-@admin.register(LoanPolicy)
-class LoanPolicyAdmin(admin.ModelAdmin):
+@admin.register(CirculationRule)
+class CirculationRuleAdmin(admin.ModelAdmin):
+    """The rules as rows to edit; the matrix page shows which applies to each cell."""
+
     list_display = (
+        "__str__",
+        "patron_category",
         "item_type",
+        "branch",
         "loan_days",
         "max_renewals",
         "daily_fine",
-        "max_fine",
         "grace_days",
+        "max_fine",
+        "max_loans",
+        "max_holds",
+        "holdable",
     )
+    list_filter = ("branch", "patron_category", "item_type")
+    list_select_related = ("branch",)
 
 
 class ItemInline(admin.TabularInline):
@@ -95,6 +138,31 @@ class ItemAdmin(admin.ModelAdmin):
     autocomplete_fields = ("title",)
     list_select_related = ("title", "branch")
     show_full_result_count = False
+    actions = ("declare_lost", "declare_damaged")
+
+    @admin.action(
+        description="Declare lost (charges the borrower of a copy on loan)", permissions=["change"]
+    )
+    def declare_lost(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda item: services.item_declare_lost(barcode=item.barcode, actor=request.user),
+            "items declared lost",
+        )
+
+    @admin.action(
+        description="Declare damaged (out of circulation, no charge)", permissions=["change"]
+    )
+    def declare_damaged(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda item: services.item_declare_damaged(barcode=item.barcode, actor=request.user),
+            "items declared damaged",
+        )
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -341,6 +409,25 @@ class VisitAdmin(ServiceOnlyAdmin):
     list_select_related = ("patron", "branch")
 
 
+@admin.register(NoticeSent)
+class NoticeSentAdmin(ServiceOnlyAdmin):
+    """Per patron and per day, whether a notice went out (never what it said)."""
+
+    list_display = ("__str__", "patron", "day", "kind", "ok")
+    list_filter = ("kind", "ok", "day")
+    search_fields = ("=patron__cards__number",)
+    search_help_text = "Scan a card number."
+    list_select_related = ("patron",)
+
+
+@admin.register(NoticePreference)
+class NoticePreferenceAdmin(ServiceOnlyAdmin):
+    """The optional notices a patron turned off (changed by the patron in the portal)."""
+
+    list_display = ("__str__", "patron", "courtesy", "card_expiry")
+    list_select_related = ("patron",)
+
+
 @admin.register(VisitCount)
 class VisitCountAdmin(admin.ModelAdmin):
     list_display = ("day", "branch", "count")
@@ -393,7 +480,7 @@ class ReadOnlyInline(admin.TabularInline):
 class CurrentLoanInline(ReadOnlyInline):
     model = Loan
     verbose_name_plural = "current loans"
-    fields = ("item", "item_title", "checked_out_at", "due_at", "overdue", "renewals")
+    fields = ("item", "item_title", "checked_out_at", "due_at", "overdue", "renewals", "rule_used")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -401,8 +488,15 @@ class CurrentLoanInline(ReadOnlyInline):
             super()
             .get_queryset(request)
             .filter(returned_at__isnull=True)
-            .select_related("item__title")
+            .select_related("item__title", "rule__branch")
         )
+
+    @admin.display(description="circulation rule")
+    def rule_used(self, loan):
+        """Which rule applied at check-out (the loan period, renewals and fines it set)."""
+        if loan.rule is None:
+            return "built-in defaults"
+        return f"{loan.rule}: {loan.rule.scope} ({loan.rule.summary})"
 
     @admin.display(description="title")
     def item_title(self, loan):

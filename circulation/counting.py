@@ -125,8 +125,9 @@ def computer_use(*, branch_id: int, started_at, ended_at) -> None:
     )
 
 
-def visit(*, branch_id: int, now) -> None:
-    _add(VisitCount, {"day": _day(now), "branch_id": branch_id}, count=1)
+def visit(*, branch_id: int, now, count: int = 1) -> None:
+    """Visits at a branch's door: one card scan, or a gate counter's total for the day."""
+    _add(VisitCount, {"day": _day(now), "branch_id": branch_id}, count=count)
 
 
 def reorder_since(day: datetime.date) -> int:

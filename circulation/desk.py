@@ -103,8 +103,13 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         )
     else:
         due = timezone.localtime(loan.due_at)
+        rule = f"rule #{loan.rule_id}" if loan.rule_id else "default rule"
         desk.add_line(
-            "checkout", barcode=barcode, item=loan.item, ok=True, text=f"due {due:%a %b %d}"
+            "checkout",
+            barcode=barcode,
+            item=loan.item,
+            ok=True,
+            text=f"due {due:%a %b %d} ({rule})",
         )
 
 
@@ -275,6 +280,8 @@ def _renew(request, desk: Desk, barcode: str, item: Item | None) -> None:
     else:
         loan = renewed
         ok, text = True, f"renewed, now due {timezone.localtime(loan.due_at):%a %b %d}"
+        if renewed.renewal_note:
+            text += f"; {renewed.renewal_note}"
     if loan is not None:
         # The line says how this patron's loan stands (or why it cannot be renewed).
         log_access([loan], request=request, page="desk:renew")

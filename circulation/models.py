@@ -148,6 +148,7 @@ class Item(models.Model):
         ON_HOLD_SHELF = "on_hold_shelf", "On the hold shelf"
         IN_TRANSIT = "in_transit", "In transit"
         MISSING = "missing", "Missing"
+        DAMAGED = "damaged", "Damaged"
         LOST = "lost", "Lost"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
@@ -180,37 +181,6 @@ class Item(models.Model):
         return f"Item {self.barcode}"
 
 
-class LoanPolicy(models.Model):
-    """Loan period, renewals and overdue fines for one type of item."""
-
-    item_type = models.CharField(max_length=20, choices=Item.ItemType, unique=True)
-    loan_days = models.PositiveSmallIntegerField(default=21)
-    max_renewals = models.PositiveSmallIntegerField(default=2)
-    daily_fine = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0.25"))
-    max_fine = models.DecimalField(
-        max_digits=6, decimal_places=2, default=Decimal("5.00"), help_text="Cap per loan."
-    )
-    grace_days = models.PositiveSmallIntegerField(
-        default=1, help_text="Days late without a fine. Beyond them, every late day is charged."
-    )
-
-    class Meta:
-        ordering = ["item_type"]
-        verbose_name_plural = "loan policies"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(loan_days__gt=0), name="loanpolicy_loan_days_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(daily_fine__gte=0, max_fine__gte=0),
-                name="loanpolicy_fines_non_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_item_type_display()}: {self.loan_days} days"
-
-
 class Loan(models.Model):
     """An item checked out. Deleted by the expunge once it closes (unless the patron keeps
     a reading history); what statistics need of it was counted at check-out
@@ -227,6 +197,14 @@ class Loan(models.Model):
     renewals = models.PositiveSmallIntegerField(default=0)
     checked_out_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule = models.ForeignKey(
+        "circulation.CirculationRule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The circulation rule that applied at check-out (empty: the defaults).",
     )
     overdue_notices_sent = models.PositiveSmallIntegerField(default=0)
     last_overdue_notice_at = models.DateTimeField(null=True, blank=True)
@@ -289,9 +267,12 @@ class Hold(models.Model):
         null=True,
         blank=True,
         related_name="holds",
-        help_text="The copy trapped for this hold.",
+        help_text="The copy trapped for this hold (while placed: the copy to pull for it).",
     )
     pickup_by = models.DateTimeField(null=True, blank=True, help_text="Pickup deadline.")
+    suspended_until = models.DateField(
+        null=True, blank=True, help_text="Passed over in the queue until this date."
+    )
     notified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -328,7 +309,10 @@ class Fine(models.Model):
     class Reason(models.TextChoices):
         OVERDUE = "overdue", "Overdue"
         LOST = "lost", "Lost item"
+        PROCESSING = "processing", "Processing fee (lost item)"
         DAMAGED = "damaged", "Damaged item"
+        CARD = "card", "Replacement card"
+        PRINTING = "printing", "Printing and copies"
         OTHER = "other", "Other"
 
     patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="fines")
@@ -344,6 +328,9 @@ class Fine(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     waive_reason = models.CharField(max_length=200, blank=True)
+    note = models.CharField(
+        max_length=100, blank=True, help_text="Staff's short note on a charge added by hand."
+    )
     settled_at = models.DateTimeField(
         null=True, blank=True, help_text="When the balance reached zero (paid or waived)."
     )
@@ -508,8 +495,12 @@ class ComputerSession(models.Model):
         return f"Computer session #{self.pk}"
 
 
-# The anonymous statistics tables live in their own module; importing them here makes
-# them this app's models.
+# The anonymous statistics tables and the circulation rules live in their own modules;
+# importing them here makes them this app's models.
+from .library_calendar import BranchClosure, OpeningHours  # noqa: E402
+from .notice_log import NoticePreference, NoticeSent  # noqa: E402
+from .rules import CirculationRule  # noqa: E402
+from .transit import Transit  # noqa: E402
 from .usage import (  # noqa: E402
     ChargeDay,
     CirculationDay,
@@ -521,8 +512,10 @@ from .usage import (  # noqa: E402
 
 __all__ = [
     "Branch",
+    "BranchClosure",
     "ChargeDay",
     "CirculationDay",
+    "CirculationRule",
     "ComputerSession",
     "ComputerUseDay",
     "Fine",
@@ -531,11 +524,14 @@ __all__ = [
     "HoldWait",
     "Item",
     "Loan",
-    "LoanPolicy",
+    "NoticePreference",
+    "NoticeSent",
+    "OpeningHours",
     "Program",
     "ProgramRegistration",
     "Title",
     "TitleMonth",
+    "Transit",
     "Visit",
     "VisitCount",
 ]

@@ -62,6 +62,9 @@ def send_hold_ready_notice(hold_id: int) -> int:
         [hold.patron.email],
     )
     Hold.objects.filter(pk=hold.pk).update(notified_at=timezone.now())
+    from .notice_jobs import log_notice
+
+    log_notice(patron_id=hold.patron_id, kind="hold_ready", ok=True)
     return 1
 
 
@@ -106,5 +109,8 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
         Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
             overdue_notices_sent=F("overdue_notices_sent") + 1, last_overdue_notice_at=now
         )
+        from .notice_jobs import log_notice
+
+        log_notice(patron_id=patron.pk, kind="overdue", ok=True, now=now)
         sent += 1
     return sent

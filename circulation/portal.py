@@ -3,13 +3,15 @@ reading history (the public catalog is `catalog.py`). Every record a page names 
 up through a `*_for_patron` selector, so another patron's id is a 404; ids travel in POST
 bodies."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from patrons.access import log_access
 from patrons.exceptions import Refused
@@ -84,7 +86,14 @@ def _report(request, call, success: str) -> None:
 def renew_view(request):
     patron = request.patron
     loan = selectors.loan_for_patron(patron=patron, loan_id=_record_id(request, "loan"))
-    _report(request, lambda: services.loan_renew(loan=loan, actor=patron), "Renewed.")
+    notes = []
+
+    def renew():
+        notes.append(services.loan_renew(loan=loan, actor=patron).renewal_note)
+
+    _report(request, renew, "Renewed.")
+    if notes and notes[0]:
+        messages.info(request, f"This item was overdue: {notes[0]}.")
     return redirect(reverse("portal:account"))
 
 
@@ -92,18 +101,22 @@ def renew_view(request):
 @require_POST
 def renew_all_view(request):
     patron = request.patron
-    renewed, refused = 0, 0
+    renewed, refused, notes = 0, 0, []
     for loan in selectors.loans_for_patron(patron=patron):
         try:
-            services.loan_renew(loan=loan, actor=patron)
+            note = services.loan_renew(loan=loan, actor=patron).renewal_note
         except Refused:
             refused += 1
         else:
             renewed += 1
+            if note:
+                notes.append(note)
     text = f"{renewed} item{'s' if renewed != 1 else ''} renewed."
     if refused:
         text += f" {refused} could not be renewed: see the reason beside each."
     messages.success(request, text) if renewed else messages.error(request, text)
+    for note in notes:
+        messages.info(request, f"An overdue item: {note}.")
     return redirect(reverse("portal:account"))
 
 
@@ -114,6 +127,47 @@ def hold_cancel_view(request):
     hold = selectors.hold_for_patron(patron=patron, hold_id=_record_id(request, "hold"))
     _report(request, lambda: services.hold_cancel(hold=hold, actor=patron), "Hold cancelled.")
     return redirect(reverse("portal:account"))
+
+
+@patron_required
+@require_POST
+def hold_suspend_view(request):
+    """Suspend a hold until a date, or resume it (an empty date)."""
+    patron = request.patron
+    hold = selectors.hold_for_patron(patron=patron, hold_id=_record_id(request, "hold"))
+    raw = request.POST.get("until", "").strip()
+    try:
+        until = datetime.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        messages.error(request, "Enter a date such as 2027-01-31. Nothing was changed.")
+        return redirect(reverse("portal:account"))
+    done = f"Hold suspended until {until:%B %d}." if until else "Hold resumed."
+    _report(request, lambda: services.hold_suspend(hold=hold, until=until, actor=patron), done)
+    return redirect(reverse("portal:account"))
+
+
+@patron_required
+@require_http_methods(["GET", "POST"])
+def notices_view(request):
+    """The patron chooses which optional notices they get."""
+    from .notice_jobs import notice_preferences_for, notice_preferences_set
+
+    patron = request.patron
+    if request.method == "POST":
+        notice_preferences_set(
+            patron=patron,
+            courtesy=request.POST.get("courtesy") == "on",
+            card_expiry=request.POST.get("card_expiry") == "on",
+            actor=patron,
+        )
+        messages.success(request, "Your notice choices are saved.")
+        return redirect(reverse("portal:notices"))
+    choice = notice_preferences_for(patron=patron)
+    if choice.pk:
+        log_access([choice], request=request, patron=patron, page="portal:notices")
+    return render(
+        request, "portal/notices.html", {"choice": choice, "has_email": bool(patron.email)}
+    )
 
 
 @patron_required

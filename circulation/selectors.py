@@ -7,7 +7,8 @@ from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from .models import Fine, Hold, Item, Loan, LoanPolicy, ProgramRegistration
+from .models import Fine, Hold, Item, Loan, ProgramRegistration
+from .rules import rule_for
 
 ZERO = Decimal("0.00")
 
@@ -97,12 +98,6 @@ def annotate_queue_position(holds: QuerySet[Hold]) -> QuerySet[Hold]:
     )
 
 
-def loan_policy_for(item: Item) -> LoanPolicy:
-    """The item type's policy, or the defaults when none was set up."""
-    policy = LoanPolicy.objects.filter(item_type=item.item_type).first()
-    return policy or LoanPolicy(item_type=item.item_type)
-
-
 def history_for_patron(*, patron) -> QuerySet[Loan]:
     """Returned loans kept because the patron turned reading history on."""
     return (
@@ -138,3 +133,10 @@ def holds_queued_for_title(*, title_id: int) -> int:
 
 def waiting_hold_for_item(*, item: Item) -> Hold | None:
     return Hold.objects.filter(item=item, status=Hold.Status.WAITING).first()
+
+
+def loan_limit_for(*, patron, branch_id: int | None = None) -> int:
+    """How many items the patron may have out in all, by the circulation rules (the rule
+    for the patron's category and any item type)."""
+    branch_id = branch_id if branch_id is not None else patron.home_branch_id
+    return rule_for(category=patron.category_id, item_type="", branch_id=branch_id).max_loans

@@ -7,5 +7,21 @@ def expire_unclaimed_holds() -> int:
     return services.hold_expire_unclaimed(actor=None)
 
 
+def mark_long_overdue_lost() -> int:
+    return services.mark_long_overdue_lost()
+
+
+def send_courtesy_notices() -> int:
+    from .notice_jobs import send_courtesy_notices
+
+    return send_courtesy_notices()
+
+
+def send_card_expiry_notices() -> int:
+    from .notice_jobs import send_card_expiry_notices
+
+    return send_card_expiry_notices()
+
+
 def send_overdue_notices() -> int:
     return notices.send_overdue_notices()

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from circulation.selectors import loan_limit_for
 from patrons.exceptions import Refused
 from patrons.models import Card, Patron
 from patrons.portal import authenticate_card, card_key
@@ -103,7 +104,7 @@ def status_flags(*, card: Card | None, patron: Patron | None, balance, open_loan
         or patron.card_expires_on < timezone.localdate(now)
     )
     over_limit = balance is not None and balance > Decimal(settings.CALUMET_MAX_BALANCE)
-    too_many = open_loans >= settings.CALUMET_LOAN_LIMIT
+    too_many = open_loans >= loan_limit_for(patron=patron)
     if blocked or expired or over_limit or too_many:
         flags[0] = "Y"  # charge privileges denied
     if blocked or expired:

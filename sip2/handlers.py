@@ -20,6 +20,7 @@ from circulation.selectors import (
     balance_for_patron,
     fines_for_patron,
     holds_for_patron,
+    loan_limit_for,
     loans_for_patron,
 )
 
@@ -294,7 +295,7 @@ def patron_information(session: Session, request: Message) -> Message:
         ],
     )
     if shown:
-        answer.add("CB", count(settings.CALUMET_LOAN_LIMIT))
+        answer.add("CB", count(loan_limit_for(patron=patron)))
         answer.add("BH", settings.CALUMET_SIP2_CURRENCY).add("BV", f"{balance:.2f}")
         answer.add("CC", settings.CALUMET_MAX_BALANCE)
         summary = request.fixed.get("summary", "")

@@ -167,12 +167,16 @@ def now() -> datetime.datetime:
 def one_of_everything(db):
     """A patron with one record of each kind, plus what the catalog and statistics hold,
     so that admin lists render real rows."""
+    import datetime
+
+    from circulation.models import BranchClosure
     from patrons.models import ExpungeRun
     from tests.factories import PatronFactory, VisitCountFactory, one_record_of_each_kind
 
     records = one_record_of_each_kind(PatronFactory())
     VisitCountFactory()
     ExpungeRun.objects.create(dry_run=True, counts={"loan": {"expunged": 0}})
+    BranchClosure.objects.create(date=datetime.date(2000, 12, 25), yearly=True, reason="Christmas")
     return records
 
 

@@ -22,6 +22,8 @@ from circulation.models import (
     Hold,
     Item,
     Loan,
+    NoticePreference,
+    NoticeSent,
     Program,
     ProgramRegistration,
     Title,
@@ -154,6 +156,8 @@ class HoldFactory(factory.django.DjangoModelFactory):
             item=factory.SubFactory(
                 ItemFactory,
                 title=factory.SelfAttribute("..title"),
+                # A copy of the pickup branch: cancelled or expired, it stays there.
+                branch=factory.SelfAttribute("..pickup_branch"),
                 status=Item.Status.ON_HOLD_SHELF,
             ),
             pickup_by=factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=5)),
@@ -298,4 +302,8 @@ def one_record_of_each_kind(patron: Patron) -> dict[type, object]:
         PatronBlock: PatronBlockFactory(patron=patron),
         LegalHold: LegalHoldFactory(patron=patron),
         DisclosureScope: DisclosureScopeFactory(patron=patron),
+        NoticeSent: NoticeSent.objects.create(
+            patron=patron, day=timezone.now(), kind="courtesy", ok=True
+        ),
+        NoticePreference: NoticePreference.objects.create(patron=patron, courtesy=False),
     }

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from circulation.models import (
+    CirculationRule,
     ComputerSession,
     Fine,
     Hold,
@@ -119,6 +121,25 @@ def patron(card):
     return card.patron
 
 
+@pytest.fixture
+def book_policy(db):
+    """The rule for books (any category, any branch) with known numbers, whatever the data
+    migration set."""
+    CirculationRule.objects.update_or_create(
+        patron_category="",
+        item_type=Item.ItemType.BOOK,
+        branch=None,
+        defaults={
+            "loan_days": 21,
+            "max_renewals": 2,
+            "daily_fine": Decimal("0.25"),
+            "max_fine": Decimal("5.00"),
+            "grace_days": 1,
+        },
+    )
+    return CirculationRule.objects.get(patron_category="", item_type="book", branch=None)
+
+
 # -- loans -----------------------------------------------------------------------------------
 
 
@@ -144,3 +165,13 @@ def lend(branch):
         )
 
     return make
+
+
+def default_rule() -> CirculationRule:
+    """The rule for any category, item type and branch (the data migration creates it)."""
+    return CirculationRule.objects.get(patron_category="", item_type="", branch=None)
+
+
+def type_rule(item_type: str):
+    """The data migration's rule for one item type, any category, any branch."""
+    return CirculationRule.objects.filter(patron_category="", item_type=item_type, branch=None)

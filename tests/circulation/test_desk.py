@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation.desk import SESSION_KEY
-from circulation.models import Fine, Hold, Item, Loan
+from circulation.models import CirculationRule, Fine, Hold, Item, Loan
 from tests.circulation.conftest import CARD_NUMBER, database_state, end_of_day
 from tests.factories import (
     CardFactory,
@@ -25,6 +25,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
 
 CHECKOUT = reverse("admin:circulation_checkout")
 CHECKIN = reverse("admin:circulation_checkin")
@@ -104,6 +105,8 @@ def test_a_patron_served_at_the_desk_from_check_out_to_payment(desk, card, branc
         assert post(desk, CHECKOUT, {"action": "item", "barcode": item.barcode}) == CHECKOUT
     page = get(desk, CHECKOUT)
     due = f"due {timezone.localtime(end_of_day(now + datetime.timedelta(days=21))):%a %b %d}"
+    # Which circulation rule applied: the data migration's rule for books.
+    due += f" (rule #{CirculationRule.objects.get(item_type='book', patron_category='').pk})"
     assert desk_lines(page) == [
         ("ok", second.barcode, due),
         (
@@ -142,6 +145,8 @@ def test_a_patron_served_at_the_desk_from_check_out_to_payment(desk, card, branc
 
     # Renew a loan.
     loan = Loan.objects.get(item=first, returned_at__isnull=True)
+    # Two days before it falls due (a renewal on the day of check-out would move nothing).
+    Loan.objects.filter(pk=loan.pk).update(due_at=end_of_day(timezone.now() + 2 * DAY))
     assert post(desk, RENEW, {"action": "item", "barcode": first.barcode}) == RENEW
     page = get(desk, RENEW)
     loan.refresh_from_db()

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.exceptions import CirculationRefused
-from circulation.models import Fine, Hold, Item, Loan, LoanPolicy
+from circulation.models import CirculationRule, Fine, Hold, Item, Loan
 from patrons.exceptions import CardRefused
 from patrons.models import Card, RetentionPolicy
+from tests.circulation.conftest import default_rule, type_rule
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -58,7 +59,7 @@ def refused(call, code):
 def test_check_out_sets_the_due_date_from_the_item_type(card, branch, clerk):
     item = ItemFactory(branch=branch, item_type=Item.ItemType.DVD)
     loan = services.loan_checkout(card_number=card.number, barcode=item.barcode, actor=clerk)
-    days = LoanPolicy.objects.get(item_type="dvd").loan_days
+    days = type_rule("dvd").get().loan_days
     due = timezone.localtime(loan.due_at)
     assert due.date() == timezone.localdate() + datetime.timedelta(days=days)
     assert (due.hour, due.minute) == (23, 59)
@@ -94,10 +95,10 @@ def test_check_out_refusals(card, branch, clerk, settings):
         refused(checkout, "unavailable")
     Item.objects.filter(pk=item.pk).update(status=Item.Status.AVAILABLE)
 
-    settings.CALUMET_LOAN_LIMIT = 1
+    CirculationRule.objects.filter(pk=default_rule().pk).update(max_loans=1)
     LoanFactory(patron=card.patron)
     assert "Loan limit" in refused(checkout, "loan_limit")
-    settings.CALUMET_LOAN_LIMIT = 30
+    CirculationRule.objects.filter(pk=default_rule().pk).update(max_loans=30)
 
     services.loan_checkout(card_number=card.number, barcode=item.barcode, actor=clerk)
     other = CardFactory()
@@ -123,7 +124,7 @@ def test_an_item_on_the_hold_shelf_goes_only_to_its_patron(card, branch, clerk):
 
 
 def test_a_late_return_is_fined_by_the_policy(card, branch, clerk, now):
-    policy = LoanPolicy.objects.get(item_type="book")
+    policy = type_rule("book").get()
     loan = LoanFactory(
         patron=card.patron,
         item=ItemFactory(branch=branch, status=Item.Status.ON_LOAN),
@@ -193,9 +194,7 @@ def test_renewal_refusals(card, branch, clerk, now):
         lambda: services.loan_renew(loan=loan, actor=clerk), "renewal"
     )
     Hold.objects.all().delete()
-    Loan.objects.filter(pk=loan.pk).update(
-        renewals=LoanPolicy.objects.get(item_type="book").max_renewals
-    )
+    Loan.objects.filter(pk=loan.pk).update(renewals=type_rule("book").get().max_renewals)
     loan.refresh_from_db()
     assert "limit" in refused(lambda: services.loan_renew(loan=loan, actor=clerk), "renewal")
     Loan.objects.filter(pk=loan.pk).update(
@@ -266,7 +265,10 @@ def test_a_clerks_desk_shift(card, branch, clerk):
     hold.refresh_from_db()
     assert hold.status == Hold.Status.WAITING
 
-    # Renew a loan.
+    # Renew a loan (due in two days: renewing on the day of check-out would move nothing).
+    Loan.objects.filter(item=items[0], returned_at__isnull=True).update(
+        due_at=timezone.now() + datetime.timedelta(days=2)
+    )
     client.post("/admin/circulation/renew/", {"action": "item", "barcode": items[0].barcode})
     assert "renewed, now due" in client.get("/admin/circulation/renew/").content.decode()
 

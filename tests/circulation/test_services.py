@@ -13,12 +13,12 @@ from circulation import services
 from circulation.exceptions import CirculationRefused
 from circulation.models import (
     CirculationDay,
+    CirculationRule,
     ComputerSession,
     Fine,
     Hold,
     Item,
     Loan,
-    LoanPolicy,
     Program,
     ProgramRegistration,
     TitleMonth,
@@ -26,7 +26,7 @@ from circulation.models import (
     VisitCount,
 )
 from patrons.models import Card, Patron
-from tests.circulation.conftest import end_of_day
+from tests.circulation.conftest import default_rule, end_of_day, type_rule
 from tests.factories import (
     CardFactory,
     ComputerSessionFactory,
@@ -45,24 +45,13 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def book_policy():
-    """The book policy with known numbers, whatever the data migration set."""
-    LoanPolicy.objects.update_or_create(
-        item_type=Item.ItemType.BOOK,
-        defaults={
-            "loan_days": 21,
-            "max_renewals": 2,
-            "daily_fine": Decimal("0.25"),
-            "max_fine": Decimal("5.00"),
-            "grace_days": 1,
-        },
-    )
-    return LoanPolicy.objects.get(item_type=Item.ItemType.BOOK)
-
-
-@pytest.fixture
 def item(branch):
     return ItemFactory(branch=branch, title=TitleFactory(title="The Lighthouse Keeper's Diary"))
+
+
+def _day_of(moment):
+    """Only the day of a patron's last activity is kept: its local midnight."""
+    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def checkout(card, item, actor, **kwargs):
@@ -77,7 +66,7 @@ def checkout(card, item, actor, **kwargs):
 def test_checkout_creates_the_loan_due_at_2359_by_the_item_types_policy(
     card, branch, other_branch, clerk, now
 ):
-    LoanPolicy.objects.filter(item_type=Item.ItemType.DVD).update(loan_days=3)
+    type_rule(Item.ItemType.DVD).update(loan_days=3)
     dvd = ItemFactory(branch=branch, item_type=Item.ItemType.DVD)
     Patron.objects.filter(pk=card.patron_id).update(last_activity_at=now - 300 * DAY)
 
@@ -96,7 +85,7 @@ def test_checkout_creates_the_loan_due_at_2359_by_the_item_types_policy(
     assert due.date() == timezone.localdate(now) + 3 * DAY
     assert (due.hour, due.minute, due.second) == (23, 59, 0)
     assert Item.objects.get(pk=dvd.pk).status == Item.Status.ON_LOAN
-    assert Patron.objects.get(pk=card.patron_id).last_activity_at == now
+    assert Patron.objects.get(pk=card.patron_id).last_activity_at == _day_of(now)
 
 
 def test_checkout_at_the_items_branch_by_default(card, item, clerk, book_policy, now):
@@ -255,7 +244,7 @@ def test_the_holds_own_patron_checks_it_out_and_the_hold_is_fulfilled(branch, cl
 def test_checkout_refuses_when_the_loan_limit_is_reached(
     card, item, clerk, lend, refused, settings
 ):
-    settings.CALUMET_LOAN_LIMIT = 2
+    CirculationRule.objects.filter(pk=default_rule().pk).update(max_loans=2)
     lend(card.patron)
     lend(card.patron)
     refused(
@@ -266,7 +255,7 @@ def test_checkout_refuses_when_the_loan_limit_is_reached(
 
 
 def test_returned_loans_do_not_count_towards_the_limit(card, item, clerk, lend, settings):
-    settings.CALUMET_LOAN_LIMIT = 2
+    CirculationRule.objects.filter(pk=default_rule().pk).update(max_loans=2)
     lend(card.patron)
     services.loan_return(barcode=lend(card.patron).item.barcode, actor=clerk)
     assert checkout(card, item, clerk).pk
@@ -284,7 +273,7 @@ def test_return_closes_the_loan_and_shelves_the_item(card, clerk, lend, now):
     assert result.message == "returned"
     assert Item.objects.get(pk=loan.item_id).status == Item.Status.AVAILABLE
     assert not Fine.objects.exists()
-    assert Patron.objects.get(pk=card.patron_id).last_activity_at == now
+    assert Patron.objects.get(pk=card.patron_id).last_activity_at == _day_of(now)
 
 
 @pytest.mark.parametrize(
@@ -316,7 +305,7 @@ def test_overdue_fine_is_the_daily_rate_times_days_late_capped(
 
 
 def test_overdue_fine_follows_the_policy_row_of_the_item_type(card, clerk, lend, now):
-    LoanPolicy.objects.filter(item_type=Item.ItemType.DVD).update(
+    type_rule(Item.ItemType.DVD).update(
         daily_fine=Decimal("1.10"), grace_days=0, max_fine=Decimal("3.00")
     )
     one_day = lend(card.patron, due_in_days=-1, now=now, item_type=Item.ItemType.DVD)
@@ -475,15 +464,22 @@ def test_renewal_extends_the_due_date_from_today(card, clerk, lend, book_policy,
     loan.refresh_from_db()
     assert loan.due_at == end_of_day(now + 21 * DAY) == renewed.due_at
     assert loan.renewals == renewed.renewals == 1
-    assert Patron.objects.get(pk=card.patron_id).last_activity_at == now
+    assert Patron.objects.get(pk=card.patron_id).last_activity_at == _day_of(now)
 
 
-def test_renewal_never_shortens_a_loan(card, clerk, lend, book_policy, now):
+def test_renewal_that_would_not_move_the_due_date_is_refused_and_not_counted(
+    card, clerk, lend, book_policy, now, refused
+):
     loan = lend(card.patron, due_in_days=30, now=now)
-    due = loan.due_at
-    services.loan_renew(loan=loan, actor=clerk, now=now)
-    loan.refresh_from_db()
-    assert loan.due_at == due and loan.renewals == 1
+    refused(
+        lambda: services.loan_renew(loan=loan, actor=clerk, now=now),
+        code="renewal",
+        message=(
+            "Renewing today would not move the due date "
+            f"({timezone.localtime(loan.due_at):%a %b %d}): try again later."
+        ),
+    )
+    assert not CirculationDay.objects.filter(renewals__gt=0).exists()
 
 
 def test_renewal_refused_when_another_patron_holds_the_title(card, clerk, lend, refused):
@@ -504,7 +500,7 @@ def test_a_closed_hold_of_another_patron_does_not_stop_a_renewal(card, clerk, le
 
 
 def test_renewal_refused_at_the_policys_renewal_limit(card, clerk, lend, refused):
-    LoanPolicy.objects.filter(item_type=Item.ItemType.BOOK).update(max_renewals=1)
+    type_rule(Item.ItemType.BOOK).update(max_renewals=1)
     loan = lend(card.patron)
     services.loan_renew(loan=loan, actor=clerk)
     loan.refresh_from_db()
@@ -570,7 +566,7 @@ def test_hold_place_queues_the_patron(card, branch, clerk, item, now):
     )
     hold.refresh_from_db()
     assert (hold.status, hold.placed_at, hold.pickup_branch) == (Hold.Status.PLACED, now, branch)
-    assert Patron.objects.get(pk=card.patron_id).last_activity_at == now
+    assert Patron.objects.get(pk=card.patron_id).last_activity_at == _day_of(now)
 
 
 def test_a_second_active_hold_on_the_same_title_is_refused(card, branch, clerk, item, refused):
@@ -764,7 +760,7 @@ def test_a_partial_payment_lowers_the_balance(fine, clerk, now):
     assert fine.amount_paid == Decimal("1.25") == paid.amount_paid
     assert fine.balance == Decimal("1.75")
     assert fine.settled_at is None
-    assert Patron.objects.get(pk=fine.patron_id).last_activity_at == now
+    assert Patron.objects.get(pk=fine.patron_id).last_activity_at == _day_of(now)
 
 
 def test_paying_the_rest_settles_the_fine(fine, clerk, now):
@@ -969,7 +965,7 @@ def test_visits_are_counted_per_branch_and_day(card, branch, other_branch, now):
         (branch.pk, tomorrow): 1,
     }
     assert Visit.objects.filter(patron=card.patron).count() == 3
-    assert Patron.objects.get(pk=card.patron_id).last_activity_at == now + DAY
+    assert Patron.objects.get(pk=card.patron_id).last_activity_at == _day_of(now + DAY)
 
 
 def test_visits_are_counted_by_the_librarys_local_day(card, branch):

@@ -13,6 +13,8 @@ from circulation.models import (
     Fine,
     Hold,
     Loan,
+    NoticePreference,
+    NoticeSent,
     ProgramRegistration,
     Visit,
 )
@@ -179,6 +181,10 @@ MAKERS = {
     ComputerSession: lambda p: ComputerSessionFactory(patron=p, workstation="PC-Quennell"),
     LegalHold: lambda p: LegalHoldFactory(patron=p, reference="Quennell subpoena"),
     DisclosureScope: lambda p: DisclosureScopeFactory(patron=p),
+    NoticeSent: lambda p: NoticeSent.objects.create(
+        patron=p, day=timezone.now(), kind="courtesy", ok=False
+    ),
+    NoticePreference: lambda p: NoticePreference.objects.create(patron=p, courtesy=False),
 }
 
 

@@ -93,6 +93,11 @@ def _week(monday: datetime.datetime):
         return moment.replace(hour=hour, minute=minute, second=second, microsecond=37)
 
     for day in range(5):
+        # Copies returned away from home the day before arrive there in the morning.
+        for item in Item.objects.filter(status=Item.Status.IN_TRANSIT).select_related("branch"):
+            services.loan_return(
+                barcode=item.barcode, actor=clerk, branch=item.branch, now=at(day, 8)
+            )
         for n, patron in enumerate(patrons):
             card = patron.cards.get().number
             branch = (main, east)[(n + day) % 2]
@@ -126,8 +131,8 @@ def _week(monday: datetime.datetime):
         for loan in Loan.objects.filter(returned_at__isnull=True).select_related("item"):
             when = at(day + 1, 16, loan.pk % 50, 3)
             if (loan.pk % 4) == 0 and loan.renewals == 0:
-                services.loan_renew(loan=loan, actor=clerk, now=at(day, 18, 1, 1))
-                truth["events"].append(at(day, 18, 1, 1))
+                services.loan_renew(loan=loan, actor=clerk, now=at(day + 1, 8, 1, 1))
+                truth["events"].append(at(day + 1, 8, 1, 1))
             result = services.loan_return(
                 barcode=loan.item.barcode,
                 actor=clerk,

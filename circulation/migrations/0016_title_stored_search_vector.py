@@ -58,6 +58,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("circulation", "0008_title_catalog_fields")]
+    dependencies = [("circulation", "0015_title_catalog_fields")]
 
     operations = [migrations.RunPython(forward, backward)]

@@ -50,7 +50,7 @@ def drop_gin(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("circulation", "0007_usage_statistics"),
+        ("circulation", "0014_notices"),
     ]
 
     operations = [

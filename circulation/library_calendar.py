@@ -1,0 +1,145 @@
+"""The library calendar: days each branch is closed and its opening hours per weekday.
+
+Due dates and hold pickup deadlines move to the branch's next open day, and (with
+`CALUMET_FINES_SKIP_CLOSED_DAYS`, on by default) overdue fines count only the days the
+branch was open. A closure with no branch closes every branch; a yearly closure repeats on
+its month and day (July 4, December 25); holidays on moving dates (Thanksgiving) are
+entered once per year. A branch with no opening hours at all is taken as open every day;
+once it has some, a weekday without hours is a closed day.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+#: How far ahead to look for an open day before giving up (a branch closed for a year).
+SEARCH_DAYS = 366
+
+
+class BranchClosure(models.Model):
+    """A day the library (or one branch) is closed."""
+
+    branch = models.ForeignKey(
+        "circulation.Branch",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        help_text="Empty = every branch.",
+    )
+    date = models.DateField(help_text="For a yearly holiday, any year: only month and day count.")
+    yearly = models.BooleanField(
+        default=False, help_text="Closed on this month and day every year."
+    )
+    reason = models.CharField(max_length=100, help_text="e.g. Independence Day.")
+
+    class Meta:
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "date"],
+                condition=Q(branch__isnull=False),
+                name="branchclosure_one_per_branch_day",
+            ),
+            models.UniqueConstraint(
+                fields=["date"], condition=Q(branch__isnull=True), name="branchclosure_one_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = f"every {self.date:%B %d}" if self.yearly else f"{self.date}"
+        return f"{self.reason} ({when})"
+
+
+class OpeningHours(models.Model):
+    """When a branch is open on one weekday."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    branch = models.ForeignKey("circulation.Branch", on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["branch", "weekday"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "weekday"], name="openinghours_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")),
+                name="openinghours_closes_after_opening",
+                violation_error_message="A branch must close after it opens.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class BranchCalendar:
+    """One branch's closed days and open weekdays, loaded once (two queries)."""
+
+    def __init__(self, branch_id: int | None) -> None:
+        closures = BranchClosure.objects.filter(Q(branch_id=branch_id) | Q(branch__isnull=True))
+        self._dates = set()
+        self._yearly = set()
+        for date, yearly in closures.values_list("date", "yearly"):
+            (self._yearly.add((date.month, date.day)) if yearly else self._dates.add(date))
+        weekdays = set(
+            OpeningHours.objects.filter(branch_id=branch_id).values_list("weekday", flat=True)
+        )
+        self._open_weekdays = weekdays or set(range(7))
+
+    def is_open(self, day: datetime.date) -> bool:
+        return (
+            day.weekday() in self._open_weekdays
+            and day not in self._dates
+            and (day.month, day.day) not in self._yearly
+        )
+
+    def next_open_day(self, day: datetime.date) -> datetime.date:
+        """`day` itself when open, else the first open day after it."""
+        for offset in range(SEARCH_DAYS):
+            candidate = day + datetime.timedelta(days=offset)
+            if self.is_open(candidate):
+                return candidate
+        return day
+
+    def open_days_between(self, start: datetime.date, end: datetime.date) -> int:
+        """Open days after `start` up to and including `end`."""
+        days = (end - start).days
+        return sum(1 for n in range(1, days + 1) if self.is_open(start + datetime.timedelta(n)))
+
+
+def end_of_open_day(
+    *, start: datetime.datetime, days: int, branch_id: int | None
+) -> datetime.datetime:
+    """23:59 local time on the branch's first open day at least `days` days after `start`
+    (made from the local date, so it is 23:59 on either side of a daylight saving change)."""
+    day = timezone.localdate(start) + datetime.timedelta(days=days)
+    day = BranchCalendar(branch_id).next_open_day(day)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
+
+
+def days_late(*, due_at: datetime.datetime, returned_at: datetime.datetime, branch_id) -> int:
+    """Days a return is late: the branch's open days only, unless the policy switch says
+    every calendar day counts."""
+    due, returned = timezone.localdate(due_at), timezone.localdate(returned_at)
+    if returned <= due:
+        return 0
+    if not settings.CALUMET_FINES_SKIP_CLOSED_DAYS:
+        return (returned - due).days
+    return BranchCalendar(branch_id).open_days_between(due, returned)

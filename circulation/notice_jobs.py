@@ -1,0 +1,122 @@
+"""Courtesy (due soon) and card-expiry notices, the log of every notice sent, and the
+patron's choice of optional notices. Texts are templates
+(`circulation/templates/circulation/notices/`); titles only with
+`CALUMET_NOTICES_INCLUDE_TITLES`."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Loan
+from .notice_log import NoticeKind, NoticePreference, NoticeSent
+
+
+def _midnight(now: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def log_notice(*, patron_id: int, kind: str, ok: bool, now=None) -> None:
+    NoticeSent.objects.create(
+        patron_id=patron_id, day=_midnight(now or timezone.now()), kind=kind, ok=ok
+    )
+
+
+def send_logged(*, patron, kind: str, subject: str, template: str, context: dict, now) -> bool:
+    """Send one notice from a template and log whether it went out (never what it said)."""
+    body = render_to_string(
+        template, {**context, "patron": patron, "library": settings.CALUMET_LIBRARY_NAME}
+    )
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
+        ok = True
+    except Exception:
+        ok = False
+    log_notice(patron_id=patron.pk, kind=kind, ok=ok, now=now)
+    return ok
+
+
+def _opted_out(field: str) -> set[int]:
+    return set(
+        NoticePreference.objects.filter(**{field: False}).values_list("patron_id", flat=True)
+    )
+
+
+def send_courtesy_notices(now: datetime.datetime | None = None) -> int:
+    """Patrons with loans due in `CALUMET_COURTESY_NOTICE_DAYS` days: one email each."""
+    now = now or timezone.now()
+    day = timezone.localdate(now) + datetime.timedelta(days=settings.CALUMET_COURTESY_NOTICE_DAYS)
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    loans = (
+        Loan.objects.filter(
+            returned_at__isnull=True,
+            due_at__gte=start,
+            due_at__lt=start + datetime.timedelta(days=1),
+        )
+        .exclude(patron__email="")
+        .exclude(patron_id__in=_opted_out("courtesy"))
+        .select_related("patron", "item__title")
+        .order_by("patron_id", "due_at")
+    )
+    by_patron: dict[int, list[Loan]] = {}
+    for loan in loans:
+        by_patron.setdefault(loan.patron_id, []).append(loan)
+    sent = 0
+    for patron_loans in by_patron.values():
+        sent += send_logged(
+            patron=patron_loans[0].patron,
+            kind=NoticeKind.COURTESY,
+            subject="Items due soon on your library card",
+            template="circulation/notices/courtesy.txt",
+            context={
+                "loans": patron_loans,
+                "due": day,
+                "titles": settings.CALUMET_NOTICES_INCLUDE_TITLES,
+            },
+            now=now,
+        )
+    return sent
+
+
+def send_card_expiry_notices(now: datetime.datetime | None = None) -> int:
+    """Patrons whose card expires in `CALUMET_CARD_EXPIRY_NOTICE_DAYS` days."""
+    from patrons.models import Patron
+
+    now = now or timezone.now()
+    day = timezone.localdate(now) + datetime.timedelta(
+        days=settings.CALUMET_CARD_EXPIRY_NOTICE_DAYS
+    )
+    patrons = (
+        Patron.objects.filter(card_expires_on=day)
+        .exclude(email="")
+        .exclude(pk__in=_opted_out("card_expiry"))
+    )
+    sent = 0
+    for patron in patrons:
+        sent += send_logged(
+            patron=patron,
+            kind=NoticeKind.CARD_EXPIRY,
+            subject="Your library card expires soon",
+            template="circulation/notices/card_expiry.txt",
+            context={"expires": day},
+            now=now,
+        )
+    return sent
+
+
+def notice_preferences_set(*, patron, courtesy: bool, card_expiry: bool, actor) -> NoticePreference:
+    """The patron's choice of optional notices (a service: the portal calls it)."""
+    with transaction.atomic():
+        choice, _ = NoticePreference.objects.update_or_create(
+            patron=patron, defaults={"courtesy": courtesy, "card_expiry": card_expiry}
+        )
+        return choice
+
+
+def notice_preferences_for(*, patron) -> NoticePreference:
+    return NoticePreference.objects.filter(patron=patron).first() or NoticePreference(patron=patron)

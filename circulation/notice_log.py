@@ -1,0 +1,51 @@
+"""Which notices a patron gets, and the log of notices sent: patron, day, kind, whether it
+went out. The log never keeps the message (no title, no address); it is a record kind
+(`circulation/records.py`), deleted by the nightly expunge."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class NoticeKind(models.TextChoices):
+    HOLD_READY = "hold_ready", "Hold ready for pickup"
+    OVERDUE = "overdue", "Overdue items"
+    COURTESY = "courtesy", "Items due soon"
+    CARD_EXPIRY = "card_expiry", "Card about to expire"
+
+
+#: The notices a patron may turn off in the portal (hold-ready and overdue stay on).
+OPTIONAL_KINDS = (NoticeKind.COURTESY, NoticeKind.CARD_EXPIRY)
+
+
+class NoticePreference(models.Model):
+    """The optional notices a patron chose not to get (no row: they get them all)."""
+
+    patron = models.OneToOneField(
+        "patrons.Patron", on_delete=models.CASCADE, related_name="notice_preference"
+    )
+    courtesy = models.BooleanField("items due soon", default=True)
+    card_expiry = models.BooleanField("card about to expire", default=True)
+
+    def __str__(self) -> str:
+        return f"Notice preference #{self.pk}"
+
+
+class NoticeSent(models.Model):
+    """One notice to one patron on one day: sent, or failed."""
+
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.CASCADE, related_name="notices_sent"
+    )
+    day = models.DateTimeField(help_text="Local midnight of the day it was sent.")
+    kind = models.CharField(max_length=12, choices=NoticeKind)
+    ok = models.BooleanField(help_text="Handed to the mail server (else it failed).")
+
+    class Meta:
+        ordering = ["-day", "pk"]
+        verbose_name = "notice sent"
+        verbose_name_plural = "notices sent"
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"Notice sent #{self.pk}"

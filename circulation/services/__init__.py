@@ -1,0 +1,69 @@
+"""Every state change of circulation records, one module per area.
+
+Services take keyword-only arguments, always an `actor` (the staff user, or the patron
+for self-service, or None for the system), run in one transaction, and refuse with a
+`CirculationRefused` whose message can be shown as it is. Admin pages, portal views,
+commands and tasks are thin callers. `from circulation import services` and
+`services.loan_checkout(...)` work as before the split: the public names are here.
+"""
+
+from ..selectors import balance_for_patron
+from ._common import UNAVAILABLE_STATUSES
+from .fines import fine_pay, fine_waive
+from .hold_targets import hold_pull, hold_suspend, hold_target_copy, holds_to_pull
+from .holds import hold_cancel, hold_expire_unclaimed, hold_place
+from .loans import (
+    ReturnResult,
+    history_entry_delete,
+    loan_checkout,
+    loan_return,
+    overdue_fine_amount,
+)
+from .lost import (
+    fine_charge_manual,
+    item_declare_damaged,
+    item_declare_lost,
+    mark_long_overdue_lost,
+)
+from .programs import program_cancel_registration, program_mark_attended, program_register
+from .renewals import loan_renew, loan_renew_by_barcode, renewal_refusal, renewal_refusals
+from .visits import (
+    computer_session_end,
+    computer_session_start,
+    gate_count_record,
+    visit_record,
+)
+
+__all__ = [
+    "UNAVAILABLE_STATUSES",
+    "ReturnResult",
+    "balance_for_patron",
+    "computer_session_end",
+    "computer_session_start",
+    "fine_charge_manual",
+    "fine_pay",
+    "fine_waive",
+    "gate_count_record",
+    "history_entry_delete",
+    "hold_cancel",
+    "hold_expire_unclaimed",
+    "hold_place",
+    "hold_pull",
+    "hold_suspend",
+    "hold_target_copy",
+    "holds_to_pull",
+    "item_declare_damaged",
+    "item_declare_lost",
+    "loan_checkout",
+    "loan_renew",
+    "loan_renew_by_barcode",
+    "loan_return",
+    "mark_long_overdue_lost",
+    "overdue_fine_amount",
+    "program_cancel_registration",
+    "program_mark_attended",
+    "program_register",
+    "renewal_refusal",
+    "renewal_refusals",
+    "visit_record",
+]

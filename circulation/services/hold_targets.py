@@ -1,0 +1,135 @@
+"""Holds that find copies: a placed hold targets a copy on a shelf now (preferring the
+pickup branch), which appears on that copy's branch's holds-to-pull list; pulling it puts
+it on the hold shelf or in transit to the pickup branch. Patrons suspend a hold until a
+date (it keeps its place in the queue but is passed over until then)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..exceptions import CirculationRefused
+from ..models import Branch, Hold, Item
+from ..rules import RuleBook
+from ._common import _now
+from .holds import _hold_make_waiting, send_for_hold
+
+#: Longest suspension a patron can choose.
+MAX_SUSPEND_DAYS = 365
+
+
+def not_suspended(now: datetime.datetime) -> Q:
+    """Holds that are not suspended today."""
+    return Q(suspended_until__isnull=True) | Q(suspended_until__lt=timezone.localdate(now))
+
+
+def hold_target_copy(*, hold: Hold, now: datetime.datetime | None = None) -> Item | None:
+    """Point a placed hold at an available, holdable copy no other hold has taken, at the
+    pickup branch when there is one. Called inside the caller's transaction."""
+    now = _now(now)
+    if (
+        hold.status != Hold.Status.PLACED
+        or not Hold.objects.filter(not_suspended(now), pk=hold.pk).exists()
+    ):
+        return None
+    taken = Hold.objects.filter(status=Hold.Status.PLACED, item__isnull=False).exclude(pk=hold.pk)
+    copies = (
+        Item.objects.filter(title_id=hold.title_id, status=Item.Status.AVAILABLE)
+        .exclude(pk__in=taken.values("item_id"))
+        .order_by("pk")
+    )
+    book = RuleBook()
+    category = hold.patron.category_id
+    best = None
+    for copy in copies:
+        if not book.find(
+            category=category, item_type=copy.item_type, branch_id=copy.branch_id
+        ).holdable:
+            continue
+        if copy.branch_id == hold.pickup_branch_id:
+            best = copy
+            break
+        best = best or copy
+    if (best.pk if best else None) != hold.item_id:
+        hold.item = best
+        hold.save(update_fields=["item"])
+    return best
+
+
+def retarget_holds_on(*, item: Item, now: datetime.datetime) -> None:
+    """The copy a placed hold targeted left the shelf (checked out, lost): find another."""
+    for hold in Hold.objects.select_related("patron").filter(item=item, status=Hold.Status.PLACED):
+        hold.item = None
+        hold.save(update_fields=["item"])
+        hold_target_copy(hold=hold, now=now)
+
+
+def holds_to_pull(*, branch: Branch, now: datetime.datetime | None = None):
+    """Placed holds whose target copy sits on this branch's shelves, by call number."""
+    now = _now(now)
+    return (
+        Hold.objects.filter(
+            not_suspended(now),
+            status=Hold.Status.PLACED,
+            item__branch=branch,
+            item__status=Item.Status.AVAILABLE,
+        )
+        .select_related("item__title", "pickup_branch")
+        .order_by("item__call_number", "item__title__call_number", "item__barcode")
+    )
+
+
+def hold_pull(
+    *, hold: Hold, barcode: str, actor, branch: Branch, now: datetime.datetime | None = None
+) -> Hold:
+    """Staff took the copy from the shelf: on the hold shelf here when this is the pickup
+    branch, else in transit to it."""
+    now = _now(now)
+    with transaction.atomic():
+        hold = Hold.objects.select_for_update().select_related("pickup_branch").get(pk=hold.pk)
+        if hold.status != Hold.Status.PLACED or hold.item_id is None:
+            raise CirculationRefused("This hold has no copy to pull any more.", code="not_placed")
+        item = Item.objects.select_for_update().get(pk=hold.item_id)
+        if item.barcode != (barcode or "").strip():
+            raise CirculationRefused(
+                "That barcode is not the copy on the pull list for this hold.", code="wrong_copy"
+            )
+        if item.status != Item.Status.AVAILABLE:
+            raise CirculationRefused("This copy is not on the shelf any more.", code="unavailable")
+        if hold.pickup_branch_id == branch.pk:
+            _hold_make_waiting(hold, item, now)
+        else:
+            hold.status = Hold.Status.IN_TRANSIT
+            hold.save(update_fields=["status"])
+            send_for_hold(item, branch.pk, hold, now)
+        return hold
+
+
+def hold_suspend(
+    *, hold: Hold, until: datetime.date | None, actor, now: datetime.datetime | None = None
+) -> Hold:
+    """Suspend a placed hold until a date (None resumes it now). It keeps its place."""
+    now = _now(now)
+    today = timezone.localdate(now)
+    if until is not None and not today < until <= today + datetime.timedelta(MAX_SUSPEND_DAYS):
+        raise CirculationRefused(
+            f"Choose a date after today and within {MAX_SUSPEND_DAYS} days.", code="until"
+        )
+    with transaction.atomic():
+        hold = Hold.objects.select_for_update().select_related("patron").get(pk=hold.pk)
+        if hold.status != Hold.Status.PLACED:
+            raise CirculationRefused(
+                "Only a hold still waiting in the queue can be suspended.", code="not_placed"
+            )
+        hold.suspended_until = until
+        fields = ["suspended_until"]
+        if until is not None:
+            hold.item = None
+            fields.append("item")
+        hold.save(update_fields=fields)
+        if until is None:
+            hold_target_copy(hold=hold, now=now)
+        return hold

@@ -1,0 +1,286 @@
+"""Check-out and check-in: the loan's life at the desk, and reading-history removal."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from patrons.models import Patron
+from patrons.services import card_resolve, patron_touch
+
+from .. import counting
+from ..exceptions import CirculationRefused
+from ..library_calendar import days_late as library_days_late
+from ..models import Branch, Fine, Hold, Item, Loan
+from ..rules import CirculationRule, RuleBook, rule_for
+from ..selectors import balance_for_patron
+from ..transit import Transit
+from ._common import (
+    UNAVAILABLE_STATUSES,
+    _due_date,
+    _item_locked,
+    _now,
+    _refuse_if_blocked,
+    _staff,
+)
+from .hold_targets import retarget_holds_on
+from .holds import _hold_make_waiting, _trap_for_next_hold
+from .transit import open_transit, transit_receive, transit_send
+
+
+def loan_checkout(
+    *,
+    card_number: str,
+    barcode: str,
+    actor,
+    branch: Branch | None = None,
+    now: datetime.datetime | None = None,
+) -> Loan:
+    """Check an item out to the card's patron, or refuse with the reason."""
+    now = _now(now)
+    with transaction.atomic():
+        card = card_resolve(card_number=card_number, now=now)
+        patron = card.patron
+        _refuse_if_blocked(patron, now, "Borrowing")
+        limit = Decimal(settings.CALUMET_MAX_BALANCE)
+        balance = balance_for_patron(patron=patron)
+        if balance > limit:
+            raise CirculationRefused(
+                f"Unpaid balance of ${balance} is above the limit of ${limit}. "
+                "Take a payment first.",
+                code="balance",
+            )
+        item = _item_locked(barcode)
+        if item.status in UNAVAILABLE_STATUSES:
+            raise CirculationRefused(UNAVAILABLE_STATUSES[item.status], code="unavailable")
+        if item.status == Item.Status.ON_LOAN:
+            raise CirculationRefused(
+                "This item is already on loan. Check it in first.", code="on_loan"
+            )
+        waiting = Hold.objects.filter(item=item, status=Hold.Status.WAITING).first()
+        if waiting is not None and waiting.patron_id != patron.pk:
+            raise CirculationRefused(
+                "This item is on the hold shelf for another patron.", code="held_for_other"
+            )
+        branch_id = branch.pk if branch else item.branch_id
+        book = RuleBook()
+        rule = book.find(category=patron.category_id, item_type=item.item_type, branch_id=branch_id)
+        overall = book.find(category=patron.category_id, item_type="", branch_id=branch_id)
+        open_loans = Loan.objects.filter(patron=patron, returned_at__isnull=True)
+        if rule.item_type:
+            of_type = open_loans.filter(item__item_type=rule.item_type).count()
+            if of_type >= rule.max_loans:
+                raise CirculationRefused(
+                    f"Loan limit reached ({rule.max_loans} {item.get_item_type_display()} items).",
+                    code="loan_limit",
+                )
+        if open_loans.count() >= overall.max_loans:
+            raise CirculationRefused(
+                f"Loan limit reached ({overall.max_loans} items).", code="loan_limit"
+            )
+
+        try:
+            loan = Loan.objects.create(
+                item=item,
+                patron=patron,
+                branch_id=branch_id,
+                checked_out_at=now,
+                due_at=_due_date(now, rule.loan_days, branch_id),
+                rule=rule if rule.pk else None,
+                checked_out_by=_staff(actor),
+            )
+        except IntegrityError:
+            # The copy has an open loan although its status says otherwise (the database
+            # allows one open loan per copy). Leaving this block rolls the check-out back.
+            raise CirculationRefused(
+                "This item is already on loan. Check it in first.", code="on_loan"
+            ) from None
+        if waiting is not None:
+            waiting.status = Hold.Status.FULFILLED
+            waiting.closed_at = now
+            waiting.save(update_fields=["status", "closed_at"])
+            counting.hold_event(
+                branch_id=waiting.pickup_branch_id,
+                event="filled",
+                now=now,
+                placed_at=waiting.placed_at,
+            )
+        item.status = Item.Status.ON_LOAN
+        item.save(update_fields=["status"])
+        retarget_holds_on(item=item, now=now)
+        counting.checkout(
+            item=item, branch_id=loan.branch_id, patron_category=patron.category_id, now=now
+        )
+        patron_touch(patron=patron, now=now)
+        return loan
+
+
+@dataclass
+class ReturnResult:
+    barcode: str
+    loan: Loan | None = None
+    fine: Fine | None = None
+    hold: Hold | None = None
+    transit: Transit | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        """One desk line: "returned", "put on hold shelf for card …0001", "fine $0.75"."""
+        parts = list(self.notes)
+        if self.fine is not None:
+            parts.append(f"fine assessed ${self.fine.amount}")
+        if self.transit is not None:
+            parts.append(f"send home to {self.transit.to_branch.name} (print a transit slip)")
+        if self.hold is not None:
+            card = self.hold.patron.active_card
+            who = f"card {card.masked_number}" if card else f"hold #{self.hold.pk}"
+            if self.hold.status == Hold.Status.WAITING:
+                parts.append(f"put on hold shelf for {who}")
+            else:
+                parts.append(f"send to {self.hold.pickup_branch.name} for {who}")
+        return ", ".join(parts)
+
+
+def overdue_fine_amount(
+    *, loan: Loan, returned_at: datetime.datetime, rule: CirculationRule | None = None
+) -> Decimal:
+    """Daily rate per day late, nothing within the grace days, capped per loan (by the
+    loan's circulation rule, looked up now unless given)."""
+    if rule is None:
+        category = Patron.objects.filter(pk=loan.patron_id).values_list("category", flat=True)
+        rule = rule_for(
+            category=category.first() or "", item_type=loan.item.item_type, branch_id=loan.branch_id
+        )
+    policy = rule
+    days_late = library_days_late(
+        due_at=loan.due_at, returned_at=returned_at, branch_id=loan.branch_id
+    )
+    if days_late <= policy.grace_days:
+        return Decimal("0.00")
+    # Late days already charged at an overdue renewal count towards the cap.
+    charged = sum(
+        (f.amount for f in loan.fines.filter(reason=Fine.Reason.OVERDUE)), Decimal("0.00")
+    )
+    cap = max(policy.max_fine - charged, Decimal("0.00"))
+    return min(policy.daily_fine * days_late, cap).quantize(Decimal("0.01"))
+
+
+def loan_return(
+    *,
+    barcode: str,
+    actor,
+    branch: Branch | None = None,
+    now: datetime.datetime | None = None,
+) -> ReturnResult:
+    """Check an item in: close its loan, assess an overdue fine, trap it for a hold."""
+    now = _now(now)
+    with transaction.atomic():
+        item = _item_locked(barcode)
+        result = ReturnResult(barcode=item.barcode)
+        loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
+        branch_id = branch.pk if branch else item.branch_id
+        if loan is None:
+            in_transit_hold = Hold.objects.filter(item=item, status=Hold.Status.IN_TRANSIT).first()
+            if in_transit_hold is not None:
+                if in_transit_hold.pickup_branch_id == branch_id:
+                    transit_receive(item=item, branch_id=branch_id, now=now)
+                    _hold_make_waiting(in_transit_hold, item, now)
+                    result.hold = in_transit_hold
+                    result.notes.append("arrived for pickup")
+                    return result
+                raise CirculationRefused(
+                    f"This item is in transit to {in_transit_hold.pickup_branch.name}.",
+                    code="in_transit",
+                )
+            transit = open_transit(item=item) if item.status == Item.Status.IN_TRANSIT else None
+            if transit is not None and transit.to_branch_id != branch_id:
+                raise CirculationRefused(
+                    f"This item is in transit to {transit.to_branch.name}.", code="in_transit"
+                )
+            if transit is not None:
+                transit_receive(item=item, branch_id=branch_id, now=now)
+                result.notes.append("arrived from transit")
+            elif item.status in (Item.Status.MISSING, Item.Status.LOST, Item.Status.DAMAGED):
+                was = item.get_status_display().lower()
+                result.notes.append(
+                    f"was marked {was}, now back"
+                    if was == "damaged"
+                    else f"was marked {was}, now found"
+                )
+                if item.status == Item.Status.LOST:
+                    from .lost import lost_found
+
+                    note = lost_found(item=item, now=now)
+                    if note:
+                        result.notes.append(note)
+            elif item.status == Item.Status.ON_HOLD_SHELF:
+                raise CirculationRefused(
+                    "This item is not checked out: it is waiting on the hold shelf.",
+                    code="not_on_loan",
+                )
+            else:
+                raise CirculationRefused("This item is not checked out.", code="not_on_loan")
+        else:
+            loan.item = item  # already loaded: the fine's policy needs it
+            loan.returned_at = max(now, loan.checked_out_at)
+            loan.save(update_fields=["returned_at"])
+            result.loan = loan
+            result.notes.append("returned")
+            amount = overdue_fine_amount(loan=loan, returned_at=now)
+            if amount > 0:
+                result.fine = Fine.objects.create(
+                    patron_id=loan.patron_id,
+                    loan=loan,
+                    reason=Fine.Reason.OVERDUE,
+                    amount=amount,
+                    assessed_at=now,
+                )
+                counting.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
+            category = Patron.objects.filter(pk=loan.patron_id).values_list("category", flat=True)[
+                0
+            ]
+            counting.checkin(item=item, branch_id=branch_id, patron_category=category, now=now)
+            patron_touch(patron_id=loan.patron_id, now=now)
+
+        result.hold = _trap_for_next_hold(item, branch_id, now)
+        if result.hold is None:
+            shelve_or_send_home(item, branch_id, now, result)
+        return result
+
+
+def shelve_or_send_home(item: Item, at_branch_id: int, now, result=None) -> None:
+    """A copy no hold wants: back on the shelf at home, or in transit home."""
+    if at_branch_id != item.branch_id:
+        transit = transit_send(
+            item=item,
+            from_branch_id=at_branch_id,
+            to_branch_id=item.branch_id,
+            reason=Transit.Reason.HOME,
+            now=now,
+        )
+        if result is not None:
+            result.transit = transit
+        return
+    item.status = Item.Status.AVAILABLE
+    item.save(update_fields=["status"])
+
+
+def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = None) -> None:
+    """The patron removes one returned loan from their reading history: it is anonymised
+    at once, as the nightly expunge would have done without the opt-in."""
+    from patrons.registry import registry
+
+    now = _now(now)
+    with transaction.atomic():
+        kind = registry.get("loan")
+        closed = kind.closed_records(now).filter(pk=loan.pk)
+        if not closed.exists():
+            raise CirculationRefused(
+                "This loan cannot be removed yet: a fine on it is still unpaid.", code="active"
+            )
+        kind.expunge_queryset(closed, now)

@@ -1,0 +1,181 @@
+"""Lost and damaged copies, and charges staff add by hand.
+
+A copy declared lost while on loan closes the loan (as Koha's "lost items are returned")
+and charges the borrower its replacement cost (the item's price, or
+`CALUMET_DEFAULT_REPLACEMENT_COST`) plus a processing fee (`CALUMET_LOST_PROCESSING_FEE`).
+The nightly worker declares lost the loans overdue more than `CALUMET_LOST_AFTER_DAYS`.
+A lost copy found and checked in gets its unpaid replacement charge waived
+(`CALUMET_LOST_FOUND_REFUND`: "waive", the default, or "keep"); what was already paid is
+reported for a refund. The processing fee stays.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from patrons.models import Patron
+
+from .. import counting
+from ..exceptions import CirculationRefused
+from ..models import Fine, Item, Loan
+from ._common import _item_locked, _money, _now
+
+#: Reasons staff may pick for a manual charge.
+MANUAL_REASONS = (
+    Fine.Reason.DAMAGED,
+    Fine.Reason.LOST,
+    Fine.Reason.CARD,
+    Fine.Reason.PRINTING,
+    Fine.Reason.OTHER,
+)
+
+
+def _charge(*, patron_id: int, loan: Loan | None, reason: str, amount: Decimal, now, note=""):
+    fine = Fine.objects.create(
+        patron_id=patron_id, loan=loan, reason=reason, amount=amount, assessed_at=now, note=note
+    )
+    counting.charge(reason=reason, now=now, charged=amount)
+    return fine
+
+
+def item_declare_lost(*, barcode: str, actor, now: datetime.datetime | None = None) -> list[Fine]:
+    """Mark a copy lost; when it is on loan, close the loan and charge the borrower."""
+    now = _now(now)
+    with transaction.atomic():
+        item = _item_locked(barcode)
+        if item.status in (Item.Status.LOST, Item.Status.WITHDRAWN):
+            raise CirculationRefused(
+                f"This item is already {item.get_status_display().lower()}.", code="status"
+            )
+        loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
+        fines = []
+        if loan is not None:
+            loan.returned_at = max(now, loan.checked_out_at)
+            loan.save(update_fields=["returned_at"])
+            cost = item.price if item.price else Decimal(settings.CALUMET_DEFAULT_REPLACEMENT_COST)
+            if cost > 0:
+                fines.append(
+                    _charge(
+                        patron_id=loan.patron_id,
+                        loan=loan,
+                        reason=Fine.Reason.LOST,
+                        amount=cost,
+                        now=now,
+                    )
+                )
+            fee = Decimal(settings.CALUMET_LOST_PROCESSING_FEE)
+            if fee > 0:
+                fines.append(
+                    _charge(
+                        patron_id=loan.patron_id,
+                        loan=loan,
+                        reason=Fine.Reason.PROCESSING,
+                        amount=fee,
+                        now=now,
+                    )
+                )
+        item.status = Item.Status.LOST
+        item.save(update_fields=["status"])
+        return fines
+
+
+def lost_found(*, item: Item, now: datetime.datetime) -> str:
+    """A lost copy checked in: waive its unpaid replacement charge by policy. Returns a
+    note for the desk line ("" when nothing was charged)."""
+    charges = Fine.objects.select_for_update().filter(
+        loan__item=item, reason=Fine.Reason.LOST, waived_at__isnull=True
+    )
+    notes = []
+    for fine in charges:
+        if fine.amount_paid:
+            notes.append(f"${fine.amount_paid} was paid for its replacement: refund it")
+        if settings.CALUMET_LOST_FOUND_REFUND == "waive" and fine.settled_at is None:
+            counting.charge(reason=fine.reason, now=now, waived=fine.balance)
+            fine.waived_at = now
+            fine.waive_reason = "Lost item found and returned."
+            fine.settled_at = now
+            fine.save(update_fields=["waived_at", "waive_reason", "settled_at"])
+            notes.append("unpaid replacement charge waived")
+    return "; ".join(notes)
+
+
+def item_declare_damaged(
+    *, barcode: str, actor, charge=None, note: str = "", now: datetime.datetime | None = None
+) -> Fine | None:
+    """Take a damaged copy out of circulation; optionally charge the patron who has it (or
+    last returned it, while that loan is still kept)."""
+    now = _now(now)
+    amount = _money(charge) if charge not in (None, "") else None
+    if amount is not None and amount <= 0:
+        raise CirculationRefused("A charge must be more than $0.00.", code="amount")
+    with transaction.atomic():
+        item = _item_locked(barcode)
+        if item.status == Item.Status.DAMAGED:
+            raise CirculationRefused("This item is already marked damaged.", code="status")
+        fine = None
+        if amount is not None:
+            loan = Loan.objects.filter(item=item).order_by("-checked_out_at").first()
+            if loan is None:
+                raise CirculationRefused(
+                    "No loan of this item is on record: charge the patron by hand.",
+                    code="no_loan",
+                )
+            fine = _charge(
+                patron_id=loan.patron_id,
+                loan=loan,
+                reason=Fine.Reason.DAMAGED,
+                amount=amount,
+                now=now,
+                note=(note or "").strip()[:100],
+            )
+        item.status = Item.Status.DAMAGED
+        item.save(update_fields=["status"])
+        return fine
+
+
+def fine_charge_manual(
+    *,
+    patron: Patron,
+    amount,
+    reason: str,
+    note: str = "",
+    actor,
+    now: datetime.datetime | None = None,
+) -> Fine:
+    """A charge staff add by hand: a reason from the list and an optional short note."""
+    now = _now(now)
+    if actor is None or not actor.has_perm("circulation.add_fine"):
+        raise PermissionDenied("Only librarians can add a charge.")
+    if reason not in MANUAL_REASONS:
+        raise CirculationRefused("Choose a reason from the list.", code="reason")
+    note = (note or "").strip()
+    if len(note) > 100:
+        raise CirculationRefused("Keep the note under 100 characters.", code="note")
+    amount = _money(amount)
+    if amount <= 0:
+        raise CirculationRefused("A charge must be more than $0.00.", code="amount")
+    with transaction.atomic():
+        return _charge(
+            patron_id=patron.pk, loan=None, reason=reason, amount=amount, now=now, note=note
+        )
+
+
+def mark_long_overdue_lost(*, now: datetime.datetime | None = None) -> int:
+    """The nightly job: loans overdue more than `CALUMET_LOST_AFTER_DAYS` are lost."""
+    now = _now(now)
+    limit = now - datetime.timedelta(days=settings.CALUMET_LOST_AFTER_DAYS)
+    marked = 0
+    for barcode in Loan.objects.filter(returned_at__isnull=True, due_at__lt=limit).values_list(
+        "item__barcode", flat=True
+    ):
+        try:
+            item_declare_lost(barcode=barcode, actor=None, now=now)
+        except CirculationRefused:
+            continue
+        marked += 1
+    return marked

@@ -1,0 +1,165 @@
+"""Renewals: whether a loan can be renewed, and renewing it (one loan or a patron's all)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from patrons.models import Patron
+from patrons.services import blocks_in_force, patron_touch
+
+from .. import counting
+from ..exceptions import CirculationRefused
+from ..models import Fine, Hold, Item, Loan
+from ..rules import CirculationRule, RuleBook
+from ._common import _due_date, _now
+
+
+@dataclass
+class _RenewalFacts:
+    rules: RuleBook
+    categories: dict
+    held_by_others: set
+    blocked: bool
+
+
+def _renewal_facts(
+    loans: list[Loan], now: datetime.datetime, blocks: list | None = None
+) -> _RenewalFacts:
+    """What renewal decisions need, for many loans of one patron in four queries."""
+    title_ids = {loan.item.title_id for loan in loans}
+    patron_ids = {loan.patron_id for loan in loans}
+    held = set(
+        Hold.objects.filter(title_id__in=title_ids, status__in=Hold.ACTIVE_STATUSES)
+        .exclude(patron_id__in=patron_ids)
+        .values_list("title_id", flat=True)
+    )
+    categories = dict(Patron.objects.filter(pk__in=patron_ids).values_list("pk", "category"))
+    if blocks is None:  # the caller may already know the patron's blocks in force
+        patron = loans[0].patron if loans and loans[0].patron_id else None
+        blocks = blocks_in_force(patron=patron, now=now) if patron else []
+    blocked = bool(blocks)
+    return _RenewalFacts(
+        rules=RuleBook(), categories=categories, held_by_others=held, blocked=blocked
+    )
+
+
+def _rule(loan: Loan, facts: _RenewalFacts) -> CirculationRule:
+    return facts.rules.find(
+        category=facts.categories.get(loan.patron_id, ""),
+        item_type=loan.item.item_type,
+        branch_id=loan.branch_id,
+    )
+
+
+def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -> str | None:
+    if loan.returned_at is not None:
+        return "This loan has already been returned."
+    policy = _rule(loan, facts)
+    if loan.renewals >= policy.max_renewals:
+        return f"Renewal limit reached ({policy.max_renewals})."
+    if loan.item.title_id in facts.held_by_others:
+        return "Another patron is waiting for this title."
+    limit = settings.CALUMET_RENEW_OVERDUE_LIMIT_DAYS
+    if loan.due_at < now - datetime.timedelta(days=limit):
+        return f"Overdue by more than {limit} days: please return it to the library."
+    if facts.blocked:
+        return "Borrowing is suspended for this card."
+    if _renewed_due(loan, policy, now) <= loan.due_at:
+        due = timezone.localtime(loan.due_at)
+        return f"Renewing today would not move the due date ({due:%a %b %d}): try again later."
+    return None
+
+
+def _renewed_due(loan: Loan, policy, now: datetime.datetime) -> datetime.datetime:
+    """The due date a renewal now would give: the loan period counted from today."""
+    return _due_date(now, policy.loan_days, loan.branch_id)
+
+
+def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime) -> str:
+    """An overdue loan is renewed: charge its late days now (the default) or forgive them,
+    as `CALUMET_RENEW_OVERDUE_CHARGE` says. Returns the sentence that tells the patron."""
+    from .loans import overdue_fine_amount
+
+    if loan.due_at >= now:
+        return ""
+    if settings.CALUMET_RENEW_OVERDUE_CHARGE != "charge":
+        return "the late days were forgiven"
+    amount = overdue_fine_amount(loan=loan, returned_at=now, rule=rule)
+    if amount <= 0:
+        return "no fine for the late days (within the grace days)"
+    Fine.objects.create(
+        patron_id=loan.patron_id,
+        loan=loan,
+        reason=Fine.Reason.OVERDUE,
+        amount=amount,
+        assessed_at=now,
+    )
+    counting.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
+    return f"overdue fine of ${amount} charged for the late days"
+
+
+def renewal_refusal(*, loan: Loan, now: datetime.datetime | None = None) -> str | None:
+    """Why this loan cannot be renewed now, or None when it can."""
+    now = _now(now)
+    return _renewal_refusal(loan, _renewal_facts([loan], now), now)
+
+
+def renewal_refusals(
+    *, loans: list[Loan], now: datetime.datetime | None = None, blocks: list | None = None
+) -> dict:
+    """{loan id: reason or None} for one patron's loans, in a fixed number of queries.
+    `blocks`: the patron's blocks in force, when the caller has them already."""
+    now = _now(now)
+    if not loans:
+        return {}
+    facts = _renewal_facts(loans, now, blocks)
+    return {loan.pk: _renewal_refusal(loan, facts, now) for loan in loans}
+
+
+def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Loan:
+    """Extend a loan by its loan period, counted from today. A renewal that would not move
+    the due date is refused (and not counted). An overdue loan's late days are charged or
+    forgiven by policy; `loan.renewal_note` says which ("" when it was not overdue)."""
+    now = _now(now)
+    with transaction.atomic():
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .select_related("item", "patron")
+            .get(pk=loan.pk)
+        )
+        facts = _renewal_facts([loan], now)
+        reason = _renewal_refusal(loan, facts, now)
+        if reason:
+            raise CirculationRefused(reason, code="renewal")
+        policy = _rule(loan, facts)
+        note = _settle_late_days(loan, policy, now)
+        loan.due_at = _renewed_due(loan, policy, now)
+        loan.renewals = F("renewals") + 1
+        loan.save(update_fields=["due_at", "renewals"])
+        loan.refresh_from_db(fields=["renewals"])
+        counting.renewal(
+            item=loan.item,
+            branch_id=loan.branch_id,
+            patron_category=loan.patron.category_id,
+            now=now,
+        )
+        patron_touch(patron=loan.patron, now=now)
+        loan.renewal_note = note
+        return loan
+
+
+def loan_renew_by_barcode(*, barcode: str, actor, now: datetime.datetime | None = None) -> Loan:
+    loan = Loan.objects.filter(
+        item__barcode=(barcode or "").strip(), returned_at__isnull=True
+    ).first()
+    if loan is None:
+        if not Item.objects.filter(barcode=(barcode or "").strip()).exists():
+            raise CirculationRefused("No item has that barcode.", code="unknown_item")
+        raise CirculationRefused("This item is not checked out.", code="not_on_loan")
+    return loan_renew(loan=loan, actor=actor, now=now)

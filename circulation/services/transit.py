@@ -1,0 +1,60 @@
+"""Transit services: send a copy to another branch, receive it there; the list of copies
+in transit (and those overdue in transit)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..models import Branch, Item
+from ..transit import Transit
+
+
+def transit_send(
+    *, item: Item, from_branch_id: int, to_branch_id: int, reason: str, now: datetime.datetime
+) -> Transit:
+    """Inside the caller's transaction: the copy leaves for `to_branch_id`."""
+    Transit.objects.filter(item=item, received_on__isnull=True).update(
+        received_on=timezone.localdate(now)
+    )
+    item.status = Item.Status.IN_TRANSIT
+    item.save(update_fields=["status"])
+    return Transit.objects.create(
+        item=item,
+        from_branch_id=from_branch_id,
+        to_branch_id=to_branch_id,
+        reason=reason,
+        sent_on=timezone.localdate(now),
+    )
+
+
+def transit_receive(*, item: Item, branch_id: int, now: datetime.datetime) -> Transit | None:
+    """The copy arrived at `branch_id`: end its open transit there (None if it had none)."""
+    transit = Transit.objects.filter(item=item, received_on__isnull=True).first()
+    if transit is None or transit.to_branch_id != branch_id:
+        return None
+    transit.received_on = timezone.localdate(now)
+    transit.save(update_fields=["received_on"])
+    return transit
+
+
+def open_transit(*, item: Item) -> Transit | None:
+    return Transit.objects.filter(item=item, received_on__isnull=True).first()
+
+
+def transits_in_progress(*, branch: Branch | None = None, now=None):
+    """Copies in transit (to or from `branch`), oldest first, each with `overdue` set when
+    it has travelled longer than `CALUMET_TRANSIT_OVERDUE_DAYS`."""
+    now = now or timezone.now()
+    limit = timezone.localdate(now) - datetime.timedelta(days=settings.CALUMET_TRANSIT_OVERDUE_DAYS)
+    rows = Transit.objects.filter(received_on__isnull=True).select_related(
+        "item__title", "from_branch", "to_branch"
+    )
+    if branch is not None:
+        rows = rows.filter(to_branch=branch) | rows.filter(from_branch=branch)
+    rows = list(rows.order_by("sent_on", "pk"))
+    for row in rows:
+        row.overdue = row.sent_on < limit
+    return rows

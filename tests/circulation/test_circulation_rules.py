@@ -1,0 +1,183 @@
+"""The circulation rules matrix: category x item type x branch, the most specific rule wins;
+check-out, limits, fines, renewals and holds follow it; the matrix page shows it."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from circulation import services
+from circulation.models import CirculationRule, Fine, Item, Loan
+from circulation.rules import RuleBook
+from patrons.models import Patron
+from tests.circulation.conftest import default_rule, end_of_day, signed_in
+from tests.factories import ItemFactory, TitleFactory
+
+DAY = datetime.timedelta(days=1)
+
+
+def rule(**fields) -> CirculationRule:
+    fields.setdefault("patron_category", "")
+    fields.setdefault("item_type", "")
+    fields.setdefault("branch", None)
+    key = {k: fields.pop(k) for k in ("patron_category", "item_type", "branch")}
+    obj, _ = CirculationRule.objects.update_or_create(**key, defaults=fields)
+    return obj
+
+
+def test_the_data_migration_turned_the_loan_policies_into_rules(db):
+    dvd = CirculationRule.objects.get(patron_category="", item_type="dvd", branch=None)
+    assert (dvd.loan_days, dvd.max_renewals, dvd.daily_fine) == (7, 1, Decimal("1.00"))
+    assert default_rule().max_loans == 30  # the former global loan limit
+
+
+def test_the_most_specific_rule_wins_in_the_documented_order(branch, other_branch):
+    cells = [
+        (branch, "child", "dvd"),
+        (branch, "child", ""),
+        (branch, "", "dvd"),
+        (branch, "", ""),
+        (None, "child", "dvd"),
+        (None, "child", ""),
+        (None, "", "dvd"),
+    ]
+    made = [
+        rule(branch=b, patron_category=c, item_type=t, loan_days=n + 1)
+        for n, (b, c, t) in enumerate(cells)
+    ]
+    # Remove the rules one by one, most specific first: the next in line takes over.
+    for expected in [*made[1:], default_rule()]:
+        found = RuleBook().find(category="child", item_type="dvd", branch_id=branch.pk)
+        assert (
+            found.pk
+            == CirculationRule.objects.filter(pk__in=[m.pk for m in made])
+            .order_by("loan_days")
+            .first()
+            .pk
+        )
+        CirculationRule.objects.filter(pk=found.pk).delete()
+        assert RuleBook().find(category="child", item_type="dvd", branch_id=branch.pk).pk == (
+            expected.pk
+        )
+    # Another branch never sees this branch's rules.
+    assert RuleBook().find(category="child", item_type="dvd", branch_id=other_branch.pk).pk == (
+        default_rule().pk
+    )
+
+
+def test_with_no_rule_at_all_the_built_in_defaults_apply(db):
+    CirculationRule.objects.all().delete()
+    found = RuleBook().find(category="adult", item_type="book", branch_id=None)
+    assert found.pk is None and found.loan_days == 21 and found.holdable
+
+
+def test_checkout_follows_the_branchs_rule_for_the_category_and_stores_it(
+    card, clerk, branch, other_branch
+):
+    Patron.objects.filter(pk=card.patron_id).update(category="child")
+    here = rule(branch=other_branch, patron_category="child", item_type="book", loan_days=10)
+    item = ItemFactory(branch=branch)
+    now = timezone.now()
+    loan = services.loan_checkout(
+        card_number=card.number, barcode=item.barcode, actor=clerk, branch=other_branch, now=now
+    )
+    assert loan.rule == here and loan.due_at == end_of_day(now + 10 * DAY)
+    # At the item's own branch the any-branch book rule applies (21 days).
+    services.loan_return(barcode=item.barcode, actor=clerk, now=now + DAY)
+    loan = services.loan_checkout(
+        card_number=card.number, barcode=item.barcode, actor=clerk, branch=branch, now=now + DAY
+    )
+    assert loan.rule.item_type == "book" and loan.rule.branch is None
+    assert loan.due_at == end_of_day(now + 22 * DAY)
+
+
+def test_the_loans_allowed_of_an_item_type_rule_count_that_type_only(
+    card, clerk, branch, lend, refused
+):
+    rule(item_type="dvd", max_loans=1)
+    lend(card.patron, item_type="dvd")
+    lend(card.patron, item_type="book")
+    dvd = ItemFactory(branch=branch, item_type="dvd")
+    refused(
+        lambda: services.loan_checkout(card_number=card.number, barcode=dvd.barcode, actor=clerk),
+        code="loan_limit",
+        message="Loan limit reached (1 DVD items).",
+    )
+    book = ItemFactory(branch=branch, item_type="book")
+    assert services.loan_checkout(card_number=card.number, barcode=book.barcode, actor=clerk)
+
+
+def test_the_overdue_fine_follows_the_rule_of_the_category(card, clerk, lend):
+    Patron.objects.filter(pk=card.patron_id).update(category="senior")
+    rule(patron_category="senior", daily_fine=Decimal("0.00"), max_fine=Decimal("0.00"))
+    loan = lend(card.patron, item_type="magazine", due_in_days=-10)
+    # The senior rule (any type) beats the magazine rule (any category) at rank 6 vs 7.
+    result = services.loan_return(barcode=loan.item.barcode, actor=clerk)
+    assert result.fine is None and not Fine.objects.exists()
+
+
+def test_renewals_follow_the_rule(card, clerk, lend, refused):
+    Patron.objects.filter(pk=card.patron_id).update(category="non_resident")
+    rule(patron_category="non_resident", item_type="book", max_renewals=0)
+    loan = lend(card.patron, due_in_days=3)
+    refused(
+        lambda: services.loan_renew(loan=loan, actor=clerk),
+        code="renewal",
+        message="Renewal limit reached (0).",
+    )
+
+
+def test_a_hold_on_a_title_whose_copies_are_not_holdable_is_refused(card, branch, clerk, refused):
+    rule(item_type="magazine", holdable=False)
+    title = TitleFactory()
+    ItemFactory(title=title, branch=branch, item_type="magazine")
+    refused(
+        lambda: services.hold_place(
+            patron=card.patron, title=title, pickup_branch=branch, actor=clerk
+        ),
+        code="not_holdable",
+    )
+    ItemFactory(title=title, branch=branch, item_type="book")  # one holdable copy is enough
+    assert services.hold_place(patron=card.patron, title=title, pickup_branch=branch, actor=clerk)
+
+
+def test_the_hold_limit_comes_from_the_rule(card, branch, clerk, refused):
+    rule(item_type="book", max_holds=1)
+    first, second = TitleFactory(), TitleFactory()
+    for title in (first, second):
+        ItemFactory(title=title, branch=branch, status=Item.Status.ON_LOAN)
+    services.hold_place(patron=card.patron, title=first, pickup_branch=branch, actor=clerk)
+    refused(
+        lambda: services.hold_place(
+            patron=card.patron, title=second, pickup_branch=branch, actor=clerk
+        ),
+        code="hold_limit",
+        message="Hold limit reached (1 holds).",
+    )
+
+
+def test_the_matrix_page_shows_the_rule_of_each_cell_per_branch(librarian, branch, other_branch):
+    child_dvd = rule(branch=branch, patron_category="child", item_type="dvd", loan_days=3)
+    client = signed_in(librarian)
+    page = client.get("/admin/circulation/rules-matrix/", {"branch": branch.pk})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<th scope="row">Child</th>' in html and '<th scope="col">DVD</th>' in html
+    assert f"Rule #{child_dvd.pk}</a>: Child / DVD / {branch.name}" in html
+    elsewhere = client.get("/admin/circulation/rules-matrix/", {"branch": other_branch.pk})
+    assert f"Rule #{child_dvd.pk}<" not in elsewhere.content.decode()
+    assert client.get("/admin/circulation/rules-matrix/", {"branch": "x"}).status_code == 200
+
+
+def test_the_desk_shows_which_rule_applied_to_a_loan(librarian, card, clerk, branch):
+    item = ItemFactory(branch=branch)
+    loan = services.loan_checkout(card_number=card.number, barcode=item.barcode, actor=clerk)
+    page = signed_in(librarian).get(f"/admin/patrons/patron/{card.patron_id}/change/")
+    assert f"{loan.rule}: Any category / Book / any branch" in page.content.decode().replace(
+        "any category", "Any category"
+    )
+    assert Loan.objects.get(pk=loan.pk).rule_id == loan.rule_id
+
+
+pytestmark = pytest.mark.django_db

@@ -1,0 +1,100 @@
+"""Courtesy and card-expiry notices from templates, the patron's choice in the portal, and
+the log of notices sent (patron, day, kind, ok; no message) that the expunge deletes."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from circulation import notice_jobs
+from circulation.models import NoticePreference, NoticeSent
+from patrons.models import Patron
+from patrons.registry import registry
+from tests.circulation.conftest import signed_in
+from tests.factories import ItemFactory, LoanFactory, TitleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reader(card):
+    Patron.objects.filter(pk=card.patron_id).update(email="reader@example.org")
+    card.patron.refresh_from_db()
+    return card.patron
+
+
+def lend_due_in(patron, branch, days, title="Moby-Dick"):
+    due = timezone.localtime() + datetime.timedelta(days=days)
+    return LoanFactory(
+        patron=patron,
+        item=ItemFactory(branch=branch, status="on_loan", title=TitleFactory(title=title)),
+        checked_out_at=timezone.now() - datetime.timedelta(days=10),
+        due_at=due.replace(hour=23, minute=59),
+    )
+
+
+def test_a_courtesy_notice_goes_n_days_before_due_and_is_logged(reader, branch, settings):
+    settings.CALUMET_COURTESY_NOTICE_DAYS = 3
+    lend_due_in(reader, branch, 3)
+    lend_due_in(reader, branch, 5)
+    assert notice_jobs.send_courtesy_notices() == 1
+    [message] = mail.outbox
+    assert "1 item on your card is due on" in message.body and "Moby-Dick" not in message.body
+    logged = NoticeSent.objects.get()
+    assert (logged.patron, logged.kind, logged.ok) == (reader, "courtesy", True)
+    assert timezone.localtime(logged.day).hour == 0
+
+
+def test_a_patron_who_turned_courtesy_notices_off_gets_none(reader, branch):
+    notice_jobs.notice_preferences_set(
+        patron=reader, courtesy=False, card_expiry=True, actor=reader
+    )
+    lend_due_in(reader, branch, 3)
+    assert notice_jobs.send_courtesy_notices() == 0 and not mail.outbox
+
+
+def test_a_card_expiry_notice(reader, settings):
+    settings.CALUMET_CARD_EXPIRY_NOTICE_DAYS = 30
+    Patron.objects.filter(pk=reader.pk).update(
+        card_expires_on=timezone.localdate() + datetime.timedelta(days=30)
+    )
+    assert notice_jobs.send_card_expiry_notices() == 1
+    assert "Your library card expires on" in mail.outbox[0].body
+    assert NoticeSent.objects.get().kind == "card_expiry"
+
+
+def test_a_failed_notice_is_logged_as_failed(reader, branch, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(notice_jobs, "send_mail", broken)
+    lend_due_in(reader, branch, 3)
+    assert notice_jobs.send_courtesy_notices() == 0
+    assert NoticeSent.objects.get().ok is False
+
+
+def test_the_portal_saves_the_choice(reader):
+    from tests.patrons.test_portal_core import signed_in as portal_client
+
+    client = portal_client(reader.active_card)
+    assert b"Items due soon" in client.get("/portal/notices/").content
+    client.post("/portal/notices/", {"card_expiry": "on"})
+    choice = NoticePreference.objects.get(patron=reader)
+    assert (choice.courtesy, choice.card_expiry) == (False, True)
+
+
+def test_staff_see_the_log_and_it_is_a_record_kind_the_expunge_deletes(reader, librarian):
+    notice_jobs.log_notice(
+        patron_id=reader.pk,
+        kind="courtesy",
+        ok=True,
+        now=timezone.now() - datetime.timedelta(days=2),
+    )
+    page = signed_in(librarian).get("/admin/circulation/noticesent/")
+    assert page.status_code == 200 and b"Items due soon" in page.content
+    assert registry.get("notice_sent").model is NoticeSent
+    from patrons import retention
+
+    retention.expunge(now=timezone.now())
+    assert not NoticeSent.objects.exists()

@@ -1,0 +1,92 @@
+"""Transit: a copy returned away from home (and wanted by no hold) travels home with a
+transit slip; checking it in at home ends the transit; the list shows copies in transit
+and those overdue in transit."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from circulation import services
+from circulation.models import Hold, Item, Transit
+from circulation.services.transit import transits_in_progress
+from tests.circulation.conftest import signed_in
+from tests.factories import HoldFactory, ItemFactory, LoanFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lent_from_main(branch, card):
+    item = ItemFactory(branch=branch, status=Item.Status.ON_LOAN, call_number="813 TWA")
+    LoanFactory(item=item, patron=card.patron)
+    return item
+
+
+def test_a_copy_returned_away_from_home_goes_in_transit_home(
+    lent_from_main, branch, other_branch, clerk
+):
+    result = services.loan_return(barcode=lent_from_main.barcode, actor=clerk, branch=other_branch)
+    assert Item.objects.get(pk=lent_from_main.pk).status == Item.Status.IN_TRANSIT
+    transit = result.transit
+    assert (transit.from_branch, transit.to_branch, transit.reason) == (
+        other_branch,
+        branch,
+        Transit.Reason.HOME,
+    )
+    assert result.message == f"returned, send home to {branch.name} (print a transit slip)"
+
+
+def test_checking_it_in_at_another_branch_is_refused_and_at_home_ends_the_transit(
+    lent_from_main, branch, other_branch, clerk, refused
+):
+    services.loan_return(barcode=lent_from_main.barcode, actor=clerk, branch=other_branch)
+    refused(
+        lambda: services.loan_return(
+            barcode=lent_from_main.barcode, actor=clerk, branch=other_branch
+        ),
+        code="in_transit",
+        message=f"This item is in transit to {branch.name}.",
+    )
+    result = services.loan_return(barcode=lent_from_main.barcode, actor=clerk, branch=branch)
+    assert result.message == "arrived from transit"
+    assert Item.objects.get(pk=lent_from_main.pk).status == Item.Status.AVAILABLE
+    assert Transit.objects.get().received_on is not None
+
+
+def test_a_returned_copy_that_fills_a_hold_travels_to_the_pickup_branch_instead(
+    lent_from_main, branch, other_branch, clerk, patron
+):
+    hold = HoldFactory(title=lent_from_main.title, pickup_branch=branch)
+    result = services.loan_return(barcode=lent_from_main.barcode, actor=clerk, branch=other_branch)
+    assert result.hold == hold and result.transit is None
+    transit = Transit.objects.get()
+    assert (transit.to_branch, transit.reason) == (branch, Transit.Reason.HOLD)
+    services.loan_return(barcode=lent_from_main.barcode, actor=clerk, branch=branch)
+    assert Hold.objects.get(pk=hold.pk).status == Hold.Status.WAITING
+    assert Transit.objects.get().received_on is not None
+
+
+def test_the_list_marks_copies_overdue_in_transit(lent_from_main, branch, other_branch, clerk):
+    long_ago = timezone.now() - datetime.timedelta(days=9)
+    services.loan_return(
+        barcode=lent_from_main.barcode, actor=clerk, branch=other_branch, now=long_ago
+    )
+    [row] = transits_in_progress(branch=branch)
+    assert row.overdue
+    assert transits_in_progress(branch=branch, now=long_ago)[0].overdue is False
+
+
+def test_the_in_transit_page_and_the_slip(lent_from_main, branch, other_branch, clerk, card):
+    services.loan_return(barcode=lent_from_main.barcode, actor=clerk, branch=other_branch)
+    client = signed_in(clerk)
+    page = client.get("/admin/circulation/in-transit/?all=1").content.decode()
+    assert lent_from_main.barcode in page and "Transit slip" in page
+    transit = Transit.objects.get()
+    slip = client.get(f"/admin/circulation/transit-slip/?transit={transit.pk}").content.decode()
+    assert f"To: {branch.name}" in slip and "813 TWA" in slip and 'class="receipt"' in slip
+    assert lent_from_main.title.title not in slip and card.patron.last_name not in slip
+    assert (
+        b"Choose a copy on the In transit page"
+        in client.get("/admin/circulation/transit-slip/?transit=abc").content
+    )
