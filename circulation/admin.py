@@ -1,24 +1,15 @@
-"""Circulation in the staff admin.
+"""Circulation in the staff admin: branches, their calendar and rules, the catalog, daily
+counts, and the desk pages. The records of circulation are in `admin_records.py`, the
+patron page's part in `admin_patron.py`."""
 
-Catalog and programs are edited as usual. Loans, holds and fines are changed only through
-the desk pages and the admin actions below, which call `circulation.services`; their raw
-change forms are read-only for everyone but superusers.
-"""
-
-from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.contrib import admin
 
 from calumet.admin_site import AdminPage
-from calumet.paginator import EstimatedCountPaginator
-from patrons.access import AccessAuditedAdmin
-from patrons.admin import PatronAdmin as BasePatronAdmin
-from patrons.exceptions import Refused
-from patrons.models import Patron
+from patrons.exceptions import attempt_each
 
-from . import (  # noqa: F401  (they register pages)
+from . import (  # noqa: F401  (they register pages and admins)
+    admin_patron,
+    admin_records,
     desk,
     desk_history,
     desk_pull,
@@ -32,37 +23,11 @@ from .models import (
     Branch,
     BranchClosure,
     CirculationRule,
-    ComputerSession,
-    Fine,
-    Hold,
     Item,
-    Loan,
-    NoticePreference,
-    NoticeSent,
     OpeningHours,
-    Program,
-    ProgramRegistration,
     Title,
-    Visit,
     VisitCount,
 )
-
-
-def run_service_on_each(modeladmin, request, queryset, call, done: str) -> None:
-    """Call a service for each selected record; report successes and each refusal."""
-    succeeded = 0
-    for obj in queryset:
-        try:
-            call(obj)
-        except Refused as refusal:
-            modeladmin.message_user(request, f"{obj}: {refusal.message}", messages.WARNING)
-        except PermissionDenied as denied:
-            modeladmin.message_user(request, str(denied), messages.ERROR)
-            return
-        else:
-            succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -144,7 +109,7 @@ class ItemAdmin(admin.ModelAdmin):
         description="Declare lost (charges the borrower of a copy on loan)", permissions=["change"]
     )
     def declare_lost(self, request, queryset):
-        run_service_on_each(
+        attempt_each(
             self,
             request,
             queryset,
@@ -156,276 +121,13 @@ class ItemAdmin(admin.ModelAdmin):
         description="Declare damaged (out of circulation, no charge)", permissions=["change"]
     )
     def declare_damaged(self, request, queryset):
-        run_service_on_each(
+        attempt_each(
             self,
             request,
             queryset,
             lambda item: services.item_declare_damaged(barcode=item.barcode, actor=request.user),
             "items declared damaged",
         )
-
-
-class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return (("yes", "Overdue"),)
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(returned_at__isnull=True, due_at__lt=timezone.now())
-        return queryset
-
-
-class ServiceOnlyAdmin(AccessAuditedAdmin, admin.ModelAdmin):
-    """Records that change only through services: read-only forms but for superusers,
-    and lists that stay fast on large tables."""
-
-    show_full_result_count = False
-    list_per_page = 50
-    paginator = EstimatedCountPaginator
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None:
-            return request.user.is_superuser
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-@admin.register(Loan)
-class LoanAdmin(ServiceOnlyAdmin):
-    list_display = (
-        "__str__",
-        "item",
-        "patron",
-        "branch",
-        "checked_out_at",
-        "due_at",
-        "returned_at",
-    )
-    # A date filter, not a date hierarchy: the hierarchy's list of years reads every row.
-    list_filter = (
-        ("returned_at", admin.EmptyFieldListFilter),
-        OverdueFilter,
-        ("checked_out_at", admin.DateFieldListFilter),
-        "branch",
-    )
-    search_fields = ("=item__barcode", "=patron__cards__number", "item__title__title")
-    search_help_text = "Scan an item barcode or a card number, or search by title."
-    autocomplete_fields = ("item", "patron")
-    list_select_related = ("item", "patron", "branch")
-    readonly_fields = (
-        "checked_out_by",
-        "overdue_notices_sent",
-        "last_overdue_notice_at",
-    )
-    actions = ("renew_selected", "check_in_selected")
-
-    @admin.action(description="Renew selected loans", permissions=["change"])
-    def renew_selected(self, request, queryset):
-        run_service_on_each(
-            self,
-            request,
-            queryset.select_related("item", "patron"),
-            lambda loan: services.loan_renew(loan=loan, actor=request.user),
-            "loans renewed",
-        )
-
-    @admin.action(description="Check in selected loans", permissions=["change"])
-    def check_in_selected(self, request, queryset):
-        run_service_on_each(
-            self,
-            request,
-            queryset.select_related("item"),
-            lambda loan: _check_in_loan(loan, request.user),
-            "items checked in",
-        )
-
-
-@admin.register(Hold)
-class HoldAdmin(ServiceOnlyAdmin):
-    list_display = (
-        "__str__",
-        "title",
-        "patron",
-        "pickup_branch",
-        "status",
-        "placed_at",
-        "pickup_by",
-    )
-    list_filter = ("status", "pickup_branch")
-    search_fields = ("=patron__cards__number", "title__title", "=item__barcode")
-    search_help_text = "Scan a card number or item barcode, or search by title."
-    autocomplete_fields = ("title", "patron", "item")
-    list_select_related = ("title", "patron", "pickup_branch")
-    actions = ("cancel_selected",)
-
-    @admin.action(description="Cancel selected holds", permissions=["change"])
-    def cancel_selected(self, request, queryset):
-        run_service_on_each(
-            self,
-            request,
-            queryset,
-            lambda hold: services.hold_cancel(hold=hold, actor=request.user),
-            "holds cancelled",
-        )
-
-
-def _check_in_loan(loan: Loan, actor):
-    """Check in this loan's item, but only while this loan is the open one (an old,
-    returned loan must not close another patron's current loan of the same copy)."""
-    if loan.returned_at is not None:
-        raise Refused("This item is not checked out.")
-    return services.loan_return(barcode=loan.item.barcode, actor=actor)
-
-
-class WaiveReasonForm(forms.Form):
-    reason = forms.CharField(label="Reason for waiving", max_length=200)
-
-
-@admin.register(Fine)
-class FineAdmin(ServiceOnlyAdmin):
-    list_display = (
-        "__str__",
-        "patron",
-        "reason",
-        "amount",
-        "amount_paid",
-        "assessed_at",
-        "settled_at",
-    )
-    list_filter = ("reason", ("settled_at", admin.EmptyFieldListFilter))
-    search_fields = ("=patron__cards__number", "=loan__item__barcode")
-    search_help_text = "Scan a card number or the item's barcode."
-    autocomplete_fields = ("patron", "loan")
-    list_select_related = ("patron",)
-    readonly_fields = ("waived_by",)
-    actions = ("waive_selected",)
-
-    def has_waive_permission(self, request):
-        return request.user.has_perm("circulation.waive_fine")
-
-    @admin.action(description="Waive selected fines…", permissions=["waive"])
-    def waive_selected(self, request, queryset):
-        """Asks for the reason on an intermediate page, then waives each fine."""
-        if "apply" in request.POST:
-            form = WaiveReasonForm(request.POST)
-            if form.is_valid():
-                reason = form.cleaned_data["reason"]
-                run_service_on_each(
-                    self,
-                    request,
-                    queryset,
-                    lambda fine: services.fine_waive(fine=fine, reason=reason, actor=request.user),
-                    "fines waived",
-                )
-                return None
-        else:
-            form = WaiveReasonForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Waive fines",
-            "opts": self.model._meta,
-            "form": form,
-            "fines": queryset,
-            "action": "waive_selected",
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-        }
-        return TemplateResponse(request, "admin/circulation/fine/waive.html", context)
-
-
-class ProgramRegistrationInline(admin.TabularInline):
-    model = ProgramRegistration
-    extra = 0
-    fields = ("patron", "status", "attended", "registered_at")
-    readonly_fields = ("patron", "status", "attended", "registered_at")
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Program)
-class ProgramAdmin(AccessAuditedAdmin, admin.ModelAdmin):
-    list_display = (
-        "name",
-        "branch",
-        "starts_at",
-        "capacity",
-        "registration_count",
-        "attendance_count",
-    )
-    list_filter = ("branch",)
-    search_fields = ("name",)
-    date_hierarchy = "starts_at"
-    readonly_fields = ("registration_count", "attendance_count")
-    inlines = (ProgramRegistrationInline,)
-
-
-@admin.register(ProgramRegistration)
-class ProgramRegistrationAdmin(ServiceOnlyAdmin):
-    list_display = ("__str__", "program", "patron", "status", "attended", "registered_at")
-    list_filter = ("status", "attended", "program__branch")
-    search_fields = ("=patron__cards__number", "program__name")
-    search_help_text = "Scan a card number, or search by program name."
-    autocomplete_fields = ("program", "patron")
-    list_select_related = ("program", "patron")
-    actions = ("mark_attended", "cancel_selected")
-
-    @admin.action(description="Mark selected as attended", permissions=["change"])
-    def mark_attended(self, request, queryset):
-        run_service_on_each(
-            self,
-            request,
-            queryset,
-            lambda r: services.program_mark_attended(registration=r, actor=request.user),
-            "marked attended",
-        )
-
-    @admin.action(description="Cancel selected sign-ups", permissions=["change"])
-    def cancel_selected(self, request, queryset):
-        run_service_on_each(
-            self,
-            request,
-            queryset,
-            lambda r: services.program_cancel_registration(registration=r, actor=request.user),
-            "sign-ups cancelled",
-        )
-
-
-@admin.register(Visit)
-class VisitAdmin(ServiceOnlyAdmin):
-    list_display = ("__str__", "patron", "branch", "visited_at")
-    list_filter = ("branch",)
-    search_fields = ("=patron__cards__number",)
-    search_help_text = "Scan a card number."
-    autocomplete_fields = ("patron",)
-    list_select_related = ("patron", "branch")
-
-
-@admin.register(NoticeSent)
-class NoticeSentAdmin(ServiceOnlyAdmin):
-    """Per patron and per day, whether a notice went out (never what it said)."""
-
-    list_display = ("__str__", "patron", "day", "kind", "ok")
-    list_filter = ("kind", "ok", "day")
-    search_fields = ("=patron__cards__number",)
-    search_help_text = "Scan a card number."
-    list_select_related = ("patron",)
-
-
-@admin.register(NoticePreference)
-class NoticePreferenceAdmin(ServiceOnlyAdmin):
-    """The optional notices a patron turned off (changed by the patron in the portal)."""
-
-    list_display = ("__str__", "patron", "courtesy", "card_expiry")
-    list_select_related = ("patron",)
 
 
 @admin.register(VisitCount)
@@ -440,109 +142,6 @@ class VisitCountAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-
-@admin.register(ComputerSession)
-class ComputerSessionAdmin(ServiceOnlyAdmin):
-    list_display = ("__str__", "patron", "branch", "workstation", "started_at", "ended_at")
-    list_filter = ("branch", ("ended_at", admin.EmptyFieldListFilter))
-    search_fields = ("=patron__cards__number", "workstation")
-    search_help_text = "Scan a card number, or search by computer label."
-    autocomplete_fields = ("patron",)
-    list_select_related = ("patron", "branch")
-    actions = ("end_selected",)
-
-    @admin.action(description="End selected sessions", permissions=["change"])
-    def end_selected(self, request, queryset):
-        run_service_on_each(
-            self,
-            request,
-            queryset,
-            lambda s: services.computer_session_end(session=s, actor=request.user),
-            "sessions ended",
-        )
-
-
-# -- the patron's page shows their current records -----------------------------------------
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class CurrentLoanInline(ReadOnlyInline):
-    model = Loan
-    verbose_name_plural = "current loans"
-    fields = ("item", "item_title", "checked_out_at", "due_at", "overdue", "renewals", "rule_used")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(returned_at__isnull=True)
-            .select_related("item__title", "rule__branch")
-        )
-
-    @admin.display(description="circulation rule")
-    def rule_used(self, loan):
-        """Which rule applied at check-out (the loan period, renewals and fines it set)."""
-        if loan.rule is None:
-            return "built-in defaults"
-        return f"{loan.rule}: {loan.rule.scope} ({loan.rule.summary})"
-
-    @admin.display(description="title")
-    def item_title(self, loan):
-        return loan.item.title.title
-
-    @admin.display(description="overdue", boolean=True)
-    def overdue(self, loan):
-        return loan.is_overdue()
-
-
-class ActiveHoldInline(ReadOnlyInline):
-    model = Hold
-    verbose_name_plural = "active holds"
-    fk_name = "patron"
-    fields = ("title", "status", "pickup_branch", "placed_at", "pickup_by")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(status__in=Hold.ACTIVE_STATUSES)
-            .select_related("title", "pickup_branch")
-        )
-
-
-class UnpaidFineInline(ReadOnlyInline):
-    model = Fine
-    verbose_name_plural = "unpaid fines"
-    fields = ("reason", "amount", "amount_paid", "assessed_at")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(settled_at__isnull=True)
-
-
-admin.site.unregister(Patron)
-
-
-@admin.register(Patron)
-class PatronAdmin(BasePatronAdmin):
-    inlines = (*BasePatronAdmin.inlines, CurrentLoanInline, ActiveHoldInline, UnpaidFineInline)
-    change_form_template = "admin/patrons/patron/change_form_with_desk.html"
-
-
-# -- the desk pages, listed at the top of the Circulation section ---------------------------
 
 _DESK_PAGES = (
     ("checkout", "Check out", desk.checkout_view, "circulation.add_loan"),

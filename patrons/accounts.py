@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .acting import service
 from .cards import card_number_problem, new_card_number
 from .exceptions import Refused
 from .models import Card, Patron, PatronBlock
@@ -86,6 +87,7 @@ def _issue_card(patron: Patron, number: str | None, now) -> Card:
         raise Refused("That card number is already in use.", code="card_taken") from None
 
 
+@service
 def patron_register(
     *,
     actor,
@@ -134,6 +136,7 @@ def patron_register(
     return patron, card
 
 
+@service
 def patron_update(*, patron: Patron, changed: list[str], actor) -> Patron:
     """Save the details staff changed on the patron's page (only editable fields)."""
     _staff(actor)
@@ -143,6 +146,7 @@ def patron_update(*, patron: Patron, changed: list[str], actor) -> Patron:
     return patron
 
 
+@service
 def registration_renew(*, patron: Patron, actor, now: datetime.datetime | None = None) -> Patron:
     """Extend the registration by CALUMET_CARD_YEARS from today (or from its end, if
     later); the patron and their card are active again."""
@@ -168,6 +172,7 @@ REPLACEMENT_REASONS = {
 }
 
 
+@service
 def card_replace(
     *,
     patron: Patron,
@@ -197,6 +202,7 @@ def card_replace(
         return _issue_card(patron, card_number, now)
 
 
+@service
 def block_place(
     *,
     patron: Patron,
@@ -222,6 +228,7 @@ def block_place(
     )
 
 
+@service
 def block_lift(*, block: PatronBlock, actor, now: datetime.datetime | None = None) -> PatronBlock:
     _staff(actor)
     now = now or timezone.now()

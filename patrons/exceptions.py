@@ -42,3 +42,24 @@ def attempt(request, call, *, success: str | None = None):
     if success:
         messages.success(request, success)
     return result if result is not None else True
+
+
+def attempt_each(modeladmin, request, queryset, call, done: str) -> None:
+    """An admin action: call a service for each selected record; report how many went
+    through and each refusal with its reason (a missing permission stops the action)."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+
+    succeeded = 0
+    for obj in queryset:
+        try:
+            call(obj)
+        except Refused as refusal:
+            modeladmin.message_user(request, f"{obj}: {refusal.message}", messages.WARNING)
+        except PermissionDenied as denied:
+            modeladmin.message_user(request, str(denied), messages.ERROR)
+            return
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)

@@ -289,167 +289,28 @@ class PatronBlock(models.Model):
         )
 
 
-class RetentionPolicy(models.Model):
-    """How many days a kind of record is kept after it closes. One row per kind."""
+# Retention and legal holds live in their own module; importing them here makes them this
+# app's models.
+from .retention_models import (  # noqa: E402
+    ExpungeRun,
+    LegalHold,
+    RecordKindName,
+    RecordKindSet,
+    RecordKindSetMember,
+    RetentionPolicy,
+)
 
-    kind = models.CharField(max_length=40, unique=True, editable=False)
-    days = models.PositiveIntegerField(
-        help_text="Days after the record closes before it is expunged. 0 = at the next run."
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["kind"]
-        verbose_name_plural = "retention policies"
-
-    def __str__(self) -> str:
-        from .policy import RULES_BY_KIND
-
-        rule = RULES_BY_KIND.get(self.kind)
-        return rule.label if rule else self.kind
-
-
-class ExpungeRun(models.Model):
-    """One run of the expunge. Counts only: never a patron, a title or an id."""
-
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    dry_run = models.BooleanField(default=False)
-    trigger = models.CharField(max_length=20, default="manual")
-    counts = models.JSONField(
-        default=dict, blank=True, help_text='Per kind: {"loan": {"expunged": 3, ...}}'
-    )
-
-    class Meta:
-        ordering = ["-started_at"]
-
-    def __str__(self) -> str:
-        return f"Expunge run #{self.pk}"
-
-
-class RecordKindName(models.Model):
-    """One row per record kind of the registry (`patrons.registry`), kept in step with it
-    after every migrate (`patrons.legal_holds.sync_record_kind_names`). Legal holds name
-    kinds through these rows, so the database refuses a kind that is not registered."""
-
-    name = models.CharField(max_length=40, primary_key=True)
-    label = models.CharField(max_length=100)
-
-    class Meta:
-        ordering = ["label"]
-
-    def __str__(self) -> str:
-        return self.label
-
-
-class RecordKindSet(models.Model):
-    """A set of record kinds a legal hold names. Holds that name the same kinds share a
-    set; a set reaches no patron (a child row per hold would be patron data itself)."""
-
-    class Meta:
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return f"Record kind set #{self.pk}"
-
-    @property
-    def names(self) -> list[str]:
-        return sorted(self.members.values_list("kind_id", flat=True))
-
-
-class RecordKindSetMember(models.Model):
-    kind_set = models.ForeignKey(RecordKindSet, on_delete=models.CASCADE, related_name="members")
-    kind = models.ForeignKey(
-        RecordKindName, on_delete=models.PROTECT, related_name="+", db_column="kind"
-    )
-
-    class Meta:
-        ordering = ["kind_set", "kind"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kind_set", "kind"],
-                name="recordkindset_member_once",
-                violation_error_message="A kind is named once in a set.",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return str(self.kind_id)
-
-    def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from .legal_holds import holdable_names
-
-        if self.kind_id and self.kind_id not in holdable_names():
-            raise ValidationError({"kind": f"{self.kind_id} is not a kind a legal hold can name."})
-
-
-class LegalHold(models.Model):
-    """Records named in a pending legal request must not be destroyed.
-
-    A hold covers one patron's records: every kind (`every_kind`, the default, which
-    also covers kinds registered later) or the kinds of its `kind_set`, closed on or
-    after `covers_from` (empty: any date). Holding more than a request names is safe;
-    holding less is not, so a record is held when its retention would end after the
-    range began, and a set with no kinds in it holds every kind.
-    """
-
-    patron = models.ForeignKey(Patron, on_delete=models.PROTECT, related_name="legal_holds")
-    every_kind = models.BooleanField(
-        "every kind of record",
-        default=True,
-        db_default=True,
-        help_text="Keep every kind of the patron's records, including kinds added later.",
-    )
-    kind_set = models.ForeignKey(
-        RecordKindSet,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="kinds of record",
-    )
-    covers_from = models.DateTimeField(null=True, blank=True)
-    covers_until = models.DateTimeField(null=True, blank=True)
-    reason = models.CharField(max_length=300)
-    reference = models.CharField(
-        max_length=100, blank=True, help_text="The request that set it, e.g. disclosure #12."
-    )
-    set_at = models.DateTimeField(default=timezone.now)
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    released_at = models.DateTimeField(null=True, blank=True)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-set_at", "pk"]
-        indexes = [models.Index(fields=["patron", "released_at"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(covers_until__isnull=True)
-                | Q(covers_from__isnull=True)
-                | Q(covers_until__gte=models.F("covers_from")),
-                name="legalhold_range_in_order",
-                violation_error_message="The end of the range is before its start.",
-            ),
-            models.CheckConstraint(
-                condition=Q(every_kind=True, kind_set__isnull=True)
-                | Q(every_kind=False, kind_set__isnull=False),
-                name="legalhold_every_kind_or_a_set",
-                violation_error_message="A hold keeps every kind of record, or the kinds named.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Legal hold #{self.pk}"
-
-    @property
-    def kind_list(self) -> list[str]:
-        """The kinds named; empty for a hold of every kind."""
-        if self.every_kind or self.kind_set_id is None:
-            return []
-        return self.kind_set.names
+__all__ = [
+    "Card",
+    "ExpungeRun",
+    "LegalHold",
+    "Patron",
+    "PatronBlock",
+    "PatronCategory",
+    "ReadingHistoryVia",
+    "RecordKindName",
+    "RecordKindSet",
+    "RecordKindSetMember",
+    "RetentionPolicy",
+    "StaffRole",
+]

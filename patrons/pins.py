@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.http import base36_to_int
 
+from .acting import service
 from .exceptions import Refused
 from .models import Card, Patron
 
@@ -68,6 +69,7 @@ def _store(patron: Patron, pin: str, *, must_change: bool) -> None:
     patron.save(update_fields=["pin_hash", "pin_changed_at", "pin_must_change"])
 
 
+@service
 def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
     """The patron's own new PIN (the form has checked the current one)."""
     card = patron.active_card
@@ -88,6 +90,7 @@ def temporary_pin() -> str:
             return pin
 
 
+@service
 def pin_issue_temporary(*, patron: Patron, actor) -> str:
     """Staff give the patron a temporary PIN, shown once (on the registration slip); the
     patron must choose their own at the first portal sign-in. Returns the PIN."""
@@ -100,6 +103,7 @@ def pin_issue_temporary(*, patron: Patron, actor) -> str:
     return pin
 
 
+@service
 def pin_require_reset(*, patron: Patron, actor) -> None:
     """No usable PIN (imported patrons): the patron resets it by email or at the desk."""
     with transaction.atomic():

@@ -5,6 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from .acting import service
 from .exceptions import CardRefused, Refused
 from .models import Card, LegalHold, Patron, PatronBlock, ReadingHistoryVia, StaffRole
 
@@ -79,6 +80,7 @@ def patron_touch(
         patron.last_activity_at = day
 
 
+@service
 def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
     """Store a new PIN (Argon2), audited. See `patrons.pins`."""
     from .pins import pin_change as change
@@ -86,6 +88,7 @@ def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
     return change(patron=patron, new_pin=new_pin, actor=actor)
 
 
+@service
 def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = None) -> Card:
     """The patron's active card stops working at once."""
     now = now or timezone.now()
@@ -117,6 +120,7 @@ def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) 
     return erased
 
 
+@service
 def staff_role_of(actor) -> str:
     """The role a patron is told of for a staff member (never a name)."""
     from .roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
@@ -159,6 +163,7 @@ def _reading_history_write(
         return erased
 
 
+@service
 def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
     """The patron's own choice in the portal: turn the reading history on or off. Off
     erases the kept history at once; returns how many records were erased. Only the
@@ -173,6 +178,7 @@ def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
     return erased
 
 
+@service
 def reading_history_off_for_patron(*, patron: Patron, actor, branch=None) -> int:
     """Staff turn the reading history off at the patron's request (never on): the kept
     history is erased at once. Returns how many records were erased."""
@@ -191,6 +197,7 @@ def reading_history_off_for_patron(*, patron: Patron, actor, branch=None) -> int
     return erased
 
 
+@service
 def reading_history_on_at_desk(
     *, card_number: str, pin: str, actor, branch=None, now: datetime.datetime | None = None
 ) -> Patron:
@@ -232,6 +239,7 @@ def reading_history_on_at_desk(
     return patron
 
 
+@service
 def legal_hold_place(
     *,
     patron: Patron,
@@ -277,6 +285,7 @@ def legal_hold_place(
         )
 
 
+@service
 def legal_hold_release(
     *, hold: LegalHold, actor, now: datetime.datetime | None = None
 ) -> LegalHold:

@@ -7,6 +7,7 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from patrons.acting import service
 from patrons.services import patron_touch
 
 from .. import counting
@@ -15,6 +16,7 @@ from ..models import Fine
 from ._common import _money, _now
 
 
+@service
 def fine_pay(*, fine: Fine, amount, actor, now: datetime.datetime | None = None) -> Fine:
     """Take a payment (partial payments allowed; more than the balance is refused)."""
     now = _now(now)
@@ -42,6 +44,7 @@ def fine_pay(*, fine: Fine, amount, actor, now: datetime.datetime | None = None)
         return fine
 
 
+@service
 def fine_waive(*, fine: Fine, reason: str, actor, now: datetime.datetime | None = None) -> Fine:
     """Forgive the rest of a fine. Librarians and administrators only; a reason is required."""
     now = _now(now)

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from patrons.acting import service
+
 from ..exceptions import CirculationRefused
 from ..models import Branch, Hold, Item
 from ..rules import RuleBook
@@ -82,6 +84,7 @@ def holds_to_pull(*, branch: Branch, now: datetime.datetime | None = None):
     )
 
 
+@service
 def hold_pull(
     *, hold: Hold, barcode: str, actor, branch: Branch, now: datetime.datetime | None = None
 ) -> Hold:
@@ -108,6 +111,7 @@ def hold_pull(
         return hold
 
 
+@service
 def hold_suspend(
     *, hold: Hold, until: datetime.date | None, actor, now: datetime.datetime | None = None
 ) -> Hold:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import card_resolve, patron_touch
 
@@ -69,6 +70,7 @@ def _hold_make_waiting(hold: Hold, item: Item, now: datetime.datetime) -> None:
     queue_hold_ready_notice(hold_id=hold.pk)
 
 
+@service
 def hold_place(
     *,
     patron: Patron,
@@ -149,6 +151,7 @@ def _release_item(item: Item | None, now: datetime.datetime, *, at: Branch) -> H
     return next_hold
 
 
+@service
 def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> Hold:
     now = _now(now)
     with transaction.atomic():
@@ -168,6 +171,7 @@ def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> H
         return hold
 
 
+@service
 def hold_expire_unclaimed(*, actor=None, now: datetime.datetime | None = None) -> int:
     """Close holds whose pickup deadline has passed; their items go to the next patron."""
     now = _now(now)

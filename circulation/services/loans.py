@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import card_resolve, patron_touch
 
@@ -32,6 +33,7 @@ from .holds import _hold_make_waiting, _trap_for_next_hold
 from .transit import open_transit, transit_receive, transit_send
 
 
+@service
 def loan_checkout(
     *,
     card_number: str,
@@ -170,6 +172,7 @@ def overdue_fine_amount(
     return min(policy.daily_fine * days_late, cap).quantize(Decimal("0.01"))
 
 
+@service
 def loan_return(
     *,
     barcode: str,
@@ -270,6 +273,7 @@ def shelve_or_send_home(item: Item, at_branch_id: int, now, result=None) -> None
     item.save(update_fields=["status"])
 
 
+@service
 def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = None) -> None:
     """The patron removes one returned loan from their reading history: it is anonymised
     at once, as the nightly expunge would have done without the opt-in."""

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from patrons.acting import service
 from patrons.models import Patron
 
 from .. import counting
@@ -43,6 +44,7 @@ def _charge(*, patron_id: int, loan: Loan | None, reason: str, amount: Decimal, 
     return fine
 
 
+@service
 def item_declare_lost(*, barcode: str, actor, now: datetime.datetime | None = None) -> list[Fine]:
     """Mark a copy lost; when it is on loan, close the loan and charge the borrower."""
     now = _now(now)
@@ -104,6 +106,7 @@ def lost_found(*, item: Item, now: datetime.datetime) -> str:
     return "; ".join(notes)
 
 
+@service
 def item_declare_damaged(
     *, barcode: str, actor, charge=None, note: str = "", now: datetime.datetime | None = None
 ) -> Fine | None:
@@ -138,6 +141,7 @@ def item_declare_damaged(
         return fine
 
 
+@service
 def fine_charge_manual(
     *,
     patron: Patron,

@@ -7,6 +7,7 @@ import datetime
 from django.db import transaction
 from django.db.models import F
 
+from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import patron_touch
 
@@ -15,6 +16,7 @@ from ..models import Program, ProgramRegistration
 from ._common import _now
 
 
+@service
 def program_register(
     *, program: Program, patron: Patron, actor, now: datetime.datetime | None = None
 ) -> ProgramRegistration:
@@ -52,6 +54,7 @@ def program_register(
         return registration
 
 
+@service
 def program_cancel_registration(
     *, registration: ProgramRegistration, actor, now: datetime.datetime | None = None
 ) -> ProgramRegistration:
@@ -86,6 +89,7 @@ def program_cancel_registration(
         return registration
 
 
+@service
 def program_mark_attended(*, registration: ProgramRegistration, actor) -> ProgramRegistration:
     """Tick a patron present. The program's attendance count outlives the sign-up."""
     with transaction.atomic():

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import blocks_in_force, patron_touch
 
@@ -122,6 +123,7 @@ def renewal_refusals(
     return {loan.pk: _renewal_refusal(loan, facts, now) for loan in loans}
 
 
+@service
 def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Loan:
     """Extend a loan by its loan period, counted from today. A renewal that would not move
     the due date is refused (and not counted). An overdue loan's late days are charged or
@@ -154,6 +156,7 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
         return loan
 
 
+@service
 def loan_renew_by_barcode(*, barcode: str, actor, now: datetime.datetime | None = None) -> Loan:
     loan = Loan.objects.filter(
         item__barcode=(barcode or "").strip(), returned_at__isnull=True

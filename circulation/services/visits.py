@@ -6,6 +6,7 @@ import datetime
 
 from django.db import IntegrityError, transaction
 
+from patrons.acting import service
 from patrons.services import card_resolve, patron_touch
 
 from .. import counting
@@ -14,6 +15,7 @@ from ..models import Branch, ComputerSession, Visit
 from ._common import _now, _refuse_if_blocked
 
 
+@service
 def visit_record(
     *, card_number: str, branch: Branch, actor, now: datetime.datetime | None = None
 ) -> Visit:
@@ -27,6 +29,7 @@ def visit_record(
         return visit
 
 
+@service
 def computer_session_start(
     *,
     card_number: str,
@@ -66,6 +69,7 @@ def computer_session_start(
         return session
 
 
+@service
 def computer_session_end(
     *, session: ComputerSession, actor, now: datetime.datetime | None = None
 ) -> ComputerSession:
@@ -86,6 +90,7 @@ def computer_session_end(
 MAX_GATE_COUNT = 100_000
 
 
+@service
 def gate_count_record(
     *, branch: Branch, day: datetime.date, count, actor, now: datetime.datetime | None = None
 ) -> int:

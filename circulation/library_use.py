@@ -1,0 +1,139 @@
+"""Programs and their sign-ups, visits and public computer sessions: the library used in
+person. A program keeps its sign-up and attendance counts after the sign-ups are deleted;
+visits are counted per branch and day (`VisitCount`) when the card is scanned."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class Program(models.Model):
+    """A library event (story time, a class). Keeps its attendance count for statistics
+    after the sign-ups are deleted."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    branch = models.ForeignKey(
+        "circulation.Branch", on_delete=models.PROTECT, related_name="programs"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty = no limit.")
+    attendance_count = models.PositiveIntegerField(default=0)
+    registration_count = models.PositiveIntegerField(
+        default=0, help_text="Sign-ups received (kept after sign-ups are deleted)."
+    )
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="program_ends_after_start",
+                violation_error_message="A program must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramRegistration(models.Model):
+    class Status(models.TextChoices):
+        REGISTERED = "registered", "Registered"
+        WAITLISTED = "waitlisted", "On the waiting list"
+        CANCELLED = "cancelled", "Cancelled"
+
+    program = models.ForeignKey(
+        "circulation.Program", on_delete=models.CASCADE, related_name="registrations"
+    )
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.CASCADE, related_name="program_registrations"
+    )
+    registered_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status, default=Status.REGISTERED)
+    attended = models.BooleanField(default=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["registered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "patron"],
+                condition=~Q(status="cancelled"),
+                name="programregistration_one_per_patron",
+                violation_error_message="This patron is already signed up for this program.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Program registration #{self.pk}"
+
+
+class Visit(models.Model):
+    """A library card scanned at a branch entrance. Erased at the nightly run; the
+    branch's daily count (`VisitCount`) is kept."""
+
+    patron = models.ForeignKey("patrons.Patron", on_delete=models.CASCADE, related_name="visits")
+    branch = models.ForeignKey(
+        "circulation.Branch", on_delete=models.PROTECT, related_name="visits"
+    )
+    visited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-visited_at", "pk"]
+        indexes = [models.Index(fields=["visited_at"])]
+
+    def __str__(self) -> str:
+        return f"Visit #{self.pk}"
+
+
+class VisitCount(models.Model):
+    """Anonymous statistics: visits per branch per day. No patron link."""
+
+    branch = models.ForeignKey(
+        "circulation.Branch", on_delete=models.PROTECT, related_name="visit_counts"
+    )
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "branch"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "day"], name="visitcount_one_per_branch_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch} {self.day}: {self.count}"
+
+
+class ComputerSession(models.Model):
+    """A patron's session on a public computer. Erased daily."""
+
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.CASCADE, related_name="computer_sessions"
+    )
+    branch = models.ForeignKey(
+        "circulation.Branch", on_delete=models.PROTECT, related_name="computer_sessions"
+    )
+    workstation = models.CharField(max_length=50, help_text="The computer's label, e.g. PC-04.")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "workstation"],
+                condition=Q(ended_at__isnull=True),
+                name="computersession_one_open_per_workstation",
+                violation_error_message="Someone is already using this computer.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="computersession_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Computer session #{self.pk}"
