@@ -34,6 +34,7 @@ def _date(text: str | None) -> datetime.date | None:
 class ScopeInline(admin.TabularInline):
     model = DisclosureScope
     extra = 0
+    max_num = 0  # read-only: no "Add another" link
     can_delete = False
     fields = ("patron", "legal_hold")
     readonly_fields = fields

@@ -102,3 +102,13 @@ def test_the_recorder_is_told_who_decides(clerk, director, patron):
     request = record(client_for(director), subpoena())
     shown = page(client_for(director), request).content.decode()
     assert "a library administrator other than you must decide it" in shown
+
+
+def test_the_request_page_speaks_to_staff(clerk, director, patron):
+    request = record(client_for(clerk), subpoena(kinds=("loan", "hold")))
+    shown = page(client_for(director), request).content.decode()
+    assert "Comma-separated" not in shown
+    assert "False when a non-disclosure order" not in shown
+    assert 'name="scopes-MAX_NUM_FORMS" value="0"' in shown  # no "Add another" link
+    assert "Loans, Holds" in shown or ("Holds" in shown and "Loans" in shown)
+    assert "Not decided yet" in shown
