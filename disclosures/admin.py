@@ -99,7 +99,7 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
                     "decision_reason",
                     "patron_told",
                     "patrons_notified_at",
-                    "package_sha256",
+                    "package_fingerprint",
                     "package_created_at",
                     "fulfilled_at",
                     "package_deleted_at",
@@ -113,11 +113,15 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     def has_document(self, obj):
         return "Yes" if obj.document else "No: not yet added"
 
+    @admin.display(description="package fingerprint (SHA-256)")
+    def package_fingerprint(self, obj):
+        return obj.package_sha256 or "-"
+
     @admin.display(description="records asked for")
     def records_asked_for(self, obj):
         return ", ".join(kind_label(name) for name in obj.kind_list)
 
-    @admin.display(description="may the patron be told?")
+    @admin.display(description="patron may be told")
     def patron_told(self, obj):
         if obj.patron_may_be_told is None:
             return "Not decided yet"
