@@ -33,7 +33,7 @@ def test_the_recorder_adds_the_missing_document_and_the_director_approves(clerk,
 
     shown = page(directors, request).content.decode()
     assert shown.count("Approve is not possible yet") == 1
-    assert "the document (a scan or PDF)" in shown
+    assert "it needs the document, the case number and the issuing court" in shown
     assert "the case number" in shown
     assert "Approve and build the package" not in shown
     assert "Add the missing details" in shown  # staff allowed to record may add them
