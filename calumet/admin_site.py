@@ -27,6 +27,86 @@ class AdminPage:
         return f"{self.app_label}_{self.slug.replace('-', '_')}"
 
 
+#: The staff navigation, by task: (group, [(app label, model class name or page slug)]),
+#: in the order listed. What is not named here goes under "Settings", after the rest.
+NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Desk",
+        (
+            ("circulation", "desk"),
+            ("circulation", "checkout"),
+            ("circulation", "checkin"),
+            ("circulation", "renew"),
+            ("circulation", "hold-shelf"),
+            ("circulation", "payment"),
+            ("circulation", "reading-history"),
+            ("circulation", "Loan"),
+            ("circulation", "Hold"),
+            ("circulation", "Fine"),
+            ("circulation", "Visit"),
+            ("circulation", "ComputerSession"),
+        ),
+    ),
+    ("Patrons", (("patrons", "Patron"), ("patrons", "Card"), ("patrons", "PatronBlock"))),
+    ("Catalog", (("circulation", "Title"), ("circulation", "Item"))),
+    ("Programs", (("circulation", "Program"), ("circulation", "ProgramRegistration"))),
+    (
+        "Privacy and audit",
+        (
+            ("disclosures", "DisclosureRequest"),
+            ("disclosures", "DisclosureScope"),
+            ("patrons", "LegalHold"),
+            ("auditlog", "patron-access"),
+            ("auditlog", "staff-access"),
+            ("auditlog", "LogEntry"),
+            ("patrons", "RetentionPolicy"),
+            ("patrons", "ExpungeRun"),
+        ),
+    ),
+    (
+        "Settings",
+        (
+            ("circulation", "Branch"),
+            ("circulation", "LoanPolicy"),
+            ("circulation", "VisitCount"),
+            ("sip2", "Terminal"),
+            ("sip2", "TerminalEvent"),
+            ("auth", "User"),
+            ("auth", "Group"),
+        ),
+    ),
+)
+#: Staff whose only role is this group start at the desk home, not the index.
+DESK_ROLE = "Circulation staff"
+DESK_HOME = "admin:circulation_desk"
+
+
+def group_by_task(app_list: list[dict]) -> list[dict]:
+    """Django's per-app list regrouped by task (NAVIGATION), keeping only what it held."""
+    entries = {}
+    for app in app_list:
+        for model in app["models"]:
+            entries[(app["app_label"], model["object_name"])] = (app, model)
+    groups = []
+    placed = set()
+    for name, members in NAVIGATION:
+        models = [entries[key][1] for key in members if key in entries]
+        placed.update(key for key in members if key in entries)
+        if name == "Settings":
+            models += [model for key, (_a, model) in entries.items() if key not in placed]
+        if models:
+            groups.append(
+                {
+                    "name": name,
+                    "app_label": name.lower().replace(" ", "_"),
+                    "app_url": models[0]["admin_url"],
+                    "has_module_perms": True,
+                    "models": models,
+                }
+            )
+    return groups
+
+
 class ReadOnlyAdmin:
     """Mixin for a ModelAdmin whose rows the system writes (the audit log, expunge runs,
     daily counts): nobody adds, changes or deletes them here, superusers included."""
@@ -78,6 +158,21 @@ class CalumetAdminSite(admin.AdminSite):
         if known and not self.get_app_list(request, app_label):
             raise PermissionDenied
         return super().app_index(request, app_label, extra_context)
+
+    def index(self, request, extra_context=None):
+        """Circulation staff (that role and no other) start their day at the desk home."""
+        from django.shortcuts import redirect
+        from django.urls import NoReverseMatch
+
+        user = request.user
+        if not user.is_superuser and list(user.groups.values_list("name", flat=True)) == [
+            DESK_ROLE
+        ]:
+            try:
+                return redirect(reverse(DESK_HOME, current_app=self.name))
+            except NoReverseMatch:
+                pass
+        return super().index(request, extra_context)
 
     def autocomplete_view(self, request):
         return _ListenedAutocomplete.as_view(admin_site=self)(request)
@@ -151,6 +246,8 @@ class CalumetAdminSite(admin.AdminSite):
             app = by_label.get(page.app_label)
             if app is not None:
                 app["models"].insert(0, entry)
+        if app_label is None:
+            return group_by_task(app_list)
         return app_list
 
 

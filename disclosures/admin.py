@@ -2,6 +2,9 @@
 change page is read-only for everyone, with the decision, withdrawal, fulfilment and the
 package download as separate, permission-checked and audited actions."""
 
+import datetime
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -12,15 +15,26 @@ from django.urls import path, reverse
 from calumet.admin_site import ReadOnlyAdmin
 from patrons.access import AccessAuditedAdmin, log_access
 from patrons.exceptions import Refused, attempt
+from patrons.registry import registry
 
-from . import services
-from .forms import DecisionForm, RecordRequestForm
+from . import selectors, services
+from .forms import CompleteRequestForm, DecisionForm, RecordRequestForm
 from .models import DisclosureRequest, DisclosureScope
+
+
+def kind_label(name: str) -> str:
+    """What staff call a record kind ("Loans"), never its code name."""
+    return registry.get(name).label if name in registry else name.replace("_", " ")
+
+
+def _date(text: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
 
 
 class ScopeInline(admin.TabularInline):
     model = DisclosureScope
     extra = 0
+    max_num = 0  # read-only: no "Add another" link
     can_delete = False
     fields = ("patron", "legal_hold")
     readonly_fields = fields
@@ -75,7 +89,7 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
                 )
             },
         ),
-        ("Scope", {"fields": ("kinds", "period_start", "period_end")}),
+        ("Scope", {"fields": ("records_asked_for", "period_start", "period_end")}),
         (
             "Decision",
             {
@@ -83,9 +97,9 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
                     "decided_by",
                     "decided_at",
                     "decision_reason",
-                    "patron_may_be_told",
+                    "patron_told",
                     "patrons_notified_at",
-                    "package_sha256",
+                    "package_fingerprint",
                     "package_created_at",
                     "fulfilled_at",
                     "package_deleted_at",
@@ -95,9 +109,25 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         ),
     )
 
-    @admin.display(description="document on file", boolean=True)
+    @admin.display(description="document on file")
     def has_document(self, obj):
-        return bool(obj.document)
+        return "Yes" if obj.document else "No: not yet added"
+
+    @admin.display(description="package fingerprint (SHA-256)")
+    def package_fingerprint(self, obj):
+        return obj.package_sha256 or "-"
+
+    @admin.display(description="records asked for")
+    def records_asked_for(self, obj):
+        return ", ".join(kind_label(name) for name in obj.kind_list)
+
+    @admin.display(description="patron may be told")
+    def patron_told(self, obj):
+        if obj.patron_may_be_told is None:
+            return "Not decided yet"
+        if obj.patron_may_be_told:
+            return "Yes: no non-disclosure order"
+        return "No: a non-disclosure order forbids it, or the administrator chose not to"
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
@@ -177,6 +207,7 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         return [
             path("<int:pk>/decide/", wrap(self.decide_view), name="disclosures_decide"),
             path("<int:pk>/withdraw/", wrap(self.withdraw_view), name="disclosures_withdraw"),
+            path("<int:pk>/complete/", wrap(self.complete_view), name="disclosures_complete"),
             path("<int:pk>/fulfil/", wrap(self.fulfil_view), name="disclosures_fulfil"),
             path("<int:pk>/package/", wrap(self.package_view), name="disclosures_package"),
             path("<int:pk>/summary/", wrap(self.summary_view), name="disclosures_summary"),
@@ -192,6 +223,7 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
+        missing = selectors.missing_details(obj) if obj else []
         extra = {
             "decision_form": DecisionForm(),
             "can_decide": obj is not None
@@ -200,10 +232,47 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             and obj.status == DisclosureRequest.Status.PENDING,
             "is_recorder": obj is not None and obj.received_by_id == request.user.pk,
             "can_download": obj is not None and request.user.has_perm(services.DECIDE),
-            "basis_problem": services.basis_problem(obj) if obj else None,
+            "basis_problem": selectors.basis_problem(obj) if obj else None,
+            "missing": [selectors.DETAIL_LABELS[name] for name in missing],
+            "can_complete": obj is not None
+            and bool(missing)
+            and selectors.may_complete(obj, request.user),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra)
+
+    def complete_view(self, request, pk):
+        """Add the document, court, case number (or an emergency's statement) that were
+        missing when the request was recorded."""
+        disclosure = self._get(request, pk)
+        if not selectors.may_complete(disclosure, request.user):
+            raise PermissionDenied
+        missing = selectors.missing_details(disclosure)
+        if not missing:
+            messages.info(request, "Nothing is missing from this request.")
+            return self._back(pk)
+        form = CompleteRequestForm(request.POST or None, request.FILES or None, missing=missing)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            done = attempt(
+                request,
+                lambda: services.disclosure_complete(
+                    request=disclosure, actor=request.user, **{k: data[k] for k in form.fields}
+                ),
+                success="Added to the request.",
+            )
+            if done:
+                return self._back(pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Complete {disclosure}",
+            "form": form,
+            "original": disclosure,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/disclosures/disclosurerequest/complete.html", context
+        )
 
     @staticmethod
     def _run(request, call, success):
@@ -223,6 +292,8 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             messages.error(request, "Choose approve or deny and write the reason.")
             return self._back(pk)
         data = form.cleaned_data
+        if data["decision"] == "approve" and selectors.basis_problem(disclosure):
+            return self._back(pk)  # the page says what is missing, once
         if data["decision"] == "approve":
             self._run(
                 request,
@@ -294,19 +365,25 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         disclosure = self._get(request, pk)
         if not disclosure.package:
             raise Http404("No package (not approved, or already deleted).")
-        import json
-
         with disclosure.package.open("rb") as handle:
             contents = json.load(handle)
         self._log_package(request, disclosure, "admin:disclosures:summary")
         counts = {
-            card: {kind: len(rows) for kind, rows in sections.items()}
+            card: {kind_label(kind): len(rows) for kind, rows in sections.items()}
             for card, sections in contents["patrons"].items()
         }
+        released_at = datetime.datetime.fromisoformat(contents["released_at"])
         response = TemplateResponse(
             request,
             "admin/disclosures/disclosurerequest/summary.html",
-            {"disclosure": disclosure, "contents": contents, "counts": counts},
+            {
+                "disclosure": disclosure,
+                "contents": contents,
+                "counts": counts,
+                "released_at": released_at,
+                "issued_on": _date(contents["request"]["issued_on"]),
+                "period": [_date(day) for day in contents["request"]["period"]],
+            },
         )
         response["Cache-Control"] = "no-store"
         return response

@@ -9,7 +9,7 @@ from .services import disclosable_kinds
 
 
 def kind_choices():
-    labels = {kind.name: kind.rule.label for kind in registry}
+    labels = {kind.name: kind.label for kind in registry}  # the staff's names
     return [(name, labels.get(name, name)) for name in disclosable_kinds()]
 
 
@@ -59,7 +59,7 @@ class RecordRequestForm(forms.Form):
         label="Records asked for",
         choices=kind_choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="An emergency request may ask for the registration (identity) only.",
+        help_text="An emergency request may ask for the patron's registration (identity) only.",
     )
     period_start = forms.DateField(
         label="Period from", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -83,3 +83,49 @@ class DecisionForm(forms.Form):
     patron_may_be_told = forms.BooleanField(
         label="The patron may be told (no non-disclosure order)", required=False
     )
+
+
+class CompleteRequestForm(forms.Form):
+    """The details of the legal basis still missing on a pending request: only those
+    fields are shown (`fields` names them)."""
+
+    issuing_authority = forms.CharField(
+        label="Issuing court or authority", max_length=200, required=False
+    )
+    case_number = forms.CharField(max_length=100, required=False)
+    issued_on = forms.DateField(
+        label="Date issued", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    document = forms.FileField(
+        label="The court order or subpoena (scan or PDF)",
+        required=False,
+        help_text="Stored privately; only library administrators can open it.",
+    )
+    emergency_statement = forms.CharField(
+        label="Written statement of the emergency",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    person_sought = forms.ChoiceField(
+        label="The person sought is a",
+        choices=[("", "—"), *DisclosureRequest.PersonSought.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, missing: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in missing:
+                del self.fields[name]
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document and document.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return document
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name) for name in self.fields):
+            raise forms.ValidationError("Fill in at least one of the missing details.")
+        return data

@@ -27,10 +27,7 @@ from patrons.services import legal_hold_place, legal_hold_release
 
 from .exceptions import DisclosureRefused
 from .models import DisclosureRequest, DisclosureScope
-
-DECIDE = "disclosures.decide_disclosurerequest"
-# An emergency release identifies a person: the registration's identity fields only.
-EMERGENCY_KINDS = ("patron",)
+from .selectors import DECIDE, EMERGENCY_KINDS, basis_problem, may_complete, missing_details
 
 
 def disclosable_kinds() -> list[str]:
@@ -158,32 +155,59 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
         return request
 
 
-def basis_problem(request: DisclosureRequest) -> str | None:
-    """Why the legal basis is not complete enough to approve, or None."""
-    Basis = DisclosureRequest.Basis
-    if request.legal_basis == Basis.NONE:
-        return "No legal process was presented: this request can never be approved."
-    if request.legal_basis in (Basis.COURT_ORDER, Basis.SUBPOENA):
-        missing = [
-            label
-            for label, value in (
-                ("the document", request.document),
-                ("the case number", request.case_number),
-                ("the issuing court or authority", request.issuing_authority),
+@service
+def disclosure_complete(
+    *,
+    request: DisclosureRequest,
+    actor,
+    issuing_authority: str = "",
+    case_number: str = "",
+    issued_on: datetime.date | None = None,
+    document=None,
+    emergency_statement: str = "",
+    person_sought: str = "",
+) -> DisclosureRequest:
+    """Add details of the legal basis that were missing when the request was recorded.
+    Only blank details are filled: what the register already says is never overwritten
+    (a correction is a new request)."""
+    if not may_complete(request, actor):
+        if request.status != DisclosureRequest.Status.PENDING:
+            raise DisclosureRefused(
+                "Only a request waiting for a decision can be completed.", code="status"
             )
-            if not value
-        ]
-        if missing:
-            basis = request.get_legal_basis_display().lower()
-            return f"The {basis} is incomplete: add {', '.join(missing)}."
-    if request.legal_basis == Basis.EMERGENCY:
-        if not request.emergency_statement.strip():
-            return "An emergency request needs the written statement of the emergency."
-        if not request.person_sought:
-            return "Say whether the person sought is a suspect, a victim or a witness."
-        if set(request.kind_list) - set(EMERGENCY_KINDS):
-            return "An emergency request may release identity fields only."
-    return None
+        raise PermissionDenied(
+            "Only the person who recorded the request, or staff allowed to record "
+            "requests, can add to it."
+        )
+    given = {
+        "issuing_authority": (issuing_authority or "").strip()[:200],
+        "case_number": (case_number or "").strip()[:100],
+        "issued_on": issued_on,
+        "document": document,
+        "emergency_statement": (emergency_statement or "").strip(),
+        "person_sought": person_sought or "",
+    }
+    if given["person_sought"] and given["person_sought"] not in (
+        DisclosureRequest.PersonSought.values
+    ):
+        raise DisclosureRefused("Choose suspect, victim or witness.", code="person_sought")
+    with transaction.atomic():
+        request = _locked(request)
+        if request.status != DisclosureRequest.Status.PENDING:
+            raise DisclosureRefused(
+                "Only a request waiting for a decision can be completed.", code="status"
+            )
+        missing = set(missing_details(request))
+        changed = [name for name, value in given.items() if value and name in missing]
+        if not changed:
+            raise DisclosureRefused("Add at least one of the missing details.", code="empty")
+        for name in changed:
+            if name == "document":
+                request.document = given["document"]
+            else:
+                setattr(request, name, given[name])
+        request.save()
+        return request
 
 
 def _may_decide(request: DisclosureRequest, actor) -> None:
@@ -191,7 +215,7 @@ def _may_decide(request: DisclosureRequest, actor) -> None:
         raise PermissionDenied("Only the library administrator decides disclosure requests.")
     if actor.pk == request.received_by_id:
         raise PermissionDenied(
-            "You recorded this request, so another administrator must decide it."
+            "You recorded this request, so a library administrator other than you must decide it."
         )
 
 

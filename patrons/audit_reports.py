@@ -44,7 +44,16 @@ class AuditLogAdmin(ReadOnlyAdmin, LogEntryAdmin):
 
     @admin.display(description="page")
     def page(self, obj):
-        return (obj.additional_data or {}).get("page", "")
+        return page_name((obj.additional_data or {}).get("page", ""))
+
+    @admin.display(description="changes")
+    def msg_short(self, obj):
+        """The fields changed, by the names staff read on the forms."""
+        if obj.action in (LogEntry.Action.DELETE, LogEntry.Action.ACCESS):
+            return ""
+        names = [_field_label(obj, name) for name in obj.changes_dict]
+        shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
+        return f"{len(names)} change{'s' if len(names) != 1 else ''}: {shown}"
 
     def changelist_view(self, request, extra_context=None):
         """Entries name patrons: the ones on the page are logged as listed."""
@@ -75,6 +84,66 @@ admin.site.unregister(LogEntry)
 admin.site.register(LogEntry, AuditLogAdmin)
 
 
+_VIEWS = {
+    "change": "record",
+    "list": "list",
+    "changelist": "list",
+    "delete": "deletion page",
+    "history": "history",
+    "history_off": "reading history switched off",
+}
+
+
+_NAMED = {
+    "admin:patron_access_report": "Patron access report",
+    "admin:autocomplete": "Search box suggestions",
+    "admin:disclosures:package": "Disclosure package download",
+    "admin:disclosures:summary": "Disclosure summary (printable)",
+    "admin:disclosures:document": "Disclosure legal document",
+}
+
+
+def _field_label(entry: LogEntry, name: str) -> str:
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    try:
+        label = str(model._meta.get_field(name).verbose_name) if model else name
+    except Exception:  # a field since removed: its name, made readable
+        label = name.replace("_", " ")
+    return label[:1].upper() + label[1:]
+
+
+def page_name(page: str) -> str:
+    """What a page is called by the people who use it: "admin:patrons.patron:change" is
+    the "Patron record", "admin:circulation:checkout" the "Check out" page."""
+    from django.apps import apps
+
+    if not page:
+        return ""
+    area, _, rest = page.partition(":")
+    target, _, view = rest.partition(":")
+    if "." in target:
+        try:
+            model = apps.get_model(target)
+        except LookupError:
+            model = None
+        if model is not None:
+            noun = str(model._meta.verbose_name).capitalize()
+            return f"{noun} {_VIEWS.get(view, view.replace('_', ' '))}"
+    if page in _NAMED:
+        return _NAMED[page]
+    for registered in admin.site._pages:
+        if rest.replace("-", "_") in (
+            f"{registered.app_label}:{registered.slug.replace('-', '_')}",
+            registered.url_name,
+        ):
+            return registered.label
+    words = (view or target).replace("_", " ").replace("-", " ").strip()
+    where = {"admin": "Staff", "portal": "Patron portal", "desk": "Desk"}.get(area, "")
+    if words:
+        return f"{where}: {words}" if where else words.capitalize()
+    return where or page
+
+
 class CardLookupForm(forms.Form):
     card_number = forms.CharField(label="Card number", max_length=40)
 
@@ -97,7 +166,7 @@ def _describe(entry: LogEntry) -> dict:
         else ("the patron" if data.get("page", "").startswith("portal:") else "the system"),
         "role": data.get("role", ""),
         "branch": data.get("branch", ""),
-        "page": data.get("page", ""),
+        "page": page_name(data.get("page", "")),
         "kind": _kinds_text(data),
         "action": "sign-in"
         if data.get("event") == "sign-in"
