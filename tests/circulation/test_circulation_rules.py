@@ -11,8 +11,9 @@ from circulation import services
 from circulation.models import CirculationRule, Fine, Item, Loan
 from circulation.rules import RuleBook
 from patrons.models import Patron
-from tests.circulation.conftest import default_rule, end_of_day, signed_in
+from tests.circulation.conftest import default_rule, end_of_day
 from tests.factories import ItemFactory, TitleFactory
+from tests.helpers import signed_in
 
 DAY = datetime.timedelta(days=1)
 

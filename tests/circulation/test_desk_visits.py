@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import ComputerSession, VisitCount
-from tests.circulation.conftest import signed_in
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 PAGE = "/admin/circulation/visits/"

@@ -11,8 +11,8 @@ from circulation import notice_jobs
 from circulation.models import NoticePreference, NoticeSent
 from patrons.models import Patron
 from patrons.registry import registry
-from tests.circulation.conftest import signed_in
 from tests.factories import ItemFactory, LoanFactory, TitleFactory
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 

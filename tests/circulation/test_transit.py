@@ -10,8 +10,8 @@ from django.utils import timezone
 from circulation import services
 from circulation.models import Hold, Item, Transit
 from circulation.services.transit import transits_in_progress
-from tests.circulation.conftest import signed_in
 from tests.factories import HoldFactory, ItemFactory, LoanFactory
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
