@@ -50,45 +50,27 @@ def _month(now: datetime.datetime) -> datetime.date:
     return _day(now).replace(day=1)
 
 
+def _circulation_key(item: Item, branch_id: int, patron_category: str, now) -> dict:
+    return {
+        "day": _day(now),
+        "branch_id": branch_id,
+        "item_type": item.item_type,
+        "patron_category": patron_category,
+    }
+
+
 def checkout(*, item: Item, branch_id: int, patron_category: str, now) -> None:
-    _add(
-        CirculationDay,
-        {
-            "day": _day(now),
-            "branch_id": branch_id,
-            "item_type": item.item_type,
-            "patron_category": patron_category,
-        },
-        checkouts=1,
-    )
+    _add(CirculationDay, _circulation_key(item, branch_id, patron_category, now), checkouts=1)
     _add(TitleMonth, {"month": _month(now), "title_id": item.title_id}, checkouts=1)
     Item.objects.filter(pk=item.pk).update(circulation_count=F("circulation_count") + 1)
 
 
 def renewal(*, item: Item, branch_id: int, patron_category: str, now) -> None:
-    _add(
-        CirculationDay,
-        {
-            "day": _day(now),
-            "branch_id": branch_id,
-            "item_type": item.item_type,
-            "patron_category": patron_category,
-        },
-        renewals=1,
-    )
+    _add(CirculationDay, _circulation_key(item, branch_id, patron_category, now), renewals=1)
 
 
 def checkin(*, item: Item, branch_id: int, patron_category: str, now) -> None:
-    _add(
-        CirculationDay,
-        {
-            "day": _day(now),
-            "branch_id": branch_id,
-            "item_type": item.item_type,
-            "patron_category": patron_category,
-        },
-        returns=1,
-    )
+    _add(CirculationDay, _circulation_key(item, branch_id, patron_category, now), returns=1)
 
 
 def hold_event(*, branch_id: int, event: str, now, placed_at=None) -> None:

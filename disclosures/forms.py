@@ -13,20 +13,9 @@ def kind_choices():
     return [(name, labels.get(name, name)) for name in disclosable_kinds()]
 
 
-class RecordRequestForm(forms.Form):
-    agency = forms.CharField(label="Requesting agency", max_length=200)
-    requester_name = forms.CharField(label="Officer or person's name", max_length=200)
-    requester_id_number = forms.CharField(
-        label="Badge or ID number", max_length=100, required=False
-    )
-    requester_contact = forms.CharField(
-        label="Contact (phone or email)", max_length=200, required=False
-    )
-    legal_basis = forms.ChoiceField(
-        label="Legal basis presented",
-        choices=DisclosureRequest.Basis.choices,
-        widget=forms.RadioSelect,
-    )
+class _LegalBasisDetails(forms.Form):
+    """The details of the legal basis a request records (and a pending one may complete)."""
+
     issuing_authority = forms.CharField(
         label="Issuing court or authority", max_length=200, required=False
     )
@@ -48,6 +37,36 @@ class RecordRequestForm(forms.Form):
         label="The person sought is a",
         choices=[("", "—"), *DisclosureRequest.PersonSought.choices],
         required=False,
+    )
+
+
+class RecordRequestForm(_LegalBasisDetails):
+    field_order = [
+        "agency",
+        "requester_name",
+        "requester_id_number",
+        "requester_contact",
+        "legal_basis",
+        "issuing_authority",
+        "case_number",
+        "issued_on",
+        "document",
+        "emergency_statement",
+        "person_sought",
+    ]
+
+    agency = forms.CharField(label="Requesting agency", max_length=200)
+    requester_name = forms.CharField(label="Officer or person's name", max_length=200)
+    requester_id_number = forms.CharField(
+        label="Badge or ID number", max_length=100, required=False
+    )
+    requester_contact = forms.CharField(
+        label="Contact (phone or email)", max_length=200, required=False
+    )
+    legal_basis = forms.ChoiceField(
+        label="Legal basis presented",
+        choices=DisclosureRequest.Basis.choices,
+        widget=forms.RadioSelect,
     )
     card_numbers = forms.CharField(
         label="Card numbers of the patrons named",
@@ -85,32 +104,9 @@ class DecisionForm(forms.Form):
     )
 
 
-class CompleteRequestForm(forms.Form):
+class CompleteRequestForm(_LegalBasisDetails):
     """The details of the legal basis still missing on a pending request: only those
     fields are shown (`fields` names them)."""
-
-    issuing_authority = forms.CharField(
-        label="Issuing court or authority", max_length=200, required=False
-    )
-    case_number = forms.CharField(max_length=100, required=False)
-    issued_on = forms.DateField(
-        label="Date issued", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    document = forms.FileField(
-        label="The court order or subpoena (scan or PDF)",
-        required=False,
-        help_text="Stored privately; only library administrators can open it.",
-    )
-    emergency_statement = forms.CharField(
-        label="Written statement of the emergency",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    person_sought = forms.ChoiceField(
-        label="The person sought is a",
-        choices=[("", "—"), *DisclosureRequest.PersonSought.choices],
-        required=False,
-    )
 
     def __init__(self, *args, missing: list[str], **kwargs):
         super().__init__(*args, **kwargs)
