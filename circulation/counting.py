@@ -112,6 +112,17 @@ def visit(*, branch_id: int, now, count: int = 1) -> None:
     _add(VisitCount, {"day": _day(now), "branch_id": branch_id}, count=count)
 
 
+def key_order(model: type[Model]) -> list[str]:
+    """The model's ordering by its own columns (a link by its id, not by what it points
+    to): the order the rewritten rows take, on either database."""
+    order = []
+    for name in model._meta.ordering:
+        field = model._meta.get_field(name.lstrip("-"))
+        column = field.attname if field.is_relation else field.name
+        order.append(("-" if name.startswith("-") else "") + column)
+    return order
+
+
 def reorder_since(day: datetime.date) -> int:
     """Rewrite every statistics row from `day` (its month, for monthly tables) on: deleted
     and inserted again in key order, in one transaction.
@@ -132,7 +143,7 @@ def reorder_since(day: datetime.date) -> int:
                 continue
             rows = model.objects.filter(**{f"{column}__gte": since})
             fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
-            keep = list(rows.order_by(*model._meta.ordering).values(*fields))
+            keep = list(rows.order_by(*key_order(model)).values(*fields))
             if not keep:
                 continue
             rows._raw_delete(rows.db)

@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .policy import RULES_BY_KIND
+from .registry import registry
+
 
 class RetentionPolicy(models.Model):
     """How many days a kind of record is kept after it closes. One row per kind."""
@@ -22,8 +25,9 @@ class RetentionPolicy(models.Model):
         verbose_name_plural = "retention policies"
 
     def __str__(self) -> str:
-        from .policy import RULES_BY_KIND
-
+        """What staff call the kind (the public wording is the privacy page's)."""
+        if self.kind in registry:
+            return registry.get(self.kind).label
         rule = RULES_BY_KIND.get(self.kind)
         return rule.label if rule else self.kind
 

@@ -18,6 +18,15 @@ CREATE_GIN = (
 DROP_GIN = "DROP INDEX IF EXISTS title_search_gin"
 
 
+class UnaccentOnPostgres(UnaccentExtension):
+    """Django's operation checks the database only on the way forward; going back on SQLite
+    it would look for PostgreSQL's catalog of extensions."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def fill_search_text(apps, schema_editor):
     Title = apps.get_model("circulation", "Title")
     batch = []
@@ -119,7 +128,7 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["-created_at"], name="title_newest_first"),
         ),
         # A no-op on SQLite: CreateExtension only runs on PostgreSQL.
-        UnaccentExtension(),
+        UnaccentOnPostgres(),
         migrations.RunPython(fill_search_text, migrations.RunPython.noop),
         migrations.RunPython(create_gin, drop_gin),
     ]

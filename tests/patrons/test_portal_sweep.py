@@ -52,6 +52,8 @@ ENDPOINTS = {
     "history_delete": ({}, ["loan"]),
     "pin_reset": ({}, ["card_number", "email"]),
     "pin_reset_new": ({}, ["card_number", "new_pin", "new_pin2"]),
+    "notices": ({}, ["courtesy", "card_expiry"]),
+    "hold_suspend": ({}, ["hold", "until"]),
 }
 GET_ONLY_WITH_ARGUMENTS = {"title": {"title_id": 1}, "pin_reset_link": {"token": "1-abc"}}
 EXTRA_ENDPOINTS: dict = {}  # filled in by the modules that add portal forms

@@ -195,6 +195,7 @@ def test_checkout_of_an_item_already_out_to_the_patron_renews(talk, kiosk, patro
     talk.login("kiosk2", kiosk[1])
     patron_info(talk)
     checkout(talk, item.barcode)
+    _checked_out_days_ago()
     answer = checkout(talk, item.barcode)
     assert answer.fixed["ok"] == "1" and answer.fixed["renewal_ok"] == "Y"
     assert Loan.objects.get().renewals == 1
@@ -235,6 +236,7 @@ def test_renew(talk, kiosk, patron, item):
     talk.login("kiosk2", kiosk[1])
     patron_info(talk)
     checkout(talk, item.barcode)
+    _checked_out_days_ago()
     answer = talk.send(
         "29",
         {"third_party_allowed": "N", "no_block": "N", "transaction_date": STAMP, "nb_due_date": ""},
@@ -243,6 +245,20 @@ def test_renew(talk, kiosk, patron, item):
     assert answer.command == "30"
     assert answer.fixed["ok"] == "1"
     assert Loan.objects.get().renewals == 1
+
+
+def test_a_renewal_that_would_not_move_the_due_date_is_refused(talk, kiosk, patron, item):
+    talk.login("kiosk2", kiosk[1])
+    patron_info(talk)
+    checkout(talk, item.barcode)
+    answer = talk.send(
+        "29",
+        {"third_party_allowed": "N", "no_block": "N", "transaction_date": STAMP, "nb_due_date": ""},
+        [("AO", INSTITUTION), ("AA", CARD), ("AB", item.barcode)],
+    )
+    assert answer.fixed["ok"] == "0"
+    assert answer.get("AF")
+    assert Loan.objects.get().renewals == 0
 
 
 def test_renew_another_patrons_item_is_refused(talk, kiosk, patron, branch):
@@ -312,3 +328,12 @@ def test_circulation_refusals_are_recorded_without_patron_data(talk, kiosk, patr
     event = TerminalEvent.objects.get(kind="refused")
     assert event.message_code == "11"
     assert event.terminal == kiosk[0]
+
+
+def _checked_out_days_ago(days: int = 10) -> None:
+    """Move the loan back in time: a renewal must move the due date to count."""
+    now = timezone.now()
+    Loan.objects.update(
+        checked_out_at=now - datetime.timedelta(days=days),
+        due_at=now + datetime.timedelta(days=2),
+    )

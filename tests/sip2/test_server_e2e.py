@@ -5,6 +5,7 @@ as a self-check kiosk, and as a PC-reservation system validating a patron."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import socket
 import ssl
 import subprocess
@@ -12,6 +13,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from Sip2.sip2 import Sip2
 
 from circulation.models import Loan
@@ -124,7 +126,11 @@ def test_kiosk_session_over_tls(tls_server, tmp_path, kiosk, patron, item):
     out = ask(sip, sip.sip_checkout_request(item.barcode), sip.sip_checkout_response)
     assert out["fixed"]["Ok"] == "1"
     assert Loan.objects.get(returned_at__isnull=True).patron == patron
-
+    # (renewed as if days later: a renewal that would not move the due date is refused)
+    Loan.objects.update(
+        checked_out_at=timezone.now() - datetime.timedelta(days=10),
+        due_at=timezone.now() + datetime.timedelta(days=2),
+    )
     renewed = ask(sip, sip.sip_renew_request(item.barcode), sip.sip_renew_response)
     assert renewed["fixed"]["Ok"] == "1"
     assert Loan.objects.get().renewals == 1

@@ -31,7 +31,7 @@ def activity(db, librarian):
     central = BranchFactory(code="main", name="Central Library")
     east = BranchFactory(code="east", name="East Side Branch")
     cards = [
-        CardFactory(patron=PatronFactory(home_branch=central, category=category))
+        CardFactory(patron=PatronFactory(home_branch=central, category_id=category))
         for category in (Patron.Category.ADULT, Patron.Category.ADULT, Patron.Category.CHILD)
     ]
     popular = TitleFactory(title="The Lighthouse Keeper's Almanac")
