@@ -210,11 +210,10 @@ def test_tls_server_refuses_plain_text(tls_server):
         assert not data.startswith(b"94")
 
 
+@pytest.mark.postgres("cuts PostgreSQL connections under the server")
 def test_database_connections_cut_under_the_server_are_reopened(
     plain_server, tmp_path, branch, patron
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("cuts PostgreSQL connections")
     _, secret = make_terminal(branch, "Kiosk 5", "kiosk5", may_patron=True)
     sip = client(plain_server, tmp_path, tls=False)
     ask(sip, sip.sip_login_request("kiosk5", secret), sip.sip_login_response)
