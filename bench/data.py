@@ -356,10 +356,10 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
             # the return (never in the future).
             "fines",
             f"""INSERT INTO circulation_fine (id, reason, amount, amount_paid, assessed_at,
-                waived_at, waive_reason, settled_at, patron_id, waived_by_id, loan_id)
+                waived_at, waive_reason, note, settled_at, patron_id, waived_by_id, loan_id)
             SELECT i, 'overdue', 0.25 * (1 + i % 20),
                 CASE WHEN i % 5 = 0 THEN 0 ELSE 0.25 * (1 + i % 20) END,
-                l.returned_at, NULL, '',
+                l.returned_at, NULL, '', '',
                 CASE WHEN i % 5 = 0 THEN NULL
                      ELSE LEAST(%(now)s, l.returned_at + make_interval(days => i % 30)) END,
                 l.patron_id, NULL, l.id
