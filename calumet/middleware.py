@@ -71,3 +71,26 @@ class RejectNulBytesMiddleware:
                 if "\x00" in key or any("\x00" in value for value in values):
                     return True
         return False
+
+
+class SiteLanguageMiddleware:
+    """The language of a page, after Django's LocaleMiddleware has read the switcher's
+    cookie or the browser's Accept-Language: a signed-in patron's own choice wins (it is
+    also the language of their notices), and the staff side is always in English."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        language = None
+        if request.path.startswith("/admin/"):
+            language = "en"
+        else:
+            patron = getattr(request, "patron", None)
+            language = getattr(patron, "language", "") or None
+        if language and language != translation.get_language():
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

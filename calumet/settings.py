@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) or the language switcher's cookie.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "calumet.middleware.RejectNulBytesMiddleware",
     "calumet.middleware.NoReferrerCsrfMiddleware",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "patrons.portal.PortalMiddleware",
+    # After the portal's: a signed-in patron's chosen language; the staff side in English.
+    "calumet.middleware.SiteLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "calumet.middleware.PermissionsPolicyMiddleware",
@@ -148,9 +152,18 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="America/Chicago")
 USE_I18N = True
+# The public site, the portal and the notices are in these languages (locale/<code>/);
+# the staff side stays in English. See docs/portal.md, "Language".
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats (calumet/formats/<code>/formats.py) over Django's.
+FORMAT_MODULE_PATH = ["calumet.formats"]
+# The switcher's cookie: a choice of language, nothing about the person.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -174,6 +187,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 # A URL can name a search or a title: no page ever sends a Referer, not even to us.
 # (calumet.middleware.NoReferrerCsrfMiddleware keeps CSRF protection working with it.)

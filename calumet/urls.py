@@ -15,6 +15,7 @@ portal_patterns = (patrons.urls.urlpatterns + circulation.urls.urlpatterns, "por
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
+    path("language/", views.language, name="set_language"),
     path("transparency/", disclosures.transparency.page, name="transparency"),
     path("portal/", include(portal_patterns)),
     path("admin/", admin.site.urls),

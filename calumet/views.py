@@ -1,7 +1,8 @@
 """Public pages: no sign-in, nothing about any patron."""
 
+from django.conf import settings
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from circulation.models import Branch, Program, Title
 from patrons.selectors import retention_schedule
@@ -19,6 +20,24 @@ def home(request):
         .order_by("starts_at")[:4],
     }
     return render(request, "home.html", context)
+
+
+@require_POST
+def language(request):
+    """The language switcher (a form on every public and portal page, no script needed):
+    Django's `set_language` keeps the choice in a cookie and returns to the page named in
+    `next`; a signed-in patron's choice is also kept on their record, for their notices
+    and their next sign-in."""
+    from django.views.i18n import set_language
+
+    from patrons.services import patron_language_set
+
+    response = set_language(request)
+    code = request.POST.get("language", "")
+    patron = getattr(request, "patron", None)
+    if patron is not None and code in dict(settings.LANGUAGES):
+        patron_language_set(patron=patron, language=code, actor=patron)
+    return response
 
 
 @require_safe

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from .models import DisclosureRequest
@@ -22,10 +23,10 @@ Status = DisclosureRequest.Status
 
 #: The report's kinds of demand, from the legal basis recorded at the desk.
 KINDS = (
-    ("subpoena", "Subpoenas"),
-    ("warrant", "Warrants and court orders"),
-    ("emergency", "Emergency requests"),
-    ("other", "Other (no legal process)"),
+    ("subpoena", _("Subpoenas")),
+    ("warrant", _("Warrants and court orders")),
+    ("emergency", _("Emergency requests")),
+    ("other", _("Other (no legal process)")),
 )
 KIND_OF = {
     Basis.SUBPOENA: "subpoena",
@@ -43,10 +44,10 @@ OUTCOME_OF = {
     Status.PENDING: "open",
 }
 OUTCOMES = (
-    ("approved", "Approved (records released)"),
-    ("denied", "Denied or refused"),
-    ("withdrawn", "Withdrawn"),
-    ("open", "Still being decided"),
+    ("approved", _("Approved (records released)")),
+    ("denied", _("Denied or refused")),
+    ("withdrawn", _("Withdrawn")),
+    ("open", _("Still being decided")),
 )
 
 

@@ -140,6 +140,15 @@ class Patron(models.Model):
         blank=True,
         help_text="Last check-out, return, hold, payment or sign-in. Retention counts from it.",
     )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The language of the patron's notices and portal pages. Empty: not chosen "
+        "(pages follow the browser, notices are in English).",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
@@ -162,6 +171,11 @@ class Patron(models.Model):
                 name="patron_reading_history_off_how",
                 violation_error_message="Reading history is off: say how it was turned off.",
             ),
+            models.CheckConstraint(
+                condition=Q(language__in=["", *(code for code, _name in settings.LANGUAGES)]),
+                name="patron_language_known",
+                violation_error_message="Choose a language from the list.",
+            ),
             # Staff (at the desk or in the admin) are named by role, never by name.
             models.CheckConstraint(
                 condition=~Q(reading_history_via__in=["desk_pin", "staff_request"])
@@ -173,6 +187,12 @@ class Patron(models.Model):
 
     def __str__(self) -> str:
         return f"Patron #{self.pk}"
+
+    @property
+    def notice_language(self) -> str:
+        """The language the patron's notices are written in: their choice, else the
+        library's default."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def full_name(self) -> str:

@@ -179,6 +179,24 @@ def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
 
 
 @service
+def patron_language_set(*, patron: Patron, language: str, actor) -> Patron:
+    """The language of the patron's portal pages and notices ("" for not chosen): the
+    patron's own choice in the portal, or staff at their request."""
+    from django.conf import settings
+    from django.utils.translation import gettext
+
+    is_patron = isinstance(actor, Patron) and actor.pk == patron.pk
+    if not is_patron and not getattr(actor, "is_staff", False):
+        raise Refused(gettext("Only the patron or staff can change this."), code="actor")
+    if language not in ("", *(code for code, _name in settings.LANGUAGES)):
+        raise Refused(gettext("Choose a language from the list."), code="language")
+    if patron.language != language:
+        patron.language = language
+        patron.save(update_fields=["language"])
+    return patron
+
+
+@service
 def reading_history_off_for_patron(*, patron: Patron, actor, branch=None) -> int:
     """Staff turn the reading history off at the patron's request (never on): the kept
     history is erased at once. Returns how many records were erased."""
