@@ -16,7 +16,8 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage
@@ -65,8 +66,11 @@ def checkout_receipt_view(request):
         elif not loans:
             messages.error(request, "Nothing was checked out in this transaction.")
         else:
-            body = render_to_string("circulation/notices/checkout_receipt.txt", context)
-            send_mail("Your check-out receipt", body, None, [email])
+            # The patron's language, though the desk is in English.
+            with translation.override(card.patron.notice_language):
+                body = render_to_string("circulation/notices/checkout_receipt.txt", context)
+                subject = gettext("Your check-out receipt")
+            send_mail(subject, body, None, [email])
             messages.success(request, "Receipt emailed to the patron.")
         return redirect(reverse("admin:circulation_checkout"))
     context.update(admin.site.each_context(request), title="Check-out receipt")

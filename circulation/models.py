@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .catalog_text import isbn13 as checked_isbn13
 from .catalog_text import search_text
@@ -53,16 +54,16 @@ class Title(models.Model):
 
     class Format(models.TextChoices):
         # The first five are Item.ItemType's values: a title's format is its items' type.
-        BOOK = "book", "Book"
-        LARGE_PRINT = "large_print", "Large print"
-        AUDIOBOOK = "audiobook", "Audiobook"
-        DVD = "dvd", "DVD / video"
-        MAGAZINE = "magazine", "Magazine"
-        MUSIC = "music", "Music recording"
-        SCORE = "score", "Music score"
-        MAP = "map", "Map"
-        ELECTRONIC = "electronic", "Electronic resource"
-        OTHER = "other", "Other"
+        BOOK = "book", _("Book")
+        LARGE_PRINT = "large_print", _("Large print")
+        AUDIOBOOK = "audiobook", _("Audiobook")
+        DVD = "dvd", _("DVD / video")
+        MAGAZINE = "magazine", _("Magazine")
+        MUSIC = "music", _("Music recording")
+        SCORE = "score", _("Music score")
+        MAP = "map", _("Map")
+        ELECTRONIC = "electronic", _("Electronic resource")
+        OTHER = "other", _("Other")
 
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=300, blank=True)
@@ -136,21 +137,21 @@ class Item(models.Model):
     """A physical copy of a title, with its own barcode."""
 
     class ItemType(models.TextChoices):
-        BOOK = "book", "Book"
-        LARGE_PRINT = "large_print", "Large print"
-        AUDIOBOOK = "audiobook", "Audiobook"
-        DVD = "dvd", "DVD"
-        MAGAZINE = "magazine", "Magazine"
+        BOOK = "book", _("Book")
+        LARGE_PRINT = "large_print", _("Large print")
+        AUDIOBOOK = "audiobook", _("Audiobook")
+        DVD = "dvd", _("DVD")
+        MAGAZINE = "magazine", _("Magazine")
 
     class Status(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        ON_LOAN = "on_loan", "On loan"
-        ON_HOLD_SHELF = "on_hold_shelf", "On the hold shelf"
-        IN_TRANSIT = "in_transit", "In transit"
-        MISSING = "missing", "Missing"
-        DAMAGED = "damaged", "Damaged"
-        LOST = "lost", "Lost"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        AVAILABLE = "available", _("Available")
+        ON_LOAN = "on_loan", _("On loan")
+        ON_HOLD_SHELF = "on_hold_shelf", _("On the hold shelf")
+        IN_TRANSIT = "in_transit", _("In transit")
+        MISSING = "missing", _("Missing")
+        DAMAGED = "damaged", _("Damaged")
+        LOST = "lost", _("Lost")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="items")
     barcode = models.CharField(max_length=32, unique=True)
@@ -307,13 +308,13 @@ class Fine(models.Model):
     accounts keep the amounts per day and reason (`ChargeDay`)."""
 
     class Reason(models.TextChoices):
-        OVERDUE = "overdue", "Overdue"
-        LOST = "lost", "Lost item"
-        PROCESSING = "processing", "Processing fee (lost item)"
-        DAMAGED = "damaged", "Damaged item"
-        CARD = "card", "Replacement card"
-        PRINTING = "printing", "Printing and copies"
-        OTHER = "other", "Other"
+        OVERDUE = "overdue", _("Overdue")
+        LOST = "lost", _("Lost item")
+        PROCESSING = "processing", _("Processing fee (lost item)")
+        DAMAGED = "damaged", _("Damaged item")
+        CARD = "card", _("Replacement card")
+        PRINTING = "printing", _("Printing and copies")
+        OTHER = "other", _("Other")
 
     patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="fines")
     loan = models.ForeignKey(

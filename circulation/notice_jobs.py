@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from .models import Loan
 from .notice_log import NoticeKind, NoticePreference, NoticeSent
@@ -28,10 +29,13 @@ def log_notice(*, patron_id: int, kind: str, ok: bool, now=None) -> None:
 
 
 def send_logged(*, patron, kind: str, subject: str, template: str, context: dict, now) -> bool:
-    """Send one notice from a template and log whether it went out (never what it said)."""
-    body = render_to_string(
-        template, {**context, "patron": patron, "library": settings.CALUMET_LIBRARY_NAME}
-    )
+    """Send one notice from a template, in the patron's language, and log whether it went
+    out (never what it said). `subject` is the English text (marked with gettext_noop)."""
+    with translation.override(patron.notice_language):
+        body = render_to_string(
+            template, {**context, "patron": patron, "library": settings.CALUMET_LIBRARY_NAME}
+        )
+        subject = gettext(subject)
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
         ok = True
@@ -71,7 +75,7 @@ def send_courtesy_notices(now: datetime.datetime | None = None) -> int:
         sent += send_logged(
             patron=patron_loans[0].patron,
             kind=NoticeKind.COURTESY,
-            subject="Items due soon on your library card",
+            subject=gettext_noop("Items due soon on your library card"),
             template="circulation/notices/courtesy.txt",
             context={
                 "loans": patron_loans,
@@ -101,7 +105,7 @@ def send_card_expiry_notices(now: datetime.datetime | None = None) -> int:
         sent += send_logged(
             patron=patron,
             kind=NoticeKind.CARD_EXPIRY,
-            subject="Your library card expires soon",
+            subject=gettext_noop("Your library card expires soon"),
             template="circulation/notices/card_expiry.txt",
             context={"expires": day},
             now=now,

@@ -12,7 +12,10 @@ import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Hold, Loan
 
@@ -32,15 +35,16 @@ def queue_hold_ready_notice(*, hold_id: int) -> None:
 
 
 def _sign_off() -> str:
-    return (
-        f"\n\nSign in to your library account to see the details.\n\n"
-        f"{settings.CALUMET_LIBRARY_NAME}\n"
+    return "\n\n" + _(
+        "Sign in to your library account to see the details.\n\n"
+        "%(library)s\n"
         "This message was sent because you have an email address on file with the library."
-    )
+    ) % {"library": settings.CALUMET_LIBRARY_NAME}
 
 
 def send_hold_ready_notice(hold_id: int) -> int:
-    """Email the patron that their hold is on the shelf. Returns the number of emails."""
+    """Email the patron that their hold is on the shelf, in the patron's language.
+    Returns the number of emails."""
     hold = (
         Hold.objects.select_related("patron", "pickup_branch", "title")
         .filter(pk=hold_id, status=Hold.Status.WAITING, notified_at__isnull=True)
@@ -49,18 +53,30 @@ def send_hold_ready_notice(hold_id: int) -> int:
     if hold is None or not hold.patron.email:
         return 0
     deadline = timezone.localtime(hold.pickup_by)
-    what = f"“{hold.title.title}”" if settings.CALUMET_NOTICES_INCLUDE_TITLES else "An item"
-    body = (
-        f"Hello {hold.patron.first_name},\n\n"
-        f"{what} you placed on hold is waiting for you at {hold.pickup_branch.name}. "
-        f"Please pick it up by {deadline:%A %B %d}." + _sign_off()
-    )
-    send_mail(
-        "Your hold is ready for pickup",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [hold.patron.email],
-    )
+    with translation.override(hold.patron.notice_language):
+        if settings.CALUMET_NOTICES_INCLUDE_TITLES:
+            ready = _(
+                "“%(title)s” you placed on hold is waiting for you at %(branch)s. "
+                "Please pick it up by %(date)s."
+            )
+        else:
+            ready = _(
+                "An item you placed on hold is waiting for you at %(branch)s. "
+                "Please pick it up by %(date)s."
+            )
+        body = (
+            _("Hello %(name)s,") % {"name": hold.patron.first_name}
+            + "\n\n"
+            + ready
+            % {
+                "title": hold.title.title,
+                "branch": hold.pickup_branch.name,
+                "date": date_format(deadline, _("l F d")),
+            }
+            + _sign_off()
+        )
+        subject = _("Your hold is ready for pickup")
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [hold.patron.email])
     Hold.objects.filter(pk=hold.pk).update(notified_at=timezone.now())
     from .notice_jobs import log_notice
 
@@ -89,21 +105,32 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
     for loans in by_patron.values():
         patron = loans[0].patron
         count = len(loans)
-        lines = ""
-        if settings.CALUMET_NOTICES_INCLUDE_TITLES:
-            lines = "\n" + "\n".join(
-                f"  - {loan.item.title.title} (due {timezone.localtime(loan.due_at):%b %d})"
-                for loan in loans
+        with translation.override(patron.notice_language):
+            lines = ""
+            if settings.CALUMET_NOTICES_INCLUDE_TITLES:
+                lines = "\n" + "\n".join(
+                    "  - "
+                    + _("%(title)s (due %(date)s)")
+                    % {
+                        "title": loan.item.title.title,
+                        "date": date_format(timezone.localtime(loan.due_at), _("M d")),
+                    }
+                    for loan in loans
+                )
+            body = (
+                _("Hello %(name)s,") % {"name": patron.first_name}
+                + "\n\n"
+                + ngettext(
+                    "%(count)d item on your card is overdue. Please return or renew it.",
+                    "%(count)d items on your card are overdue. Please return or renew them.",
+                    count,
+                )
+                % {"count": count}
+                + lines
+                + _sign_off()
             )
-        body = (
-            f"Hello {patron.first_name},\n\n"
-            f"{count} item{'s' if count != 1 else ''} on your card "
-            f"{'are' if count != 1 else 'is'} overdue. Please return or renew "
-            f"{'them' if count != 1 else 'it'}.{lines}" + _sign_off()
-        )
-        send_mail(
-            "Overdue items on your library card", body, settings.DEFAULT_FROM_EMAIL, [patron.email]
-        )
+            subject = _("Overdue items on your library card")
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
         from django.db.models import F
 
         Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(

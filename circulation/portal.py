@@ -5,19 +5,23 @@ bodies."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from patrons.access import log_access
 from patrons.exceptions import Refused
 from patrons.forms import posted_id
 from patrons.portal import patron_required
-from patrons.services import blocks_in_force, describe_block
+from patrons.services import blocks_in_force, describe_block, patron_language_set
 
 from . import selectors, services
 from .models import Program, ProgramRegistration
@@ -91,9 +95,9 @@ def renew_view(request):
     def renew():
         notes.append(services.loan_renew(loan=loan, actor=patron).renewal_note)
 
-    _report(request, renew, "Renewed.")
+    _report(request, renew, _("Renewed."))
     if notes and notes[0]:
-        messages.info(request, f"This item was overdue: {notes[0]}.")
+        messages.info(request, _("This item was overdue: %(note)s.") % {"note": notes[0]})
     return redirect(reverse("portal:account"))
 
 
@@ -111,12 +115,18 @@ def renew_all_view(request):
             renewed += 1
             if note:
                 notes.append(note)
-    text = f"{renewed} item{'s' if renewed != 1 else ''} renewed."
+    text = ngettext("%(count)d item renewed.", "%(count)d items renewed.", renewed) % {
+        "count": renewed
+    }
     if refused:
-        text += f" {refused} could not be renewed: see the reason beside each."
+        text += " " + ngettext(
+            "%(count)d could not be renewed: see the reason beside it.",
+            "%(count)d could not be renewed: see the reason beside each.",
+            refused,
+        ) % {"count": refused}
     messages.success(request, text) if renewed else messages.error(request, text)
     for note in notes:
-        messages.info(request, f"An overdue item: {note}.")
+        messages.info(request, _("An overdue item: %(note)s.") % {"note": note})
     return redirect(reverse("portal:account"))
 
 
@@ -125,7 +135,7 @@ def renew_all_view(request):
 def hold_cancel_view(request):
     patron = request.patron
     hold = selectors.hold_for_patron(patron=patron, hold_id=_record_id(request, "hold"))
-    _report(request, lambda: services.hold_cancel(hold=hold, actor=patron), "Hold cancelled.")
+    _report(request, lambda: services.hold_cancel(hold=hold, actor=patron), _("Hold cancelled."))
     return redirect(reverse("portal:account"))
 
 
@@ -139,9 +149,13 @@ def hold_suspend_view(request):
     try:
         until = datetime.date.fromisoformat(raw) if raw else None
     except ValueError:
-        messages.error(request, "Enter a date such as 2027-01-31. Nothing was changed.")
+        messages.error(request, _("Enter a date such as 2027-01-31. Nothing was changed."))
         return redirect(reverse("portal:account"))
-    done = f"Hold suspended until {until:%B %d}." if until else "Hold resumed."
+    done = (
+        _("Hold suspended until %(date)s.") % {"date": date_format(until, _("F d"))}
+        if until
+        else _("Hold resumed.")
+    )
     _report(request, lambda: services.hold_suspend(hold=hold, until=until, actor=patron), done)
     return redirect(reverse("portal:account"))
 
@@ -154,19 +168,34 @@ def notices_view(request):
 
     patron = request.patron
     if request.method == "POST":
+        language = request.POST.get("language")
+        if language is not None and language not in ("", *dict(settings.LANGUAGES)):
+            messages.error(request, _("Choose a language from the list. Nothing was changed."))
+            return redirect(reverse("portal:notices"))
         notice_preferences_set(
             patron=patron,
             courtesy=request.POST.get("courtesy") == "on",
             card_expiry=request.POST.get("card_expiry") == "on",
             actor=patron,
         )
-        messages.success(request, "Your notice choices are saved.")
+        if language is not None:
+            patron_language_set(patron=patron, language=language, actor=patron)
+            # The confirmation below is already in the chosen language.
+            translation.activate(language or translation.get_language_from_request(request))
+        messages.success(request, _("Your notice choices are saved."))
         return redirect(reverse("portal:notices"))
     choice = notice_preferences_for(patron=patron)
     if choice.pk:
         log_access([choice], request=request, patron=patron, page="portal:notices")
     return render(
-        request, "portal/notices.html", {"choice": choice, "has_email": bool(patron.email)}
+        request,
+        "portal/notices.html",
+        {
+            "choice": choice,
+            "has_email": bool(patron.email),
+            "languages": settings.LANGUAGES,
+            "patron_language": patron.language,
+        },
     )
 
 
@@ -179,9 +208,9 @@ def program_signup_view(request):
     def sign_up():
         registration = services.program_register(program=program, patron=patron, actor=patron)
         if registration.status == ProgramRegistration.Status.WAITLISTED:
-            messages.info(request, "The program is full: you are on the waiting list.")
+            messages.info(request, _("The program is full: you are on the waiting list."))
 
-    _report(request, sign_up, f"You are signed up for {program.name}.")
+    _report(request, sign_up, _("You are signed up for %(name)s.") % {"name": program.name})
     return redirect(reverse("portal:account"))
 
 
@@ -195,7 +224,7 @@ def program_cancel_view(request):
     _report(
         request,
         lambda: services.program_cancel_registration(registration=registration, actor=patron),
-        "Sign-up cancelled.",
+        _("Sign-up cancelled."),
     )
     return redirect(reverse("portal:account"))
 
@@ -221,6 +250,6 @@ def history_delete_view(request):
     _report(
         request,
         lambda: services.history_entry_delete(loan=loan, actor=patron),
-        "Removed from your reading history.",
+        _("Removed from your reading history."),
     )
     return redirect(reverse("portal:history"))

@@ -3,6 +3,7 @@ the rows they pointed at once they are gone."""
 
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext_noop
 
 from patrons.access import register_purpose
 from patrons.policy import AFTER_CLOSE, RetentionRule
@@ -43,11 +44,11 @@ registry.register(
         retention=RetentionRule(
             order=10,
             kind="loan",
-            label="Loans (what you borrowed)",
+            label=gettext_noop("Loans (what you borrowed)"),
             default_days=0,
-            active_while="the item is checked out to you, or a fine on it is unpaid",
+            active_while=gettext_noop("the item is checked out to you, or a fine on it is unpaid"),
             counted_from=AFTER_CLOSE,
-            expunge_means=(
+            expunge_means=gettext_noop(
                 "the loan is deleted. When you borrow, we add one to two counts: items of that "
                 "type borrowed that day at that branch by patrons of your category, and times "
                 "the title was borrowed that month. Those counts never name you. If you turn "
@@ -56,7 +57,7 @@ registry.register(
             ),
         ),
         staff_name="Loans",
-        patron_name="your loans",
+        patron_name=gettext_noop("your loans"),
         model=Loan,
         patron_path="patron",
         active=lambda now: Q(returned_at__isnull=True) | Q(_unsettled_fine_on_loan()),
@@ -85,14 +86,16 @@ registry.register(
         retention=RetentionRule(
             order=20,
             kind="hold",
-            label="Holds (reserves)",
+            label=gettext_noop("Holds (reserves)"),
             default_days=0,
-            active_while="the hold is waiting in the queue, in transit, or on the hold shelf",
+            active_while=gettext_noop(
+                "the hold is waiting in the queue, in transit, or on the hold shelf"
+            ),
             counted_from=AFTER_CLOSE,
-            expunge_means="the hold is deleted",
+            expunge_means=gettext_noop("the hold is deleted"),
         ),
         staff_name="Holds (reserves)",
-        patron_name="your holds",
+        patron_name=gettext_noop("your holds"),
         model=Hold,
         patron_path="patron",
         active=lambda now: Q(status__in=Hold.ACTIVE_STATUSES),
@@ -119,17 +122,17 @@ registry.register(
         retention=RetentionRule(
             order=30,
             kind="fine",
-            label="Fines and fees",
+            label=gettext_noop("Fines and fees"),
             default_days=0,
-            active_while="part of the amount is unpaid",
+            active_while=gettext_noop("part of the amount is unpaid"),
             counted_from=AFTER_CLOSE,
-            expunge_means=(
+            expunge_means=gettext_noop(
                 "the fine is deleted; the library's accounts keep only the day's totals charged, "
                 "paid and waived for each kind of charge"
             ),
         ),
         staff_name="Fines and fees",
-        patron_name="your fines and fees",
+        patron_name=gettext_noop("your fines and fees"),
         model=Fine,
         patron_path="patron",
         active=lambda now: Q(settled_at__isnull=True),
@@ -156,14 +159,16 @@ registry.register(
         retention=RetentionRule(
             order=40,
             kind="program_registration",
-            label="Program sign-ups",
+            label=gettext_noop("Program sign-ups"),
             default_days=0,
-            active_while="until the program ends",
+            active_while=gettext_noop("until the program ends"),
             counted_from=AFTER_CLOSE,
-            expunge_means="the sign-up is deleted; the program keeps only its attendance count",
+            expunge_means=gettext_noop(
+                "the sign-up is deleted; the program keeps only its attendance count"
+            ),
         ),
         staff_name="Program sign-ups",
-        patron_name="your program sign-ups",
+        patron_name=gettext_noop("your program sign-ups"),
         model=ProgramRegistration,
         patron_path="patron",
         active=lambda now: (
@@ -191,15 +196,17 @@ registry.register(
         retention=RetentionRule(
             order=50,
             kind="visit",
-            label="Library visits (card scanned at the entrance)",
+            label=gettext_noop("Library visits (card scanned at the entrance)"),
             default_days=0,
-            active_while="never: a visit is closed as soon as it is recorded",
-            counted_from="the visit",
-            expunge_means="the visit is deleted at the next nightly run; only the number of "
-            "visits per branch per day is kept",
+            active_while=gettext_noop("never: a visit is closed as soon as it is recorded"),
+            counted_from=gettext_noop("the visit"),
+            expunge_means=gettext_noop(
+                "the visit is deleted at the next nightly run; only the number of "
+                "visits per branch per day is kept"
+            ),
         ),
         staff_name="Library visits",
-        patron_name="your visits",
+        patron_name=gettext_noop("your visits"),
         model=Visit,
         patron_path="patron",
         active=lambda now: Q(pk__in=[]),
@@ -214,7 +221,7 @@ registry.register(
     RecordKind(
         name="notice_sent",
         staff_name="Notices sent",
-        patron_name="the notices we sent you",
+        patron_name=gettext_noop("the notices we sent you"),
         model=NoticeSent,
         patron_path="patron",
         active=lambda now: Q(pk__in=[]),
@@ -231,7 +238,7 @@ registry.register(
     RecordKind(
         name="notice_preference",
         staff_name="Notice choices",
-        patron_name="your choice of notices",
+        patron_name=gettext_noop("your choice of notices"),
         model=NoticePreference,
         patron_path="patron",
         active=lambda now: Q(pk__isnull=False),
@@ -248,17 +255,17 @@ registry.register(
         retention=RetentionRule(
             order=60,
             kind="computer_session",
-            label="Public computer sessions",
+            label=gettext_noop("Public computer sessions"),
             default_days=0,
-            active_while="you are using the computer",
-            counted_from="the end of the session",
-            expunge_means=(
+            active_while=gettext_noop("you are using the computer"),
+            counted_from=gettext_noop("the end of the session"),
+            expunge_means=gettext_noop(
                 "the session is deleted; only the number of sessions and minutes of use per "
                 "branch per day are kept"
             ),
         ),
         staff_name="Public computer sessions",
-        patron_name="your computer sessions",
+        patron_name=gettext_noop("your computer sessions"),
         model=ComputerSession,
         patron_path="patron",
         active=lambda now: Q(ended_at__isnull=True),
@@ -273,14 +280,14 @@ register_after_run("circulation_statistics", after_expunge)
 
 # What each circulation page was for, in the words the patron reads on "who has looked".
 for _page, _words in {
-    "desk:checkout": "during a check-out",
-    "desk:checkin": "during a check-in",
-    "checkin": "during a check-in",
-    "desk:renew": "to renew loans",
-    "renew": "to renew loans",
-    "desk:payment": "to take a payment",
-    "desk:hold_shelf": "at the hold shelf",
-    "admin:circulation.": "in the circulation records",
+    "desk:checkout": gettext_noop("during a check-out"),
+    "desk:checkin": gettext_noop("during a check-in"),
+    "checkin": gettext_noop("during a check-in"),
+    "desk:renew": gettext_noop("to renew loans"),
+    "renew": gettext_noop("to renew loans"),
+    "desk:payment": gettext_noop("to take a payment"),
+    "desk:hold_shelf": gettext_noop("at the hold shelf"),
+    "admin:circulation.": gettext_noop("in the circulation records"),
 }.items():
     register_purpose(_page, _words)
 

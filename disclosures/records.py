@@ -2,6 +2,7 @@
 open and for the disclosure register's retention after it closes."""
 
 from django.db.models import F, Q
+from django.utils.translation import gettext_noop
 
 from patrons.policy import RetentionRule, register_rule
 from patrons.registry import Expunge, RecordKind, registry
@@ -14,7 +15,7 @@ registry.register(
         name="disclosure_scope",
         disclosable=False,
         staff_name="Disclosure requests naming the patron",
-        patron_name="requests for your records",
+        patron_name=gettext_noop("requests for your records"),
         model=DisclosureScope,
         patron_path="patron",
         active=lambda now: Q(request__status__in=DisclosureRequest.OPEN_STATUSES),
@@ -33,11 +34,13 @@ register_rule(
     RetentionRule(
         order=100,
         kind="disclosure_request",
-        label="Requests for disclosure by courts or law enforcement",
+        label=gettext_noop("Requests for disclosure by courts or law enforcement"),
         default_days=1825,
-        active_while="until the request is decided and fulfilled",
-        counted_from="the day the request closes",
-        expunge_means="the request, its legal documents and any released package are deleted",
+        active_while=gettext_noop("until the request is decided and fulfilled"),
+        counted_from=gettext_noop("the day the request closes"),
+        expunge_means=gettext_noop(
+            "the request, its legal documents and any released package are deleted"
+        ),
     )
 )
 

@@ -12,9 +12,14 @@ import datetime
 from collections import Counter, defaultdict
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext as _
 
 from .access import purpose_of
 from .registry import registry
+
+# Markers, not words: the patron's own line, their sign-ins, the lists they appeared in.
+YOU, SIGNED_IN, LISTED = object(), object(), object()
 
 
 def secret_kinds() -> set[str]:
@@ -32,22 +37,33 @@ def _kinds(data: dict) -> dict[str, int]:
 def _join(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return _("%(list)s and %(last)s") % {"list": ", ".join(words[:-1]), "last": words[-1]}
 
 
 def _labels(kind_names) -> str:
     labels = []
     for name in sorted(kind_names):
-        labels.append(registry.get(name).patron_label if name in registry else "your record")
+        labels.append(
+            gettext(registry.get(name).patron_label) if name in registry else _("your record")
+        )
     return _join(labels)
 
 
-def _times(count: int) -> str:
-    return "" if count == 1 else f" ({count} times)"
+#: Readers the audit log names by words of its own (staff groups are StaffRole labels).
+READERS = (gettext_noop("Administrator"), gettext_noop("Staff"), gettext_noop("Library staff"))
+
+
+def _reader(data: dict) -> str:
+    """Who, as the patron reads it: the role in the patron's language, and the branch."""
+    role = data.get("role")
+    who = gettext(role) if role else _("Library staff")
+    if data.get("branch"):
+        who = _("%(role)s, %(branch)s") % {"role": who, "branch": data["branch"]}
+    return who
 
 
 def access_days(patron, keep_days: int | None) -> list[dict]:
-    """[{day, lines: [{who, what}]}], newest day first."""
+    """[{day, lines: [{who, what, you}]}], newest day first, in the active language."""
     from auditlog.models import LogEntry
 
     since = timezone.now() - datetime.timedelta(days=keep_days if keep_days is not None else 365)
@@ -59,7 +75,7 @@ def access_days(patron, keep_days: int | None) -> list[dict]:
         .values_list("timestamp", "action", "actor_id", "additional_data")
         .order_by("-timestamp")
     )
-    # day -> who -> Counter of phrases (kept in first-seen order)
+    # day -> who -> Counter of phrases (kept in first-seen order); YOU is the patron.
     days: dict[datetime.date, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for stamp, action, actor_id, data in entries.iterator():
         data = data or {}
@@ -68,38 +84,55 @@ def access_days(patron, keep_days: int | None) -> list[dict]:
             continue
         day = timezone.localtime(stamp).date()
         if data.get("event") == "sign-in":
-            days[day]["You"]["signed in"] += 1
+            days[day][YOU][SIGNED_IN] += 1
             continue
         if actor_id is None and not data.get("role"):
             continue  # the patron's own pages
-        who = data.get("role") or "Library staff"
-        if data.get("branch"):
-            who += f", {data['branch']}"
+        who = _reader(data)
         if action == LogEntry.Action.ACCESS:
             if data.get("access") == "listed":
-                days[day][who]["listed"] += 1
+                days[day][who][LISTED] += 1
                 continue
             purpose = purpose_of(data.get("page", ""))
-            days[day][who][f"opened {_labels(kinds)} {purpose}".strip()] += 1
+            purpose = gettext(purpose) if purpose else ""
+            phrase = _("opened %(records)s %(purpose)s") % {
+                "records": _labels(kinds),
+                "purpose": purpose,
+            }
+            days[day][who][phrase.strip()] += 1
         elif action == LogEntry.Action.CREATE:
-            days[day][who][f"added to {_labels(kinds)}"] += 1
+            days[day][who][_("added to %(records)s") % {"records": _labels(kinds)}] += 1
         elif action == LogEntry.Action.DELETE:
-            days[day][who][f"removed something from {_labels(kinds)}"] += 1
+            phrase = _("removed something from %(records)s") % {"records": _labels(kinds)}
+            days[day][who][phrase] += 1
         else:
-            days[day][who][f"changed {_labels(kinds)}"] += 1
+            days[day][who][_("changed %(records)s") % {"records": _labels(kinds)}] += 1
     result = []
     for day in sorted(days, reverse=True):
         lines = []
         for who, phrases in days[day].items():
             parts = []
             for phrase, count in phrases.items():
-                if phrase == "listed":
+                if phrase == LISTED:
                     parts.append(
-                        f"your name appeared in {count} list{'s' if count != 1 else ''} "
-                        "or search results"
+                        ngettext(
+                            "your name appeared in %(count)d list or search results",
+                            "your name appeared in %(count)d lists or search results",
+                            count,
+                        )
+                        % {"count": count}
                     )
+                elif phrase == SIGNED_IN:
+                    parts.append(
+                        ngettext("you signed in", "you signed in (%(count)d times)", count)
+                        % {"count": count}
+                    )
+                elif count == 1:
+                    parts.append(phrase)
                 else:
-                    parts.append(phrase + _times(count))
-            lines.append({"who": who, "what": "; ".join(parts)})
+                    parts.append(
+                        _("%(phrase)s (%(count)d times)") % {"phrase": phrase, "count": count}
+                    )
+            lines.append({"who": who, "what": "; ".join(parts), "you": who is YOU})
         result.append({"day": day, "lines": lines})
     return result

@@ -1,10 +1,12 @@
 """Forms of the patron portal (sign-in, PIN, privacy choices, lost card, PIN reset)."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .pins import pin_problem
 
-PIN_HELP = (
+PIN_HELP = _(
     "4 to 12 digits. Not all the same digit, not a run like 1234, "
     "and not the end of your card number."
 )
@@ -12,7 +14,7 @@ PIN_HELP = (
 
 class PortalLoginForm(forms.Form):
     card_number = forms.CharField(
-        label="Library card number",
+        label=_("Library card number"),
         max_length=40,
         widget=forms.TextInput(
             attrs={
@@ -22,10 +24,10 @@ class PortalLoginForm(forms.Form):
                 "spellcheck": "false",
             }
         ),
-        help_text="The 14 digits under the barcode on your card.",
+        help_text=_("The 14 digits under the barcode on your card."),
     )
     pin = forms.CharField(
-        label="PIN",
+        label=_("PIN"),
         max_length=40,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
@@ -34,7 +36,7 @@ class PortalLoginForm(forms.Form):
 
 class PinChangeForm(forms.Form):
     current_pin = forms.CharField(
-        label="Current PIN",
+        label=_("Current PIN"),
         max_length=40,
         strip=False,
         widget=forms.PasswordInput(
@@ -42,14 +44,14 @@ class PinChangeForm(forms.Form):
         ),
     )
     new_pin = forms.CharField(
-        label="New PIN",
+        label=_("New PIN"),
         max_length=40,
         strip=False,
         help_text=PIN_HELP,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
     )
     new_pin2 = forms.CharField(
-        label="New PIN again",
+        label=_("New PIN again"),
         max_length=40,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
@@ -62,7 +64,7 @@ class PinChangeForm(forms.Form):
     def clean_current_pin(self):
         pin = self.cleaned_data["current_pin"]
         if not self.patron.check_pin(pin):
-            raise forms.ValidationError("That is not your current PIN.")
+            raise forms.ValidationError(gettext(gettext("That is not your current PIN.")))
         return pin
 
     def clean(self):
@@ -75,9 +77,9 @@ class PinChangeForm(forms.Form):
         if problem:
             self.add_error("new_pin", problem)
         elif new != again:
-            self.add_error("new_pin2", "The two new PINs are not the same.")
+            self.add_error("new_pin2", gettext("The two new PINs are not the same."))
         elif self.patron.check_pin(new):
-            self.add_error("new_pin", "Choose a PIN different from your current one.")
+            self.add_error("new_pin", gettext("Choose a PIN different from your current one."))
         return cleaned
 
 
@@ -106,54 +108,56 @@ def _pin_field(label, **kwargs):
 
 class PinResetRequestForm(forms.Form):
     card_number = forms.CharField(
-        label="Library card number",
+        label=_("Library card number"),
         max_length=40,
-        help_text="The 14 digits under the barcode on your card.",
+        help_text=_("The 14 digits under the barcode on your card."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     email = forms.EmailField(
-        label="Email address", max_length=254, help_text="The address the library has for you."
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("The address the library has for you."),
     )
 
 
 class PinResetForm(forms.Form):
     card_number = forms.CharField(
-        label="Library card number",
+        label=_("Library card number"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
-    new_pin = _pin_field("New PIN", help_text=PIN_HELP)
-    new_pin2 = _pin_field("New PIN again")
+    new_pin = _pin_field(_("New PIN"), help_text=PIN_HELP)
+    new_pin2 = _pin_field(_("New PIN again"))
 
     def clean(self):
         cleaned = super().clean()
         new, again = cleaned.get("new_pin"), cleaned.get("new_pin2")
         if new is not None and again is not None and new != again:
-            self.add_error("new_pin2", "The two new PINs are not the same.")
+            self.add_error("new_pin2", gettext("The two new PINs are not the same."))
         return cleaned
 
 
 class ConfirmForm(forms.Form):
-    confirm = forms.BooleanField(required=True, label="Yes, I understand")
+    confirm = forms.BooleanField(required=True, label=_("Yes, I understand"))
 
     def clean_confirm(self):
         # A confirmation is the ticked box itself, not any value that happens to be truthy.
         if str(self.data.get("confirm", "")).strip().lower() not in CHECKED:
-            raise forms.ValidationError("Tick the box to confirm.")
+            raise forms.ValidationError(gettext(gettext("Tick the box to confirm.")))
         return True
 
 
 class ReadingHistoryForm(forms.Form):
     keep = forms.TypedChoiceField(
-        choices=(("on", "Keep my reading history"), ("off", "Do not keep it")),
+        choices=(("on", _("Keep my reading history")), ("off", _("Do not keep it"))),
         coerce=lambda value: value == "on",
         widget=forms.RadioSelect,
-        label="Reading history",
+        label=_("Reading history"),
     )
-    confirm = forms.BooleanField(required=False, label="Yes, erase my reading history now")
+    confirm = forms.BooleanField(required=False, label=_("Yes, erase my reading history now"))
 
     def clean_confirm(self):
         value = str(self.data.get("confirm", "")).strip().lower()
         if value and value not in (*CHECKED, "off", "false", "0", "no"):
-            raise forms.ValidationError("Tick the box, or leave it empty.")
+            raise forms.ValidationError(gettext(gettext("Tick the box, or leave it empty.")))
         return value in CHECKED

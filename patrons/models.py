@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 card_number_validator = RegexValidator(
     r"^\d{14}$", "A library card number is 14 digits, as printed under the barcode."
@@ -20,10 +21,10 @@ card_number_validator = RegexValidator(
 class StaffRole(models.TextChoices):
     """A staff member as a patron is told of them: by role, never by name."""
 
-    CIRCULATION = "circulation", "Circulation staff"
-    LIBRARIAN = "librarian", "Librarian"
-    ADMINISTRATOR = "administrator", "Library administrator"
-    STAFF = "staff", "Library staff"
+    CIRCULATION = "circulation", _("Circulation staff")
+    LIBRARIAN = "librarian", _("Librarian")
+    ADMINISTRATOR = "administrator", _("Library administrator")
+    STAFF = "staff", _("Library staff")
 
 
 class ReadingHistoryVia(models.TextChoices):
@@ -256,11 +257,11 @@ class Card(models.Model):
 
 class PatronBlock(models.Model):
     class Reason(models.TextChoices):
-        BEHAVIOUR = "behaviour", "Rules of behaviour"
-        UNPAID = "unpaid", "Unpaid fines or fees"
-        LOST_ITEMS = "lost_items", "Items not returned"
-        ADDRESS = "address", "Address to be confirmed"
-        OTHER = "other", "Other"
+        BEHAVIOUR = "behaviour", _("Rules of behaviour")
+        UNPAID = "unpaid", _("Unpaid fines or fees")
+        LOST_ITEMS = "lost_items", _("Items not returned")
+        ADDRESS = "address", _("Address to be confirmed")
+        OTHER = "other", _("Other")
 
     patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="blocks")
     reason = models.CharField(max_length=20, choices=Reason)

@@ -12,7 +12,9 @@ from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
 from django.utils.http import base36_to_int
+from django.utils.translation import gettext as _
 
 from .acting import service
 from .exceptions import Refused
@@ -25,21 +27,21 @@ COMMON_PINS = {"1212", "1122", "2580", "0852", "1004", "2000", "6969", "4321", "
 def pin_problem(pin: str, card_number: str = "") -> str | None:
     """Why a new PIN is not acceptable, or None."""
     if not isinstance(pin, str) or not pin.isascii() or not pin.isdigit():
-        return "A PIN is 4 to 12 digits, nothing else."
+        return _("A PIN is 4 to 12 digits, nothing else.")
     if not 4 <= len(pin) <= 12:
-        return "A PIN is 4 to 12 digits."
+        return _("A PIN is 4 to 12 digits.")
     if len(set(pin)) == 1:
-        return "A PIN cannot be one digit repeated, such as 0000."
+        return _("A PIN cannot be one digit repeated, such as 0000.")
     steps = {int(b) - int(a) for a, b in pairwise(pin)}
     if steps in ({1}, {-1}, {1, -9}, {-1, 9}):
-        return "A PIN cannot be a run of digits such as 1234 or 4321."
+        return _("A PIN cannot be a run of digits such as 1234 or 4321.")
     half = len(pin) // 2
     if len(pin) % 2 == 0 and pin[:half] == pin[half:] and len(set(pin[:half])) <= 2:
-        return "A PIN cannot be a short pattern repeated, such as 1212."
+        return _("A PIN cannot be a short pattern repeated, such as 1212.")
     if pin in COMMON_PINS:
-        return "That PIN is one of the first anyone would try. Choose another."
+        return _("That PIN is one of the first anyone would try. Choose another.")
     if card_number and card_number.endswith(pin):
-        return "A PIN cannot be the last digits of your card number."
+        return _("A PIN cannot be the last digits of your card number.")
     return None
 
 
@@ -153,18 +155,18 @@ def pin_reset_request(*, card_number: str, email: str, link_for) -> None:
     if card is None or not card.patron.email or card.patron.email.lower() != email.lower():
         return
     minutes = settings.CALUMET_PIN_RESET_MINUTES
-    send_mail(
-        subject=f"{settings.CALUMET_LIBRARY_NAME}: choose a new PIN",
-        message=(
+    link = link_for(tokens.make_token(card.patron))
+    # In the patron's language, whatever the page was shown in.
+    with translation.override(card.patron.notice_language):
+        subject = _("%(library)s: choose a new PIN") % {"library": settings.CALUMET_LIBRARY_NAME}
+        message = _(
             "Someone asked to reset the PIN of your library account.\n\n"
-            f"To choose a new PIN, open this link within {minutes} minutes:\n\n"
-            f"{link_for(tokens.make_token(card.patron))}\n\n"
+            "To choose a new PIN, open this link within %(minutes)s minutes:\n\n"
+            "%(link)s\n\n"
             "The link works once. If you did not ask for it, ignore this email: "
             "your PIN has not changed.\n"
-        ),
-        from_email=None,
-        recipient_list=[card.patron.email],
-    )
+        ) % {"minutes": minutes, "link": link}
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[card.patron.email])
 
 
 def pin_reset_confirm(*, card_number: str, token: str, new_pin: str) -> Patron:
@@ -181,8 +183,10 @@ def pin_reset_confirm(*, card_number: str, token: str, new_pin: str) -> Patron:
     patron = card.patron if card else None
     if patron is None or not tokens.check_token(patron, token):
         raise Refused(
-            "This link has expired or was already used, or the card number does not match. "
-            "Ask for a new link.",
+            _(
+                "This link has expired or was already used, or the card number does not "
+                "match. Ask for a new link."
+            ),
             code="token",
         )
     problem = pin_problem(new_pin, number)

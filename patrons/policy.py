@@ -8,6 +8,8 @@ the schedule the expunge applies. Days are edited per library in the admin
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 
 @dataclass(frozen=True)
 class RetentionRule:
@@ -24,7 +26,7 @@ class RetentionRule:
     order: int = 100
 
 
-AFTER_CLOSE = "the day the record closes"
+AFTER_CLOSE = gettext_noop("the day the record closes")
 
 #: Every rule, by kind: filled by the apps (a record kind brings its rule; rules for what
 #: is not a record kind, like the audit log, are registered with `register_rule`).

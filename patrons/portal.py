@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from .models import Card, Patron
 from .services import patron_touch
@@ -28,7 +29,7 @@ SESSION_PATRON = "calumet_patron_id"
 SESSION_SINCE = "calumet_patron_since"
 SESSION_SEEN = "calumet_patron_seen"
 PORTAL_PREFIX = "/portal/"
-NOT_ACCEPTED = "Card number or PIN not accepted."
+NOT_ACCEPTED = _("Card number or PIN not accepted.")
 
 
 def card_key(card_number: str) -> str:
@@ -126,7 +127,7 @@ class PortalMiddleware:
         # No query at all unless the session belongs to a patron.
         request.patron = current_patron(request) if SESSION_PATRON in request.session else None
         if expired and request.path.startswith(PORTAL_PREFIX):
-            messages.info(request, "You were signed out to protect your account.")
+            messages.info(request, _("You were signed out to protect your account."))
         response = self.get_response(request)
         if request.path.startswith(PORTAL_PREFIX):
             add_never_cache_headers(response)
@@ -169,7 +170,7 @@ def patron_required(view):
                 return redirect(f"{login}?{urlencode({'next': request.path})}")
             return redirect(login)
         if request.patron.pin_must_change and view.__name__ != "pin_change_view":
-            messages.info(request, "Choose your own PIN before you go on.")
+            messages.info(request, _("Choose your own PIN before you go on."))
             return redirect(reverse("portal:pin"))
         return view(request, *args, **kwargs)
 

@@ -5,6 +5,7 @@ import datetime
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .access import register_purpose
 from .models import Card, LegalHold, Patron, PatronBlock
@@ -68,14 +69,16 @@ registry.register(
         retention=RetentionRule(
             order=80,
             kind="patron",
-            label="Your registration (name, address, contact details, card)",
+            label=gettext_noop("Your registration (name, address, contact details, card)"),
             default_days=730,
-            active_while="your card has not expired, or you have any active record with us",
-            counted_from="your card's expiry, with no activity since",
-            expunge_means="your registration, cards and PIN are deleted",
+            active_while=gettext_noop(
+                "your card has not expired, or you have any active record with us"
+            ),
+            counted_from=gettext_noop("your card's expiry, with no activity since"),
+            expunge_means=gettext_noop("your registration, cards and PIN are deleted"),
         ),
         staff_name="Registrations (name, address, contact details)",
-        patron_name="your registration",
+        patron_name=gettext_noop("your registration"),
         model=Patron,
         patron_path="",
         active=_patron_active,
@@ -101,7 +104,7 @@ registry.register(
     RecordKind(
         name="card",
         staff_name="Library cards",
-        patron_name="your library card",
+        patron_name=gettext_noop("your library card"),
         model=Card,
         patron_path="patron",
         active=lambda now: Q(status=Card.Status.ACTIVE),
@@ -121,14 +124,14 @@ registry.register(
         retention=RetentionRule(
             order=70,
             kind="patron_block",
-            label="Suspensions of borrowing privileges",
+            label=gettext_noop("Suspensions of borrowing privileges"),
             default_days=0,
-            active_while="the suspension is in force",
-            counted_from="the end or lifting of the suspension",
-            expunge_means="the suspension record is deleted",
+            active_while=gettext_noop("the suspension is in force"),
+            counted_from=gettext_noop("the end or lifting of the suspension"),
+            expunge_means=gettext_noop("the suspension record is deleted"),
         ),
         staff_name="Suspensions of borrowing privileges",
-        patron_name="suspensions on your account",
+        patron_name=gettext_noop("suspensions on your account"),
         model=PatronBlock,
         patron_path="patron",
         active=lambda now: (
@@ -147,7 +150,7 @@ registry.register(
         name="legal_hold",
         disclosable=False,
         staff_name="Legal holds",
-        patron_name="legal holds",
+        patron_name=gettext_noop("legal holds"),
         model=LegalHold,
         patron_path="patron",
         active=lambda now: Q(released_at__isnull=True),
@@ -165,10 +168,10 @@ registry.register(
 
 # What each page of this app was for, in the words the patron reads on "who has looked".
 for _page, _words in {
-    "admin:patrons.": "in the patron records",
+    "admin:patrons.": gettext_noop("in the patron records"),
     "admin:autocomplete": "",
-    "admin:patron_access_report": "in the audit report on your record",
-    "admin:auditlog": "in the audit log",
+    "admin:patron_access_report": gettext_noop("in the audit report on your record"),
+    "admin:auditlog": gettext_noop("in the audit log"),
 }.items():
     register_purpose(_page, _words)
 
@@ -176,11 +179,11 @@ register_rule(
     RetentionRule(
         order=90,
         kind="audit_entry",
-        label="Access log (which staff member opened which record, and when)",
+        label=gettext_noop("Access log (which staff member opened which record, and when)"),
         default_days=365,
-        active_while="never",
-        counted_from="the day the entry was written",
-        expunge_means=(
+        active_while=gettext_noop("never"),
+        counted_from=gettext_noop("the day the entry was written"),
+        expunge_means=gettext_noop(
             "the entry is deleted; entries about an expunged record lose their content at once"
         ),
     )

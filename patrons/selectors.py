@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, ngettext
+
 from .models import RetentionPolicy
 from .policy import rules
 
@@ -23,25 +25,27 @@ class ScheduleRow:
 def describe_days(days: int) -> str:
     """Plain words for a retention period: 0 -> "until the next nightly run"."""
     if days == 0:
-        return "until the next nightly run"
+        return gettext("until the next nightly run")
     if days % 365 == 0:
         years = days // 365
-        return f"{years} year{'s' if years != 1 else ''} ({days} days)"
-    return f"{days} day{'s' if days != 1 else ''}"
+        return ngettext(
+            "%(years)d year (%(days)d days)", "%(years)d years (%(days)d days)", years
+        ) % {"years": years, "days": days}
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
 
 
 def retention_schedule() -> list[ScheduleRow]:
     """The schedule in force: the days come from `RetentionPolicy` (what the expunge
-    applies), the wording from `patrons.policy`."""
+    applies), the wording from `patrons.policy`, in the language of the request."""
     days = dict(RetentionPolicy.objects.values_list("kind", "days"))
     return [
         ScheduleRow(
             kind=rule.kind,
-            label=rule.label,
+            label=gettext(rule.label),
             days=days.get(rule.kind, rule.default_days),
-            active_while=rule.active_while,
-            counted_from=rule.counted_from,
-            expunge_means=rule.expunge_means,
+            active_while=gettext(rule.active_while),
+            counted_from=gettext(rule.counted_from),
+            expunge_means=gettext(rule.expunge_means),
         )
         for rule in rules()
     ]

@@ -4,6 +4,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .acting import service
 from .exceptions import CardRefused, Refused
@@ -53,8 +54,12 @@ def blocks_in_force(*, patron: Patron, now: datetime.datetime | None = None) -> 
 
 
 def describe_block(block: PatronBlock) -> str:
+    from django.utils.dateformat import format as date_format
+
     until = (
-        f"until {timezone.localtime(block.ends_at):%b %d, %Y}" if block.ends_at else "until lifted"
+        _("until %(date)s") % {"date": date_format(timezone.localtime(block.ends_at), _("M d, Y"))}
+        if block.ends_at
+        else _("until lifted")
     )
     return f"{block.get_reason_display()} ({until})"
 
@@ -99,7 +104,7 @@ def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = N
             .first()
         )
         if card is None:
-            raise CardRefused("There is no active card on this account.", code="no_card")
+            raise CardRefused(_("There is no active card on this account."), code="no_card")
         card.status = Card.Status.LOST
         card.status_changed_at = now
         card.save(update_fields=["status", "status_changed_at"])
@@ -170,7 +175,7 @@ def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
     patron may call this (staff turn it off with `reading_history_off_for_patron`, and on
     only at the desk with the patron's PIN)."""
     if not isinstance(actor, Patron) or actor.pk != patron.pk:
-        raise Refused("Only the patron can change their reading history here.", code="actor")
+        raise Refused(_("Only the patron can change their reading history here."), code="actor")
     if patron.keep_reading_history == keep:
         return 0
     erased = _reading_history_write(patron=patron, keep=keep, via=ReadingHistoryVia.PORTAL)
@@ -183,13 +188,12 @@ def patron_language_set(*, patron: Patron, language: str, actor) -> Patron:
     """The language of the patron's portal pages and notices ("" for not chosen): the
     patron's own choice in the portal, or staff at their request."""
     from django.conf import settings
-    from django.utils.translation import gettext
 
     is_patron = isinstance(actor, Patron) and actor.pk == patron.pk
     if not is_patron and not getattr(actor, "is_staff", False):
-        raise Refused(gettext("Only the patron or staff can change this."), code="actor")
+        raise Refused(_("Only the patron or staff can change this."), code="actor")
     if language not in ("", *(code for code, _name in settings.LANGUAGES)):
-        raise Refused(gettext("Choose a language from the list."), code="language")
+        raise Refused(_("Choose a language from the list."), code="language")
     if patron.language != language:
         patron.language = language
         patron.save(update_fields=["language"])

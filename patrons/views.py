@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from patrons.access import log_access
@@ -77,7 +79,7 @@ def login_view(request):
 @require_POST
 def logout_view(request):
     sign_out(request)
-    messages.success(request, "You are signed out. You can leave this computer.")
+    messages.success(request, _("You are signed out. You can leave this computer."))
     return redirect(reverse("portal:login"))
 
 
@@ -88,27 +90,38 @@ def staff_refused_view(request):
 
 def reading_history_story(patron) -> str:
     """Who turned the patron's reading history on or off, and how, in their words."""
+    from django.utils.dateformat import format as date_format
+
     via = patron.reading_history_via
     day = patron.reading_history_changed_on
-    when = f" on {day.day} {day:%B %Y}" if day else ""
+    when = _(" on %(date)s") % {"date": date_format(day, _("j F Y"))} if day else ""
     branch = patron.reading_history_branch.name if patron.reading_history_branch else ""
     if via == "unrecorded":
-        return (
+        return _(
             "Reading history was turned on before the library recorded who turned it on. "
             "If you did not ask for it, turn it off below."
         )
     if via == "portal":
-        state = "on" if patron.keep_reading_history else "off"
-        return f"You turned {state} reading history{when} in the portal."
+        if patron.keep_reading_history:
+            return _("You turned on reading history%(when)s in the portal.") % {"when": when}
+        return _("You turned off reading history%(when)s in the portal.") % {"when": when}
     if via == "desk_pin":
-        place = f"at the {branch} desk" if branch else "at a library desk"
-        return f"You turned on reading history{when} {place}, confirmed with your PIN."
+        place = (
+            _("at the %(branch)s desk") % {"branch": branch} if branch else _("at a library desk")
+        )
+        return _("You turned on reading history%(when)s %(place)s, confirmed with your PIN.") % {
+            "when": when,
+            "place": place,
+        }
     if via == "staff_request":
-        staff = patron.get_reading_history_staff_role_display() or "Library staff"
+        staff = patron.get_reading_history_staff_role_display() or _("Library staff")
         if branch:
-            staff += f" at {branch}"
-        return f"{staff} turned off your reading history{when}, at your request."
-    return "Reading history has never been turned on." if not patron.keep_reading_history else ""
+            staff = _("%(staff)s at %(branch)s") % {"staff": staff, "branch": branch}
+        return _("%(staff)s turned off your reading history%(when)s, at your request.") % {
+            "staff": staff,
+            "when": when,
+        }
+    return _("Reading history has never been turned on.") if not patron.keep_reading_history else ""
 
 
 @patron_required
@@ -122,20 +135,27 @@ def privacy_view(request):
             if not keep and patron.keep_reading_history and not form.cleaned_data["confirm"]:
                 form.add_error(
                     "confirm",
-                    "Tick the box to confirm: turning it off erases your reading history now.",
+                    _("Tick the box to confirm: turning it off erases your reading history now."),
                 )
             else:
                 erased = services.reading_history_set(patron=patron, keep=keep, actor=patron)
                 if keep:
                     messages.success(
                         request,
-                        "Reading history is on: items you return from now on stay in your history.",
+                        _(
+                            "Reading history is on: items you return from now on stay in your "
+                            "history."
+                        ),
                     )
                 else:
                     messages.success(
                         request,
-                        f"Reading history is off. {erased} past loan{'s' if erased != 1 else ''} "
-                        "erased from your record.",
+                        ngettext(
+                            "Reading history is off. %(count)d past loan erased from your record.",
+                            "Reading history is off. %(count)d past loans erased from your record.",
+                            erased,
+                        )
+                        % {"count": erased},
                     )
                 return redirect(reverse("portal:privacy"))
     else:
@@ -164,15 +184,15 @@ def pin_change_view(request):
         except Refused as refusal:
             form.add_error("new_pin", refusal.message)
         else:
-            messages.success(request, "Your PIN has been changed.")
+            messages.success(request, _("Your PIN has been changed."))
             return redirect(reverse("portal:account"))
     return render(request, "portal/pin.html", {"form": form, "must_change": patron.pin_must_change})
 
 
 RESET_SESSION = "calumet_pin_reset_token"
-RESET_SENT = (
+RESET_SENT = gettext_lazy(
     "If that card number and email address belong to an account, we have sent a link to "
-    "choose a new PIN. It works once, within {minutes} minutes. No email? Ask at any "
+    "choose a new PIN. It works once, within %(minutes)s minutes. No email? Ask at any "
     "branch desk with a photo ID."
 )
 
@@ -196,7 +216,7 @@ def pin_reset_request_view(request):
                 reverse("portal:pin_reset_link", args=[token])
             ),
         )
-        messages.info(request, RESET_SENT.format(minutes=settings.CALUMET_PIN_RESET_MINUTES))
+        messages.info(request, RESET_SENT % {"minutes": settings.CALUMET_PIN_RESET_MINUTES})
         return redirect(reverse("portal:login"))
     return render(request, "portal/pin_reset_request.html", {"form": form})
 
@@ -216,7 +236,7 @@ def pin_reset_new_view(request):
 
     token = request.session.get(RESET_SESSION)
     if not token:
-        messages.error(request, "Open the link from the email again, or ask for a new one.")
+        messages.error(request, _("Open the link from the email again, or ask for a new one."))
         return redirect(reverse("portal:pin_reset"))
     form = PinResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -230,7 +250,7 @@ def pin_reset_new_view(request):
             form.add_error(None if refusal.code == "token" else "new_pin", refusal.message)
         else:
             sign_out(request)
-            messages.success(request, "Your new PIN is set. Sign in with it.")
+            messages.success(request, _("Your new PIN is set. Sign in with it."))
             return redirect(reverse("portal:login"))
     return render(request, "portal/pin_reset_new.html", {"form": form})
 
@@ -275,7 +295,7 @@ def my_data_view(request):
         response["Content-Disposition"] = f'attachment; filename="my-library-data-{stamp}.json"'
         return response
     summary = [
-        {"kind": name, "label": section["label"], "count": len(section["records"])}
+        {"kind": name, "label": _(section["label"]), "count": len(section["records"])}
         for name, section in data["records"].items()
     ]
     return render(

@@ -9,6 +9,8 @@ class Sip2Config(AppConfig):
     verbose_name = "Self-check (SIP2)"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
         from patrons.access import register_purpose
         from patrons.roles import LIBRARY_ADMINISTRATOR, grant, perms
 
@@ -23,8 +25,8 @@ class Sip2Config(AppConfig):
             ],
         )
         # What a terminal was doing, in the patron's words on "who has looked".
-        register_purpose("sip2:patron", "to check your account")
-        register_purpose("sip2:checkout", "to check out an item")
-        register_purpose("sip2:checkin", "to return an item")
-        register_purpose("sip2:renew", "to renew loans")
-        register_purpose("sip2:fee", "to take a payment")
+        register_purpose("sip2:patron", gettext_noop("to check your account"))
+        register_purpose("sip2:checkout", gettext_noop("to check out an item"))
+        register_purpose("sip2:checkin", gettext_noop("to return an item"))
+        register_purpose("sip2:renew", gettext_noop("to renew loans"))
+        register_purpose("sip2:fee", gettext_noop("to take a payment"))

@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from patrons.models import Patron
 from patrons.services import blocks_in_force, describe_block
@@ -60,7 +61,9 @@ def _refuse_if_blocked(patron: Patron, now: datetime.datetime, action: str) -> N
     blocks = blocks_in_force(patron=patron, now=now)
     if blocks:
         raise CirculationRefused(
-            f"{action} is suspended: {describe_block(blocks[0])}.", code="blocked"
+            _("%(action)s is suspended: %(block)s.")
+            % {"action": action, "block": describe_block(blocks[0])},
+            code="blocked",
         )
 
 

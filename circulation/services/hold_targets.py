@@ -10,6 +10,7 @@ import datetime
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from patrons.acting import service
 
@@ -120,13 +121,14 @@ def hold_suspend(
     today = timezone.localdate(now)
     if until is not None and not today < until <= today + datetime.timedelta(MAX_SUSPEND_DAYS):
         raise CirculationRefused(
-            f"Choose a date after today and within {MAX_SUSPEND_DAYS} days.", code="until"
+            _("Choose a date after today and within %(days)s days.") % {"days": MAX_SUSPEND_DAYS},
+            code="until",
         )
     with transaction.atomic():
         hold = Hold.objects.select_for_update().select_related("patron").get(pk=hold.pk)
         if hold.status != Hold.Status.PLACED:
             raise CirculationRefused(
-                "Only a hold still waiting in the queue can be suspended.", code="not_placed"
+                _("Only a hold still waiting in the queue can be suspended."), code="not_placed"
             )
         hold.suspended_until = until
         fields = ["suspended_until"]

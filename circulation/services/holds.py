@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from patrons.acting import service
 from patrons.models import Patron
@@ -83,15 +84,15 @@ def hold_place(
     with transaction.atomic():
         card = patron.active_card
         if card is None:
-            raise CirculationRefused("This patron has no active card.", code="no_card")
+            raise CirculationRefused(_("This patron has no active card."), code="no_card")
         card_resolve(card_number=card.number, now=now)
-        _refuse_if_blocked(patron, now, "Placing holds")
+        _refuse_if_blocked(patron, now, _("Placing holds"))
         copies = list(
             title.items.exclude(status=Item.Status.WITHDRAWN).values_list("item_type", "branch_id")
         )
         if not copies:
             raise CirculationRefused(
-                "The library has no copy of this title to hold.", code="no_copy"
+                _("The library has no copy of this title to hold."), code="no_copy"
             )
         book = RuleBook()
         rules = [
@@ -101,22 +102,26 @@ def hold_place(
         holdable = [rule for rule in rules if rule.holdable]
         if not holdable:
             raise CirculationRefused(
-                "No copy of this title can be placed on hold (the circulation rules do not "
-                "allow holds on it for this card).",
+                _(
+                    "No copy of this title can be placed on hold (the circulation rules do "
+                    "not allow holds on it for this card)."
+                ),
                 code="not_holdable",
             )
         limit = max(rule.max_holds for rule in holdable)
         if Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE_STATUSES).count() >= limit:
-            raise CirculationRefused(f"Hold limit reached ({limit} holds).", code="hold_limit")
+            raise CirculationRefused(
+                _("Hold limit reached (%(limit)s holds).") % {"limit": limit}, code="hold_limit"
+            )
         if Loan.objects.filter(patron=patron, item__title=title, returned_at__isnull=True).exists():
             raise CirculationRefused(
-                "This title is already checked out to this card.", code="has_it"
+                _("This title is already checked out to this card."), code="has_it"
             )
         if Hold.objects.filter(
             patron=patron, title=title, status__in=Hold.ACTIVE_STATUSES
         ).exists():
             raise CirculationRefused(
-                "There is already a hold on this title for this card.", code="duplicate"
+                _("There is already a hold on this title for this card."), code="duplicate"
             )
         try:
             with transaction.atomic():
@@ -125,7 +130,7 @@ def hold_place(
                 )
         except IntegrityError:
             raise CirculationRefused(
-                "There is already a hold on this title for this card.", code="duplicate"
+                _("There is already a hold on this title for this card."), code="duplicate"
             ) from None
         counting.hold_event(branch_id=pickup_branch.pk, event="placed", now=now)
         patron_touch(patron=patron, now=now)
@@ -157,7 +162,7 @@ def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> H
     with transaction.atomic():
         hold = Hold.objects.select_for_update().get(pk=hold.pk)
         if hold.status not in Hold.ACTIVE_STATUSES:
-            raise CirculationRefused("This hold is no longer active.", code="closed")
+            raise CirculationRefused(_("This hold is no longer active."), code="closed")
         item = hold.item
         # A waiting copy is on the pickup branch's shelf; one in transit is still at home.
         where = hold.pickup_branch if hold.status == Hold.Status.WAITING else None

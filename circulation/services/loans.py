@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from patrons.acting import service
 from patrons.models import Patron
@@ -285,6 +286,6 @@ def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = N
         closed = kind.closed_records(now).filter(pk=loan.pk)
         if not closed.exists():
             raise CirculationRefused(
-                "This loan cannot be removed yet: a fine on it is still unpaid.", code="active"
+                _("This loan cannot be removed yet: a fine on it is still unpaid."), code="active"
             )
         kind.expunge_queryset(closed, now)

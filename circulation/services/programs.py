@@ -6,6 +6,7 @@ import datetime
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from patrons.acting import service
 from patrons.models import Patron
@@ -25,13 +26,13 @@ def program_register(
     with transaction.atomic():
         program = Program.objects.select_for_update().get(pk=program.pk)
         if program.ends_at <= now:
-            raise CirculationRefused("This program has already taken place.", code="past")
+            raise CirculationRefused(_("This program has already taken place."), code="past")
         if (
             ProgramRegistration.objects.filter(program=program, patron=patron)
             .exclude(status=ProgramRegistration.Status.CANCELLED)
             .exists()
         ):
-            raise CirculationRefused("Already signed up for this program.", code="duplicate")
+            raise CirculationRefused(_("Already signed up for this program."), code="duplicate")
         taken = ProgramRegistration.objects.filter(
             program=program, status=ProgramRegistration.Status.REGISTERED
         ).count()
@@ -62,7 +63,7 @@ def program_cancel_registration(
     with transaction.atomic():
         registration = ProgramRegistration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == ProgramRegistration.Status.CANCELLED:
-            raise CirculationRefused("This sign-up was already cancelled.", code="cancelled")
+            raise CirculationRefused(_("This sign-up was already cancelled."), code="cancelled")
         was_registered = registration.status == ProgramRegistration.Status.REGISTERED
         registration.status = ProgramRegistration.Status.CANCELLED
         registration.cancelled_at = now

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from patrons.acting import service
 from patrons.models import Patron
@@ -60,20 +62,24 @@ def _rule(loan: Loan, facts: _RenewalFacts) -> CirculationRule:
 
 def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -> str | None:
     if loan.returned_at is not None:
-        return "This loan has already been returned."
+        return _("This loan has already been returned.")
     policy = _rule(loan, facts)
     if loan.renewals >= policy.max_renewals:
-        return f"Renewal limit reached ({policy.max_renewals})."
+        return _("Renewal limit reached (%(limit)s).") % {"limit": policy.max_renewals}
     if loan.item.title_id in facts.held_by_others:
-        return "Another patron is waiting for this title."
+        return _("Another patron is waiting for this title.")
     limit = settings.CALUMET_RENEW_OVERDUE_LIMIT_DAYS
     if loan.due_at < now - datetime.timedelta(days=limit):
-        return f"Overdue by more than {limit} days: please return it to the library."
+        return _("Overdue by more than %(days)s days: please return it to the library.") % {
+            "days": limit
+        }
     if facts.blocked:
-        return "Borrowing is suspended for this card."
+        return _("Borrowing is suspended for this card.")
     if _renewed_due(loan, policy, now) <= loan.due_at:
-        due = timezone.localtime(loan.due_at)
-        return f"Renewing today would not move the due date ({due:%a %b %d}): try again later."
+        due = date_format(timezone.localtime(loan.due_at), _("D M d"))
+        return _("Renewing today would not move the due date (%(date)s): try again later.") % {
+            "date": due
+        }
     return None
 
 
@@ -90,10 +96,10 @@ def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime)
     if loan.due_at >= now:
         return ""
     if settings.CALUMET_RENEW_OVERDUE_CHARGE != "charge":
-        return "the late days were forgiven"
+        return _("the late days were forgiven")
     amount = overdue_fine_amount(loan=loan, returned_at=now, rule=rule)
     if amount <= 0:
-        return "no fine for the late days (within the grace days)"
+        return _("no fine for the late days (within the grace days)")
     Fine.objects.create(
         patron_id=loan.patron_id,
         loan=loan,
@@ -102,7 +108,7 @@ def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime)
         assessed_at=now,
     )
     counting.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
-    return f"overdue fine of ${amount} charged for the late days"
+    return _("overdue fine of $%(amount)s charged for the late days") % {"amount": amount}
 
 
 def renewal_refusal(*, loan: Loan, now: datetime.datetime | None = None) -> str | None:

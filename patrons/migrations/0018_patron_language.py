@@ -4,20 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('circulation', '0016_title_stored_search_vector'),
-        ('patrons', '0017_patron_category_from_table'),
+        ("circulation", "0016_title_stored_search_vector"),
+        ("patrons", "0017_patron_category_from_table"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patron',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('es', 'Español')], db_default='', default='', help_text="The language of the patron's notices and portal pages. Empty: not chosen (pages follow the browser, notices are in English).", max_length=8),
+            model_name="patron",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en", "English"), ("es", "Español")],
+                db_default="",
+                default="",
+                help_text="The language of the patron's notices and portal pages. Empty: not chosen (pages follow the browser, notices are in English).",
+                max_length=8,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patron',
-            constraint=models.CheckConstraint(condition=models.Q(('language__in', ['', 'en', 'es'])), name='patron_language_known', violation_error_message='Choose a language from the list.'),
+            model_name="patron",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("language__in", ["", "en", "es"])),
+                name="patron_language_known",
+                violation_error_message="Choose a language from the list.",
+            ),
         ),
     ]
