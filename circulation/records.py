@@ -220,7 +220,7 @@ registry.register(
 registry.register(
     RecordKind(
         name="notice_sent",
-        staff_name="Notices sent",
+        staff_name=gettext_noop("Notices sent"),
         patron_name=gettext_noop("the notices we sent you"),
         model=NoticeSent,
         patron_path="patron",
@@ -237,7 +237,7 @@ registry.register(
 registry.register(
     RecordKind(
         name="notice_preference",
-        staff_name="Notice choices",
+        staff_name=gettext_noop("Notice choices"),
         patron_name=gettext_noop("your choice of notices"),
         model=NoticePreference,
         patron_path="patron",

@@ -14,7 +14,7 @@ registry.register(
     RecordKind(
         name="disclosure_scope",
         disclosable=False,
-        staff_name="Disclosure requests naming the patron",
+        staff_name=gettext_noop("Disclosure requests naming the patron"),
         patron_name=gettext_noop("requests for your records"),
         model=DisclosureScope,
         patron_path="patron",

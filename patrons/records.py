@@ -103,7 +103,7 @@ registry.register(
 registry.register(
     RecordKind(
         name="card",
-        staff_name="Library cards",
+        staff_name=gettext_noop("Library cards"),
         patron_name=gettext_noop("your library card"),
         model=Card,
         patron_path="patron",
@@ -149,7 +149,7 @@ registry.register(
     RecordKind(
         name="legal_hold",
         disclosable=False,
-        staff_name="Legal holds",
+        staff_name=gettext_noop("Legal holds"),
         patron_name=gettext_noop("legal holds"),
         model=LegalHold,
         patron_path="patron",
