@@ -16,7 +16,7 @@ COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-versio
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock upgrade run demo migrate manage expunge serve worker test test-postgres \
-        screenshots bench lint format clean
+        screenshots messages bench lint format clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -76,6 +76,13 @@ test-postgres: venv  ## Run the suite on the local PostgreSQL (database `calumet
 
 screenshots: venv  ## Run the browser tests and rewrite docs/screenshots/
 	CALUMET_SCREENSHOTS=1 $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+# Needs gettext (xgettext, msgfmt): `apt-get install gettext`. The compiled .mo is committed, so
+# servers need neither gettext nor this step.
+messages: venv  ## Find new translatable strings (locale/es/…/django.po) and compile the catalog
+	$(DEV_ENV) $(PY) manage.py makemessages -l es --no-obsolete \
+	    --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(DEV_ENV) $(PY) manage.py compilemessages -l es --ignore=.venv --ignore=var
 
 bench: venv  ## Benchmark a large library on the local PostgreSQL (SCALE=0.1: ~2 min, default 1: ~5 min)
 	$(PY) -m bench --scale $(SCALE) $(BENCH_ARGS)

@@ -42,6 +42,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .catalog_text import isbn13, words
@@ -263,7 +264,8 @@ def facets(titles: QuerySet, their_items: QuerySet | None = None) -> dict[str, l
         .order_by("-n", "language")[:12]
     ]
     by_decade = [
-        Facet(row["decade"], f"{row['decade']}s", row["n"])
+        # Translators: a decade, such as "1990s".
+        Facet(row["decade"], gettext("%(decade)ss") % {"decade": row["decade"]}, row["n"])
         for row in plain.filter(publication_year__isnull=False)
         .annotate(decade=F("publication_year") / 10 * 10)
         .values("decade")
