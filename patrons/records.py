@@ -92,6 +92,7 @@ registry.register(
             "card_expires_on",
             "status",
             "keep_reading_history",
+            "language",
         ),
         identity_fields=PATRON_IDENTITY_FIELDS,
         opened_at=lambda: F("registered_at"),
