@@ -18,6 +18,21 @@ import pytest
 AXE_CORE = os.environ.get("CALUMET_AXE_CORE", "")
 # WCAG 2.1 levels A and AA: what the library promises (docs/accessibility.md).
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# axe's "best practice" rules on the structure a screen reader user moves by: one main
+# landmark, all content inside landmarks, a level-one heading and no skipped levels, a
+# skip link that leads somewhere. Not WCAG criteria as such, so asked for by name.
+STRUCTURE = [
+    "landmark-one-main",
+    "landmark-no-duplicate-banner",
+    "landmark-no-duplicate-contentinfo",
+    "landmark-no-duplicate-main",
+    "landmark-unique",
+    "region",
+    "page-has-heading-one",
+    "heading-order",
+    "empty-heading",
+    "skip-link",
+]
 
 
 def require_axe() -> None:
@@ -40,13 +55,17 @@ def axe_context(browser, base_url: str, **options):
     return context
 
 
-def violations(page, tags=WCAG_21_AA) -> list[str]:
-    """The page's WCAG violations as readable lines: rule, impact, what it asks, and the
-    CSS selectors of the elements that break it (empty when the page passes)."""
+def violations(page, tags=WCAG_21_AA, rules=()) -> list[str]:
+    """The page's violations of the rules with these tags (and of the `rules` named
+    besides) as readable lines: rule, impact, what it asks, and the CSS selectors of the
+    elements that break it. Empty when the page passes."""
     result = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})",
-        tags,
+        """([tags, rules]) => axe.run(document, {
+          runOnly: {type: "tag", values: tags},
+          rules: Object.fromEntries(rules.map((rule) => [rule, {enabled: true}])),
+          resultTypes: ["violations"],
+        })""",
+        [tags, list(rules)],
     )
     lines = []
     for rule in result["violations"]:

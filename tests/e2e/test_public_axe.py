@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.e2e.axe import axe_context, report, violations
+from tests.e2e.axe import STRUCTURE, axe_context, report, violations
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,
@@ -208,7 +208,9 @@ def tour(page, titles):
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_every_public_and_portal_page_passes_axe(browser, live_server, library, language, viewport):
+def test_every_public_and_portal_page_passes_axe(
+    axe, browser, live_server, library, language, viewport
+):
     context = axe_context(
         browser,
         live_server.url,
@@ -226,7 +228,9 @@ def test_every_public_and_portal_page_passes_axe(browser, live_server, library, 
     )
     for name in tour(page, library):
         seen.append(name)
-        found[name] = violations(page)
+        found[name] = violations(page, rules=STRUCTURE)
+        if (h1 := page.locator("h1").count()) != 1:
+            found[name].append(f"{h1} level-one headings: a page has one")
         # The page says which language it is in: the one the server chose.
         chosen = (responses[-1].headers.get("content-language") or "en") if responses else "en"
         languages[name] = (page.evaluate("document.documentElement.lang"), chosen)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_no_wcag_violation_on_the_desk_home_and_the_disclosure_pages(
-    browser, live_server, settings, tmp_path
+    axe, browser, live_server, settings, tmp_path
 ):
     from disclosures import services
     from patrons.legal_holds import sync_record_kind_names
