@@ -231,6 +231,8 @@ def test_every_public_and_portal_page_passes_axe(
         found[name] = violations(page, rules=STRUCTURE)
         if (h1 := page.locator("h1").count()) != 1:
             found[name].append(f"{h1} level-one headings: a page has one")
+        if name != "home" and page.title() == settings.CALUMET_LIBRARY_NAME:
+            found[name].append("the <title> does not say which page this is")
         # The page says which language it is in: the one the server chose.
         chosen = (responses[-1].headers.get("content-language") or "en") if responses else "en"
         languages[name] = (page.evaluate("document.documentElement.lang"), chosen)
