@@ -90,3 +90,12 @@ def screenshots(tmp_path) -> Path:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         return DOCS_SCREENSHOTS
     return tmp_path
+
+
+@pytest.fixture
+def axe():
+    """Asked for first by a test that runs axe-core: it skips (fails under CI=true) before
+    anything is built when axe-core is not there. See tests/e2e/axe.py."""
+    from tests.e2e.axe import require_axe
+
+    require_axe()

@@ -1,33 +1,18 @@
-"""axe-core (WCAG 2.1 A and AA) on the desk home and the disclosure pages. Runs when
-CALUMET_AXE_CORE names axe.min.js (`npm install axe-core` in a folder git ignores);
-skipped otherwise."""
-
-import json
-import os
+"""axe-core (WCAG 2.1 A and AA) on the desk home and the disclosure pages, with the helper
+of tests/e2e/axe.py (which says where axe-core comes from)."""
 
 import pytest
 
+from tests.e2e.axe import axe_context, report, violations
 from tests.e2e.test_staff_home_browser import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, staff
 from tests.e2e.test_staff_home_browser import sign_in as sign_in_as
 from tests.factories import CardFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-AXE = os.environ.get("CALUMET_AXE_CORE", "")
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def violations(page) -> list[str]:
-    page.add_script_tag(path=AXE)
-    result = page.evaluate("(tags) => axe.run({runOnly: {type: 'tag', values: tags}})", TAGS)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])}) e.g. {v['nodes'][0]['html'][:120]}"
-        for v in result["violations"]
-    ]
-
-
-@pytest.mark.skipif(not os.path.exists(AXE), reason="CALUMET_AXE_CORE not set")
 def test_no_wcag_violation_on_the_desk_home_and_the_disclosure_pages(
-    browser, live_server, settings, tmp_path
+    axe, browser, live_server, settings, tmp_path
 ):
     from disclosures import services
     from patrons.legal_holds import sync_record_kind_names
@@ -47,8 +32,7 @@ def test_no_wcag_violation_on_the_desk_home_and_the_disclosure_pages(
         ),
         actor=clerk,
     )
-    # axe is injected as a script the site's Content Security Policy would refuse.
-    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    context = axe_context(browser, live_server.url)
     page = context.new_page()
     found = {}
     sign_in_as(page, "clerk")
@@ -63,5 +47,5 @@ def test_no_wcag_violation_on_the_desk_home_and_the_disclosure_pages(
         page.goto(url)
         found[name] = violations(page)
     context.close()
-    found = {name: v for name, v in found.items() if v}
-    assert not found, json.dumps(found, indent=1)
+    if any(found.values()):
+        pytest.fail(f"axe-core on the staff pages:\n{report(found)}", pytrace=False)
