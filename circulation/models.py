@@ -392,6 +392,7 @@ from .usage import (  # noqa: E402
     ComputerUseDay,
     HoldDay,
     HoldWait,
+    OverdueDay,
     TitleMonth,
 )
 
@@ -412,6 +413,7 @@ __all__ = [
     "NoticePreference",
     "NoticeSent",
     "OpeningHours",
+    "OverdueDay",
     "Program",
     "ProgramRegistration",
     "Title",
