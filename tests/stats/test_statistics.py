@@ -179,3 +179,87 @@ def test_totals_csv_hides_small_totals(activity, librarian_client, march):
     assert rows[0] == ["Figure", "This period", "A year earlier"]
     assert ["Check-outs", "9", "0"] in rows and ["Visits", "7", "0"] in rows
     assert ["Computer sessions", "<5", "0"] in rows
+
+
+@override_settings(CALUMET_STATS_SUPPRESS_BELOW=1)  # every figure readable
+def test_every_figure_is_on_the_page(activity, librarian_client):
+    from tests.factories import ProgramFactory
+    from tests.stats.conftest import at
+
+    ProgramFactory(branch=activity.east, starts_at=at(20, 18), ends_at=at(20, 20))
+    from circulation.models import Program
+
+    Program.objects.update(attendance_count=12)
+    sections = {
+        "day": "Circulation per day",
+        "week": "Circulation per week",
+        "month": "Circulation per month",
+    }
+    for group, heading in sections.items():
+        page = librarian_client.get(
+            f"/admin/stats/statistics/?start=2025-03-01&end=2025-03-31&group={group}"
+        ).content.decode()
+        assert heading in page
+        # The same period a year earlier, named and in every breakdown.
+        assert "a year earlier: 1 Mar 2024 to 31 Mar 2024" in page
+    rows = {
+        slug: _csv(librarian_client, slug, "start=2025-03-01&end=2025-03-31&group=week")
+        for slug in figures.TABLES
+    }
+
+    def row(slug, label):
+        return next(r for r in rows[slug] if r[0] == label)
+
+    assert rows["circulation"][0] == [
+        *("Week", "Check-outs", "Renewals", "Returns", "Check-outs a year earlier")
+    ]
+    assert row("circulation", "Week of 2025-03-03")[1:4] == ["8", "0", "0"]
+    assert row("circulation", "Week of 2025-03-10")[1:4] == ["1", "2", "4"]  # renewals
+    assert row("circulation-by-branch", "Central Library")[1:4] == ["7", "2", "4"]
+    assert row("circulation-by-item-type", "DVD")[1] == "2"
+    assert row("circulation-by-item-type", "Book")[1] == "7"
+    assert row("circulation-by-patron-category", "Adult")[1] == "6"
+    assert row("circulation-by-patron-category", "Child")[1] == "3"
+    # Holds placed and filled, and the median wait (placed the 5th, picked up the 15th).
+    assert rows["holds"][0][1:3] == ["Placed", "Filled"] and "Median wait" in rows["holds"][0][5]
+    assert row("holds", "Central Library")[1:3] == ["1", "1"]
+    assert row("holds", "Central Library")[5] == "10"
+    # Visits, computer sessions, program sessions and attendance per branch.
+    assert row("branch-use", "Central Library")[1] == "7"
+    east = row("branch-use", "East Side Branch")
+    assert east[2] == "2" and east[4:6] == ["1", "12"]
+    assert rows["items-now"][0][0] == "Branch" and rows["items-now"][0][1].startswith("Overdue")
+    summary = {r[0]: r[1] for r in rows["summary"]}
+    assert summary["Renewals"] == "2" and summary["Holds filled"] == "1"
+    assert summary["Program attendance"] == "12"
+
+
+@override_settings(CALUMET_STATS_SUPPRESS_BELOW=1)
+def test_overdue_copies_are_counted_each_night_not_read_from_loans(activity, librarian_client):
+    from circulation import tasks
+    from circulation.models import Item
+    from circulation.schedules import DAILY_JOBS
+    from circulation.usage import OverdueDay
+    from stats.collection import items_now
+
+    assert "circulation.tasks.count_overdue_items" in {func for _, func, _ in DAILY_JOBS}
+    # Before any count, the page says so rather than guess from the loans.
+    assert items_now().columns[1] == "Overdue (not counted yet)"
+    # Five loans are still out (Central: three books; East: two DVDs), all overdue now.
+    assert tasks.count_overdue_items() == 2
+    table = items_now()
+    today = timezone.localdate()
+    assert table.columns[1] == f"Overdue (counted {today:%Y-%m-%d})"
+    overdue = {row[0]: row[1] for row in table.rows}
+    assert overdue == {"Central Library": 3, "East Side Branch": 2}
+    # Counted again the same night, the count is replaced, not added to.
+    tasks.count_overdue_items()
+    assert OverdueDay.objects.filter(day=today).count() == 2
+    # The count outlives the loans: the expunge removes what it may, the figure stays.
+    retention.expunge()
+    Loan.objects.filter(returned_at__isnull=True).update(returned_at=timezone.now())
+    assert {row[0]: row[1] for row in items_now().rows} == overdue
+    # Lost copies come from each copy's status.
+    Item.objects.filter(branch=activity.east).update(status=Item.Status.LOST)
+    east = next(row for row in items_now().rows if row[0] == "East Side Branch")
+    assert east[1:3] == [2, 2]
