@@ -7,7 +7,9 @@ or work out (the library's total check-outs is on the page; an expunge run's "In
 beside its parts): with one part hidden, the total less the others gives it back. So in
 each column of a breakdown (and each row that adds up), once one count is hidden the
 smallest others are hidden with it until at least two are hidden and the hidden ones add
-up to the threshold or more; no single hidden count can then be worked out.
+up to the threshold or more; no single hidden count can then be worked out. Those
+hidden with a small one read "withheld" (they are not small: saying "fewer than 5"
+would be wrong).
 """
 
 from __future__ import annotations
@@ -28,22 +30,28 @@ def small(value: int, below: int) -> bool:
     return 0 < value < below
 
 
-def _complement(cells: dict, below: int, hidden: set) -> None:
-    """`cells`: {position: count} of counts that add up to a total. Hide more of them
-    (the smallest first) until no hidden one can be worked out from the total."""
-    mine = {pos for pos in cells if pos in hidden}
+def _complement(cells: dict, below: int, hidden: set, withheld: set) -> None:
+    """`cells`: {position: count} of counts that add up to a total. Withhold more of
+    them (the smallest first) until no hidden one can be worked out from the total."""
+    mine = {pos for pos in cells if pos in hidden or pos in withheld}
     if not mine:
         return
     others = sorted((value, pos) for pos, value in cells.items() if pos not in mine and value)
     while others and (len(mine) < 2 or sum(cells[pos] for pos in mine) < below):
         _, pos = others.pop(0)
         mine.add(pos)
-        hidden.add(pos)
+        withheld.add(pos)
 
 
 def hidden_cells(table: Table, below: int) -> set[tuple[int, int]]:
-    """The (row, column) positions of the counts to hide."""
-    hidden = set()
+    """The (row, column) positions of the counts to hide (small, or withheld)."""
+    small_ones, withheld = suppressed_cells(table, below)
+    return small_ones | withheld
+
+
+def suppressed_cells(table: Table, below: int) -> tuple[set, set]:
+    """The (row, column) positions of the small counts, and of those withheld with them."""
+    hidden, withheld = set(), set()
     counts: dict[tuple[int, int], int] = {}
     for i, row in enumerate(table.rows):
         for j, value in enumerate(row[1:], 1):
@@ -56,20 +64,27 @@ def hidden_cells(table: Table, below: int) -> set[tuple[int, int]]:
                     hidden.add((i, j))
     if table.adds_up == "columns":
         for j in range(1, len(table.columns)):
-            _complement({p: v for p, v in counts.items() if p[1] == j}, below, hidden)
+            _complement({p: v for p, v in counts.items() if p[1] == j}, below, hidden, withheld)
     elif table.adds_up == "rows":  # the last cell of a row is the sum of the others
         last = len(table.columns) - 1
         for i in range(len(table.rows)):
             parts = {p: v for p, v in counts.items() if p[0] == i and p[1] != last}
-            _complement(parts, below, hidden)
-    return hidden
+            _complement(parts, below, hidden, withheld)
+    return hidden, withheld
 
 
-def cell(value, below: int, hidden: bool = False) -> dict:
-    """How one value is shown: its text on the page, in the CSV, and the number charted."""
+WITHHELD = "withheld"
+
+
+def cell(value, below: int, hidden: bool = False, withheld: bool = False) -> dict:
+    """How one value is shown: its text on the page, in the CSV, and the number charted
+    (for a hidden one, the mark the chart shows instead)."""
     if hidden:
         return {"text": f"fewer than {below}", "csv": f"<{below}", "value": None, "num": True,
-                "hidden": True}  # fmt: skip
+                "hidden": True, "mark": f"<{below}"}  # fmt: skip
+    if withheld:
+        return {"text": WITHHELD, "csv": WITHHELD, "value": None, "num": True,
+                "hidden": True, "mark": "–"}  # fmt: skip
     if isinstance(value, Label):
         return {"text": str(value), "csv": str(value), "value": None, "num": False}
     if isinstance(value, Wait):
@@ -92,23 +107,23 @@ def figure(value: int | None) -> dict:
 def present(table: Table) -> dict:
     """The table's cells as shown (small counts hidden), and its chart drawn from them."""
     below = threshold()
-    hidden = hidden_cells(table, below)
+    small_ones, withheld = suppressed_cells(table, below)
     rows = [
         [{"text": str(row[0]), "csv": str(row[0])}]
-        + [cell(value, below, (i, j) in hidden) for j, value in enumerate(row[1:], 1)]
+        + [
+            cell(value, below, (i, j) in small_ones, (i, j) in withheld)
+            for j, value in enumerate(row[1:], 1)
+        ]
         for i, row in enumerate(table.rows)
     ]
     drawn = None
     if table.chart and any(row[i]["value"] for row in rows for i in table.series):
         labels = [row[0]["text"] for row in rows]
-        series = [(table.columns[i], [row[i]["value"] for row in rows]) for i in table.series]
-        drawn = chart(
-            title=table.title,
-            labels=labels,
-            series=series,
-            kind=table.chart,
-            hidden_text=f"<{below}",
-        )
+        series = [
+            (table.columns[i], [row[i].get("mark", row[i]["value"]) for row in rows])
+            for i in table.series
+        ]
+        drawn = chart(title=table.title, labels=labels, series=series, kind=table.chart)
     return {"table": table, "rows": rows, "chart": drawn, "body": _body(rows)}
 
 

@@ -16,7 +16,7 @@ from circulation import services
 from circulation.models import Item
 from patrons import retention
 from stats import figures
-from stats.suppression import hidden_cells
+from stats.suppression import hidden_cells, present, suppressed_cells
 from stats.tables import Table
 from tests.factories import ItemFactory, ProgramFactory
 from tests.stats.conftest import at
@@ -152,7 +152,7 @@ def test_no_hidden_count_can_be_worked_out_from_a_total(small_everywhere, librar
         rows = _csv(librarian_client, f"/admin/stats/csv/?table={slug}&{query}")
         for column in range(1, len(rows[0])):
             values = [row[column] for row in rows[1:]]
-            hidden = values.count("<5")
+            hidden = values.count("<5") + values.count("withheld")
             # One hidden count alone only where it is the whole (small, hidden) total.
             alone = hidden == 1 and values.count("0") == len(values) - 1
             assert hidden != 1 or alone, f"{slug}: one hidden count in {rows[0][column]!r}"
@@ -160,7 +160,7 @@ def test_no_hidden_count_can_be_worked_out_from_a_total(small_everywhere, librar
     runs = _csv(librarian_client, f"/admin/stats/csv/?table=expunge-runs&{query}")
     assert len(runs) > 1
     for row in runs[1:]:
-        assert sum(value == "<5" for value in row[1:-1]) != 1, row
+        assert sum(value in ("<5", "withheld") for value in row[1:-1]) != 1, row
     assert checked > 10
 
 
@@ -171,6 +171,11 @@ def test_a_hidden_count_takes_the_smallest_others_with_it():
     # Check-outs: 2 is small, so 7 goes with it (two hidden, 9 between them).
     # Renewals: 1 and 3 are small but add up to 4, so 30 goes with them.
     assert hidden == {(0, 1), (1, 1), (2, 2), (3, 2), (1, 2)}
+    # The small ones read "fewer than 5"; those withheld with them are not small.
+    assert suppressed_cells(table, 5) == ({(0, 1), (2, 2), (3, 2)}, {(1, 1), (1, 2)})
+    shown = present(table)["rows"]
+    assert [c["text"] for c in shown[1][1:]] == ["withheld", "withheld"]
+    assert shown[0][1]["text"] == "fewer than 5" and shown[2][1]["text"] == "40"
     runs = Table("r", "R", ["Run", "loan", "hold", "visit", "In all"], adds_up="rows")
     runs.rows = [["x", 3, 50, 60, 113], ["y", 0, 0, 12, 12]]
     assert hidden_cells(runs, 5) == {(0, 1), (0, 2)}
