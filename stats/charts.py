@@ -10,8 +10,8 @@ the table beside it, which is what screen readers are pointed to.
 from __future__ import annotations
 
 import math
+from html import escape
 
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 720, 280

@@ -14,8 +14,9 @@ would be wrong).
 
 from __future__ import annotations
 
+from html import escape
+
 from django.conf import settings
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from .charts import chart
@@ -134,17 +135,10 @@ def _td_class(c: dict) -> str:
 
 
 def _body(rows: list[list[dict]]) -> str:
-    """The table's rows as HTML (a year of days is a few thousand cells: written here
-    rather than by the template engine, a tenth of the time)."""
-    return mark_safe(  # noqa: S308 (every text is escaped by format_html)
-        "\n".join(
-            format_html(
-                '<tr><th scope="row">{}</th>{}</tr>',
-                row[0]["text"],
-                format_html_join(
-                    "", '<td class="{}">{}</td>', ((_td_class(c), c["text"]) for c in row[1:])
-                ),
-            )
-            for row in rows
-        )
-    )
+    """The table's rows as HTML (a year of days is a few thousand cells: written here,
+    each text escaped, rather than by the template engine, a tenth of the time)."""
+    lines = []
+    for row in rows:
+        cells = "".join(f'<td class="{_td_class(c)}">{escape(c["text"])}</td>' for c in row[1:])
+        lines.append(f'<tr><th scope="row">{escape(row[0]["text"])}</th>{cells}</tr>')
+    return mark_safe("\n".join(lines))  # noqa: S308 (every text above is escaped)
