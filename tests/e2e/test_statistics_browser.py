@@ -3,6 +3,8 @@ beside their tables with small counts hidden, and downloads a CSV; no request le
 site. Screenshots go to docs/screenshots/ with `make screenshots`."""
 
 import datetime
+import json
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,6 +13,7 @@ from django.contrib.auth.models import Group
 from circulation.models import Item, VisitCount
 from circulation.usage import CirculationDay, ComputerUseDay, HoldDay, HoldWait, TitleMonth
 from patrons.roles import LIBRARIAN
+from tests.e2e.test_staff_axe import AXE, violations
 from tests.factories import BranchFactory, ItemFactory, ProgramFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -140,3 +143,28 @@ def test_a_librarian_reads_a_year_of_statistics(page, screenshots):
         page.locator("#circulation-by-branch").get_by_role("link", name="Download as CSV").click()
     assert download.value.suggested_filename == "circulation-by-branch_2025-01-01_2025-12-31.csv"
     assert page.outside_requests == []
+
+
+@pytest.mark.skipif(not os.path.exists(AXE), reason="CALUMET_AXE_CORE not set")
+def test_no_wcag_violation_on_the_statistics_pages(browser, live_server):
+    _a_year_of_counts()
+    user = get_user_model().objects.create_user("librarian", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=LIBRARIAN))
+    # axe is injected as a script the site's Content Security Policy would refuse.
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.fill("#id_username", "librarian")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    found = {}
+    for url in (
+        "/admin/stats/statistics/?start=2025-01-01&end=2025-12-31&group=month",
+        "/admin/stats/annual-report/?year=2025",
+    ):
+        page.goto(url)
+        found[url] = violations(page)
+    context.close()
+    found = {url: v for url, v in found.items() if v}
+    assert not found, json.dumps(found, indent=1)
