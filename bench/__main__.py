@@ -2,7 +2,7 @@
 
 Builds a large library in a PostgreSQL database of its own (`calumet_bench`, dropped and
 made again on every run), measures the expunge, the portal account page, the desk, the
-cost of access logging and the admin loan list, prints a table and writes
+cost of access logging, the admin loan list and the statistics page, prints a table and writes
 `bench/results/latest.json`. See docs/performance.md.
 """
 
@@ -29,6 +29,7 @@ TARGETS = {
     "audit_overhead_pct": 25,
     "admin_loan_list_p95_ms": 300,
     "catalog_search_p95_ms": 100,
+    "statistics_p95_ms": 500,
 }
 
 
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from . import catalog, data, desk, expunge, setup, web
+    from . import catalog, data, desk, expunge, setup, statistics, web
 
     sizes = data.Sizes.at(args.scale)
     now = timezone.now().replace(microsecond=0)
@@ -256,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
         "speed_vs_raw_sql": round(raw["seconds"] / ours["seconds"], 2) if ours["seconds"] else None,
         "same_outcome": ours["outcome"] == raw["outcome"],
     }
+    with (
+        Step("statistics page, a year at full size (gunicorn)"),
+        web.gunicorn("calumet.wsgi:application", env, log) as base,
+    ):
+        results["statistics"] = statistics.run(base, args.admin_requests, args.scale)
     _finish(args, results, begun)
     return 0 if results["expunge"]["same_outcome"] and not results["desk"]["double_loans"] else 1
 

@@ -33,6 +33,32 @@ def catalog_rows(r: dict) -> list[tuple]:
     ]
 
 
+def statistics_rows(r: dict) -> list[tuple]:
+    if "statistics" not in r:
+        return []
+    s, t = r["statistics"], r["targets"]
+    q = s["queries"]
+    return [
+        _row(
+            "statistics page, a year (month, week, day): p95",
+            s["all"]["p95_ms"],
+            " ms",
+            f"<= {t['statistics_p95_ms']} ms",
+            s["all"]["p95_ms"] <= t["statistics_p95_ms"],
+        ),
+        _row(
+            "statistics page, p95 by month / week / day",
+            f"{s['month']['p95_ms']} / {s['week']['p95_ms']} / {s['day']['p95_ms']}",
+            " ms",
+        ),
+        _row(
+            "statistics page: queries (month / week / day)",
+            "{month} / {week} / {day}".format(**q),
+            "",
+        ),
+    ]
+
+
 def rows(r: dict) -> list[tuple]:
     if "expunge" not in r:  # --only catalog
         return catalog_rows(r)
@@ -122,6 +148,7 @@ def rows(r: dict) -> list[tuple]:
             admin["full_table_counts"] == 0 if large else None,
         ),
         *catalog_rows(r),
+        *statistics_rows(r),
     ]
 
 

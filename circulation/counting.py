@@ -12,10 +12,10 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model
+from django.db.models import Count, F, Model
 from django.utils import timezone
 
-from .models import Item, Program, VisitCount
+from .models import Item, Loan, Program, VisitCount
 from .usage import (
     DAY_TABLES,
     ChargeDay,
@@ -23,6 +23,7 @@ from .usage import (
     ComputerUseDay,
     HoldDay,
     HoldWait,
+    OverdueDay,
     TitleMonth,
 )
 
@@ -110,6 +111,28 @@ def computer_use(*, branch_id: int, started_at, ended_at) -> None:
 def visit(*, branch_id: int, now, count: int = 1) -> None:
     """Visits at a branch's door: one card scan, or a gate counter's total for the day."""
     _add(VisitCount, {"day": _day(now), "branch_id": branch_id}, count=count)
+
+
+def overdue_count(*, now) -> int:
+    """Count the copies overdue at `now` per branch that owns them, as that day's row
+    of `OverdueDay` (run again the same day, it replaces the count). Returns the number
+    of branches with overdue copies. The loans are only counted, never named."""
+    day = _day(now)
+    counts = dict(
+        Loan.objects.filter(returned_at__isnull=True, due_at__lt=now)
+        .values("item__branch_id")
+        .annotate(n=Count("pk"))
+        .values_list("item__branch_id", "n")
+    )
+    with transaction.atomic():
+        OverdueDay.objects.filter(day=day).delete()
+        OverdueDay.objects.bulk_create(
+            [
+                OverdueDay(day=day, branch_id=branch_id, overdue=n)
+                for branch_id, n in sorted(counts.items())
+            ]
+        )
+    return len(counts)
 
 
 def key_order(model: type[Model]) -> list[str]:

@@ -102,6 +102,8 @@ class VisitCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["branch", "day"], name="visitcount_one_per_branch_day")
         ]
+        # The statistics read a period of days for every branch.
+        indexes = [models.Index(fields=["day", "branch"], name="visitcount_day_branch")]
 
     def __str__(self) -> str:
         return f"{self.branch} {self.day}: {self.count}"

@@ -393,6 +393,7 @@ from .usage import (  # noqa: E402
     ComputerUseDay,
     HoldDay,
     HoldWait,
+    OverdueDay,
     TitleMonth,
 )
 
@@ -413,6 +414,7 @@ __all__ = [
     "NoticePreference",
     "NoticeSent",
     "OpeningHours",
+    "OverdueDay",
     "Program",
     "ProgramRegistration",
     "Title",

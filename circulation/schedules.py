@@ -8,6 +8,7 @@ from patrons.schedules import next_local_time
 DAILY_JOBS = (
     ("circulation: expire unclaimed holds", "circulation.tasks.expire_unclaimed_holds", "00:15"),
     ("circulation: long overdue loans lost", "circulation.tasks.mark_long_overdue_lost", "00:30"),
+    ("circulation: overdue copies counted", "circulation.tasks.count_overdue_items", "23:55"),
     ("circulation: courtesy notices", "circulation.tasks.send_courtesy_notices", "07:05"),
     ("circulation: card expiry notices", "circulation.tasks.send_card_expiry_notices", "07:10"),
     (

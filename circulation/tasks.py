@@ -11,6 +11,10 @@ def mark_long_overdue_lost() -> int:
     return services.mark_long_overdue_lost()
 
 
+def count_overdue_items() -> int:
+    return services.record_overdue_counts()
+
+
 def send_courtesy_notices() -> int:
     from .notice_jobs import send_courtesy_notices
 

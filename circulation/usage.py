@@ -56,6 +56,8 @@ class TitleMonth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["month", "title"], name="titlemonth_one_per_key")
         ]
+        # A month's most borrowed titles, read from the top (the statistics page).
+        indexes = [models.Index(fields=["month", "-checkouts"], name="titlemonth_month_top")]
 
     def __str__(self) -> str:
         return f"Title circulation {self.month:%Y-%m}"
@@ -123,6 +125,27 @@ class ChargeDay(models.Model):
 
     def __str__(self) -> str:
         return f"Charges {self.day}"
+
+
+class OverdueDay(models.Model):
+    """Copies overdue at the end of a day, per branch that owns them: counted by the
+    worker each night (`counting.overdue_count`), so that the statistics say how many
+    copies are overdue without reading a loan."""
+
+    day = models.DateField()
+    branch = models.ForeignKey("circulation.Branch", on_delete=models.PROTECT, related_name="+")
+    overdue = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "branch"]
+        verbose_name = "overdue copies per day"
+        verbose_name_plural = "overdue copies per day"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "branch"], name="overdueday_one_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Overdue copies {self.day}"
 
 
 class ComputerUseDay(models.Model):

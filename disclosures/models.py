@@ -76,6 +76,11 @@ class DisclosureRequest(models.Model):
         null=True, help_text="False when a non-disclosure order forbids telling the patron."
     )
     patrons_notified_at = models.DateTimeField(null=True, blank=True)
+    patrons_named = models.PositiveIntegerField(
+        default=0,
+        help_text="How many patrons the request names: a count for the transparency report,"
+        " which never reads the patrons themselves.",
+    )
     package = models.FileField(
         storage=private_storage, upload_to="disclosures/packages/", blank=True
     )

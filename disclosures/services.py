@@ -152,6 +152,8 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
                     actor=actor,
                 )
             DisclosureScope.objects.create(request=request, patron=patron, legal_hold=hold)
+        request.patrons_named = len(patrons)
+        request.save(update_fields=["patrons_named"])
         return request
 
 

@@ -1,6 +1,7 @@
 """Charts drawn on the server as SVG: no script, no inline style (the CSP forbids both),
-colours from classes in static/css/stats.css. A hidden (suppressed) value draws no bar
-and is marked "<N" where there is room.
+colours from classes in static/css/stats.css. A hidden (suppressed) value, given as its
+mark ("<5", or a dash for one withheld with it), draws no bar and is marked where there is
+room.
 
 Each chart is an <svg role="img"> with a <title> and a <desc>; the same numbers are in
 the table beside it, which is what screen readers are pointed to.
@@ -9,8 +10,8 @@ the table beside it, which is what screen readers are pointed to.
 from __future__ import annotations
 
 import math
+from html import escape
 
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 720, 280
@@ -44,13 +45,11 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
-def chart(
-    *, title: str, labels: list[str], series: list[tuple[str, list]], kind: str, hidden_text: str
-):
-    """`series`: (name, values) with None for a hidden value. `kind`: "columns" draws
-    the first series as columns and the second as a line (over time); "bars" draws the
-    series side by side per label."""
-    values = [v for _, vs in series for v in vs if v is not None]
+def chart(*, title: str, labels: list[str], series: list[tuple[str, list]], kind: str):
+    """`series`: (name, values), each value a number or the mark of a hidden one (a str).
+    `kind`: "columns" draws the first series as columns and the second as a line (over
+    time); "bars" draws the series side by side per label."""
+    values = [v for _, vs in series for v in vs if isinstance(v, int | float)]
     ticks = _ticks(max(values, default=0))
     top = ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -100,11 +99,11 @@ def chart(
     for s, (name, vs) in enumerate(bar_series):
         for i, value in enumerate(vs):
             x = LEFT + slot * i + slot * 0.1 + width * s
-            if value is None:
-                if width >= 14:
+            if not isinstance(value, int | float):
+                if value and width >= 14:
                     parts.append(
                         f'<text class="hidden-mark" x="{x + width / 2:.1f}" y="{TOP + plot_h - 4}"'
-                        f' text-anchor="middle">{escape(hidden_text)}</text>'
+                        f' text-anchor="middle">{escape(value)}</text>'
                     )
                 continue
             h = (value / top) * plot_h
@@ -116,7 +115,9 @@ def chart(
     if kind == "columns" and len(series) > 1:
         name, vs = series[1]
         points = [
-            f"{LEFT + slot * (i + 0.5):.1f},{y(v):.1f}" for i, v in enumerate(vs) if v is not None
+            f"{LEFT + slot * (i + 0.5):.1f},{y(v):.1f}"
+            for i, v in enumerate(vs)
+            if isinstance(v, int | float)
         ]
         if points:
             parts.append(f'<polyline class="series-line" points="{" ".join(points)}"/>')

@@ -1,41 +1,62 @@
-"""Figures about the collection and the expunge: copies lost, missing and on loan today
-(from each copy's status, never from the loans), and what each expunge run removed."""
+"""Figures about the collection and the expunge: copies overdue, lost and missing now
+(the worker's nightly count of overdue copies, and each copy's status, never the
+loans), and what each expunge run removed."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime
 
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from circulation.models import Item
+from circulation.usage import OverdueDay
 from patrons.models import ExpungeRun
 
-from .figures import Table, branch_names
 from .period import Period
+from .tables import Table, branch_names
+
+STATUSES = (Item.Status.LOST, Item.Status.MISSING, Item.Status.ON_LOAN)
+
+
+def overdue_counted_on() -> datetime.date | None:
+    """The day of the latest overdue count (the worker counts every night)."""
+    return OverdueDay.objects.filter(day__lte=timezone.localdate()).aggregate(d=Max("day"))["d"]
 
 
 def items_now() -> Table:
-    """Copies lost, missing and on loan today, from each copy's status."""
+    """Copies overdue (as last counted), lost, missing and on loan, per branch."""
     names = branch_names()
-    wanted = [Item.Status.LOST, Item.Status.MISSING, Item.Status.ON_LOAN]
-    counts: dict = defaultdict(dict)
+    counts: dict = {}
     rows = (
-        Item.objects.filter(status__in=wanted).values("branch_id", "status").annotate(n=Count("pk"))
+        Item.objects.filter(status__in=STATUSES)
+        .values("branch_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     for row in rows:
-        counts[row["branch_id"]][row["status"]] = row["n"]
+        counts.setdefault(row["branch_id"], {})[row["status"]] = row["n"]
+    day = overdue_counted_on()
+    if day is not None:
+        for branch_id, n in OverdueDay.objects.filter(day=day).values_list("branch_id", "overdue"):
+            counts.setdefault(branch_id, {})["overdue"] = n
+    counted = f"counted {day:%Y-%m-%d}" if day else "not counted yet"
     table = Table(
         "items-now",
-        "Copies lost, missing and on loan today",
-        ["Branch", "Lost", "Missing", "On loan"],
-        suppressed=False,
+        "Copies overdue, lost and missing now",
+        ["Branch", f"Overdue ({counted})", "Lost", "Missing", "On loan"],
         series=(1, 2),
-        note="Overdue copies are not counted here: see docs/statistics.md.",
+        note="Overdue copies are counted by the worker every night; lost, missing and on"
+        " loan are each copy's status now.",
     )
     for branch_id in sorted(counts, key=lambda b: names.get(b, "")):
+        found = counts[branch_id]
         table.rows.append(
-            [names.get(branch_id, str(branch_id))] + [counts[branch_id].get(s, 0) for s in wanted]
+            [
+                names.get(branch_id, str(branch_id)),
+                found.get("overdue", 0),
+                *(found.get(status, 0) for status in STATUSES),
+            ]
         )
     return table
 
@@ -62,7 +83,7 @@ def expunge_runs(period: Period) -> Table:
         "expunge-runs",
         "Records removed by each expunge run",
         ["Run", *kinds, "In all"],
-        suppressed=False,
+        adds_up="rows",
         chart="columns",
         series=(len(kinds) + 1,),
         note="Records expunged or anonymised, per kind of record.",

@@ -1,15 +1,14 @@
 """The statistics page, its CSV downloads and the annual report, in the staff site.
 
 The pages only read `stats.figures` (anonymous tables); they show no patron record, so
-they write no access log entries. Small counts in breakdowns are hidden here, in the
-tables, the charts and the CSV alike (`present`).
+they write no access log entries. Small counts are hidden in the tables, the charts and
+the CSV alike (`stats.suppression`).
 """
 
 from __future__ import annotations
 
 import csv
 
-from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -20,53 +19,12 @@ from django.views.decorators.http import require_GET
 from calumet.admin_site import AdminPage
 
 from . import figures
-from .charts import chart
+from .counts import Counts
 from .period import FiscalYearForm, PeriodForm, current_fiscal_year, default_period, fiscal_year
+from .suppression import cell, figure, present, threshold
+from .tables import Wait
 
 PERMISSION = "stats.view_statistics"
-
-
-def threshold() -> int:
-    return max(settings.CALUMET_STATS_SUPPRESS_BELOW, 0)
-
-
-def _cell(value, suppressed: bool, below: int) -> dict:
-    hidden = {"text": f"fewer than {below}", "csv": f"<{below}", "value": None, "hidden": True}
-    if isinstance(value, figures.Label):
-        return {"text": str(value), "csv": str(value), "value": None, "num": False}
-    if isinstance(value, figures.Wait):
-        if suppressed and 0 < value.holds < below:
-            return {**hidden, "num": True}
-        if value.days is None:
-            return {"text": "—", "csv": "", "value": None, "num": True}
-        return {"text": str(value.days), "csv": str(value.days), "value": value.days, "num": True}
-    if isinstance(value, int):
-        if suppressed and 0 < value < below:
-            return {**hidden, "num": True}
-        return {"text": f"{value:,}", "csv": str(value), "value": value, "num": True}
-    return {"text": str(value), "csv": str(value), "value": None, "num": False}
-
-
-def present(table: figures.Table) -> dict:
-    """The table's cells as shown (small counts hidden), and its chart drawn from them."""
-    below = threshold()
-    rows = [
-        [{"text": str(row[0]), "csv": str(row[0])}]
-        + [_cell(value, table.suppressed, below) for value in row[1:]]
-        for row in table.rows
-    ]
-    drawn = None
-    if table.chart and any(row[i]["value"] for row in rows for i in table.series):
-        labels = [row[0]["text"] for row in rows]
-        series = [(table.columns[i], [row[i]["value"] for row in rows]) for i in table.series]
-        drawn = chart(
-            title=table.title,
-            labels=labels,
-            series=series,
-            kind=table.chart,
-            hidden_text=f"<{below}",
-        )
-    return {"table": table, "rows": rows, "chart": drawn}
 
 
 def _csv_response(filename: str, header: list[str], rows: list[list[str]]) -> HttpResponse:
@@ -99,25 +57,18 @@ def statistics_page(request):
     status = 200
     if form.is_valid():
         period = form.period()
-        cubes = (figures.circulation_cube(period), figures.circulation_cube(period.earlier))
-        now, before = figures.totals(period, cubes[0]), figures.totals(period.earlier, cubes[1])
-        wait, _ = figures.median_wait(period)
+        counts = Counts(period)
+        summary = present(figures.summary(counts))
+        wait, waited = counts.median_wait()
+        hidden_wait = 0 < waited < threshold()
         context.update(
             period=period,
             earlier=period.earlier,
-            summary=[
-                ("Check-outs", now["checkouts"], before["checkouts"]),
-                ("Renewals", now["renewals"], before["renewals"]),
-                ("Holds placed", now["holds_placed"], before["holds_placed"]),
-                ("Holds filled", now["holds_filled"], before["holds_filled"]),
-                ("Visits", now["visits"], before["visits"]),
-                ("Computer sessions", now["computer_sessions"], before["computer_sessions"]),
-                ("Program sessions", now["program_sessions"], before["program_sessions"]),
-                ("Program attendance", now["program_attendance"], before["program_attendance"]),
-            ],
-            median_wait=wait,
-            registered_users=figures.registered_users(),
-            sections=[present(table) for table in figures.page_tables(period, cubes)],
+            summary=summary["rows"],
+            median_wait=cell(Wait(wait, waited), threshold(), hidden_wait),
+            hidden_wait=hidden_wait,
+            registered_users=figure(figures.registered_users()),
+            sections=[present(table) for table in figures.page_tables(counts)],
             query=period.query(),
             below=threshold(),
         )
@@ -129,7 +80,8 @@ def statistics_page(request):
 @require_GET
 def statistics_csv(request):
     _check(request)
-    build = figures.TABLES.get(request.GET.get("table", "summary"))
+    slug = request.GET.get("table", "summary")
+    build = figures.TABLES.get(slug) or figures.DOWNLOADS.get(slug)
     if build is None:
         raise Http404("No such table.")
     form = _period_form(request)
@@ -137,7 +89,7 @@ def statistics_csv(request):
         errors = "; ".join(m for ms in form.errors.values() for m in ms)
         return HttpResponseBadRequest(f"Choose a valid period: {errors}", content_type="text/plain")
     period = form.period()
-    shown = present(build(period))
+    shown = present(build(Counts(period)))
     table = shown["table"]
     filename = f"{table.slug}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
     rows = [[cell["csv"] for cell in row] for row in shown["rows"]]
@@ -182,10 +134,13 @@ PLS_LINES = (
 )
 
 
-def annual_figures(year: int) -> dict[str, int]:
-    data = figures.totals(fiscal_year(year))
-    data["total_circulation"] = data["checkouts"] + data["renewals"]
-    return data
+def annual_figures(year: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Fiscal year `year` and the one before (the same period a year earlier)."""
+    counts = Counts(fiscal_year(year))
+    this, last = counts.totals(), counts.totals(before=True)
+    for data in (this, last):
+        data["total_circulation"] = data["checkouts"] + data["renewals"]
+    return this, last
 
 
 @require_GET
@@ -193,27 +148,31 @@ def annual_report(request):
     _check(request)
     form = FiscalYearForm(request.GET if "year" in request.GET else {"year": current_fiscal_year()})
     if not form.is_valid():
-        context = {**admin.site.each_context(request), "title": "Annual report", "form": form}
+        context = {
+            **admin.site.each_context(request),
+            "title": "Annual report",
+            "form": form,
+            "below": threshold(),
+        }
         return TemplateResponse(request, "admin/stats/annual_report.html", context, status=400)
     year = form.cleaned_data["year"]
     period = fiscal_year(year)
-    this, last = annual_figures(year), annual_figures(year - 1)
-    users = figures.registered_users()
-    this["registered_users"] = users
+    this, last = annual_figures(year)
+    this["registered_users"] = figures.registered_users()
     last["registered_users"] = None  # only today's count exists
     lines = [
-        {"element": e, "name": name, "value": this[key], "previous": last[key], "note": note}
+        {
+            "element": e,
+            "name": name,
+            "value": figure(this[key]),
+            "previous": figure(last[key]),
+            "note": note,
+        }
         for e, name, key, note in PLS_LINES
     ]
     if request.GET.get("format") == "csv":
         rows = [
-            [
-                ln["element"],
-                ln["name"],
-                ln["value"],
-                "" if ln["previous"] is None else ln["previous"],
-                ln["note"],
-            ]
+            [ln["element"], ln["name"], ln["value"]["csv"], ln["previous"]["csv"], ln["note"]]
             for ln in lines
         ]
         header = ["PLS element", "Description", f"FY{year}", f"FY{year - 1}", "How it is counted"]
@@ -226,6 +185,7 @@ def annual_report(request):
         "period": period,
         "lines": lines,
         "made_on": timezone.localdate(),
+        "below": threshold(),
     }
     return TemplateResponse(request, "admin/stats/annual_report.html", context)
 

@@ -24,6 +24,7 @@ from .lost import (
     item_declare_damaged,
     item_declare_lost,
     mark_long_overdue_lost,
+    record_overdue_counts,
 )
 from .programs import program_cancel_registration, program_mark_attended, program_register
 from .renewals import loan_renew, loan_renew_by_barcode, renewal_refusal, renewal_refusals
@@ -63,6 +64,7 @@ __all__ = [
     "program_cancel_registration",
     "program_mark_attended",
     "program_register",
+    "record_overdue_counts",
     "renewal_refusal",
     "renewal_refusals",
     "visit_record",

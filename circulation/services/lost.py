@@ -183,3 +183,9 @@ def mark_long_overdue_lost(*, now: datetime.datetime | None = None) -> int:
             continue
         marked += 1
     return marked
+
+
+def record_overdue_counts(*, now: datetime.datetime | None = None) -> int:
+    """The nightly job: how many copies each branch has overdue tonight, into the
+    anonymous statistics (the statistics page reads this count, never the loans)."""
+    return counting.overdue_count(now=_now(now))

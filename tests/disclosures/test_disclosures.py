@@ -111,6 +111,7 @@ def test_the_whole_subpoena_flow(clerk, librarian, director, patron, records):
     request = record(clerks, subpoena())
     assert request.status == DisclosureRequest.Status.PENDING
     assert request.received_by == clerk
+    assert request.patrons_named == 1  # the count the transparency report reads
     # Recording placed a legal hold on the patron's loans.
     hold = LegalHold.objects.get(patron=patron, released_at__isnull=True)
     assert hold.kind_list == ["loan"] and hold.reference == f"disclosure #{request.pk}"

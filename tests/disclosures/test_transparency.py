@@ -24,7 +24,8 @@ def _received(year, month=5, day=17, **fields):
 
 @pytest.fixture
 def register(db):
-    approved = _received(2025, legal_basis="subpoena", status=Status.FULFILLED)
+    # The service keeps the count of patrons named (tests/disclosures: test_disclosures).
+    approved = _received(2025, legal_basis="subpoena", status=Status.FULFILLED, patrons_named=2)
     DisclosureScopeFactory(request=approved)
     DisclosureScopeFactory(request=approved)
     _received(2025, 8, legal_basis="court_order", status=Status.DENIED, case_number="2025-CR-7")
@@ -36,6 +37,7 @@ def register(db):
         status=Status.APPROVED,
         patron_may_be_told=False,
         agency="Federal Bureau of Gag Orders",
+        patrons_named=1,
     )
     DisclosureScopeFactory(request=gagged)
 

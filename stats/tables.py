@@ -1,0 +1,62 @@
+"""What every figure is made of: a `Table` of rows (a label, then numbers), the kinds of
+cell that are not plain counts, and the names the rows are labelled with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from circulation.models import Branch, Item
+from patrons.models import PatronCategory
+
+from .period import Period
+
+ITEM_TYPES = dict(Item.ItemType.choices)
+
+
+@dataclass
+class Table:
+    """One figure: a table of numbers, maybe drawn as a chart, downloadable as CSV."""
+
+    slug: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    #: Which cells add up to a total someone can see or work out (`stats.suppression`):
+    #: "columns" (each column of a breakdown adds up to the library's total), "rows"
+    #: (each row's parts add up to its last cell), or "" (nothing adds up).
+    adds_up: str = "columns"
+    #: "columns" (over time), "bars" (per branch, type...) or "" for no chart.
+    chart: str = "bars"
+    #: The value columns drawn (indices into a row); the first is the main series.
+    series: tuple[int, ...] = (1,)
+    note: str = ""
+
+
+class Label(str):
+    """A text cell that is not a count (never suppressed, never charted)."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A median wait in days, hidden when it describes fewer holds than the threshold."""
+
+    days: int | None
+    holds: int
+
+
+def day_range(period: Period, column: str = "day") -> dict:
+    return {f"{column}__gte": period.start, f"{column}__lte": period.end}
+
+
+def month_range(period: Period) -> dict:
+    """The whole months the period touches."""
+    return {"month__gte": period.start.replace(day=1), "month__lte": period.end}
+
+
+def branch_names() -> dict[int, str]:
+    return dict(Branch.objects.values_list("pk", "name"))
+
+
+def category_names() -> dict[str, str]:
+    """Patron categories by code (categories are data; a removed one keeps its code)."""
+    return dict(PatronCategory.objects.values_list("code", "name"))

@@ -1,0 +1,192 @@
+"""Small numbers hidden everywhere: with activity whose every breakdown has small counts,
+no count from 1 to the threshold less one appears on the statistics page (its tables,
+its totals, its charts' bars and their <title> text), in any CSV, or in the annual
+report; and no hidden count can be worked out from a total beside it."""
+
+import csv
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from circulation import services
+from circulation.models import Item
+from patrons import retention
+from stats import figures
+from stats.suppression import hidden_cells, present, suppressed_cells
+from stats.tables import Table
+from tests.factories import ItemFactory, ProgramFactory
+from tests.stats.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+#: Columns that are not counts of anything: days waited, a rank.
+NOT_COUNTS = {"Median wait (days)", "Rank"}
+NUMBER = re.compile(r"\d[\d,]*")
+
+
+def small(text: str, below: int = 5) -> bool:
+    """Whether `text` is a count from 1 to below - 1."""
+    text = text.strip()
+    return bool(NUMBER.fullmatch(text)) and 0 < int(text.replace(",", "")) < below
+
+
+class Page(HTMLParser):
+    """The count cells of a statistics page: table cells (with their column's heading),
+    the totals' figures, and the charts' bar titles and text (not the axis ticks)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[str, str]] = []  # (where, text)
+        self._stack: list[tuple[str, dict]] = []
+        self._text: list[str] = []
+        self._headings: list[str] = []
+        self._column = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tr":
+            self._column = 0
+        if tag in ("th", "td", "title", "text", "span"):
+            self._stack.append((tag, attrs))
+            self._text = []
+
+    def handle_data(self, data):
+        self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if not self._stack or self._stack[-1][0] != tag:
+            return
+        _, attrs = self._stack.pop()
+        text = "".join(self._text).strip()
+        if tag == "th":
+            if attrs.get("scope") == "col":
+                if self._column == 0:
+                    self._headings = []
+                self._headings.append(text)
+            self._column += 1
+        elif tag == "td":
+            heading = self._headings[self._column] if self._column < len(self._headings) else "?"
+            self._column += 1
+            if heading not in NOT_COUNTS:
+                self.cells.append((f"cell under {heading!r}", text))
+        elif tag == "span" and attrs.get("class") in ("value", "earlier"):
+            if "d" not in text.split():  # the median wait, in days
+                self.cells.append(("total", text.removeprefix("a year earlier: ")))
+        elif tag == "title" and ": " in text:  # a bar's "label, series: value"
+            self.cells.append(("chart bar", text.rsplit(": ", 1)[1]))
+        elif tag == "text" and attrs.get("class") not in ("tick", "label", "legend"):
+            self.cells.append(("chart text", text))
+
+
+@pytest.fixture
+def small_everywhere(activity, librarian):
+    """The activity (two branches, a few loans, a hold, visits, computer sessions) and
+    a program with three people, a lost copy, copies overdue, and an expunge run."""
+    ProgramFactory(
+        branch=activity.east, starts_at=at(20, 18), ends_at=at(20, 20), attendance_count=3
+    )
+    ItemFactory(branch=activity.east, status=Item.Status.LOST)
+    services.record_overdue_counts(now=at(31, 23))
+    retention.expunge()
+    return activity
+
+
+def _csv(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_no_small_count_anywhere(small_everywhere, librarian_client):
+    today = timezone.localdate()
+    queries = [
+        "start=2025-03-01&end=2025-03-31&group=day",
+        "start=2025-03-01&end=2025-03-31&group=week",
+        f"start=2025-01-01&end={today}&group=month",  # with today's expunge run
+    ]
+    seen, hidden = 0, 0
+    for query in queries:
+        page = librarian_client.get(f"/admin/stats/statistics/?{query}").content.decode()
+        parser = Page()
+        parser.feed(page[page.index('id="content"') :])
+        for where, text in parser.cells:
+            assert not small(text), f"{query}: {where} shows {text}"
+        seen += len(parser.cells)
+        hidden += page.count("fewer than 5")
+        for slug in (*figures.TABLES, *figures.DOWNLOADS):
+            rows = _csv(librarian_client, f"/admin/stats/csv/?table={slug}&{query}")
+            header = rows[0]
+            for row in rows[1:]:
+                for heading, value in zip(header[1:], row[1:], strict=True):
+                    if heading not in NOT_COUNTS:
+                        assert not small(value), f"{query} {slug}.csv: {heading} is {value}"
+                        seen += 1
+    for suffix in ("", "&format=csv"):
+        report = librarian_client.get(f"/admin/stats/annual-report/?year=2025{suffix}")
+        text = report.content.decode()
+        if suffix:
+            values = [v for row in csv.reader(io.StringIO(text)) for v in row[2:4]]
+        else:
+            parser = Page()
+            parser.feed(text[text.index('id="content"') :])
+            values = [value for _, value in parser.cells]
+        assert values and not any(small(v) for v in values), values
+        assert "<5" in values or "fewer than 5" in values
+    # The sweep read the figures, and there were small counts to hide.
+    assert seen > 300 and hidden > 20
+
+
+def test_no_hidden_count_can_be_worked_out_from_a_total(small_everywhere, librarian_client):
+    """In each breakdown column (which adds up to a total on the page), hidden cells
+    come two or more at a time; in an expunge run, the parts of its "In all" likewise.
+    (Alone, a hidden cell is its column's whole total, then hidden in the totals too.)"""
+    today = timezone.localdate()
+    query = f"start=2025-03-01&end={today}&group=month"
+    checked = 0
+    for slug in ("circulation", "circulation-by-branch", "circulation-by-item-type",
+                 "circulation-by-patron-category", "holds", "branch-use", "items-now"):  # fmt: skip
+        rows = _csv(librarian_client, f"/admin/stats/csv/?table={slug}&{query}")
+        for column in range(1, len(rows[0])):
+            values = [row[column] for row in rows[1:]]
+            hidden = values.count("<5") + values.count("withheld")
+            # One hidden count alone only where it is the whole (small, hidden) total.
+            alone = hidden == 1 and values.count("0") == len(values) - 1
+            assert hidden != 1 or alone, f"{slug}: one hidden count in {rows[0][column]!r}"
+            checked += hidden
+    runs = _csv(librarian_client, f"/admin/stats/csv/?table=expunge-runs&{query}")
+    assert len(runs) > 1
+    for row in runs[1:]:
+        assert sum(value in ("<5", "withheld") for value in row[1:-1]) != 1, row
+    assert checked > 10
+
+
+def test_a_hidden_count_takes_the_smallest_others_with_it():
+    table = Table("t", "T", ["Branch", "Check-outs", "Renewals"])
+    table.rows = [["A", 2, 0], ["B", 7, 30], ["C", 40, 1], ["D", 90, 3]]
+    hidden = hidden_cells(table, 5)
+    # Check-outs: 2 is small, so 7 goes with it (two hidden, 9 between them).
+    # Renewals: 1 and 3 are small but add up to 4, so 30 goes with them.
+    assert hidden == {(0, 1), (1, 1), (2, 2), (3, 2), (1, 2)}
+    # The small ones read "fewer than 5"; those withheld with them are not small.
+    assert suppressed_cells(table, 5) == ({(0, 1), (2, 2), (3, 2)}, {(1, 1), (1, 2)})
+    shown = present(table)["rows"]
+    assert [c["text"] for c in shown[1][1:]] == ["withheld", "withheld"]
+    assert shown[0][1]["text"] == "fewer than 5" and shown[2][1]["text"] == "40"
+    runs = Table("r", "R", ["Run", "loan", "hold", "visit", "In all"], adds_up="rows")
+    runs.rows = [["x", 3, 50, 60, 113], ["y", 0, 0, 12, 12]]
+    assert hidden_cells(runs, 5) == {(0, 1), (0, 2)}
+    with override_settings(CALUMET_STATS_SUPPRESS_BELOW=1):
+        assert hidden_cells(table, 1) == set()
+
+
+def test_a_title_borrowed_a_few_times_is_not_named(small_everywhere, librarian_client):
+    query = "start=2025-03-01&end=2025-03-31&group=day"
+    page = librarian_client.get(f"/admin/stats/statistics/?{query}").content.decode()
+    assert "The Lighthouse Keeper" not in page  # borrowed three times in March
+    for slug in ("titles-per-month", "top-titles"):
+        rows = _csv(librarian_client, f"/admin/stats/csv/?table={slug}&{query}")
+        assert rows[1:] == []
