@@ -176,6 +176,7 @@ def register_view(model_admin, request):
         "form": form,
         "duplicates": duplicates,
         "years": settings.CALUMET_CARD_YEARS,
+        "expires": accounts.card_expiry(),
     }
     return TemplateResponse(request, "admin/patrons/patron/register.html", context)
 
