@@ -38,8 +38,11 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("circulation", "checkin"),
             ("circulation", "renew"),
             ("circulation", "hold-shelf"),
+            ("circulation", "holds-to-pull"),
+            ("circulation", "in-transit"),
             ("circulation", "payment"),
             ("circulation", "reading-history"),
+            ("circulation", "visits"),
             ("circulation", "Loan"),
             ("circulation", "Hold"),
             ("circulation", "Fine"),
@@ -47,9 +50,19 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("circulation", "ComputerSession"),
         ),
     ),
-    ("Patrons", (("patrons", "Patron"), ("patrons", "Card"), ("patrons", "PatronBlock"))),
+    (
+        "Patrons",
+        (
+            ("patrons", "Patron"),
+            ("patrons", "Card"),
+            ("patrons", "PatronBlock"),
+            ("circulation", "NoticeSent"),
+            ("circulation", "NoticePreference"),
+        ),
+    ),
     ("Catalog", (("circulation", "Title"), ("circulation", "Item"))),
     ("Programs", (("circulation", "Program"), ("circulation", "ProgramRegistration"))),
+    ("Statistics", (("stats", "Statistics"), ("stats", "annual-report"))),
     (
         "Privacy and audit",
         (
@@ -67,7 +80,11 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Settings",
         (
             ("circulation", "Branch"),
+            ("circulation", "BranchClosure"),
+            ("circulation", "CirculationRule"),
+            ("circulation", "rules-matrix"),
             ("circulation", "LoanPolicy"),
+            ("patrons", "PatronCategory"),
             ("circulation", "VisitCount"),
             ("sip2", "Terminal"),
             ("sip2", "TerminalEvent"),
@@ -83,12 +100,15 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 ROLE_ORDERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "Library administrator",
-        ("Privacy and audit", "Patrons", "Desk", "Catalog", "Programs", "Settings"),
+        ("Privacy and audit", "Patrons", "Desk", "Catalog", "Programs", "Statistics", "Settings"),
     ),
-    ("Librarian", ("Catalog", "Desk", "Patrons", "Programs", "Privacy and audit", "Settings")),
+    (
+        "Librarian",
+        ("Catalog", "Desk", "Patrons", "Programs", "Statistics", "Privacy and audit", "Settings"),
+    ),
     (
         "Circulation staff",
-        ("Desk", "Patrons", "Catalog", "Programs", "Privacy and audit", "Settings"),
+        ("Desk", "Patrons", "Catalog", "Programs", "Statistics", "Privacy and audit", "Settings"),
     ),
 )
 #: Staff whose only role is this group start at the desk home, not the index.

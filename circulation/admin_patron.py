@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from patrons.admin import SHOWN_ROWS, cell, day, moment, section
+from patrons.admin import SHOWN_ROWS, cell, day, section
 from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.models import Patron
 
@@ -89,9 +89,10 @@ class PatronAdmin(BasePatronAdmin):
                             reverse("admin:circulation_loan_change", args=[loan.pk]),
                         ),
                         cell(loan.item.barcode),
-                        cell(moment(loan.checked_out_at)),
+                        cell(day(timezone.localdate(loan.checked_out_at))),
                         cell(
-                            ("Overdue since " if loan.due_at < now else "") + moment(loan.due_at),
+                            ("Overdue since " if loan.due_at < now else "")
+                            + day(timezone.localdate(loan.due_at)),
                             warn=loan.due_at < now,
                         ),
                         cell(str(loan.renewals)),
@@ -115,7 +116,7 @@ class PatronAdmin(BasePatronAdmin):
                         ),
                         cell(hold.get_status_display()),
                         cell(hold.pickup_branch.name),
-                        cell(moment(hold.placed_at)),
+                        cell(day(timezone.localdate(hold.placed_at))),
                         cell(day(timezone.localdate(hold.pickup_by)) if hold.pickup_by else "—"),
                     ]
                     for hold in holds
@@ -135,7 +136,7 @@ class PatronAdmin(BasePatronAdmin):
                             fine.get_reason_display(),
                             reverse("admin:circulation_fine_change", args=[fine.pk]),
                         ),
-                        cell(moment(fine.assessed_at)),
+                        cell(day(timezone.localdate(fine.assessed_at))),
                         cell(f"${fine.amount:.2f}"),
                         cell(f"${fine.amount_paid:.2f}"),
                         cell(f"${fine.balance:.2f}"),

@@ -41,8 +41,9 @@ def moment(value) -> str:
     return date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else "—"
 
 
-def cell(text, url: str | None = None, *, warn: bool = False) -> dict:
-    return {"text": text, "url": url, "warn": warn}
+def cell(text, url: str | None = None, *, warn: bool = False, wrap: bool = False) -> dict:
+    """A cell of a compact list: kept on one line unless `wrap` (free text)."""
+    return {"text": text, "url": url, "warn": warn, "wrap": wrap}
 
 
 def section(
@@ -118,7 +119,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             {
                 "fields": (("reading_history_state", "reading_history_how"),),
                 "description": "Only the patron turns it on: in the portal, or at the desk "
-                "(Circulation → Reading history) confirming with their PIN. At the patron's "
+                "(Desk → Reading history) confirming with their PIN. At the patron's "
                 "request, staff turn it off with the action “Turn off reading history at "
                 "the patron's request” on the patron list.",
             },
@@ -186,8 +187,8 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             [
                 cell(c.masked_number),
                 cell(c.get_status_display(), warn=c.status != Card.Status.ACTIVE),
-                cell(moment(c.issued_at)),
-                cell(moment(c.status_changed_at)),
+                cell(day(timezone.localdate(c.issued_at))),
+                cell(day(timezone.localdate(c.status_changed_at)) if c.status_changed_at else "—"),
             ]
             for c in cards[:SHOWN_ROWS]
         ]
@@ -202,7 +203,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
                     reverse("admin:patrons_patronblock_change", args=[b.pk]),
                     warn=b in blocks,
                 ),
-                cell(b.note or "—"),
+                cell(b.note or "—", wrap=True),
                 cell(moment(b.starts_at)),
                 cell(
                     f"Lifted {moment(b.lifted_at)}"
