@@ -97,14 +97,29 @@ def test_an_expired_registration_and_a_lost_card_are_marked(clerk_client):
 
 def test_long_lists_show_the_first_rows_and_link_to_all_of_them(clerk_client, patron):
     LoanFactory.create_batch(SHOWN_ROWS + 3, patron=patron)
+    HoldFactory.create_batch(SHOWN_ROWS + 1, patron=patron)
+    FineFactory.create_batch(SHOWN_ROWS + 2, patron=patron)
+    # Someone else's, and this patron's closed records: not in the lists, nor behind the links.
+    LoanFactory(patron=patron, returned_at=timezone.now())
+    HoldFactory(patron=patron, status="cancelled", closed_at=timezone.now())
+    FineFactory(patron=patron, amount_paid=Decimal("2.50"), settled_at=timezone.now())
+    LoanFactory()
+    HoldFactory()
+    FineFactory()
     response = open_page(clerk_client, patron)
-    loans = next(s for s in response.context["patron_sections"] if s["key"] == "loans")
-    assert len(loans["rows"]) == SHOWN_ROWS and loans["total"] == SHOWN_ROWS + 3
+    lists = {s["key"]: s for s in response.context["patron_sections"]}
     assert f"All {SHOWN_ROWS + 3} loans" in page_text(response)
-    # The link opens the loan list filtered to this patron's current loans.
-    listed = clerk_client.get(loans["more_url"])
-    assert listed.status_code == 200
-    assert listed.context["cl"].result_count == SHOWN_ROWS + 3
+    for key, total in (
+        ("loans", SHOWN_ROWS + 3),
+        ("holds", SHOWN_ROWS + 1),
+        ("fines", SHOWN_ROWS + 2),
+    ):
+        assert len(lists[key]["rows"]) == SHOWN_ROWS and lists[key]["total"] == total
+        # The link opens the list filtered to this patron's open records of the kind.
+        listed = clerk_client.get(lists[key]["more_url"])
+        assert listed.status_code == 200, key
+        assert listed.context["cl"].result_count == total, key
+    assert lists["cards"]["more_url"] is None  # one card: nothing more to see
 
 
 def test_the_page_costs_the_same_queries_with_many_loans(clerk_client, patron):
