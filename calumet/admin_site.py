@@ -39,7 +39,10 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("circulation", "renew"),
             ("circulation", "hold-shelf"),
             ("circulation", "payment"),
+            ("circulation", "holds-to-pull"),
+            ("circulation", "in-transit"),
             ("circulation", "reading-history"),
+            ("circulation", "visits"),
             ("circulation", "Loan"),
             ("circulation", "Hold"),
             ("circulation", "Fine"),
@@ -47,9 +50,19 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("circulation", "ComputerSession"),
         ),
     ),
-    ("Patrons", (("patrons", "Patron"), ("patrons", "Card"), ("patrons", "PatronBlock"))),
+    (
+        "Patrons",
+        (
+            ("patrons", "Patron"),
+            ("patrons", "Card"),
+            ("patrons", "PatronBlock"),
+            ("circulation", "NoticeSent"),
+            ("circulation", "NoticePreference"),
+        ),
+    ),
     ("Catalog", (("circulation", "Title"), ("circulation", "Item"))),
     ("Programs", (("circulation", "Program"), ("circulation", "ProgramRegistration"))),
+    ("Statistics", (("stats", "Statistics"), ("stats", "annual-report"))),
     (
         "Privacy and audit",
         (
@@ -67,7 +80,11 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Settings",
         (
             ("circulation", "Branch"),
+            ("circulation", "BranchClosure"),
+            ("circulation", "CirculationRule"),
+            ("circulation", "rules-matrix"),
             ("circulation", "LoanPolicy"),
+            ("patrons", "PatronCategory"),
             ("circulation", "VisitCount"),
             ("sip2", "Terminal"),
             ("sip2", "TerminalEvent"),
@@ -76,13 +93,42 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
 )
+#: The order of the groups for each staff role (a staff group's name), the first role a
+#: staff member holds deciding: the clerk's day starts at the desk, the librarian's in the
+#: catalog, the library administrator's with privacy and audit. Others (and superusers)
+#: get the administrator's order; a group not named comes last.
+ROLE_ORDERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Library administrator",
+        ("Privacy and audit", "Patrons", "Desk", "Catalog", "Programs", "Statistics", "Settings"),
+    ),
+    (
+        "Librarian",
+        ("Catalog", "Desk", "Patrons", "Programs", "Statistics", "Privacy and audit", "Settings"),
+    ),
+    (
+        "Circulation staff",
+        ("Desk", "Patrons", "Catalog", "Programs", "Statistics", "Privacy and audit", "Settings"),
+    ),
+)
 #: Staff whose only role is this group start at the desk home, not the index.
 DESK_ROLE = "Circulation staff"
 DESK_HOME = "admin:circulation_desk"
 
 
-def group_by_task(app_list: list[dict]) -> list[dict]:
-    """Django's per-app list regrouped by task (NAVIGATION), keeping only what it held."""
+def order_for(user) -> tuple[str, ...]:
+    """The order of the navigation's groups for this staff member's role."""
+    roles = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+    if not user.is_superuser:
+        for role, order in ROLE_ORDERS:
+            if role in roles:
+                return order
+    return ROLE_ORDERS[0][1]
+
+
+def group_by_task(app_list: list[dict], order: tuple[str, ...] = ()) -> list[dict]:
+    """Django's per-app list regrouped by task (NAVIGATION), keeping only what it held,
+    the groups in `order` (the rest after them, in NAVIGATION's order)."""
     entries = {}
     for app in app_list:
         for model in app["models"]:
@@ -104,7 +150,8 @@ def group_by_task(app_list: list[dict]) -> list[dict]:
                     "models": models,
                 }
             )
-    return groups
+    rank = {name: place for place, name in enumerate(order)}
+    return sorted(groups, key=lambda group: rank.get(group["name"], len(rank)))
 
 
 class ReadOnlyAdmin:
@@ -247,7 +294,9 @@ class CalumetAdminSite(admin.AdminSite):
             if app is not None:
                 app["models"].insert(0, entry)
         if app_label is None:
-            return group_by_task(app_list)
+            if not hasattr(request, "_calumet_nav_order"):  # asked once per page
+                request._calumet_nav_order = order_for(request.user)
+            return group_by_task(app_list, request._calumet_nav_order)
         return app_list
 
 

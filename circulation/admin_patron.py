@@ -1,8 +1,14 @@
-"""The patron's admin page as circulation extends it: the current loans, active holds and
-unpaid fines at a glance, read-only (they change at the desk)."""
+"""The patron's admin page as circulation extends it: what the patron owes, has out and
+has on hold, in the summary at the top and in compact lists (they change at the desk)."""
+
+from decimal import Decimal
 
 from django.contrib import admin
+from django.db.models import Count, F, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
 
+from patrons.admin import SHOWN_ROWS, cell, day, section
 from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.models import Patron
 
@@ -12,82 +18,135 @@ from .models import (
     Loan,
 )
 
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class CurrentLoanInline(ReadOnlyInline):
-    model = Loan
-    verbose_name_plural = "current loans"
-    fields = ("item", "item_title", "checked_out_at", "due_at", "overdue", "renewals", "rule_used")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(returned_at__isnull=True)
-            .select_related("item__title", "rule__branch")
-        )
-
-    @admin.display(description="circulation rule")
-    def rule_used(self, loan):
-        """Which rule applied at check-out (the loan period, renewals and fines it set)."""
-        if loan.rule is None:
-            return "built-in defaults"
-        return f"{loan.rule}: {loan.rule.scope} ({loan.rule.summary})"
-
-    @admin.display(description="title")
-    def item_title(self, loan):
-        return loan.item.title.title
-
-    @admin.display(description="overdue", boolean=True)
-    def overdue(self, loan):
-        return loan.is_overdue()
-
-
-class ActiveHoldInline(ReadOnlyInline):
-    model = Hold
-    verbose_name_plural = "active holds"
-    fk_name = "patron"
-    fields = ("title", "status", "pickup_branch", "placed_at", "pickup_by")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(status__in=Hold.ACTIVE_STATUSES)
-            .select_related("title", "pickup_branch")
-        )
-
-
-class UnpaidFineInline(ReadOnlyInline):
-    model = Fine
-    verbose_name_plural = "unpaid fines"
-    fields = ("reason", "amount", "amount_paid", "assessed_at")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(settled_at__isnull=True)
-
-
 admin.site.unregister(Patron)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 @admin.register(Patron)
 class PatronAdmin(BasePatronAdmin):
-    inlines = (*BasePatronAdmin.inlines, CurrentLoanInline, ActiveHoldInline, UnpaidFineInline)
     change_form_template = "admin/patrons/patron/change_form_with_desk.html"
 
+    def patron_overview(self, request, patron):
+        summary, sections, shown = super().patron_overview(request, patron)
+        now = timezone.now()
 
-# -- the desk pages, listed at the top of the Circulation section ---------------------------
+        loans_now = Loan.objects.filter(patron=patron, returned_at__isnull=True)
+        loan_counts = loans_now.aggregate(
+            total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
+        )
+        loans = list(loans_now.select_related("item__title").order_by("due_at", "pk")[:SHOWN_ROWS])
+        holds_now = Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE_STATUSES)
+        hold_counts = holds_now.aggregate(
+            total=Count("pk"), ready=Count("pk", filter=Q(status=Hold.Status.WAITING))
+        )
+        holds = list(
+            holds_now.select_related("title", "pickup_branch").order_by("placed_at", "pk")[
+                :SHOWN_ROWS
+            ]
+        )
+        fines_open = Fine.objects.filter(patron=patron, settled_at__isnull=True)
+        fine_counts = fines_open.aggregate(
+            total=Count("pk"),
+            owed=Sum(F("amount") - F("amount_paid"), filter=Q(waived_at__isnull=True)),
+        )
+        fines = list(fines_open.order_by("assessed_at", "pk")[:SHOWN_ROWS])
+        owed = fine_counts["owed"] or Decimal("0.00")
+
+        overdue = loan_counts["overdue"]
+        ready = hold_counts["ready"]
+        summary += [
+            {
+                "label": "Owes",
+                "value": f"${owed:.2f}"
+                + (f" ({_plural(fine_counts['total'], 'unpaid fine')})" if owed else ""),
+                "warn": owed > 0,
+            },
+            {
+                "label": "Loans",
+                "value": f"{loan_counts['total']} checked out"
+                + (f", {overdue} overdue" if overdue else ""),
+                "warn": overdue > 0,
+            },
+            {
+                "label": "Holds",
+                "value": f"{hold_counts['total']} active"
+                + (f", {ready} ready for pickup" if ready else ""),
+                "warn": False,
+            },
+        ]
+        ours = [
+            section(
+                key="loans",
+                title="Loans",
+                columns=("Title", "Barcode", "Checked out", "Due", "Renewals"),
+                rows=[
+                    [
+                        cell(
+                            loan.item.title.title,
+                            reverse("admin:circulation_loan_change", args=[loan.pk]),
+                        ),
+                        cell(loan.item.barcode),
+                        cell(day(timezone.localdate(loan.checked_out_at))),
+                        cell(
+                            ("Overdue since " if loan.due_at < now else "")
+                            + day(timezone.localdate(loan.due_at)),
+                            warn=loan.due_at < now,
+                        ),
+                        cell(str(loan.renewals)),
+                    ]
+                    for loan in loans
+                ],
+                total=loan_counts["total"],
+                more_url=reverse("admin:circulation_loan_changelist")
+                + f"?patron={patron.pk}&returned_at__isnull=True",
+                empty="Nothing checked out.",
+            ),
+            section(
+                key="holds",
+                title="Holds",
+                columns=("Title", "Status", "Pick up at", "Placed", "Pick up by"),
+                rows=[
+                    [
+                        cell(
+                            hold.title.title,
+                            reverse("admin:circulation_hold_change", args=[hold.pk]),
+                        ),
+                        cell(hold.get_status_display()),
+                        cell(hold.pickup_branch.name),
+                        cell(day(timezone.localdate(hold.placed_at))),
+                        cell(day(timezone.localdate(hold.pickup_by)) if hold.pickup_by else "—"),
+                    ]
+                    for hold in holds
+                ],
+                total=hold_counts["total"],
+                more_url=reverse("admin:circulation_hold_changelist")
+                + f"?patron={patron.pk}&status__in={','.join(Hold.ACTIVE_STATUSES)}",
+                empty="No holds.",
+            ),
+            section(
+                key="fines",
+                title="Unpaid fines",
+                columns=("Reason", "Assessed", "Amount", "Paid", "Owes"),
+                rows=[
+                    [
+                        cell(
+                            fine.get_reason_display(),
+                            reverse("admin:circulation_fine_change", args=[fine.pk]),
+                        ),
+                        cell(day(timezone.localdate(fine.assessed_at))),
+                        cell(f"${fine.amount:.2f}"),
+                        cell(f"${fine.amount_paid:.2f}"),
+                        cell(f"${fine.balance:.2f}"),
+                    ]
+                    for fine in fines
+                ],
+                total=fine_counts["total"],
+                more_url=reverse("admin:circulation_fine_changelist")
+                + f"?patron={patron.pk}&settled_at__isnull=True",
+                empty="No unpaid fines.",
+            ),
+        ]
+        return summary, ours + sections, [*shown, *loans, *holds, *fines]

@@ -235,8 +235,8 @@ def insert_entries(rows: list[dict], using: str = "default") -> None:
 
 class AccessAuditedAdmin:
     """Mixin for every ModelAdmin that shows patron records: the change page logs the
-    object (and the records its inlines show); a change list or search result logs each
-    row on the page, in one insert."""
+    object (and the records its inlines, or its context's `records_shown`, show); a
+    change list or search result logs each row on the page, in one insert."""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -246,7 +246,7 @@ class AccessAuditedAdmin:
             if original is not None:
                 if hasattr(response, "render"):
                     response.render()
-                records = [original]
+                records = [original, *context.get("records_shown", ())]
                 for inline in context.get("inline_admin_formsets", []):
                     records.extend(
                         form.instance

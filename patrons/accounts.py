@@ -28,6 +28,7 @@ REGISTRATION_FIELDS = (
     "postal_code",
     "category",
     "home_branch",
+    "language",
 )
 # Fields staff may change on a patron's admin page (the rest change through services).
 EDITABLE_FIELDS = (*REGISTRATION_FIELDS, "status", "card_expires_on")

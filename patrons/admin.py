@@ -7,7 +7,10 @@ never on); every change goes through the services.
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from patrons.access import AccessAuditedAdmin, log_access
 
@@ -24,30 +27,38 @@ from .models import (
     PatronCategory,
 )
 
-
-class ReadOnlyInline(admin.TabularInline):
-    """Shown, never written here: cards and blocks change through `patrons.accounts`."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+#: Rows each list on the patron's page shows; the rest are a link away (the filtered list).
+SHOWN_ROWS = 10
 
 
-class CardInline(ReadOnlyInline):
-    model = Card
-    fields = ("number", "status", "issued_at", "status_changed_at")
-    readonly_fields = fields
+def day(value) -> str:
+    """A date as people read it ("Mar. 3, 2027")."""
+    return date_format(value, "DATE_FORMAT") if value else "—"
 
 
-class PatronBlockInline(ReadOnlyInline):
-    model = PatronBlock
-    fields = ("reason", "note", "starts_at", "ends_at", "lifted_at", "created_by", "lifted_by")
-    readonly_fields = fields
+def moment(value) -> str:
+    """A time in the library's time zone, as people read it ("Mar. 3, 2027, 2:05 p.m.")."""
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else "—"
+
+
+def cell(text, url: str | None = None, *, warn: bool = False, wrap: bool = False) -> dict:
+    """A cell of a compact list: kept on one line unless `wrap` (free text)."""
+    return {"text": text, "url": url, "warn": warn, "wrap": wrap}
+
+
+def section(
+    *, key: str, title: str, columns, rows, total: int, more_url: str | None, empty: str
+) -> dict:
+    """One compact list on the patron's page: its first rows, and a link to all of them."""
+    return {
+        "key": key,
+        "title": title,
+        "columns": columns,
+        "rows": rows,
+        "total": total,
+        "more_url": more_url if total > len(rows) else None,
+        "empty": empty,
+    }
 
 
 @admin.register(Patron)
@@ -68,13 +79,13 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     search_help_text = "Scan or type a full card number, or search by name, email or phone."
     list_select_related = ("home_branch",)
     show_full_result_count = False
-    inlines = (CardInline, PatronBlockInline)
+    change_form_template = "admin/patrons/patron/change_form.html"
     readonly_fields = (
         "registered_at",
         "last_activity_at",
         "pin_changed_at",
         "pin_tools",
-        "keep_reading_history",
+        "reading_history_state",
         "reading_history_how",
     )
     actions = ("turn_off_reading_history", "renew_registration")
@@ -84,7 +95,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             "Contact",
             {
                 "fields": (
-                    "email",
+                    ("email", "language"),
                     "phone",
                     "address_line1",
                     "address_line2",
@@ -106,9 +117,9 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         (
             "Reading history",
             {
-                "fields": (("keep_reading_history", "reading_history_how"),),
+                "fields": (("reading_history_state", "reading_history_how"),),
                 "description": "Only the patron turns it on: in the portal, or at the desk "
-                "(Circulation → Reading history) confirming with their PIN. At the patron's "
+                "(Desk → Reading history) confirming with their PIN. At the patron's "
                 "request, staff turn it off with the action “Turn off reading history at "
                 "the patron's request” on the patron list.",
             },
@@ -119,6 +130,110 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         from .admin_accounts import account_urls
 
         return account_urls(self) + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            summary, sections, shown = self.patron_overview(request, obj)
+            context.update(patron_summary=summary, patron_sections=sections, records_shown=shown)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def patron_overview(self, request, patron: Patron) -> tuple[list, list, list]:
+        """What a clerk reads first: (summary facts, compact lists, the records they show).
+        Other apps' admins extend it with their own facts and lists."""
+        from django.urls import reverse
+
+        now = timezone.now()
+        today = timezone.localdate(now)
+        cards = list(patron.cards.order_by("-issued_at", "-pk")[: SHOWN_ROWS + 1])
+        active = next((c for c in cards if c.status == Card.Status.ACTIVE), None)
+        blocks = list(
+            patron.blocks.filter(lifted_at__isnull=True, starts_at__lte=now)
+            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+            .order_by("-starts_at")
+        )
+        expired = patron.card_expires_on < today or patron.status != Patron.Status.ACTIVE
+        summary = [
+            {
+                "label": "Card",
+                "value": f"{active.masked_number}, active" if active else "No active card",
+                "warn": active is None,
+            },
+            {
+                "label": "Registration",
+                "value": (
+                    f"Expired on {day(patron.card_expires_on)}"
+                    if patron.card_expires_on < today
+                    else f"Expires on {day(patron.card_expires_on)}"
+                )
+                + (
+                    ""
+                    if patron.status == Patron.Status.ACTIVE
+                    else f" ({patron.get_status_display()})"
+                ),
+                "warn": expired,
+            },
+            {
+                "label": "Blocks",
+                "value": "; ".join(
+                    b.get_reason_display()
+                    + (f" until {day(timezone.localdate(b.ends_at))}" if b.ends_at else "")
+                    for b in blocks
+                )
+                or "None",
+                "warn": bool(blocks),
+            },
+        ]
+        card_rows = [
+            [
+                cell(c.masked_number),
+                cell(c.get_status_display(), warn=c.status != Card.Status.ACTIVE),
+                cell(day(timezone.localdate(c.issued_at))),
+                cell(day(timezone.localdate(c.status_changed_at)) if c.status_changed_at else "—"),
+            ]
+            for c in cards[:SHOWN_ROWS]
+        ]
+        all_blocks = list(patron.blocks.order_by("-starts_at", "-pk")[:SHOWN_ROWS])
+        block_count = len(all_blocks)
+        if block_count == SHOWN_ROWS:
+            block_count = patron.blocks.count()
+        block_rows = [
+            [
+                cell(
+                    b.get_reason_display(),
+                    reverse("admin:patrons_patronblock_change", args=[b.pk]),
+                    warn=b in blocks,
+                ),
+                cell(b.note or "—", wrap=True),
+                cell(moment(b.starts_at)),
+                cell(
+                    f"Lifted {moment(b.lifted_at)}"
+                    if b.lifted_at
+                    else (f"Ends {moment(b.ends_at)}" if b.ends_at else "Until lifted")
+                ),
+            ]
+            for b in all_blocks
+        ]
+        sections = [
+            section(
+                key="blocks",
+                title="Blocks",
+                columns=("Reason", "Note", "Since", "Ends"),
+                rows=block_rows,
+                total=block_count,
+                more_url=reverse("admin:patrons_patronblock_changelist") + f"?patron={patron.pk}",
+                empty="No blocks.",
+            ),
+            section(
+                key="cards",
+                title="Cards",
+                columns=("Card", "Status", "Issued", "Status changed"),
+                rows=card_rows,
+                total=len(cards) if len(cards) <= SHOWN_ROWS else patron.cards.count(),
+                more_url=reverse("admin:patrons_card_changelist") + f"?patron={patron.pk}",
+                empty="No cards.",
+            ),
+        ]
+        return summary, sections, [*cards[:SHOWN_ROWS], *all_blocks]
 
     def add_view(self, request, form_url="", extra_context=None):
         """ "Add patron" is the desk's registration form (a service, a card, a slip)."""
@@ -172,6 +287,10 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             url,
             replace,
         )
+
+    @admin.display(description="Keep reading history")
+    def reading_history_state(self, obj):
+        return reading_history_state(obj) if obj else "—"
 
     @admin.display(description="Last changed")
     def reading_history_how(self, obj):
@@ -229,6 +348,29 @@ def desk_branch(request):
         return None
     branch_model = Patron._meta.get_field("reading_history_branch").related_model
     return branch_model.objects.filter(pk=branch_id).first()
+
+
+def reading_history_state(patron: Patron) -> str:
+    """On or off, and what that means for the patron's returned loans."""
+    if patron.keep_reading_history:
+        since = patron.reading_history_changed_on
+        return f"On, since {day(since)}" if since else "On"
+    from .registry import registry
+    from .retention import retention_days
+
+    kept = [kind for kind in registry if kind.kept_by_patron is not None]
+    if not kept:
+        return "Off"
+    parts = []
+    for kind in kept:
+        days = retention_days(kind.policy_kind or kind.name)
+        when = (
+            "once they are closed"
+            if days == 0
+            else f"{days} day{'s' if days != 1 else ''} after they are closed"
+        )
+        parts.append(f"returned {kind.staff_name.lower()} are deleted {when}")
+    return "Off — " + "; ".join(parts)
 
 
 def reading_history_description(patron: Patron) -> str:

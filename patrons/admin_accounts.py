@@ -96,6 +96,14 @@ class RegistrationForm(forms.Form):
         required=False, help_text="Needed for the patron to reset a forgotten PIN."
     )
     phone = forms.CharField(max_length=30, required=False)
+    language = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Not chosen (the browser's language; notices in English)"),
+            *settings.LANGUAGES,
+        ],
+        help_text="The language of the patron's notices and portal.",
+    )
     category = forms.ModelChoiceField(queryset=None, initial="adult", empty_label=None)
     home_branch = forms.ModelChoiceField(queryset=None, required=False)
     card_number = forms.CharField(
@@ -176,6 +184,7 @@ def register_view(model_admin, request):
         "form": form,
         "duplicates": duplicates,
         "years": settings.CALUMET_CARD_YEARS,
+        "expires": accounts.card_expiry(),
     }
     return TemplateResponse(request, "admin/patrons/patron/register.html", context)
 

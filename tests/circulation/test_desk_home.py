@@ -21,14 +21,53 @@ def test_circulation_staff_land_on_the_desk_home(clerk_client):
     assert response.status_code == 302 and response["Location"] == DESK
 
 
-def test_librarians_keep_the_index_with_the_desk_listed_first(librarian_client):
+def groups_for(user) -> list[str]:
+    """The navigation's groups as the staff member sees them (the index, or the sidebar)."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return [app["name"] for app in admin.site.get_app_list(request)]
+
+
+def test_the_clerks_navigation_starts_at_the_desk(clerk, clerk_client):
+    groups = groups_for(clerk)
+    assert groups[0] == "Desk"
+    assert groups.index("Patrons") < groups.index("Catalog")
+    # The sidebar of the desk home is in the same order.
+    sidebar = clerk_client.get(DESK).context["available_apps"]
+    assert [app["name"] for app in sidebar] == groups
+
+
+def test_the_librarians_index_starts_with_the_catalog_then_the_desk(librarian, librarian_client):
     response = librarian_client.get(reverse("admin:index"))
     assert response.status_code == 200
     groups = [app["name"] for app in response.context["app_list"]]
-    assert groups[0] == "Desk"
-    assert groups.index("Patrons") < groups.index("Catalog") < groups.index("Settings")
-    desk = response.context["app_list"][0]["models"]
+    assert groups == groups_for(librarian)
+    assert groups[:2] == ["Catalog", "Desk"]
+    assert groups.index("Patrons") < groups.index("Settings")
+    desk = response.context["app_list"][1]["models"]
     assert desk[0]["name"] == "Desk" and desk[0]["admin_url"] == DESK
+
+
+def test_the_library_administrators_index_starts_with_privacy_and_audit(director_client):
+    response = director_client.get(reverse("admin:index"))
+    groups = [app["name"] for app in response.context["app_list"]]
+    assert groups[0] == "Privacy and audit"
+    assert groups[-1] == "Settings"
+    names = [model["name"] for model in response.context["app_list"][0]["models"]]
+    assert "Patron access report" in names and "Disclosure requests" in names
+
+
+def test_a_staff_member_with_two_roles_gets_the_higher_ones_order(clerk):
+    from django.contrib.auth.models import Group
+
+    from patrons.roles import LIBRARIAN
+
+    assert groups_for(clerk)[0] == "Desk"
+    clerk.groups.add(Group.objects.get(name=LIBRARIAN))
+    assert groups_for(clerk)[:2] == ["Catalog", "Desk"]
 
 
 def test_every_desk_action_is_one_click_away(clerk_client):

@@ -3,6 +3,8 @@
 the person who recorded it (or staff allowed to record), and the administrator is told
 once, plainly, what is missing and who must act."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,7 +20,8 @@ from tests.disclosures.test_disclosures import (  # noqa: F401 (fixtures)
     record,
     subpoena,
 )
-from tests.helpers import make_staff
+from tests.factories import CardFactory
+from tests.helpers import make_staff, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +115,32 @@ def test_the_request_page_speaks_to_staff(clerk, director, patron):
     assert 'name="scopes-MAX_NUM_FORMS" value="0"' in shown  # no "Add another" link
     assert "Loans, Holds" in shown or ("Holds" in shown and "Loans" in shown)
     assert "Not decided yet" in shown
+
+
+def test_staff_who_may_not_see_the_patrons_named_are_told_why(clerk, director):
+    """The clerk sees a sentence where the administrator sees the table, never an empty one."""
+    card = CardFactory()
+    request = services.disclosure_record(
+        details=services.RequestDetails(
+            agency="Sheriff",
+            requester_name="Det. Halloran",
+            legal_basis="subpoena",
+            kinds=["loan"],
+            card_numbers=[card.number],
+            issuing_authority="Circuit Court",
+        ),
+        actor=clerk,
+    )
+    url = f"/admin/disclosures/disclosurerequest/{request.pk}/change/"
+
+    def text(user):
+        html = signed_in(user).get(url).content.decode()
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+    as_clerk = text(clerk)
+    assert "Patrons named Not shown to your role." in as_clerk
+    assert "a library administrator, who decides the request" in as_clerk
+    assert str(card.patron) not in as_clerk
+    as_director = text(director)
+    assert "Not shown to your role" not in as_director
+    assert str(card.patron) in as_director

@@ -49,3 +49,47 @@ def test_no_wcag_violation_on_the_desk_home_and_the_disclosure_pages(
     context.close()
     if any(found.values()):
         pytest.fail(f"axe-core on the staff pages:\n{report(found)}", pytrace=False)
+
+
+def test_no_wcag_violation_on_the_desk_pages_and_the_patrons_page(axe, browser, live_server):
+    """Every desk page a clerk opens (with a patron at the desk where it shows one), the
+    patron's admin page with loans, holds, fines and a block, and the registration form."""
+    from tests.e2e.test_staff_pages_browser import a_busy_patron
+
+    staff("clerk", CIRCULATION_STAFF)
+    patron, _card = a_busy_patron()
+    context = axe_context(browser, live_server.url)
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_as(page, "clerk")
+    found = {}
+    for slug in (
+        "checkout",
+        "checkin",
+        "renew",
+        "hold-shelf",
+        "holds-to-pull",
+        "in-transit",
+        "payment",
+        "reading-history",
+        "visits",
+    ):
+        page.goto(f"/admin/circulation/{slug}/")
+        assert page.locator("#content h1").count() == 1, slug
+        found[slug] = violations(page)
+    # With the patron at the desk (from the patron's page): the panel, loans, fines.
+    for button, slug in (("Check out to this patron", "checkout"), ("Take payment", "payment")):
+        page.goto(f"/admin/patrons/patron/{patron.pk}/change/")
+        page.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+        assert f"/admin/circulation/{slug}/" in page.url
+        assert "Quennell-Harrington" in page.inner_text("#content"), slug
+        found[f"{slug} with a patron"] = violations(page)
+    page.goto(f"/admin/patrons/patron/{patron.pk}/change/")
+    assert page.locator(".patron-facts").count() == 1
+    found["patron's page"] = violations(page)
+    page.goto("/admin/patrons/patron/add/")
+    found["register a patron"] = violations(page)
+    context.close()
+    if any(found.values()):
+        pytest.fail(f"axe-core on the desk pages:\n{report(found)}", pytrace=False)

@@ -80,6 +80,25 @@ def test_a_clerk_registers_a_patron_and_gets_a_slip_with_a_temporary_pin(clerk_c
     assert patron.card_expires_on.year == years
 
 
+def test_the_clerk_records_the_patrons_language_at_registration_and_later(clerk_client):
+    clerk_client.post(reverse("admin:patrons_patron_add"), register_form(language="es"))
+    patron = Patron.objects.get(last_name="Okafor")
+    assert patron.language == "es"
+    refused = clerk_client.post(reverse("admin:patrons_patron_add"), register_form(language="xx"))
+    assert b"Select a valid choice" in refused.content
+    accounts.patron_update(patron=patron, changed=["language"], actor=_clerk_of(clerk_client))
+    patron.language = "en"
+    accounts.patron_update(patron=patron, changed=["language"], actor=_clerk_of(clerk_client))
+    patron.refresh_from_db()
+    assert patron.language == "en"
+
+
+def _clerk_of(client):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="clerk")
+
+
 def test_a_possible_duplicate_must_be_confirmed(clerk_client):
     PatronFactory(first_name="Ruth", last_name="Okafor", birth_date=datetime.date(1991, 3, 4))
     response = clerk_client.post(reverse("admin:patrons_patron_add"), register_form())
