@@ -17,6 +17,7 @@ from .models import (
     Hold,
     Loan,
 )
+from .selectors import annotate_queue_position
 
 admin.site.unregister(Patron)
 
@@ -37,15 +38,17 @@ class PatronAdmin(BasePatronAdmin):
         loan_counts = loans_now.aggregate(
             total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
         )
-        loans = list(loans_now.select_related("item__title").order_by("due_at", "pk")[:SHOWN_ROWS])
+        loans = list(
+            loans_now.select_related("item__title", "rule").order_by("due_at", "pk")[:SHOWN_ROWS]
+        )
         holds_now = Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE_STATUSES)
         hold_counts = holds_now.aggregate(
             total=Count("pk"), ready=Count("pk", filter=Q(status=Hold.Status.WAITING))
         )
         holds = list(
-            holds_now.select_related("title", "pickup_branch").order_by("placed_at", "pk")[
-                :SHOWN_ROWS
-            ]
+            annotate_queue_position(holds_now.select_related("title", "pickup_branch")).order_by(
+                "placed_at", "pk"
+            )[:SHOWN_ROWS]
         )
         fines_open = Fine.objects.filter(patron=patron, settled_at__isnull=True)
         fine_counts = fines_open.aggregate(
@@ -81,7 +84,7 @@ class PatronAdmin(BasePatronAdmin):
             section(
                 key="loans",
                 title="Loans",
-                columns=("Title", "Barcode", "Checked out", "Due", "Renewals"),
+                columns=("Title", "Barcode", "Checked out", "Due", "Renewals", "Rule"),
                 rows=[
                     [
                         cell(
@@ -96,6 +99,7 @@ class PatronAdmin(BasePatronAdmin):
                             warn=loan.due_at < now,
                         ),
                         cell(str(loan.renewals)),
+                        cell(f"{loan.rule}: {loan.rule.scope}" if loan.rule else "Default rule"),
                     ]
                     for loan in loans
                 ],
@@ -114,7 +118,11 @@ class PatronAdmin(BasePatronAdmin):
                             hold.title.title,
                             reverse("admin:circulation_hold_change", args=[hold.pk]),
                         ),
-                        cell(hold.get_status_display()),
+                        cell(
+                            f"{hold.get_status_display()}, number {hold.queue_position}"
+                            if hold.status == Hold.Status.PLACED
+                            else hold.get_status_display()
+                        ),
                         cell(hold.pickup_branch.name),
                         cell(day(timezone.localdate(hold.placed_at))),
                         cell(day(timezone.localdate(hold.pickup_by)) if hold.pickup_by else "—"),

@@ -166,3 +166,10 @@ def test_the_add_form_is_the_registration_form_with_the_expiry_from_policy(clerk
     assert "card_expires_on" not in response.context["form"].fields
     expires = timezone.localdate().replace(year=timezone.localdate().year + 2)
     assert f"until {expires:%b}" in text and str(expires.year) in text
+
+
+def test_each_hold_shows_the_patrons_place_in_the_queue(clerk_client, patron):
+    first = HoldFactory()
+    HoldFactory(patron=patron, title=first.title)
+    text = page_text(open_page(clerk_client, patron))
+    assert "Waiting in the queue, number 2" in text
