@@ -29,6 +29,9 @@ TARGETS = {
     "audit_overhead_pct": 25,
     "admin_loan_list_p95_ms": 300,
     "catalog_search_p95_ms": 100,
+    "desk_scan_p95_ms": 150,
+    "kiosk_p95_ms": 100,
+    "kiosk_errors": 0,
 }
 
 
@@ -48,8 +51,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--desk-seconds", type=float, default=10.0)
     parser.add_argument("--catalog-requests", type=int, default=600)
     parser.add_argument(
+        "--desk-page-patrons",
+        type=int,
+        help="patrons served at the real check-out page (default: 40, 10 below scale 0.1)",
+    )
+    parser.add_argument("--desk-page-items", type=int, default=5, help="items per patron")
+    parser.add_argument(
+        "--sip2-sessions", type=int, help="kiosks at once (default: 50, 10 below scale 0.1)"
+    )
+    parser.add_argument(
+        "--sip2-seconds",
+        type=float,
+        help="how long the kiosks run (default: 90 at full size, 40 at 0.1, 12 below)",
+    )
+    parser.add_argument(
+        "--sip2-pause", type=float, default=1.0, help="seconds a kiosk waits between messages"
+    )
+    parser.add_argument(
         "--only",
-        choices=["catalog"],
+        choices=["catalog", "desk-page", "kiosk"],
         help="measure only this scenario (the data set is generated in full all the same)",
     )
     parser.add_argument(
@@ -67,6 +87,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--scale must be above 0 and at most 10")
     if args.reuse and args.only != "catalog":
         parser.error("--reuse only goes with --only catalog")
+    small = args.scale < 0.1
+    if args.desk_page_patrons is None:
+        args.desk_page_patrons = 10 if small else 40
+    if args.sip2_sessions is None:
+        args.sip2_sessions = 10 if small else 50
+    if args.sip2_seconds is None:
+        args.sip2_seconds = 12.0 if small else (90.0 if args.scale >= 1 else 40.0)
     return args
 
 
@@ -181,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
             results["postgres"] = setup.server_version()
 
     log = WORK / "gunicorn.log"
+    if args.only in ("desk-page", "kiosk"):
+        _desk_page_and_kiosks(args, env, log, results)
+        return _finish(args, results, begun)
     with (
         Step("catalog search (gunicorn)"),
         web.gunicorn("calumet.wsgi:application", env, log) as base,
@@ -238,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with Step("desk: check-out + check-in pairs"):
         results["desk"] = desk.measure(args.desk_seconds)
+    _desk_page_and_kiosks(args, env, log, results)
 
     raw_db = f"{args.db}_raw"
     with Step("copy the database for the plain-SQL expunge"):
@@ -258,6 +289,47 @@ def main(argv: list[str] | None = None) -> int:
     }
     _finish(args, results, begun)
     return 0 if results["expunge"]["same_outcome"] and not results["desk"]["double_loans"] else 1
+
+
+def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, results: dict) -> None:
+    """The real check-out and check-in pages (bench/desk_page.py) and the SIP2 kiosks
+    (bench/kiosk.py), on patrons and copies of their own."""
+    from . import data, desk, desk_page, kiosk, setup, web
+
+    patrons = args.desk_page_patrons
+    items = patrons * args.desk_page_items
+    kiosks = args.sip2_sessions
+    # The last of those the desk measure used (it puts every copy back on the shelf).
+    cards, barcodes = desk.desk_material(400 + patrons + kiosks, 400 + items + kiosks)
+    desk_cards, kiosk_cards = cards[-(patrons + kiosks) : -kiosks], cards[-kiosks:]
+    desk_items, kiosk_items = barcodes[-(items + kiosks) : -kiosks], barcodes[-kiosks:]
+    if args.only in (None, "desk-page"):
+        with Step("desk pages: card and item scans (gunicorn)"):
+            results["desk_page"] = desk_page.query_counts(
+                setup.CLERK, data.BENCH_CARD, desk_cards[-1], desk_items[-2:]
+            )
+            with web.gunicorn("calumet.wsgi:application", env, log) as base:
+                results["desk_page"].update(
+                    desk_page.measure(
+                        base,
+                        setup.CLERK,
+                        setup.PASSWORD,
+                        desk_cards,
+                        desk_items,
+                        args.desk_page_items,
+                    )
+                )
+    if args.only in (None, "kiosk"):
+        with Step(f"SIP2: {args.sip2_sessions} kiosks for {args.sip2_seconds:.0f} s"):
+            results["kiosk"] = kiosk.measure(
+                env,
+                WORK / "sip2server.log",
+                kiosk_cards,
+                kiosk_items,
+                sessions=args.sip2_sessions,
+                seconds=args.sip2_seconds,
+                pause=args.sip2_pause,
+            )
 
 
 def _finish(args: argparse.Namespace, results: dict, begun: float) -> int:
