@@ -75,8 +75,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="with --only catalog: keep the database of the last such run instead of "
-        "generating it again (the other scenarios change the data, so they need a new one)",
+        help="with --only: keep the database of the last such run instead of generating it "
+        "again (the expunge changes the data, so a full run needs a new one)",
     )
     parser.add_argument(
         "--output", type=Path, default=RESULTS / "latest.json", help="where the JSON goes"
@@ -85,8 +85,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale must be above 0 and at most 10")
-    if args.reuse and args.only != "catalog":
-        parser.error("--reuse only goes with --only catalog")
+    if args.reuse and not args.only:
+        parser.error("--reuse only goes with --only")
     small = args.scale < 0.1
     if args.desk_page_patrons is None:
         args.desk_page_patrons = 10 if small else 40
@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     log = WORK / "gunicorn.log"
     if args.only in ("desk-page", "kiosk"):
         _desk_page_and_kiosks(args, env, log, results)
-        return _finish(args, results, begun)
+        _finish(args, results, begun)
+        return 1 if _scans_failed(results) else 0
     with (
         Step("catalog search (gunicorn)"),
         web.gunicorn("calumet.wsgi:application", env, log) as base,
@@ -288,7 +289,16 @@ def main(argv: list[str] | None = None) -> int:
         "same_outcome": ours["outcome"] == raw["outcome"],
     }
     _finish(args, results, begun)
-    return 0 if results["expunge"]["same_outcome"] and not results["desk"]["double_loans"] else 1
+    failed = not results["expunge"]["same_outcome"] or results["desk"]["double_loans"]
+    return 1 if failed or _scans_failed(results) else 0
+
+
+def _scans_failed(results: dict) -> bool:
+    """A desk-page scan refused or a kiosk message answered in the negative: a bug."""
+    page, kiosks = results.get("desk_page", {}), results.get("kiosk", {})
+    return bool(
+        page.get("checkouts_refused") or page.get("checkins_refused") or kiosks.get("errors")
+    )
 
 
 def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, results: dict) -> None:
