@@ -115,6 +115,7 @@ def environment(dsn: str) -> dict[str, str]:
         "CALUMET_LOG_LEVEL": "WARNING",
         "CALUMET_WEB_WORKERS": "2",
         "CALUMET_WEB_THREADS": "1",
+        "CALUMET_SIP2_PROCESSES": "2",  # one per core, as the web's workers
     }
 
 
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
     }
 
-    if args.reuse:  # the data of the last run, which only --only catalog leaves as it was
+    if args.reuse:  # the data of the last --only run, which leaves it as it was
         with Step("migrate the existing database"):
             call_command("migrate", verbosity=0, interactive=False)
             call_command("collectstatic", verbosity=0, interactive=False)
