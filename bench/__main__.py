@@ -309,15 +309,21 @@ def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, result
 
     patrons = args.desk_page_patrons
     items = patrons * args.desk_page_items
+    from circulation.models import Branch
+
     kiosks = args.sip2_sessions
-    # The last of those the desk measure used (it puts every copy back on the shelf).
-    cards, barcodes = desk.desk_material(400 + patrons + kiosks, 400 + items + kiosks)
+    # The desk and the kiosks work at the first branch and lend its copies (a copy
+    # returned elsewhere goes in transit); patrons: the last of those the desk measure
+    # used (it puts every copy back on the shelf).
+    branch = Branch.objects.order_by("pk").first().pk
+    cards, _ = desk.desk_material(400 + patrons + kiosks, 0)
+    _, barcodes = desk.desk_material(0, items + kiosks + 2, branch_id=branch)
     desk_cards, kiosk_cards = cards[-(patrons + kiosks) : -kiosks], cards[-kiosks:]
-    desk_items, kiosk_items = barcodes[-(items + kiosks) : -kiosks], barcodes[-kiosks:]
+    desk_items, kiosk_items = barcodes[: items + 2], barcodes[items + 2 :]
     if args.only in (None, "desk-page"):
         with Step("desk pages: card and item scans (gunicorn)"):
             results["desk_page"] = desk_page.query_counts(
-                setup.CLERK, data.BENCH_CARD, desk_cards[-1], desk_items[-2:]
+                setup.CLERK, data.BENCH_CARD, desk_cards[-1], desk_items[-2:], branch
             )
             with web.gunicorn("calumet.wsgi:application", env, log) as base:
                 results["desk_page"].update(
@@ -326,8 +332,9 @@ def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, result
                         setup.CLERK,
                         setup.PASSWORD,
                         desk_cards,
-                        desk_items,
+                        desk_items[:-2],
                         args.desk_page_items,
+                        branch,
                     )
                 )
     if args.only in (None, "kiosk"):
@@ -337,6 +344,7 @@ def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, result
                 WORK / "sip2server.log",
                 kiosk_cards,
                 kiosk_items,
+                branch=branch,
                 sessions=args.sip2_sessions,
                 seconds=args.sip2_seconds,
                 pause=args.sip2_pause,

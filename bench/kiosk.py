@@ -39,7 +39,7 @@ LOGIN = "bench-kiosk"
 KINDS = ("93", "63 PIN check", "63", "11", "09", "35")
 
 
-def prepare(cards: list[str]) -> str:
+def prepare(cards: list[str], branch: int) -> str:
     """A kiosk terminal account (its secret returned) and a known PIN for the patrons of
     `cards` (one hash for all: it is the check, not the hashing, that the kiosk costs)."""
     from django.contrib.auth.hashers import make_password
@@ -50,12 +50,9 @@ def prepare(cards: list[str]) -> str:
     from sip2.models import Terminal
 
     terminal = Terminal.objects.filter(login=LOGIN).first() or Terminal(
-        name="Self-check kiosk (benchmark)",
-        login=LOGIN,
-        branch=Branch.objects.order_by("pk").first(),
-        may_patron=True,
-        may_circulate=True,
+        name="Self-check kiosk (benchmark)", login=LOGIN, may_patron=True, may_circulate=True
     )
+    terminal.branch = Branch.objects.get(pk=branch)  # the copies' own: none goes in transit
     secret = services.terminal_save(terminal=terminal, actor=None, new_secret_wanted=True)
     Patron.objects.filter(cards__number__in=cards).update(pin_hash=make_password(PIN))
     return secret
@@ -228,6 +225,7 @@ def measure(
     cards: list[str],
     barcodes: list[str],
     *,
+    branch: int,
     sessions: int,
     seconds: float,
     pause: float,
@@ -238,7 +236,7 @@ def measure(
 
     if len(cards) < sessions or len(barcodes) < sessions:
         raise RuntimeError("not enough patrons or copies for the kiosks")
-    secret = prepare(cards[:sessions])
+    secret = prepare(cards[:sessions], branch)
     connection.close()
     port = free_port()
     server = _server(env, port, log)
