@@ -1,8 +1,9 @@
 """Calumet's benchmark: `make bench` (or `python -m bench --scale 0.1`).
 
 Builds a large library in a PostgreSQL database of its own (`calumet_bench`, dropped and
-made again on every run), measures the expunge, the portal account page, the desk, the
-cost of access logging, the admin loan list and the statistics page, prints a table and writes
+made again on every run), measures the expunge, the portal account page, the desk (its
+services, its real pages), the SIP2 kiosks, the cost of access logging, the admin loan
+list and the statistics page, prints a table and writes
 `bench/results/latest.json`. See docs/performance.md.
 """
 
@@ -30,6 +31,9 @@ TARGETS = {
     "admin_loan_list_p95_ms": 300,
     "catalog_search_p95_ms": 100,
     "statistics_p95_ms": 500,
+    "desk_scan_p95_ms": 150,
+    "kiosk_p95_ms": 100,
+    "kiosk_errors": 0,
 }
 
 
@@ -49,15 +53,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--desk-seconds", type=float, default=10.0)
     parser.add_argument("--catalog-requests", type=int, default=600)
     parser.add_argument(
+        "--desk-page-patrons",
+        type=int,
+        help="patrons served at the real check-out page (default: 40, 5 below scale 0.1)",
+    )
+    parser.add_argument("--desk-page-items", type=int, default=5, help="items per patron")
+    parser.add_argument(
+        "--sip2-sessions", type=int, help="kiosks at once (default: 50, 5 below scale 0.1)"
+    )
+    parser.add_argument(
+        "--sip2-seconds",
+        type=float,
+        help="how long the kiosks run (default: 90 at full size, 40 at 0.1, 8 below)",
+    )
+    parser.add_argument(
+        "--sip2-pause", type=float, default=1.0, help="seconds a kiosk waits between messages"
+    )
+    parser.add_argument(
         "--only",
-        choices=["catalog"],
+        choices=["catalog", "desk-page", "kiosk"],
         help="measure only this scenario (the data set is generated in full all the same)",
     )
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="with --only catalog: keep the database of the last such run instead of "
-        "generating it again (the other scenarios change the data, so they need a new one)",
+        help="with --only: keep the database of the last such run instead of generating it "
+        "again (the expunge changes the data, so a full run needs a new one)",
     )
     parser.add_argument(
         "--output", type=Path, default=RESULTS / "latest.json", help="where the JSON goes"
@@ -66,8 +87,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale must be above 0 and at most 10")
-    if args.reuse and args.only != "catalog":
-        parser.error("--reuse only goes with --only catalog")
+    if args.reuse and not args.only:
+        parser.error("--reuse only goes with --only")
+    small = args.scale < 0.1
+    if args.desk_page_patrons is None:
+        args.desk_page_patrons = 5 if small else 40
+    if args.sip2_sessions is None:
+        args.sip2_sessions = 5 if small else 50
+    if args.sip2_seconds is None:
+        args.sip2_seconds = 8.0 if small else (90.0 if args.scale >= 1 else 40.0)
     return args
 
 
@@ -89,6 +117,7 @@ def environment(dsn: str) -> dict[str, str]:
         "CALUMET_LOG_LEVEL": "WARNING",
         "CALUMET_WEB_WORKERS": "2",
         "CALUMET_WEB_THREADS": "1",
+        "CALUMET_SIP2_PROCESSES": "2",  # one per core, as the web's workers
     }
 
 
@@ -164,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
     }
 
-    if args.reuse:  # the data of the last run, which only --only catalog leaves as it was
+    if args.reuse:  # the data of the last --only run, which leaves it as it was
         with Step("migrate the existing database"):
             call_command("migrate", verbosity=0, interactive=False)
             call_command("collectstatic", verbosity=0, interactive=False)
@@ -182,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
             results["postgres"] = setup.server_version()
 
     log = WORK / "gunicorn.log"
+    if args.only in ("desk-page", "kiosk"):
+        _desk_page_and_kiosks(args, env, log, results)
+        _finish(args, results, begun)
+        return 1 if _scans_failed(results) else 0
     with (
         Step("catalog search (gunicorn)"),
         web.gunicorn("calumet.wsgi:application", env, log) as base,
@@ -239,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with Step("desk: check-out + check-in pairs"):
         results["desk"] = desk.measure(args.desk_seconds)
+    _desk_page_and_kiosks(args, env, log, results)
 
     raw_db = f"{args.db}_raw"
     with Step("copy the database for the plain-SQL expunge"):
@@ -263,7 +297,65 @@ def main(argv: list[str] | None = None) -> int:
     ):
         results["statistics"] = statistics.run(base, args.admin_requests, args.scale)
     _finish(args, results, begun)
-    return 0 if results["expunge"]["same_outcome"] and not results["desk"]["double_loans"] else 1
+    failed = not results["expunge"]["same_outcome"] or results["desk"]["double_loans"]
+    return 1 if failed or _scans_failed(results) else 0
+
+
+def _scans_failed(results: dict) -> bool:
+    """A desk-page scan refused or a kiosk message answered in the negative: a bug."""
+    page, kiosks = results.get("desk_page", {}), results.get("kiosk", {})
+    return bool(
+        page.get("checkouts_refused") or page.get("checkins_refused") or kiosks.get("errors")
+    )
+
+
+def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, results: dict) -> None:
+    """The real check-out and check-in pages (bench/desk_page.py) and the SIP2 kiosks
+    (bench/kiosk.py), on patrons and copies of their own."""
+    from . import data, desk, desk_page, kiosk, setup, web
+
+    patrons = args.desk_page_patrons
+    items = patrons * args.desk_page_items
+    from circulation.models import Branch
+
+    kiosks = args.sip2_sessions
+    # The desk and the kiosks work at the first branch and lend its copies (a copy
+    # returned elsewhere goes in transit); patrons: the last of those the desk measure
+    # used (it puts every copy back on the shelf).
+    branch = Branch.objects.order_by("pk").first().pk
+    cards, _ = desk.desk_material(400 + patrons + kiosks, 0)
+    _, barcodes = desk.desk_material(0, items + kiosks + 2, branch_id=branch)
+    desk_cards, kiosk_cards = cards[-(patrons + kiosks) : -kiosks], cards[-kiosks:]
+    desk_items, kiosk_items = barcodes[: items + 2], barcodes[items + 2 :]
+    if args.only in (None, "desk-page"):
+        with Step("desk pages: card and item scans (gunicorn)"):
+            results["desk_page"] = desk_page.query_counts(
+                setup.CLERK, data.BENCH_CARD, desk_cards[-1], desk_items[-2:], branch
+            )
+            with web.gunicorn("calumet.wsgi:application", env, log) as base:
+                results["desk_page"].update(
+                    desk_page.measure(
+                        base,
+                        setup.CLERK,
+                        setup.PASSWORD,
+                        desk_cards,
+                        desk_items[:-2],
+                        args.desk_page_items,
+                        branch,
+                    )
+                )
+    if args.only in (None, "kiosk"):
+        with Step(f"SIP2: {args.sip2_sessions} kiosks for {args.sip2_seconds:.0f} s"):
+            results["kiosk"] = kiosk.measure(
+                env,
+                WORK / "sip2server.log",
+                kiosk_cards,
+                kiosk_items,
+                branch=branch,
+                sessions=args.sip2_sessions,
+                seconds=args.sip2_seconds,
+                pause=args.sip2_pause,
+            )
 
 
 def _finish(args: argparse.Namespace, results: dict, begun: float) -> int:

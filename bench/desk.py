@@ -12,9 +12,12 @@ from django.db import connection, connections
 from patrons.exceptions import Refused
 
 
-def desk_material(patrons: int, items: int) -> tuple[list[str], list[str]]:
+def desk_material(
+    patrons: int, items: int, branch_id: int | None = None
+) -> tuple[list[str], list[str]]:
     """Cards of patrons who may borrow (valid card, no unpaid fine, no block) and barcodes
-    of copies on the shelf that no hold will trap on return."""
+    of copies on the shelf that no hold will trap on return; with `branch_id`, copies of
+    that branch only (returned elsewhere, a copy goes in transit to its branch)."""
     with connection.cursor() as cur:
         cur.execute(
             """SELECT c.number FROM patrons_card c JOIN patrons_patron p ON p.id = c.patron_id
@@ -29,11 +32,11 @@ def desk_material(patrons: int, items: int) -> tuple[list[str], list[str]]:
         cards = [row[0] for row in cur.fetchall()]
         cur.execute(
             """SELECT i.barcode FROM circulation_item i
-            WHERE i.status = 'available'
+            WHERE i.status = 'available' AND (%s::int IS NULL OR i.branch_id = %s::int)
               AND NOT EXISTS (SELECT 1 FROM circulation_hold h WHERE h.title_id = i.title_id
                               AND h.status IN ('placed', 'in_transit', 'waiting'))
             ORDER BY i.id LIMIT %s""",
-            [items],
+            [branch_id, branch_id, items],
         )
         barcodes = [row[0] for row in cur.fetchall()]
     return cards, barcodes

@@ -52,7 +52,7 @@ def gunicorn(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
             try:
                 urllib.request.urlopen(base + "/privacy/", timeout=5).read()  # noqa: S310
                 break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):  # still starting
+            except OSError:  # refused, reset or timed out: not up yet
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not answer; see {log}") from None
                 time.sleep(0.2)

@@ -36,6 +36,8 @@ from .demo_data import (
     CLASSICS,
     DEMO_CARDS,
     DEMO_PASSWORD,
+    DEMO_SIP2_SECRET,
+    DEMO_TERMINALS,
     FORMS,
     GIVEN,
     STAFF,
@@ -70,13 +72,34 @@ def ensure_staff() -> None:
         user.groups.set([group])
 
 
+def ensure_terminals() -> None:
+    """The demo's self-check kiosk and PC-reservation system at the Central Library,
+    through the service the admin uses, with the published secret (set again each time,
+    as the staff passwords are)."""
+    from sip2.models import Terminal
+    from sip2.services import terminal_save
+
+    branch = Branch.objects.filter(code=BRANCHES[0][0]).first()
+    if branch is None:
+        return
+    for name, login, allowed in DEMO_TERMINALS:
+        terminal = Terminal.objects.filter(login=login).first() or Terminal(
+            name=name, login=login, branch=branch, **allowed
+        )
+        terminal_save(terminal=terminal, actor=None, secret=DEMO_SIP2_SECRET)
+
+
 def seed(*, now: datetime.datetime | None = None) -> DemoResult:
-    """Create the demo library once; a second call only refreshes the staff users."""
+    """Create the demo library once; a second call only refreshes the staff users and the
+    SIP2 terminals' secret."""
     ensure_staff()
     if Card.objects.filter(number=DEMO_CARDS[0][0]).exists():
+        ensure_terminals()
         return DemoResult(False, Title.objects.count(), 0, Patron.objects.count())
     with transaction.atomic():
-        return _Demo(now or timezone.now()).create()
+        result = _Demo(now or timezone.now()).create()
+        ensure_terminals()
+        return result
 
 
 class _Demo:

@@ -12,6 +12,13 @@ DEMO_CARDS = (
     ),
     ("21234000000002", "1357", "other current loans"),
 )
+#: The demo's SIP2 terminals (name, login, what it may do), all at the Central Library,
+#: with one published secret: `make run` serves SIP2 on 127.0.0.1:6001 (README).
+DEMO_SIP2_SECRET = "calumet-demo-sip2"  # noqa: S105 - published demo credential
+DEMO_TERMINALS = (
+    ("Self-check kiosk 1", "kiosk1", {"may_patron": True, "may_circulate": True}),
+    ("PC reservation", "pcres", {"may_patron": True}),
+)
 STAFF = (
     ("director", "Dana", "Okafor", LIBRARY_ADMINISTRATOR),
     ("librarian", "Luis", "Ferreira", LIBRARIAN),

@@ -9,8 +9,11 @@ or birth date ever.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -61,13 +64,34 @@ NEEDS_INSTITUTION = frozenset({"23", "63", "11", "09", "17", "29", "65", "35", "
 @dataclass
 class Session:
     """One connection's state. `patron_card` is the card whose PIN was checked in this
-    session (until end session or another patron); it never leaves the process."""
+    session (until end session or another patron); `pin_digest` a keyed digest of that
+    PIN, under a key of this session's own, so that a kiosk sending the same PIN again
+    with each message is not made to wait for the PIN's hash each time. Neither ever
+    leaves the process."""
 
     address: str | None = None
     terminal: Terminal | None = None
     patron_card: str | None = None
+    pin_digest: bytes | None = None
     failed_logins: int = 0
     close: bool = False
+    key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+
+    def digest(self, pin: str) -> bytes:
+        return hmac.new(self.key, (pin or "").encode(), hashlib.sha256).digest()
+
+    def same_pin(self, number: str, pin: str) -> bool:
+        """The card whose PIN this session checked, with that PIN again."""
+        return (
+            self.patron_card == number
+            and self.pin_digest is not None
+            and hmac.compare_digest(self.pin_digest, self.digest(pin))
+        )
+
+    def verified(self, number: str | None, pin: str | None = None) -> None:
+        """The PIN of this card was accepted (None: forget the patron)."""
+        self.patron_card = number
+        self.pin_digest = self.digest(pin) if number and pin is not None else None
 
     def event(self, kind: str, code: str = "") -> None:
         try:
@@ -113,7 +137,7 @@ def login(session: Session, request: Message) -> Message:
             session.close = True
         return Message("94", {"ok": "0"})
     session.terminal = terminal
-    session.patron_card = None
+    session.verified(None)
     session.failed_logins = 0
     session.event(TerminalEvent.Kind.LOGIN, "93")
     return Message("94", {"ok": "1"})
@@ -160,7 +184,9 @@ def identify(session: Session, request: Message) -> PatronView:
     session). A PIN sent with the request is checked with the portal's lockout."""
     number = card_number(request.get("AA"))
     view = PatronView(number=number, pin_given=request.has("AD"))
-    if view.pin_given and number:
+    if view.pin_given and number and session.same_pin(number, request.get("AD")):
+        view.verified = True  # checked against its hash earlier in this session
+    elif view.pin_given and number:
         result = pin_check(
             number=number,
             pin=request.get("AD"),
@@ -172,9 +198,9 @@ def identify(session: Session, request: Message) -> PatronView:
             session.event(TerminalEvent.Kind.PIN_LOCKED, request.command)
         if result.patron is not None:
             view.verified = True
-            session.patron_card = number
+            session.verified(number, request.get("AD"))
         elif session.patron_card == number:
-            session.patron_card = None
+            session.verified(None)
     elif number and session.patron_card == number:
         view.verified = True
     view.card = valid_card(number) if number else None
@@ -322,7 +348,7 @@ def patron_information(session: Session, request: Message) -> Message:
 
 
 def end_session(session: Session, request: Message) -> Message:
-    session.patron_card = None
+    session.verified(None)
     return Message(
         "36",
         {"end_session": "Y", "transaction_date": now_stamp()},

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import socket
 import ssl
 import threading
 from concurrent import futures
@@ -144,9 +145,11 @@ class SIP2Server:
         idle_seconds: float | None = None,
         max_message: int | None = None,
         threads: int | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
         self.host = host
         self.port = port
+        self.sock = sock  # a listening socket shared with the other server processes
         self.ssl_context = ssl_context
         self.idle_seconds = idle_seconds or settings.CALUMET_SIP2_IDLE_SECONDS
         self.max_message = max_message or settings.CALUMET_SIP2_MAX_MESSAGE
@@ -164,12 +167,12 @@ class SIP2Server:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(_quiet_exception_handler)
+        where = {"sock": self.sock} if self.sock else {"host": self.host, "port": self.port}
         self.server = await asyncio.start_server(
             self._serve,
-            self.host,
-            self.port,
             ssl=self.ssl_context,
             ssl_handshake_timeout=15 if self.ssl_context else None,
+            **where,
         )
         self.port = self.server.sockets[0].getsockname()[1]
 

@@ -20,13 +20,16 @@ def new_secret() -> str:
 
 
 @service
-def terminal_save(*, terminal: Terminal, actor, new_secret_wanted: bool = False) -> str | None:
+def terminal_save(
+    *, terminal: Terminal, actor, new_secret_wanted: bool = False, secret: str | None = None
+) -> str | None:
     """Create or update a terminal account. A new account always gets a generated
-    secret, returned once (only its hash is kept); so does an existing one on request."""
+    secret, returned once (only its hash is kept); so does an existing one on request.
+    `secret` sets a given one instead (the demo library's published secret)."""
     with transaction.atomic():
-        secret = None
-        if terminal.pk is None or new_secret_wanted or not terminal.secret_hash:
-            secret = new_secret()
+        given, secret = secret, None
+        if given or terminal.pk is None or new_secret_wanted or not terminal.secret_hash:
+            secret = given or new_secret()
             terminal.secret_hash = make_password(secret)
             terminal.secret_set_at = timezone.now()
         terminal.full_clean()

@@ -295,6 +295,30 @@ def test_end_session_forgets_the_patron(talk, kiosk, patron, item):
     assert checkout(talk, item.barcode).fixed["ok"] == "0"
 
 
+def test_the_same_pin_again_in_a_session_is_not_hashed_again(
+    talk, kiosk, patron, item, monkeypatch
+):
+    """A kiosk that sends the PIN with every message waits for its hash only once; a
+    different PIN is checked in full, refused, and ends the patron's session."""
+    from patrons.models import Patron
+
+    talk.login("kiosk2", kiosk[1])
+    checks = []
+    real = Patron.check_pin
+    monkeypatch.setattr(Patron, "check_pin", lambda self, pin: checks.append(1) or real(self, pin))
+    assert patron_info(talk).get("CQ") == "Y"
+    assert patron_info(talk).get("CQ") == "Y"
+    assert checkout(talk, item.barcode, pin=PIN).fixed["ok"] == "1"
+    assert len(checks) == 1
+    answer = patron_info(talk, pin="0000")
+    assert answer.get("CQ") == "N" and answer.get("AE") == ""
+    assert len(checks) == 2
+    assert checkout(talk, item.barcode).fixed["ok"] == "0"  # no patron until a right PIN
+    talk.send("35", {"transaction_date": STAMP}, [("AO", INSTITUTION), ("AA", CARD)])
+    assert patron_info(talk).get("CQ") == "Y"
+    assert len(checks) == 3  # after end session the PIN is checked against its hash again
+
+
 def test_fee_paid_only_for_terminals_that_take_payments(talk, kiosk, patron, branch):
     from .conftest import make_terminal
 

@@ -34,10 +34,16 @@ class Command(BaseCommand):
                 )
             )
         else:
-            self.stdout.write("Demo data already present; staff passwords reset.")
+            self.stdout.write("Demo data already present; staff passwords and SIP2 secrets reset.")
         self.stdout.write(f"\nStaff sign-in at /admin/ (password for all: {demo.DEMO_PASSWORD})")
         for username, _first, _last, group in demo.STAFF:
             self.stdout.write(f"  {username:<10} {group}")
         self.stdout.write("\nDemo patron cards (portal sign-in):")
         for number, pin, what in demo.DEMO_CARDS:
             self.stdout.write(f"  card {number}  PIN {pin}  ({what})")
+        self.stdout.write(
+            f"\nSIP2 terminals (manage.py sip2server, 127.0.0.1:{settings.CALUMET_SIP2_PORT}; "
+            f"secret for all: {demo.DEMO_SIP2_SECRET}):"
+        )
+        for name, login, _allowed in demo.DEMO_TERMINALS:
+            self.stdout.write(f"  login {login:<8} {name}")

@@ -1,0 +1,75 @@
+"""`manage.py sip2server --processes 2`: server processes sharing one port, as run in a
+subprocess (the forks must not share the test database, so this server has an empty
+database of its own: every login is answered, and refused)."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _children(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(n) for n in path.read_text().split()}
+
+
+def _login(port: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"9300CNnobody|COwrong|\r")
+        answer = b""
+        while not answer.endswith(b"\r"):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer
+
+
+def test_processes_share_the_port_are_started_again_and_stop_together(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "CALUMET_LOG_LEVEL": "CRITICAL",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "sip2server", "--port", "0", "--processes", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()
+        port = int(re.search(r"127\.0\.0\.1:(\d+) \(plain TCP, 2 processes\)", line).group(1))
+        deadline = time.monotonic() + 30
+        while len(_children(server.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first = _children(server.pid)
+        assert len(first) == 2
+        assert all(_login(port).startswith(b"940") for _ in range(4))
+
+        os.kill(min(first), signal.SIGKILL)  # one dies: another takes its place
+        while (len(_children(server.pid)) < 2 or _children(server.pid) == first) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        second = _children(server.pid)
+        assert len(second) == 2 and min(first) not in second
+        assert _login(port).startswith(b"940")
+
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
+        assert "SIP2 server stopped." in server.stdout.read()
+        assert not any(Path(f"/proc/{pid}").exists() for pid in second)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
