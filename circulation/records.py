@@ -213,6 +213,18 @@ registry.register(
 registry.register(
     RecordKind(
         name="notice_sent",
+        retention=RetentionRule(
+            order=55,
+            kind="notice_sent",
+            label="Notices sent to you (that a notice went out, not the message)",
+            default_days=30,
+            active_while="never: a notice is closed as soon as it is sent or fails",
+            counted_from="the day the notice was sent",
+            expunge_means=(
+                "the row saying which kind of notice went out that day, and whether it was "
+                "delivered, is deleted. The message itself is never kept"
+            ),
+        ),
         staff_name="Notices sent",
         patron_name="the notices we sent you",
         model=NoticeSent,
@@ -221,8 +233,6 @@ registry.register(
         closed_at=lambda: F("day"),
         opened_at=lambda: F("day"),
         expunge=Expunge.DELETE,
-        # Kept as briefly as a visit: erased at the nightly run after its day.
-        policy_kind="visit",
         export_fields=("day", "kind", "ok"),
     )
 )
