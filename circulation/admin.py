@@ -75,7 +75,7 @@ class CirculationRuleAdmin(admin.ModelAdmin):
         "holdable",
     )
     list_filter = ("branch", "patron_category", "item_type")
-    list_select_related = ("branch",)
+    list_select_related = ("branch", "patron_category")
 
 
 class ItemInline(admin.TabularInline):

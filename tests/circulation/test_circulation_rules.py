@@ -23,12 +23,14 @@ def rule(**fields) -> CirculationRule:
     fields.setdefault("item_type", "")
     fields.setdefault("branch", None)
     key = {k: fields.pop(k) for k in ("patron_category", "item_type", "branch")}
+    # A category is a PatronCategory row, named by its code; "" is "any category".
+    key["patron_category_id"] = key.pop("patron_category") or None
     obj, _ = CirculationRule.objects.update_or_create(**key, defaults=fields)
     return obj
 
 
 def test_the_data_migration_turned_the_loan_policies_into_rules(db):
-    dvd = CirculationRule.objects.get(patron_category="", item_type="dvd", branch=None)
+    dvd = CirculationRule.objects.get(patron_category=None, item_type="dvd", branch=None)
     assert (dvd.loan_days, dvd.max_renewals, dvd.daily_fine) == (7, 1, Decimal("1.00"))
     assert default_rule().max_loans == 30  # the former global loan limit
 
@@ -182,3 +184,29 @@ def test_the_desk_shows_which_rule_applied_to_a_loan(librarian, card, clerk, bra
 
 
 pytestmark = pytest.mark.django_db
+
+
+def test_a_category_the_administrator_adds_gets_its_row_and_its_own_rules(
+    librarian, card, clerk, branch
+):
+    from django.db import IntegrityError, transaction
+
+    from patrons.models import PatronCategory
+
+    homebound = PatronCategory.objects.create(code="homebound", name="Homebound delivery")
+    Patron.objects.filter(pk=card.patron_id).update(category=homebound)
+    mine = rule(patron_category="homebound", item_type="book", loan_days=42)
+    page = signed_in(librarian).get("/admin/circulation/rules-matrix/").content.decode()
+    assert '<th scope="row">Homebound delivery</th>' in page
+    assert f"Rule #{mine.pk}</a>: Homebound delivery / Book / any branch" in page
+    item = ItemFactory(branch=branch, item_type="book")
+    loan = services.loan_checkout(card_number=card.number, barcode=item.barcode, actor=clerk)
+    assert loan.rule == mine
+    assert timezone.localtime(loan.due_at).date() >= (timezone.localdate() + 42 * DAY)
+    # "Any category" stays one rule per cell: a second one for the same cell is refused.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CirculationRule.objects.create(patron_category=None, item_type="book", branch=None)
+    # A category with rules cannot be deleted from under them.
+    Patron.objects.filter(pk=card.patron_id).update(category="adult")
+    with pytest.raises(Exception, match="protected"), transaction.atomic():
+        homebound.delete()
