@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (they register pages and admins)
     admin_records,
     desk,
     desk_history,
+    desk_items,
     desk_pull,
     desk_slips,
     desk_transit,

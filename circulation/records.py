@@ -18,6 +18,7 @@ from .models import (
     Loan,
     NoticePreference,
     NoticeSent,
+    Payment,
     ProgramRegistration,
     Visit,
 )
@@ -146,7 +147,24 @@ registry.register(
             "loan__item__title__title",
         ),
         material_fields=("loan__item__title__title",),
-        audit_mask=("waive_reason",),
+        audit_mask=("waive_note",),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="payment",
+        staff_name="Payments",
+        patron_name="your payments",
+        model=Payment,
+        patron_path="patron",
+        # Kept while the fine it paid is unpaid in part, then as long as that fine.
+        active=lambda now: Q(fine__settled_at__isnull=True, fine__isnull=False),
+        closed_at=lambda: Greatest(F("taken_at"), Coalesce(F("fine__settled_at"), F("taken_at"))),
+        opened_at=lambda: F("taken_at"),
+        expunge=Expunge.ANONYMISE,
+        policy_kind="fine",
+        export_fields=("number", "kind", "amount", "method", "taken_at", "branch__name"),
     )
 )
 
@@ -307,6 +325,7 @@ grant(
         *perms("circulation", "loan", "view", "add", "change"),
         *perms("circulation", "hold", "view", "add", "change"),
         *perms("circulation", "fine", "view", "change"),
+        *perms("circulation", "payment", "view"),
         *perms("circulation", "programregistration", "view", "add", "change"),
         *perms("circulation", "visit", "view", "add"),
         *perms("circulation", "computersession", "view", "add", "change"),
