@@ -210,3 +210,46 @@ def test_a_category_the_administrator_adds_gets_its_row_and_its_own_rules(
     Patron.objects.filter(pk=card.patron_id).update(category="adult")
     with pytest.raises(Exception, match="protected"), transaction.atomic():
         homebound.delete()
+
+
+def test_the_rules_lookup_adds_no_query_per_loan_on_the_account_and_desk_pages(
+    card, clerk, branch, lend
+):
+    """The portal's account page and the desk's check-out and renew pages (the patron's
+    loans, renewable or not by their rule) cost as many queries with 10 loans as with 2."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from tests.circulation.test_desk import CHECKOUT, RENEW, post
+    from tests.patrons.test_portal_core import signed_in as portal_client
+
+    for item_type in ("book", "dvd", "audiobook"):
+        rule(patron_category="adult", item_type=item_type, branch=branch, max_renewals=1)
+    rule(patron_category="adult", max_loans=50)
+    types = ["book", "dvd", "audiobook", "large_print", "magazine"]
+    portal = portal_client(card)
+    desk = signed_in(clerk)
+    post(desk, CHECKOUT, {"action": "branch", "branch": branch.pk})
+
+    def queries_per_page() -> dict[str, int]:
+        counts = {}
+        for name, client, url, card_page in (
+            ("portal account", portal, reverse("portal:account"), None),
+            ("desk check-out", desk, CHECKOUT, CHECKOUT),
+            ("desk renew", desk, RENEW, None),
+        ):
+            if card_page:
+                post(client, card_page, {"action": "card", "card_number": card.number})
+            client.get(url)  # once to warm the session and the access-log repeat window
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts[name] = len(queries)
+        return counts
+
+    for n in range(2):
+        lend(card.patron, item_type=types[n], due_in_days=n - 1)
+    with_two = queries_per_page()
+    for n in range(2, 10):
+        lend(card.patron, item_type=types[n % len(types)], due_in_days=n - 5)
+    assert queries_per_page() == with_two
