@@ -43,6 +43,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("circulation", "Loan"),
             ("circulation", "Hold"),
             ("circulation", "Fine"),
+            ("circulation", "FinePayment"),
             ("circulation", "Visit"),
             ("circulation", "ComputerSession"),
         ),

@@ -16,11 +16,11 @@ from . import services
 from .models import (
     ComputerSession,
     Fine,
+    FinePayment,
     Hold,
     Loan,
     NoticePreference,
     NoticeSent,
-    Payment,
     Program,
     ProgramRegistration,
     Visit,
@@ -274,7 +274,7 @@ class VisitAdmin(ServiceOnlyAdmin):
     list_select_related = ("patron", "branch")
 
 
-@admin.register(Payment)
+@admin.register(FinePayment)
 class PaymentAdmin(ServiceOnlyAdmin):
     """Payments taken at the desk: receipt number, method, what was paid."""
 

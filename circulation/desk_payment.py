@@ -28,7 +28,7 @@ from .forms import (
     PaymentForm,
     WaiveForm,
 )
-from .models import Fine, Payment
+from .models import Fine, FinePayment
 from .selectors import balance_for_patron, fines_for_patron
 
 
@@ -111,7 +111,7 @@ def _take(request, desk: Desk, card: Card, parts, form) -> None:
     )
     desk.remember("payment", "receipts", number)  # a payment is activity: idle time restarts
     owed = balance_for_patron(patron=card.patron)
-    method = Payment.Method(form.cleaned_data["method"]).label.lower()
+    method = FinePayment.Method(form.cleaned_data["method"]).label.lower()
     messages.success(
         request,
         f"Payment of ${total:.2f} taken ({method}), receipt {number}. "
@@ -153,7 +153,7 @@ def payment_view(request):
         balance=balance_for_patron(patron=card.patron) if card else None,
         can_waive=request.user.has_perm("circulation.waive_fine"),
         can_charge=request.user.has_perm("circulation.add_fine"),
-        methods=Payment.Method.choices,
+        methods=FinePayment.Method.choices,
         charge_reasons=MANUAL_CHARGE_REASONS,
         waive_reasons=Fine.WaiveReason.choices,
         has_receipt=bool(desk.kept("payment", "receipts") or desk.kept("payment", "waived")),

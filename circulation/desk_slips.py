@@ -28,7 +28,7 @@ from calumet.admin_site import AdminPage
 from patrons.access import log_access
 
 from .desk_state import Desk
-from .models import Fine, Hold, Loan, Payment
+from .models import Fine, FinePayment, Hold, Loan
 from .selectors import balance_for_patron
 
 
@@ -83,7 +83,7 @@ def _receipts(desk: Desk, card) -> tuple[list[dict], list[dict]]:
     """The payments of the transaction grouped by receipt number, and its waivers."""
     numbers = desk.kept("payment", "receipts")
     payments = (
-        Payment.objects.filter(patron=card.patron, number__in=numbers)
+        FinePayment.objects.filter(patron=card.patron, number__in=numbers)
         .select_related("fine__loan__item__title", "branch")
         .order_by("number", "pk")
     )

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import Branch, Fine, Payment
+from .models import Branch, Fine, FinePayment
 from .services.lost import MANUAL_REASONS
 
 
@@ -51,7 +51,7 @@ class DeskBranchForm(forms.Form):
 
 
 class PayAllForm(forms.Form):
-    method = forms.ChoiceField(label="Paid by", choices=Payment.Method.choices)
+    method = forms.ChoiceField(label="Paid by", choices=FinePayment.Method.choices)
 
 
 class PaymentForm(PayAllForm):

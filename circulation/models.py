@@ -405,7 +405,7 @@ from .library_use import (  # noqa: E402
     VisitCount,
 )
 from .notice_log import NoticePreference, NoticeSent  # noqa: E402
-from .payments import Payment  # noqa: E402
+from .payments import FinePayment  # noqa: E402
 from .rules import CirculationRule  # noqa: E402
 from .transit import Transit  # noqa: E402
 from .usage import (  # noqa: E402
@@ -426,6 +426,7 @@ __all__ = [
     "ComputerSession",
     "ComputerUseDay",
     "Fine",
+    "FinePayment",
     "Hold",
     "HoldDay",
     "HoldWait",
@@ -434,7 +435,6 @@ __all__ = [
     "NoticePreference",
     "NoticeSent",
     "OpeningHours",
-    "Payment",
     "Program",
     "ProgramRegistration",
     "Title",

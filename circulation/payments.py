@@ -1,6 +1,6 @@
 """Payments taken at the desk, each with its method and a receipt number.
 
-A `Payment` is the money taken for one fine; the fines paid together share the number of
+A `FinePayment` is the money taken for one fine; the fines paid together share the number of
 the receipt handed to the patron. The receipt number is the branch's code, the local date
 and a count that starts again every day at every branch ("MAIN-20261201-0003"), so the
 till is reconciled per branch and day. It says nothing the anonymous daily charge counts
@@ -30,7 +30,7 @@ class PaymentMethod(models.TextChoices):
     CHECK = "check", "Check"
 
 
-class Payment(models.Model):
+class FinePayment(models.Model):
     """Money taken at the desk for one fine: a line of a payment receipt."""
 
     Method = PaymentMethod
@@ -62,6 +62,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-taken_at", "pk"]
+        verbose_name = "payment"
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0),

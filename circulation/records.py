@@ -14,11 +14,11 @@ from .counting import after_expunge
 from .models import (
     ComputerSession,
     Fine,
+    FinePayment,
     Hold,
     Loan,
     NoticePreference,
     NoticeSent,
-    Payment,
     ProgramRegistration,
     Visit,
 )
@@ -156,7 +156,7 @@ registry.register(
         name="payment",
         staff_name="Payments",
         patron_name="your payments",
-        model=Payment,
+        model=FinePayment,
         patron_path="patron",
         # Kept while the fine it paid is unpaid in part, then as long as that fine.
         active=lambda now: Q(fine__settled_at__isnull=True, fine__isnull=False),
@@ -325,7 +325,7 @@ grant(
         *perms("circulation", "loan", "view", "add", "change"),
         *perms("circulation", "hold", "view", "add", "change"),
         *perms("circulation", "fine", "view", "change"),
-        *perms("circulation", "payment", "view"),
+        *perms("circulation", "finepayment", "view"),
         *perms("circulation", "programregistration", "view", "add", "change"),
         *perms("circulation", "visit", "view", "add"),
         *perms("circulation", "computersession", "view", "add", "change"),

@@ -19,12 +19,12 @@ from circulation.models import (
     Branch,
     ComputerSession,
     Fine,
+    FinePayment,
     Hold,
     Item,
     Loan,
     NoticePreference,
     NoticeSent,
-    Payment,
     Program,
     ProgramRegistration,
     Title,
@@ -185,14 +185,14 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     """A payment taken at the desk for a fine (the fine's patron's)."""
 
     class Meta:
-        model = Payment
+        model = FinePayment
 
     fine = factory.SubFactory(FineFactory)
     patron = factory.LazyAttribute(lambda payment: payment.fine.patron)
     number = factory.Sequence(lambda n: f"MAIN-20261201-{n + 1:04d}")
     kind = factory.LazyAttribute(lambda payment: payment.fine.reason)
     amount = Decimal("1.00")
-    method = Payment.Method.CASH
+    method = FinePayment.Method.CASH
     branch = factory.SubFactory(BranchFactory)
 
 
@@ -312,7 +312,7 @@ def one_record_of_each_kind(patron: Patron) -> dict[type, object]:
         Card: card,
         Loan: loan,
         Fine: (fine := FineFactory(patron=patron, loan=loan)),
-        Payment: PaymentFactory(fine=fine),
+        FinePayment: PaymentFactory(fine=fine),
         Hold: HoldFactory(patron=patron, title=TitleFactory(title="Frankenstein")),
         ProgramRegistration: ProgramRegistrationFactory(
             patron=patron, program=ProgramFactory(name="Chess club")

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Payment",
+            name="FinePayment",
             fields=[
                 (
                     "id",
@@ -76,6 +76,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-taken_at", "pk"],
+                "verbose_name": "payment",
             },
         ),
         migrations.AddField(
@@ -125,7 +126,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddField(
-            model_name="payment",
+            model_name="finepayment",
             name="branch",
             field=models.ForeignKey(
                 help_text="Taken at.",
@@ -135,7 +136,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddField(
-            model_name="payment",
+            model_name="finepayment",
             name="fine",
             field=models.ForeignKey(
                 blank=True,
@@ -146,7 +147,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddField(
-            model_name="payment",
+            model_name="finepayment",
             name="patron",
             field=models.ForeignKey(
                 on_delete=django.db.models.deletion.PROTECT,
@@ -155,7 +156,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddField(
-            model_name="payment",
+            model_name="finepayment",
             name="taken_by",
             field=models.ForeignKey(
                 blank=True,
@@ -166,7 +167,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddConstraint(
-            model_name="payment",
+            model_name="finepayment",
             constraint=models.CheckConstraint(
                 condition=models.Q(("amount__gt", 0)),
                 name="payment_amount_positive",
@@ -174,7 +175,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddConstraint(
-            model_name="payment",
+            model_name="finepayment",
             constraint=models.CheckConstraint(
                 condition=models.Q(("method__in", ["cash", "card", "check"])),
                 name="payment_method_known",

@@ -15,7 +15,7 @@ from patrons.services import patron_touch
 
 from .. import counting
 from ..exceptions import CirculationRefused
-from ..models import Branch, Fine, Payment
+from ..models import Branch, Fine, FinePayment
 from ._common import _money, _now, _staff
 
 
@@ -61,7 +61,7 @@ def _next_receipt_number(branch: Branch, now: datetime.datetime) -> str:
     Branch.objects.select_for_update().filter(pk=branch.pk).first()
     prefix = f"{branch.code.upper()}-{timezone.localtime(now):%Y%m%d}-"
     last = (
-        Payment.objects.filter(number__startswith=prefix)
+        FinePayment.objects.filter(number__startswith=prefix)
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
@@ -84,7 +84,7 @@ def payment_take(
     fine with the amount paid on it) and return the receipt number. All of it is applied,
     or none: a refused part refuses the whole payment."""
     now = _now(now)
-    if method not in Payment.Method.values:
+    if method not in FinePayment.Method.values:
         raise CirculationRefused("Choose how the patron paid: cash, card or check.", code="method")
     amounts = [(fine, _money(amount)) for fine, amount in parts]
     if not amounts:
@@ -95,7 +95,7 @@ def payment_take(
         number = _next_receipt_number(branch, now)
         for fine, amount in amounts:
             fine = _apply(fine=fine, amount=amount, now=now)
-            Payment.objects.create(
+            FinePayment.objects.create(
                 number=number,
                 patron=patron,
                 fine=fine,

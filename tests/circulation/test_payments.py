@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation import services
-from circulation.models import ChargeDay, Fine, Item, Loan, Payment
+from circulation.models import ChargeDay, Fine, FinePayment, Item, Loan
 from patrons import retention
 from tests.circulation.test_desk import get, post, shows
 from tests.factories import FineFactory, ItemFactory, LoanFactory, TitleFactory
@@ -45,7 +45,7 @@ def test_a_payment_records_its_method_and_a_receipt_number_per_branch_and_day(
         now=now,
     )
     assert first == f"MAIN-{day}-0001"
-    rows = Payment.objects.order_by("pk")
+    rows = FinePayment.objects.order_by("pk")
     assert [(p.number, p.kind, p.amount, p.method) for p in rows] == [
         (first, "overdue", Decimal("1.25"), "card"),
         (first, "overdue", Decimal("1.00"), "card"),
@@ -121,17 +121,17 @@ def test_a_payment_is_all_or_nothing(card, fines, branch, clerk, refused):
 
 def test_the_database_refuses_a_payment_without_a_known_method(card, fines, branch):
     with database_refuses():
-        Payment.objects.create(
+        FinePayment.objects.create(
             number="X",
             patron=card.patron,
             fine=fines[0],
             kind="overdue",
             amount=Decimal("1.00"),
-            method="barter",
+            method="swap",
             branch=branch,
         )
     with database_refuses():
-        Payment.objects.create(
+        FinePayment.objects.create(
             number="X",
             patron=card.patron,
             fine=fines[0],
@@ -166,13 +166,13 @@ def test_the_expunge_deletes_payments_with_their_fines_and_the_number_goes_with_
     retention.expunge(now=timezone.now() + DAY)
     # The first fine is paid: it goes, with its payment. The second is still owed: its
     # payment is kept with it.
-    assert list(Payment.objects.values_list("fine", flat=True)) == [fines[1].pk]
+    assert list(FinePayment.objects.values_list("fine", flat=True)) == [fines[1].pk]
     assert not Fine.objects.filter(pk=fines[0].pk).exists()
     services.payment_take(
         patron=card.patron, parts=[(fines[1], "2.00")], method="cash", branch=branch, actor=clerk
     )
     retention.expunge(now=timezone.now() + DAY)
-    assert not Payment.objects.exists() and not Fine.objects.exists()
+    assert not FinePayment.objects.exists() and not Fine.objects.exists()
     # The day's totals stay, and nothing stored still carries the receipt number.
     assert ChargeDay.objects.get(reason="overdue").amount_paid == Decimal("4.25")
     assert not LogEntry.objects.filter(changes_text__contains=number).exists()

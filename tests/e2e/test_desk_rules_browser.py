@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from circulation import services
-from circulation.models import Hold, Item, Payment
+from circulation.models import FinePayment, Hold, Item
 from patrons.roles import CIRCULATION_STAFF
 from tests.factories import (
     BranchFactory,
@@ -198,7 +198,7 @@ def test_the_check_out_and_payment_receipts_print_on_80mm(desk, tmp_path, screen
     page.select_option("#method-all", "card")
     page.get_by_role("button", name="Pay everything ($3.10)").click()
     page.wait_for_selector("text=Nothing is owed now.")
-    number = Payment.objects.values_list("number", flat=True).first()
+    number = FinePayment.objects.values_list("number", flat=True).first()
     assert number == f"MAIN-{timezone.localdate():%Y%m%d}-0001"
     page.get_by_role("link", name="Payment receipt").click()
     page.wait_for_selector(".receipt")

@@ -11,11 +11,11 @@ from django.utils.text import capfirst
 from circulation.models import (
     ComputerSession,
     Fine,
+    FinePayment,
     Hold,
     Loan,
     NoticePreference,
     NoticeSent,
-    Payment,
     ProgramRegistration,
     Visit,
 )
@@ -176,7 +176,7 @@ MAKERS = {
     Loan: lambda p: LoanFactory(patron=p, item=ItemFactory(title=TitleFactory(title="Dracula"))),
     Hold: lambda p: HoldFactory(patron=p, title=TitleFactory(title="Frankenstein"), waiting=True),
     Fine: lambda p: FineFactory(patron=p, loan=LoanFactory(patron=p)),
-    Payment: lambda p: PaymentFactory(fine=FineFactory(patron=p, loan=LoanFactory(patron=p))),
+    FinePayment: lambda p: PaymentFactory(fine=FineFactory(patron=p, loan=LoanFactory(patron=p))),
     ProgramRegistration: lambda p: ProgramRegistrationFactory(
         patron=p, program=ProgramFactory(name="Divorce recovery group")
     ),
