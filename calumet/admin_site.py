@@ -46,6 +46,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("circulation", "Loan"),
             ("circulation", "Hold"),
             ("circulation", "Fine"),
+            ("circulation", "FinePayment"),
             ("circulation", "Visit"),
             ("circulation", "ComputerSession"),
         ),

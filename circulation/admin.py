@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (they register pages and admins)
     admin_records,
     desk,
     desk_history,
+    desk_items,
     desk_pull,
     desk_slips,
     desk_transit,
@@ -75,7 +76,7 @@ class CirculationRuleAdmin(admin.ModelAdmin):
         "holdable",
     )
     list_filter = ("branch", "patron_category", "item_type")
-    list_select_related = ("branch",)
+    list_select_related = ("branch", "patron_category")
 
 
 class ItemInline(admin.TabularInline):

@@ -16,6 +16,7 @@ from . import services
 from .models import (
     ComputerSession,
     Fine,
+    FinePayment,
     Hold,
     Loan,
     NoticePreference,
@@ -147,7 +148,8 @@ def _check_in_loan(loan: Loan, actor):
 
 
 class WaiveReasonForm(forms.Form):
-    reason = forms.CharField(label="Reason for waiving", max_length=200)
+    reason = forms.ChoiceField(label="Reason for waiving", choices=Fine.WaiveReason.choices)
+    note = forms.CharField(label="Note (required for “Other”)", max_length=100, required=False)
 
 
 @admin.register(Fine)
@@ -178,12 +180,14 @@ class FineAdmin(ServiceOnlyAdmin):
         if "apply" in request.POST:
             form = WaiveReasonForm(request.POST)
             if form.is_valid():
-                reason = form.cleaned_data["reason"]
+                reason, note = form.cleaned_data["reason"], form.cleaned_data["note"]
                 attempt_each(
                     self,
                     request,
                     queryset,
-                    lambda fine: services.fine_waive(fine=fine, reason=reason, actor=request.user),
+                    lambda fine: services.fine_waive(
+                        fine=fine, reason=reason, note=note, actor=request.user
+                    ),
                     "fines waived",
                 )
                 return None
@@ -267,6 +271,17 @@ class VisitAdmin(ServiceOnlyAdmin):
     search_fields = ("=patron__cards__number",)
     search_help_text = "Scan a card number."
     autocomplete_fields = ("patron",)
+    list_select_related = ("patron", "branch")
+
+
+@admin.register(FinePayment)
+class PaymentAdmin(ServiceOnlyAdmin):
+    """Payments taken at the desk: receipt number, method, what was paid."""
+
+    list_display = ("number", "patron", "kind", "amount", "method", "branch", "taken_at")
+    list_filter = ("method", "branch", "kind")
+    search_fields = ("=number", "=patron__cards__number")
+    search_help_text = "Type a receipt number or scan a card number."
     list_select_related = ("patron", "branch")
 
 

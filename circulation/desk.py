@@ -226,6 +226,8 @@ def checkin_text(result: services.ReturnResult) -> str:
     parts = list(result.notes)
     if result.fine is not None:
         parts.append(f"fine assessed ${result.fine.amount}")
+    if result.transit is not None:
+        parts.append(f"send home to {result.transit.to_branch.name} (print a transit slip)")
     hold = result.hold
     if hold is not None:
         if hold.status == Hold.Status.WAITING:

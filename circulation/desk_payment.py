@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,7 +20,15 @@ from patrons.models import Card
 from . import services
 from .desk_find import FindPatronForm, find, picked_card
 from .desk_state import Desk, desk_context, handle_branch, handle_done
-from .forms import CardForm, PaymentForm, WaiveForm
+from .forms import (
+    MANUAL_CHARGE_REASONS,
+    CardForm,
+    ChargeForm,
+    PayAllForm,
+    PaymentForm,
+    WaiveForm,
+)
+from .models import Fine, FinePayment
 from .selectors import balance_for_patron, fines_for_patron
 
 
@@ -54,37 +61,62 @@ def _act(request, desk: Desk, card: Card | None, action: str) -> None:
     elif action == "pay":
         form = PaymentForm(request.POST)
         if not form.is_valid():
+            if set(form.errors) == {"method"}:
+                raise Refused("Choose how the patron paid: cash, card or check.")
             raise Refused("Enter an amount such as 2.50.")
-        fine = services.fine_pay(
-            fine=_patron_fine(card, form.cleaned_data["fine"]),
-            amount=form.cleaned_data["amount"],
-            actor=request.user,
-        )
-        desk.touch("payment")  # a payment is activity: the idle time starts again
-        messages.success(
-            request,
-            f"Payment of ${form.cleaned_data['amount']:.2f} taken. "
-            + ("The fine is paid." if fine.settled_at else f"${fine.balance} still owed on it."),
-        )
+        fine = _patron_fine(card, form.cleaned_data["fine"])
+        _take(request, desk, card, [(fine, form.cleaned_data["amount"])], form)
     elif action == "pay_all":
-        fines = list(fines_for_patron(patron=card.patron))
-        total = sum((fine.balance for fine in fines), start=Decimal("0.00"))
-        with transaction.atomic():  # all of it, or none of it
-            for fine in fines:
-                services.fine_pay(fine=fine, amount=fine.balance, actor=request.user)
-        desk.touch("payment")
-        messages.success(request, f"Payment of ${total:.2f} taken. Nothing is owed now.")
+        form = PayAllForm(request.POST)
+        if not form.is_valid():
+            raise Refused("Choose how the patron paid: cash, card or check.")
+        parts = [(fine, fine.balance) for fine in fines_for_patron(patron=card.patron)]
+        _take(request, desk, card, parts, form)
     elif action == "waive":
         form = WaiveForm(request.POST)
         if not form.is_valid():
-            raise Refused("Give a reason for waiving the fine.")
-        services.fine_waive(
+            raise Refused("Choose a reason for waiving the fine.")
+        fine = services.fine_waive(
             fine=_patron_fine(card, form.cleaned_data["fine"]),
             reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+        desk.remember("payment", "waived", fine.pk)  # the receipt lists it
+        messages.success(request, "Fine waived.")
+    elif action == "charge":
+        form = ChargeForm(request.POST)
+        if not form.is_valid():
+            raise Refused("Choose a reason and enter an amount such as 2.50.")
+        fine = services.fine_charge_manual(
+            patron=card.patron,
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
             actor=request.user,
         )
         desk.touch("payment")
-        messages.success(request, "Fine waived.")
+        messages.success(request, f"Charge of ${fine.amount} added ({fine.get_reason_display()}).")
+
+
+def _take(request, desk: Desk, card: Card, parts, form) -> None:
+    """One payment, all of it or none of it, with its receipt number kept for the receipt."""
+    total = sum((Decimal(amount) for _, amount in parts), start=Decimal("0.00"))
+    number = services.payment_take(
+        patron=card.patron,
+        parts=parts,
+        method=form.cleaned_data["method"],
+        branch=desk.branch,
+        actor=request.user,
+    )
+    desk.remember("payment", "receipts", number)  # a payment is activity: idle time restarts
+    owed = balance_for_patron(patron=card.patron)
+    method = FinePayment.Method(form.cleaned_data["method"]).label.lower()
+    messages.success(
+        request,
+        f"Payment of ${total:.2f} taken ({method}), receipt {number}. "
+        + (f"${owed} still owed." if owed else "Nothing is owed now."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -120,6 +152,11 @@ def payment_view(request):
         fines=fines,
         balance=balance_for_patron(patron=card.patron) if card else None,
         can_waive=request.user.has_perm("circulation.waive_fine"),
+        can_charge=request.user.has_perm("circulation.add_fine"),
+        methods=FinePayment.Method.choices,
+        charge_reasons=MANUAL_CHARGE_REASONS,
+        waive_reasons=Fine.WaiveReason.choices,
+        has_receipt=bool(desk.kept("payment", "receipts") or desk.kept("payment", "waived")),
         find_form=find_form,
         found=found,
     )

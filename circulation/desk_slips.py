@@ -4,9 +4,14 @@
   handed to the patron, so it has titles; it can also be emailed if the patron asks.
 - Hold slip: for a copy on the hold shelf, which is public: pickup branch, shelf expiry,
   the card's last four digits and the patron's initials only. No title.
+- Payment receipt: every payment (receipt number, method, what was paid by kind, with the
+  title when a charge was for a copy: it is handed to the patron) and every waiver (the
+  reason, not the staff note) of the transaction at "Take payment", and what is still owed.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -24,7 +29,8 @@ from calumet.admin_site import AdminPage
 from patrons.access import log_access
 
 from .desk_state import Desk
-from .models import Hold, Loan
+from .models import Fine, FinePayment, Hold, Loan
+from .selectors import balance_for_patron
 
 
 def _receipt_loans(desk: Desk):
@@ -77,6 +83,78 @@ def checkout_receipt_view(request):
     return TemplateResponse(request, "admin/circulation/slips/checkout_receipt.html", context)
 
 
+def _receipts(desk: Desk, card) -> tuple[list[dict], list[dict]]:
+    """The payments of the transaction grouped by receipt number, and its waivers."""
+    numbers = desk.kept("payment", "receipts")
+    payments = (
+        FinePayment.objects.filter(patron=card.patron, number__in=numbers)
+        .select_related("fine__loan__item__title", "branch")
+        .order_by("number", "pk")
+    )
+    receipts: dict[str, dict] = {}
+    for payment in payments:
+        receipt = receipts.setdefault(
+            payment.number,
+            {
+                "number": payment.number,
+                "taken_at": payment.taken_at,
+                "branch": payment.branch.name,
+                "method": payment.get_method_display(),
+                "lines": [],
+                "total": Decimal("0.00"),
+            },
+        )
+        loan = payment.fine.loan if payment.fine else None
+        receipt["lines"].append(
+            {
+                "kind": payment.get_kind_display(),
+                "title": loan.item.title.title if loan else "",
+                "amount": payment.amount,
+                "record": payment,
+            }
+        )
+        receipt["total"] += payment.amount
+    fines = Fine.objects.filter(
+        patron=card.patron, pk__in=desk.kept("payment", "waived"), waived_at__isnull=False
+    ).select_related("loan__item__title")
+    waivers = [
+        {
+            "kind": fine.get_reason_display(),
+            "title": fine.loan.item.title.title if fine.loan else "",
+            "amount": fine.amount - fine.amount_paid,
+            "reason": fine.get_waive_reason_display(),
+            "record": fine,
+        }
+        for fine in fines
+    ]
+    return [receipts[n] for n in numbers if n in receipts], waivers
+
+
+def payment_receipt_view(request):
+    if not request.user.has_perm("circulation.change_fine"):
+        raise PermissionDenied
+    desk = Desk(request)
+    card = desk.card("payment")
+    if card is None:
+        messages.error(request, "Serve a card at Take payment first.")
+        return redirect(reverse("admin:circulation_payment"))
+    receipts, waivers = _receipts(desk, card)
+    records = [line["record"] for r in receipts for line in r["lines"]]
+    records += [waiver["record"] for waiver in waivers]
+    log_access(records or [card.patron], request=request, page="desk:payment_receipt")
+    context = {
+        **admin.site.each_context(request),
+        "title": "Payment receipt",
+        "library": settings.CALUMET_LIBRARY_NAME,
+        "card": card.masked_number,
+        "receipts": receipts,
+        "waivers": waivers,
+        "owed": balance_for_patron(patron=card.patron),
+        "now": timezone.now(),
+    }
+    return TemplateResponse(request, "admin/circulation/slips/payment_receipt.html", context)
+
+
 def hold_slip_view(request):
     if not request.user.has_perm("circulation.change_hold"):
         raise PermissionDenied
@@ -122,6 +200,16 @@ admin.site.register_page(
         "Hold slip",
         hold_slip_view,
         "circulation.change_hold",
+        listed=False,
+    )
+)
+admin.site.register_page(
+    AdminPage(
+        "circulation",
+        "payment-receipt",
+        "Payment receipt",
+        payment_receipt_view,
+        "circulation.change_fine",
         listed=False,
     )
 )

@@ -152,6 +152,18 @@ class Desk:
         state["lines"] = [line, *state.get("lines", [])][:MAX_LINES]
         self._write(page, state)
 
+    def remember(self, page: str, key: str, value) -> None:
+        """Add a value to a list the transaction keeps beside its lines (the payment page:
+        the receipt numbers and the fines waived, for the receipt)."""
+        state = dict(self._state(page) or {})
+        if state:
+            state[key] = [*state.get(key, []), value][-MAX_LINES:]
+            self._write(page, state)
+
+    def kept(self, page: str, key: str) -> list:
+        state = self._state(page)
+        return list(state.get(key, [])) if state else []
+
     def lines(self, page: str) -> list[dict]:
         """The page's lines for display, newest first; barcodes and titles looked up now."""
         state = self._state(page)

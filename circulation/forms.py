@@ -2,7 +2,8 @@
 
 from django import forms
 
-from .models import Branch
+from .models import Branch, Fine, FinePayment
+from .services.lost import MANUAL_REASONS
 
 
 class ScanField(forms.CharField):
@@ -49,14 +50,19 @@ class DeskBranchForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
+class PayAllForm(forms.Form):
+    method = forms.ChoiceField(label="Paid by", choices=FinePayment.Method.choices)
+
+
+class PaymentForm(PayAllForm):
     fine = forms.IntegerField(widget=forms.HiddenInput)
     amount = forms.DecimalField(label="Amount", max_digits=8, decimal_places=2, min_value=0.01)
 
 
 class WaiveForm(forms.Form):
     fine = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label="Reason for waiving", max_length=200)
+    reason = forms.ChoiceField(label="Reason for waiving", choices=Fine.WaiveReason.choices)
+    note = forms.CharField(label="Note", max_length=100, required=False)
 
 
 class IsbnOrBarcodeField(ScanField):
@@ -93,3 +99,34 @@ class ProgramSignupForm(forms.Form):
         self.fields["program"].label_from_instance = lambda p: (
             f"{p.name} — {timezone.localtime(p.starts_at):%a %b %d, %I:%M %p} ({p.branch.name})"
         )
+
+
+#: The reasons staff may pick for a charge added by hand (`services.fine_charge_manual`).
+MANUAL_CHARGE_REASONS = [(reason.value, reason.label) for reason in MANUAL_REASONS]
+
+
+class ChargeForm(forms.Form):
+    reason = forms.ChoiceField(label="Reason", choices=MANUAL_CHARGE_REASONS)
+    amount = forms.DecimalField(label="Amount", max_digits=8, decimal_places=2, min_value=0.01)
+    note = forms.CharField(label="Note", max_length=100, required=False)
+
+
+class DeclareLostForm(forms.Form):
+    barcode = ScanField(label="Item barcode")
+
+
+class DeclareDamagedForm(forms.Form):
+    barcode = ScanField(label="Item barcode")
+    charge = forms.DecimalField(
+        label="Charge the patron who has it or last had it",
+        max_digits=8,
+        decimal_places=2,
+        min_value=0.01,
+        required=False,
+    )
+    note = forms.CharField(label="Note", max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The page's first field (declare lost) has the focus.
+        self.fields["barcode"].widget.attrs.pop("autofocus", None)

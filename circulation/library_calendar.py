@@ -125,12 +125,17 @@ class BranchCalendar:
 
 
 def end_of_open_day(
-    *, start: datetime.datetime, days: int, branch_id: int | None
+    *,
+    start: datetime.datetime,
+    days: int,
+    branch_id: int | None,
+    calendar: BranchCalendar | None = None,
 ) -> datetime.datetime:
     """23:59 local time on the branch's first open day at least `days` days after `start`
-    (made from the local date, so it is 23:59 on either side of a daylight saving change)."""
+    (made from the local date, so it is 23:59 on either side of a daylight saving change).
+    `calendar`: the branch's calendar when the caller has it loaded (no query then)."""
     day = timezone.localdate(start) + datetime.timedelta(days=days)
-    day = BranchCalendar(branch_id).next_open_day(day)
+    day = (calendar or BranchCalendar(branch_id)).next_open_day(day)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
 
 

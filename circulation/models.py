@@ -316,6 +316,13 @@ class Fine(models.Model):
         PRINTING = "printing", _("Printing and copies")
         OTHER = "other", _("Other")
 
+    class WaiveReason(models.TextChoices):
+        HARDSHIP = "hardship", "Financial hardship"
+        LIBRARY_ERROR = "library_error", "Library error"
+        FOUND = "found", "Lost item found and returned"
+        GOODWILL = "goodwill", "Goodwill (first time, fine amnesty)"
+        OTHER = "other", "Other (see the note)"
+
     patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="fines")
     loan = models.ForeignKey(
         Loan, on_delete=models.SET_NULL, null=True, blank=True, related_name="fines"
@@ -328,7 +335,12 @@ class Fine(models.Model):
     waived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    waive_reason = models.CharField(max_length=200, blank=True)
+    waive_reason = models.CharField(
+        "reason for waiving", max_length=20, choices=WaiveReason, blank=True
+    )
+    waive_note = models.CharField(
+        "note on the waiver", max_length=100, blank=True, db_default="", default=""
+    )
     note = models.CharField(
         max_length=100, blank=True, help_text="Staff's short note on a charge added by hand."
     )
@@ -361,6 +373,15 @@ class Fine(models.Model):
                 | Q(waived_at__isnull=False),
                 name="fine_settled_only_when_paid_or_waived",
             ),
+            models.CheckConstraint(
+                condition=Q(waived_at__isnull=True, waive_reason="")
+                | Q(
+                    waived_at__isnull=False,
+                    waive_reason__in=["hardship", "library_error", "found", "goodwill", "other"],
+                ),
+                name="fine_waiver_has_a_reason",
+                violation_error_message="A waiver needs a reason from the list.",
+            ),
         ]
         indexes = [models.Index(fields=["patron", "settled_at"])]
 
@@ -385,6 +406,7 @@ from .library_use import (  # noqa: E402
     VisitCount,
 )
 from .notice_log import NoticePreference, NoticeSent  # noqa: E402
+from .payments import FinePayment  # noqa: E402
 from .rules import CirculationRule  # noqa: E402
 from .transit import Transit  # noqa: E402
 from .usage import (  # noqa: E402
@@ -406,6 +428,7 @@ __all__ = [
     "ComputerSession",
     "ComputerUseDay",
     "Fine",
+    "FinePayment",
     "Hold",
     "HoldDay",
     "HoldWait",

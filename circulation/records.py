@@ -15,6 +15,7 @@ from .counting import after_expunge
 from .models import (
     ComputerSession,
     Fine,
+    FinePayment,
     Hold,
     Loan,
     NoticePreference,
@@ -149,7 +150,24 @@ registry.register(
             "loan__item__title__title",
         ),
         material_fields=("loan__item__title__title",),
-        audit_mask=("waive_reason",),
+        audit_mask=("waive_note",),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="payment",
+        staff_name="Payments",
+        patron_name=gettext_noop("your payments"),
+        model=FinePayment,
+        patron_path="patron",
+        # Kept while the fine it paid is unpaid in part, then as long as that fine.
+        active=lambda now: Q(fine__settled_at__isnull=True, fine__isnull=False),
+        closed_at=lambda: Greatest(F("taken_at"), Coalesce(F("fine__settled_at"), F("taken_at"))),
+        opened_at=lambda: F("taken_at"),
+        expunge=Expunge.ANONYMISE,
+        policy_kind="fine",
+        export_fields=("number", "kind", "amount", "method", "taken_at", "branch__name"),
     )
 )
 
@@ -220,6 +238,18 @@ registry.register(
 registry.register(
     RecordKind(
         name="notice_sent",
+        retention=RetentionRule(
+            order=55,
+            kind="notice_sent",
+            label=gettext_noop("Notices sent to you (that a notice went out, not the message)"),
+            default_days=30,
+            active_while=gettext_noop("never: a notice is closed as soon as it is sent or fails"),
+            counted_from=gettext_noop("the day the notice was sent"),
+            expunge_means=gettext_noop(
+                "the row saying which kind of notice went out that day, and whether it was "
+                "delivered, is deleted. The message itself is never kept"
+            ),
+        ),
         staff_name=gettext_noop("Notices sent"),
         patron_name=gettext_noop("the notices we sent you"),
         model=NoticeSent,
@@ -228,8 +258,6 @@ registry.register(
         closed_at=lambda: F("day"),
         opened_at=lambda: F("day"),
         expunge=Expunge.DELETE,
-        # Kept as briefly as a visit: erased at the nightly run after its day.
-        policy_kind="visit",
         export_fields=("day", "kind", "ok"),
     )
 )
@@ -304,6 +332,7 @@ grant(
         *perms("circulation", "loan", "view", "add", "change"),
         *perms("circulation", "hold", "view", "add", "change"),
         *perms("circulation", "fine", "view", "change"),
+        *perms("circulation", "finepayment", "view"),
         *perms("circulation", "programregistration", "view", "add", "change"),
         *perms("circulation", "visit", "view", "add"),
         *perms("circulation", "computersession", "view", "add", "change"),

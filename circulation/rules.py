@@ -19,7 +19,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 
 
 def _item_types():
@@ -29,6 +30,7 @@ def _item_types():
 
 
 def _categories():
+    """The categories' former static choices (migration 0008 names this function)."""
     from patrons.models import Patron
 
     return Patron.Category.choices
@@ -37,8 +39,14 @@ def _categories():
 class CirculationRule(models.Model):
     """One row of the circulation rules matrix."""
 
-    patron_category = models.CharField(
-        max_length=20, blank=True, choices=_categories, help_text="Empty = any category."
+    patron_category = models.ForeignKey(
+        "patrons.PatronCategory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_column="patron_category",
+        related_name="+",
+        help_text="Empty = any category.",
     )
     item_type = models.CharField(
         max_length=20, blank=True, choices=_item_types, help_text="Empty = any item type."
@@ -79,16 +87,21 @@ class CirculationRule(models.Model):
 
     class Meta:
         ordering = ["branch__name", "patron_category", "item_type", "pk"]
+        # An empty category means "any": compared as "" so that two "any" rules for the
+        # same cell collide (NULLs never do in a unique index).
         constraints = [
             models.UniqueConstraint(
-                fields=["patron_category", "item_type", "branch"],
+                Coalesce("patron_category", Value("")),
+                "item_type",
+                "branch",
                 condition=Q(branch__isnull=False),
                 name="circulationrule_one_per_branch_cell",
                 violation_error_message="There is already a rule for this branch, category "
                 "and item type.",
             ),
             models.UniqueConstraint(
-                fields=["patron_category", "item_type"],
+                Coalesce("patron_category", Value("")),
+                "item_type",
                 condition=Q(branch__isnull=True),
                 name="circulationrule_one_per_cell",
                 violation_error_message="There is already a rule for any branch with this "
@@ -109,7 +122,7 @@ class CirculationRule(models.Model):
     @property
     def scope(self) -> str:
         """ "Adult / DVD / any branch": which cell of the matrix this rule fills."""
-        category = self.get_patron_category_display() if self.patron_category else "any category"
+        category = self.patron_category.name if self.patron_category_id else "any category"
         item_type = self.get_item_type_display() if self.item_type else "any type"
         branch = self.branch.name if self.branch_id else "any branch"
         return f"{category} / {item_type} / {branch}"
@@ -128,11 +141,15 @@ class RuleBook:
 
     def __init__(self, rules=None) -> None:
         rules = CirculationRule.objects.all() if rules is None else rules
-        self._cells = {(r.branch_id, r.patron_category, r.item_type): r for r in rules}
+        self._cells = {(r.branch_id, r.patron_category_id, r.item_type): r for r in rules}
 
-    def find(self, *, category: str, item_type: str, branch_id: int | None) -> CirculationRule:
+    def find(
+        self, *, category: str | None, item_type: str, branch_id: int | None
+    ) -> CirculationRule:
+        """`category` is a patron category's code (None or "": the "any category" row)."""
+        category = category or None
         for branch in (branch_id, None) if branch_id is not None else (None,):
-            for cell in ((category, item_type), (category, ""), ("", item_type), ("", "")):
+            for cell in ((category, item_type), (category, ""), (None, item_type), (None, "")):
                 rule = self._cells.get((branch, *cell))
                 if rule is not None:
                     return rule
@@ -150,7 +167,7 @@ def rule_for(*, category: str, item_type: str, branch_id: int | None) -> Circula
     """The rule for one lookup (one query)."""
     candidates = CirculationRule.objects.filter(
         Q(branch_id=branch_id) | Q(branch__isnull=True),
-        patron_category__in=[category, ""],
+        Q(patron_category_id=category) | Q(patron_category__isnull=True),
         item_type__in=[item_type, ""],
     )
     return RuleBook(candidates).find(category=category, item_type=item_type, branch_id=branch_id)

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from calumet.admin_site import AdminPage
-from patrons.models import Patron
+from patrons.models import PatronCategory
 
 from .models import Branch, Item
 from .rules import RuleBook
@@ -30,7 +30,7 @@ def matrix_view(request):
     form = MatrixBranchForm(request.GET or None)
     branch = form.cleaned_data["branch"] if form.is_valid() else None
     book = RuleBook()
-    categories = [("", "Any category"), *Patron.Category.choices]
+    categories = [(None, "Any category"), *PatronCategory.objects.values_list("code", "name")]
     item_types = [("", "Any type"), *Item.ItemType.choices]
     rows = []
     for category, category_label in categories:
@@ -41,7 +41,7 @@ def matrix_view(request):
             )
             exact = (
                 rule.pk is not None
-                and rule.patron_category == category
+                and rule.patron_category_id == category
                 and rule.item_type == item_type
                 and rule.branch_id == (branch.pk if branch else None)
             )

@@ -19,6 +19,7 @@ from circulation.models import (
     Branch,
     ComputerSession,
     Fine,
+    FinePayment,
     Hold,
     Item,
     Loan,
@@ -175,6 +176,24 @@ class FineFactory(factory.django.DjangoModelFactory):
     amount_paid = Decimal("0.00")
     assessed_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=2))
     settled_at = None
+    waived_at = None
+    # A waiver always has a reason from the list (a database constraint).
+    waive_reason = factory.LazyAttribute(lambda fine: "goodwill" if fine.waived_at else "")
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment taken at the desk for a fine (the fine's patron's)."""
+
+    class Meta:
+        model = FinePayment
+
+    fine = factory.SubFactory(FineFactory)
+    patron = factory.LazyAttribute(lambda payment: payment.fine.patron)
+    number = factory.Sequence(lambda n: f"MAIN-20261201-{n + 1:04d}")
+    kind = factory.LazyAttribute(lambda payment: payment.fine.reason)
+    amount = Decimal("1.00")
+    method = FinePayment.Method.CASH
+    branch = factory.SubFactory(BranchFactory)
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):
@@ -292,7 +311,8 @@ def one_record_of_each_kind(patron: Patron) -> dict[type, object]:
         Patron: patron,
         Card: card,
         Loan: loan,
-        Fine: FineFactory(patron=patron, loan=loan),
+        Fine: (fine := FineFactory(patron=patron, loan=loan)),
+        FinePayment: PaymentFactory(fine=fine),
         Hold: HoldFactory(patron=patron, title=TitleFactory(title="Frankenstein")),
         ProgramRegistration: ProgramRegistrationFactory(
             patron=patron, program=ProgramFactory(name="Chess club")

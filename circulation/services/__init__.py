@@ -9,7 +9,7 @@ commands and tasks are thin callers. `from circulation import services` and
 
 from ..selectors import balance_for_patron
 from ._common import UNAVAILABLE_STATUSES
-from .fines import fine_pay, fine_waive
+from .fines import fine_pay, fine_waive, payment_take
 from .hold_targets import hold_pull, hold_suspend, hold_target_copy, holds_to_pull
 from .holds import hold_cancel, hold_expire_unclaimed, hold_place
 from .loans import (
@@ -61,6 +61,7 @@ __all__ = [
     "loan_return",
     "mark_long_overdue_lost",
     "overdue_fine_amount",
+    "payment_take",
     "program_cancel_registration",
     "program_mark_attended",
     "program_register",

@@ -99,7 +99,7 @@ def lost_found(*, item: Item, now: datetime.datetime) -> str:
         if settings.CALUMET_LOST_FOUND_REFUND == "waive" and fine.settled_at is None:
             counting.charge(reason=fine.reason, now=now, waived=fine.balance)
             fine.waived_at = now
-            fine.waive_reason = "Lost item found and returned."
+            fine.waive_reason = Fine.WaiveReason.FOUND
             fine.settled_at = now
             fine.save(update_fields=["waived_at", "waive_reason", "settled_at"])
             notes.append("unpaid replacement charge waived")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -18,9 +18,10 @@ from patrons.services import blocks_in_force, patron_touch
 
 from .. import counting
 from ..exceptions import CirculationRefused
+from ..library_calendar import BranchCalendar, end_of_open_day
 from ..models import Fine, Hold, Item, Loan
 from ..rules import CirculationRule, RuleBook
-from ._common import _due_date, _now
+from ._common import _now
 
 
 @dataclass
@@ -29,6 +30,13 @@ class _RenewalFacts:
     categories: dict
     held_by_others: set
     blocked: bool
+    #: Each branch's calendar, loaded the first time a loan of that branch needs it.
+    calendars: dict = field(default_factory=dict)
+
+    def calendar(self, branch_id: int | None) -> BranchCalendar:
+        if branch_id not in self.calendars:
+            self.calendars[branch_id] = BranchCalendar(branch_id)
+        return self.calendars[branch_id]
 
 
 def _renewal_facts(
@@ -75,7 +83,7 @@ def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -
         }
     if facts.blocked:
         return _("Borrowing is suspended for this card.")
-    if _renewed_due(loan, policy, now) <= loan.due_at:
+    if _renewed_due(loan, policy, now, facts) <= loan.due_at:
         due = date_format(timezone.localtime(loan.due_at), _("D M d"))
         return _("Renewing today would not move the due date (%(date)s): try again later.") % {
             "date": due
@@ -83,9 +91,16 @@ def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -
     return None
 
 
-def _renewed_due(loan: Loan, policy, now: datetime.datetime) -> datetime.datetime:
+def _renewed_due(
+    loan: Loan, policy, now: datetime.datetime, facts: _RenewalFacts
+) -> datetime.datetime:
     """The due date a renewal now would give: the loan period counted from today."""
-    return _due_date(now, policy.loan_days, loan.branch_id)
+    return end_of_open_day(
+        start=now,
+        days=policy.loan_days,
+        branch_id=loan.branch_id,
+        calendar=facts.calendar(loan.branch_id),
+    )
 
 
 def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime) -> str:
@@ -147,7 +162,7 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
             raise CirculationRefused(reason, code="renewal")
         policy = _rule(loan, facts)
         note = _settle_late_days(loan, policy, now)
-        loan.due_at = _renewed_due(loan, policy, now)
+        loan.due_at = _renewed_due(loan, policy, now, facts)
         loan.renewals = F("renewals") + 1
         loan.save(update_fields=["due_at", "renewals"])
         loan.refresh_from_db(fields=["renewals"])

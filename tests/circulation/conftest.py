@@ -18,6 +18,7 @@ from circulation.models import (
     CirculationRule,
     ComputerSession,
     Fine,
+    FinePayment,
     Hold,
     Item,
     Loan,
@@ -48,6 +49,7 @@ WATCHED_MODELS = (
     Loan,
     Hold,
     Fine,
+    FinePayment,
     Program,
     ProgramRegistration,
     Visit,
@@ -126,7 +128,7 @@ def book_policy(db):
     """The rule for books (any category, any branch) with known numbers, whatever the data
     migration set."""
     CirculationRule.objects.update_or_create(
-        patron_category="",
+        patron_category=None,
         item_type=Item.ItemType.BOOK,
         branch=None,
         defaults={
@@ -137,7 +139,7 @@ def book_policy(db):
             "grace_days": 1,
         },
     )
-    return CirculationRule.objects.get(patron_category="", item_type="book", branch=None)
+    return CirculationRule.objects.get(patron_category=None, item_type="book", branch=None)
 
 
 # -- loans -----------------------------------------------------------------------------------
@@ -169,9 +171,9 @@ def lend(branch):
 
 def default_rule() -> CirculationRule:
     """The rule for any category, item type and branch (the data migration creates it)."""
-    return CirculationRule.objects.get(patron_category="", item_type="", branch=None)
+    return CirculationRule.objects.get(patron_category=None, item_type="", branch=None)
 
 
 def type_rule(item_type: str):
     """The data migration's rule for one item type, any category, any branch."""
-    return CirculationRule.objects.filter(patron_category="", item_type=item_type, branch=None)
+    return CirculationRule.objects.filter(patron_category=None, item_type=item_type, branch=None)

@@ -23,12 +23,14 @@ def rule(**fields) -> CirculationRule:
     fields.setdefault("item_type", "")
     fields.setdefault("branch", None)
     key = {k: fields.pop(k) for k in ("patron_category", "item_type", "branch")}
+    # A category is a PatronCategory row, named by its code; "" is "any category".
+    key["patron_category_id"] = key.pop("patron_category") or None
     obj, _ = CirculationRule.objects.update_or_create(**key, defaults=fields)
     return obj
 
 
 def test_the_data_migration_turned_the_loan_policies_into_rules(db):
-    dvd = CirculationRule.objects.get(patron_category="", item_type="dvd", branch=None)
+    dvd = CirculationRule.objects.get(patron_category=None, item_type="dvd", branch=None)
     assert (dvd.loan_days, dvd.max_renewals, dvd.daily_fine) == (7, 1, Decimal("1.00"))
     assert default_rule().max_loans == 30  # the former global loan limit
 
@@ -182,3 +184,72 @@ def test_the_desk_shows_which_rule_applied_to_a_loan(librarian, card, clerk, bra
 
 
 pytestmark = pytest.mark.django_db
+
+
+def test_a_category_the_administrator_adds_gets_its_row_and_its_own_rules(
+    librarian, card, clerk, branch
+):
+    from django.db import IntegrityError, transaction
+
+    from patrons.models import PatronCategory
+
+    homebound = PatronCategory.objects.create(code="homebound", name="Homebound delivery")
+    Patron.objects.filter(pk=card.patron_id).update(category=homebound)
+    mine = rule(patron_category="homebound", item_type="book", loan_days=42)
+    page = signed_in(librarian).get("/admin/circulation/rules-matrix/").content.decode()
+    assert '<th scope="row">Homebound delivery</th>' in page
+    assert f"Rule #{mine.pk}</a>: Homebound delivery / Book / any branch" in page
+    item = ItemFactory(branch=branch, item_type="book")
+    loan = services.loan_checkout(card_number=card.number, barcode=item.barcode, actor=clerk)
+    assert loan.rule == mine
+    assert timezone.localtime(loan.due_at).date() >= (timezone.localdate() + 42 * DAY)
+    # "Any category" stays one rule per cell: a second one for the same cell is refused.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CirculationRule.objects.create(patron_category=None, item_type="book", branch=None)
+    # A category with rules cannot be deleted from under them.
+    Patron.objects.filter(pk=card.patron_id).update(category="adult")
+    with pytest.raises(Exception, match="protected"), transaction.atomic():
+        homebound.delete()
+
+
+def test_the_rules_lookup_adds_no_query_per_loan_on_the_account_and_desk_pages(
+    card, clerk, branch, lend
+):
+    """The portal's account page and the desk's check-out and renew pages (the patron's
+    loans, renewable or not by their rule) cost as many queries with 10 loans as with 2."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from tests.circulation.test_desk import CHECKOUT, RENEW, post
+    from tests.patrons.test_portal_core import signed_in as portal_client
+
+    for item_type in ("book", "dvd", "audiobook"):
+        rule(patron_category="adult", item_type=item_type, branch=branch, max_renewals=1)
+    rule(patron_category="adult", max_loans=50)
+    types = ["book", "dvd", "audiobook", "large_print", "magazine"]
+    portal = portal_client(card)
+    desk = signed_in(clerk)
+    post(desk, CHECKOUT, {"action": "branch", "branch": branch.pk})
+
+    def queries_per_page() -> dict[str, int]:
+        counts = {}
+        for name, client, url, card_page in (
+            ("portal account", portal, reverse("portal:account"), None),
+            ("desk check-out", desk, CHECKOUT, CHECKOUT),
+            ("desk renew", desk, RENEW, None),
+        ):
+            if card_page:
+                post(client, card_page, {"action": "card", "card_number": card.number})
+            client.get(url)  # once to warm the session and the access-log repeat window
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts[name] = len(queries)
+        return counts
+
+    for n in range(2):
+        lend(card.patron, item_type=types[n], due_in_days=n - 1)
+    with_two = queries_per_page()
+    for n in range(2, 10):
+        lend(card.patron, item_type=types[n % len(types)], due_in_days=n - 5)
+    assert queries_per_page() == with_two

@@ -106,7 +106,7 @@ def test_a_patron_served_at_the_desk_from_check_out_to_payment(desk, card, branc
     page = get(desk, CHECKOUT)
     due = f"due {timezone.localtime(end_of_day(now + datetime.timedelta(days=21))):%a %b %d}"
     # Which circulation rule applied: the data migration's rule for books.
-    due += f" (rule #{CirculationRule.objects.get(item_type='book', patron_category='').pk})"
+    due += f" (rule #{CirculationRule.objects.get(item_type='book', patron_category=None).pk})"
     assert desk_lines(page) == [
         ("ok", second.barcode, due),
         (
@@ -159,9 +159,14 @@ def test_a_patron_served_at_the_desk_from_check_out_to_payment(desk, card, branc
     fine = FineFactory(patron=card.patron, amount=Decimal("4.00"))
     assert post(desk, PAYMENT, {"action": "card", "card_number": card.number}) == PAYMENT
     assert shows(get(desk, PAYMENT), "Owes $4.00")
-    assert post(desk, PAYMENT, {"action": "pay", "fine": fine.pk, "amount": "1.50"}) == PAYMENT
+    assert (
+        post(desk, PAYMENT, {"action": "pay", "fine": fine.pk, "amount": "1.50", "method": "cash"})
+        == PAYMENT
+    )
     page = get(desk, PAYMENT)
-    assert shows(page, "Payment of $1.50 taken. $2.50 still owed on it.")
+    number = f"{branch.code.upper()}-{timezone.localdate():%Y%m%d}-0001"
+    assert shows(page, f"Payment of $1.50 taken (cash), receipt {number}.")
+    assert shows(page, "$2.50 still owed.")
     assert shows(page, "Owes $2.50")
     fine.refresh_from_db()
     assert fine.amount_paid == Decimal("1.50") and fine.settled_at is None
@@ -209,7 +214,7 @@ def test_an_overpayment_at_the_desk_is_a_message(desk, card, unchanged):
     fine = FineFactory(patron=card.patron, amount=Decimal("2.00"))
     post(desk, PAYMENT, {"action": "card", "card_number": card.number})
     with unchanged():
-        post(desk, PAYMENT, {"action": "pay", "fine": fine.pk, "amount": "2.01"})
+        post(desk, PAYMENT, {"action": "pay", "fine": fine.pk, "amount": "2.01", "method": "card"})
     assert shows(get(desk, PAYMENT), "That is more than the balance of $2.00: overpayment refused.")
 
 
@@ -218,7 +223,11 @@ def test_a_fine_of_another_patron_cannot_be_paid_from_this_card(desk, card, unch
     someone_elses = FineFactory()
     post(desk, PAYMENT, {"action": "card", "card_number": card.number})
     with unchanged():
-        post(desk, PAYMENT, {"action": "pay", "fine": someone_elses.pk, "amount": "1.00"})
+        post(
+            desk,
+            PAYMENT,
+            {"action": "pay", "fine": someone_elses.pk, "amount": "1.00", "method": "cash"},
+        )
     assert shows(get(desk, PAYMENT), "That fine is not on this patron's account.")
 
 
@@ -226,9 +235,10 @@ def test_pay_everything_settles_every_fine(desk, card):
     fines = [FineFactory(patron=card.patron, amount=Decimal(a)) for a in ("1.25", "3.00")]
     FineFactory(amount=Decimal("9.00"))  # another patron's
     post(desk, PAYMENT, {"action": "card", "card_number": card.number})
-    post(desk, PAYMENT, {"action": "pay_all"})
+    post(desk, PAYMENT, {"action": "pay_all", "method": "check"})
     page = get(desk, PAYMENT)
-    assert shows(page, "Payment of $4.25 taken. Nothing is owed now.")
+    assert shows(page, "Payment of $4.25 taken (check), receipt ")
+    assert shows(page, "Nothing is owed now.")
     assert shows(page, "Nothing is owed on this card.")
     assert all(Fine.objects.get(pk=f.pk).settled_at for f in fines)
     assert Fine.objects.filter(settled_at__isnull=True).count() == 1
@@ -372,7 +382,7 @@ def test_the_desk_session_holds_no_title_name_or_card_number(desk, card, branch,
         (CHECKIN, {"action": "clear"}),
         (RENEW, {"action": "item", "barcode": "{barcode}"}),
         (PAYMENT, {"action": "card", "card_number": CARD_NUMBER}),
-        (PAYMENT, {"action": "pay", "fine": "{fine}", "amount": "1.00"}),
+        (PAYMENT, {"action": "pay", "fine": "{fine}", "amount": "1.00", "method": "cash"}),
         (PAYMENT, {"action": "done"}),
         (HOLD_SHELF, {"action": "expire"}),
     ],
@@ -445,6 +455,7 @@ def test_a_nul_byte_is_a_bad_request_not_a_server_error(desk, card, url):
 
 AMOUNT = "Enter an amount such as 2.50."
 NOT_THEIRS = "That fine is not on this patron's account."
+METHOD = "Choose how the patron paid: cash, card or check."
 
 
 @pytest.mark.parametrize(
@@ -461,13 +472,16 @@ NOT_THEIRS = "That fine is not on this patron's account."
         ({"fine": "", "amount": "1.00"}, AMOUNT),
         ({"fine": "99999999999999999999999999", "amount": "1.00"}, NOT_THEIRS),
         ({"fine": "-1", "amount": "1.00"}, NOT_THEIRS),
+        ({"amount": "1.00", "method": ""}, METHOD),
+        ({"amount": "1.00", "method": "bitcoin"}, METHOD),
+        ({"amount": "1.00", "method": "<b>cash</b>"}, METHOD),
     ],
 )
 def test_a_bad_payment_is_a_message_and_changes_nothing(desk, card, data, message):
     fine = FineFactory(patron=card.patron, amount=Decimal("3.00"))
     post(desk, PAYMENT, {"action": "card", "card_number": card.number})
     before = database_state()
-    post(desk, PAYMENT, {"action": "pay", "fine": fine.pk, **data})
+    post(desk, PAYMENT, {"action": "pay", "fine": fine.pk, "method": "cash", **data})
     page = get(desk, PAYMENT)
     assert shows(page, message)
     assert "<script>alert" not in page

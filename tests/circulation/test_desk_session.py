@@ -183,7 +183,7 @@ def test_a_payment_after_the_idle_time_is_refused(desk, card):
     fine = FineFactory(patron=card.patron)
     post(desk, PAYMENT, {"action": "card", "card_number": card.number})
     with later(11):
-        post(desk, PAYMENT, {"action": "pay", "fine": fine.pk, "amount": "1.00"})
+        post(desk, PAYMENT, {"action": "pay", "fine": fine.pk, "amount": "1.00", "method": "cash"})
         assert shows(get(desk, PAYMENT), "Scan the patron's card first.")
     fine.refresh_from_db()
     assert fine.amount_paid == 0

@@ -85,16 +85,28 @@ def test_the_portal_saves_the_choice(reader):
 
 
 def test_staff_see_the_log_and_it_is_a_record_kind_the_expunge_deletes(reader, librarian):
-    notice_jobs.log_notice(
-        patron_id=reader.pk,
-        kind="courtesy",
-        ok=True,
-        now=timezone.now() - datetime.timedelta(days=2),
-    )
+    now = timezone.now()
+    for days_ago in (2, 31):
+        notice_jobs.log_notice(
+            patron_id=reader.pk,
+            kind="courtesy",
+            ok=True,
+            now=now - datetime.timedelta(days=days_ago),
+        )
     page = signed_in(librarian).get("/admin/circulation/noticesent/")
     assert page.status_code == 200 and b"Items due soon" in page.content
     assert registry.get("notice_sent").model is NoticeSent
     from patrons import retention
+    from patrons.models import RetentionPolicy
 
-    retention.expunge(now=timezone.now())
+    # Its own rule, named for staff: kept 30 days after the day it was sent, then deleted.
+    policy = RetentionPolicy.objects.get(kind="notice_sent")
+    assert policy.days == 30
+    assert "Notices sent" in str(policy)
+    retention.expunge(now=now)
+    kept = NoticeSent.objects.get()
+    assert kept.day > now - datetime.timedelta(days=3)
+    policy.days = 0
+    policy.save()
+    retention.expunge(now=now)
     assert not NoticeSent.objects.exists()

@@ -37,6 +37,21 @@ def test_a_copy_returned_away_from_home_goes_in_transit_home(
     assert result.message == f"returned, send home to {branch.name} (print a transit slip)"
 
 
+def test_the_desks_check_in_line_says_to_send_it_home(lent_from_main, branch, other_branch, clerk):
+    from tests.circulation.test_desk import CHECKIN, desk_lines, get, post
+
+    desk = signed_in(clerk)
+    post(desk, CHECKIN, {"action": "branch", "branch": other_branch.pk})
+    post(desk, CHECKIN, {"action": "item", "barcode": lent_from_main.barcode})
+    assert desk_lines(get(desk, CHECKIN)) == [
+        (
+            "ok",
+            lent_from_main.barcode,
+            f"returned, send home to {branch.name} (print a transit slip)",
+        )
+    ]
+
+
 def test_checking_it_in_at_another_branch_is_refused_and_at_home_ends_the_transit(
     lent_from_main, branch, other_branch, clerk, refused
 ):

@@ -11,6 +11,7 @@ from django.utils.text import capfirst
 from circulation.models import (
     ComputerSession,
     Fine,
+    FinePayment,
     Hold,
     Loan,
     NoticePreference,
@@ -32,6 +33,7 @@ from tests.factories import (
     LoanFactory,
     PatronBlockFactory,
     PatronFactory,
+    PaymentFactory,
     ProgramFactory,
     ProgramRegistrationFactory,
     TitleFactory,
@@ -174,6 +176,7 @@ MAKERS = {
     Loan: lambda p: LoanFactory(patron=p, item=ItemFactory(title=TitleFactory(title="Dracula"))),
     Hold: lambda p: HoldFactory(patron=p, title=TitleFactory(title="Frankenstein"), waiting=True),
     Fine: lambda p: FineFactory(patron=p, loan=LoanFactory(patron=p)),
+    FinePayment: lambda p: PaymentFactory(fine=FineFactory(patron=p, loan=LoanFactory(patron=p))),
     ProgramRegistration: lambda p: ProgramRegistrationFactory(
         patron=p, program=ProgramFactory(name="Divorce recovery group")
     ),

@@ -17,6 +17,7 @@ DESIGN_DEFAULT_DAYS = {
     "program_registration": 0,
     "visit": 0,
     "computer_session": 0,
+    "notice_sent": 30,
     "patron_block": 0,
     "patron": 730,
     "audit_entry": 365,
