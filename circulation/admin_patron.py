@@ -39,7 +39,9 @@ class PatronAdmin(BasePatronAdmin):
             total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
         )
         loans = list(
-            loans_now.select_related("item__title", "rule").order_by("due_at", "pk")[:SHOWN_ROWS]
+            loans_now.select_related("item__title", "rule__patron_category").order_by(
+                "due_at", "pk"
+            )[:SHOWN_ROWS]
         )
         holds_now = Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE_STATUSES)
         hold_counts = holds_now.aggregate(

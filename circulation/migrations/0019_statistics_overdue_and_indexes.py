@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("circulation", "0016_title_stored_search_vector"),
+        ("circulation", "0018_payments_with_method_and_waiver_reasons"),
     ]
 
     operations = [
