@@ -134,9 +134,7 @@ def test_the_page_costs_the_same_queries_with_many_loans(clerk_client, patron):
     from circulation.models import CirculationRule
 
     rules = [
-        CirculationRule.objects.create(
-            patron_category_id=code, item_type=item_type, loan_days=days
-        )
+        CirculationRule.objects.create(patron_category_id=code, item_type=item_type, loan_days=days)
         for code, item_type, days in (("adult", "dvd", 7), ("child", "book", 21))
     ]
     for n in range(25):
