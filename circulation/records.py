@@ -157,7 +157,7 @@ registry.register(
 registry.register(
     RecordKind(
         name="payment",
-        staff_name="Payments",
+        staff_name=gettext_noop("Payments"),
         patron_name=gettext_noop("your payments"),
         model=FinePayment,
         patron_path="patron",
