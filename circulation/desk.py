@@ -30,6 +30,7 @@ from .desk_state import SESSION_KEY, Desk, desk_context, handle_branch, handle_d
 from .forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
 from .models import Hold, Item, Loan, Title
 from .selectors import (
+    annotate_queue_position,
     balance_for_patron,
     holds_for_patron,
     loans_for_patron,
@@ -59,7 +60,7 @@ def patron_panel(card: Card, *, now=None) -> dict:
         "balance": balance_for_patron(patron=patron),
         "loans": loans,
         "overdue": sum(1 for loan in loans if loan.due_at < now),
-        "holds": list(holds_for_patron(patron=patron)),
+        "holds": list(annotate_queue_position(holds_for_patron(patron=patron))),
         "registrations": list(
             registrations_for_patron(patron=patron).filter(program__ends_at__gt=now)
         ),

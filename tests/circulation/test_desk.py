@@ -519,3 +519,18 @@ def test_the_expired_card_of_a_patron_is_refused_before_serving_them(clerk_clien
     assert response.status_code == 302
     assert response["Location"] != CHECKOUT
     assert f"{SESSION_KEY}.checkout" not in clerk_client.session
+
+
+def test_the_check_out_page_offers_a_hold_openly_and_shows_the_place_in_the_queue(desk, card):
+    """Placing a hold is a form on the page, not in a folded section; each queued hold
+    says where the patron stands among those waiting for the title."""
+    title = TitleFactory(title="Wolf Hall")
+    ItemFactory(title=title, status=Item.Status.ON_LOAN)
+    HoldFactory(title=title)  # someone asked first
+    post(desk, CHECKOUT, {"action": "card", "card_number": card.number})
+    page = get(desk, CHECKOUT)
+    assert "<details" not in page
+    assert 'name="wanted"' in page and "Place a hold" in page
+    HoldFactory(title=title, patron=card.patron)
+    page = unescape(get(desk, CHECKOUT))
+    assert "Waiting in the queue, number 2" in page
