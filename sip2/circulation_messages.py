@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
 from django.utils import timezone
 
 from circulation import services
@@ -264,6 +263,10 @@ def _amount(value: str) -> Decimal:
     return amount
 
 
+#: SIP2's payment types (fixed field of 37): 00 cash, 01 VISA, 02 credit card.
+PAYMENT_METHODS = {"00": "cash", "01": "card", "02": "card"}
+
+
 def fee_paid(session: Session, request: Message) -> Message:
     """A payment taken by the kiosk: to the fine named (CG), or to the oldest fines
     first. All of it is applied or none (an overpayment is refused), as at the desk."""
@@ -282,17 +285,22 @@ def fee_paid(session: Session, request: Message) -> Message:
             raise Refused("A payment must be more than $0.00.")
         if amount > sum((fine.balance for fine in fines), start=Decimal("0.00")):
             raise Refused("That is more than is owed: overpayment refused.")
-        paid = []
-        with transaction.atomic():
-            left = amount
-            for fine in fines:
-                if left <= 0:
-                    break
-                part = min(left, fine.balance)
-                paid.append(services.fine_pay(fine=fine, amount=part, actor=patron))
-                left -= part
+        method = PAYMENT_METHODS.get(request.fixed.get("payment_type", ""))
+        if method is None:
+            raise Refused("The library takes cash or card at its kiosks.")
+        parts, left = [], amount
+        for fine in fines:
+            if left <= 0:
+                break
+            part = min(left, fine.balance)
+            parts.append((fine, part))
+            left -= part
+        number = services.payment_take(
+            patron=patron, parts=parts, method=method, branch=session.terminal.branch, actor=patron
+        )
     except Refused as refused:
         return _refused(session, request, refused.message)
+    paid = [fine for fine, _ in parts]
     log_terminal_access(paid, terminal=session.terminal, message="fee_paid", patron=patron)
     answer = Message(
         "38",
@@ -301,7 +309,7 @@ def fee_paid(session: Session, request: Message) -> Message:
     )
     if request.has("BK"):
         answer.add("BK", request.get("BK"))
-    return answer.add("AF", f"Payment of ${amount:.2f} accepted.")
+    return answer.add("AF", f"Payment of ${amount:.2f} accepted. Receipt {number}.")
 
 
 HANDLERS = {

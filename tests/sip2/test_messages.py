@@ -8,7 +8,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.utils import timezone
 
-from circulation.models import Fine, Loan
+from circulation.models import Fine, FinePayment, Loan
 from sip2.models import TerminalEvent
 from tests.factories import FineFactory, HoldFactory, ItemFactory, LoanFactory, PatronBlockFactory
 
@@ -340,10 +340,22 @@ def test_fee_paid_only_for_terminals_that_take_payments(talk, kiosk, patron, bra
     assert answer.fixed["payment_accepted"] == "Y"
     assert answer.get("BK") == "tx9"
     assert sum(f.amount_paid for f in Fine.objects.all()) == Decimal("2.50")
+    # Recorded like a payment at the desk: one receipt, its method, the kiosk's branch.
+    payments = list(FinePayment.objects.all())
+    assert {(p.method, p.branch_id, p.taken_by_id) for p in payments} == {("cash", branch.pk, None)}
+    assert len({p.number for p in payments}) == 1 and sum(p.amount for p in payments) == Decimal(
+        "2.50"
+    )
+    assert f"Receipt {payments[0].number}." in answer.get("AF")
     # More than is owed: refused, nothing paid.
     answer = talk.send("37", fixed, [("BV", "9.00"), *fields[1:]])
     assert answer.fixed["payment_accepted"] == "N"
     assert sum(f.amount_paid for f in Fine.objects.all()) == Decimal("2.50")
+    # A payment type the library does not take (a check): refused, nothing paid.
+    answer = talk.send("37", {**fixed, "payment_type": "05"}, [("BV", "0.25"), *fields[1:]])
+    assert answer.fixed["payment_accepted"] == "N"
+    assert "cash or card" in answer.get("AF")
+    assert FinePayment.objects.count() == len(payments)
 
 
 def test_circulation_refusals_are_recorded_without_patron_data(talk, kiosk, patron, item):
