@@ -3,8 +3,6 @@ beside their tables with small counts hidden, and downloads a CSV; no request le
 site. Screenshots go to docs/screenshots/ with `make screenshots`."""
 
 import datetime
-import json
-import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,7 +11,7 @@ from django.contrib.auth.models import Group
 from circulation.models import Item, VisitCount
 from circulation.usage import CirculationDay, ComputerUseDay, HoldDay, HoldWait, TitleMonth
 from patrons.roles import LIBRARIAN
-from tests.e2e.test_staff_axe import AXE, violations
+from tests.e2e.axe import axe_context, report, violations
 from tests.factories import BranchFactory, ItemFactory, ProgramFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -145,13 +143,11 @@ def test_a_librarian_reads_a_year_of_statistics(page, screenshots):
     assert page.outside_requests == []
 
 
-@pytest.mark.skipif(not os.path.exists(AXE), reason="CALUMET_AXE_CORE not set")
-def test_no_wcag_violation_on_the_statistics_pages(browser, live_server):
+def test_no_wcag_violation_on_the_statistics_pages(axe, browser, live_server):
     _a_year_of_counts()
     user = get_user_model().objects.create_user("librarian", password=PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name=LIBRARIAN))
-    # axe is injected as a script the site's Content Security Policy would refuse.
-    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    context = axe_context(browser, live_server.url)
     page = context.new_page()
     page.goto("/admin/login/")
     page.fill("#id_username", "librarian")
@@ -166,5 +162,5 @@ def test_no_wcag_violation_on_the_statistics_pages(browser, live_server):
         page.goto(url)
         found[url] = violations(page)
     context.close()
-    found = {url: v for url, v in found.items() if v}
-    assert not found, json.dumps(found, indent=1)
+    if any(found.values()):
+        pytest.fail(f"axe-core on the statistics pages:\n{report(found)}", pytrace=False)
