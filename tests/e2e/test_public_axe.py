@@ -28,7 +28,7 @@ from tests.factories import (
     TitleFactory,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.markup_audit]
 
 READER = "21234000000101"  # keeps a reading history
 QUIET = "21234000000202"  # does not
