@@ -1,5 +1,5 @@
-"""The staff admin of the patrons app: patrons, cards, blocks, categories (retention and
-legal holds are in `admin_privacy.py`).
+"""The staff admin of the patrons app: the patron's page and list (cards, blocks and
+categories are in `admin_cards.py`, retention and legal holds in `admin_privacy.py`).
 
 The reading history is read-only here (staff may turn it off at the patron's request,
 never on); every change goes through the services.
@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from patrons.access import AccessAuditedAdmin, log_access
 
 from . import (  # noqa: F401  (they register admins and pages)
+    admin_cards,
     admin_privacy,
     audit_reports,
     services,
@@ -23,8 +24,6 @@ from .exceptions import Refused
 from .models import (
     Card,
     Patron,
-    PatronBlock,
-    PatronCategory,
 )
 
 #: Rows each list on the patron's page shows; the rest are a link away (the filtered list).
@@ -398,93 +397,3 @@ def reading_history_description(patron: Patron) -> str:
         place = f", {patron.reading_history_branch.name}" if patron.reading_history_branch else ""
         who += f" ({staff}{place})"
     return f"Turned {state}{when} {who}."
-
-
-@admin.register(Card)
-class CardAdmin(AccessAuditedAdmin, admin.ModelAdmin):
-    list_display = ("__str__", "number", "patron", "status", "issued_at")
-    list_filter = ("status",)
-    search_fields = ("=number",)
-    search_help_text = "Scan or type the full card number."
-    autocomplete_fields = ("patron",)
-    list_select_related = ("patron",)
-    show_full_result_count = False
-
-    # Cards are issued at registration and replaced from the patron's page.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(PatronBlock)
-class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
-    list_display = ("__str__", "patron", "reason", "starts_at", "ends_at", "lifted_at")
-    list_filter = ("reason", ("lifted_at", admin.EmptyFieldListFilter))
-    search_fields = ("=patron__cards__number",)
-    search_help_text = "Scan or type the patron's full card number."
-    autocomplete_fields = ("patron",)
-    list_select_related = ("patron",)
-    readonly_fields = ("created_by", "lifted_by", "lifted_at", "starts_at")
-    fields = (
-        "patron",
-        "reason",
-        "note",
-        "starts_at",
-        "ends_at",
-        "lifted_at",
-        "created_by",
-        "lifted_by",
-    )
-    actions = ("lift_blocks",)
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None:  # a block is lifted, never edited
-            return self.fields
-        return self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        from .accounts import block_place
-
-        if change:
-            return
-        placed = block_place(
-            patron=obj.patron,
-            reason=obj.reason,
-            note=obj.note,
-            ends_at=obj.ends_at,
-            actor=request.user,
-        )
-        obj.pk = placed.pk
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description="Lift the selected blocks", permissions=["change"])
-    def lift_blocks(self, request, queryset):
-        from .accounts import block_lift
-
-        lifted = 0
-        for block in queryset.filter(lifted_at__isnull=True):
-            block_lift(block=block, actor=request.user)
-            lifted += 1
-        self.message_user(request, f"{lifted} block{'s' if lifted != 1 else ''} lifted.")
-
-
-@admin.register(PatronCategory)
-class PatronCategoryAdmin(admin.ModelAdmin):
-    """Categories are the library administrator's to name; a code in use stays (the
-    statistics count under it), so it cannot be changed or a used category deleted."""
-
-    list_display = ("name", "code")
-    search_fields = ("name", "code")
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("code",) if obj is not None else ()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
