@@ -42,8 +42,7 @@ KINDS = ("93", "63 PIN check", "63", "11", "09", "35")
 def prepare(cards: list[str], branch: int) -> str:
     """A kiosk terminal account (its secret returned) and a known PIN for the patrons of
     `cards` (one hash for all: it is the check, not the hashing, that the kiosk costs)."""
-    from django.contrib.auth.hashers import make_password
-
+    from calumet.hashers import hash_pin
     from circulation.models import Branch
     from patrons.models import Patron
     from sip2 import services
@@ -54,7 +53,7 @@ def prepare(cards: list[str], branch: int) -> str:
     )
     terminal.branch = Branch.objects.get(pk=branch)  # the copies' own: none goes in transit
     secret = services.terminal_save(terminal=terminal, actor=None, new_secret_wanted=True)
-    Patron.objects.filter(cards__number__in=cards).update(pin_hash=make_password(PIN))
+    Patron.objects.filter(cards__number__in=cards).update(pin_hash=hash_pin(PIN))
     return secret
 
 

@@ -128,9 +128,11 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Passwords (staff) and PINs (patrons) are hashed with Argon2 first.
+# Staff passwords are hashed with Argon2; patrons' PINs and SIP2 terminals' secrets with
+# a lighter Argon2 of their own (calumet/hashers.py says why).
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "calumet.hashers.PinHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

@@ -6,12 +6,13 @@ the entry's `object_repr`, and the audit trail must not become a second patron l
 """
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from calumet.hashers import hash_pin, pin_matches
 
 card_number_validator = RegexValidator(
     r"^\d{14}$", "A library card number is 14 digits, as printed under the barcode."
@@ -200,13 +201,11 @@ class Patron(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     def set_pin(self, pin: str) -> None:
-        self.pin_hash = make_password(pin)
+        self.pin_hash = hash_pin(pin)
         self.pin_changed_at = timezone.now()
 
     def check_pin(self, pin: str) -> bool:
-        if not self.pin_hash:
-            return False
-        return check_password(pin, self.pin_hash)
+        return pin_matches(pin, self.pin_hash)
 
     @property
     def active_card(self) -> "Card | None":

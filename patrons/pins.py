@@ -16,6 +16,8 @@ from django.utils import translation
 from django.utils.http import base36_to_int
 from django.utils.translation import gettext as _
 
+from calumet.hashers import hash_pin, pin_hash_outdated
+
 from .acting import service
 from .exceptions import Refused
 from .models import Card, Patron
@@ -63,6 +65,15 @@ def _audit_pin_event(patron: Patron, *, actor, how: str) -> None:
         actor_email=(staff.email or None) if staff else None,
         additional_data={"patron": patron.pk, "event": f"pin-{how}"},
     )
+
+
+def pin_rehash(*, patron: Patron, pin: str) -> None:
+    """After a PIN was accepted: keep it under today's hash if it was hashed another way
+    (an older hasher, or other settings). The PIN itself is unchanged, so is when it was
+    set; nothing is audited, as nothing a person could see has changed."""
+    if pin_hash_outdated(patron.pin_hash):
+        patron.pin_hash = hash_pin(pin)
+        Patron.objects.filter(pk=patron.pk).update(pin_hash=patron.pin_hash)
 
 
 def _store(patron: Patron, pin: str, *, must_change: bool) -> None:

@@ -22,7 +22,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from calumet.hashers import waste_time
+
 from .models import Card, Patron
+from .pins import pin_rehash
 from .services import patron_touch
 
 SESSION_PATRON = "calumet_patron_id"
@@ -71,15 +74,14 @@ def authenticate_card(request, *, card_number: str, pin: str) -> Patron | None:
     # Always check a PIN, so an unknown card takes as long as a wrong PIN.
     pin_ok = patron.check_pin(pin) if patron else _dummy_check(pin)
     if valid and pin_ok:
+        pin_rehash(patron=patron, pin=pin)
         return patron
     user_login_failed.send(sender=__name__, credentials={"card_number": number}, request=request)
     return None
 
 
 def _dummy_check(pin: str) -> bool:
-    from django.contrib.auth.hashers import make_password
-
-    make_password(pin)
+    waste_time(pin)
     return False
 
 

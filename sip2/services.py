@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
+from calumet.hashers import hash_pin, pin_matches, waste_time
 from patrons.acting import service
 
 from .models import Terminal, TerminalEvent
@@ -30,7 +30,7 @@ def terminal_save(
         given, secret = secret, None
         if given or terminal.pk is None or new_secret_wanted or not terminal.secret_hash:
             secret = given or new_secret()
-            terminal.secret_hash = make_password(secret)
+            terminal.secret_hash = hash_pin(secret)
             terminal.secret_set_at = timezone.now()
         terminal.full_clean()
         terminal.save()
@@ -41,9 +41,9 @@ def terminal_authenticate(*, login: str, secret: str) -> Terminal | None:
     """The enabled terminal with this login and secret, or None (same work either way)."""
     terminal = Terminal.objects.select_related("branch").filter(login=(login or "").strip()).first()
     if terminal is None:
-        make_password(secret or "")
+        waste_time(secret or "")
         return None
-    if not check_password(secret or "", terminal.secret_hash) or not terminal.enabled:
+    if not pin_matches(secret or "", terminal.secret_hash) or not terminal.enabled:
         return None
     return terminal
 

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from calumet.hashers import hash_pin
 from circulation.models import (
     Branch,
     ComputerSession,
@@ -40,8 +41,14 @@ STAFF_PASSWORD = "a staff password nobody would guess"
 
 @functools.cache
 def hashed(secret: str) -> str:
-    """Argon2 is slow on purpose: hash each distinct secret once per test run."""
+    """Argon2 is slow on purpose: hash each distinct password once per test run."""
     return make_password(secret)
+
+
+@functools.cache
+def hashed_pin(pin: str) -> str:
+    """What `Patron.set_pin(pin)` stores, computed once per test run."""
+    return hash_pin(pin)
 
 
 class BranchFactory(factory.django.DjangoModelFactory):
@@ -91,7 +98,7 @@ class PatronFactory(factory.django.DjangoModelFactory):
         lambda: timezone.localdate() + datetime.timedelta(days=365)
     )
     # What `Patron.set_pin(DEFAULT_PIN)` stores, computed once for the whole run.
-    pin_hash = factory.LazyFunction(lambda: hashed(DEFAULT_PIN))
+    pin_hash = factory.LazyFunction(lambda: hashed_pin(DEFAULT_PIN))
     pin_changed_at = factory.LazyFunction(timezone.now)
     last_activity_at = factory.LazyFunction(timezone.now)
     # A patron made with reading history on turned it on in the portal.

@@ -103,9 +103,3 @@ def test_settings_check(settings):
     assert sip2_settings() == []
     settings.CALUMET_SIP2_PATRON_NAME = "nickname"
     assert [e.id for e in sip2_settings()] == ["sip2.E001"]
-
-
-def test_the_benchmark_refuses_a_production_database(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DJANGO_DEBUG"):
-        call_command("sip2bench", sessions=1, rounds=1)
