@@ -149,7 +149,7 @@ class SIP2Server:
     ) -> None:
         self.host = host
         self.port = port
-        self.sock = sock  # a listening socket shared with the other server processes
+        self.sock = sock  # this process's listening socket on a port shared with the others
         self.ssl_context = ssl_context
         self.idle_seconds = idle_seconds or settings.CALUMET_SIP2_IDLE_SECONDS
         self.max_message = max_message or settings.CALUMET_SIP2_MAX_MESSAGE

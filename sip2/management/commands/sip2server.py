@@ -5,12 +5,16 @@ the loopback address only (for a local test or a TLS tunnel such as stunnel), un
 CALUMET_SIP2_ALLOW_PLAIN=true, which is warned about at start-up. SIGTERM or Ctrl-C
 stops it after the answers in progress are sent.
 
-With `CALUMET_SIP2_PROCESSES` above 1 (or `--processes`), this process opens the
-listening socket and forks that many server processes that accept on it, each with its
-threads and database connections: one process's Python runs on one core at a time, so
-on a machine of several cores one process per core answers kiosks as fast as the cores
-allow. A server process that dies is started again; SIGTERM reaches them all and each
-lets its answers in progress reach their terminals.
+With `CALUMET_SIP2_PROCESSES` above 1 (or `--processes`), this process holds the port
+and forks that many server processes, each listening on it with its own socket
+(SO_REUSEPORT), its threads and database connections. The kernel spreads new connections
+evenly over the processes' sockets; with one socket shared by all, whichever process
+was awake took most of the kiosks (their connections last all day) and its one core ran
+them all while the others idled. One process's Python runs on one core at a time, so on
+a machine of several cores one process per core answers kiosks as fast as the cores
+allow. A server process that dies is started again (connections it had not yet accepted
+are dropped, and the kiosks connect again); SIGTERM reaches them all and each lets its
+answers in progress reach their terminals.
 """
 
 import asyncio
@@ -18,6 +22,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from contextlib import suppress
 
 from django.conf import settings
@@ -75,7 +80,7 @@ class Command(BaseCommand):
             asyncio.run(self._run(host, port, context))
             return
         try:
-            sock = socket.create_server((host, port), backlog=128)
+            sock = reserve(host, port)
         except OSError as error:
             raise CommandError(f"Cannot listen on {host}:{port} ({error.strerror}).") from None
         self._supervise(sock, context, processes)
@@ -101,13 +106,14 @@ class Command(BaseCommand):
             self.stdout.write("SIP2 server stopped.")
 
     def _supervise(self, sock: socket.socket, context, processes: int) -> None:
-        """Fork `processes` servers on the listening socket; start again any that dies
-        until SIGTERM or SIGINT, which is passed on to each; wait for them all."""
+        """Fork `processes` servers listening on the reserved port; start again any that
+        dies (not sooner than a second after it started) until SIGTERM or SIGINT, which
+        is passed on to each; wait for them all."""
         from django.db import connections
 
         connections.close_all()  # no connection crosses a fork
         host, port = sock.getsockname()[:2]
-        children: set[int] = set()
+        children: dict[int, float] = {}
         stopping = False
 
         def stop(signum, frame):
@@ -120,7 +126,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         for _ in range(processes):
-            children.add(self._fork(sock, context))
+            children[self._fork(host, port, context)] = time.monotonic()
         self.stdout.write(
             f"SIP2 server on {host}:{port} ({'TLS' if context else 'plain TCP'}, "
             f"{processes} processes); Ctrl-C stops it."
@@ -131,14 +137,15 @@ class Command(BaseCommand):
                 pid, status = os.wait()
             except ChildProcessError:
                 break
-            children.discard(pid)
+            started = children.pop(pid, time.monotonic())
             if not stopping:
                 log.error("sip2: a server process ended (status %s); starting another", status)
-                children.add(self._fork(sock, context))
+                time.sleep(max(0.0, started + 1 - time.monotonic()))
+                children[self._fork(host, port, context)] = time.monotonic()
         sock.close()
         self.stdout.write("SIP2 server stopped.")
 
-    def _fork(self, sock: socket.socket, context) -> int:
+    def _fork(self, host: str, port: int, context) -> int:
         pid = os.fork()
         if pid:
             return pid
@@ -146,9 +153,25 @@ class Command(BaseCommand):
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            sock = socket.create_server((host, port), backlog=128, reuse_port=True)
             asyncio.run(self._run(None, None, context, sock=sock, quiet=True))
             code = 0
         except BaseException as error:  # the parent starts another
             log.error("sip2: a server process failed (%s)", type(error).__name__)
         finally:
             os._exit(code)
+
+
+def reserve(host: str, port: int) -> socket.socket:
+    """The port, held by a socket that is bound but never listens (so the kernel gives
+    it no connection), with SO_REUSEPORT so that the server processes can listen on it
+    too. With port 0, the port the system chose."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
