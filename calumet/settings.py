@@ -352,7 +352,7 @@ CALUMET_SIP2_PATRON_NAME = env.str("CALUMET_SIP2_PATRON_NAME", default="initial"
 CALUMET_SIP2_TITLES = env.bool("CALUMET_SIP2_TITLES", default=False)
 CALUMET_SIP2_IDLE_SECONDS = env.int("CALUMET_SIP2_IDLE_SECONDS", default=300)
 CALUMET_SIP2_MAX_MESSAGE = env.int("CALUMET_SIP2_MAX_MESSAGE", default=4096)
-CALUMET_SIP2_THREADS = env.int("CALUMET_SIP2_THREADS", default=8)
+CALUMET_SIP2_THREADS = env.int("CALUMET_SIP2_THREADS", default=1)
 # Server processes sharing the port (one per core: Python runs one thread at a time).
 CALUMET_SIP2_PROCESSES = env.int("CALUMET_SIP2_PROCESSES", default=1)
 CALUMET_SIP2_CURRENCY = env.str("CALUMET_SIP2_CURRENCY", default="USD")

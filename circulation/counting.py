@@ -60,10 +60,15 @@ def _circulation_key(item: Item, branch_id: int, patron_category: str, now) -> d
     }
 
 
-def checkout(*, item: Item, branch_id: int, patron_category: str, now) -> None:
+def checkout(
+    *, item: Item, branch_id: int, patron_category: str, now, item_counted: bool = False
+) -> None:
+    """`item_counted`: the caller has added one to the copy's own count already (with
+    the update of its status, in one statement)."""
     _add(CirculationDay, _circulation_key(item, branch_id, patron_category, now), checkouts=1)
     _add(TitleMonth, {"month": _month(now), "title_id": item.title_id}, checkouts=1)
-    Item.objects.filter(pk=item.pk).update(circulation_count=F("circulation_count") + 1)
+    if not item_counted:
+        Item.objects.filter(pk=item.pk).update(circulation_count=F("circulation_count") + 1)
 
 
 def renewal(*, item: Item, branch_id: int, patron_category: str, now) -> None:

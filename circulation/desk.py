@@ -96,7 +96,7 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
     barcode = form.cleaned_data["barcode"]
     try:
         loan = services.loan_checkout(
-            card_number=card.number, barcode=barcode, actor=request.user, branch=desk.branch
+            card=card, barcode=barcode, actor=request.user, branch=desk.branch
         )
     except Refused as refusal:
         desk.add_line(

@@ -70,6 +70,7 @@ def log_access(
     access: str = "opened",
     confidential: bool = False,
     who: dict | None = None,
+    remembered: dict | None = None,
 ) -> int:
     """Record that the records shown on a page were seen. Returns the entries written.
 
@@ -83,6 +84,11 @@ def log_access(
     found through the registry, and records that belong to no patron are not logged.
     `who` describes a reader that is not a signed-in user (a self-check terminal:
     {"role": "Self-check kiosk 2", "branch": "Main"}).
+
+    `remembered`: a reader's own memory of the patrons it has already been logged as
+    seeing on a page, kept by a caller that serves one reader for a while (a SIP2
+    connection serves one terminal): {(patron id, page): when}. A patron in it within
+    the repeat window is left out without asking the database again.
     """
     from auditlog.models import LogEntry
 
@@ -108,9 +114,21 @@ def log_access(
     now = timezone.now()
     patron_type = ContentType.objects.get_for_model(registry.get("patron").model)
     if not confidential and not event:
+        if remembered is not None:
+            since = now - datetime.timedelta(minutes=settings.CALUMET_AUDIT_REPEAT_MINUTES)
+            kinds_by_patron = {
+                pk: counts
+                for pk, counts in kinds_by_patron.items()
+                if remembered.get((pk, page, access), since) <= since
+            }
+            if not kinds_by_patron:
+                return 0
         kinds_by_patron = _not_seen_lately(
             kinds_by_patron, actor=actor, page=page, access=access, now=now, who=who
         )
+        if remembered is not None:
+            for pk in kinds_by_patron:  # the entries written below, at `now`
+                remembered[(pk, page, access)] = now
     base = {"page": page, "access": access, **(who or _staff_context(request, actor))}
     if event:
         base["event"] = event

@@ -17,11 +17,16 @@ def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> C
     The messages are for staff at the desk. (The portal shows one message for every
     refusal so that it cannot be used to learn which cards exist.)
     """
-    now = now or timezone.now()
     number = (card_number or "").strip()
     card = Card.objects.select_related("patron").filter(number=number).first()
     if card is None:
         raise CardRefused("No library card has that number.", code="unknown_card")
+    return card_check(card=card, now=now)
+
+
+def card_check(*, card: Card, now: datetime.datetime | None = None) -> Card:
+    """`card` (loaded with its patron) if it may be used now; refuses as `card_resolve`."""
+    now = now or timezone.now()
     if card.status == Card.Status.LOST:
         raise CardRefused(
             "This card was reported lost. Check the patron's ID and issue a new card.",

@@ -14,7 +14,10 @@ def terminal_context(terminal) -> dict:
     return {"role": terminal.name, "branch": terminal.branch.name}
 
 
-def log_terminal_access(records, *, terminal, message: str, patron=None) -> int:
+def log_terminal_access(
+    records, *, terminal, message: str, patron=None, remembered: dict | None = None
+) -> int:
+    """`remembered`: the connection's memory of the entries it wrote (see `log_access`)."""
     return log_access(
         [r for r in records if r is not None],
         request=None,
@@ -22,4 +25,5 @@ def log_terminal_access(records, *, terminal, message: str, patron=None) -> int:
         access="opened",
         patron=patron,
         who=terminal_context(terminal),
+        remembered=remembered,
     )

@@ -88,8 +88,11 @@ def display_name(patron: Patron | None) -> str:
     return ""
 
 
-def status_flags(*, card: Card | None, patron: Patron | None, balance, open_loans: int) -> str:
-    """The 14 patron-status flags ("Y" = denied / too many), spaces where not known."""
+def status_flags(
+    *, card: Card | None, patron: Patron | None, balance, open_loans: int, limit: int | None = None
+) -> str:
+    """The 14 patron-status flags ("Y" = denied / too many), spaces where not known.
+    `limit`: the patron's loan limit when the caller has it (looked up otherwise)."""
     from decimal import Decimal
 
     flags = [" "] * 14
@@ -104,7 +107,7 @@ def status_flags(*, card: Card | None, patron: Patron | None, balance, open_loan
         or patron.card_expires_on < timezone.localdate(now)
     )
     over_limit = balance is not None and balance > Decimal(settings.CALUMET_MAX_BALANCE)
-    too_many = open_loans >= loan_limit_for(patron=patron)
+    too_many = open_loans >= (limit if limit is not None else loan_limit_for(patron=patron))
     if blocked or expired or over_limit or too_many:
         flags[0] = "Y"  # charge privileges denied
     if blocked or expired:

@@ -24,7 +24,6 @@ from circulation.selectors import (
 )
 from patrons.exceptions import Refused
 
-from .access import log_terminal_access
 from .codec import Message, count, timestamp
 from .handlers import Session, identify, label
 from .models import TerminalEvent
@@ -49,8 +48,7 @@ def _refused(session: Session, request: Message, text: str) -> Message:
     return refusal(request, text)
 
 
-def _patron(session: Session, request: Message):
-    view = identify(session, request)
+def _patron(view):
     if view.locked:
         return None, "Too many wrong PINs: try again later, or ask at the desk."
     if view.card is None:
@@ -65,14 +63,15 @@ def _due(loan) -> str:
 
 
 def checkout(session: Session, request: Message) -> Message:
-    patron, why = _patron(session, request)
+    view = identify(session, request)
+    patron, why = _patron(view)
     if patron is None:
         return _refused(session, request, why)
     barcode = request.get("AB").strip()
     renewed = False
     try:
         loan = services.loan_checkout(
-            card_number=session.patron_card,
+            card=view.card,
             barcode=barcode,
             actor=patron,
             branch=session.terminal.branch,
@@ -87,7 +86,7 @@ def checkout(session: Session, request: Message) -> Message:
         except Refused as not_renewed:
             return _refused(session, request, not_renewed.message)
         renewed = True
-    log_terminal_access([loan], terminal=session.terminal, message="checkout", patron=patron)
+    session.log_access([loan], "checkout", patron=patron)
     return Message(
         "12",
         {
@@ -119,7 +118,7 @@ def checkin(session: Session, request: Message) -> Message:
         return answer
     records = [result.loan, result.fine, result.hold]
     if any(records):
-        log_terminal_access(records, terminal=session.terminal, message="checkin")
+        session.log_access(records, "checkin")
     fields = [
         ("AO", institution()),
         ("AB", item.barcode),
@@ -206,7 +205,7 @@ def _renew_answer(request: Message, session: Session, loan) -> Message:
 
 
 def renew(session: Session, request: Message) -> Message:
-    patron, why = _patron(session, request)
+    patron, why = _patron(identify(session, request))
     if patron is None:
         return _refused(session, request, why)
     barcode = request.get("AB").strip()
@@ -217,12 +216,12 @@ def renew(session: Session, request: Message) -> Message:
         loan = services.loan_renew(loan=loan, actor=patron)
     except Refused as refused:
         return _refused(session, request, refused.message)
-    log_terminal_access([loan], terminal=session.terminal, message="renew", patron=patron)
+    session.log_access([loan], "renew", patron=patron)
     return _renew_answer(request, session, loan)
 
 
 def renew_all(session: Session, request: Message) -> Message:
-    patron, why = _patron(session, request)
+    patron, why = _patron(identify(session, request))
     if patron is None:
         return _refused(session, request, why)
     renewed, unrenewed, touched = [], [], []
@@ -234,7 +233,7 @@ def renew_all(session: Session, request: Message) -> Message:
         else:
             renewed.append(label(loan.item))
         touched.append(loan)
-    log_terminal_access(touched, terminal=session.terminal, message="renew_all", patron=patron)
+    session.log_access(touched, "renew_all", patron=patron)
     answer = Message(
         "66",
         {
@@ -270,7 +269,7 @@ PAYMENT_METHODS = {"00": "cash", "01": "card", "02": "card"}
 def fee_paid(session: Session, request: Message) -> Message:
     """A payment taken by the kiosk: to the fine named (CG), or to the oldest fines
     first. All of it is applied or none (an overpayment is refused), as at the desk."""
-    patron, why = _patron(session, request)
+    patron, why = _patron(identify(session, request))
     if patron is None:
         return _refused(session, request, why)
     try:
@@ -301,7 +300,7 @@ def fee_paid(session: Session, request: Message) -> Message:
     except Refused as refused:
         return _refused(session, request, refused.message)
     paid = [fine for fine, _ in parts]
-    log_terminal_access(paid, terminal=session.terminal, message="fee_paid", patron=patron)
+    session.log_access(paid, "fee_paid", patron=patron)
     answer = Message(
         "38",
         {"payment_accepted": "Y", "transaction_date": now_stamp()},

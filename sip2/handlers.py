@@ -14,6 +14,8 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -37,6 +39,7 @@ from .refusals import LANGUAGE, institution, now_stamp, refusal
 log = logging.getLogger("calumet.sip2")
 
 MAX_LIST_ITEMS = 50
+ZERO = Decimal("0.00")
 
 #: Position of each request in the supported-messages field (BX) of the status answer.
 SUPPORTED_ORDER = (
@@ -76,6 +79,23 @@ class Session:
     failed_logins: int = 0
     close: bool = False
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    #: The access entries this connection wrote lately: {(patron id, page, access): when}.
+    logged: dict = field(default_factory=dict, repr=False)
+
+    def log_access(self, records, message: str, patron=None) -> int:
+        """Access entries for what this terminal read or changed. A patron it was logged
+        as seeing on the same kind of message within the repeat window is not asked of
+        the database again (a kiosk asks for the same patron's screen every few seconds)."""
+        if len(self.logged) > 200:
+            since = timezone.now() - timedelta(minutes=settings.CALUMET_AUDIT_REPEAT_MINUTES)
+            self.logged = {key: when for key, when in self.logged.items() if when > since}
+        return log_terminal_access(
+            records,
+            terminal=self.terminal,
+            message=message,
+            patron=patron,
+            remembered=self.logged,
+        )
 
     def digest(self, pin: str) -> bytes:
         return hmac.new(self.key, (pin or "").encode(), hashlib.sha256).digest()
@@ -258,7 +278,7 @@ def patron_status(session: Session, request: Message) -> Message:
     if view.verified:
         answer.add("BH", settings.CALUMET_SIP2_CURRENCY).add("BV", f"{balance:.2f}")
     if (owner := _owner(shown_card)) is not None:
-        log_terminal_access([owner], terminal=session.terminal, message="patron_status")
+        session.log_access([owner], "patron_status")
     if text := _screen(view):
         answer.add("AF", text)
     return answer
@@ -289,17 +309,32 @@ def patron_information(session: Session, request: Message) -> Message:
     shown_card = view.card or any_card(view.number)
     patron = view.patron
     now = timezone.now()
-    loans = list(loans_for_patron(patron=patron)) if patron else []
+    summary = request.fixed.get("summary", "")
+    wanted = summary.find("Y")
+    loans = []
+    if patron is not None:
+        # The copies' labels only when a list of loans is asked for (AT, AU).
+        loans = loans_for_patron(patron=patron)
+        loans = list(loans if wanted in (1, 2) and view.verified else loans.select_related(None))
     holds = list(holds_for_patron(patron=patron)) if view.verified else []
     fines = list(fines_for_patron(patron=patron)) if view.verified else []
-    balance = balance_for_patron(patron=patron) if patron else None
+    if view.verified:  # the open fines are loaded: their sum is the balance
+        balance = sum((fine.amount - fine.amount_paid for fine in fines), ZERO)
+    else:
+        balance = balance_for_patron(patron=patron) if patron else None
+    limit = loan_limit_for(patron=patron) if patron else None
     overdue = [loan for loan in loans if loan.due_at < now]
     ready = [hold for hold in holds if hold.status == hold.Status.WAITING]
     waiting = [hold for hold in holds if hold.status != hold.Status.WAITING]
     shown = view.verified
+    owner = _owner(shown_card)
     fixed = {
         "patron_status": status_flags(
-            card=shown_card, patron=_owner(shown_card), balance=balance, open_loans=len(loans)
+            card=shown_card,
+            patron=owner,
+            balance=balance,
+            open_loans=len(loans),
+            limit=limit if owner is patron else None,
         ),
         "language": LANGUAGE,
         "transaction_date": now_stamp(),
@@ -321,11 +356,9 @@ def patron_information(session: Session, request: Message) -> Message:
         ],
     )
     if shown:
-        answer.add("CB", count(loan_limit_for(patron=patron)))
+        answer.add("CB", count(limit))
         answer.add("BH", settings.CALUMET_SIP2_CURRENCY).add("BV", f"{balance:.2f}")
         answer.add("CC", settings.CALUMET_MAX_BALANCE)
-        summary = request.fixed.get("summary", "")
-        wanted = summary.find("Y")
         start, end = _range(request)
         lists = {
             0: ("AS", [label(hold.item) for hold in ready]),
@@ -339,9 +372,9 @@ def patron_information(session: Session, request: Message) -> Message:
             field_id, values = lists[wanted]
             for value in values[start - 1 : end]:
                 answer.add(field_id, value)
-    if (owner := _owner(shown_card)) is not None:
+    if owner is not None:
         records = [owner, *loans, *holds, *fines] if shown else [owner]
-        log_terminal_access(records, terminal=session.terminal, message="patron_information")
+        session.log_access(records, "patron_information")
     if text := _screen(view):
         answer.add("AF", text)
     return answer

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from patrons.acting import service
-from patrons.models import Patron
-from patrons.services import card_resolve, patron_touch
+from patrons.models import Card, Patron
+from patrons.services import card_check, card_resolve, patron_touch
 
 from .. import counting
 from ..exceptions import CirculationRefused
@@ -37,16 +38,21 @@ from .transit import open_transit, transit_receive, transit_send
 @service
 def loan_checkout(
     *,
-    card_number: str,
+    card_number: str = "",
+    card: Card | None = None,
     barcode: str,
     actor,
     branch: Branch | None = None,
     now: datetime.datetime | None = None,
 ) -> Loan:
-    """Check an item out to the card's patron, or refuse with the reason."""
+    """Check an item out to the card's patron, or refuse with the reason. `card`: the
+    card when the caller has it loaded with its patron (checked again all the same)."""
     now = _now(now)
     with transaction.atomic():
-        card = card_resolve(card_number=card_number, now=now)
+        if card is not None:
+            card = card_check(card=card, now=now)
+        else:
+            card = card_resolve(card_number=card_number, now=now)
         patron = card.patron
         _refuse_if_blocked(patron, now, "Borrowing")
         limit = Decimal(settings.CALUMET_MAX_BALANCE)
@@ -73,15 +79,15 @@ def loan_checkout(
         book = RuleBook()
         rule = book.find(category=patron.category_id, item_type=item.item_type, branch_id=branch_id)
         overall = book.find(category=patron.category_id, item_type="", branch_id=branch_id)
-        open_loans = Loan.objects.filter(patron=patron, returned_at__isnull=True)
-        if rule.item_type:
-            of_type = open_loans.filter(item__item_type=rule.item_type).count()
-            if of_type >= rule.max_loans:
-                raise CirculationRefused(
-                    f"Loan limit reached ({rule.max_loans} {item.get_item_type_display()} items).",
-                    code="loan_limit",
-                )
-        if open_loans.count() >= overall.max_loans:
+        held = Loan.objects.filter(patron=patron, returned_at__isnull=True).aggregate(
+            total=Count("pk"), of_type=Count("pk", filter=Q(item__item_type=item.item_type))
+        )
+        if rule.item_type and held["of_type"] >= rule.max_loans:
+            raise CirculationRefused(
+                f"Loan limit reached ({rule.max_loans} {item.get_item_type_display()} items).",
+                code="loan_limit",
+            )
+        if held["total"] >= overall.max_loans:
             raise CirculationRefused(
                 f"Loan limit reached ({overall.max_loans} items).", code="loan_limit"
             )
@@ -113,10 +119,16 @@ def loan_checkout(
                 placed_at=waiting.placed_at,
             )
         item.status = Item.Status.ON_LOAN
-        item.save(update_fields=["status"])
+        Item.objects.filter(pk=item.pk).update(
+            status=item.status, circulation_count=F("circulation_count") + 1
+        )
         retarget_holds_on(item=item, now=now)
         counting.checkout(
-            item=item, branch_id=loan.branch_id, patron_category=patron.category_id, now=now
+            item=item,
+            branch_id=loan.branch_id,
+            patron_category=patron.category_id,
+            now=now,
+            item_counted=True,
         )
         patron_touch(patron=patron, now=now)
         return loan
@@ -155,9 +167,16 @@ def overdue_fine_amount(
     """Daily rate per day late, nothing within the grace days, capped per loan (by the
     loan's circulation rule, looked up now unless given)."""
     if rule is None:
-        category = Patron.objects.filter(pk=loan.patron_id).values_list("category", flat=True)
+        category = getattr(loan, "patron_category", None)
+        if category is None:
+            category = (
+                Patron.objects.filter(pk=loan.patron_id)
+                .values_list("category", flat=True)
+                .order_by()
+                .first()
+            )
         rule = rule_for(
-            category=category.first() or "", item_type=loan.item.item_type, branch_id=loan.branch_id
+            category=category or "", item_type=loan.item.item_type, branch_id=loan.branch_id
         )
     policy = rule
     days_late = library_days_late(
@@ -186,7 +205,12 @@ def loan_return(
     with transaction.atomic():
         item = _item_locked(barcode)
         result = ReturnResult(barcode=item.barcode)
-        loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
+        loan = (
+            Loan.objects.select_for_update(of=("self",))
+            .filter(item=item, returned_at__isnull=True)
+            .annotate(patron_category=F("patron__category"))
+            .first()
+        )
         branch_id = branch.pk if branch else item.branch_id
         if loan is None:
             in_transit_hold = Hold.objects.filter(item=item, status=Hold.Status.IN_TRANSIT).first()
@@ -245,10 +269,9 @@ def loan_return(
                     assessed_at=now,
                 )
                 counting.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
-            category = Patron.objects.filter(pk=loan.patron_id).values_list("category", flat=True)[
-                0
-            ]
-            counting.checkin(item=item, branch_id=branch_id, patron_category=category, now=now)
+            counting.checkin(
+                item=item, branch_id=branch_id, patron_category=loan.patron_category, now=now
+            )
             patron_touch(patron_id=loan.patron_id, now=now)
 
         result.hold = _trap_for_next_hold(item, branch_id, now)

@@ -85,6 +85,40 @@ def test_access_entries_for_patron_information(talk, kiosk, patron):
     assert entry.additional_data["patron"] == patron.pk
 
 
+def test_a_kiosk_asking_again_writes_one_entry_per_repeat_window(talk, kiosk, patron, settings):
+    """A kiosk refreshes the patron's screen every few seconds: one entry per window, and
+    the connection remembers the entry it wrote instead of asking the database again.
+    Another connection of the same terminal finds it in the database; after the window,
+    a new entry is written."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from .conftest import Talk
+
+    settings.CALUMET_AUDIT_REPEAT_MINUTES = 5
+    talk.login("kiosk2", kiosk[1])
+    patron_info(talk)
+    with CaptureQueriesContext(connection) as first_again:
+        patron_info(talk)
+    entries = LogEntry.objects.filter(additional_data__page="sip2:patron_information")
+    assert entries.count() == 1
+    assert not any("auditlog_logentry" in q["sql"] for q in first_again.captured_queries)
+
+    other = Talk(address="192.0.2.11")  # the same kiosk after a reconnection
+    other.login("kiosk2", kiosk[1])
+    patron_info(other)
+    assert entries.count() == 1
+
+    entries.update(timestamp=timezone.now() - datetime.timedelta(minutes=6))
+    for key in list(talk.conversation.session.logged):
+        talk.conversation.session.logged[key] -= datetime.timedelta(minutes=6)
+    patron_info(talk)
+    assert entries.count() == 2
+
+
 def test_who_has_looked_names_the_terminal(talk, kiosk, patron, client):
     """The patron's page names the terminal that read their record, not a person."""
     talk.login("kiosk2", kiosk[1])
