@@ -151,3 +151,22 @@ def test_fuzz_signed_in_terminal_gets_an_answer(kiosk, patron, command, tail):
     answer = talk.raw((command + tail + "\r").encode("utf-8", "replace"))
     assert answer.endswith(b"\r")
     parse(answer)
+
+
+def test_what_is_answered_beside_the_other_terminals(talk, kiosk, patron):
+    """Sign-ins and PINs not yet accepted on the connection go to the server's hashing
+    thread; the rest of a visit does not."""
+
+    def raw(command, fields):
+        return build(Message(command, {}, fields), error_detection=False)
+
+    conversation = talk.conversation
+    assert conversation.hashes(raw("93", [("CN", "kiosk2"), ("CO", "x")]))
+    talk.login("kiosk2", kiosk[1])
+    with_pin = raw("63", [("AO", "calumet"), ("AA", CARD), ("AD", PIN)])
+    assert conversation.hashes(with_pin)
+    patron_info(talk)  # the PIN accepted
+    assert not conversation.hashes(with_pin)
+    assert conversation.hashes(raw("63", [("AO", "calumet"), ("AA", CARD), ("AD", "0000")]))
+    assert not conversation.hashes(raw("09", [("AO", "calumet"), ("AB", "31234000000001")]))
+    assert not conversation.hashes(b"63 garbage AD")
