@@ -2,6 +2,7 @@
 apps register with `site.register_page()`. A page is listed at the top of its app's
 section on the index and in the sidebar, for staff who hold its permission."""
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -117,9 +118,20 @@ DESK_ROLE = "Circulation staff"
 DESK_HOME = "admin:circulation_desk"
 
 
-def order_for(user) -> tuple[str, ...]:
+#: Navigation already built, by app, permissions and roles (see get_app_list).
+_APP_LISTS: dict = {}
+
+
+def roles_of(user) -> frozenset[str]:
+    """The names of the staff member's groups (their roles)."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(user.groups.values_list("name", flat=True))
+
+
+def order_for(user, roles: frozenset[str] | None = None) -> tuple[str, ...]:
     """The order of the navigation's groups for this staff member's role."""
-    roles = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+    roles = roles_of(user) if roles is None else roles
     if not user.is_superuser:
         for role, order in ROLE_ORDERS:
             if role in roles:
@@ -275,6 +287,27 @@ class CalumetAdminSite(admin.AdminSite):
         return pages + super().get_urls()
 
     def get_app_list(self, request, app_label=None):
+        """The navigation for this staff member. It depends on their permissions and
+        roles only, so it is built once per set of them and process, not at every page
+        (some 80 permission checks and 40 URLs each time; the desk's scans felt it). A
+        change of permissions or roles is a new key, so it shows at the next page."""
+        user = request.user
+        if not hasattr(request, "_calumet_roles"):
+            request._calumet_roles = roles_of(user)
+        key = (
+            app_label,
+            user.is_superuser,
+            frozenset(user.get_all_permissions()),
+            request._calumet_roles,
+        )
+        app_list = _APP_LISTS.get(key)
+        if app_list is None:
+            if len(_APP_LISTS) > 500:
+                _APP_LISTS.clear()
+            app_list = _APP_LISTS[key] = self._app_list(request, app_label)
+        return copy.deepcopy(app_list)
+
+    def _app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)
         by_label = {app["app_label"]: app for app in app_list}
         for page in sorted(self._pages, key=lambda p: p.order):
@@ -295,9 +328,7 @@ class CalumetAdminSite(admin.AdminSite):
             if app is not None:
                 app["models"].insert(0, entry)
         if app_label is None:
-            if not hasattr(request, "_calumet_nav_order"):  # asked once per page
-                request._calumet_nav_order = order_for(request.user)
-            return group_by_task(app_list, request._calumet_nav_order)
+            return group_by_task(app_list, order_for(request.user, request._calumet_roles))
         return app_list
 
 

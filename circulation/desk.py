@@ -145,7 +145,7 @@ def checkout_view(request):
         card_form=CardForm(),
         item_form=ItemForm(),
         hold_form=HoldRequestForm(),
-        program_form=ProgramSignupForm(),
+        program_form=ProgramSignupForm(branch=desk.branch),
         lines=desk.lines("checkout") if panel else [],
         panel=panel,
         find_form=find_form,

@@ -1,6 +1,9 @@
 """Forms of the circulation desk pages."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from .models import Branch, Fine, FinePayment
 from .services.lost import MANUAL_REASONS
@@ -80,25 +83,71 @@ class HoldRequestForm(forms.Form):
         self.fields["wanted"].widget.attrs.pop("autofocus", None)
 
 
+class GroupedSelect(forms.Select):
+    """A select of many options (with optgroups), written in one pass. Django's Select
+    renders a template for every option: with the 200 programs of a large library that
+    was most of the check-out page's time at every scan."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.empty_label = ""
+        self.groups: list[tuple[str, list[tuple[object, str]]]] = []
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+
+        def options(choices):
+            return format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (v, mark_safe(" selected") if str(v) == chosen else "", label)
+                    for v, label in choices
+                ),
+            )
+
+        parts = [format_html('<option value="">{}</option>', self.empty_label)]
+        for group, choices in self.groups:
+            if group:
+                parts.append(
+                    format_html('<optgroup label="{}">{}</optgroup>', group, options(choices))
+                )
+            else:
+                parts.append(options(choices))
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return format_html("<select{}>{}</select>", flatatt(final), mark_safe("".join(parts)))  # noqa: S308
+
+
 class ProgramSignupForm(forms.Form):
+    """A program sign-up at the desk: every program not yet over, by branch (the desk's
+    own first), soonest first."""
+
     program = forms.ModelChoiceField(
-        queryset=None, label="Sign up for", empty_label="Choose a program"
+        queryset=None, label="Sign up for", empty_label="Choose a program", widget=GroupedSelect
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, branch=None, **kwargs):
         from django.utils import timezone
 
         from .models import Program
 
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = (
-            Program.objects.filter(ends_at__gt=timezone.now())
-            .select_related("branch")
-            .order_by("starts_at")
+        field = self.fields["program"]
+        field.queryset = Program.objects.filter(ends_at__gt=timezone.now())
+        if self.is_bound:
+            return  # checking a choice: the list is not shown
+        zone = timezone.get_current_timezone()
+        groups: dict[str, list] = {}
+        rows = field.queryset.order_by("starts_at", "pk").values_list(
+            "pk", "name", "starts_at", "branch_id", "branch__name"
         )
-        self.fields["program"].label_from_instance = lambda p: (
-            f"{p.name} — {timezone.localtime(p.starts_at):%a %b %d, %I:%M %p} ({p.branch.name})"
-        )
+        for pk, name, starts_at, branch_id, branch_name in rows:
+            label = f"{name} — {starts_at.astimezone(zone):%a %b %d, %I:%M %p} ({branch_name})"
+            groups.setdefault((branch_id != getattr(branch, "pk", None), branch_name), []).append(
+                (pk, label)
+            )
+        field.widget.empty_label = field.empty_label
+        field.widget.groups = [(name, groups[key]) for key in sorted(groups) for name in [key[1]]]
 
 
 #: The reasons staff may pick for a charge added by hand (`services.fine_charge_manual`).
