@@ -534,3 +534,45 @@ def test_the_check_out_page_offers_a_hold_openly_and_shows_the_place_in_the_queu
     HoldFactory(title=title, patron=card.patron)
     page = unescape(get(desk, CHECKOUT))
     assert "Waiting in the queue, number 2" in page
+
+
+def test_a_program_sign_up_at_the_desk(desk, card, branch, other_branch):
+    """Every program not yet over, grouped by branch with the desk's own first, soonest
+    first; a choice signs the patron up; a program that is over cannot be chosen."""
+    import datetime
+
+    from django.utils import timezone
+
+    from circulation.models import ProgramRegistration
+    from tests.factories import ProgramFactory
+
+    now = timezone.now()
+    later = ProgramFactory(name="Chess club", branch=branch, starts_at=now + datetime.timedelta(9))
+    sooner = ProgramFactory(name="Story time", branch=branch, starts_at=now + datetime.timedelta(2))
+    away = ProgramFactory(
+        name="Film night", branch=other_branch, starts_at=now + datetime.timedelta(1)
+    )
+    over = ProgramFactory(
+        name="Old lecture",
+        branch=branch,
+        starts_at=now - datetime.timedelta(3),
+        ends_at=now - datetime.timedelta(2),
+    )
+    post(desk, CHECKOUT, {"action": "card", "card_number": card.number})
+    page = get(desk, CHECKOUT)
+    select = page.split('<select id="id_program" name="program" required>')[1]
+    select = select.split("</select>")[0]
+    groups = re.findall(r'<optgroup label="([^"]+)">', select)
+    assert groups == ["Central Library", "East Side Branch"]
+    values = re.findall(r'<option value="(\d*)"', select)
+    assert values == ["", str(sooner.pk), str(later.pk), str(away.pk)]
+    assert "Story time — " in select and "(Central Library)" in select
+    assert "Old lecture" not in select
+
+    post(desk, CHECKOUT, {"action": "program", "program": sooner.pk})
+    assert ProgramRegistration.objects.filter(program=sooner, patron=card.patron).exists()
+    assert shows(get(desk, CHECKOUT), "Signed up.")
+
+    post(desk, CHECKOUT, {"action": "program", "program": over.pk})
+    assert not ProgramRegistration.objects.filter(program=over).exists()
+    assert shows(get(desk, CHECKOUT), "Choose a program.")
