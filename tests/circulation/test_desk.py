@@ -547,7 +547,9 @@ def test_a_program_sign_up_at_the_desk(desk, card, branch, other_branch):
     from tests.factories import ProgramFactory
 
     now = timezone.now()
-    later = ProgramFactory(name="Chess club", branch=branch, starts_at=now + datetime.timedelta(9))
+    later = ProgramFactory(
+        name="Chess & <b>club</b>", branch=branch, starts_at=now + datetime.timedelta(9)
+    )
     sooner = ProgramFactory(name="Story time", branch=branch, starts_at=now + datetime.timedelta(2))
     away = ProgramFactory(
         name="Film night", branch=other_branch, starts_at=now + datetime.timedelta(1)
@@ -568,6 +570,7 @@ def test_a_program_sign_up_at_the_desk(desk, card, branch, other_branch):
     assert values == ["", str(sooner.pk), str(later.pk), str(away.pk)]
     assert "Story time — " in select and "(Central Library)" in select
     assert "Old lecture" not in select
+    assert "Chess &amp; &lt;b&gt;club&lt;/b&gt; — " in select and "<b>" not in select
 
     post(desk, CHECKOUT, {"action": "program", "program": sooner.pk})
     assert ProgramRegistration.objects.filter(program=sooner, patron=card.patron).exists()
