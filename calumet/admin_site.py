@@ -300,6 +300,8 @@ class CalumetAdminSite(admin.AdminSite):
             frozenset(user.get_all_permissions()),
             request._calumet_roles,
         )
+        if app_label is None:
+            request._calumet_nav_key = key  # the sidebar's too (calumet/templatetags)
         app_list = _APP_LISTS.get(key)
         if app_list is None:
             if len(_APP_LISTS) > 500:
