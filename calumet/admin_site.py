@@ -11,6 +11,8 @@ from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.urls import path, reverse
 
+from .groups import group_names
+
 
 @dataclass(frozen=True)
 class AdminPage:
@@ -124,9 +126,7 @@ _APP_LISTS: dict = {}
 
 def roles_of(user) -> frozenset[str]:
     """The names of the staff member's groups (their roles)."""
-    if not user.is_authenticated:
-        return frozenset()
-    return frozenset(user.groups.values_list("name", flat=True))
+    return group_names(user)
 
 
 def order_for(user, roles: frozenset[str] | None = None) -> tuple[str, ...]:

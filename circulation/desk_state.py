@@ -17,6 +17,7 @@ anything it refs (`patrons.sessions.scrub_sessions`).
 from __future__ import annotations
 
 import datetime
+import functools
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -60,13 +61,14 @@ class Desk:
 
     # -- the branch ("Working at") ----------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def branch(self) -> Branch | None:
         branch_id = self.data.get("branch_id")
         branch = Branch.objects.filter(pk=branch_id).first() if branch_id else None
         return branch or Branch.objects.order_by("name").first()
 
     def set_branch(self, branch: Branch) -> None:
+        self.__dict__["branch"] = branch
         self.data["branch_id"] = branch.pk
         self.data["branch_name"] = branch.name  # the audit log names the desk's branch
         self.save()

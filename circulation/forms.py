@@ -52,6 +52,12 @@ class DeskBranchForm(forms.Form):
         queryset=Branch.objects.order_by("name"), label="Working at", empty_label=None
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # the list in one query (not a cursor read row by row)
+            field = self.fields["branch"]
+            field.choices = list(field.queryset.values_list("pk", "name"))
+
 
 class PayAllForm(forms.Form):
     method = forms.ChoiceField(label="Paid by", choices=FinePayment.Method.choices)

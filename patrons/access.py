@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from calumet.client import client_ip
+from calumet.groups import group_names
 
 from .registry import registry
 
@@ -31,7 +32,7 @@ def _staff_context(request, actor) -> dict:
     """Role and branch of the staff member, as the patron will be shown them."""
     if actor is None:
         return {}
-    groups = sorted(actor.groups.values_list("name", flat=True))
+    groups = sorted(group_names(actor))
     context = {
         "role": groups[0] if groups else ("Administrator" if actor.is_superuser else "Staff")
     }

@@ -27,7 +27,7 @@ def groups_for(user) -> list[str]:
     from django.test import RequestFactory
 
     request = RequestFactory().get("/admin/")
-    request.user = user
+    request.user = type(user).objects.get(pk=user.pk)  # as each request loads it
     return [app["name"] for app in admin.site.get_app_list(request)]
 
 
