@@ -109,6 +109,9 @@ def test_processes_share_the_port_are_started_again_and_stop_together(tmp_path):
         assert "SIP2 server stopped." in server.stdout.read()
         assert not any(Path(f"/proc/{pid}").exists() for pid in second)
     finally:
-        if server.poll() is None:
+        if server.poll() is None:  # a failed test: no server process may outlive it
+            for pid in _children(server.pid):
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             server.kill()
             server.wait()
