@@ -86,9 +86,10 @@ class Session:
         """Access entries for what this terminal read or changed. A patron it was logged
         as seeing on the same kind of message within the repeat window is not asked of
         the database again (a kiosk asks for the same patron's screen every few seconds)."""
-        if len(self.logged) > 200:
-            since = timezone.now() - timedelta(minutes=settings.CALUMET_AUDIT_REPEAT_MINUTES)
-            self.logged = {key: when for key, when in self.logged.items() if when > since}
+        # Only what the repeat window still needs: a patron id stays here minutes, not
+        # the whole day the kiosk's connection lasts.
+        since = timezone.now() - timedelta(minutes=settings.CALUMET_AUDIT_REPEAT_MINUTES)
+        self.logged = {key: when for key, when in self.logged.items() if when > since}
         return log_terminal_access(
             records,
             terminal=self.terminal,
@@ -109,9 +110,12 @@ class Session:
         )
 
     def verified(self, number: str | None, pin: str | None = None) -> None:
-        """The PIN of this card was accepted (None: forget the patron)."""
+        """The PIN of this card was accepted (None: forget the patron, and which patrons
+        this connection logged as seen: the next asks the database again)."""
         self.patron_card = number
         self.pin_digest = self.digest(pin) if number and pin is not None else None
+        if number is None:
+            self.logged = {}
 
     def event(self, kind: str, code: str = "") -> None:
         try:

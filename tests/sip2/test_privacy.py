@@ -9,7 +9,7 @@ from circulation.models import Hold, Item, Loan
 from sip2.models import TerminalEvent
 from tests.factories import HoldFactory, LoanFactory
 
-from .conftest import CARD, PIN, checkin, checkout, patron_info
+from .conftest import CARD, INSTITUTION, PIN, STAMP, checkin, checkout, patron_info
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +117,14 @@ def test_a_kiosk_asking_again_writes_one_entry_per_repeat_window(talk, kiosk, pa
         talk.conversation.session.logged[key] -= datetime.timedelta(minutes=6)
     patron_info(talk)
     assert entries.count() == 2
+
+    # The connection keeps patron ids only while the window needs them, and forgets
+    # them when the patron's visit ends.
+    assert list(talk.conversation.session.logged) == [
+        (patron.pk, "sip2:patron_information", "opened")
+    ]
+    talk.send("35", {"transaction_date": STAMP}, [("AO", INSTITUTION), ("AA", CARD)])
+    assert talk.conversation.session.logged == {}
 
 
 def test_who_has_looked_names_the_terminal(talk, kiosk, patron, client):
