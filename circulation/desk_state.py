@@ -123,6 +123,23 @@ class Desk:
                 self.end(other)
         self._write(page, {"card": card.pk, "patron": card.patron_id, "lines": []})
 
+    def access_memory(self, page: str) -> dict:
+        """When the page's access entry for the transaction's patron was last written,
+        as `log_access(remembered=...)` takes it (empty when not known)."""
+        state = self._state(page)
+        at = state.get("access_at") if state else None
+        if not at or not state.get("patron"):
+            return {}
+        return {(state["patron"], f"desk:{page}", "opened"): datetime.datetime.fromisoformat(at)}
+
+    def keep_access_memory(self, page: str, memory: dict) -> None:
+        """Keep the time `log_access` found or wrote for the transaction's patron (the
+        idle time is not started again: looking at the page is not a scan)."""
+        state = self._state(page)
+        at = memory.get((state.get("patron"), f"desk:{page}", "opened")) if state else None
+        if at is not None and state.get("access_at") != at.isoformat():
+            self.session[self.key(page)] = {**state, "access_at": at.isoformat()}
+
     def touch(self, page: str) -> None:
         """Activity at the page without a scan line (a payment, a hold): the idle time
         starts again."""

@@ -86,10 +86,11 @@ def log_access(
     `who` describes a reader that is not a signed-in user (a self-check terminal:
     {"role": "Self-check kiosk 2", "branch": "Main"}).
 
-    `remembered`: a reader's own memory of the patrons it has already been logged as
-    seeing on a page, kept by a caller that serves one reader for a while (a SIP2
-    connection serves one terminal): {(patron id, page): when}. A patron in it within
-    the repeat window is left out without asking the database again.
+    `remembered`: a reader's own memory of when it was last logged as seeing a patron on
+    a page, kept by a caller that serves one reader for a while (a SIP2 connection, a
+    desk transaction): {(patron id, page, access): when}. A patron in it within the
+    repeat window is left out without asking the database again; the entries written
+    or found are added to it.
     """
     from auditlog.models import LogEntry
 
@@ -125,7 +126,13 @@ def log_access(
             if not kinds_by_patron:
                 return 0
         kinds_by_patron = _not_seen_lately(
-            kinds_by_patron, actor=actor, page=page, access=access, now=now, who=who
+            kinds_by_patron,
+            actor=actor,
+            page=page,
+            access=access,
+            now=now,
+            who=who,
+            remembered=remembered,
         )
         if remembered is not None:
             for pk in kinds_by_patron:  # the entries written below, at `now`
@@ -166,7 +173,9 @@ def log_access(
     return len(entries)
 
 
-def _not_seen_lately(kinds_by_patron, *, actor, page, access, now, who) -> dict:
+def _not_seen_lately(
+    kinds_by_patron, *, actor, page, access, now, who, remembered: dict | None = None
+) -> dict:
     """Leave out the patrons this reader saw on this page within the repeat window."""
     from auditlog.models import LogEntry
 
@@ -184,7 +193,12 @@ def _not_seen_lately(kinds_by_patron, *, actor, page, access, now, who) -> dict:
     recent = recent.filter(actor=actor) if actor is not None else recent.filter(actor__isnull=True)
     if who and who.get("role"):
         recent = recent.filter(additional_data__role=who["role"])
-    already = {int(pk) for pk in recent.values_list("object_pk", flat=True)}
+    already: dict[int, datetime.datetime] = {}
+    for pk, when in recent.values_list("object_pk", "timestamp"):
+        already[int(pk)] = max(when, already.get(int(pk), when))
+    if remembered is not None:  # when each was last written, for the caller's memory
+        for pk, when in already.items():
+            remembered[(pk, page, access)] = when
     return {pk: counts for pk, counts in kinds_by_patron.items() if pk not in already}
 
 

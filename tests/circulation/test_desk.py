@@ -579,3 +579,28 @@ def test_a_program_sign_up_at_the_desk(desk, card, branch, other_branch):
     post(desk, CHECKOUT, {"action": "program", "program": over.pk})
     assert not ProgramRegistration.objects.filter(program=over).exists()
     assert shows(get(desk, CHECKOUT), "Choose a program.")
+
+
+def test_the_check_out_page_logs_its_patron_once_per_window_without_asking_again(
+    desk, card, branch
+):
+    """Every scan shows the check-out page again: one access entry per patron and repeat
+    window, and after the transaction wrote it the page does not query the audit trail."""
+    from auditlog.models import LogEntry
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entries = LogEntry.objects.filter(additional_data__page="desk:checkout")
+    post(desk, CHECKOUT, {"action": "card", "card_number": card.number})
+    get(desk, CHECKOUT)
+    assert entries.filter(additional_data__patron=card.patron_id).count() == 1
+    post(desk, CHECKOUT, {"action": "item", "barcode": ItemFactory(branch=branch).barcode})
+    with CaptureQueriesContext(connection) as queries:
+        get(desk, CHECKOUT)
+    assert not any("auditlog_logentry" in q["sql"] for q in queries.captured_queries)
+    assert entries.filter(additional_data__patron=card.patron_id).count() == 1
+
+    other = CardFactory(number="21234000000555")
+    post(desk, CHECKOUT, {"action": "card", "card_number": other.number})
+    get(desk, CHECKOUT)
+    assert entries.filter(additional_data__patron=other.patron_id).count() == 1
