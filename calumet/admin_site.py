@@ -124,14 +124,9 @@ DESK_HOME = "admin:circulation_desk"
 _APP_LISTS: dict = {}
 
 
-def roles_of(user) -> frozenset[str]:
-    """The names of the staff member's groups (their roles)."""
-    return group_names(user)
-
-
-def order_for(user, roles: frozenset[str] | None = None) -> tuple[str, ...]:
+def order_for(user) -> tuple[str, ...]:
     """The order of the navigation's groups for this staff member's role."""
-    roles = roles_of(user) if roles is None else roles
+    roles = group_names(user)
     if not user.is_superuser:
         for role, order in ROLE_ORDERS:
             if role in roles:
@@ -292,13 +287,11 @@ class CalumetAdminSite(admin.AdminSite):
         (some 80 permission checks and 40 URLs each time; the desk's scans felt it). A
         change of permissions or roles is a new key, so it shows at the next page."""
         user = request.user
-        if not hasattr(request, "_calumet_roles"):
-            request._calumet_roles = roles_of(user)
         key = (
             app_label,
             user.is_superuser,
             frozenset(user.get_all_permissions()),
-            request._calumet_roles,
+            group_names(user),
         )
         if app_label is None:
             request._calumet_nav_key = key  # the sidebar's too (calumet/templatetags)
@@ -330,7 +323,7 @@ class CalumetAdminSite(admin.AdminSite):
             if app is not None:
                 app["models"].insert(0, entry)
         if app_label is None:
-            return group_by_task(app_list, order_for(request.user, request._calumet_roles))
+            return group_by_task(app_list, order_for(request.user))
         return app_list
 
 

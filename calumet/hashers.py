@@ -13,7 +13,7 @@ Storage Cheat Sheet (19 MiB, 2 passes, 1 lane: about 30 ms), for three reasons:
   of a core, or every patron at every kiosk waits for the others' hashes.
 
 A hash made before (Django's Argon2) is still accepted, and replaced by this one the
-next time the PIN is used successfully (`pin_verify`).
+next time the PIN is used successfully (`patrons.pins.pin_rehash`).
 """
 
 from __future__ import annotations

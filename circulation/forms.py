@@ -139,7 +139,7 @@ class ProgramSignupForm(forms.Form):
         if self.is_bound:
             return  # checking a choice: the list is not shown
         zone = timezone.get_current_timezone()
-        groups: dict[str, list] = {}
+        groups: dict[tuple[bool, str], list] = {}  # (not the desk's branch, name): options
         rows = field.queryset.order_by("starts_at", "pk").values_list(
             "pk", "name", "starts_at", "branch_id", "branch__name"
         )
@@ -149,7 +149,7 @@ class ProgramSignupForm(forms.Form):
                 (pk, label)
             )
         field.widget.empty_label = field.empty_label
-        field.widget.groups = [(name, groups[key]) for key in sorted(groups) for name in [key[1]]]
+        field.widget.groups = [(key[1], groups[key]) for key in sorted(groups)]
 
 
 #: The reasons staff may pick for a charge added by hand (`services.fine_charge_manual`).

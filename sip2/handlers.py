@@ -15,13 +15,13 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
 from circulation.selectors import (
+    ZERO,
     balance_for_patron,
     fines_for_patron,
     holds_for_patron,
@@ -39,7 +39,6 @@ from .refusals import LANGUAGE, institution, now_stamp, refusal
 log = logging.getLogger("calumet.sip2")
 
 MAX_LIST_ITEMS = 50
-ZERO = Decimal("0.00")
 
 #: Position of each request in the supported-messages field (BX) of the status answer.
 SUPPORTED_ORDER = (

@@ -46,7 +46,8 @@ def loan_checkout(
     now: datetime.datetime | None = None,
 ) -> Loan:
     """Check an item out to the card's patron, or refuse with the reason. `card`: the
-    card when the caller has it loaded with its patron (checked again all the same)."""
+    card when the caller has it loaded with its patron in this request (its status and
+    expiry are checked all the same, without reading it again)."""
     now = _now(now)
     with transaction.atomic():
         if card is not None:
