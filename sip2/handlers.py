@@ -138,6 +138,17 @@ def handle(session: Session, request: Message) -> Message:
     if session.terminal is None:
         session.event(TerminalEvent.Kind.NOT_SIGNED_IN, code)
         return refusal(request, "Sign in first.")
+    fresh = services.terminal_reload(terminal=session.terminal)
+    if services.terminal_revoked(signed_in=session.terminal, now=fresh):
+        # Deleted, switched off or given a new secret since it signed in: this connection
+        # does nothing more, and is closed after the answer.
+        session.terminal = fresh  # (None once deleted: the event then names no terminal)
+        session.event(TerminalEvent.Kind.SIGNED_OUT, code)
+        session.terminal = None
+        session.verified(None)
+        session.close = True
+        return refusal(request, "This terminal is signed out. Sign in again.")
+    session.terminal = fresh
     if code not in session.terminal.allowed_commands():
         session.event(TerminalEvent.Kind.NOT_ALLOWED, code)
         return refusal(request, "This terminal may not do that.")

@@ -72,10 +72,13 @@ class Terminal(models.Model):
 class TerminalEvent(models.Model):
     class Kind(models.TextChoices):
         CONNECTED = "connected", "Connected"
+        TLS_FAILED = "tls_failed", "TLS handshake failed (plain TCP, old TLS or no answer)"
         LOGIN = "login", "Signed in"
         LOGIN_REFUSED = "login_refused", "Sign-in refused"
+        SIGNED_OUT = "signed_out", "Signed out: terminal switched off or given a new secret"
         NOT_SIGNED_IN = "not_signed_in", "Message before sign-in"
         NOT_ALLOWED = "not_allowed", "Message not allowed for this terminal"
+        UNSUPPORTED = "unsupported", "Message Calumet does not support"
         INSTITUTION = "institution", "Wrong institution id"
         BAD_MESSAGE = "bad_message", "Malformed message"
         CHECKSUM = "checksum", "Checksum error"

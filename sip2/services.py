@@ -48,6 +48,19 @@ def terminal_authenticate(*, login: str, secret: str) -> Terminal | None:
     return terminal
 
 
+def terminal_reload(*, terminal: Terminal) -> Terminal | None:
+    """The terminal account as the library administrator has left it (None if deleted),
+    read again for every message of a connection signed in as `terminal`, so that a
+    change to what it may send applies to the next message."""
+    return Terminal.objects.select_related("branch").filter(pk=terminal.pk).first()
+
+
+def terminal_revoked(*, signed_in: Terminal, now: Terminal | None) -> bool:
+    """Whether a connection signed in as `signed_in` must sign in again: the account was
+    deleted, switched off or given a new secret since."""
+    return now is None or not now.enabled or now.secret_set_at != signed_in.secret_set_at
+
+
 def event_record(
     *, kind: str, terminal_id: int | None = None, code: str = "", address: str | None = None
 ) -> None:
