@@ -19,6 +19,13 @@ ALLOWED = [
     ("may_pay", "Fee paid (take payments)"),
 ]
 
+SHORT = {
+    "may_patron": "patron information",
+    "may_circulate": "circulation",
+    "may_checkin": "check-in only",
+    "may_pay": "fee paid",
+}
+
 
 class TerminalForm(forms.ModelForm):
     allowed = forms.MultipleChoiceField(
@@ -56,7 +63,7 @@ class TerminalForm(forms.ModelForm):
 @admin.register(Terminal)
 class TerminalAdmin(admin.ModelAdmin):
     form = TerminalForm
-    list_display = ("name", "login", "branch", "enabled", "may_patron", "may_circulate")
+    list_display = ("name", "login", "branch", "enabled", "allowed_messages")
     list_filter = ("enabled", "branch")
     search_fields = ("name", "login")
     readonly_fields = ("created_at", "secret_set_at")
@@ -70,6 +77,11 @@ class TerminalAdmin(admin.ModelAdmin):
         "created_at",
         "secret_set_at",
     )
+
+    @admin.display(description="Allowed messages")
+    def allowed_messages(self, obj) -> str:
+        """Every switch that is on, in a few words (sign-in and status always are)."""
+        return ", ".join(SHORT[name] for name, _ in ALLOWED if getattr(obj, name)) or "—"
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))

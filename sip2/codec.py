@@ -51,6 +51,11 @@ LAYOUTS: dict[str, tuple[tuple[str, int], ...]] = {
         ("currency_type", 3),
     ),
     "97": (),
+    # requests Calumet does not support (answered with their negative answer)
+    "01": (("card_retained", 1), ("transaction_date", 18)),  # block patron
+    "15": (("hold_mode", 1), ("transaction_date", 18)),  # hold
+    "19": (("transaction_date", 18),),  # item status update
+    "25": (("transaction_date", 18),),  # patron enable
     # answers from the ACS
     "94": (("ok", 1),),
     "98": (
@@ -113,9 +118,15 @@ LAYOUTS: dict[str, tuple[tuple[str, int], ...]] = {
     "36": (("end_session", 1), ("transaction_date", 18)),
     "38": (("payment_accepted", 1), ("transaction_date", 18)),
     "96": (),
+    "16": (("ok", 1), ("available", 1), ("transaction_date", 18)),
+    "20": (("item_properties_ok", 1), ("transaction_date", 18)),
+    "26": (("patron_status", 14), ("language", 3), ("transaction_date", 18)),
 }
 
 REQUESTS = frozenset({"93", "99", "23", "63", "11", "09", "17", "29", "65", "35", "37", "97"})
+#: Requests of the protocol that Calumet does not do (the status answer's BX says so):
+#: block patron, hold, item status update, patron enable. They get their negative answer.
+UNSUPPORTED = frozenset({"01", "15", "19", "25"})
 
 _TRAILER = re.compile(r"(?:\|?AY(?P<seq>\d))?\|?AZ(?P<sum>[0-9A-Fa-f]{1,4})$")
 _SEQ_ONLY = re.compile(r"\|?AY(?P<seq>\d)\|?$")

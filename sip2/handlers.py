@@ -32,7 +32,7 @@ from circulation.selectors import (
 from . import services
 from .access import log_terminal_access
 from .account import any_card, card_number, display_name, pin_check, status_flags, valid_card
-from .codec import Message, count, yes
+from .codec import UNSUPPORTED, Message, count, yes
 from .models import Terminal, TerminalEvent
 from .refusals import LANGUAGE, institution, now_stamp, refusal
 
@@ -149,6 +149,9 @@ def handle(session: Session, request: Message) -> Message:
         session.close = True
         return refusal(request, "This terminal is signed out. Sign in again.")
     session.terminal = fresh
+    if code in UNSUPPORTED:
+        session.event(TerminalEvent.Kind.UNSUPPORTED, code)
+        return refusal(request, "The library system does not do this.")
     if code not in session.terminal.allowed_commands():
         session.event(TerminalEvent.Kind.NOT_ALLOWED, code)
         return refusal(request, "This terminal may not do that.")

@@ -27,6 +27,10 @@ ANSWERS = {
     "65": "66",
     "35": "36",
     "37": "38",
+    "01": "24",
+    "15": "16",
+    "19": "20",
+    "25": "26",
 }
 
 
@@ -62,7 +66,7 @@ def refusal(request: Message, text: str = "") -> Message:
             "protocol_version": "2.00",
         }
         fields = [("AO", institution()), ("BX", "N" * 16)]
-    elif answer in ("24", "64"):
+    elif answer in ("24", "64", "26"):
         fixed.update(patron_status="YYYY" + " " * 10, language=LANGUAGE)
         if answer == "64":
             for name in (
@@ -93,6 +97,12 @@ def refusal(request: Message, text: str = "") -> Message:
     elif answer == "66":
         fixed.update(ok="0", renewed_count=count(0), unrenewed_count=count(0))
         fields = [("AO", institution())]
+    elif answer == "16":
+        fixed.update(ok="0", available="N")
+        fields = [("AO", institution()), ("AA", aa)]
+    elif answer == "20":
+        fixed["item_properties_ok"] = "0"
+        fields = [("AB", request.get("AB"))]
     elif answer == "36":
         fixed["end_session"] = "N"
         fields = [("AO", institution()), ("AA", aa)]

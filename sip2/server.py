@@ -9,7 +9,9 @@ message waited for the others at every database round trip. Sign-ins and first P
 checks, whose Argon2 hash lets Python run meanwhile, have a thread of their own, so
 that the other terminals' messages do not wait behind a hash. A bad message gets a
 resend request (96) or a refusal; after `MAX_ERRORS` bad messages in a row, or
-`CALUMET_SIP2_IDLE_SECONDS` of silence, the connection is closed. Nothing here logs a
+`CALUMET_SIP2_IDLE_SECONDS` without a whole message (bytes trickled in one at a time do
+not count), the connection is closed. With TLS, the handshake is done here too, so that
+one that fails is recorded as an event with the terminal's address. Nothing here logs a
 message's content: only its two-digit command, the terminal's name, and the kind of
 problem.
 """
@@ -30,7 +32,16 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from .account import card_number
-from .codec import REQUESTS, ChecksumError, Message, SIP2Error, build, checksum, parse
+from .codec import (
+    REQUESTS,
+    UNSUPPORTED,
+    ChecksumError,
+    Message,
+    SIP2Error,
+    build,
+    checksum,
+    parse,
+)
 from .handlers import Session, handle
 from .models import TerminalEvent
 from .refusals import refusal
@@ -39,6 +50,7 @@ log = logging.getLogger("calumet.sip2")
 
 MAX_ERRORS = 5
 SHUTDOWN_GRACE = 30  # seconds to let answers in progress reach their terminals
+TLS_HANDSHAKE_SECONDS = 15
 #: A request to send the last message again, with a checksum as in the protocol's example
 #: ("96AZFEF6"): the terminal may not have sent a sequence number we could read.
 RESEND = b"96AZ" + checksum(b"96AZ").encode() + b"\r"
@@ -111,7 +123,7 @@ class Conversation:
             return self._bad(TerminalEvent.Kind.BAD_MESSAGE)
         if request.command == "97":
             return self.last_answer or RESEND
-        if request.command not in REQUESTS:
+        if request.command not in REQUESTS and request.command not in UNSUPPORTED:
             return self._bad(TerminalEvent.Kind.BAD_MESSAGE, request.command)
         detect = request.sequence is not None or request.checksummed
         if request.sequence is not None and self.last_sequence is not None:
@@ -192,12 +204,17 @@ class SIP2Server:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(_quiet_exception_handler)
         where = {"sock": self.sock} if self.sock else {"host": self.host, "port": self.port}
-        self.server = await asyncio.start_server(
-            self._serve,
-            ssl=self.ssl_context,
-            ssl_handshake_timeout=15 if self.ssl_context else None,
-            **where,
-        )
+        # TLS is started in `_serve`, not here, so that a handshake that fails (a kiosk
+        # left on plain TCP, an old TLS version, no answer) is recorded with its address.
+        tls = self.ssl_context is not None
+
+        def protocol() -> asyncio.StreamReaderProtocol:
+            reader = asyncio.StreamReader(loop=loop)
+            return (_PausedUntilTLS if tls else asyncio.StreamReaderProtocol)(
+                reader, self._serve, loop=loop
+            )
+
+        self.server = await loop.create_server(protocol, **where)
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -225,6 +242,8 @@ class SIP2Server:
         address = peer[0] if isinstance(peer, tuple) and peer else None
         conversation = Conversation(address, self.max_message)
         try:
+            if self.ssl_context is not None and not await self._start_tls(writer, conversation):
+                return
             await self.db(conversation.session.event, TerminalEvent.Kind.CONNECTED)
             await self._converse(conversation, reader, writer, state)
         except (asyncio.CancelledError, ConnectionError, ssl.SSLError, OSError):
@@ -239,12 +258,30 @@ class SIP2Server:
             name = conversation.session.terminal.name if conversation.session.terminal else "-"
             log.debug("sip2: connection of terminal %s closed", name)
 
+    async def _start_tls(self, writer: asyncio.StreamWriter, conversation) -> bool:
+        """The TLS handshake; a failure is recorded (with the address) and ends it."""
+        try:
+            await asyncio.wait_for(
+                writer.start_tls(self.ssl_context), timeout=TLS_HANDSHAKE_SECONDS
+            )
+        except (TimeoutError, ssl.SSLError, ConnectionError, OSError) as error:
+            log.info("sip2: TLS handshake failed (%s)", type(error).__name__)
+            await self.db(conversation.session.event, TerminalEvent.Kind.TLS_FAILED)
+            return False
+        return True
+
     async def _converse(self, conversation, reader, writer, state) -> None:
+        """Messages until the terminal leaves. It is idle when no whole message came for
+        `idle_seconds`: a byte now and then does not keep a connection open."""
+        loop = asyncio.get_running_loop()
         buffer = bytearray()
         discarding = False
+        deadline = loop.time() + self.idle_seconds
         while not self.stopping:
             try:
-                chunk = await asyncio.wait_for(reader.read(4096), timeout=self.idle_seconds)
+                chunk = await asyncio.wait_for(
+                    reader.read(4096), timeout=max(deadline - loop.time(), 0)
+                )
             except TimeoutError:
                 await self.db(conversation.session.event, TerminalEvent.Kind.TIMEOUT)
                 return
@@ -273,11 +310,22 @@ class SIP2Server:
                     await writer.drain()
                 finally:
                     state["busy"] = False
+                deadline = loop.time() + self.idle_seconds
                 if conversation.finished:
                     return
             if len(buffer) > conversation.max_message:
                 buffer.clear()
                 discarding = True
+
+
+class _PausedUntilTLS(asyncio.StreamReaderProtocol):
+    """A connection that reads nothing until its TLS handshake starts: the terminal's
+    first bytes (its TLS hello) stay in the socket for `start_tls`, instead of landing in
+    the plain stream's buffer where the handshake would never see them."""
+
+    def connection_made(self, transport) -> None:
+        transport.pause_reading()
+        super().connection_made(transport)
 
 
 def _close_db_connections(executor: ThreadPoolExecutor) -> None:

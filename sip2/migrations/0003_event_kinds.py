@@ -4,15 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sip2', '0002_roles'),
+        ("sip2", "0002_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='terminalevent',
-            name='kind',
-            field=models.CharField(choices=[('connected', 'Connected'), ('tls_failed', 'TLS handshake failed (plain TCP, old TLS or no answer)'), ('login', 'Signed in'), ('login_refused', 'Sign-in refused'), ('signed_out', 'Signed out: terminal switched off or given a new secret'), ('not_signed_in', 'Message before sign-in'), ('not_allowed', 'Message not allowed for this terminal'), ('unsupported', 'Message Calumet does not support'), ('institution', 'Wrong institution id'), ('bad_message', 'Malformed message'), ('checksum', 'Checksum error'), ('oversized', 'Message too long'), ('sequence', 'Out of sequence'), ('pin_locked', 'PIN attempts locked out'), ('refused', 'Request refused (circulation rules, PIN needed)'), ('timeout', 'Idle timeout'), ('error', 'Server error')], max_length=20),
+            model_name="terminalevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("connected", "Connected"),
+                    ("tls_failed", "TLS handshake failed (plain TCP, old TLS or no answer)"),
+                    ("login", "Signed in"),
+                    ("login_refused", "Sign-in refused"),
+                    ("signed_out", "Signed out: terminal switched off or given a new secret"),
+                    ("not_signed_in", "Message before sign-in"),
+                    ("not_allowed", "Message not allowed for this terminal"),
+                    ("unsupported", "Message Calumet does not support"),
+                    ("institution", "Wrong institution id"),
+                    ("bad_message", "Malformed message"),
+                    ("checksum", "Checksum error"),
+                    ("oversized", "Message too long"),
+                    ("sequence", "Out of sequence"),
+                    ("pin_locked", "PIN attempts locked out"),
+                    ("refused", "Request refused (circulation rules, PIN needed)"),
+                    ("timeout", "Idle timeout"),
+                    ("error", "Server error"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

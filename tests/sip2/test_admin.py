@@ -12,6 +12,8 @@ from patrons import roles
 from sip2.models import Terminal, TerminalEvent
 from tests.factories import StaffUserFactory
 
+from .conftest import make_terminal
+
 pytestmark = pytest.mark.django_db
 
 
@@ -103,3 +105,15 @@ def test_settings_check(settings):
     assert sip2_settings() == []
     settings.CALUMET_SIP2_PATRON_NAME = "nickname"
     assert [e.id for e in sip2_settings()] == ["sip2.E001"]
+
+
+def test_the_terminal_list_says_everything_each_may_send(kiosk, sorter, branch):
+    make_terminal(branch, "Payment kiosk", "paykiosk", may_patron=True, may_pay=True)
+    make_terminal(branch, "Spare kiosk", "spare")
+    page = signed_in(roles.LIBRARY_ADMINISTRATOR).get("/admin/sip2/terminal/")
+    assert page.context["cl"].result_count == 4
+    text = page.content.decode()
+    assert '<td class="field-allowed_messages">patron information, circulation</td>' in text
+    assert '<td class="field-allowed_messages">check-in only</td>' in text
+    assert '<td class="field-allowed_messages">patron information, fee paid</td>' in text
+    assert '<td class="field-allowed_messages">—</td>' in text

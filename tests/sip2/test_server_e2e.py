@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -200,7 +201,16 @@ def test_many_terminals_at_once(plain_server, branch, patron):
             sock.close()
 
 
-def test_tls_server_refuses_plain_text(tls_server):
+def _event(kind: str) -> TerminalEvent | None:
+    """The event the server records after the connection ends (it may take a moment)."""
+    for _ in range(50):
+        if event := TerminalEvent.objects.filter(kind=kind).first():
+            return event
+        time.sleep(0.1)
+    return None
+
+
+def test_tls_server_refuses_plain_text_and_records_it(tls_server, tmp_path, db, kiosk):
     with socket.create_connection(("127.0.0.1", tls_server.port), timeout=5) as sock:
         sock.sendall(b"9300CNkiosk2|COx|\r")
         try:
@@ -208,6 +218,30 @@ def test_tls_server_refuses_plain_text(tls_server):
         except ConnectionResetError:
             data = b""
         assert not data.startswith(b"94")
+    # IT sees the kiosk left on plain TCP, and where it is; nothing it sent is kept.
+    event = _event("tls_failed")
+    assert event is not None
+    assert (event.address, event.terminal_id, event.message_code) == ("127.0.0.1", None, "")
+    assert not TerminalEvent.objects.filter(kind__in=["connected", "login_refused"]).exists()
+    # The server goes on serving TLS terminals.
+    sip = client(tls_server, tmp_path)
+    login = ask(sip, sip.sip_login_request("kiosk2", kiosk[1]), sip.sip_login_response)
+    assert login["fixed"]["Ok"] == "1"
+    sip.disconnect()
+
+
+def test_bytes_trickled_in_do_not_keep_a_connection_open(plain_server, db):
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", plain_server.port), timeout=5) as sock:
+        try:
+            for byte in b"9300CNkiosk2|COxxxxxxxxxxxxxxx|":
+                sock.sendall(bytes([byte]))  # never a whole message
+                time.sleep(0.2)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert sock.recv(100) == b""
+    assert time.monotonic() - start < 4  # 1 idle second, not one per byte (6 s to send)
+    assert _event("timeout") is not None
 
 
 @pytest.mark.postgres("cuts PostgreSQL connections under the server")
