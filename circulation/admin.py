@@ -3,6 +3,10 @@ counts, and the desk pages. The records of circulation are in `admin_records.py`
 patron page's part in `admin_patron.py`."""
 
 from django.contrib import admin
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from calumet.admin_site import AdminPage
 from patrons.exceptions import attempt_each
@@ -30,6 +34,9 @@ from .models import (
     VisitCount,
 )
 
+#: How a closed day with no branch reads to staff: every branch is closed that day.
+ALL_BRANCHES = "All branches"
+
 
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
@@ -37,17 +44,29 @@ class OpeningHoursInline(admin.TabularInline):
 
 
 class BranchClosureInline(admin.TabularInline):
+    """The closed days of this branch only (those of every branch: Closed days)."""
+
     model = BranchClosure
     extra = 0
-    verbose_name_plural = "closed days of this branch (closures for every branch: Closed days)"
 
 
 @admin.register(BranchClosure)
 class BranchClosureAdmin(admin.ModelAdmin):
-    """Closed days: one-off dates, or yearly holidays; empty branch = every branch."""
+    """Closed days: one-off dates, or yearly holidays; no branch = all branches."""
 
-    list_display = ("date", "yearly", "reason", "branch")
+    list_display = ("when", "reason", "branch")
     list_filter = ("yearly", "branch")
+    list_select_related = ("branch",)
+    empty_value_display = ALL_BRANCHES  # the list's Branch column and its filter
+
+    @admin.display(description="Date", ordering="date")
+    def when(self, closure):
+        return f"Every {closure.date:%B} {closure.date.day}" if closure.yearly else closure.date
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "branch":
+            kwargs["empty_label"] = ALL_BRANCHES
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Branch)
@@ -55,6 +74,17 @@ class BranchAdmin(admin.ModelAdmin):
     inlines = (OpeningHoursInline, BranchClosureInline)
     list_display = ("name", "code", "phone")
     search_fields = ("name", "code")
+    readonly_fields = ("closed_days_of_all_branches",)
+
+    @admin.display(description="Closed days of all branches")
+    def closed_days_of_all_branches(self, branch):
+        today = timezone.localdate()
+        days = BranchClosure.objects.filter(branch__isnull=True).filter(
+            Q(yearly=True) | Q(date__gte=today)
+        )
+        listed = "; ".join(str(day) for day in days) or "none"
+        url = reverse("admin:circulation_branchclosure_changelist") + "?branch__isnull=True"
+        return format_html('{} (<a href="{}">edit them under Closed days</a>)', listed, url)
 
 
 @admin.register(CirculationRule)
