@@ -38,16 +38,30 @@ from .models import (
 ALL_BRANCHES = "All branches"
 
 
+def weekdays_entered(branch: Branch | None) -> set[int]:
+    """The weekdays a branch has opening hours for (none for a branch being added)."""
+    if branch is None or branch.pk is None:
+        return set()
+    return set(branch.hours.values_list("weekday", flat=True))
+
+
 class OpeningHoursInline(admin.TabularInline):
+    """A row per weekday the branch is open; a weekday with no row is closed (a branch
+    with no rows at all counts as open every day). Blank rows for the weekdays not yet
+    entered, so that a whole week can be entered without JavaScript."""
+
     model = OpeningHours
-    extra = 0
+    max_num = 7
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 7 - len(weekdays_entered(obj))
 
 
 class BranchClosureInline(admin.TabularInline):
     """The closed days of this branch only (those of every branch: Closed days)."""
 
     model = BranchClosure
-    extra = 0
+    extra = 1
 
 
 @admin.register(BranchClosure)
@@ -75,6 +89,14 @@ class BranchAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "phone")
     search_fields = ("name", "code")
     readonly_fields = ("closed_days_of_all_branches",)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        """The blank opening-hours rows are already set to the weekdays not entered."""
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, OpeningHoursInline):
+            entered = weekdays_entered(obj)
+            kwargs["initial"] = [{"weekday": day} for day in range(7) if day not in entered]
+        return kwargs
 
     @admin.display(description="Closed days of all branches")
     def closed_days_of_all_branches(self, branch):

@@ -44,13 +44,18 @@ class BranchClosure(models.Model):
         verbose_name = "closed day"
         verbose_name_plural = "closed days"
         constraints = [
+            # Without a condition (a NULL branch never collides), so that forms check it
+            # too: the branch page's closed days come back with an error, not a crash.
             models.UniqueConstraint(
                 fields=["branch", "date"],
-                condition=Q(branch__isnull=False),
                 name="branchclosure_one_per_branch_day",
+                violation_error_message="This branch already has a closed day on this date.",
             ),
             models.UniqueConstraint(
-                fields=["date"], condition=Q(branch__isnull=True), name="branchclosure_one_per_day"
+                fields=["date"],
+                condition=Q(branch__isnull=True),
+                name="branchclosure_one_per_day",
+                violation_error_message="All branches already have a closed day on this date.",
             ),
         ]
 
