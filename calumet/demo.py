@@ -113,8 +113,8 @@ class _Demo:
 
     def create(self) -> DemoResult:
         self.branches = [
-            Branch.objects.create(code=code, name=name, address=address, opening_hours=hours)
-            for code, name, address, hours in BRANCHES
+            Branch.objects.create(code=code, name=name, address=address)
+            for code, name, address in BRANCHES
         ]
         self.main, self.east, self.river = self.branches
         self.catalog()

@@ -26,9 +26,9 @@ STAFF = (
 )
 
 BRANCHES = (
-    ("main", "Central Library", "100 Calumet Avenue", "Mon–Sat 9 am–8 pm, Sun 1–5 pm"),
-    ("east", "Eastside Branch", "2400 East 106th Street", "Mon–Fri 10 am–7 pm, Sat 10 am–4 pm"),
-    ("river", "Riverside Branch", "15 Harbor Drive", "Tue–Sat 10 am–6 pm"),
+    ("main", "Central Library", "100 Calumet Avenue"),
+    ("east", "Eastside Branch", "2400 East 106th Street"),
+    ("river", "Riverside Branch", "15 Harbor Drive"),
 )
 
 # Public-domain classics, so the demo catalog reads like a real one.
