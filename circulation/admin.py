@@ -2,11 +2,15 @@
 counts, and the desk pages. The records of circulation are in `admin_records.py`, the
 patron page's part in `admin_patron.py`."""
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 
 from calumet.admin_site import AdminPage
 from patrons.exceptions import attempt_each
@@ -45,13 +49,29 @@ def weekdays_entered(branch: Branch | None) -> set[int]:
     return set(branch.hours.values_list("weekday", flat=True))
 
 
+class LabelledRows(BaseInlineFormSet):
+    """Rows of a tabular inline, whose fields have no label of their own (the column heads
+    name them): each field is named to assistive technology by its column (WCAG 1.3.1)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            if not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", capfirst(field.label or name))
+
+
 class OpeningHoursInline(admin.TabularInline):
     """A row per weekday the branch is open; a weekday with no row is closed (a branch
     with no rows at all counts as open every day). Blank rows for the weekdays not yet
-    entered, so that a whole week can be entered without JavaScript."""
+    entered, so that a whole week can be entered without JavaScript. Times in the
+    browser's own time field, as hours and minutes."""
 
     model = OpeningHours
+    formset = LabelledRows
     max_num = 7
+    formfield_overrides = {
+        models.TimeField: {"widget": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+    }
 
     def get_extra(self, request, obj=None, **kwargs):
         return 7 - len(weekdays_entered(obj))
@@ -61,6 +81,7 @@ class BranchClosureInline(admin.TabularInline):
     """The closed days of this branch only (those of every branch: Closed days)."""
 
     model = BranchClosure
+    formset = LabelledRows
     extra = 1
 
 
@@ -100,13 +121,21 @@ class BranchAdmin(admin.ModelAdmin):
 
     @admin.display(description="Closed days of all branches")
     def closed_days_of_all_branches(self, branch):
+        """The coming and yearly ones, with where to edit them (a link of its own: the
+        admin's links are not underlined, so not inside a sentence)."""
         today = timezone.localdate()
-        days = BranchClosure.objects.filter(branch__isnull=True).filter(
-            Q(yearly=True) | Q(date__gte=today)
+        days = list(
+            BranchClosure.objects.filter(branch__isnull=True).filter(
+                Q(yearly=True) | Q(date__gte=today)
+            )
         )
-        listed = "; ".join(str(day) for day in days) or "none"
+        listed = format_html_join("", "<li>{}</li>", ((day,) for day in days))
         url = reverse("admin:circulation_branchclosure_changelist") + "?branch__isnull=True"
-        return format_html('{} (<a href="{}">edit them under Closed days</a>)', listed, url)
+        return format_html(
+            '{}<p><a href="{}">Edit the closed days of all branches</a></p>',
+            format_html("<ul>{}</ul>", listed) if days else "None.",
+            url,
+        )
 
 
 @admin.register(CirculationRule)

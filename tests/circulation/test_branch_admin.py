@@ -165,6 +165,11 @@ def test_the_branch_page_offers_a_blank_row_for_each_weekday_not_entered(directo
     response = director_client.get(admin_url(Branch, "change", branch.pk))
     forms = response.context["inline_admin_formsets"][0].formset.forms
     assert [form.initial.get("weekday") for form in forms] == [0, 1, 2, 3, 4, 5, 6]
+    # The browser's own time field, hours and minutes; each field named by its column.
+    html = response.content.decode()
+    assert 'type="time"' in html and 'value="09:00"' in html
+    for name in ("Weekday", "Opens", "Closes", "Delete", "Date", "Reason"):
+        assert f'aria-label="{name}"' in html
 
     blank = [{"weekday": day, "opens": "", "closes": ""} for day in range(1, 7)]
     blank[1] = {"weekday": 2, "opens": "12:00", "closes": "20:00"}
