@@ -185,8 +185,8 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
     return [
         (
             "branches",
-            """INSERT INTO circulation_branch (id, code, name, address, phone, opening_hours)
-            SELECT i, 'B' || i, 'Branch ' || i, i || ' Main Street', '', ''
+            """INSERT INTO circulation_branch (id, code, name, address, phone)
+            SELECT i, 'B' || i, 'Branch ' || i, i || ' Main Street', ''
             FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
             1,
             BRANCHES,

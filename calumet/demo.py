@@ -1,8 +1,10 @@
 """Demo data for `manage.py seed_demo`: a small library with a day's worth of records.
 
-Everything here is made up (the names and titles are in `calumet/demo_data.py`). The two
-demo cards are documented in the README. The statistics tables are filled as the
-services would have filled them, so the demo's figures match its records.
+Everything here is made up (the names and titles are in `calumet/demo_data.py`); the two
+demo cards are in the README. Weeks of history are written as the services would have
+written them then (through the services, every backdated return would assess a fine):
+due dates and pickup deadlines from the library calendar (`calumet/demo_calendar.py`),
+fines by the same rule, statistics as the services count them.
 """
 
 import datetime
@@ -10,12 +12,14 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from circulation import counting
+from circulation.library_calendar import BranchCalendar, end_of_open_day
 from circulation.models import (
     Branch,
     ComputerSession,
@@ -28,9 +32,11 @@ from circulation.models import (
     Title,
     Visit,
 )
+from circulation.services import overdue_fine_amount
 from patrons.models import Card, Patron, PatronBlock
 from patrons.services import reading_history_set
 
+from .demo_calendar import ensure_calendar, open_day
 from .demo_data import (
     BRANCHES,
     CLASSICS,
@@ -91,10 +97,12 @@ def ensure_terminals() -> None:
 
 def seed(*, now: datetime.datetime | None = None) -> DemoResult:
     """Create the demo library once; a second call only refreshes the staff users and the
-    SIP2 terminals' secret."""
+    SIP2 terminals' secret, and adds what is missing from the calendar (a demo loaded before
+    the branches had opening hours gets them; its records keep their dates)."""
     ensure_staff()
     if Card.objects.filter(number=DEMO_CARDS[0][0]).exists():
         ensure_terminals()
+        ensure_calendar(timezone.localdate(now or timezone.now()))
         return DemoResult(False, Title.objects.count(), 0, Patron.objects.count())
     with transaction.atomic():
         result = _Demo(now or timezone.now()).create()
@@ -113,10 +121,12 @@ class _Demo:
 
     def create(self) -> DemoResult:
         self.branches = [
-            Branch.objects.create(code=code, name=name, address=address, opening_hours=hours)
-            for code, name, address, hours in BRANCHES
+            Branch.objects.create(code=code, name=name, address=address)
+            for code, name, address in BRANCHES
         ]
         self.main, self.east, self.river = self.branches
+        ensure_calendar(self.local_now.date())
+        self.calendars = {branch.pk: BranchCalendar(branch.pk) for branch in self.branches}
         self.catalog()
         self.avery = self.patron("Avery", "Lindqvist", DEMO_CARDS[0][0], DEMO_CARDS[0][1])
         self.jordan = self.patron(
@@ -198,6 +208,11 @@ class _Demo:
         Card.objects.create(patron=patron, number=card_number, issued_at=patron.registered_at)
         return patron
 
+    def end_of_open_day(self, start, days: int, branch_id: int) -> datetime.datetime:
+        """A due date or pickup deadline, as the services set them."""
+        calendar = self.calendars[branch_id]
+        return end_of_open_day(start=start, days=days, branch_id=branch_id, calendar=calendar)
+
     def loan(self, patron, item, *, out_days_ago, returned_days_ago=None, period=21) -> Loan:
         checked_out = self.now - out_days_ago * DAY
         record = Loan.objects.create(
@@ -205,7 +220,7 @@ class _Demo:
             patron=patron,
             branch=item.branch,
             checked_out_at=checked_out,
-            due_at=checked_out + period * DAY,
+            due_at=self.end_of_open_day(checked_out, period, item.branch_id),
             returned_at=None if returned_days_ago is None else self.now - returned_days_ago * DAY,
             checked_out_by=self.clerk,
         )
@@ -223,13 +238,16 @@ class _Demo:
             )
         return record
 
-    def fine(self, patron, loan, amount: str, *, paid_after=None) -> Fine:
+    def fine(self, patron, loan, *, paid_after=None) -> Fine:
+        """The overdue fine the return assessed (the branch's open days late, by the
+        circulation rules)."""
+        amount = overdue_fine_amount(loan=loan, returned_at=loan.returned_at)
         fine = Fine.objects.create(
             patron=patron,
             loan=loan,
             reason=Fine.Reason.OVERDUE,
-            amount=Decimal(amount),
-            amount_paid=Decimal(amount) if paid_after else Decimal("0.00"),
+            amount=amount,
+            amount_paid=amount if paid_after else Decimal("0.00"),
             assessed_at=loan.returned_at,
             settled_at=loan.returned_at + paid_after if paid_after else None,
         )
@@ -256,9 +274,9 @@ class _Demo:
         avery, jordan, now = self.avery, self.jordan, self.now
         self.loan(avery, self.take_item(), out_days_ago=5)
         self.loan(avery, self.take_item(), out_days_ago=12)
-        self.loan(avery, self.take_item(), out_days_ago=30)  # due 9 days ago: overdue
+        self.loan(avery, self.take_item(), out_days_ago=30)  # due a week or more ago
         late = self.loan(avery, self.take_item(), out_days_ago=40, returned_days_ago=10)
-        self.fine(avery, late, "2.25")
+        self.fine(avery, late)
         shelf_item = self.take_item()
         shelf_item.status = Item.Status.ON_HOLD_SHELF
         shelf_item.save(update_fields=["status"])
@@ -269,7 +287,12 @@ class _Demo:
             placed_at=now - 8 * DAY,
             status=Hold.Status.WAITING,
             item=shelf_item,
-            pickup_by=now + 5 * DAY,
+            # Trapped two days ago (or fewer): on the shelf for the pickup days, to an open day.
+            pickup_by=self.end_of_open_day(
+                now - min(2, settings.CALUMET_HOLD_PICKUP_DAYS) * DAY,
+                settings.CALUMET_HOLD_PICKUP_DAYS,
+                shelf_item.branch_id,
+            ),
         )
         self.loan(jordan, self.take_item(), out_days_ago=3)
         jordan_loan = self.loan(jordan, self.take_item(), out_days_ago=15, period=28)
@@ -287,7 +310,9 @@ class _Demo:
         def at(day, hour, minute=0):
             return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
-        saturday = local_now + ((5 - local_now.weekday()) % 7 or 7) * DAY
+        saturday = open_day(self.calendars[self.main.pk], local_now + DAY, {5})
+        # An evening at Eastside, open until 7 p.m. on weekdays.
+        workshop = open_day(self.calendars[self.east.pk], local_now + 9 * DAY, range(5))
         self.story_time = Program.objects.create(
             name="Saturday Story Time",
             description="Stories and songs for ages 3–6 and their grown-ups.",
@@ -300,8 +325,8 @@ class _Demo:
             name="Résumé Workshop",
             description="Bring a draft; leave with a stronger résumé.",
             branch=self.east,
-            starts_at=at(local_now + 9 * DAY, 18),
-            ends_at=at(local_now + 9 * DAY, 19, 30),
+            starts_at=at(workshop, 17),
+            ends_at=at(workshop, 18, 30),
             capacity=12,
             registration_count=1,
         )
@@ -361,7 +386,7 @@ class _Demo:
                     returned_days_ago=rng.randint(2, 15),
                 )
         paid_loan = self.loan(others[2], self.take_item(), out_days_ago=50, returned_days_ago=20)
-        self.fine(others[2], paid_loan, "1.50", paid_after=DAY)
+        self.fine(others[2], paid_loan, paid_after=DAY)
         self.hold(
             title=self.titles[5],
             patron=self.jordan,

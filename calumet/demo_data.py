@@ -26,10 +26,27 @@ STAFF = (
 )
 
 BRANCHES = (
-    ("main", "Central Library", "100 Calumet Avenue", "Mon–Sat 9 am–8 pm, Sun 1–5 pm"),
-    ("east", "Eastside Branch", "2400 East 106th Street", "Mon–Fri 10 am–7 pm, Sat 10 am–4 pm"),
-    ("river", "Riverside Branch", "15 Harbor Drive", "Tue–Sat 10 am–6 pm"),
+    ("main", "Central Library", "100 Calumet Avenue"),
+    ("east", "Eastside Branch", "2400 East 106th Street"),
+    ("river", "Riverside Branch", "15 Harbor Drive"),
 )
+#: Each branch's opening hours (the library calendar): (first weekday, last weekday, opens,
+#: closes), Monday = 0; a weekday not listed is closed.
+BRANCH_HOURS = {
+    "main": ((0, 5, "09:00", "20:00"), (6, 6, "13:00", "17:00")),  # every day, Sunday short
+    "east": ((0, 4, "10:00", "19:00"), (5, 5, "10:00", "16:00")),  # closed Sunday
+    "river": ((1, 5, "10:00", "18:00"),),  # closed Sunday and Monday
+}
+#: Closed days of all branches every year: (month, day, reason). Thanksgiving moves; the
+#: demo enters it for this year and the next (`calumet/demo_calendar.py`).
+YEARLY_CLOSED_DAYS = (
+    (1, 1, "New Year's Day"),
+    (7, 4, "Independence Day"),
+    (12, 25, "Christmas Day"),
+)
+THANKSGIVING = "Thanksgiving Day"
+#: One branch's own closed day: (branch code, reason), on a Wednesday two weeks or more ahead.
+BRANCH_CLOSED_DAY = ("river", "Staff training day")
 
 # Public-domain classics, so the demo catalog reads like a real one.
 CLASSICS = (

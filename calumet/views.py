@@ -4,7 +4,8 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_POST, require_safe
 
-from circulation.models import Branch, Program, Title
+from circulation.models import Program, Title
+from circulation.selectors import branches_with_hours
 from patrons.selectors import retention_schedule
 
 
@@ -13,7 +14,7 @@ def home(request):
     from django.utils import timezone
 
     context = {
-        "branches": Branch.objects.order_by("name"),
+        "branches": branches_with_hours(),
         "title_count": Title.objects.count(),
         "upcoming_programs": Program.objects.filter(starts_at__gte=timezone.now())
         .select_related("branch")

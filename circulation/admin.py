@@ -2,7 +2,15 @@
 counts, and the desk pages. The records of circulation are in `admin_records.py`, the
 patron page's part in `admin_patron.py`."""
 
+from django import forms
 from django.contrib import admin
+from django.db import models
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 
 from calumet.admin_site import AdminPage
 from patrons.exceptions import attempt_each
@@ -30,24 +38,70 @@ from .models import (
     VisitCount,
 )
 
+#: How a closed day with no branch reads to staff: every branch is closed that day.
+ALL_BRANCHES = "All branches"
+
+
+def weekdays_entered(branch: Branch | None) -> set[int]:
+    """The weekdays a branch has opening hours for (none for a branch being added)."""
+    if branch is None or branch.pk is None:
+        return set()
+    return set(branch.hours.values_list("weekday", flat=True))
+
+
+class LabelledRows(BaseInlineFormSet):
+    """Rows of a tabular inline, whose fields have no label of their own (the column heads
+    name them): each field is named to assistive technology by its column (WCAG 1.3.1)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            if not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", capfirst(field.label or name))
+
 
 class OpeningHoursInline(admin.TabularInline):
+    """A row per weekday the branch is open; a weekday with no row is closed (a branch
+    with no rows at all counts as open every day). Blank rows for the weekdays not yet
+    entered, so that a whole week can be entered without JavaScript. Times in the
+    browser's own time field, as hours and minutes."""
+
     model = OpeningHours
-    extra = 0
+    formset = LabelledRows
+    max_num = 7
+    formfield_overrides = {
+        models.TimeField: {"widget": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+    }
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 7 - len(weekdays_entered(obj))
 
 
 class BranchClosureInline(admin.TabularInline):
+    """The closed days of this branch only (those of every branch: Closed days)."""
+
     model = BranchClosure
-    extra = 0
-    verbose_name_plural = "closed days of this branch (closures for every branch: Closed days)"
+    formset = LabelledRows
+    extra = 1
 
 
 @admin.register(BranchClosure)
 class BranchClosureAdmin(admin.ModelAdmin):
-    """Closed days: one-off dates, or yearly holidays; empty branch = every branch."""
+    """Closed days: one-off dates, or yearly holidays; no branch = all branches."""
 
-    list_display = ("date", "yearly", "reason", "branch")
+    list_display = ("when", "reason", "branch")
     list_filter = ("yearly", "branch")
+    list_select_related = ("branch",)
+    empty_value_display = ALL_BRANCHES  # the list's Branch column and its filter
+
+    @admin.display(description="Date", ordering="date")
+    def when(self, closure):
+        return f"Every {closure.date:%B} {closure.date.day}" if closure.yearly else closure.date
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "branch":
+            kwargs["empty_label"] = ALL_BRANCHES
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Branch)
@@ -55,6 +109,33 @@ class BranchAdmin(admin.ModelAdmin):
     inlines = (OpeningHoursInline, BranchClosureInline)
     list_display = ("name", "code", "phone")
     search_fields = ("name", "code")
+    readonly_fields = ("closed_days_of_all_branches",)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        """The blank opening-hours rows are already set to the weekdays not entered."""
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, OpeningHoursInline):
+            entered = weekdays_entered(obj)
+            kwargs["initial"] = [{"weekday": day} for day in range(7) if day not in entered]
+        return kwargs
+
+    @admin.display(description="Closed days of all branches")
+    def closed_days_of_all_branches(self, branch):
+        """The coming and yearly ones, with where to edit them (a link of its own: the
+        admin's links are not underlined, so not inside a sentence)."""
+        today = timezone.localdate()
+        days = list(
+            BranchClosure.objects.filter(branch__isnull=True).filter(
+                Q(yearly=True) | Q(date__gte=today)
+            )
+        )
+        listed = format_html_join("", "<li>{}</li>", ((day,) for day in days))
+        url = reverse("admin:circulation_branchclosure_changelist") + "?branch__isnull=True"
+        return format_html(
+            '{}<p><a href="{}">Edit the closed days of all branches</a></p>',
+            format_html("<ul>{}</ul>", listed) if days else "None.",
+            url,
+        )
 
 
 @admin.register(CirculationRule)

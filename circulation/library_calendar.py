@@ -22,7 +22,8 @@ SEARCH_DAYS = 366
 
 
 class BranchClosure(models.Model):
-    """A day the library (or one branch) is closed."""
+    """A closed day: a day the library (or one branch) is closed. Staff see it as
+    "Closed days"; a closed day with no branch is "All branches"."""
 
     branch = models.ForeignKey(
         "circulation.Branch",
@@ -30,7 +31,7 @@ class BranchClosure(models.Model):
         null=True,
         blank=True,
         related_name="closures",
-        help_text="Empty = every branch.",
+        help_text="All branches: every branch is closed that day.",
     )
     date = models.DateField(help_text="For a yearly holiday, any year: only month and day count.")
     yearly = models.BooleanField(
@@ -40,19 +41,26 @@ class BranchClosure(models.Model):
 
     class Meta:
         ordering = ["date", "pk"]
+        verbose_name = "closed day"
+        verbose_name_plural = "closed days"
         constraints = [
+            # Without a condition (a NULL branch never collides), so that forms check it
+            # too: the branch page's closed days come back with an error, not a crash.
             models.UniqueConstraint(
                 fields=["branch", "date"],
-                condition=Q(branch__isnull=False),
                 name="branchclosure_one_per_branch_day",
+                violation_error_message="This branch already has a closed day on this date.",
             ),
             models.UniqueConstraint(
-                fields=["date"], condition=Q(branch__isnull=True), name="branchclosure_one_per_day"
+                fields=["date"],
+                condition=Q(branch__isnull=True),
+                name="branchclosure_one_per_day",
+                violation_error_message="All branches already have a closed day on this date.",
             ),
         ]
 
     def __str__(self) -> str:
-        when = f"every {self.date:%B %d}" if self.yearly else f"{self.date}"
+        when = f"every {self.date:%B} {self.date.day}" if self.yearly else f"{self.date}"
         return f"{self.reason} ({when})"
 
 

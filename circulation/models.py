@@ -24,7 +24,7 @@ class Branch(models.Model):
     name = models.CharField(max_length=100, unique=True)
     address = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=30, blank=True)
-    opening_hours = models.CharField(max_length=200, blank=True)
+    # Opening hours are the calendar's, per weekday (`library_calendar.OpeningHours`).
 
     class Meta:
         ordering = ["name"]

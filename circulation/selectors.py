@@ -1,13 +1,18 @@
 """Read-only queries of circulation records. Anything shown to a patron goes through a
 `*_for_patron` selector, so a view never builds its own query on another patron's data."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.formats import time_format
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 
-from .models import Fine, Hold, Item, Loan, ProgramRegistration
+from .models import Branch, Fine, Hold, Item, Loan, OpeningHours, ProgramRegistration
 from .rules import rule_for
 
 ZERO = Decimal("0.00")
@@ -109,6 +114,50 @@ def history_for_patron(*, patron) -> QuerySet[Loan]:
 
 def history_loan_for_patron(*, patron, loan_id) -> Loan:
     return get_object_or_404(history_for_patron(patron=patron), pk=loan_id)
+
+
+# -- the branches' published opening hours ---------------------------------------------------
+
+
+def opening_hours_lines(hours: Iterable[OpeningHours]) -> list[str]:
+    """A branch's opening hours as patrons read them, in the active language: consecutive
+    weekdays with the same hours as one range, Monday first, then the weekdays the branch
+    is closed ("Mon-Fri 10 a.m.-7 p.m.", "Sat 10 a.m.-4 p.m.", "Closed Sunday", with en
+    dashes). Times in the language's TIME_FORMAT, weekday names from Django's catalog. No
+    rows, no lines: such a branch counts as open every day (`library_calendar`) but
+    publishes nothing."""
+    week = {row.weekday: (row.opens, row.closes) for row in hours}
+    lines = []
+    first = 0
+    while first < 7:
+        if first not in week:
+            first += 1
+            continue
+        last = first
+        while week.get(last + 1) == week[first]:
+            last += 1
+        days = (
+            WEEKDAYS_ABBR[first]
+            if first == last
+            else f"{WEEKDAYS_ABBR[first]}–{WEEKDAYS_ABBR[last]}"
+        )
+        opens, closes = week[first]
+        lines.append(f"{days} {time_format(opens)}–{time_format(closes)}")
+        first = last + 1
+    closed = [day for day in range(7) if day not in week]
+    if week and closed:
+        # Start after an open day, so that Sunday and Monday read together.
+        start = next(day for day in closed if (day - 1) % 7 in week)
+        closed.sort(key=lambda day: (day - start) % 7)
+        names = get_text_list([str(WEEKDAYS[day]) for day in closed], _("and"))
+        lines.append(_("Closed %(days)s") % {"days": names})
+    return lines
+
+
+def branches_with_hours() -> list[tuple[Branch, list[str]]]:
+    """Every branch by name, with its published opening hours (two queries)."""
+    branches = Branch.objects.order_by("name").prefetch_related("hours")
+    return [(branch, opening_hours_lines(branch.hours.all())) for branch in branches]
 
 
 # -- for the SIP2 server (sip2/) -------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from circulation.models import Fine, Item
+from circulation.models import Fine, Item, OpeningHours
 from patrons.models import Patron, PatronBlock
 from tests.factories import (
     DEFAULT_PIN,
@@ -213,9 +213,14 @@ SAME_IN_BOTH = {"ISBN", "PIN", "DVD", "MARC"}
 
 
 def _build_library(today: datetime.date):
-    branch = BranchFactory(
-        code="harbor", name="Harbor Street", address="1 Harbor Street", opening_hours="9–8"
-    )
+    branch = BranchFactory(code="harbor", name="Harbor Street", address="1 Harbor Street")
+    for weekday in range(6):  # the home page's hours, and "Cerrado: domingo"
+        OpeningHours.objects.create(
+            branch=branch,
+            weekday=weekday,
+            opens=datetime.time(9 if weekday < 5 else 10),
+            closes=datetime.time(20 if weekday < 5 else 16),
+        )
     whale = TitleFactory(
         title="Moby-Dick",
         author="Melville, Herman",

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from circulation.models import OpeningHours
 from tests.e2e.axe import STRUCTURE, axe_context, report, violations
 from tests.factories import (
     DEFAULT_PIN,
@@ -46,7 +47,11 @@ def library(settings):
     settings.AXES_FAILURE_LIMIT = 2  # the lockout page after two wrong PINs, not five
     day = datetime.timedelta(days=1)
     now = timezone.now()
-    main = BranchFactory(code="main", name="Central Library", opening_hours="Mon-Sat 9-8")
+    main = BranchFactory(code="main", name="Central Library")
+    for weekday in range(6):  # the home page shows the hours, closed Sunday
+        OpeningHours.objects.create(
+            branch=main, weekday=weekday, opens=datetime.time(9), closes=datetime.time(20)
+        )
     east = BranchFactory(code="east", name="East Side Branch")
     titles = {}
     for name, author, year, subjects, language in [

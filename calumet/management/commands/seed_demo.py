@@ -34,7 +34,10 @@ class Command(BaseCommand):
                 )
             )
         else:
-            self.stdout.write("Demo data already present; staff passwords and SIP2 secrets reset.")
+            self.stdout.write(
+                "Demo data already present; staff passwords and SIP2 secrets reset, "
+                "calendar completed."
+            )
         self.stdout.write(f"\nStaff sign-in at /admin/ (password for all: {demo.DEMO_PASSWORD})")
         for username, _first, _last, group in demo.STAFF:
             self.stdout.write(f"  {username:<10} {group}")
