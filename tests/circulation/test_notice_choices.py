@@ -84,6 +84,26 @@ def test_the_portal_saves_the_choice(reader):
     assert (choice.courtesy, choice.card_expiry) == (False, True)
 
 
+def test_the_notices_page_states_the_retention_period_in_force(reader):
+    """The page says how long the note that a notice went out is kept: the days of the
+    retention policy the expunge applies (the privacy page's row), in both languages."""
+    from patrons.models import RetentionPolicy
+    from tests.patrons.test_portal_core import signed_in as portal_client
+
+    client = portal_client(reader.active_card)
+    page = client.get("/portal/notices/").content.decode()
+    assert "until the next night" not in page
+    assert "for 30 days after the day it was sent" in page
+    assert 'href="/privacy/#retention-notice_sent"' in page
+    spanish = client.get("/portal/notices/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "durante 30 días" in spanish and "noche siguiente" not in spanish
+
+    RetentionPolicy.objects.filter(kind="notice_sent").update(days=7)
+    assert "for 7 days after the day" in client.get("/portal/notices/").content.decode()
+    RetentionPolicy.objects.filter(kind="notice_sent").update(days=0)
+    assert "until the next nightly run" in client.get("/portal/notices/").content.decode()
+
+
 def test_staff_see_the_log_and_it_is_a_record_kind_the_expunge_deletes(reader, librarian):
     now = timezone.now()
     for days_ago in (2, 31):
