@@ -142,6 +142,7 @@ def test_a_clerk_pulls_holds_to_the_hold_shelf_and_into_transit(desk):
     slip = page.inner_text(".receipt")
     assert "A.L." in slip and "…0001" in slip
     assert "Persuasion" not in slip and "Lindqvist" not in slip
+    assert "Calumet staff" not in slip  # a slip names the library, not the staff site
     assert page.outside_requests == []
 
 
