@@ -1,0 +1,73 @@
+"""The desk's layout in Chromium: the check-out page fits a phone's width (390 and 320 px)
+without scrolling sideways, and the tab bar fits one line at a staff desktop's 1280 px for a
+librarian, who has one tab more than a clerk. Screenshots go to docs/screenshots/ with
+`make screenshots`."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from patrons.roles import CIRCULATION_STAFF, LIBRARIAN
+from tests.e2e.test_staff_home_browser import sign_in, staff
+from tests.factories import (
+    BranchFactory,
+    CardFactory,
+    HoldFactory,
+    ItemFactory,
+    LoanFactory,
+    PatronFactory,
+    ProgramFactory,
+    TitleFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def scrolls_sideways(page) -> dict:
+    return page.evaluate(
+        """() => ({
+            page: document.documentElement.scrollWidth,
+            window: document.documentElement.clientWidth,
+            wider: [...document.querySelectorAll('#content *')]
+                .filter(e => e.getBoundingClientRect().right
+                             > document.documentElement.clientWidth + 1)
+                .map(e => e.tagName + (e.id ? '#' + e.id : '')).slice(0, 5),
+        })"""
+    )
+
+
+def test_the_check_out_page_fits_a_phone_without_scrolling_sideways(page, screenshots):
+    central = BranchFactory(code="main", name="Central Library")
+    for name in (
+        "Saturday Morning Family Storytime with Songs, Rhymes and Crafts",
+        "Introduction to Genealogy: Tracing Your Family Tree in Census Records",
+    ):
+        ProgramFactory(
+            name=name,
+            branch=central,
+            starts_at=timezone.now() + datetime.timedelta(days=5),
+        )
+    card = CardFactory(
+        number="21234000000001",
+        patron=PatronFactory(first_name="Avery", last_name="Lindqvist", home_branch=central),
+    )
+    LoanFactory(
+        patron=card.patron,
+        item=ItemFactory(branch=central, status="on_loan", title=TitleFactory(title="Persuasion")),
+    )
+    HoldFactory(patron=card.patron, title=TitleFactory(title="Middlemarch"), pickup_branch=central)
+    staff("clerk", CIRCULATION_STAFF)
+    sign_in(page, "clerk")
+    page.goto("/admin/circulation/checkout/")
+    page.fill("#id_card_number", card.number)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#id_program")
+    for width in (390, 320):
+        page.set_viewport_size({"width": width, "height": 844})
+        sizes = scrolls_sideways(page)
+        assert sizes["page"] <= sizes["window"], (width, sizes)
+        select = page.locator("#id_program").bounding_box()
+        assert select["x"] + select["width"] <= width, (width, select)
+        page.screenshot(path=str(screenshots / f"desk-checkout-{width}.png"), full_page=True)
+    assert page.outside_requests == []
