@@ -22,6 +22,16 @@ from .selectors import annotate_queue_position
 admin.site.unregister(Patron)
 
 
+def fine_for(fine: Fine) -> str:
+    """What a fine is for, for staff: the copy's title and staff's note on the charge."""
+    return (
+        " — ".join(
+            part for part in (fine.loan.item.title.title if fine.loan else "", fine.note) if part
+        )
+        or "—"
+    )
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -57,7 +67,11 @@ class PatronAdmin(BasePatronAdmin):
             total=Count("pk"),
             owed=Sum(F("amount") - F("amount_paid"), filter=Q(waived_at__isnull=True)),
         )
-        fines = list(fines_open.order_by("assessed_at", "pk")[:SHOWN_ROWS])
+        fines = list(
+            fines_open.select_related("loan__item__title").order_by("assessed_at", "pk")[
+                :SHOWN_ROWS
+            ]
+        )
         owed = fine_counts["owed"] or Decimal("0.00")
 
         overdue = loan_counts["overdue"]
@@ -139,13 +153,14 @@ class PatronAdmin(BasePatronAdmin):
             section(
                 key="fines",
                 title="Unpaid fines",
-                columns=("Reason", "Assessed", "Amount", "Paid", "Owes"),
+                columns=("Reason", "For", "Assessed", "Amount", "Paid", "Owes"),
                 rows=[
                     [
                         cell(
                             fine.get_reason_display(),
                             reverse("admin:circulation_fine_change", args=[fine.pk]),
                         ),
+                        cell(fine_for(fine), wrap=True),
                         cell(day(timezone.localdate(fine.assessed_at))),
                         cell(f"${fine.amount:.2f}"),
                         cell(f"${fine.amount_paid:.2f}"),
