@@ -32,6 +32,18 @@ def fine_for(fine: Fine) -> str:
     )
 
 
+def hold_state(hold: Hold) -> str:
+    """A hold's state for staff; `hold` comes through `annotate_queue_position`."""
+    if hold.suspended:
+        return (
+            f"Suspended until {day(hold.suspended_until)}, keeps its place "
+            f"(number {hold.queue_position} in the queue)"
+        )
+    if hold.status == Hold.Status.PLACED:
+        return f"{hold.get_status_display()}, number {hold.queue_position}"
+    return hold.get_status_display()
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -134,11 +146,7 @@ class PatronAdmin(BasePatronAdmin):
                             hold.title.title,
                             reverse("admin:circulation_hold_change", args=[hold.pk]),
                         ),
-                        cell(
-                            f"{hold.get_status_display()}, number {hold.queue_position}"
-                            if hold.status == Hold.Status.PLACED
-                            else hold.get_status_display()
-                        ),
+                        cell(hold_state(hold), warn=bool(hold.suspended)),
                         cell(hold.pickup_branch.name),
                         cell(day(timezone.localdate(hold.placed_at))),
                         cell(day(timezone.localdate(hold.pickup_by)) if hold.pickup_by else "—"),

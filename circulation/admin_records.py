@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from calumet.paginator import EstimatedCountPaginator
 from patrons.access import AccessAuditedAdmin
@@ -25,6 +26,7 @@ from .models import (
     ProgramRegistration,
     Visit,
 )
+from .selectors import suspended_today
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -117,7 +119,7 @@ class HoldAdmin(ServiceOnlyAdmin):
         "title",
         "patron",
         "pickup_branch",
-        "status",
+        "state",
         "placed_at",
         "pickup_by",
     )
@@ -127,6 +129,16 @@ class HoldAdmin(ServiceOnlyAdmin):
     autocomplete_fields = ("title", "patron", "item")
     list_select_related = ("title", "patron", "pickup_branch")
     actions = ("cancel_selected",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(suspended=suspended_today())
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, hold):
+        """The status, and for a hold passed over in the queue, until when."""
+        if getattr(hold, "suspended", False):
+            return f"Suspended until {date_format(hold.suspended_until, 'DATE_FORMAT')}"
+        return hold.get_status_display()
 
     @admin.action(description="Cancel selected holds", permissions=["change"])
     def cancel_selected(self, request, queryset):
