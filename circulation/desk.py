@@ -233,7 +233,7 @@ def checkin_text(result: services.ReturnResult) -> str:
     if result.fine is not None:
         parts.append(f"fine assessed ${result.fine.amount}")
     if result.transit is not None:
-        parts.append(f"send home to {result.transit.to_branch.name} (print a transit slip)")
+        parts.append(f"send home to {result.transit.to_branch.name}")  # + its slip's link
     hold = result.hold
     if hold is not None:
         if hold.status == Hold.Status.WAITING:
@@ -263,7 +263,22 @@ def _checkin(request, desk: Desk, barcode: str, item: Item | None) -> None:
             result.loan.patron_id if result.loan else None,
             result.hold.patron_id if result.hold else None,
         ],
+        slip=checkin_slip(result),
     )
+
+
+def checkin_slip(result: services.ReturnResult) -> tuple[str, int] | None:
+    """The slip the copy needs after a check-in: a hold slip on the hold shelf, a transit
+    slip when it travels (home, or to a hold's pickup branch)."""
+    from .services.transit import open_transit
+
+    hold = result.hold
+    if hold is not None and hold.status == Hold.Status.WAITING:
+        return ("hold", hold.pk)
+    transit = result.transit
+    if transit is None and hold is not None and hold.item_id:
+        transit = open_transit(item=hold.item)
+    return ("transit", transit.pk) if transit is not None else None
 
 
 @require_http_methods(["GET", "POST"])

@@ -52,11 +52,20 @@ def desk_lines(html: str) -> list[tuple[str, str, str]]:
     """(ok|refused, barcode, outcome text) for each scanned line, newest first."""
     lines = []
     for match in LINE.finditer(html):
-        text = re.sub(r"<[^>]+>", "", match["text"])
+        text = re.sub(r'<a [^>]*class="slip-link".*?</a>', "", match["text"])  # slip_links()
+        text = re.sub(r"<[^>]+>", "", text)
         text = text.replace("OK", "", 1) if match["result"] == "ok" else text
         text = text.replace("Refused", "", 1) if match["result"] == "refused" else text
         lines.append((match["result"], match["barcode"], " ".join(text.split())))
     return lines
+
+
+def slip_links(html: str) -> list[tuple[str, str]]:
+    """(link text, address) of the slip link of each scanned line that has one."""
+    return [
+        (" ".join(re.sub(r"<[^>]+>", " ", text).split()), unescape(href))
+        for href, text in re.findall(r'<a href="([^"]+)" class="slip-link">(.*?)</a>', html)
+    ]
 
 
 def visible_text(html: str) -> str:

@@ -162,7 +162,9 @@ def test_the_hold_slip_prints_a_14_digit_barcode_on_one_line_on_80mm(desk, tmp_p
     assert_prints_on_80mm(page, tmp_path, "hold-slip")
 
 
-def test_a_copy_checked_in_at_the_wrong_branch_goes_home_with_a_transit_slip(desk, tmp_path):
+def test_a_copy_checked_in_at_the_wrong_branch_goes_home_with_a_transit_slip(
+    desk, tmp_path, screenshots
+):
     page = desk
     reader = card_for("Avery", "Lindqvist", "21234000000001", page.central)
     stray = ItemFactory(
@@ -176,8 +178,16 @@ def test_a_copy_checked_in_at_the_wrong_branch_goes_home_with_a_transit_slip(des
     page.goto("/admin/circulation/checkin/")
     page.fill("#id_barcode", stray.barcode)
     page.keyboard.press("Enter")
-    page.wait_for_selector("text=send home to East Side Branch (print a transit slip)")
+    page.wait_for_selector("text=returned, send home to East Side Branch")
     assert Item.objects.get(pk=stray.pk).status == Item.Status.IN_TRANSIT
+
+    page.screenshot(path=str(screenshots / "desk-checkin-transit.png"), full_page=True)
+    # The check-in line links to this copy's slip, which leads back to Check in.
+    page.get_by_role("link", name=f"Print the transit slip for {stray.barcode}").click()
+    page.wait_for_selector(".receipt")
+    assert stray.barcode in page.inner_text(".receipt")
+    page.get_by_role("link", name="Back to Check in").click()
+    page.wait_for_selector(f"text={stray.barcode}")
 
     page.get_by_role("navigation", name="Desk").get_by_role("link", name="In transit").click()
     page.get_by_role("link", name="Transit slip").click()
