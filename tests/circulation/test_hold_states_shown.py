@@ -54,7 +54,7 @@ def test_the_check_out_panel_says_a_hold_is_suspended_and_until_when(clerk_clien
 
 
 def test_the_patrons_page_and_the_holds_list_say_so_too(librarian_client, card, holds):
-    suspended, resumed, until = holds
+    _, _, until = holds
     page = librarian_client.get(reverse("admin:patrons_patron_change", args=[card.patron_id]))
     html = page.content.decode()
     expected = f"Suspended until {date_format(until, 'DATE_FORMAT')}, keeps its place"
