@@ -71,3 +71,33 @@ def test_the_check_out_page_fits_a_phone_without_scrolling_sideways(page, screen
         assert select["x"] + select["width"] <= width, (width, select)
         page.screenshot(path=str(screenshots / f"desk-checkout-{width}.png"), full_page=True)
     assert page.outside_requests == []
+
+
+def tab_rows(page) -> int:
+    """How many lines the desk's tab bar takes."""
+    return page.evaluate(
+        """() => new Set([...document.querySelectorAll('.desk-tabs a')]
+            .map(a => Math.round(a.getBoundingClientRect().top))).size"""
+    )
+
+
+def test_the_librarians_tab_bar_fits_one_line_at_1280_px(page, screenshots):
+    """A librarian has every tab, "Lost and damaged" included: one line on a staff desktop
+    (with the navigation sidebar open); on a narrow window the tabs wrap."""
+    BranchFactory(code="main", name="Central Library")
+    staff("librarian", LIBRARIAN)
+    sign_in(page, "librarian")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for path in ("/admin/circulation/checkout/", "/admin/circulation/lost-damaged/"):
+        page.goto(path)
+        assert page.locator(".desk-tabs a").count() == 8
+        tabs = page.get_by_role("navigation", name="Desk")
+        assert tabs.get_by_role("link", name="Lost and damaged").is_visible()
+        assert tab_rows(page) == 1, path
+        sizes = scrolls_sideways(page)
+        assert sizes["page"] <= sizes["window"], sizes
+    page.screenshot(path=str(screenshots / "desk-tabs-librarian.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert tab_rows(page) > 1  # wraps gracefully, without scrolling sideways
+    sizes = scrolls_sideways(page)
+    assert sizes["page"] <= sizes["window"], sizes
