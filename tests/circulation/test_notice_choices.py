@@ -180,4 +180,3 @@ def test_the_patrons_page_is_titled_by_card_not_by_number_or_name(reader, librar
     assert reader.full_name in page  # the summary names the patron
     history = client.get(f"/admin/patrons/patron/{reader.pk}/history/").content.decode()
     assert "Change history: Card …0001" in history and "Patron #" not in history
-

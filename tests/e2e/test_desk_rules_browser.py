@@ -91,10 +91,13 @@ def assert_prints_on_80mm(page, tmp_path, name: str) -> bytes:
     (tmp_path / f"{name}.pdf").write_bytes(pdf)
     # On A4 the slip prints as the same narrow column.
     page.set_viewport_size({"width": 794, "height": 1123})
-    assert page.evaluate(
-        "() => [...document.querySelectorAll('.receipt code')]"
-        ".filter(e => e.getClientRects().length > 1).length"
-    ) == 0
+    assert (
+        page.evaluate(
+            "() => [...document.querySelectorAll('.receipt code')]"
+            ".filter(e => e.getClientRects().length > 1).length"
+        )
+        == 0
+    )
     (tmp_path / f"{name}-a4.pdf").write_bytes(page.pdf(format="A4"))
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 1280, "height": 900})
