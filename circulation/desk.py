@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods
 
 from patrons.access import log_access
@@ -110,7 +111,7 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
             barcode=barcode,
             item=loan.item,
             ok=True,
-            text=f"due {due:%a %b %d} ({rule})",
+            text=f"due {date_format(due, 'D M j')} ({rule})",
         )
 
 
@@ -302,7 +303,7 @@ def _renew(request, desk: Desk, barcode: str, item: Item | None) -> None:
         ok, text = False, refusal.message
     else:
         loan = renewed
-        ok, text = True, f"renewed, now due {timezone.localtime(loan.due_at):%a %b %d}"
+        ok, text = True, f"renewed, now due {date_format(timezone.localtime(loan.due_at), 'D M j')}"
         if renewed.renewal_note:
             text += f"; {renewed.renewal_note}"
     if loan is not None:

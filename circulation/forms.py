@@ -2,6 +2,7 @@
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -144,7 +145,8 @@ class ProgramSignupForm(forms.Form):
             "pk", "name", "starts_at", "branch_id", "branch__name"
         )
         for pk, name, starts_at, branch_id, branch_name in rows:
-            label = f"{name} — {starts_at.astimezone(zone):%a %b %d, %I:%M %p} ({branch_name})"
+            when = date_format(starts_at.astimezone(zone), "D M j, g:i a")
+            label = f"{name} — {when} ({branch_name})"
             groups.setdefault((branch_id != getattr(branch, "pk", None), branch_name), []).append(
                 (pk, label)
             )
