@@ -153,7 +153,7 @@ def hold_suspend_view(request):
         messages.error(request, _("Enter a date such as 2027-01-31. Nothing was changed."))
         return redirect(reverse("portal:account"))
     done = (
-        _("Hold suspended until %(date)s.") % {"date": date_format(until, _("F d"))}
+        _("Hold suspended until %(date)s.") % {"date": date_format(until, _("F j"))}
         if until
         else _("Hold resumed.")
     )

@@ -59,7 +59,8 @@ def _patron(view):
 
 
 def _due(loan) -> str:
-    return f"{timezone.localtime(loan.due_at):%a %b %d}"
+    due = timezone.localtime(loan.due_at)
+    return f"{due:%a %b} {due.day}"
 
 
 def checkout(session: Session, request: Message) -> Message:
