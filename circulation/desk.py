@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from patrons.access import log_access
 from patrons.exceptions import Refused
+from patrons.forms import posted_id
 from patrons.models import Card
 from patrons.services import blocks_in_force, card_resolve, describe_block
 
@@ -84,7 +85,7 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         desk.serve("checkout", card_resolve(card_number=picked_card(request).number))
         return
     card = desk.card("checkout")
-    if action not in {"item", "hold", "program"}:
+    if action not in {"item", "hold", "program", "renew"}:
         return
     if card is None:
         raise Refused("Scan the patron's card first.")
@@ -100,9 +101,12 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
             card=card, barcode=barcode, actor=request.user, branch=desk.branch
         )
     except Refused as refusal:
-        desk.add_line(
-            "checkout", barcode=barcode, item=_item(barcode), ok=False, text=refusal.message
-        )
+        text = refusal.message
+        if refusal.code == "already_has":
+            text += (
+                " To keep it longer, use Renew beside its due date under “All items on this card”."
+            )
+        desk.add_line("checkout", barcode=barcode, item=_item(barcode), ok=False, text=text)
     else:
         due = timezone.localtime(loan.due_at)
         rule = f"rule #{loan.rule_id}" if loan.rule_id else "default rule"
@@ -161,8 +165,21 @@ def checkout_view(request):
 
 
 def _serve_extra(request, desk: Desk, card: Card, action: str) -> None:
-    """A hold or a program sign-up for the patron being served at the check-out desk."""
-    if action == "hold":
+    """A hold, a program sign-up or a renewal for the patron being served at the check-out
+    desk."""
+    if action == "renew":
+        if not request.user.has_perm("circulation.change_loan"):
+            raise Refused("You may not renew loans.")
+        loan_id = posted_id(request.POST.get("loan", ""))
+        loan = loans_for_patron(patron=card.patron).filter(pk=loan_id or 0).first()
+        if loan is None:
+            raise Refused("That loan is not on this card.")
+        loan = services.loan_renew(loan=loan, actor=request.user)
+        desk.touch("checkout")
+        due = date_format(timezone.localtime(loan.due_at), "D M j")
+        note = f"; {loan.renewal_note}" if loan.renewal_note else ""
+        messages.success(request, f"Renewed, now due {due}{note}.")
+    elif action == "hold":
         form = HoldRequestForm(request.POST)
         if not form.is_valid():
             raise Refused("Scan a copy of the title, or type its ISBN.")
