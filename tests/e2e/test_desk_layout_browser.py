@@ -65,6 +65,7 @@ def test_the_check_out_page_fits_a_phone_without_scrolling_sideways(page, screen
     page.wait_for_selector("#id_program")
     for width in (390, 320):
         page.set_viewport_size({"width": width, "height": 844})
+        page.wait_for_function(f"() => document.documentElement.clientWidth === {width}")
         sizes = scrolls_sideways(page)
         assert sizes["page"] <= sizes["window"], (width, sizes)
         select = page.locator("#id_program").bounding_box()
