@@ -22,6 +22,28 @@ from .selectors import annotate_queue_position
 admin.site.unregister(Patron)
 
 
+def fine_for(fine: Fine) -> str:
+    """What a fine is for, for staff: the copy's title and staff's note on the charge."""
+    return (
+        " — ".join(
+            part for part in (fine.loan.item.title.title if fine.loan else "", fine.note) if part
+        )
+        or "—"
+    )
+
+
+def hold_state(hold: Hold) -> str:
+    """A hold's state for staff; `hold` comes through `annotate_queue_position`."""
+    if hold.suspended:
+        return (
+            f"Suspended until {day(hold.suspended_until)}, keeps its place "
+            f"(number {hold.queue_position} in the queue)"
+        )
+    if hold.status == Hold.Status.PLACED:
+        return f"{hold.get_status_display()}, number {hold.queue_position}"
+    return hold.get_status_display()
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -57,7 +79,11 @@ class PatronAdmin(BasePatronAdmin):
             total=Count("pk"),
             owed=Sum(F("amount") - F("amount_paid"), filter=Q(waived_at__isnull=True)),
         )
-        fines = list(fines_open.order_by("assessed_at", "pk")[:SHOWN_ROWS])
+        fines = list(
+            fines_open.select_related("loan__item__title").order_by("assessed_at", "pk")[
+                :SHOWN_ROWS
+            ]
+        )
         owed = fine_counts["owed"] or Decimal("0.00")
 
         overdue = loan_counts["overdue"]
@@ -120,11 +146,7 @@ class PatronAdmin(BasePatronAdmin):
                             hold.title.title,
                             reverse("admin:circulation_hold_change", args=[hold.pk]),
                         ),
-                        cell(
-                            f"{hold.get_status_display()}, number {hold.queue_position}"
-                            if hold.status == Hold.Status.PLACED
-                            else hold.get_status_display()
-                        ),
+                        cell(hold_state(hold), warn=bool(hold.suspended)),
                         cell(hold.pickup_branch.name),
                         cell(day(timezone.localdate(hold.placed_at))),
                         cell(day(timezone.localdate(hold.pickup_by)) if hold.pickup_by else "—"),
@@ -139,13 +161,14 @@ class PatronAdmin(BasePatronAdmin):
             section(
                 key="fines",
                 title="Unpaid fines",
-                columns=("Reason", "Assessed", "Amount", "Paid", "Owes"),
+                columns=("Reason", "For", "Assessed", "Amount", "Paid", "Owes"),
                 rows=[
                     [
                         cell(
                             fine.get_reason_display(),
                             reverse("admin:circulation_fine_change", args=[fine.pk]),
                         ),
+                        cell(fine_for(fine), wrap=True),
                         cell(day(timezone.localdate(fine.assessed_at))),
                         cell(f"${fine.amount:.2f}"),
                         cell(f"${fine.amount_paid:.2f}"),

@@ -7,9 +7,12 @@ from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from calumet.admin_site import ReadOnlyAdmin
 from calumet.paginator import EstimatedCountPaginator
 from patrons.access import AccessAuditedAdmin
+from patrons.admin import cards_in_use, patron_by_card
 from patrons.exceptions import Refused, attempt_each
 
 from . import services
@@ -25,6 +28,7 @@ from .models import (
     ProgramRegistration,
     Visit,
 )
+from .selectors import suspended_today
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -117,7 +121,7 @@ class HoldAdmin(ServiceOnlyAdmin):
         "title",
         "patron",
         "pickup_branch",
-        "status",
+        "state",
         "placed_at",
         "pickup_by",
     )
@@ -127,6 +131,16 @@ class HoldAdmin(ServiceOnlyAdmin):
     autocomplete_fields = ("title", "patron", "item")
     list_select_related = ("title", "patron", "pickup_branch")
     actions = ("cancel_selected",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(suspended=suspended_today())
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, hold):
+        """The status, and for a hold passed over in the queue, until when."""
+        if getattr(hold, "suspended", False):
+            return f"Suspended until {date_format(hold.suspended_until, 'DATE_FORMAT')}"
+        return hold.get_status_display()
 
     @admin.action(description="Cancel selected holds", permissions=["change"])
     def cancel_selected(self, request, queryset):
@@ -285,15 +299,51 @@ class PaymentAdmin(ServiceOnlyAdmin):
     list_select_related = ("patron", "branch")
 
 
-@admin.register(NoticeSent)
-class NoticeSentAdmin(ServiceOnlyAdmin):
-    """Per patron and per day, whether a notice went out (never what it said)."""
+class NoticeResultFilter(admin.SimpleListFilter):
+    title = "result"
+    parameter_name = "result"
 
-    list_display = ("__str__", "patron", "day", "kind", "ok")
-    list_filter = ("kind", "ok", "day")
+    def lookups(self, request, model_admin):
+        return (("sent", "Sent"), ("failed", "Failed"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("sent", "failed"):
+            return queryset.filter(ok=self.value() == "sent")
+        return queryset
+
+
+@admin.register(NoticeSent)
+class NoticeSentAdmin(ReadOnlyAdmin, ServiceOnlyAdmin):
+    """Per patron and per day, whether a notice went out (never what it said). The worker
+    writes the rows and the expunge deletes them; the patron is shown by card."""
+
+    list_display = ("notice", "patron_card", "sent_on", "result")
+    list_display_links = ("notice",)
+    list_filter = ("kind", NoticeResultFilter, ("day", admin.DateFieldListFilter))
     search_fields = ("=patron__cards__number",)
     search_help_text = "Scan a card number."
     list_select_related = ("patron",)
+    fields = ("notice", "patron_card", "sent_on", "result")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(cards_in_use())
+
+    @admin.display(description="Notice", ordering="kind")
+    def notice(self, obj):
+        return obj.get_kind_display()
+
+    @admin.display(description="Patron")
+    def patron_card(self, obj):
+        return patron_by_card(obj.patron)
+
+    @admin.display(description="Day", ordering="day")
+    def sent_on(self, obj):
+        return date_format(timezone.localdate(obj.day), "DATE_FORMAT")
+
+    @admin.display(description="Result", ordering="ok")
+    def result(self, obj):
+        return "Sent" if obj.ok else "Failed"
 
 
 @admin.register(NoticePreference)

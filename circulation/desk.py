@@ -16,10 +16,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods
 
 from patrons.access import log_access
 from patrons.exceptions import Refused
+from patrons.forms import posted_id
 from patrons.models import Card
 from patrons.services import blocks_in_force, card_resolve, describe_block
 
@@ -83,7 +85,7 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         desk.serve("checkout", card_resolve(card_number=picked_card(request).number))
         return
     card = desk.card("checkout")
-    if action not in {"item", "hold", "program"}:
+    if action not in {"item", "hold", "program", "renew"}:
         return
     if card is None:
         raise Refused("Scan the patron's card first.")
@@ -99,9 +101,12 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
             card=card, barcode=barcode, actor=request.user, branch=desk.branch
         )
     except Refused as refusal:
-        desk.add_line(
-            "checkout", barcode=barcode, item=_item(barcode), ok=False, text=refusal.message
-        )
+        text = refusal.message
+        if refusal.code == "already_has":
+            text += (
+                " To keep it longer, use Renew beside its due date under “All items on this card”."
+            )
+        desk.add_line("checkout", barcode=barcode, item=_item(barcode), ok=False, text=text)
     else:
         due = timezone.localtime(loan.due_at)
         rule = f"rule #{loan.rule_id}" if loan.rule_id else "default rule"
@@ -110,7 +115,7 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
             barcode=barcode,
             item=loan.item,
             ok=True,
-            text=f"due {due:%a %b %d} ({rule})",
+            text=f"due {date_format(due, 'D M j')} ({rule})",
         )
 
 
@@ -160,8 +165,21 @@ def checkout_view(request):
 
 
 def _serve_extra(request, desk: Desk, card: Card, action: str) -> None:
-    """A hold or a program sign-up for the patron being served at the check-out desk."""
-    if action == "hold":
+    """A hold, a program sign-up or a renewal for the patron being served at the check-out
+    desk."""
+    if action == "renew":
+        if not request.user.has_perm("circulation.change_loan"):
+            raise Refused("You may not renew loans.")
+        loan_id = posted_id(request.POST.get("loan", ""))
+        loan = loans_for_patron(patron=card.patron).filter(pk=loan_id or 0).first()
+        if loan is None:
+            raise Refused("That loan is not on this card.")
+        loan = services.loan_renew(loan=loan, actor=request.user)
+        desk.touch("checkout")
+        due = date_format(timezone.localtime(loan.due_at), "D M j")
+        note = f"; {loan.renewal_note}" if loan.renewal_note else ""
+        messages.success(request, f"Renewed, now due {due}{note}.")
+    elif action == "hold":
         form = HoldRequestForm(request.POST)
         if not form.is_valid():
             raise Refused("Scan a copy of the title, or type its ISBN.")
@@ -233,7 +251,7 @@ def checkin_text(result: services.ReturnResult) -> str:
     if result.fine is not None:
         parts.append(f"fine assessed ${result.fine.amount}")
     if result.transit is not None:
-        parts.append(f"send home to {result.transit.to_branch.name} (print a transit slip)")
+        parts.append(f"send home to {result.transit.to_branch.name}")  # + its slip's link
     hold = result.hold
     if hold is not None:
         if hold.status == Hold.Status.WAITING:
@@ -263,7 +281,22 @@ def _checkin(request, desk: Desk, barcode: str, item: Item | None) -> None:
             result.loan.patron_id if result.loan else None,
             result.hold.patron_id if result.hold else None,
         ],
+        slip=checkin_slip(result),
     )
+
+
+def checkin_slip(result: services.ReturnResult) -> tuple[str, int] | None:
+    """The slip the copy needs after a check-in: a hold slip on the hold shelf, a transit
+    slip when it travels (home, or to a hold's pickup branch)."""
+    from .services.transit import open_transit
+
+    hold = result.hold
+    if hold is not None and hold.status == Hold.Status.WAITING:
+        return ("hold", hold.pk)
+    transit = result.transit
+    if transit is None and hold is not None and hold.item_id:
+        transit = open_transit(item=hold.item)
+    return ("transit", transit.pk) if transit is not None else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -287,7 +320,7 @@ def _renew(request, desk: Desk, barcode: str, item: Item | None) -> None:
         ok, text = False, refusal.message
     else:
         loan = renewed
-        ok, text = True, f"renewed, now due {timezone.localtime(loan.due_at):%a %b %d}"
+        ok, text = True, f"renewed, now due {date_format(timezone.localtime(loan.due_at), 'D M j')}"
         if renewed.renewal_note:
             text += f"; {renewed.renewal_note}"
     if loan is not None:

@@ -87,7 +87,7 @@ def _act(request, desk: Desk, card: Card | None, action: str) -> None:
     elif action == "charge":
         form = ChargeForm(request.POST)
         if not form.is_valid():
-            raise Refused("Choose a reason and enter an amount such as 2.50.")
+            raise Refused(form.refusal())
         fine = services.fine_charge_manual(
             patron=card.patron,
             amount=form.cleaned_data["amount"],

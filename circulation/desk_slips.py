@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 from calumet.admin_site import AdminPage
 from patrons.access import log_access
 
-from .desk_state import Desk
+from .desk_state import Desk, slip_back
 from .models import Fine, FinePayment, Hold, Loan
 from .selectors import balance_for_patron
 
@@ -168,13 +168,19 @@ def hold_slip_view(request):
         .first()
     )
     if hold is None:
-        context = {**admin.site.each_context(request), "title": "Hold slip", "hold": None}
+        context = {
+            **admin.site.each_context(request),
+            **slip_back(request),
+            "title": "Hold slip",
+            "hold": None,
+        }
         return TemplateResponse(request, "admin/circulation/slips/hold.html", context)
     log_access([hold], request=request, page="desk:hold_slip")
     patron = hold.patron
     card = patron.active_card
     context = {
         **admin.site.each_context(request),
+        **slip_back(request),
         "title": "Hold slip",
         "hold": hold,
         "initials": f"{patron.first_name[:1]}.{patron.last_name[:1]}.".upper(),

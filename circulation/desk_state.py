@@ -4,8 +4,9 @@
   data, lasts as long as the sign-in, and the audit log names this branch.
 - `calumet_desk.<page>` (check-out, check-in, renew, payment): the transaction at that
   page, as a patron-state namespace of `patrons.sessions`: the card being served (an id)
-  and the scan lines (item ids and short outcome texts, never a title, name or card
-  number), with refs to every patron, card and item they mention.
+  and the scan lines (item ids, short outcome texts and the slip to print for the copy,
+  as a hold or transit id; never a title, name or card number), with refs to every
+  patron, card and item they mention.
 
 A transaction ends at "Done — next patron" (on every page at once), when another card is
 served (on the other pages), `CALUMET_DESK_IDLE_MINUTES` after the last scan (checked on
@@ -18,9 +19,11 @@ from __future__ import annotations
 
 import datetime
 import functools
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils import timezone
 
 from patrons import sessions
@@ -35,6 +38,37 @@ PAGES = ("checkout", "checkin", "renew", "payment")
 PATRON_PAGES = ("checkout", "renew", "payment")
 MAX_LINES = 30
 _DESK_KEYS = ("branch_id", "branch_name")
+
+
+#: The slips a scan line may link to: kind -> (URL name, the query's key, the link's text).
+SLIPS = {
+    "hold": ("admin:circulation_hold_slip", "hold", "Print the hold slip"),
+    "transit": ("admin:circulation_transit_slip", "transit", "Print the transit slip"),
+}
+
+
+def slip_link(slip, *, back: str) -> dict:
+    """The link to a line's slip (`slip_url`, `slip_label`), opened from the desk page
+    `back` (its "Back to …" link returns there); empty when the line has none."""
+    if not (isinstance(slip, list | tuple) and len(slip) == 2 and slip[0] in SLIPS):
+        return {}
+    name, key, label = SLIPS[slip[0]]
+    query = urlencode({key: int(slip[1]), "from": back})
+    return {"slip_url": f"{reverse(name)}?{query}", "slip_label": label}
+
+
+#: The desk pages a slip is opened from, for the slip's "Back to …" link.
+SLIP_BACK = {
+    "checkin": ("admin:circulation_checkin", "Check in"),
+    "hold_shelf": ("admin:circulation_hold_shelf", "the hold shelf"),
+    "in_transit": ("admin:circulation_in_transit", "In transit"),
+}
+
+
+def slip_back(request) -> dict:
+    """A slip's way back to the desk page it was opened from (`?from=`), else the desk."""
+    name, label = SLIP_BACK.get(request.GET.get("from", ""), ("admin:circulation_desk", "the desk"))
+    return {"back_url": reverse(name), "back_label": label}
 
 
 def idle_minutes() -> int:
@@ -156,11 +190,15 @@ class Desk:
         text: str,
         item: Item | None = None,
         patrons=(),
+        slip: tuple[str, int] | None = None,
     ) -> None:
         """A scan line. `item` (when the barcode is one) is kept by id; `patrons` are the
-        patrons the line is about, for the refs (they are never shown)."""
+        patrons the line is about, for the refs (they are never shown); `slip` is the slip
+        to print for the copy, as (kind, id) of `SLIPS`."""
         state = dict(self._state(page) or {})
         line = {"ok": ok, "text": text}
+        if slip is not None and slip[0] in SLIPS:
+            line["slip"] = [slip[0], int(slip[1])]
         if item is not None:
             line["item"] = item.pk
         else:
@@ -198,7 +236,13 @@ class Desk:
         for line in lines:
             barcode, title = items.get(line.get("item"), (line.get("barcode", ""), ""))
             shown.append(
-                {"barcode": barcode, "title": title, "ok": line["ok"], "text": line["text"]}
+                {
+                    "barcode": barcode,
+                    "title": title,
+                    "ok": line["ok"],
+                    "text": line["text"],
+                    **slip_link(line.get("slip"), back=page),
+                }
             )
         return shown
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage
 
-from .desk_state import Desk, desk_context, handle_branch
+from .desk_state import Desk, desk_context, handle_branch, slip_back
 from .services.transit import transits_in_progress
 from .transit import Transit
 
@@ -50,7 +50,12 @@ def transit_slip_view(request):
         .filter(pk=int(raw) if raw.isdigit() else 0)
         .first()
     )
-    context = {**admin.site.each_context(request), "title": "Transit slip", "transit": transit}
+    context = {
+        **admin.site.each_context(request),
+        **slip_back(request),
+        "title": "Transit slip",
+        "transit": transit,
+    }
     return TemplateResponse(request, "admin/circulation/slips/transit.html", context)
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage
@@ -41,7 +42,9 @@ def _post(request, desk: Desk) -> None:
             total = services.gate_count_record(
                 branch=branch, day=day, count=request.POST.get("count", ""), actor=request.user
             )
-            messages.success(request, f"Gate count added: {total} visits on {day:%b %d}.")
+            messages.success(
+                request, f"Gate count added: {total} visits on {date_format(day, 'M j')}."
+            )
         elif action == "start":
             session = services.computer_session_start(
                 card_number=request.POST.get("card_number", ""),

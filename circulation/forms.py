@@ -2,6 +2,7 @@
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -144,7 +145,8 @@ class ProgramSignupForm(forms.Form):
             "pk", "name", "starts_at", "branch_id", "branch__name"
         )
         for pk, name, starts_at, branch_id, branch_name in rows:
-            label = f"{name} — {starts_at.astimezone(zone):%a %b %d, %I:%M %p} ({branch_name})"
+            when = date_format(starts_at.astimezone(zone), "D M j, g:i a")
+            label = f"{name} — {when} ({branch_name})"
             groups.setdefault((branch_id != getattr(branch, "pk", None), branch_name), []).append(
                 (pk, label)
             )
@@ -157,9 +159,50 @@ MANUAL_CHARGE_REASONS = [(reason.value, reason.label) for reason in MANUAL_REASO
 
 
 class ChargeForm(forms.Form):
-    reason = forms.ChoiceField(label="Reason", choices=MANUAL_CHARGE_REASONS)
-    amount = forms.DecimalField(label="Amount", max_digits=8, decimal_places=2, min_value=0.01)
-    note = forms.CharField(label="Note", max_length=100, required=False)
+    """A charge added by hand: a reason from the list (none is chosen in advance), the
+    amount, and a note, which "Other" needs. Each error says what to fix."""
+
+    reason = forms.ChoiceField(
+        label="Reason",
+        choices=MANUAL_CHARGE_REASONS,
+        error_messages={
+            "required": "Choose a reason for the charge.",
+            "invalid_choice": "Choose a reason for the charge from the list.",
+        },
+    )
+    amount = forms.DecimalField(
+        label="Amount",
+        max_digits=8,
+        decimal_places=2,
+        min_value=0.01,
+        error_messages={
+            key: "Enter an amount such as 2.50."
+            for key in (
+                "required",
+                "invalid",
+                "min_value",
+                "max_digits",
+                "max_decimal_places",
+                "max_whole_digits",
+            )
+        },
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "Keep the note under 100 characters."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Fine.Reason.OTHER and not data.get("note"):
+            self.add_error("note", "For “Other”, say in the note what the charge is for.")
+        return data
+
+    def refusal(self) -> str:
+        """The first error, in the order of the fields."""
+        return next(iter(self.errors.values()))[0]
 
 
 class DeclareLostForm(forms.Form):

@@ -5,6 +5,8 @@ went out. The log never keeps the message (no title, no address); it is a record
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 
 
 class NoticeKind(models.TextChoices):
@@ -48,4 +50,6 @@ class NoticeSent(models.Model):
         indexes = [models.Index(fields=["day"])]
 
     def __str__(self) -> str:
-        return f"Notice sent #{self.pk}"
+        # The kind and the day, never the patron: the audit log keeps this as the row's name.
+        day = date_format(timezone.localdate(self.day), "DATE_FORMAT") if self.day else "—"
+        return f"{self.get_kind_display()}, {day}"

@@ -71,7 +71,7 @@ def send_hold_ready_notice(hold_id: int) -> int:
             % {
                 "title": hold.title.title,
                 "branch": hold.pickup_branch.name,
-                "date": date_format(deadline, _("l F d")),
+                "date": date_format(deadline, _("l F j")),
             }
             + _sign_off()
         )
@@ -113,7 +113,7 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
                     + _("%(title)s (due %(date)s)")
                     % {
                         "title": loan.item.title.title,
-                        "date": date_format(timezone.localtime(loan.due_at), _("M d")),
+                        "date": date_format(timezone.localtime(loan.due_at), _("M j")),
                     }
                     for loan in loans
                 )

@@ -21,6 +21,7 @@ from patrons.access import log_access
 from patrons.exceptions import Refused
 from patrons.forms import posted_id
 from patrons.portal import patron_required
+from patrons.selectors import retention_for
 from patrons.services import blocks_in_force, describe_block, patron_language_set
 
 from . import selectors, services
@@ -152,7 +153,7 @@ def hold_suspend_view(request):
         messages.error(request, _("Enter a date such as 2027-01-31. Nothing was changed."))
         return redirect(reverse("portal:account"))
     done = (
-        _("Hold suspended until %(date)s.") % {"date": date_format(until, _("F d"))}
+        _("Hold suspended until %(date)s.") % {"date": date_format(until, _("F j"))}
         if until
         else _("Hold resumed.")
     )
@@ -195,6 +196,8 @@ def notices_view(request):
             "has_email": bool(patron.email),
             "languages": settings.LANGUAGES,
             "patron_language": patron.language,
+            # How long the note that a notice went out is kept: the privacy page's row.
+            "notice_log": retention_for("notice_sent"),
         },
     )
 

@@ -150,7 +150,8 @@ registry.register(
             "loan__item__title__title",
         ),
         material_fields=("loan__item__title__title",),
-        audit_mask=("waive_note",),
+        # Staff's free text: the audit log keeps that it changed, never what it says.
+        audit_mask=("note", "waive_note"),
     )
 )
 

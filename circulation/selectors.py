@@ -4,9 +4,21 @@
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.formats import time_format
 from django.utils.text import get_text_list
@@ -83,8 +95,9 @@ def hold_queue_position(*, hold: Hold) -> int:
     return ahead + 1
 
 
-def annotate_queue_position(holds: QuerySet[Hold]) -> QuerySet[Hold]:
-    """Adds `queue_position` in one query, for lists."""
+def annotate_queue_position(holds: QuerySet[Hold], *, now=None) -> QuerySet[Hold]:
+    """Adds `queue_position` in one query, for lists, and `suspended`: the hold waits in
+    the queue but is passed over today (it keeps its place until `suspended_until`)."""
     from django.db.models import Count, IntegerField
 
     ahead = (
@@ -99,7 +112,17 @@ def annotate_queue_position(holds: QuerySet[Hold]) -> QuerySet[Hold]:
         .values("n")
     )
     return holds.annotate(
-        queue_position=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + 1
+        queue_position=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + 1,
+        suspended=suspended_today(now),
+    )
+
+
+def suspended_today(now=None) -> ExpressionWrapper:
+    """True for a hold waiting in the queue that is passed over today: suspended until
+    today or later (the services' `not_suspended` is the other side)."""
+    return ExpressionWrapper(
+        Q(status=Hold.Status.PLACED, suspended_until__gte=timezone.localdate(now)),
+        output_field=BooleanField(),
     )
 
 

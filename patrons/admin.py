@@ -7,10 +7,12 @@ never on); every change goes through the services.
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from patrons.access import AccessAuditedAdmin, log_access
 
@@ -43,6 +45,27 @@ def moment(value) -> str:
 def cell(text, url: str | None = None, *, warn: bool = False, wrap: bool = False) -> dict:
     """A cell of a compact list: kept on one line unless `wrap` (free text)."""
     return {"text": text, "url": url, "warn": warn, "wrap": wrap}
+
+
+def patron_by_card(patron) -> str:
+    """A patron in a staff list of records: the card in use, masked ("card …0001"),
+    linking to the patron's page. Lists load the cards with `cards_in_use(...)`."""
+    cards = getattr(patron, "cards_in_use", None)
+    if cards is None:
+        label = patron.card_label
+    else:
+        label = f"card {cards[0].masked_number}" if cards else "no card in use"
+    url = reverse("admin:patrons_patron_change", args=[patron.pk])
+    return format_html('<a href="{}">{}</a>', url, label)
+
+
+def cards_in_use(path: str = "patron") -> Prefetch:
+    """The patron's active card, loaded for a whole list in one query (`patron_by_card`)."""
+    return Prefetch(
+        f"{path}__cards",
+        queryset=Card.objects.filter(status=Card.Status.ACTIVE).order_by("pk"),
+        to_attr="cards_in_use",
+    )
 
 
 def section(
@@ -134,13 +157,23 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         if obj is not None and obj.pk is not None:
             summary, sections, shown = self.patron_overview(request, obj)
             context.update(patron_summary=summary, patron_sections=sections, records_shown=shown)
+            # The page's title names the card, not the patron (the browser keeps titles in
+            # its history); the summary below names the patron.
+            context["subtitle"] = obj.card_label.capitalize()
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        from django.contrib.admin.utils import unquote
+
+        patron = self.get_object(request, unquote(object_id))
+        if patron is not None:
+            label = patron.card_label.capitalize()
+            extra_context = {"title": f"Change history: {label}", **(extra_context or {})}
+        return super().history_view(request, object_id, extra_context)
 
     def patron_overview(self, request, patron: Patron) -> tuple[list, list, list]:
         """What a clerk reads first: (summary facts, compact lists, the records they show).
         Other apps' admins extend it with their own facts and lists."""
-        from django.urls import reverse
-
         now = timezone.now()
         today = timezone.localdate(now)
         cards = list(patron.cards.order_by("-issued_at", "-pk")[: SHOWN_ROWS + 1])
@@ -268,9 +301,6 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     @admin.display(description="PIN")
     def pin_tools(self, obj):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
         if obj is None or obj.pk is None:
             return "—"
         state = (

@@ -188,7 +188,15 @@ class Patron(models.Model):
         ]
 
     def __str__(self) -> str:
+        # Opaque: the audit log and Django's admin log keep it as the object's name.
         return f"Patron #{self.pk}"
+
+    @property
+    def card_label(self) -> str:
+        """How a staff page names the patron where the name does not belong (a page's
+        title, a breadcrumb, a list of records): the card in use, masked, "card …0001"."""
+        card = self.active_card
+        return f"card {card.masked_number}" if card else "no card in use"
 
     @property
     def notice_language(self) -> str:

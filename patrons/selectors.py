@@ -51,6 +51,15 @@ def retention_schedule() -> list[ScheduleRow]:
     ]
 
 
+def retention_for(kind: str) -> ScheduleRow:
+    """One row of the schedule in force (the privacy page's row for `kind`), for a page
+    that tells the patron how long one kind of record is kept."""
+    for row in retention_schedule():
+        if row.kind == kind:
+            return row
+    raise LookupError(f"No retention rule for {kind!r}.")
+
+
 def patron_search(query: str, *, limit: int = 20):
     """Patrons found by name (every word starts a first or last name), email (exact) or
     phone (the same digits), for a patron at the desk without their card. At most

@@ -4,6 +4,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from .acting import service
@@ -46,7 +47,7 @@ def card_check(*, card: Card, now: datetime.datetime | None = None) -> Card:
         or patron.card_expires_on < timezone.localdate(now)
     ):
         raise CardRefused(
-            f"This card expired on {patron.card_expires_on:%b %d, %Y}. "
+            f"This card expired on {date_format(patron.card_expires_on, 'M j, Y')}. "
             "Renew the patron's registration first.",
             code="expired_card",
         )
@@ -59,10 +60,8 @@ def blocks_in_force(*, patron: Patron, now: datetime.datetime | None = None) -> 
 
 
 def describe_block(block: PatronBlock) -> str:
-    from django.utils.dateformat import format as date_format
-
     until = (
-        _("until %(date)s") % {"date": date_format(timezone.localtime(block.ends_at), _("M d, Y"))}
+        _("until %(date)s") % {"date": date_format(timezone.localtime(block.ends_at), _("M j, Y"))}
         if block.ends_at
         else _("until lifted")
     )

@@ -59,7 +59,8 @@ def _patron(view):
 
 
 def _due(loan) -> str:
-    return f"{timezone.localtime(loan.due_at):%a %b %d}"
+    due = timezone.localtime(loan.due_at)
+    return f"{due:%a %b} {due.day}"
 
 
 def checkout(session: Session, request: Message) -> Message:
@@ -79,7 +80,7 @@ def checkout(session: Session, request: Message) -> Message:
     except Refused as refused:
         # A kiosk checking out an item the patron already has: renew it, as Koha does.
         mine = loans_for_patron(patron=patron).filter(item__barcode=barcode).first()
-        if refused.code != "on_loan" or mine is None:
+        if refused.code not in ("already_has", "on_loan") or mine is None:
             return _refused(session, request, refused.message)
         try:
             loan = services.loan_renew(loan=mine, actor=patron)

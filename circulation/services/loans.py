@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from patrons.acting import service
@@ -68,6 +70,14 @@ def loan_checkout(
         if item.status in UNAVAILABLE_STATUSES:
             raise CirculationRefused(UNAVAILABLE_STATUSES[item.status], code="unavailable")
         if item.status == Item.Status.ON_LOAN:
+            mine = Loan.objects.filter(item=item, patron=patron, returned_at__isnull=True).first()
+            if mine is not None:
+                # Not another patron's copy: the desk offers a renewal instead (never made
+                # here without being asked; a kiosk renews, as Koha does: sip2/).
+                due = date_format(timezone.localtime(mine.due_at), "D M j")
+                raise CirculationRefused(
+                    f"This patron already has this item, due {due}.", code="already_has"
+                )
             raise CirculationRefused(
                 "This item is already on loan. Check it in first.", code="on_loan"
             )

@@ -151,18 +151,24 @@ def fine_charge_manual(
     actor,
     now: datetime.datetime | None = None,
 ) -> Fine:
-    """A charge staff add by hand: a reason from the list and an optional short note."""
+    """A charge staff add by hand: a reason from the list and a short note ("Other" needs
+    one, as a waiver for "Other" does). The note is for staff: the desk and the patron's
+    page show it, the audit log keeps its name only."""
     now = _now(now)
     if actor is None or not actor.has_perm("circulation.add_fine"):
         raise PermissionDenied("Only librarians can add a charge.")
     if reason not in MANUAL_REASONS:
-        raise CirculationRefused("Choose a reason from the list.", code="reason")
+        raise CirculationRefused("Choose a reason for the charge from the list.", code="reason")
     note = (note or "").strip()
     if len(note) > 100:
         raise CirculationRefused("Keep the note under 100 characters.", code="note")
     amount = _money(amount)
     if amount <= 0:
         raise CirculationRefused("A charge must be more than $0.00.", code="amount")
+    if reason == Fine.Reason.OTHER and not note:
+        raise CirculationRefused(
+            "For “Other”, say in the note what the charge is for.", code="note"
+        )
     with transaction.atomic():
         return _charge(
             patron_id=patron.pk, loan=None, reason=reason, amount=amount, now=now, note=note

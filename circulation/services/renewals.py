@@ -84,7 +84,7 @@ def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -
     if facts.blocked:
         return _("Borrowing is suspended for this card.")
     if _renewed_due(loan, policy, now, facts) <= loan.due_at:
-        due = date_format(timezone.localtime(loan.due_at), _("D M d"))
+        due = date_format(timezone.localtime(loan.due_at), _("D M j"))
         return _("Renewing today would not move the due date (%(date)s): try again later.") % {
             "date": due
         }

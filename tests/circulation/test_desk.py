@@ -52,11 +52,25 @@ def desk_lines(html: str) -> list[tuple[str, str, str]]:
     """(ok|refused, barcode, outcome text) for each scanned line, newest first."""
     lines = []
     for match in LINE.finditer(html):
-        text = re.sub(r"<[^>]+>", "", match["text"])
+        text = re.sub(r'<a [^>]*class="slip-link".*?</a>', "", match["text"])  # slip_links()
+        text = re.sub(r"<[^>]+>", "", text)
         text = text.replace("OK", "", 1) if match["result"] == "ok" else text
         text = text.replace("Refused", "", 1) if match["result"] == "refused" else text
         lines.append((match["result"], match["barcode"], " ".join(text.split())))
     return lines
+
+
+def slip_links(html: str) -> list[tuple[str, str]]:
+    """(link text, address) of the slip link of each scanned line that has one."""
+    return [
+        (" ".join(re.sub(r"<[^>]+>", " ", text).split()), unescape(href))
+        for href, text in re.findall(r'<a href="([^"]+)" class="slip-link">(.*?)</a>', html)
+    ]
+
+
+def day(moment) -> str:
+    """A day as the desk's lines say it: "Mon Dec 7", never "Mon Dec 07"."""
+    return f"{moment:%a %b} {moment.day}"
 
 
 def visible_text(html: str) -> str:
@@ -104,7 +118,7 @@ def test_a_patron_served_at_the_desk_from_check_out_to_payment(desk, card, branc
     for item in (first, lent_elsewhere.item, second):
         assert post(desk, CHECKOUT, {"action": "item", "barcode": item.barcode}) == CHECKOUT
     page = get(desk, CHECKOUT)
-    due = f"due {timezone.localtime(end_of_day(now + datetime.timedelta(days=21))):%a %b %d}"
+    due = f"due {day(timezone.localtime(end_of_day(now + datetime.timedelta(days=21))))}"
     # Which circulation rule applied: the data migration's rule for books.
     due += f" (rule #{CirculationRule.objects.get(item_type='book', patron_category=None).pk})"
     assert desk_lines(page) == [
@@ -152,7 +166,7 @@ def test_a_patron_served_at_the_desk_from_check_out_to_payment(desk, card, branc
     loan.refresh_from_db()
     assert loan.renewals == 1
     assert desk_lines(page) == [
-        ("ok", first.barcode, f"renewed, now due {timezone.localtime(loan.due_at):%a %b %d}")
+        ("ok", first.barcode, f"renewed, now due {day(timezone.localtime(loan.due_at))}")
     ]
 
     # Take a partial payment.

@@ -28,6 +28,13 @@ def test_a_gate_count_adds_to_the_days_visits(desk, branch, card, clerk):
     assert VisitCount.objects.get(branch=branch, day=timezone.localdate()).count == 313
 
 
+def test_the_gate_count_says_the_day_as_the_rest_of_the_desk_does(desk):
+    """ "Dec 1", as the desk's other pages say it, not "Dec 01"."""
+    first = (timezone.localdate() - datetime.timedelta(days=40)).replace(day=1)
+    response = desk.post(PAGE, {"action": "gate", "count": "9", "day": first}, follow=True)
+    assert f"Gate count added: 9 visits on {first:%b} 1.".encode() in response.content
+
+
 @pytest.mark.parametrize("count", ["", "many", "0", "-4", "1000001"])
 def test_a_bad_gate_count_changes_nothing(desk, count):
     response = desk.post(PAGE, {"action": "gate", "count": count}, follow=True)

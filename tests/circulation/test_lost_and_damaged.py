@@ -112,5 +112,12 @@ def test_manual_charge_needs_a_listed_reason_and_the_permission(card, librarian,
         ),
         code="amount",
     )
+    refused(
+        lambda: services.fine_charge_manual(
+            patron=card.patron, amount="1.00", reason="other", note=" ", actor=librarian
+        ),
+        code="note",
+        message="For “Other”, say in the note what the charge is for.",
+    )
     with pytest.raises(PermissionDenied):
         services.fine_charge_manual(patron=card.patron, amount="1", reason="other", actor=clerk)

@@ -84,6 +84,26 @@ def test_the_portal_saves_the_choice(reader):
     assert (choice.courtesy, choice.card_expiry) == (False, True)
 
 
+def test_the_notices_page_states_the_retention_period_in_force(reader):
+    """The page says how long the note that a notice went out is kept: the days of the
+    retention policy the expunge applies (the privacy page's row), in both languages."""
+    from patrons.models import RetentionPolicy
+    from tests.patrons.test_portal_core import signed_in as portal_client
+
+    client = portal_client(reader.active_card)
+    page = client.get("/portal/notices/").content.decode()
+    assert "until the next night" not in page
+    assert "for 30 days after the day it was sent" in page
+    assert 'href="/privacy/#retention-notice_sent"' in page
+    spanish = client.get("/portal/notices/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "durante 30 días" in spanish and "noche siguiente" not in spanish
+
+    RetentionPolicy.objects.filter(kind="notice_sent").update(days=7)
+    assert "for 7 days after the day" in client.get("/portal/notices/").content.decode()
+    RetentionPolicy.objects.filter(kind="notice_sent").update(days=0)
+    assert "until the next nightly run" in client.get("/portal/notices/").content.decode()
+
+
 def test_staff_see_the_log_and_it_is_a_record_kind_the_expunge_deletes(reader, librarian):
     now = timezone.now()
     for days_ago in (2, 31):
@@ -110,3 +130,53 @@ def test_staff_see_the_log_and_it_is_a_record_kind_the_expunge_deletes(reader, l
     policy.save()
     retention.expunge(now=now)
     assert not NoticeSent.objects.exists()
+
+
+def test_the_notices_sent_pages_read_like_a_librarys(reader, librarian, settings):
+    """The kind and the day name a row (no patron: the audit log keeps that name); the
+    list shows the patron by the card's last four digits, the day as a date and whether
+    the notice went out as Sent or Failed."""
+    from auditlog.models import LogEntry
+    from django.utils.formats import date_format
+
+    now = timezone.now()
+    notice_jobs.log_notice(patron_id=reader.pk, kind="courtesy", ok=True, now=now)
+    notice_jobs.log_notice(patron_id=reader.pk, kind="overdue", ok=False, now=now)
+    sent = NoticeSent.objects.get(kind="courtesy")
+    day = date_format(timezone.localdate(now), "DATE_FORMAT")
+    assert str(sent) == f"Items due soon, {day}"
+
+    entries = LogEntry.objects.filter(object_pk=str(sent.pk), content_type__model="noticesent")
+    assert [entry.object_repr for entry in entries] == [f"Items due soon, {day}"]
+    for entry in entries:
+        text = f"{entry.object_repr} {entry.changes} {entry.changes_text}"
+        assert reader.last_name not in text and reader.active_card.number not in text
+
+    client = signed_in(librarian)
+    page = client.get("/admin/circulation/noticesent/").content.decode()
+    assert "Notice sent #" not in page and "Patron #" not in page and "midnight" not in page
+    for header in ("Notice", "Patron", "Day", "Result"):
+        assert f">{header}</a>" in page or f">{header}</span>" in page, header
+    assert f'/admin/patrons/patron/{reader.pk}/change/">card …0001</a>' in page
+    assert f'<td class="field-sent_on">{day}</td>' in page
+    assert '<td class="field-result">Sent</td>' in page
+    assert '<td class="field-result">Failed</td>' in page
+    assert reader.last_name not in page
+    failed = client.get("/admin/circulation/noticesent/?result=failed").content.decode()
+    assert failed.count('<td class="field-result">') == 1 and ">Failed</td>" in failed
+
+    detail = client.get(f"/admin/circulation/noticesent/{sent.pk}/change/").content.decode()
+    assert f"Items due soon, {day}" in detail and "Sent" in detail
+    assert ">Ok<" not in detail and "Ok:" not in detail and "card …0001" in detail
+
+
+def test_the_patrons_page_is_titled_by_card_not_by_number_or_name(reader, librarian):
+    client = signed_in(librarian)
+    page = client.get(f"/admin/patrons/patron/{reader.pk}/change/").content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Card …0001 | ")
+    assert reader.last_name not in title and reader.first_name not in title
+    assert "Patron #" not in page
+    assert reader.full_name in page  # the summary names the patron
+    history = client.get(f"/admin/patrons/patron/{reader.pk}/history/").content.decode()
+    assert "Change history: Card …0001" in history and "Patron #" not in history

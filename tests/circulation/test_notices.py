@@ -67,7 +67,7 @@ def test_overdue_notices_list_titles_only_when_the_setting_is_on(overdue, now, s
     loan = overdue(patron, title="The Whale")
     assert notices.send_overdue_notices(now=now) == 1
     due = timezone.localtime(loan.due_at)
-    assert f"  - The Whale (due {due:%b %d})" in mail.outbox[0].body
+    assert f"  - The Whale (due {due:%b} {due.day})" in mail.outbox[0].body
 
 
 def test_overdue_notice_is_recorded_on_each_loan(overdue, lend, now):

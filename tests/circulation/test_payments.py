@@ -253,20 +253,69 @@ def test_a_librarian_adds_a_charge_at_the_desk(desk, card):
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "message"),
     [
-        {"reason": "overdue", "amount": "1.00"},
-        {"reason": "", "amount": "1.00"},
-        {"reason": "card", "amount": "0"},
-        {"reason": "card", "amount": "lots"},
-        {"reason": "card", "amount": "1.00", "note": "x" * 101},
+        ({"reason": "overdue", "amount": "1.00"}, "Choose a reason for the charge from the list."),
+        ({"reason": "", "amount": "1.00"}, "Choose a reason for the charge."),
+        ({"amount": "1.00"}, "Choose a reason for the charge."),
+        ({"reason": "card", "amount": "0"}, "Enter an amount such as 2.50."),
+        ({"reason": "card", "amount": "lots"}, "Enter an amount such as 2.50."),
+        ({"reason": "card", "amount": "1.005"}, "Enter an amount such as 2.50."),
+        (
+            {"reason": "card", "amount": "1.00", "note": "x" * 101},
+            "Keep the note under 100 characters.",
+        ),
+        (
+            {"reason": "other", "amount": "1.00", "note": "  "},
+            "For “Other”, say in the note what the charge is for.",
+        ),
     ],
 )
-def test_a_bad_charge_is_a_message_and_changes_nothing(desk, card, unchanged, data):
+def test_a_bad_charge_is_a_message_and_changes_nothing(desk, card, unchanged, data, message):
     post(desk, PAYMENT, {"action": "card", "card_number": card.number})
     with unchanged():
         post(desk, PAYMENT, {"action": "charge", **data})
-    assert shows(get(desk, PAYMENT), "Choose a reason and enter an amount such as 2.50.")
+    assert shows(get(desk, PAYMENT), message)
+
+
+def test_the_reason_list_starts_with_no_reason_chosen(desk, card):
+    post(desk, PAYMENT, {"action": "card", "card_number": card.number})
+    page = get(desk, PAYMENT)
+    select = page.split('id="id_charge_reason"', 1)[1].split("</select>", 1)[0]
+    assert select.startswith(' name="reason" required><option value="" selected>Choose a reason<')
+    assert select.count("selected") == 1
+
+
+def test_the_note_on_a_charge_shows_where_staff_list_unpaid_fines_and_nowhere_else(
+    desk, card, librarian
+):
+    """The note says what an "Other" charge is for: on the desk's and the patron page's
+    lists of unpaid fines. Not on the patron's receipt or portal page, and not in the
+    audit log's text."""
+    from auditlog.models import LogEntry
+
+    from tests.patrons.test_portal_core import signed_in as portal_client
+
+    post(desk, PAYMENT, {"action": "card", "card_number": card.number})
+    post(
+        desk,
+        PAYMENT,
+        {"action": "charge", "reason": "other", "amount": "3.00", "note": "Headphones broken"},
+    )
+    fine = Fine.objects.get()
+    assert (fine.reason, fine.note) == ("other", "Headphones broken")
+    row = get(desk, PAYMENT).split("Unpaid fines", 1)[1].split("</tr>", 2)[1]
+    assert "<td>Other</td>" in row and "Headphones broken" in row and "—" not in row
+    patron_page = desk.get(reverse("admin:patrons_patron_change", args=[card.patron_id]))
+    fines_list = patron_page.content.decode().split('id="patron-fines"', 1)[1]
+    assert '<th scope="col">For</th>' in fines_list and "Headphones broken" in fines_list
+
+    entries = LogEntry.objects.filter(object_pk=str(fine.pk))
+    assert entries.exists()
+    assert not any("Headphones" in f"{e.changes} {e.changes_text}" for e in entries)
+    assert "Headphones" not in portal_client(card).get("/portal/").content.decode()
+    post(desk, PAYMENT, {"action": "pay_all", "method": "cash"})
+    assert "Headphones" not in get(desk, RECEIPT)
 
 
 def test_a_clerk_cannot_add_a_charge(clerk_client, card, unchanged):

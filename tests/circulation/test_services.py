@@ -27,6 +27,7 @@ from circulation.models import (
 )
 from patrons.models import Card, Patron
 from tests.circulation.conftest import default_rule, end_of_day, type_rule
+from tests.circulation.test_desk import day
 from tests.factories import (
     CardFactory,
     ComputerSessionFactory,
@@ -123,7 +124,7 @@ def test_checkout_refuses_an_expired_card(card, item, clerk, refused, now):
     refused(
         lambda: checkout(card, item, clerk, now=now),
         code="expired_card",
-        message=f"This card expired on {expired_on:%b %d, %Y}. "
+        message=f"This card expired on {expired_on:%b} {expired_on.day}, {expired_on.year}. "
         "Renew the patron's registration first.",
     )
 
@@ -476,7 +477,7 @@ def test_renewal_that_would_not_move_the_due_date_is_refused_and_not_counted(
         code="renewal",
         message=(
             "Renewing today would not move the due date "
-            f"({timezone.localtime(loan.due_at):%a %b %d}): try again later."
+            f"({day(timezone.localtime(loan.due_at))}): try again later."
         ),
     )
     assert not CirculationDay.objects.filter(renewals__gt=0).exists()

@@ -54,3 +54,42 @@ def test_the_hold_slip_has_initials_and_last_four_digits_only(clerk_client, card
 def test_print_styles_fit_an_80mm_receipt_printer():
     css = Path(finders.find("css/slips.css")).read_text()
     assert ".receipt { width: 72mm;" in css and "@media print" in css
+
+
+def test_every_slip_names_the_library_and_not_the_staff_site(
+    clerk_client, card, branch, clerk, settings
+):
+    """Slips are handed to patrons or travel with a copy: the library's name, never the
+    staff site's header ("Calumet staff")."""
+    from decimal import Decimal
+
+    from circulation.models import Transit
+    from tests.factories import FineFactory, LoanFactory
+
+    title = TitleFactory(title="Middlemarch")
+    copy = ItemFactory(branch=branch, title=title)
+    hold = services.hold_place(patron=card.patron, title=title, pickup_branch=branch, actor=clerk)
+    services.hold_pull(hold=hold, barcode=copy.barcode, actor=clerk, branch=branch)
+    away = ItemFactory(branch=branch, status="on_loan")
+    LoanFactory(item=away, patron=card.patron)
+    transit = Transit.objects.create(
+        item=away, from_branch=branch, to_branch=branch, reason="home", sent_on="2026-12-01"
+    )
+    FineFactory(patron=card.patron, amount=Decimal("1.00"))
+    clerk_client.post(CHECKOUT, {"action": "branch", "branch": branch.pk})
+    clerk_client.post(CHECKOUT, {"action": "card", "card_number": card.number})
+    clerk_client.post(CHECKOUT, {"action": "item", "barcode": ItemFactory(branch=branch).barcode})
+    clerk_client.post("/admin/circulation/payment/", {"action": "card", "card_number": card.number})
+    clerk_client.post("/admin/circulation/payment/", {"action": "pay_all", "method": "cash"})
+    slips = {
+        "checkout receipt": "/admin/circulation/checkout-receipt/",
+        "payment receipt": "/admin/circulation/payment-receipt/",
+        "hold slip": f"/admin/circulation/hold-slip/?hold={hold.pk}",
+        "transit slip": f"/admin/circulation/transit-slip/?transit={transit.pk}",
+    }
+    for name, url in slips.items():
+        html = clerk_client.get(url).content.decode()
+        slip = html.split('<div class="receipt">', 1)[1]
+        assert "Calumet staff" not in html, name
+        assert settings.CALUMET_LIBRARY_NAME in slip, name
+        assert slip.count(settings.CALUMET_LIBRARY_NAME) == 1, name  # named once

@@ -47,7 +47,7 @@ def test_the_desks_check_in_line_says_to_send_it_home(lent_from_main, branch, ot
         (
             "ok",
             lent_from_main.barcode,
-            f"returned, send home to {branch.name} (print a transit slip)",
+            f"returned, send home to {branch.name}",
         )
     ]
 
@@ -105,3 +105,49 @@ def test_the_in_transit_page_and_the_slip(lent_from_main, branch, other_branch, 
         b"Choose a copy on the In transit page"
         in client.get("/admin/circulation/transit-slip/?transit=abc").content
     )
+
+
+def test_each_check_in_line_links_to_the_slip_the_copy_needs(
+    lent_from_main, branch, other_branch, clerk, card
+):
+    """Home in transit: its transit slip; on the hold shelf here: its hold slip; to a hold
+    at another branch: its transit slip. Each opens the slip of that copy, and the slip
+    leads back to Check in."""
+    from tests.circulation.test_desk import CHECKIN, get, post, slip_links
+
+    desk = signed_in(clerk)
+    post(desk, CHECKIN, {"action": "branch", "branch": other_branch.pk})
+    post(desk, CHECKIN, {"action": "item", "barcode": lent_from_main.barcode})
+    transit = Transit.objects.get()
+    label = f"Print the transit slip for {lent_from_main.barcode}"
+    address = f"/admin/circulation/transit-slip/?transit={transit.pk}&from=checkin"
+    assert slip_links(get(desk, CHECKIN)) == [(label, address)]
+    slip = desk.get(address).content.decode()
+    assert lent_from_main.barcode in slip and f"To: {branch.name}" in slip
+    assert '<a href="/admin/circulation/checkin/">Back to Check in</a>' in slip
+
+    # A copy that fills a hold here goes on the hold shelf with its hold slip.
+    here = ItemFactory(branch=other_branch, status=Item.Status.ON_LOAN)
+    LoanFactory(item=here, patron=card.patron)
+    hold_here = HoldFactory(title=here.title, pickup_branch=other_branch)
+    post(desk, CHECKIN, {"action": "item", "barcode": here.barcode})
+    # A copy that fills a hold at another branch travels there with a transit slip.
+    there = ItemFactory(branch=other_branch, status=Item.Status.ON_LOAN)
+    LoanFactory(item=there, patron=card.patron)
+    HoldFactory(title=there.title, pickup_branch=branch)
+    post(desk, CHECKIN, {"action": "item", "barcode": there.barcode})
+    to_hold = Transit.objects.get(item=there)
+    assert to_hold.reason == Transit.Reason.HOLD
+    assert slip_links(get(desk, CHECKIN)) == [
+        (
+            f"Print the transit slip for {there.barcode}",
+            f"/admin/circulation/transit-slip/?transit={to_hold.pk}&from=checkin",
+        ),
+        (
+            f"Print the hold slip for {here.barcode}",
+            f"/admin/circulation/hold-slip/?hold={hold_here.pk}&from=checkin",
+        ),
+        (label, address),
+    ]
+    slip = desk.get(f"/admin/circulation/hold-slip/?hold={hold_here.pk}&from=checkin")
+    assert here.barcode in slip.content.decode()

@@ -43,3 +43,44 @@ def test_done_leaves_nothing_of_the_patron_on_the_desk(page):
         assert "Lindqvist" not in content and "Pride and Prejudice" not in content
         assert "…0001" not in content
     assert page.outside_requests == []
+
+
+def test_scanning_an_item_the_patron_already_has_points_to_renew(page, screenshots):
+    import datetime
+
+    from django.utils import timezone
+
+    from circulation.models import Loan
+    from tests.factories import LoanFactory
+
+    branch = BranchFactory(code="main", name="Central Library")
+    card = CardFactory(
+        number="21234000000001", patron=PatronFactory(first_name="Avery", last_name="Lindqvist")
+    )
+    item = ItemFactory(branch=branch, status="on_loan", title=TitleFactory(title="Persuasion"))
+    loan = LoanFactory(
+        patron=card.patron,
+        item=item,
+        checked_out_at=timezone.now() - datetime.timedelta(days=18),
+        due_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    clerk = get_user_model().objects.create_user("clerk", password="calumet-demo", is_staff=True)
+    clerk.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
+    page.goto("/admin/login/")
+    page.fill("#id_username", "clerk")
+    page.fill("#id_password", "calumet-demo")
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/admin/circulation/checkout/")
+    page.fill("#id_card_number", card.number)
+    page.keyboard.press("Enter")
+    page.fill("#id_barcode", item.barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=This patron already has this item")
+    assert "use Renew beside its due date" in page.inner_text("table.desk-lines")
+    assert Loan.objects.get(pk=loan.pk).renewals == 0
+    page.screenshot(path=str(screenshots / "desk-checkout-already-has.png"), full_page=True)
+    page.get_by_role("button", name=f"Renew {item.barcode}").click()
+    page.wait_for_selector("text=Renewed, now due")
+    assert Loan.objects.get(pk=loan.pk).renewals == 1

@@ -74,6 +74,9 @@ def assert_prints_on_80mm(page, tmp_path, name: str) -> bytes:
                 inner: receipt.scrollWidth - receipt.clientWidth,
                 buttons: [...document.querySelectorAll('.no-print')]
                     .filter(e => e.offsetParent !== null).length,
+                // A barcode is scanned or typed from the slip: never split over two lines.
+                broken: [...receipt.querySelectorAll('code')]
+                    .filter(e => e.getClientRects().length > 1).map(e => e.textContent),
             };
         }"""
     )
@@ -82,9 +85,20 @@ def assert_prints_on_80mm(page, tmp_path, name: str) -> bytes:
     assert sizes["page"] <= RECEIPT_PX, sizes  # no horizontal scrolling on the paper
     assert sizes["inner"] <= 0, sizes
     assert sizes["buttons"] == 0, sizes  # Print and Back are not printed
+    assert sizes["broken"] == [], sizes
     pdf = page.pdf(width="80mm", height="200mm", prefer_css_page_size=False)
     assert pdf.startswith(b"%PDF-")
     (tmp_path / f"{name}.pdf").write_bytes(pdf)
+    # On A4 the slip prints as the same narrow column.
+    page.set_viewport_size({"width": 794, "height": 1123})
+    assert (
+        page.evaluate(
+            "() => [...document.querySelectorAll('.receipt code')]"
+            ".filter(e => e.getClientRects().length > 1).length"
+        )
+        == 0
+    )
+    (tmp_path / f"{name}-a4.pdf").write_bytes(page.pdf(format="A4"))
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 1280, "height": 900})
     return pdf
@@ -131,10 +145,29 @@ def test_a_clerk_pulls_holds_to_the_hold_shelf_and_into_transit(desk):
     slip = page.inner_text(".receipt")
     assert "A.L." in slip and "…0001" in slip
     assert "Persuasion" not in slip and "Lindqvist" not in slip
+    assert "Calumet staff" not in slip  # a slip names the library, not the staff site
     assert page.outside_requests == []
 
 
-def test_a_copy_checked_in_at_the_wrong_branch_goes_home_with_a_transit_slip(desk, tmp_path):
+def test_the_hold_slip_prints_a_14_digit_barcode_on_one_line_on_80mm(desk, tmp_path):
+    """The widest label ("On the shelf until") must not push a long barcode onto two lines."""
+    page = desk
+    reader = card_for("Avery", "Lindqvist", "21234000000001", page.central)
+    title = TitleFactory(title="Persuasion")
+    copy = ItemFactory(branch=page.central, title=title, barcode="31234000123456")
+    hold = services.hold_place(
+        patron=reader.patron, title=title, pickup_branch=page.central, actor=page.clerk
+    )
+    services.hold_pull(hold=hold, barcode=copy.barcode, actor=page.clerk, branch=page.central)
+    page.goto(f"/admin/circulation/hold-slip/?hold={hold.pk}")
+    page.wait_for_selector(".receipt")
+    assert "31234000123456" in page.inner_text(".receipt")
+    assert_prints_on_80mm(page, tmp_path, "hold-slip")
+
+
+def test_a_copy_checked_in_at_the_wrong_branch_goes_home_with_a_transit_slip(
+    desk, tmp_path, screenshots
+):
     page = desk
     reader = card_for("Avery", "Lindqvist", "21234000000001", page.central)
     stray = ItemFactory(
@@ -148,8 +181,16 @@ def test_a_copy_checked_in_at_the_wrong_branch_goes_home_with_a_transit_slip(des
     page.goto("/admin/circulation/checkin/")
     page.fill("#id_barcode", stray.barcode)
     page.keyboard.press("Enter")
-    page.wait_for_selector("text=send home to East Side Branch (print a transit slip)")
+    page.wait_for_selector("text=returned, send home to East Side Branch")
     assert Item.objects.get(pk=stray.pk).status == Item.Status.IN_TRANSIT
+
+    page.screenshot(path=str(screenshots / "desk-checkin-transit.png"), full_page=True)
+    # The check-in line links to this copy's slip, which leads back to Check in.
+    page.get_by_role("link", name=f"Print the transit slip for {stray.barcode}").click()
+    page.wait_for_selector(".receipt")
+    assert stray.barcode in page.inner_text(".receipt")
+    page.get_by_role("link", name="Back to Check in").click()
+    page.wait_for_selector(f"text={stray.barcode}")
 
     page.get_by_role("navigation", name="Desk").get_by_role("link", name="In transit").click()
     page.get_by_role("link", name="Transit slip").click()

@@ -110,3 +110,30 @@ def test_the_account_works_without_javascript(page_without_js, card):
     page.get_by_role("button", name="Renew all").click()
     page.wait_for_load_state()
     assert "renewed" in page.content()
+
+
+def test_the_language_list_shows_its_options_whole_at_1280_px(page, card, screenshots):
+    """The first option ("Not chosen: my browser's language …") is the longest: the list
+    is wide enough for it, in English and in Spanish."""
+    sign_in(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for language in ("en", "es"):
+        page.set_extra_http_headers({"Accept-Language": language})
+        page.goto("/portal/notices/")
+        room = page.evaluate(
+            """() => {
+                const select = document.querySelector('#language');
+                const style = getComputedStyle(select);
+                const canvas = document.createElement('canvas').getContext('2d');
+                canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+                const widest = Math.max(...[...select.options]
+                    .map(o => canvas.measureText(o.text).width));
+                const inner = select.clientWidth - parseFloat(style.paddingLeft)
+                    - parseFloat(style.paddingRight);
+                return {widest, inner, page: document.documentElement.scrollWidth};
+            }"""
+        )
+        # The closed list's arrow takes some 15 px of the inner width.
+        assert room["widest"] + 15 <= room["inner"], (language, room)
+        assert room["page"] <= 1280, room
+        page.screenshot(path=str(screenshots / f"portal-notices-{language}.png"))
