@@ -7,9 +7,9 @@ import datetime
 import pytest
 
 from circulation.models import BranchClosure, OpeningHours
+from tests.e2e.accounts import LIBRARY_ADMINISTRATOR, staff
+from tests.e2e.accounts import sign_in as sign_in_as
 from tests.e2e.axe import axe_context, report, violations
-from tests.e2e.test_staff_home_browser import LIBRARY_ADMINISTRATOR, staff
-from tests.e2e.test_staff_home_browser import sign_in as sign_in_as
 from tests.factories import BranchFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,10 +2,9 @@
 patron can be brought back, neither by reloading nor by the back button."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from patrons.roles import CIRCULATION_STAFF
+from tests.e2e.accounts import sign_in, staff
 from tests.factories import BranchFactory, CardFactory, ItemFactory, PatronFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,14 +16,8 @@ def test_done_leaves_nothing_of_the_patron_on_the_desk(page):
         number="21234000000001", patron=PatronFactory(first_name="Avery", last_name="Lindqvist")
     )
     item = ItemFactory(branch=branch, title=TitleFactory(title="Pride and Prejudice"))
-    clerk = get_user_model().objects.create_user("clerk", password="calumet-demo", is_staff=True)
-    clerk.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
-
-    page.goto("/admin/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", "calumet-demo")
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    staff("clerk", CIRCULATION_STAFF)
+    sign_in(page, "clerk")
     page.goto("/admin/circulation/checkout/")
     page.fill("#id_card_number", card.number)
     page.keyboard.press("Enter")
@@ -64,13 +57,8 @@ def test_scanning_an_item_the_patron_already_has_points_to_renew(page, screensho
         checked_out_at=timezone.now() - datetime.timedelta(days=18),
         due_at=timezone.now() + datetime.timedelta(days=3),
     )
-    clerk = get_user_model().objects.create_user("clerk", password="calumet-demo", is_staff=True)
-    clerk.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
-    page.goto("/admin/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", "calumet-demo")
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    staff("clerk", CIRCULATION_STAFF)
+    sign_in(page, "clerk")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/admin/circulation/checkout/")
     page.fill("#id_card_number", card.number)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from patrons.roles import CIRCULATION_STAFF, LIBRARIAN
-from tests.e2e.test_staff_home_browser import sign_in, staff
+from tests.e2e.accounts import sign_in, staff
 from tests.factories import (
     BranchFactory,
     CardFactory,

@@ -5,13 +5,12 @@ payment receipts as PDF; every slip fits an 80 mm receipt printer."""
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from circulation import services
 from circulation.models import FinePayment, Hold, Item
 from patrons.roles import CIRCULATION_STAFF
+from tests.e2e.accounts import sign_in, staff
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -33,13 +32,8 @@ def desk(page):
     """A clerk signed in, working at the Central Library."""
     central = BranchFactory(code="main", name="Central Library")
     east = BranchFactory(code="east", name="East Side Branch")
-    clerk = get_user_model().objects.create_user("clerk", password="calumet-demo", is_staff=True)
-    clerk.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
-    page.goto("/admin/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", "calumet-demo")
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    clerk = staff("clerk", CIRCULATION_STAFF)
+    sign_in(page, "clerk")
     page.goto("/admin/circulation/checkin/")
     page.select_option("#id_branch", label="Central Library")
     page.get_by_role("button", name="Change").click()

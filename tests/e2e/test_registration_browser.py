@@ -6,11 +6,10 @@ sees their account; later the patron forgets the PIN, resets it from the emailed
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core import mail
 
 from patrons.roles import CIRCULATION_STAFF
+from tests.e2e.accounts import sign_in, staff
 from tests.factories import BranchFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,15 +25,10 @@ def portal_sign_in(page, card_number, pin):
 
 def test_a_clerk_registers_a_patron_who_signs_in_and_later_resets_the_pin(browser, live_server):
     BranchFactory(code="main", name="Main Library")
-    clerk = get_user_model().objects.create_user("clerk", password="calumet-demo", is_staff=True)
-    clerk.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
+    staff("clerk", CIRCULATION_STAFF)
 
     desk = browser.new_context(base_url=live_server.url).new_page()
-    desk.goto("/admin/login/")
-    desk.fill("#id_username", "clerk")
-    desk.fill("#id_password", "calumet-demo")
-    desk.click("input[type=submit]")
-    desk.wait_for_load_state()
+    sign_in(desk, "clerk")
     desk.goto("/admin/patrons/patron/add/")
     desk.fill("#id_first_name", "Ruth")
     desk.fill("#id_last_name", "Okafor")

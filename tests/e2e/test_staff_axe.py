@@ -3,9 +3,9 @@ of tests/e2e/axe.py (which says where axe-core comes from)."""
 
 import pytest
 
+from tests.e2e.accounts import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, staff
+from tests.e2e.accounts import sign_in as sign_in_as
 from tests.e2e.axe import axe_context, report, violations
-from tests.e2e.test_staff_home_browser import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, staff
-from tests.e2e.test_staff_home_browser import sign_in as sign_in_as
 from tests.factories import CardFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

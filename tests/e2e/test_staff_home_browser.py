@@ -3,28 +3,12 @@ administrator completes a disclosure request recorded without its document and a
 it. Screenshots go to docs/screenshots/ with `make screenshots`."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from patrons.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR
+from tests.e2e.accounts import sign_in, staff
 from tests.factories import CardFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "calumet-demo"
-
-
-def staff(username, role):
-    user = get_user_model().objects.create_user(username, password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def sign_in(page, username):
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_the_clerk_lands_on_the_desk_home(page, screenshots):

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
-from tests.e2e.test_staff_home_browser import sign_in, staff
+from tests.e2e.accounts import sign_in, staff
 from tests.factories import (
     BranchFactory,
     CardFactory,

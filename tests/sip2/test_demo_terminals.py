@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from calumet import demo
+from calumet import demo_data
 from sip2.models import Terminal
 
 from .conftest import INSTITUTION, STAMP, Talk, checkout, patron_info
@@ -16,10 +16,10 @@ def test_the_demo_kiosk_and_pc_reservation_sign_in_with_the_published_secret(set
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo", verbosity=0)  # again: no second terminal, same secret
     assert Terminal.objects.count() == 2
-    card, pin, _what = demo.DEMO_CARDS[1]
+    card, pin, _what = demo_data.DEMO_CARDS[1]
 
     kiosk = Talk()
-    assert kiosk.login("kiosk1", demo.DEMO_SIP2_SECRET).fixed["ok"] == "1"
+    assert kiosk.login("kiosk1", demo_data.DEMO_SIP2_SECRET).fixed["ok"] == "1"
     status = kiosk.send(
         "99", {"status_code": "0", "max_print_width": "040", "protocol_version": "2.00"}
     )
@@ -28,7 +28,7 @@ def test_the_demo_kiosk_and_pc_reservation_sign_in_with_the_published_secret(set
     assert answer.get("BL") == "Y" and answer.get("CQ") == "Y"
 
     pcres = Talk()
-    assert pcres.login("pcres", demo.DEMO_SIP2_SECRET).fixed["ok"] == "1"
+    assert pcres.login("pcres", demo_data.DEMO_SIP2_SECRET).fixed["ok"] == "1"
     assert patron_info(pcres, card=card, pin=pin).get("CQ") == "Y"
     refused = checkout(pcres, "31234000000001", card=card, pin=pin)
     assert refused.fixed["ok"] == "0"

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from calumet import demo
+from calumet import demo, demo_data
 
 
 class Command(BaseCommand):
@@ -38,15 +38,16 @@ class Command(BaseCommand):
                 "Demo data already present; staff passwords and SIP2 secrets reset, "
                 "calendar completed."
             )
-        self.stdout.write(f"\nStaff sign-in at /admin/ (password for all: {demo.DEMO_PASSWORD})")
-        for username, _first, _last, group in demo.STAFF:
+        password = demo_data.DEMO_PASSWORD
+        self.stdout.write(f"\nStaff sign-in at /admin/ (password for all: {password})")
+        for username, _first, _last, group in demo_data.STAFF:
             self.stdout.write(f"  {username:<10} {group}")
         self.stdout.write("\nDemo patron cards (portal sign-in):")
-        for number, pin, what in demo.DEMO_CARDS:
+        for number, pin, what in demo_data.DEMO_CARDS:
             self.stdout.write(f"  card {number}  PIN {pin}  ({what})")
         self.stdout.write(
             f"\nSIP2 terminals (manage.py sip2server, 127.0.0.1:{settings.CALUMET_SIP2_PORT}; "
-            f"secret for all: {demo.DEMO_SIP2_SECRET}):"
+            f"secret for all: {demo_data.DEMO_SIP2_SECRET}):"
         )
-        for name, login, _allowed in demo.DEMO_TERMINALS:
+        for name, login, _allowed in demo_data.DEMO_TERMINALS:
             self.stdout.write(f"  login {login:<8} {name}")
