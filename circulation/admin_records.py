@@ -63,6 +63,22 @@ class ServiceOnlyAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    # A record's patron is shown in the list by the card in use, masked ("card …0001"),
+    # linking to the patron's page, as on the desk (not "Patron #12").
+    def get_list_display(self, request):
+        names = super().get_list_display(request)
+        return tuple("patron_card" if name == "patron" else name for name in names)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if "patron" in self.list_display or "patron_card" in self.list_display:
+            queryset = queryset.prefetch_related(cards_in_use())
+        return queryset
+
+    @admin.display(description="Patron", ordering="patron")
+    def patron_card(self, obj):
+        return patron_by_card(obj.patron) if obj.patron_id else "—"
+
 
 @admin.register(Loan)
 class LoanAdmin(ServiceOnlyAdmin):
@@ -326,16 +342,9 @@ class NoticeSentAdmin(ReadOnlyAdmin, ServiceOnlyAdmin):
     fields = ("notice", "patron_card", "sent_on", "result")
     readonly_fields = fields
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(cards_in_use())
-
     @admin.display(description="Notice", ordering="kind")
     def notice(self, obj):
         return obj.get_kind_display()
-
-    @admin.display(description="Patron")
-    def patron_card(self, obj):
-        return patron_by_card(obj.patron)
 
     @admin.display(description="Day", ordering="day")
     def sent_on(self, obj):

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from circulation.models import Fine, Hold, Loan
 from patrons.models import Patron
@@ -90,3 +92,27 @@ def test_the_overdue_filter_lists_only_overdue_open_loans(superuser_client, now)
     response = superuser_client.get(admin_url(Loan, "changelist"), {"overdue": "yes"})
 
     assert set(response.context["cl"].result_list) == {overdue}
+
+
+def test_record_lists_show_the_patron_by_masked_card_in_a_fixed_number_of_queries(
+    superuser_client,
+):
+    def page_queries(url: str) -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = superuser_client.get(url)
+        assert response.status_code == 200
+        return response.content.decode(), len(queries)
+
+    first = LoanFactory(patron=PatronWithCardFactory())
+    number = first.patron.cards.get().number
+    text, few = page_queries(admin_url(Loan, "changelist"))
+    assert f"card …{number[-4:]}" in text
+    assert f"Patron #{first.patron.pk}" not in text
+    assert number not in text  # masked: the full card number is not on the list
+    for _ in range(5):
+        LoanFactory(patron=PatronWithCardFactory())
+    _, many = page_queries(admin_url(Loan, "changelist"))
+    assert many == few  # one query for every row's card, not one per row
+    FineFactory(patron=first.patron)
+    text, _ = page_queries(admin_url(Fine, "changelist"))
+    assert f"card …{number[-4:]}" in text
