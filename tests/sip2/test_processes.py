@@ -33,12 +33,13 @@ def _login(port: int) -> bytes:
     return answer
 
 
-def _connections_of(pid: int, port: int) -> int:
-    """Established connections to `port` held by process `pid` (from /proc)."""
+def _connections_of(pid: int, port: int, state: str = "01") -> int:
+    """Sockets on `port` held by process `pid` (from /proc) in a TCP state: established
+    connections ("01"), or listening ("0A")."""
     inodes = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
             inodes.add(fields[9])
     held = 0
     for fd in Path(f"/proc/{pid}/fd").iterdir():
@@ -46,6 +47,16 @@ def _connections_of(pid: int, port: int) -> int:
             target = os.readlink(fd)
             held += target.startswith("socket:[") and target[8:-1] in inodes
     return held
+
+
+def _serving(server: subprocess.Popen, port: int, deadline: float) -> set[int]:
+    """The two server processes, once both listen on the port (each with its socket)."""
+    while time.monotonic() < deadline:
+        children = _children(server.pid)
+        if len(children) == 2 and all(_connections_of(pid, port, "0A") for pid in children):
+            return children
+        time.sleep(0.1)
+    return _children(server.pid)
 
 
 def _signs_in(sock: socket.socket) -> None:
@@ -74,10 +85,8 @@ def test_processes_share_the_port_are_started_again_and_stop_together(tmp_path):
     try:
         line = server.stdout.readline()
         port = int(re.search(r"127\.0\.0\.1:(\d+) \(plain TCP, 2 processes\)", line).group(1))
-        deadline = time.monotonic() + 30
-        while len(_children(server.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        first = _children(server.pid)
+        deadline = time.monotonic() + 60
+        first = _serving(server, port, deadline)
         assert len(first) == 2
         assert all(_login(port).startswith(b"940") for _ in range(4))
 
@@ -96,11 +105,9 @@ def test_processes_share_the_port_are_started_again_and_stop_together(tmp_path):
                 kiosk.close()
 
         os.kill(min(first), signal.SIGKILL)  # one dies: another takes its place
-        while (len(_children(server.pid)) < 2 or _children(server.pid) == first) and (
-            time.monotonic() < deadline
-        ):
-            time.sleep(0.1)
-        second = _children(server.pid)
+        while _children(server.pid) >= first and time.monotonic() < deadline:
+            time.sleep(0.1)  # (until the dead one is gone)
+        second = _serving(server, port, deadline)
         assert len(second) == 2 and min(first) not in second
         assert _login(port).startswith(b"940")
 
