@@ -160,7 +160,8 @@ MANUAL_CHARGE_REASONS = [(reason.value, reason.label) for reason in MANUAL_REASO
 
 class ChargeForm(forms.Form):
     """A charge added by hand: a reason from the list (none is chosen in advance), the
-    amount, and a note, which "Other" needs. Each error says what to fix."""
+    amount, and a note (which "Other" needs: `services.fine_charge_manual` says so, as for
+    a waiver). Each error says what to fix."""
 
     reason = forms.ChoiceField(
         label="Reason",
@@ -193,12 +194,6 @@ class ChargeForm(forms.Form):
         required=False,
         error_messages={"max_length": "Keep the note under 100 characters."},
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("reason") == Fine.Reason.OTHER and not data.get("note"):
-            self.add_error("note", "For “Other”, say in the note what the charge is for.")
-        return data
 
     def refusal(self) -> str:
         """The first error, in the order of the fields."""
