@@ -12,14 +12,17 @@ start() {  # start CMD ARGS...: run one process in the background
 
 stop_all() {
   trap - EXIT INT TERM
-  local pid waited=0 grace="${STOP_GRACE:-8}"
+  local pid alive grace="${STOP_GRACE:-8}"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  while [ "$waited" -lt $((grace * 10)) ]; do
-    local alive=0
+  # The grace is elapsed time (bash's clock in microseconds), not a count of sleeps: on a
+  # loaded machine each `sleep 0.1` takes longer than its tenth of a second.
+  local now="${EPOCHREALTIME/[.,]/}"
+  local deadline=$((now + grace * 1000000))
+  while [ "${EPOCHREALTIME/[.,]/}" -lt "$deadline" ]; do
+    alive=0
     for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
     [ "$alive" -eq 0 ] && break
     sleep 0.1
-    waited=$((waited + 1))
   done
   for pid in "${pids[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
