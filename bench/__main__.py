@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from . import catalog, data, desk, expunge, setup, statistics, web
+    from bench import catalog, data, desk, expunge, setup, statistics, web
 
     sizes = data.Sizes.at(args.scale)
     now = timezone.now().replace(microsecond=0)
@@ -314,7 +314,7 @@ def _scans_failed(results: dict) -> bool:
 def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, results: dict) -> None:
     """The real check-out and check-in pages (bench/desk_page.py) and the SIP2 kiosks
     (bench/kiosk.py), on patrons and copies of their own."""
-    from . import data, desk, desk_page, kiosk, setup, web
+    from bench import data, desk, desk_page, kiosk, setup, web
 
     patrons = args.desk_page_patrons
     items = patrons * args.desk_page_items
@@ -361,7 +361,7 @@ def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, result
 
 
 def _finish(args: argparse.Namespace, results: dict, begun: float) -> int:
-    from .report import table
+    from bench.report import table
 
     results["total_seconds"] = round(time.perf_counter() - begun, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)

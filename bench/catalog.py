@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import urllib.parse
 
-from . import web
+from bench import web
 
 QUERIES = 60
 

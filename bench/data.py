@@ -36,10 +36,9 @@ import psycopg
 from django.conf import settings
 from tqdm import tqdm
 
+from bench import derived
+from bench.words import GIVEN, GIVEN_SQL, SURNAMES, SURNAMES_SQL, WORDS, WORDS_SQL
 from patrons.policy import rules
-
-from . import derived
-from .words import GIVEN, GIVEN_SQL, SURNAMES, SURNAMES_SQL, WORDS, WORDS_SQL
 
 RETENTION_DAYS = 90
 BRANCHES = 10

@@ -24,7 +24,7 @@ from django.test.utils import (
     teardown_test_environment,
 )
 
-from .web import Browser, admin_browser, percentiles
+from bench.web import Browser, admin_browser, percentiles
 
 CHECKOUT = "/admin/circulation/checkout/"
 CHECKIN = "/admin/circulation/checkin/"

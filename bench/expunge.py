@@ -24,7 +24,7 @@ from django.db import connection
 from django.utils import timezone
 from psycopg import sql as pgsql
 
-from .data import RETENTION_DAYS
+from bench.data import RETENTION_DAYS
 
 ACTIVE_HOLD = "('placed', 'in_transit', 'waiting')"
 NOT_HELD = """NOT EXISTS (SELECT 1 FROM patrons_legalhold lh

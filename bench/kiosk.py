@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from .web import free_port
+from bench.web import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "1357"

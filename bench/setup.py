@@ -15,7 +15,7 @@ from django.test.utils import (
     teardown_test_environment,
 )
 
-from .data import BENCH_CARD, BENCH_PIN
+from bench.data import BENCH_CARD, BENCH_PIN
 
 ADMIN = "bench-admin"
 CLERK = "bench-clerk"

@@ -111,7 +111,7 @@ def queries(today: datetime.date) -> dict[str, int]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from .setup import ADMIN
+    from bench.setup import ADMIN
 
     client = Client()
     client.force_login(get_user_model().objects.get(username=ADMIN))
@@ -125,8 +125,8 @@ def queries(today: datetime.date) -> dict[str, int]:
 
 def measure(base: str, requests: int, today: datetime.date) -> dict:
     """Times the page for the last year, grouped by month, week and day in turn."""
-    from . import web
-    from .setup import ADMIN, PASSWORD
+    from bench import web
+    from bench.setup import ADMIN, PASSWORD
 
     staff = web.admin_browser(base, ADMIN, PASSWORD)
     for group in GROUPS:

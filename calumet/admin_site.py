@@ -11,7 +11,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.urls import path, reverse
 
-from .groups import group_names
+from calumet.groups import group_names
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,18 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from calumet.demo_accounts import ensure_staff, ensure_terminals
+from calumet.demo_calendar import ensure_calendar, open_day
+from calumet.demo_data import (
+    BRANCHES,
+    CLASSICS,
+    DEMO_CARDS,
+    FORMS,
+    GIVEN,
+    STREETS,
+    SUBJECTS,
+    SURNAMES,
+)
 from circulation import counting
 from circulation.library_calendar import BranchCalendar, end_of_open_day
 from circulation.models import (
@@ -34,19 +46,6 @@ from circulation.models import (
 from circulation.services import overdue_fine_amount
 from patrons.models import Card, Patron, PatronBlock
 from patrons.services import reading_history_set
-
-from .demo_accounts import ensure_staff, ensure_terminals
-from .demo_calendar import ensure_calendar, open_day
-from .demo_data import (
-    BRANCHES,
-    CLASSICS,
-    DEMO_CARDS,
-    FORMS,
-    GIVEN,
-    STREETS,
-    SUBJECTS,
-    SURNAMES,
-)
 
 DAY = datetime.timedelta(days=1)
 

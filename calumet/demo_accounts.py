@@ -4,9 +4,8 @@ its SIP2 terminals (the README's secret), set again on every `seed_demo`."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from calumet.demo_data import BRANCHES, DEMO_PASSWORD, DEMO_SIP2_SECRET, DEMO_TERMINALS, STAFF
 from circulation.models import Branch
-
-from .demo_data import BRANCHES, DEMO_PASSWORD, DEMO_SIP2_SECRET, DEMO_TERMINALS, STAFF
 
 
 def ensure_staff() -> None:

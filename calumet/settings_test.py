@@ -6,8 +6,8 @@ os.environ["DJANGO_DEBUG"] = "false"  # tests run as production does
 os.environ.setdefault("DJANGO_SECRET_KEY", "calumet-test-key-not-secret")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
-from .settings import *  # noqa: F403
-from .settings import Q_CLUSTER, STORAGES
+from calumet.settings import *  # noqa: F403
+from calumet.settings import Q_CLUSTER, STORAGES
 
 # django-q2 runs tasks synchronously in tests (override_settings would not reach it).
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}

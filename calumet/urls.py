@@ -6,8 +6,7 @@ from django.urls import include, path
 import circulation.urls
 import disclosures.transparency
 import patrons.urls
-
-from . import views
+from calumet import views
 
 # The patron portal: sign-in and privacy pages (patrons) and circulation pages, one namespace.
 portal_patterns = (patrons.urls.urlpatterns + circulation.urls.urlpatterns, "portal")

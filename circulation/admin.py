@@ -13,9 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
 from calumet.admin_site import AdminPage
-from patrons.exceptions import attempt_each
-
-from . import (  # noqa: F401  (they register pages and admins)
+from circulation import (  # noqa: F401  (they register pages and admins)
     admin_patron,
     admin_records,
     desk,
@@ -28,7 +26,7 @@ from . import (  # noqa: F401  (they register pages and admins)
     rules_matrix,
     services,
 )
-from .models import (
+from circulation.models import (
     Branch,
     BranchClosure,
     CirculationRule,
@@ -37,6 +35,7 @@ from .models import (
     Title,
     VisitCount,
 )
+from patrons.exceptions import attempt_each
 
 #: How a closed day with no branch reads to staff: every branch is closed that day.
 ALL_BRANCHES = "All branches"

@@ -8,16 +8,11 @@ from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from circulation.models import Fine, Hold, Loan
+from circulation.selectors import annotate_queue_position
 from patrons.admin import SHOWN_ROWS, cell, day, section
 from patrons.admin import PatronAdmin as BasePatronAdmin
 from patrons.models import Patron
-
-from .models import (
-    Fine,
-    Hold,
-    Loan,
-)
-from .selectors import annotate_queue_position
 
 admin.site.unregister(Patron)
 

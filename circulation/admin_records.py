@@ -11,12 +11,8 @@ from django.utils.formats import date_format
 
 from calumet.admin_site import ReadOnlyAdmin
 from calumet.paginator import EstimatedCountPaginator
-from patrons.access import AccessAuditedAdmin
-from patrons.admin import cards_in_use, patron_by_card
-from patrons.exceptions import Refused, attempt_each
-
-from . import services
-from .models import (
+from circulation import services
+from circulation.models import (
     ComputerSession,
     Fine,
     FinePayment,
@@ -28,7 +24,10 @@ from .models import (
     ProgramRegistration,
     Visit,
 )
-from .selectors import suspended_today
+from circulation.selectors import suspended_today
+from patrons.access import AccessAuditedAdmin
+from patrons.admin import cards_in_use, patron_by_card
+from patrons.exceptions import Refused, attempt_each
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from circulation import services
+from circulation.models import Branch, Hold, Item, Loan, Title
+from circulation.search import SORTS, Filters, copy_counts, language_name, search
 from patrons.exceptions import Refused
 from patrons.forms import posted_id
 from patrons.portal import patron_required
-
-from . import services
-from .models import Branch, Hold, Item, Loan, Title
-from .search import SORTS, Filters, copy_counts, language_name, search
 
 PER_PAGE = 20
 MAX_QUERY = 200

@@ -15,8 +15,8 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Model
 from django.utils import timezone
 
-from .models import Item, Loan, Program, VisitCount
-from .usage import (
+from circulation.models import Item, Loan, Program, VisitCount
+from circulation.usage import (
     DAY_TABLES,
     ChargeDay,
     CirculationDay,

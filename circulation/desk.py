@@ -19,25 +19,24 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods
 
-from patrons.access import log_access
-from patrons.exceptions import Refused
-from patrons.forms import posted_id
-from patrons.models import Card
-from patrons.services import blocks_in_force, card_resolve, describe_block
-
-from . import services
-from .desk_find import FindPatronForm, find, picked_card
-from .desk_payment import payment_view
-from .desk_state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
-from .forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
-from .models import Hold, Item, Loan, Title
-from .selectors import (
+from circulation import services
+from circulation.desk_find import FindPatronForm, find, picked_card
+from circulation.desk_payment import payment_view
+from circulation.desk_state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
+from circulation.forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
+from circulation.models import Hold, Item, Loan, Title
+from circulation.selectors import (
     annotate_queue_position,
     balance_for_patron,
     holds_for_patron,
     loans_for_patron,
     registrations_for_patron,
 )
+from patrons.access import log_access
+from patrons.exceptions import Refused
+from patrons.forms import posted_id
+from patrons.models import Card
+from patrons.services import blocks_in_force, card_resolve, describe_block
 
 __all__ = [
     "SESSION_KEY",
@@ -288,7 +287,7 @@ def _checkin(request, desk: Desk, barcode: str, item: Item | None) -> None:
 def checkin_slip(result: services.ReturnResult) -> tuple[str, int] | None:
     """The slip the copy needs after a check-in: a hold slip on the hold shelf, a transit
     slip when it travels (home, or to a hold's pickup branch)."""
-    from .services.transit import open_transit
+    from circulation.services.transit import open_transit
 
     hold = result.hold
     if hold is not None and hold.status == Hold.Status.WAITING:

@@ -17,12 +17,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage
+from circulation.desk import Desk
+from circulation.forms import DeskBranchForm, ScanField
 from patrons.access import log_access
 from patrons.exceptions import Refused
 from patrons.services import reading_history_on_at_desk
-
-from .desk import Desk
-from .forms import DeskBranchForm, ScanField
 
 PERMISSION = "circulation.add_loan"  # staff who work the desk
 

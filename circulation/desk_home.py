@@ -13,8 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from calumet.admin_site import AdminPage
-
-from .models import Hold, Item
+from circulation.models import Hold, Item
 
 PERMISSION = "circulation.view_loan"
 

@@ -13,11 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage
+from circulation import services
+from circulation.desk_state import Desk, desk_context, handle_branch
+from circulation.forms import DeclareDamagedForm, DeclareLostForm
 from patrons.exceptions import Refused
-
-from . import services
-from .desk_state import Desk, desk_context, handle_branch
-from .forms import DeclareDamagedForm, DeclareLostForm
 
 PERMISSION = "circulation.change_item"
 

@@ -13,14 +13,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from patrons.access import log_access
-from patrons.exceptions import Refused
-from patrons.models import Card
-
-from . import services
-from .desk_find import FindPatronForm, find, picked_card
-from .desk_state import Desk, desk_context, handle_branch, handle_done
-from .forms import (
+from circulation import services
+from circulation.desk_find import FindPatronForm, find, picked_card
+from circulation.desk_state import Desk, desk_context, handle_branch, handle_done
+from circulation.forms import (
     MANUAL_CHARGE_REASONS,
     CardForm,
     ChargeForm,
@@ -28,8 +24,11 @@ from .forms import (
     PaymentForm,
     WaiveForm,
 )
-from .models import Fine, FinePayment
-from .selectors import balance_for_patron, fines_for_patron
+from circulation.models import Fine, FinePayment
+from circulation.selectors import balance_for_patron, fines_for_patron
+from patrons.access import log_access
+from patrons.exceptions import Refused
+from patrons.models import Card
 
 
 def _patron_fine(card: Card, fine_id: int):

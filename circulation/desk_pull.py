@@ -12,12 +12,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage
+from circulation import services
+from circulation.desk_state import Desk, desk_context, handle_branch
+from circulation.models import Hold
 from patrons.access import log_access
 from patrons.exceptions import Refused
-
-from . import services
-from .desk_state import Desk, desk_context, handle_branch
-from .models import Hold
 
 PERMISSION = "circulation.change_hold"
 

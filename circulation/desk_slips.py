@@ -26,11 +26,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage
+from circulation.desk_state import Desk, slip_back
+from circulation.models import Fine, FinePayment, Hold, Loan
+from circulation.selectors import balance_for_patron
 from patrons.access import log_access
-
-from .desk_state import Desk, slip_back
-from .models import Fine, FinePayment, Hold, Loan
-from .selectors import balance_for_patron
 
 
 def _receipt_loans(desk: Desk):

@@ -26,11 +26,10 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 
+from circulation.forms import DeskBranchForm
+from circulation.models import Branch, Item
 from patrons import sessions
 from patrons.models import Card
-
-from .forms import DeskBranchForm
-from .models import Branch, Item
 
 SESSION_KEY = "calumet_desk"
 #: The pages that keep a transaction; check-in lines belong to no patron being served.

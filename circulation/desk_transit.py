@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage
-
-from .desk_state import Desk, desk_context, handle_branch, slip_back
-from .services.transit import transits_in_progress
-from .transit import Transit
+from circulation.desk_state import Desk, desk_context, handle_branch, slip_back
+from circulation.services.transit import transits_in_progress
+from circulation.transit import Transit
 
 PERMISSION = "circulation.change_loan"
 

@@ -16,12 +16,11 @@ from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage
+from circulation import services
+from circulation.desk_state import Desk, desk_context, handle_branch
+from circulation.models import ComputerSession
 from patrons.access import log_access
 from patrons.exceptions import Refused
-
-from . import services
-from .desk_state import Desk, desk_context, handle_branch
-from .models import ComputerSession
 
 PERMISSION = "circulation.add_visit"
 

@@ -6,8 +6,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import Branch, Fine, FinePayment
-from .services.lost import MANUAL_REASONS
+from circulation.models import Branch, Fine, FinePayment
+from circulation.services.lost import MANUAL_REASONS
 
 
 class ScanField(forms.CharField):
@@ -132,7 +132,7 @@ class ProgramSignupForm(forms.Form):
     def __init__(self, *args, branch=None, **kwargs):
         from django.utils import timezone
 
-        from .models import Program
+        from circulation.models import Program
 
         super().__init__(*args, **kwargs)
         field = self.fields["program"]

@@ -31,7 +31,7 @@ from typing import NamedTuple
 import pymarc
 from django.db import transaction
 
-from .marc_fields import (  # noqa: F401 (clean, isbn_from...: the module's public helpers)
+from circulation.marc_fields import (  # noqa: F401 (clean, isbn_from...: the public helpers)
     RecordProblem,
     _flag,
     _subfield,
@@ -42,8 +42,8 @@ from .marc_fields import (  # noqa: F401 (clean, isbn_from...: the module's publ
     price_from,
     year_from,
 )
-from .marc_read import describe, read_records
-from .models import Branch, Item, Title
+from circulation.marc_read import describe, read_records
+from circulation.models import Branch, Item, Title
 
 
 class Problem(NamedTuple):

@@ -15,8 +15,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .catalog_text import isbn13 as checked_isbn13
-from .catalog_text import search_text
+from circulation.catalog_text import isbn13 as checked_isbn13
+from circulation.catalog_text import search_text
 
 
 class Branch(models.Model):
@@ -397,19 +397,19 @@ class Fine(models.Model):
 
 # The anonymous statistics tables and the circulation rules live in their own modules;
 # importing them here makes them this app's models.
-from .library_calendar import BranchClosure, OpeningHours  # noqa: E402
-from .library_use import (  # noqa: E402
+from circulation.library_calendar import BranchClosure, OpeningHours  # noqa: E402
+from circulation.library_use import (  # noqa: E402
     ComputerSession,
     Program,
     ProgramRegistration,
     Visit,
     VisitCount,
 )
-from .notice_log import NoticePreference, NoticeSent  # noqa: E402
-from .payments import FinePayment  # noqa: E402
-from .rules import CirculationRule  # noqa: E402
-from .transit import Transit  # noqa: E402
-from .usage import (  # noqa: E402
+from circulation.notice_log import NoticePreference, NoticeSent  # noqa: E402
+from circulation.payments import FinePayment  # noqa: E402
+from circulation.rules import CirculationRule  # noqa: E402
+from circulation.transit import Transit  # noqa: E402
+from circulation.usage import (  # noqa: E402
     ChargeDay,
     CirculationDay,
     ComputerUseDay,

@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from .models import Loan
-from .notice_log import NoticeKind, NoticePreference, NoticeSent
+from circulation.models import Loan
+from circulation.notice_log import NoticeKind, NoticePreference, NoticeSent
 
 
 def _midnight(now: datetime.datetime) -> datetime.datetime:

@@ -17,7 +17,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .models import Hold, Loan
+from circulation.models import Hold, Loan
 
 OVERDUE_NOTICE_INTERVAL = datetime.timedelta(days=7)
 OVERDUE_NOTICE_MAX = 3
@@ -78,7 +78,7 @@ def send_hold_ready_notice(hold_id: int) -> int:
         subject = _("Your hold is ready for pickup")
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [hold.patron.email])
     Hold.objects.filter(pk=hold.pk).update(notified_at=timezone.now())
-    from .notice_jobs import log_notice
+    from circulation.notice_jobs import log_notice
 
     log_notice(patron_id=hold.patron_id, kind="hold_ready", ok=True)
     return 1
@@ -136,7 +136,7 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
         Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
             overdue_notices_sent=F("overdue_notices_sent") + 1, last_overdue_notice_at=now
         )
-        from .notice_jobs import log_notice
+        from circulation.notice_jobs import log_notice
 
         log_notice(patron_id=patron.pk, kind="overdue", ok=True, now=now)
         sent += 1

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 
 def _charge_kinds():
-    from .models import Fine
+    from circulation.models import Fine
 
     return Fine.Reason.choices
 

@@ -17,15 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from circulation import selectors, services
+from circulation.models import Program, ProgramRegistration
 from patrons.access import log_access
 from patrons.exceptions import Refused
 from patrons.forms import posted_id
 from patrons.portal import patron_required
 from patrons.selectors import retention_for
 from patrons.services import blocks_in_force, describe_block, patron_language_set
-
-from . import selectors, services
-from .models import Program, ProgramRegistration
 
 
 def _record_id(request, name: str) -> int:
@@ -165,7 +164,7 @@ def hold_suspend_view(request):
 @require_http_methods(["GET", "POST"])
 def notices_view(request):
     """The patron chooses which optional notices they get."""
-    from .notice_jobs import notice_preferences_for, notice_preferences_set
+    from circulation.notice_jobs import notice_preferences_for, notice_preferences_set
 
     patron = request.patron
     if request.method == "POST":

@@ -5,14 +5,8 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_noop
 
-from patrons.access import register_purpose
-from patrons.policy import AFTER_CLOSE, RetentionRule
-from patrons.registry import Expunge, RecordKind, registry
-from patrons.retention import register_after_run
-from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR, grant, perms
-
-from .counting import after_expunge
-from .models import (
+from circulation.counting import after_expunge
+from circulation.models import (
     ComputerSession,
     Fine,
     FinePayment,
@@ -23,6 +17,11 @@ from .models import (
     ProgramRegistration,
     Visit,
 )
+from patrons.access import register_purpose
+from patrons.policy import AFTER_CLOSE, RetentionRule
+from patrons.registry import Expunge, RecordKind, registry
+from patrons.retention import register_after_run
+from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR, grant, perms
 
 
 def _unsettled_fine_on_loan():

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 
 
 def _item_types():
-    from .models import Item
+    from circulation.models import Item
 
     return Item.ItemType.choices
 

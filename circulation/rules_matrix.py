@@ -10,10 +10,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from calumet.admin_site import AdminPage
+from circulation.models import Branch, Item
+from circulation.rules import RuleBook
 from patrons.models import PatronCategory
-
-from .models import Branch, Item
-from .rules import RuleBook
 
 PERMISSION = "circulation.view_circulationrule"
 

@@ -24,8 +24,8 @@ from django.utils.formats import time_format
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from .models import Branch, Fine, Hold, Item, Loan, OpeningHours, ProgramRegistration
-from .rules import rule_for
+from circulation.models import Branch, Fine, Hold, Item, Loan, OpeningHours, ProgramRegistration
+from circulation.rules import rule_for
 
 ZERO = Decimal("0.00")
 

@@ -1,6 +1,6 @@
 """django-q2 tasks: load, call the service, return a count."""
 
-from . import notices, services
+from circulation import notices, services
 
 
 def expire_unclaimed_holds() -> int:
@@ -16,13 +16,13 @@ def count_overdue_items() -> int:
 
 
 def send_courtesy_notices() -> int:
-    from .notice_jobs import send_courtesy_notices
+    from circulation.notice_jobs import send_courtesy_notices
 
     return send_courtesy_notices()
 
 
 def send_card_expiry_notices() -> int:
-    from .notice_jobs import send_card_expiry_notices
+    from circulation.notice_jobs import send_card_expiry_notices
 
     return send_card_expiry_notices()
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import catalog, portal
+from circulation import catalog, portal
 
 urlpatterns = [
     path("", portal.account_view, name="account"),

@@ -13,13 +13,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from calumet.admin_site import ReadOnlyAdmin
+from disclosures import selectors, services
+from disclosures.forms import CompleteRequestForm, DecisionForm, RecordRequestForm
+from disclosures.models import DisclosureRequest, DisclosureScope
 from patrons.access import AccessAuditedAdmin, log_access
 from patrons.exceptions import Refused, attempt
 from patrons.registry import registry
-
-from . import selectors, services
-from .forms import CompleteRequestForm, DecisionForm, RecordRequestForm
-from .models import DisclosureRequest, DisclosureScope
 
 
 def kind_label(name: str) -> str:

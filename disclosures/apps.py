@@ -9,9 +9,8 @@ class DisclosuresConfig(AppConfig):
     verbose_name = "Disclosures"
 
     def ready(self) -> None:
+        from disclosures import services
         from patrons.retention import register_cleanup
-
-        from . import services
 
         register_cleanup("disclosure_package", services.packages_delete_expired)
         register_cleanup("disclosure_request", services.requests_delete_expired)

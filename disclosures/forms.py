@@ -2,10 +2,9 @@
 
 from django import forms
 
+from disclosures.models import DisclosureRequest
+from disclosures.services import disclosable_kinds
 from patrons.registry import registry
-
-from .models import DisclosureRequest
-from .services import disclosable_kinds
 
 
 def kind_choices():

@@ -5,7 +5,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from .models import DisclosureRequest
+from disclosures.models import DisclosureRequest
 
 
 def queue_disclosure_notices(*, request_id: int) -> None:

@@ -4,11 +4,10 @@ open and for the disclosure register's retention after it closes."""
 from django.db.models import F, Q
 from django.utils.translation import gettext_noop
 
+from disclosures.models import DisclosureRequest, DisclosureScope
 from patrons.policy import RetentionRule, register_rule
 from patrons.registry import Expunge, RecordKind, registry
 from patrons.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, grant, perms
-
-from .models import DisclosureRequest, DisclosureScope
 
 registry.register(
     RecordKind(

@@ -3,7 +3,7 @@ basis, why it cannot be approved yet, and who may add to it. Reads only."""
 
 from __future__ import annotations
 
-from .models import DisclosureRequest
+from disclosures.models import DisclosureRequest
 
 DECIDE = "disclosures.decide_disclosurerequest"
 RECORD = "disclosures.add_disclosurerequest"

@@ -20,14 +20,19 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from disclosures.exceptions import DisclosureRefused
+from disclosures.models import DisclosureRequest, DisclosureScope
+from disclosures.selectors import (
+    DECIDE,
+    EMERGENCY_KINDS,
+    basis_problem,
+    may_complete,
+    missing_details,
+)
 from patrons.acting import service
 from patrons.models import Card
 from patrons.registry import registry
 from patrons.services import legal_hold_place, legal_hold_release
-
-from .exceptions import DisclosureRefused
-from .models import DisclosureRequest, DisclosureScope
-from .selectors import DECIDE, EMERGENCY_KINDS, basis_problem, may_complete, missing_details
 
 
 def disclosable_kinds() -> list[str]:
@@ -303,7 +308,7 @@ def disclosure_approve(
         request.patron_may_be_told = bool(patron_may_be_told)
         request.save()
         if request.patron_may_be_told:
-            from .notices import queue_disclosure_notices
+            from disclosures.notices import queue_disclosure_notices
 
             queue_disclosure_notices(request_id=request.pk)
         return request

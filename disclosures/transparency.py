@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from .models import DisclosureRequest
+from disclosures.models import DisclosureRequest
 
 Basis = DisclosureRequest.Basis
 Status = DisclosureRequest.Status

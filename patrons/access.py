@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from calumet.client import client_ip
 from calumet.groups import group_names
-
-from .registry import registry
+from patrons.registry import registry
 
 
 def _staff_actor(request):

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .acting import service
-from .cards import card_number_problem, new_card_number
-from .exceptions import Refused
-from .models import Card, Patron, PatronBlock
+from patrons.acting import service
+from patrons.cards import card_number_problem, new_card_number
+from patrons.exceptions import Refused
+from patrons.models import Card, Patron, PatronBlock
 
 REGISTRATION_FIELDS = (
     "first_name",

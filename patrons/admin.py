@@ -14,19 +14,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from patrons.access import AccessAuditedAdmin, log_access
-
-from . import (  # noqa: F401  (they register admins and pages)
+from patrons import (  # noqa: F401  (they register admins and pages)
     admin_cards,
     admin_privacy,
     audit_reports,
     services,
 )
-from .exceptions import Refused
-from .models import (
-    Card,
-    Patron,
-)
+from patrons.access import AccessAuditedAdmin, log_access
+from patrons.exceptions import Refused
+from patrons.models import Card, Patron
 
 #: Rows each list on the patron's page shows; the rest are a link away (the filtered list).
 SHOWN_ROWS = 10
@@ -149,7 +145,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     )
 
     def get_urls(self):
-        from .admin_accounts import account_urls
+        from patrons.admin_accounts import account_urls
 
         return account_urls(self) + super().get_urls()
 
@@ -269,12 +265,12 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         """ "Add patron" is the desk's registration form (a service, a card, a slip)."""
-        from .admin_accounts import register_view
+        from patrons.admin_accounts import register_view
 
         return register_view(self, request)
 
     def save_model(self, request, obj, form, change):
-        from .accounts import patron_update
+        from patrons.accounts import patron_update
 
         patron_update(patron=obj, changed=form.changed_data, actor=request.user)
 
@@ -286,7 +282,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     @admin.action(description="Renew the registration", permissions=["change"])
     def renew_registration(self, request, queryset):
-        from .accounts import registration_renew
+        from patrons.accounts import registration_renew
 
         done = 0
         for patron in queryset:
@@ -384,8 +380,8 @@ def reading_history_state(patron: Patron) -> str:
     if patron.keep_reading_history:
         since = patron.reading_history_changed_on
         return f"On, since {day(since)}" if since else "On"
-    from .registry import registry
-    from .retention import retention_days
+    from patrons.registry import registry
+    from patrons.retention import retention_days
 
     kept = [kind for kind in registry if kind.kept_by_patron is not None]
     if not kept:

@@ -14,12 +14,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 
+from patrons import accounts
 from patrons.access import log_access
-
-from . import accounts
-from .exceptions import Refused
-from .models import Patron, PatronCategory
-from .pins import pin_issue_temporary
+from patrons.exceptions import Refused
+from patrons.models import Patron, PatronCategory
+from patrons.pins import pin_issue_temporary
 
 
 def account_urls(model_admin) -> list:

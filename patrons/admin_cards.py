@@ -5,8 +5,7 @@ and the patron categories the library administrator names."""
 from django.contrib import admin
 
 from patrons.access import AccessAuditedAdmin
-
-from .models import Card, PatronBlock, PatronCategory
+from patrons.models import Card, PatronBlock, PatronCategory
 
 
 @admin.register(Card)
@@ -57,7 +56,7 @@ class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        from .accounts import block_place
+        from patrons.accounts import block_place
 
         if change:
             return
@@ -75,7 +74,7 @@ class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     @admin.action(description="Lift the selected blocks", permissions=["change"])
     def lift_blocks(self, request, queryset):
-        from .accounts import block_lift
+        from patrons.accounts import block_lift
 
         lifted = 0
         for block in queryset.filter(lifted_at__isnull=True):

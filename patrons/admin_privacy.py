@@ -5,20 +5,12 @@ the service) and released by an action."""
 from django import forms
 from django.contrib import admin, messages
 
+from patrons import audit_reports, services  # noqa: F401  (registers the reports)
 from patrons.access import AccessAuditedAdmin
-
-from . import (
-    audit_reports,  # noqa: F401  (the audit log's admin and the audit reports)
-    services,
-)
-from .exceptions import Refused
-from .legal_holds import kind_choices
-from .models import (
-    ExpungeRun,
-    LegalHold,
-    RetentionPolicy,
-)
-from .policy import RULES_BY_KIND
+from patrons.exceptions import Refused
+from patrons.legal_holds import kind_choices
+from patrons.models import ExpungeRun, LegalHold, RetentionPolicy
+from patrons.policy import RULES_BY_KIND
 
 
 @admin.register(RetentionPolicy)

@@ -11,10 +11,10 @@ class PatronsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import registry
-        from .legal_holds import sync_record_kind_names
-        from .policy import ensure_retention_policies
-        from .schedules import ensure_schedules
+        from patrons import registry
+        from patrons.legal_holds import sync_record_kind_names
+        from patrons.policy import ensure_retention_policies
+        from patrons.schedules import ensure_schedules
 
         # Like admin.autodiscover(): import <app>.records of every installed app.
         registry.autodiscover()
@@ -30,7 +30,7 @@ class PatronsConfig(AppConfig):
 def ensure_patron_categories(**kwargs) -> None:
     """The categories every library starts with exist (after a migrate, or a flush that
     emptied the table); names edited by the administrator are left as they are."""
-    from .models import Patron, PatronCategory
+    from patrons.models import Patron, PatronCategory
 
     for code, name in Patron.Category.choices:
         PatronCategory.objects.get_or_create(code=code, defaults={"name": name})
@@ -41,7 +41,7 @@ def _listen_to_autocomplete() -> None:
     it is logged as a list, like a search result."""
     from django.contrib import admin
 
-    from .access import log_access
+    from patrons.access import log_access
 
     def listener(request, objects) -> None:
         log_access(objects, request=request, page="admin:autocomplete", access="listed")

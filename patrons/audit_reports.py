@@ -24,10 +24,9 @@ from django.views.decorators.http import require_http_methods
 
 from calumet.admin_site import AdminPage, ReadOnlyAdmin
 from calumet.paginator import EstimatedCountPaginator
-
-from .access import log_access
-from .models import Card, Patron
-from .registry import registry
+from patrons.access import log_access
+from patrons.models import Card, Patron
+from patrons.registry import registry
 
 PERMISSION = "auditlog.view_logentry"
 

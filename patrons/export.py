@@ -7,8 +7,8 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Patron
-from .registry import registry
+from patrons.models import Patron
+from patrons.registry import registry
 
 
 def patron_export(*, patron: Patron, now: datetime.datetime | None = None, log=None) -> dict:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .pins import pin_problem
+from patrons.pins import pin_problem
 
 PIN_HELP = _(
     "4 to 12 digits. Not all the same digit, not a run like 1234, "

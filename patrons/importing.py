@@ -18,8 +18,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from .accounts import card_expiry
-from .models import Card, Patron, PatronCategory
+from patrons.accounts import card_expiry
+from patrons.models import Card, Patron, PatronCategory
 
 # Our field -> the column of the file, per known export.
 MAPPINGS: dict[str, dict[str, str]] = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from .registry import Expunge, RecordKind, registry
+from patrons.registry import Expunge, RecordKind, registry
 
 
 def kind_label(kind: RecordKind) -> str:
@@ -102,7 +102,7 @@ def kind_set_for(names: list[str], *, apps=None):
 def held_q(kind: RecordKind) -> Q:
     """Records of this kind under an unreleased legal hold on their patron: a hold of
     every kind, or whose set names this kind (or, failing safe, names no kind at all)."""
-    from .models import LegalHold, RecordKindSetMember
+    from patrons.models import LegalHold, RecordKindSetMember
 
     patron_ref = "pk" if not kind.patron_path else kind.patron_lookup()
     members = RecordKindSetMember.objects.filter(kind_set_id=OuterRef("kind_set_id"))

@@ -319,7 +319,7 @@ class PatronBlock(models.Model):
 
 # Retention and legal holds live in their own module; importing them here makes them this
 # app's models.
-from .retention_models import (  # noqa: E402
+from patrons.retention_models import (  # noqa: E402
     ExpungeRun,
     LegalHold,
     RecordKindName,

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from .portal import card_key
+from patrons.portal import card_key
 
 DESK_AGENT = "calumet desk"
 

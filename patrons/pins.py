@@ -17,10 +17,9 @@ from django.utils.http import base36_to_int
 from django.utils.translation import gettext as _
 
 from calumet.hashers import hash_pin, pin_hash_outdated
-
-from .acting import service
-from .exceptions import Refused
-from .models import Card, Patron
+from patrons.acting import service
+from patrons.exceptions import Refused
+from patrons.models import Card, Patron
 
 # PINs people choose first, and which anyone would try first.
 COMMON_PINS = {"1212", "1122", "2580", "0852", "1004", "2000", "6969", "4321", "1313", "7777"}

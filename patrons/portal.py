@@ -23,10 +23,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from calumet.hashers import waste_time
-
-from .models import Card, Patron
-from .pins import pin_rehash
-from .services import patron_touch
+from patrons.models import Card, Patron
+from patrons.pins import pin_rehash
+from patrons.services import patron_touch
 
 SESSION_PATRON = "calumet_patron_id"
 SESSION_SINCE = "calumet_patron_since"

@@ -7,10 +7,10 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from .access import register_purpose
-from .models import Card, LegalHold, Patron, PatronBlock
-from .policy import RetentionRule, register_rule
-from .registry import Expunge, RecordKind, registry
+from patrons.access import register_purpose
+from patrons.models import Card, LegalHold, Patron, PatronBlock
+from patrons.policy import RetentionRule, register_rule
+from patrons.registry import Expunge, RecordKind, registry
 
 PATRON_IDENTITY_FIELDS = (
     "first_name",

@@ -33,7 +33,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from .policy import RULES_BY_KIND, RetentionRule, register_rule
+from patrons.policy import RULES_BY_KIND, RetentionRule, register_rule
 
 
 class Expunge(enum.Enum):
@@ -218,8 +218,7 @@ class RecordKind:
         patron's own entries. The deletion itself writes no entry per record; the run's
         counts are its record."""
         from calumet.db import in_values
-
-        from .audit_trail import delete_quietly, delete_trail
+        from patrons.audit_trail import delete_quietly, delete_trail
 
         if self.expunge is Expunge.WITH_OWNER:
             raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")

@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .policy import RULES_BY_KIND
-from .registry import registry
+from patrons.policy import RULES_BY_KIND
+from patrons.registry import registry
 
 
 class RetentionPolicy(models.Model):
@@ -102,7 +102,7 @@ class RecordKindSetMember(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from .legal_holds import holdable_names
+        from patrons.legal_holds import holdable_names
 
         if self.kind_id and self.kind_id not in holdable_names():
             raise ValidationError({"kind": f"{self.kind_id} is not a kind a legal hold can name."})

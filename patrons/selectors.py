@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext, ngettext
 
-from .models import RetentionPolicy
-from .policy import rules
+from patrons.models import RetentionPolicy
+from patrons.policy import rules
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def patron_search(query: str, *, limit: int = 20):
     `limit`, with their cards loaded."""
     from django.db.models import Q
 
-    from .models import Patron
+    from patrons.models import Patron
 
     query = " ".join((query or "").split())[:100]
     if len(query) < 2:

@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
-from .acting import service
-from .exceptions import CardRefused, Refused
-from .models import Card, LegalHold, Patron, PatronBlock, ReadingHistoryVia, StaffRole
+from patrons.acting import service
+from patrons.exceptions import CardRefused, Refused
+from patrons.models import Card, LegalHold, Patron, PatronBlock, ReadingHistoryVia, StaffRole
 
 
 def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> Card:
@@ -92,7 +92,7 @@ def patron_touch(
 @service
 def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
     """Store a new PIN (Argon2), audited. See `patrons.pins`."""
-    from .pins import pin_change as change
+    from patrons.pins import pin_change as change
 
     return change(patron=patron, new_pin=new_pin, actor=actor)
 
@@ -117,7 +117,7 @@ def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = N
 
 def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) -> int:
     """Expunge, now, the closed records kept only because the patron asked us to."""
-    from .registry import registry
+    from patrons.registry import registry
 
     now = now or timezone.now()
     erased = 0
@@ -132,7 +132,7 @@ def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) 
 @service
 def staff_role_of(actor) -> str:
     """The role a patron is told of for a staff member (never a name)."""
-    from .roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
+    from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 
     if actor is None or not getattr(actor, "is_staff", False):
         return ""
@@ -232,7 +232,7 @@ def reading_history_on_at_desk(
     A wrong PIN changes nothing and counts towards the card's lockout (the same count the
     portal's sign-in uses); a locked card is refused until the lockout ends. Call it
     outside a transaction, so that a refusal still counts the failure."""
-    from .pin_attempts import pin_failed, pin_locked, pin_succeeded
+    from patrons.pin_attempts import pin_failed, pin_locked, pin_succeeded
 
     if actor is None or not getattr(actor, "is_staff", False):
         raise Refused("Only staff at the desk can record this.", code="actor")
@@ -280,7 +280,7 @@ def legal_hold_place(
 
     `kinds=None` holds every kind of record (including kinds registered later); a list
     holds the kinds named, each a kind of the record registry."""
-    from .legal_holds import holdable_names, kind_set_for
+    from patrons.legal_holds import holdable_names, kind_set_for
 
     if kinds is not None:
         kinds = sorted(set(kinds))

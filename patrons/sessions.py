@@ -50,7 +50,7 @@ from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from .portal import SESSION_PATRON
+from patrons.portal import SESSION_PATRON
 
 REFS = "refs"
 UNTIL = "until"

@@ -1,7 +1,7 @@
 """django-q2 tasks of the patrons app: load, call the service, return a count."""
 
-from . import retention
-from .sessions import scrub_stale_sessions
+from patrons import retention
+from patrons.sessions import scrub_stale_sessions
 
 
 def nightly_expunge() -> int:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from patrons import views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),

@@ -15,14 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from patrons import services
 from patrons.access import log_access
-
-from . import services
-from .exceptions import Refused
-from .export import patron_export
-from .forms import ConfirmForm, PinChangeForm, PortalLoginForm, ReadingHistoryForm
-from .models import RetentionPolicy
-from .portal import (
+from patrons.exceptions import Refused
+from patrons.export import patron_export
+from patrons.forms import ConfirmForm, PinChangeForm, PortalLoginForm, ReadingHistoryForm
+from patrons.models import RetentionPolicy
+from patrons.portal import (
     NOT_ACCEPTED,
     authenticate_card,
     lockout_response,
@@ -30,8 +29,8 @@ from .portal import (
     sign_in,
     sign_out,
 )
-from .selectors import retention_schedule
-from .services import blocks_in_force, describe_block
+from patrons.selectors import retention_schedule
+from patrons.services import blocks_in_force, describe_block
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -202,8 +201,8 @@ def pin_reset_request_view(request):
     """Forgot my PIN: card number AND email address; one answer whatever they match."""
     from django.conf import settings
 
-    from .forms import PinResetRequestForm
-    from .pins import pin_reset_request
+    from patrons.forms import PinResetRequestForm
+    from patrons.pins import pin_reset_request
 
     if request.user.is_authenticated:
         return redirect(reverse("portal:staff_refused"))
@@ -231,8 +230,8 @@ def pin_reset_link_view(request, token: str):
 
 @require_http_methods(["GET", "POST"])
 def pin_reset_new_view(request):
-    from .forms import PinResetForm
-    from .pins import pin_reset_confirm
+    from patrons.forms import PinResetForm
+    from patrons.pins import pin_reset_confirm
 
     token = request.session.get(RESET_SESSION)
     if not token:
@@ -316,7 +315,7 @@ def access_view(request):
     """Who has looked at my record: per day, who (role and branch, never a name) and what
     they were doing, and the patron's own sign-ins, for as long as the audit log keeps
     them. Newest first, a page of days at a time."""
-    from .access_summary import access_days
+    from patrons.access_summary import access_days
 
     days = RetentionPolicy.objects.filter(kind="audit_entry").values_list("days", flat=True).first()
     page = Paginator(access_days(request.patron, days), 14).get_page(request.GET.get("page"))

@@ -9,8 +9,8 @@ from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from . import services
-from .models import Terminal, TerminalEvent
+from sip2 import services
+from sip2.models import Terminal, TerminalEvent
 
 ALLOWED = [
     ("may_patron", "Patron status and information (PC reservation: validate card and PIN)"),

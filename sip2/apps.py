@@ -13,8 +13,7 @@ class Sip2Config(AppConfig):
 
         from patrons.access import register_purpose
         from patrons.roles import LIBRARY_ADMINISTRATOR, grant, perms
-
-        from . import checks  # noqa: F401  (registers the settings check)
+        from sip2 import checks  # noqa: F401  (registers the settings check)
 
         # Library administrators manage the terminal accounts and read their events.
         grant(

@@ -23,11 +23,10 @@ from circulation.selectors import (
     waiting_hold_for_item,
 )
 from patrons.exceptions import Refused
-
-from .codec import Message, count, timestamp
-from .handlers import Session, identify, label
-from .models import TerminalEvent
-from .refusals import institution, now_stamp, refusal
+from sip2.codec import Message, count, timestamp
+from sip2.handlers import Session, identify, label
+from sip2.models import TerminalEvent
+from sip2.refusals import institution, now_stamp, refusal
 
 NEED_PIN = "Please enter your PIN."
 

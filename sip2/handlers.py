@@ -28,13 +28,12 @@ from circulation.selectors import (
     loan_limit_for,
     loans_for_patron,
 )
-
-from . import services
-from .access import log_terminal_access
-from .account import any_card, card_number, display_name, pin_check, status_flags, valid_card
-from .codec import UNSUPPORTED, Message, count, yes
-from .models import Terminal, TerminalEvent
-from .refusals import LANGUAGE, institution, now_stamp, refusal
+from sip2 import services
+from sip2.access import log_terminal_access
+from sip2.account import any_card, card_number, display_name, pin_check, status_flags, valid_card
+from sip2.codec import UNSUPPORTED, Message, count, yes
+from sip2.models import Terminal, TerminalEvent
+from sip2.refusals import LANGUAGE, institution, now_stamp, refusal
 
 log = logging.getLogger("calumet.sip2")
 
@@ -130,7 +129,7 @@ class Session:
 
 def handle(session: Session, request: Message) -> Message:
     """The answer to one request (already parsed and checked for errors)."""
-    from .circulation_messages import HANDLERS as CIRCULATION
+    from sip2.circulation_messages import HANDLERS as CIRCULATION
 
     code = request.command
     if code == "93":

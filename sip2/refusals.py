@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from .account import card_number
-from .codec import Message, count, timestamp
+from sip2.account import card_number
+from sip2.codec import Message, count, timestamp
 
 LANGUAGE = "000"
 

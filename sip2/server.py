@@ -31,8 +31,8 @@ from contextlib import suppress
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from .account import card_number
-from .codec import (
+from sip2.account import card_number
+from sip2.codec import (
     REQUESTS,
     UNSUPPORTED,
     ChecksumError,
@@ -42,9 +42,9 @@ from .codec import (
     checksum,
     parse,
 )
-from .handlers import Session, handle
-from .models import TerminalEvent
-from .refusals import refusal
+from sip2.handlers import Session, handle
+from sip2.models import TerminalEvent
+from sip2.refusals import refusal
 
 log = logging.getLogger("calumet.sip2")
 

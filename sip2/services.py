@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from calumet.hashers import hash_pin, pin_matches, waste_time
 from patrons.acting import service
-
-from .models import Terminal, TerminalEvent
+from sip2.models import Terminal, TerminalEvent
 
 PERMISSION_FIELDS = ("may_patron", "may_circulate", "may_checkin", "may_pay")
 

@@ -3,7 +3,7 @@ page (the model holds no rows; it carries the permission)."""
 
 from django.contrib import admin
 
-from .models import Statistics
+from stats.models import Statistics
 
 
 @admin.register(Statistics)
@@ -11,7 +11,7 @@ class StatisticsAdmin(admin.ModelAdmin):
     def get_urls(self):
         from django.urls import path
 
-        from .views import statistics_page
+        from stats.views import statistics_page
 
         # The index links here: the statistics page (also registered as a staff page).
         view = self.admin_site.admin_view(statistics_page)

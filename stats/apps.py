@@ -10,8 +10,7 @@ class StatsConfig(AppConfig):
 
     def ready(self) -> None:
         from patrons.roles import LIBRARIAN, grant
-
-        from . import views  # noqa: F401  (registers the admin pages)
+        from stats import views  # noqa: F401  (registers the admin pages)
 
         # Librarians and library administrators read the statistics and the annual report.
         grant(LIBRARIAN, ["stats.view_statistics"])

@@ -12,9 +12,8 @@ from django.utils import timezone
 from circulation.models import Item
 from circulation.usage import OverdueDay
 from patrons.models import ExpungeRun
-
-from .period import Period
-from .tables import Table, branch_names
+from stats.period import Period
+from stats.tables import Table, branch_names
 
 STATUSES = (Item.Status.LOST, Item.Status.MISSING, Item.Status.ON_LOAN)
 

@@ -17,9 +17,8 @@ from django.db.models.functions import TruncMonth, TruncWeek
 
 from circulation.models import Program, VisitCount
 from circulation.usage import CirculationDay, ComputerUseDay, HoldDay, HoldWait
-
-from .period import Period
-from .tables import day_range, month_range
+from stats.period import Period
+from stats.tables import day_range, month_range
 
 CIRCULATION = ("checkouts", "renewals", "returns")
 HOLDS = ("placed", "filled", "cancelled", "expired")

@@ -14,14 +14,13 @@ computers, programs), `titles` and `collection` (copies now, expunge runs).
 from __future__ import annotations
 
 from patrons.models import Patron
-
-from .collection import expunge_runs, items_now
-from .counts import Counts
-from .lending import circulation_by, circulation_over_time
-from .period import Period
-from .tables import Table
-from .titles import titles_per_month, top_titles
-from .use import branch_use, holds
+from stats.collection import expunge_runs, items_now
+from stats.counts import Counts
+from stats.lending import circulation_by, circulation_over_time
+from stats.period import Period
+from stats.tables import Table
+from stats.titles import titles_per_month, top_titles
+from stats.use import branch_use, holds
 
 SUMMARY = (
     ("checkouts", "Check-outs"),

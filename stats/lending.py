@@ -3,8 +3,8 @@ category, each beside the same period a year earlier (from `Counts.circulation*`
 
 from __future__ import annotations
 
-from .counts import CIRCULATION, Counts
-from .tables import ITEM_TYPES, Table, branch_names, category_names
+from stats.counts import CIRCULATION, Counts
+from stats.tables import ITEM_TYPES, Table, branch_names, category_names
 
 
 def circulation_over_time(counts: Counts) -> Table:

@@ -19,8 +19,8 @@ from html import escape
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
-from .charts import chart
-from .tables import Label, Table, Wait
+from stats.charts import chart
+from stats.tables import Label, Table, Wait
 
 
 def threshold() -> int:

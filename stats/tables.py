@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 from circulation.models import Branch, Item
 from patrons.models import PatronCategory
-
-from .period import Period
+from stats.period import Period
 
 ITEM_TYPES = dict(Item.ItemType.choices)
 

@@ -9,9 +9,8 @@ from django.db.models import Sum
 
 from circulation.models import Title
 from circulation.usage import TitleMonth
-
-from .period import Period
-from .tables import Label, Table, month_range
+from stats.period import Period
+from stats.tables import Label, Table, month_range
 
 
 def listed_from() -> int:

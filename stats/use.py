@@ -3,8 +3,8 @@ computers, programs), per branch, beside the same period a year earlier."""
 
 from __future__ import annotations
 
-from .counts import Counts
-from .tables import Table, Wait, branch_names
+from stats.counts import Counts
+from stats.tables import Table, Wait, branch_names
 
 
 def holds(counts: Counts) -> Table:

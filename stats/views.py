@@ -17,12 +17,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from calumet.admin_site import AdminPage
-
-from . import figures
-from .counts import Counts
-from .period import FiscalYearForm, PeriodForm, current_fiscal_year, default_period, fiscal_year
-from .suppression import cell, figure, present, threshold
-from .tables import Wait
+from stats import figures
+from stats.counts import Counts
+from stats.period import (
+    FiscalYearForm,
+    PeriodForm,
+    current_fiscal_year,
+    default_period,
+    fiscal_year,
+)
+from stats.suppression import cell, figure, present, threshold
+from stats.tables import Wait
 
 PERMISSION = "stats.view_statistics"
 

@@ -7,28 +7,42 @@ commands and tasks are thin callers. `from circulation import services` and
 `services.loan_checkout(...)` work as before the split: the public names are here.
 """
 
-from ..selectors import balance_for_patron
-from ._common import UNAVAILABLE_STATUSES
-from .fines import fine_pay, fine_waive, payment_take
-from .hold_targets import hold_pull, hold_suspend, hold_target_copy, holds_to_pull
-from .holds import hold_cancel, hold_expire_unclaimed, hold_place
-from .loans import (
+from circulation.selectors import balance_for_patron
+from circulation.services._common import UNAVAILABLE_STATUSES
+from circulation.services.fines import fine_pay, fine_waive, payment_take
+from circulation.services.hold_targets import (
+    hold_pull,
+    hold_suspend,
+    hold_target_copy,
+    holds_to_pull,
+)
+from circulation.services.holds import hold_cancel, hold_expire_unclaimed, hold_place
+from circulation.services.loans import (
     ReturnResult,
     history_entry_delete,
     loan_checkout,
     loan_return,
     overdue_fine_amount,
 )
-from .lost import (
+from circulation.services.lost import (
     fine_charge_manual,
     item_declare_damaged,
     item_declare_lost,
     mark_long_overdue_lost,
     record_overdue_counts,
 )
-from .programs import program_cancel_registration, program_mark_attended, program_register
-from .renewals import loan_renew, loan_renew_by_barcode, renewal_refusal, renewal_refusals
-from .visits import (
+from circulation.services.programs import (
+    program_cancel_registration,
+    program_mark_attended,
+    program_register,
+)
+from circulation.services.renewals import (
+    loan_renew,
+    loan_renew_by_barcode,
+    renewal_refusal,
+    renewal_refusals,
+)
+from circulation.services.visits import (
     computer_session_end,
     computer_session_start,
     gate_count_record,

@@ -14,12 +14,11 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circulation.exceptions import CirculationRefused
+from circulation.library_calendar import end_of_open_day
+from circulation.models import Item
 from patrons.models import Patron
 from patrons.services import blocks_in_force, describe_block
-
-from ..exceptions import CirculationRefused
-from ..library_calendar import end_of_open_day
-from ..models import Item
 
 UNAVAILABLE_STATUSES = {
     Item.Status.MISSING: "This item is marked missing. Check it in to mark it found first.",

@@ -9,14 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from circulation import counting
+from circulation.exceptions import CirculationRefused
+from circulation.models import Branch, Fine, FinePayment
+from circulation.services._common import _money, _now, _staff
 from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import patron_touch
-
-from .. import counting
-from ..exceptions import CirculationRefused
-from ..models import Branch, Fine, FinePayment
-from ._common import _money, _now, _staff
 
 
 def _apply(*, fine: Fine, amount: Decimal, now: datetime.datetime) -> Fine:

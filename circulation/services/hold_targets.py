@@ -12,13 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circulation.exceptions import CirculationRefused
+from circulation.models import Branch, Hold, Item
+from circulation.rules import RuleBook
+from circulation.services._common import _now
+from circulation.services.holds import _hold_make_waiting, send_for_hold
 from patrons.acting import service
-
-from ..exceptions import CirculationRefused
-from ..models import Branch, Hold, Item
-from ..rules import RuleBook
-from ._common import _now
-from .holds import _hold_make_waiting, send_for_hold
 
 #: Longest suspension a patron can choose.
 MAX_SUSPEND_DAYS = 365

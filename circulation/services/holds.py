@@ -10,15 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circulation import counting
+from circulation.exceptions import CirculationRefused
+from circulation.models import Branch, Hold, Item, Loan, Title
+from circulation.rules import RuleBook
+from circulation.services._common import _due_date, _now, _refuse_if_blocked
 from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import card_resolve, patron_touch
-
-from .. import counting
-from ..exceptions import CirculationRefused
-from ..models import Branch, Hold, Item, Loan, Title
-from ..rules import RuleBook
-from ._common import _due_date, _now, _refuse_if_blocked
 
 
 def _trap_for_next_hold(item: Item, at_branch_id: int, now: datetime.datetime) -> Hold | None:
@@ -47,8 +46,8 @@ def _trap_for_next_hold(item: Item, at_branch_id: int, now: datetime.datetime) -
 
 
 def send_for_hold(item: Item, from_branch_id: int, hold: Hold, now) -> None:
-    from ..transit import Transit
-    from .transit import transit_send
+    from circulation.services.transit import transit_send
+    from circulation.transit import Transit
 
     transit_send(
         item=item,
@@ -66,7 +65,7 @@ def _hold_make_waiting(hold: Hold, item: Item, now: datetime.datetime) -> None:
     hold.save(update_fields=["status", "item", "pickup_by"])
     item.status = Item.Status.ON_HOLD_SHELF
     item.save(update_fields=["status"])
-    from ..notices import queue_hold_ready_notice
+    from circulation.notices import queue_hold_ready_notice
 
     queue_hold_ready_notice(hold_id=hold.pk)
 
@@ -134,7 +133,7 @@ def hold_place(
             ) from None
         counting.hold_event(branch_id=pickup_branch.pk, event="placed", now=now)
         patron_touch(patron=patron, now=now)
-        from .hold_targets import hold_target_copy
+        from circulation.services.hold_targets import hold_target_copy
 
         hold_target_copy(hold=hold, now=now)
         return hold
@@ -150,7 +149,7 @@ def _release_item(item: Item | None, now: datetime.datetime, *, at: Branch) -> H
         return None
     next_hold = _trap_for_next_hold(item, at.pk, now)
     if next_hold is None:
-        from .loans import shelve_or_send_home
+        from circulation.services.loans import shelve_or_send_home
 
         shelve_or_send_home(item, at.pk, now)
     return next_hold

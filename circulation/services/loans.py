@@ -13,18 +13,13 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
-from patrons.acting import service
-from patrons.models import Card, Patron
-from patrons.services import card_check, card_resolve, patron_touch
-
-from .. import counting
-from ..exceptions import CirculationRefused
-from ..library_calendar import days_late as library_days_late
-from ..models import Branch, Fine, Hold, Item, Loan
-from ..rules import CirculationRule, RuleBook, rule_for
-from ..selectors import balance_for_patron
-from ..transit import Transit
-from ._common import (
+from circulation import counting
+from circulation.exceptions import CirculationRefused
+from circulation.library_calendar import days_late as library_days_late
+from circulation.models import Branch, Fine, Hold, Item, Loan
+from circulation.rules import CirculationRule, RuleBook, rule_for
+from circulation.selectors import balance_for_patron
+from circulation.services._common import (
     UNAVAILABLE_STATUSES,
     _due_date,
     _item_locked,
@@ -32,9 +27,13 @@ from ._common import (
     _refuse_if_blocked,
     _staff,
 )
-from .hold_targets import retarget_holds_on
-from .holds import _hold_make_waiting, _trap_for_next_hold
-from .transit import open_transit, transit_receive, transit_send
+from circulation.services.hold_targets import retarget_holds_on
+from circulation.services.holds import _hold_make_waiting, _trap_for_next_hold
+from circulation.services.transit import open_transit, transit_receive, transit_send
+from circulation.transit import Transit
+from patrons.acting import service
+from patrons.models import Card, Patron
+from patrons.services import card_check, card_resolve, patron_touch
 
 
 @service
@@ -252,7 +251,7 @@ def loan_return(
                     else f"was marked {was}, now found"
                 )
                 if item.status == Item.Status.LOST:
-                    from .lost import lost_found
+                    from circulation.services.lost import lost_found
 
                     note = lost_found(item=item, now=now)
                     if note:

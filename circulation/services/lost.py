@@ -18,13 +18,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from circulation import counting
+from circulation.exceptions import CirculationRefused
+from circulation.models import Fine, Item, Loan
+from circulation.services._common import _item_locked, _money, _now
 from patrons.acting import service
 from patrons.models import Patron
-
-from .. import counting
-from ..exceptions import CirculationRefused
-from ..models import Fine, Item, Loan
-from ._common import _item_locked, _money, _now
 
 #: Reasons staff may pick for a manual charge.
 MANUAL_REASONS = (

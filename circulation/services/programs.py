@@ -8,13 +8,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from circulation.exceptions import CirculationRefused
+from circulation.models import Program, ProgramRegistration
+from circulation.services._common import _now
 from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import patron_touch
-
-from ..exceptions import CirculationRefused
-from ..models import Program, ProgramRegistration
-from ._common import _now
 
 
 @service

@@ -12,16 +12,15 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
+from circulation import counting
+from circulation.exceptions import CirculationRefused
+from circulation.library_calendar import BranchCalendar, end_of_open_day
+from circulation.models import Fine, Hold, Item, Loan
+from circulation.rules import CirculationRule, RuleBook
+from circulation.services._common import _now
 from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import blocks_in_force, patron_touch
-
-from .. import counting
-from ..exceptions import CirculationRefused
-from ..library_calendar import BranchCalendar, end_of_open_day
-from ..models import Fine, Hold, Item, Loan
-from ..rules import CirculationRule, RuleBook
-from ._common import _now
 
 
 @dataclass
@@ -106,7 +105,7 @@ def _renewed_due(
 def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime) -> str:
     """An overdue loan is renewed: charge its late days now (the default) or forgive them,
     as `CALUMET_RENEW_OVERDUE_CHARGE` says. Returns the sentence that tells the patron."""
-    from .loans import overdue_fine_amount
+    from circulation.services.loans import overdue_fine_amount
 
     if loan.due_at >= now:
         return ""

@@ -8,8 +8,8 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from ..models import Branch, Item
-from ..transit import Transit
+from circulation.models import Branch, Item
+from circulation.transit import Transit
 
 
 def transit_send(

@@ -6,13 +6,12 @@ import datetime
 
 from django.db import IntegrityError, transaction
 
+from circulation import counting
+from circulation.exceptions import CirculationRefused
+from circulation.models import Branch, ComputerSession, Visit
+from circulation.services._common import _now, _refuse_if_blocked
 from patrons.acting import service
 from patrons.services import card_resolve, patron_touch
-
-from .. import counting
-from ..exceptions import CirculationRefused
-from ..models import Branch, ComputerSession, Visit
-from ._common import _now, _refuse_if_blocked
 
 
 @service
@@ -98,7 +97,7 @@ def gate_count_record(
     no patron). Returns the day's new total."""
     from django.utils import timezone
 
-    from ..models import VisitCount
+    from circulation.models import VisitCount
 
     now = _now(now)
     try:

@@ -11,8 +11,7 @@ from django.test import Client
 from patrons import roles
 from sip2.models import Terminal, TerminalEvent
 from tests.factories import StaffUserFactory
-
-from .conftest import make_terminal
+from tests.sip2.conftest import make_terminal
 
 pytestmark = pytest.mark.django_db
 

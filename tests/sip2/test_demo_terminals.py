@@ -5,8 +5,7 @@ from django.core.management import call_command
 
 from calumet import demo_data
 from sip2.models import Terminal
-
-from .conftest import INSTITUTION, STAMP, Talk, checkout, patron_info
+from tests.sip2.conftest import INSTITUTION, STAMP, Talk, checkout, patron_info
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.utils import timezone
 from circulation.models import Fine, FinePayment, Loan
 from sip2.models import TerminalEvent
 from tests.factories import FineFactory, HoldFactory, ItemFactory, LoanFactory, PatronBlockFactory
-
-from .conftest import CARD, INSTITUTION, PIN, STAMP, checkin, checkout, patron_info
+from tests.sip2.conftest import CARD, INSTITUTION, PIN, STAMP, checkin, checkout, patron_info
 
 pytestmark = pytest.mark.django_db
 
@@ -320,7 +319,7 @@ def test_the_same_pin_again_in_a_session_is_not_hashed_again(
 
 
 def test_fee_paid_only_for_terminals_that_take_payments(talk, kiosk, patron, branch):
-    from .conftest import make_terminal
+    from tests.sip2.conftest import make_terminal
 
     FineFactory(patron=patron, amount=Decimal("2.00"))
     FineFactory(patron=patron, amount=Decimal("1.00"))

@@ -8,8 +8,7 @@ from auditlog.models import LogEntry
 from circulation.models import Hold, Item, Loan
 from sip2.models import TerminalEvent
 from tests.factories import HoldFactory, LoanFactory
-
-from .conftest import CARD, INSTITUTION, PIN, STAMP, checkin, checkout, patron_info
+from tests.sip2.conftest import CARD, INSTITUTION, PIN, STAMP, checkin, checkout, patron_info
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +95,7 @@ def test_a_kiosk_asking_again_writes_one_entry_per_repeat_window(talk, kiosk, pa
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from .conftest import Talk
+    from tests.sip2.conftest import Talk
 
     settings.CALUMET_AUDIT_REPEAT_MINUTES = 5
     talk.login("kiosk2", kiosk[1])

@@ -9,8 +9,7 @@ from circulation.models import Loan
 from sip2.codec import Message, build, checksum, parse
 from sip2.models import TerminalEvent
 from sip2.server import MAX_ERRORS, RESEND, Conversation
-
-from .conftest import CARD, INSTITUTION, PIN, STAMP, Talk, checkout, patron_info
+from tests.sip2.conftest import CARD, INSTITUTION, PIN, STAMP, Talk, checkout, patron_info
 
 pytestmark = pytest.mark.django_db
 

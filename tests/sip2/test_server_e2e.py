@@ -20,8 +20,7 @@ from Sip2.sip2 import Sip2
 from circulation.models import Loan
 from sip2.models import TerminalEvent
 from sip2.server import SIP2Server, tls_context
-
-from .conftest import CARD, INSTITUTION, PIN, make_terminal
+from tests.sip2.conftest import CARD, INSTITUTION, PIN, make_terminal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

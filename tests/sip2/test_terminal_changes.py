@@ -8,8 +8,7 @@ import pytest
 from circulation.models import Loan
 from sip2 import services
 from sip2.models import Terminal, TerminalEvent
-
-from .conftest import Talk, checkout, patron_info
+from tests.sip2.conftest import Talk, checkout, patron_info
 
 pytestmark = pytest.mark.django_db
 
