@@ -9,7 +9,7 @@ import time
 
 from django.db import connection, connections
 
-from patrons.exceptions import Refused
+from core.refusals import Refused
 
 
 def desk_material(

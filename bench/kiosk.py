@@ -42,8 +42,8 @@ KINDS = ("93", "63 PIN check", "63", "11", "09", "35")
 def prepare(cards: list[str], branch: int) -> str:
     """A kiosk terminal account (its secret returned) and a known PIN for the patrons of
     `cards` (one hash for all: it is the check, not the hashing, that the kiosk costs)."""
-    from calumet.hashers import hash_pin
     from circulation.models import Branch
+    from core.hashers import hash_pin
     from patrons.models import Patron
     from sip2 import services
     from sip2.models import Terminal

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calumet.paginator import ESTIMATE_ABOVE
+from core.paginator import ESTIMATE_ABOVE
 
 
 def _row(label: str, value, unit: str, target: str = "", met: bool | None = None) -> tuple:

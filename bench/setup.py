@@ -25,7 +25,7 @@ SMALL_CARD = "21234000000002"
 
 def accounts() -> None:
     from patrons.models import Patron
-    from patrons.roles import sync_roles
+    from staff.roles import sync_roles
 
     sync_roles()
     users = get_user_model()

@@ -1,6 +1,6 @@
 """The made-up names, titles and branches of the demo library (`calumet/demo.py`)."""
 
-from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
+from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 
 DEMO_PASSWORD = "calumet-demo"  # noqa: S105 - published demo credential
 DEMO_CARDS = (

@@ -38,7 +38,7 @@ ALLOWED_HOSTS = env.list(
 CALUMET_LIBRARY_NAME = env.str("CALUMET_LIBRARY_NAME", default="Calumet Public Library")
 
 INSTALLED_APPS = [
-    "calumet.admin_site.CalumetAdminConfig",
+    "staff.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_q",
     "calumet",
+    "staff",
     "patrons",
     "circulation",
     "disclosures",
@@ -129,10 +130,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Staff passwords are hashed with Argon2; patrons' PINs and SIP2 terminals' secrets with
-# a lighter Argon2 of their own (calumet/hashers.py says why).
+# a lighter Argon2 of their own (core/hashers.py says why).
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "calumet.hashers.PinHasher",
+    "core.hashers.PinHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -197,7 +198,7 @@ SECURE_REFERRER_POLICY = "no-referrer"
 CSRF_COOKIE_SAMESITE = "Lax"
 # Django's W003 looks for its own CSRF middleware by name; ours is a subclass of it, and
 # calumet.checks raises an error if neither is installed.
-# axes.W006 asks for "ip_address" in AXES_LOCKOUT_PARAMETERS; calumet.lockout counts the
+# axes.W006 asks for "ip_address" in AXES_LOCKOUT_PARAMETERS; core.lockout counts the
 # address itself, with its own (higher) limit, so the warning does not apply.
 SILENCED_SYSTEM_CHECKS = ["security.W003", "axes.W006"]
 
@@ -258,7 +259,7 @@ CALUMET_OVERDUE_NOTICE_TIME = env.str("CALUMET_OVERDUE_NOTICE_TIME", default="07
 CALUMET_COURTESY_NOTICE_DAYS = env.int("CALUMET_COURTESY_NOTICE_DAYS", default=3)
 CALUMET_CARD_EXPIRY_NOTICE_DAYS = env.int("CALUMET_CARD_EXPIRY_NOTICE_DAYS", default=30)
 
-# django-auditlog. The client address comes from calumet.client.client_ip: X-Forwarded-For
+# django-auditlog. The client address comes from core.client.client_ip: X-Forwarded-For
 # is believed only from CALUMET_TRUSTED_PROXIES (addresses or networks, comma-separated).
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 AUDITLOG_MASK_CALLABLE = "patrons.audit_trail.mask"
@@ -277,16 +278,16 @@ AXES_FAILURE_LIMIT = env.int("CALUMET_LOCKOUT_FAILURES", default=5)
 AXES_COOLOFF_TIME = max(env.float("CALUMET_LOCKOUT_MINUTES", default=15.0), 1.0) / 60  # hours
 AXES_RESET_ON_SUCCESS = True
 # A card (or staff user name) is locked after AXES_FAILURE_LIMIT failures. The address
-# the attempts came from is counted separately (calumet.lockout) with a higher limit:
+# the attempts came from is counted separately (core.lockout) with a higher limit:
 # a branch's public network, or a proxy, puts many honest patrons behind one address,
 # and fifty mistyped PINs within the cool-off from one address is not honest mistakes
 # (a busy branch sees a handful). Patron and staff failures are counted apart, so a
 # patron's lockout never blocks a staff sign-in.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 CALUMET_LOCKOUT_ADDRESS_FAILURES = env.int("CALUMET_LOCKOUT_ADDRESS_FAILURES", default=50)
-AXES_HANDLER = "calumet.lockout.CalumetAxesHandler"
+AXES_HANDLER = "core.lockout.CalumetAxesHandler"
 # The one client-address function (X-Forwarded-For believed only from trusted proxies).
-AXES_CLIENT_IP_CALLABLE = "calumet.client.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client.client_ip"
 AXES_SENSITIVE_PARAMETERS = [
     "password",
     "pin",

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
-from calumet.admin_site import AdminPage
 from circulation import (  # noqa: F401  (they register pages and admins)
     admin_patron,
     admin_records,
@@ -35,7 +34,8 @@ from circulation.models import (
     Title,
     VisitCount,
 )
-from patrons.exceptions import attempt_each
+from core.admin_site import AdminPage
+from core.refusals import attempt_each
 
 #: How a closed day with no branch reads to staff: every branch is closed that day.
 ALL_BRANCHES = "All branches"

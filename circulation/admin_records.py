@@ -9,8 +9,6 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from calumet.admin_site import ReadOnlyAdmin
-from calumet.paginator import EstimatedCountPaginator
 from circulation import services
 from circulation.models import (
     ComputerSession,
@@ -25,9 +23,11 @@ from circulation.models import (
     Visit,
 )
 from circulation.selectors import suspended_today
+from core.admin_site import ReadOnlyAdmin
+from core.paginator import EstimatedCountPaginator
+from core.refusals import Refused, attempt_each
 from patrons.access import AccessAuditedAdmin
 from patrons.admin import cards_in_use, patron_by_card
-from patrons.exceptions import Refused, attempt_each
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST, require_safe
 from circulation import services
 from circulation.models import Branch, Hold, Item, Loan, Title
 from circulation.search import SORTS, Filters, copy_counts, language_name, search
-from patrons.exceptions import Refused
-from patrons.forms import posted_id
+from core.refusals import Refused
+from core.requests import posted_id
 from patrons.portal import patron_required
 
 PER_PAGE = 20

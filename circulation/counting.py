@@ -232,7 +232,7 @@ def after_expunge(touched, now) -> None:
     records began, and stamp the copies and programs they pointed at with this
     transaction, so no row kept says (by its place, id or PostgreSQL transaction id) that
     it changed together with a record that is gone."""
-    from calumet.db import in_values
+    from core.db import in_values
 
     items = touched.refs.get("item", set())
     if items:

@@ -32,9 +32,9 @@ from circulation.selectors import (
     loans_for_patron,
     registrations_for_patron,
 )
+from core.refusals import Refused
+from core.requests import posted_id
 from patrons.access import log_access
-from patrons.exceptions import Refused
-from patrons.forms import posted_id
 from patrons.models import Card
 from patrons.services import blocks_in_force, card_resolve, describe_block
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from django import forms
 
+from core.refusals import Refused
+from core.requests import posted_id
 from patrons.access import log_access
-from patrons.exceptions import Refused
-from patrons.forms import posted_id
 from patrons.models import Card, Patron
 from patrons.selectors import namesake_hint, patron_search
 

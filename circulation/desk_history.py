@@ -16,11 +16,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from calumet.admin_site import AdminPage
 from circulation.desk import Desk
 from circulation.forms import DeskBranchForm, ScanField
+from core.admin_site import AdminPage
+from core.refusals import Refused
 from patrons.access import log_access
-from patrons.exceptions import Refused
 from patrons.services import reading_history_on_at_desk
 
 PERMISSION = "circulation.add_loan"  # staff who work the desk

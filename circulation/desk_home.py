@@ -12,8 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from calumet.admin_site import AdminPage
 from circulation.models import Hold, Item
+from core.admin_site import AdminPage
 
 PERMISSION = "circulation.view_loan"
 

@@ -12,11 +12,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from calumet.admin_site import AdminPage
 from circulation import services
 from circulation.desk_state import Desk, desk_context, handle_branch
 from circulation.forms import DeclareDamagedForm, DeclareLostForm
-from patrons.exceptions import Refused
+from core.admin_site import AdminPage
+from core.refusals import Refused
 
 PERMISSION = "circulation.change_item"
 

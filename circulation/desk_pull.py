@@ -11,12 +11,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from calumet.admin_site import AdminPage
 from circulation import services
 from circulation.desk_state import Desk, desk_context, handle_branch
 from circulation.models import Hold
+from core.admin_site import AdminPage
+from core.refusals import Refused
 from patrons.access import log_access
-from patrons.exceptions import Refused
 
 PERMISSION = "circulation.change_hold"
 

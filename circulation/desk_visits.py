@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods
 
-from calumet.admin_site import AdminPage
 from circulation import services
 from circulation.desk_state import Desk, desk_context, handle_branch
 from circulation.models import ComputerSession
+from core.admin_site import AdminPage
+from core.refusals import Refused
 from patrons.access import log_access
-from patrons.exceptions import Refused
 
 PERMISSION = "circulation.add_visit"
 

@@ -1,6 +1,6 @@
 """Refusals of circulation services (their message is shown as it is)."""
 
-from patrons.exceptions import Refused
+from core.refusals import Refused
 
 
 class CirculationRefused(Refused):

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from circulation import selectors, services
 from circulation.models import Program, ProgramRegistration
+from core.refusals import Refused
+from core.requests import posted_id
 from patrons.access import log_access
-from patrons.exceptions import Refused
-from patrons.forms import posted_id
 from patrons.portal import patron_required
 from patrons.selectors import retention_for
 from patrons.services import blocks_in_force, describe_block, patron_language_set

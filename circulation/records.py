@@ -21,7 +21,7 @@ from patrons.access import register_purpose
 from patrons.policy import AFTER_CLOSE, RetentionRule
 from patrons.registry import Expunge, RecordKind, registry
 from patrons.retention import register_after_run
-from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR, grant, perms
+from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR, grant, perms
 
 
 def _unsettled_fine_on_loan():

@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from calumet.admin_site import AdminPage
 from circulation.models import Branch, Item
 from circulation.rules import RuleBook
+from core.admin_site import AdminPage
 from patrons.models import PatronCategory
 
 PERMISSION = "circulation.view_circulationrule"

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils import timezone
 
-from patrons.schedules import next_local_time
+from core.schedules import next_local_time
 
 DAILY_JOBS = (
     ("circulation: expire unclaimed holds", "circulation.tasks.expire_unclaimed_holds", "00:15"),

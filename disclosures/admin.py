@@ -12,12 +12,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from calumet.admin_site import ReadOnlyAdmin
+from core.admin_site import ReadOnlyAdmin
+from core.refusals import Refused, attempt
 from disclosures import selectors, services
 from disclosures.forms import CompleteRequestForm, DecisionForm, RecordRequestForm
 from disclosures.models import DisclosureRequest, DisclosureScope
 from patrons.access import AccessAuditedAdmin, log_access
-from patrons.exceptions import Refused, attempt
 from patrons.registry import registry
 
 

@@ -2,11 +2,18 @@
 
 from django.apps import AppConfig
 
+from core.admin_site import Nav
+
 
 class DisclosuresConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "disclosures"
     verbose_name = "Disclosures"
+    #: Where its models are in the staff navigation.
+    navigation = (
+        Nav("Privacy and audit", "DisclosureRequest", 0),
+        Nav("Privacy and audit", "DisclosureScope", 10),
+    )
 
     def ready(self) -> None:
         from disclosures import services

@@ -1,6 +1,6 @@
 """Refusals of disclosure services."""
 
-from patrons.exceptions import Refused
+from core.refusals import Refused
 
 
 class DisclosureRefused(Refused):

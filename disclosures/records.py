@@ -7,7 +7,7 @@ from django.utils.translation import gettext_noop
 from disclosures.models import DisclosureRequest, DisclosureScope
 from patrons.policy import RetentionRule, register_rule
 from patrons.registry import Expunge, RecordKind, registry
-from patrons.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, grant, perms
+from staff.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, grant, perms
 
 registry.register(
     RecordKind(

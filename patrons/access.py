@@ -15,8 +15,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
-from calumet.client import client_ip
-from calumet.groups import group_names
+from core.client import client_ip
+from core.groups import group_names
 from patrons.registry import registry
 
 

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.refusals import Refused
 from patrons.acting import service
 from patrons.cards import card_number_problem, new_card_number
-from patrons.exceptions import Refused
 from patrons.models import Card, Patron, PatronBlock
 
 REGISTRATION_FIELDS = (

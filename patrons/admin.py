@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from core.refusals import Refused
 from patrons import (  # noqa: F401  (they register admins and pages)
     admin_cards,
     admin_privacy,
@@ -21,7 +22,6 @@ from patrons import (  # noqa: F401  (they register admins and pages)
     services,
 )
 from patrons.access import AccessAuditedAdmin, log_access
-from patrons.exceptions import Refused
 from patrons.models import Card, Patron
 
 #: Rows each list on the patron's page shows; the rest are a link away (the filtered list).

@@ -14,9 +14,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 
+from core.refusals import Refused
 from patrons import accounts
 from patrons.access import log_access
-from patrons.exceptions import Refused
 from patrons.models import Patron, PatronCategory
 from patrons.pins import pin_issue_temporary
 

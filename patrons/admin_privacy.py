@@ -5,9 +5,9 @@ the service) and released by an action."""
 from django import forms
 from django.contrib import admin, messages
 
+from core.refusals import Refused
 from patrons import audit_reports, services  # noqa: F401  (registers the reports)
 from patrons.access import AccessAuditedAdmin
-from patrons.exceptions import Refused
 from patrons.legal_holds import kind_choices
 from patrons.models import ExpungeRun, LegalHold, RetentionPolicy
 from patrons.policy import RULES_BY_KIND

@@ -2,11 +2,26 @@
 
 from django.apps import AppConfig
 
+from core.admin_site import Nav
+
 
 class PatronsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "patrons"
     verbose_name = "Patrons"
+    #: Where its models and pages are in the staff navigation.
+    navigation = (
+        Nav("Patrons", "Patron", 0),
+        Nav("Patrons", "Card", 10),
+        Nav("Patrons", "PatronBlock", 20),
+        Nav("Privacy and audit", "LegalHold", 20),
+        Nav("Privacy and audit", "patron-access", 30, app_label="auditlog"),
+        Nav("Privacy and audit", "staff-access", 40, app_label="auditlog"),
+        Nav("Privacy and audit", "LogEntry", 50, app_label="auditlog"),
+        Nav("Privacy and audit", "RetentionPolicy", 60),
+        Nav("Privacy and audit", "ExpungeRun", 70),
+        Nav("Settings", "PatronCategory", 50),
+    )
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

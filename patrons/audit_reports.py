@@ -22,8 +22,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from calumet.admin_site import AdminPage, ReadOnlyAdmin
-from calumet.paginator import EstimatedCountPaginator
+from core.admin_site import AdminPage, ReadOnlyAdmin
+from core.paginator import EstimatedCountPaginator
 from patrons.access import log_access
 from patrons.models import Card, Patron
 from patrons.registry import registry

@@ -10,8 +10,8 @@ from auditlog.middleware import AuditlogMiddleware
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from calumet.client import client_ip
-from calumet.db import in_values
+from core.client import client_ip
+from core.db import in_values
 
 MASK = "[hidden]"
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from calumet.hashers import hash_pin, pin_matches
+from core.hashers import hash_pin, pin_matches
 
 card_number_validator = RegexValidator(
     r"^\d{14}$", "A library card number is 14 digits, as printed under the barcode."

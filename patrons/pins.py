@@ -16,9 +16,9 @@ from django.utils import translation
 from django.utils.http import base36_to_int
 from django.utils.translation import gettext as _
 
-from calumet.hashers import hash_pin, pin_hash_outdated
+from core.hashers import hash_pin, pin_hash_outdated
+from core.refusals import Refused
 from patrons.acting import service
-from patrons.exceptions import Refused
 from patrons.models import Card, Patron
 
 # PINs people choose first, and which anyone would try first.

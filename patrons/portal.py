@@ -22,7 +22,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from calumet.hashers import waste_time
+from core.hashers import waste_time
 from patrons.models import Card, Patron
 from patrons.pins import pin_rehash
 from patrons.services import patron_touch
@@ -194,7 +194,7 @@ def lockout_response(request, response=None, credentials=None):
     from django.db.models import Q
     from django.shortcuts import render
 
-    from calumet.client import client_ip
+    from core.client import client_ip
 
     cool_off = get_cool_off(request) or datetime.timedelta(minutes=15)
     username = axes_username(request, credentials) or ""

@@ -217,7 +217,7 @@ class RecordKind:
         with the record's id and the moment of the activity could be matched against the
         patron's own entries. The deletion itself writes no entry per record; the run's
         counts are its record."""
-        from calumet.db import in_values
+        from core.db import in_values
         from patrons.audit_trail import delete_quietly, delete_trail
 
         if self.expunge is Expunge.WITH_OWNER:
@@ -232,7 +232,7 @@ class RecordKind:
 
     def refs_of(self, ids: list) -> dict[str, set]:
         """{"patron": {ids}, "item": {ids}, ...} of these records, for the expunge."""
-        from calumet.db import in_values
+        from core.db import in_values
 
         columns = dict(self.refs)
         if self.patron_path:

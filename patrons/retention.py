@@ -255,7 +255,7 @@ def _next_batch(due: QuerySet, after, size: int) -> list:
 def _began(kind: RecordKind, ids: list) -> datetime.datetime | None:
     if kind.opened_at is None:
         return None
-    from calumet.db import in_values
+    from core.db import in_values
 
     rows = kind.model._default_manager.filter(pk__in=in_values(ids))
     return rows.aggregate(began=Min(kind.opened_at()))["began"]

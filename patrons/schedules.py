@@ -1,22 +1,13 @@
 """The nightly expunge and the desk-session sweep, scheduled idempotently after every
 migrate."""
 
-import datetime
-
 from django.conf import settings
 from django.utils import timezone
 
+from core.schedules import next_local_time
+
 NIGHTLY_EXPUNGE = "patrons: nightly expunge"
 SESSION_SWEEP = "patrons: forget idle desk sessions"
-
-
-def next_local_time(at: str, now: datetime.datetime | None = None) -> datetime.datetime:
-    now = timezone.localtime(now or timezone.now())
-    hour, minute = (int(part) for part in at.split(":"))
-    moment = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if moment <= now:
-        moment += datetime.timedelta(days=1)
-    return moment
 
 
 def ensure_schedules(sender=None, **kwargs) -> None:

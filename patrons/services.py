@@ -132,7 +132,7 @@ def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) 
 @service
 def staff_role_of(actor) -> str:
     """The role a patron is told of for a staff member (never a name)."""
-    from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
+    from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 
     if actor is None or not getattr(actor, "is_staff", False):
         return ""

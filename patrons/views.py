@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.refusals import Refused
 from patrons import services
 from patrons.access import log_access
-from patrons.exceptions import Refused
 from patrons.export import patron_export
 from patrons.forms import ConfirmForm, PinChangeForm, PortalLoginForm, ReadingHistoryForm
 from patrons.models import RetentionPolicy

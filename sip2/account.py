@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from circulation.selectors import loan_limit_for
-from patrons.exceptions import Refused
+from core.refusals import Refused
 from patrons.models import Card, Patron
 from patrons.portal import authenticate_card, card_key
 from patrons.services import blocks_in_force, card_resolve

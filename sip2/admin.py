@@ -1,5 +1,5 @@
 """Terminal accounts in the admin, for the library administrator (Library administrator
-role: the sip2 permissions are in its list in `patrons/roles.py`).
+role: the sip2 permissions are in its list in `staff/roles.py`).
 
 The secret is generated, never typed: it is shown once, on the page that follows the
 save, and only its hash is kept. The events list is read-only.

@@ -2,18 +2,22 @@
 
 from django.apps import AppConfig
 
+from core.admin_site import Nav
+
 
 class Sip2Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "sip2"
     verbose_name = "Self-check (SIP2)"
+    #: Where its models are in the staff navigation.
+    navigation = (Nav("Settings", "Terminal", 70), Nav("Settings", "TerminalEvent", 80))
 
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
         from patrons.access import register_purpose
-        from patrons.roles import LIBRARY_ADMINISTRATOR, grant, perms
         from sip2 import checks  # noqa: F401  (registers the settings check)
+        from staff.roles import LIBRARY_ADMINISTRATOR, grant, perms
 
         # Library administrators manage the terminal accounts and read their events.
         grant(

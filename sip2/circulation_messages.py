@@ -22,7 +22,7 @@ from circulation.selectors import (
     open_loan_for_item,
     waiting_hold_for_item,
 )
-from patrons.exceptions import Refused
+from core.refusals import Refused
 from sip2.codec import Message, count, timestamp
 from sip2.handlers import Session, identify, label
 from sip2.models import TerminalEvent

@@ -7,7 +7,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from calumet.hashers import hash_pin, pin_matches, waste_time
+from core.hashers import hash_pin, pin_matches, waste_time
 from patrons.acting import service
 from sip2.models import Terminal, TerminalEvent
 

@@ -2,14 +2,18 @@
 
 from django.apps import AppConfig
 
+from core.admin_site import Nav
+
 
 class StatsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "stats"
     verbose_name = "Statistics"
+    #: Where its pages are in the staff navigation.
+    navigation = (Nav("Statistics", "Statistics", 0), Nav("Statistics", "annual-report", 10))
 
     def ready(self) -> None:
-        from patrons.roles import LIBRARIAN, grant
+        from staff.roles import LIBRARIAN, grant
         from stats import views  # noqa: F401  (registers the admin pages)
 
         # Librarians and library administrators read the statistics and the annual report.

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from calumet.admin_site import AdminPage
+from core.admin_site import AdminPage
 from stats import figures
 from stats.counts import Counts
 from stats.period import (

@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-OUR_APPS = ("calumet", "patrons", "circulation", "disclosures")
+from tests.helpers import our_app_labels
+
+OUR_APPS = our_app_labels()
 
 
 def registered_models(*, app_label=None, exclude_app_label=None):

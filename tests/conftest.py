@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from patrons.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
+from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.factories import SuperuserFactory
 from tests.helpers import make_staff, signed_in
 
@@ -171,12 +171,22 @@ def one_of_everything(db):
 
     from circulation.models import BranchClosure
     from patrons.models import ExpungeRun
-    from tests.factories import PatronFactory, VisitCountFactory, one_record_of_each_kind
+    from sip2 import services as sip2_services
+    from sip2.models import Terminal, TerminalEvent
+    from tests.factories import (
+        BranchFactory,
+        PatronFactory,
+        VisitCountFactory,
+        one_record_of_each_kind,
+    )
 
     records = one_record_of_each_kind(PatronFactory())
     VisitCountFactory()
     ExpungeRun.objects.create(dry_run=True, counts={"loan": {"expunged": 0}})
     BranchClosure.objects.create(date=datetime.date(2000, 12, 25), yearly=True, reason="Christmas")
+    kiosk = Terminal(name="Kiosk", login="kiosk", branch=BranchFactory())
+    sip2_services.terminal_save(terminal=kiosk, actor=None)
+    sip2_services.event_record(kind=TerminalEvent.Kind.values[0], terminal_id=kiosk.pk, code="93")
     return records
 
 

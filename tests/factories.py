@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from calumet.hashers import hash_pin
 from circulation.models import (
     Branch,
     ComputerSession,
@@ -32,6 +31,7 @@ from circulation.models import (
     Visit,
     VisitCount,
 )
+from core.hashers import hash_pin
 from disclosures.models import DisclosureScope
 from patrons.models import Card, LegalHold, Patron, PatronBlock
 

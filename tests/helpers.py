@@ -1,13 +1,35 @@
 """Small helpers shared by the test modules."""
 
+import tomllib
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.test import Client
 
 from tests.factories import StaffUserFactory
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Our own packages, as pyproject.toml lists them for the wheel: a new room joins by being
+#: listed there, and every test that walks "all of our code" walks it.
+OUR_PACKAGES = tuple(
+    name.rstrip("*")
+    for name in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+)
+
+
+def our_app_labels() -> tuple[str, ...]:
+    """The labels of our installed apps (whatever their models), from OUR_PACKAGES."""
+    return tuple(
+        config.label
+        for config in apps.get_app_configs()
+        if config.name.split(".")[0] in OUR_PACKAGES
+    )
 
 
 def pks(queryset) -> set[int]:

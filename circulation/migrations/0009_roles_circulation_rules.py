@@ -3,7 +3,7 @@ loan policies in the roles table)."""
 
 from django.db import migrations
 
-from patrons.roles import migrate_roles
+from staff.roles import migrate_roles
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from patrons.roles import migrate_roles
+from staff.roles import migrate_roles
 
 
 class Migration(migrations.Migration):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import circulation.payments
-from patrons.roles import migrate_roles
+from staff.roles import migrate_roles
 
 FOUND = "Lost item found and returned."
 

@@ -1,8 +1,8 @@
-"""Create the staff groups (patrons/roles.py) with their permissions."""
+"""Create the staff groups (staff/roles.py) with their permissions."""
 
 from django.db import migrations
 
-from patrons.roles import migrate_roles
+from staff.roles import migrate_roles
 
 
 class Migration(migrations.Migration):

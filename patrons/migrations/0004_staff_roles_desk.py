@@ -1,8 +1,8 @@
-"""Bring the staff groups up to date with patrons/roles.py (loan policies, fine waivers)."""
+"""Bring the staff groups up to date with staff/roles.py (loan policies, fine waivers)."""
 
 from django.db import migrations
 
-from patrons.roles import migrate_roles
+from staff.roles import migrate_roles
 
 
 class Migration(migrations.Migration):

@@ -1,9 +1,9 @@
-"""Bring the staff groups up to date with patrons/roles.py: circulation staff register
+"""Bring the staff groups up to date with staff/roles.py: circulation staff register
 patrons, renew registrations, issue temporary PINs and replace cards at the desk."""
 
 from django.db import migrations
 
-from patrons.roles import migrate_roles
+from staff.roles import migrate_roles
 
 
 class Migration(migrations.Migration):

@@ -1,9 +1,9 @@
-"""Library administrators manage the SIP2 terminal accounts (patrons.roles names the
+"""Library administrators manage the SIP2 terminal accounts (staff.roles names the
 permissions; this brings the groups up to date once the models exist)."""
 
 from django.db import migrations
 
-from patrons.roles import migrate_roles
+from staff.roles import migrate_roles
 
 
 class Migration(migrations.Migration):

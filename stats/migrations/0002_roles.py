@@ -1,9 +1,9 @@
-"""Librarians and library administrators may read the statistics (patrons.roles names the
+"""Librarians and library administrators may read the statistics (staff.roles names the
 permission; this brings the groups up to date once it exists)."""
 
 from django.db import migrations
 
-from patrons.roles import migrate_roles
+from staff.roles import migrate_roles
 
 
 class Migration(migrations.Migration):

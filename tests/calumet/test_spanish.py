@@ -41,6 +41,7 @@ from tests.factories import (
     StaffUserFactory,
     TitleFactory,
 )
+from tests.helpers import OUR_PACKAGES
 
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale" / "es" / "LC_MESSAGES" / "django.po"
@@ -135,7 +136,7 @@ def test_every_marked_string_is_in_the_catalog_and_translated(tmp_path):
         pytest.fail("gettext's xgettext is needed (apt-get install gettext)")
     copy = tmp_path / "calumet"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
-    for name in ("calumet", "patrons", "circulation", "disclosures", "sip2", "stats", "staff"):
+    for name in OUR_PACKAGES:
         shutil.copytree(ROOT / name, copy / name, ignore=ignore)
     for name in ("templates", "locale"):
         shutil.copytree(ROOT / name, copy / name, ignore=ignore)

@@ -27,7 +27,7 @@ from circulation.models import (
     Visit,
     VisitCount,
 )
-from patrons.exceptions import Refused
+from core.refusals import Refused
 from patrons.models import Card, Patron, PatronBlock
 from tests.factories import (
     BranchFactory,

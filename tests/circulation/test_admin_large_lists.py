@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from calumet import paginator
+from core import paginator
 from tests.factories import LoanFactory
 
 pytestmark = pytest.mark.django_db

@@ -106,7 +106,7 @@ def test_the_database_refuses_reading_history_on_without_the_patron(patron):
 
 
 def test_a_staff_member_cannot_use_the_portal_service_for_a_patron(librarian, patron):
-    from patrons.exceptions import Refused
+    from core.refusals import Refused
 
     with pytest.raises(Refused):
         reading_history_set(patron=patron, keep=True, actor=librarian)

@@ -63,7 +63,7 @@ def test_the_library_administrators_index_starts_with_privacy_and_audit(director
 def test_a_staff_member_with_two_roles_gets_the_higher_ones_order(clerk):
     from django.contrib.auth.models import Group
 
-    from patrons.roles import LIBRARIAN
+    from staff.roles import LIBRARIAN
 
     assert groups_for(clerk)[0] == "Desk"
     clerk.groups.add(Group.objects.get(name=LIBRARIAN))

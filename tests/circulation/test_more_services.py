@@ -148,7 +148,7 @@ def test_task_arguments_are_ids_only(monkeypatch, django_capture_on_commit_callb
 def test_desk_pages_log_what_they_show():
     from django.contrib.auth.models import Group
 
-    from patrons.roles import CIRCULATION_STAFF
+    from staff.roles import CIRCULATION_STAFF
 
     clerk = StaffUserFactory(username="logging-clerk")
     clerk.groups.add(Group.objects.get(name=CIRCULATION_STAFF))

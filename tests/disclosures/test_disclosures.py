@@ -14,7 +14,7 @@ from circulation.models import Loan, Visit
 from disclosures.models import DisclosureRequest
 from patrons import retention
 from patrons.models import LegalHold
-from patrons.roles import LIBRARY_ADMINISTRATOR
+from staff.roles import LIBRARY_ADMINISTRATOR
 from tests.factories import (
     CardFactory,
     ItemFactory,

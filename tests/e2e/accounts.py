@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from patrons.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR  # noqa: F401  (re-exported)
+from staff.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR  # noqa: F401  (re-exported)
 
 PASSWORD = "calumet-demo"
 

@@ -27,7 +27,7 @@ def rows_from_data_migrations(transactional_db):
     Django's serialized rollback does not survive Playwright's greenlets (the connection
     it was stored on is not the one the test sees), so the rows are made again here."""
     from patrons.policy import ensure_retention_policies
-    from patrons.roles import sync_roles
+    from staff.roles import sync_roles
 
     ensure_retention_policies()
     sync_roles(strict=True)

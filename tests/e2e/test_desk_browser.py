@@ -3,7 +3,7 @@ patron can be brought back, neither by reloading nor by the back button."""
 
 import pytest
 
-from patrons.roles import CIRCULATION_STAFF
+from staff.roles import CIRCULATION_STAFF
 from tests.e2e.accounts import sign_in, staff
 from tests.factories import BranchFactory, CardFactory, ItemFactory, PatronFactory, TitleFactory
 

@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from patrons.roles import CIRCULATION_STAFF, LIBRARIAN
+from staff.roles import CIRCULATION_STAFF, LIBRARIAN
 from tests.e2e.accounts import sign_in, staff
 from tests.factories import (
     BranchFactory,

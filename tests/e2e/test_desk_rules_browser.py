@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import FinePayment, Hold, Item
-from patrons.roles import CIRCULATION_STAFF
+from staff.roles import CIRCULATION_STAFF
 from tests.e2e.accounts import sign_in, staff
 from tests.factories import (
     BranchFactory,

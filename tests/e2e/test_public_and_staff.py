@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from patrons.roles import LIBRARY_ADMINISTRATOR
+from staff.roles import LIBRARY_ADMINISTRATOR
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

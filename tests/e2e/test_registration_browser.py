@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core import mail
 
-from patrons.roles import CIRCULATION_STAFF
+from staff.roles import CIRCULATION_STAFF
 from tests.e2e.accounts import sign_in, staff
 from tests.factories import BranchFactory
 

@@ -4,7 +4,7 @@ it. Screenshots go to docs/screenshots/ with `make screenshots`."""
 
 import pytest
 
-from patrons.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR
+from staff.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR
 from tests.e2e.accounts import sign_in, staff
 from tests.factories import CardFactory, PatronFactory
 

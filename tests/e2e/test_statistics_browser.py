@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 
 from circulation.models import Item, VisitCount
 from circulation.usage import CirculationDay, ComputerUseDay, HoldDay, HoldWait, TitleMonth
-from patrons.roles import LIBRARIAN
+from staff.roles import LIBRARIAN
 from tests.e2e.axe import axe_context, report, violations
 from tests.factories import BranchFactory, ItemFactory, ProgramFactory, TitleFactory
 

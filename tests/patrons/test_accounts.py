@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation.models import Loan
+from core.refusals import Refused
 from patrons import accounts
 from patrons.cards import card_number_problem, luhn_check_digit, luhn_valid, new_card_number
-from patrons.exceptions import Refused
 from patrons.models import Card, Patron
-from patrons.roles import CIRCULATION_STAFF
 from patrons.services import card_resolve
+from staff.roles import CIRCULATION_STAFF
 from tests.factories import BranchFactory, CardFactory, LoanFactory, PatronFactory
 from tests.helpers import make_staff
 
@@ -188,7 +188,7 @@ def test_blocks_are_placed_and_lifted_with_who(clerk):
 
 def test_categories_are_data_the_administrator_edits(clerk_client):
     from patrons.models import PatronCategory
-    from patrons.roles import LIBRARY_ADMINISTRATOR
+    from staff.roles import LIBRARY_ADMINISTRATOR
 
     assert set(PatronCategory.objects.values_list("code", flat=True)) >= {
         "adult",
@@ -213,7 +213,7 @@ def test_categories_are_data_the_administrator_edits(clerk_client):
 
 def test_blocks_placed_and_lifted_in_the_admin_record_who(clerk):
     from patrons.models import PatronBlock
-    from patrons.roles import LIBRARIAN
+    from staff.roles import LIBRARIAN
 
     librarian = make_staff("librarian", LIBRARIAN)
     client = Client()

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from calumet.client import client_ip
 from circulation.models import ComputerSession, Fine, Hold, Loan, Visit
+from core.client import client_ip
 from patrons import retention
 from patrons.audit_trail import delete_trail
 from patrons.models import ExpungeRun, Patron
-from patrons.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR
 from patrons.services import legal_hold_place, legal_hold_release, reading_history_set
+from staff.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR
 from tests.factories import (
     DEFAULT_PIN,
     CardFactory,

@@ -14,13 +14,13 @@ from django.test import Client
 from django.urls import reverse
 
 from circulation.models import ComputerSession, Hold, Loan, Visit
+from core.refusals import Refused
 from patrons import retention
-from patrons.exceptions import Refused
 from patrons.legal_holds import holdable_names, normalise_legacy_kinds
 from patrons.models import LegalHold, RecordKindName, RecordKindSet, RecordKindSetMember
 from patrons.registry import registry
-from patrons.roles import LIBRARY_ADMINISTRATOR
 from patrons.services import legal_hold_place
+from staff.roles import LIBRARY_ADMINISTRATOR
 from tests.factories import (
     CardFactory,
     ComputerSessionFactory,

@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.urls import reverse
 
-from calumet.hashers import pin_hash_outdated
+from core.hashers import pin_hash_outdated
 from patrons import pins
 from sip2 import services as sip2_services
 from sip2.models import Terminal

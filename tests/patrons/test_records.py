@@ -37,9 +37,9 @@ from tests.factories import (
     ProgramRegistrationFactory,
     VisitFactory,
 )
-from tests.helpers import pks
+from tests.helpers import our_app_labels, pks
 
-OUR_APPS = ("calumet", "patrons", "circulation", "disclosures")
+OUR_APPS = our_app_labels()
 DAY = datetime.timedelta(days=1)
 
 

@@ -1,5 +1,5 @@
 """Staff roles: the groups hold exactly the permissions of
-`patrons.roles.roles()`, and the admin lets each role do its work and nothing more."""
+`staff.roles.roles()`, and the admin lets each role do its work and nothing more."""
 
 from decimal import Decimal
 
@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from circulation.models import Fine
-from patrons import roles
 from patrons.models import RetentionPolicy
+from staff import roles
 from tests.factories import CardFactory, FineFactory
 from tests.helpers import signed_in
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from patrons import sessions
 from patrons.portal import SESSION_PATRON
-from patrons.roles import CIRCULATION_STAFF
+from staff.roles import CIRCULATION_STAFF
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,

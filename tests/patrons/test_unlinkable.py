@@ -40,7 +40,7 @@ from circulation.models import (
 from patrons import retention
 from patrons.models import Patron
 from patrons.registry import registry
-from patrons.roles import CIRCULATION_STAFF
+from staff.roles import CIRCULATION_STAFF
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from patrons import roles
 from sip2.models import Terminal, TerminalEvent
+from staff import roles
 from tests.factories import StaffUserFactory
 from tests.sip2.conftest import make_terminal
 

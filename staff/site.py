@@ -3,100 +3,19 @@ apps register with `site.register_page()`. A page is listed at the top of its ap
 section on the index and in the sidebar, for staff who hold its permission."""
 
 import copy
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
 
+from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.urls import path, reverse
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, path, reverse
 
-from calumet.groups import group_names
+from core.admin_site import AdminPage, navigation
+from core.groups import group_names
+from staff import second_factor as staff_2fa
 
-
-@dataclass(frozen=True)
-class AdminPage:
-    app_label: str
-    slug: str
-    label: str
-    view: Callable
-    permission: str
-    order: int = 0
-    #: Listed on the index and sidebar (False for endpoints that only take a POST).
-    listed: bool = True
-
-    @property
-    def url_name(self) -> str:
-        return f"{self.app_label}_{self.slug.replace('-', '_')}"
-
-
-#: The staff navigation, by task: (group, [(app label, model class name or page slug)]),
-#: in the order listed. What is not named here goes under "Settings", after the rest.
-NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    (
-        "Desk",
-        (
-            ("circulation", "desk"),
-            ("circulation", "checkout"),
-            ("circulation", "checkin"),
-            ("circulation", "renew"),
-            ("circulation", "hold-shelf"),
-            ("circulation", "payment"),
-            ("circulation", "holds-to-pull"),
-            ("circulation", "in-transit"),
-            ("circulation", "reading-history"),
-            ("circulation", "visits"),
-            ("circulation", "Loan"),
-            ("circulation", "Hold"),
-            ("circulation", "Fine"),
-            ("circulation", "FinePayment"),
-            ("circulation", "Visit"),
-            ("circulation", "ComputerSession"),
-        ),
-    ),
-    (
-        "Patrons",
-        (
-            ("patrons", "Patron"),
-            ("patrons", "Card"),
-            ("patrons", "PatronBlock"),
-            ("circulation", "NoticeSent"),
-            ("circulation", "NoticePreference"),
-        ),
-    ),
-    ("Catalog", (("circulation", "Title"), ("circulation", "Item"))),
-    ("Programs", (("circulation", "Program"), ("circulation", "ProgramRegistration"))),
-    ("Statistics", (("stats", "Statistics"), ("stats", "annual-report"))),
-    (
-        "Privacy and audit",
-        (
-            ("disclosures", "DisclosureRequest"),
-            ("disclosures", "DisclosureScope"),
-            ("patrons", "LegalHold"),
-            ("auditlog", "patron-access"),
-            ("auditlog", "staff-access"),
-            ("auditlog", "LogEntry"),
-            ("patrons", "RetentionPolicy"),
-            ("patrons", "ExpungeRun"),
-        ),
-    ),
-    (
-        "Settings",
-        (
-            ("circulation", "Branch"),
-            ("circulation", "BranchClosure"),
-            ("circulation", "CirculationRule"),
-            ("circulation", "rules-matrix"),
-            ("circulation", "LoanPolicy"),
-            ("patrons", "PatronCategory"),
-            ("circulation", "VisitCount"),
-            ("sip2", "Terminal"),
-            ("sip2", "TerminalEvent"),
-            ("auth", "User"),
-            ("auth", "Group"),
-        ),
-    ),
-)
 #: The order of the groups for each staff role (a staff group's name), the first role a
 #: staff member holds deciding: the clerk's day starts at the desk, the librarian's in the
 #: catalog, the library administrator's with privacy and audit. Others (and superusers)
@@ -134,16 +53,22 @@ def order_for(user) -> tuple[str, ...]:
     return ROLE_ORDERS[0][1]
 
 
+@functools.cache
+def site_navigation() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The navigation every app declares in its `AppConfig.navigation`, put together."""
+    return navigation(apps.get_app_configs())
+
+
 def group_by_task(app_list: list[dict], order: tuple[str, ...] = ()) -> list[dict]:
-    """Django's per-app list regrouped by task (NAVIGATION), keeping only what it held,
-    the groups in `order` (the rest after them, in NAVIGATION's order)."""
+    """Django's per-app list regrouped by task (the apps' navigation), keeping only what
+    it held, the groups in `order` (the rest after them, in the navigation's order)."""
     entries = {}
     for app in app_list:
         for model in app["models"]:
             entries[(app["app_label"], model["object_name"])] = (app, model)
     groups = []
     placed = set()
-    for name, members in NAVIGATION:
+    for name, members in site_navigation():
         models = [entries[key][1] for key in members if key in entries]
         placed.update(key for key in members if key in entries)
         if name == "Settings":
@@ -160,20 +85,6 @@ def group_by_task(app_list: list[dict], order: tuple[str, ...] = ()) -> list[dic
             )
     rank = {name: place for place, name in enumerate(order)}
     return sorted(groups, key=lambda group: rank.get(group["name"], len(rank)))
-
-
-class ReadOnlyAdmin:
-    """Mixin for a ModelAdmin whose rows the system writes (the audit log, expunge runs,
-    daily counts): nobody adds, changes or deletes them here, superusers included."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class _ListenedAutocomplete(AutocompleteJsonView):
@@ -207,8 +118,6 @@ class CalumetAdminSite(admin.AdminSite):
     def app_index(self, request, app_label, extra_context=None):
         """An app this role may not open is forbidden (403), like any other page it may
         not open, not "not found"."""
-        from django.core.exceptions import PermissionDenied
-
         known = any(m._meta.app_label == app_label for m in self._registry)
         if known and not self.get_app_list(request, app_label):
             raise PermissionDenied
@@ -216,9 +125,6 @@ class CalumetAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """Circulation staff (that role and no other) start their day at the desk home."""
-        from django.shortcuts import redirect
-        from django.urls import NoReverseMatch
-
         user = request.user
         if not user.is_superuser and list(user.groups.values_list("name", flat=True)) == [
             DESK_ROLE
@@ -240,18 +146,11 @@ class CalumetAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         """Staff, and, when the second factor is required, verified with it."""
-        from staff import second_factor as staff_2fa
-
         if not super().has_permission(request):
             return False
         return not staff_2fa.required() or staff_2fa.is_verified(request.user)
 
     def login(self, request, extra_context=None):
-        from django.shortcuts import redirect
-        from django.urls import reverse
-
-        from staff import second_factor as staff_2fa
-
         user = request.user
         if (
             request.method == "GET"
@@ -266,8 +165,6 @@ class CalumetAdminSite(admin.AdminSite):
         return super().login(request, extra_context)
 
     def get_urls(self):
-        from staff import second_factor as staff_2fa
-
         pages = [
             path("2fa/", staff_2fa.verify_view, name="staff_2fa_verify"),
             path("2fa/setup/", staff_2fa.setup_view, name="staff_2fa_setup"),
@@ -325,7 +222,3 @@ class CalumetAdminSite(admin.AdminSite):
         if app_label is None:
             return group_by_task(app_list, order_for(request.user))
         return app_list
-
-
-class CalumetAdminConfig(AdminConfig):
-    default_site = "calumet.admin_site.CalumetAdminSite"

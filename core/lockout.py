@@ -8,7 +8,7 @@ honest people behind one address, and only a machine guessing PINs reaches it.
 
 The two realms are kept apart: patron failures (cards) never count towards a staff
 sign-in from the same address, and staff failures never towards patrons. The address is
-always `calumet.client.client_ip` (AXES_CLIENT_IP_CALLABLE).
+always `core.client.client_ip` (AXES_CLIENT_IP_CALLABLE).
 """
 
 from __future__ import annotations
