@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from bench import derived
 from bench.words import GIVEN, GIVEN_SQL, SURNAMES, SURNAMES_SQL, WORDS, WORDS_SQL
-from patrons.policy import rules
+from privacy.policy import rules
 
 RETENTION_DAYS = 90
 BRANCHES = 10

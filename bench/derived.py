@@ -1,6 +1,6 @@
 """The benchmark's rows that follow from its records: the audit log (a creation entry per
 record, and the access entries staff pages write, one per patron per page view as
-`patrons.access.log_access` writes them) and the anonymous statistics
+`privacy.access.log_access` writes them) and the anonymous statistics
 the desk counts as events happen (`circulation/counting.py`): circulation per day, title
 per month, holds, hold waits, charges, computer use and visits, each copy's and each
 program's counts.

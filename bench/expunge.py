@@ -1,6 +1,6 @@
 """The expunge, ours against the same work in plain SQL on an identical copy.
 
-Ours is `patrons.retention.expunge()`, as the nightly task runs it: batches in their own
+Ours is `privacy.retention.expunge()`, as the nightly task runs it: batches in their own
 transactions, rows locked and re-checked inside each, legal holds honoured. The plain SQL
 does the same conversion in one statement per kind, with no batches and no locks: it
 deletes the due records of every kind (registrations with their cards and every record
@@ -299,7 +299,7 @@ def outcome(cursor) -> dict[str, int]:
 
 
 def run_ours(now: datetime.datetime) -> dict:
-    from patrons.retention import expunge
+    from privacy.retention import expunge
 
     # Where the time goes, from the batches' progress calls: each kind's time runs from
     # the end of the previous batch (the first kind's includes the audit entries past

@@ -9,7 +9,7 @@ from django.urls import get_resolver
 
 from calumet.wsgi import application  # sets Django up first
 
-audit = importlib.import_module("patrons.access")
+audit = importlib.import_module("privacy.access")
 get_resolver().url_patterns  # noqa: B018  (imports every view module now, not at first request)
 _original = audit.log_access
 

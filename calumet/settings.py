@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_q",
     "calumet",
     "staff",
+    "privacy",
     "patrons",
     "circulation",
     "disclosures",
@@ -80,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "calumet.middleware.PermissionsPolicyMiddleware",
-    "patrons.audit_trail.CalumetAuditlogMiddleware",
+    "privacy.audit_trail.CalumetAuditlogMiddleware",
     # AxesMiddleware should be the last middleware.
     "axes.middleware.AxesMiddleware",
 ]
@@ -262,7 +263,7 @@ CALUMET_CARD_EXPIRY_NOTICE_DAYS = env.int("CALUMET_CARD_EXPIRY_NOTICE_DAYS", def
 # django-auditlog. The client address comes from core.client.client_ip: X-Forwarded-For
 # is believed only from CALUMET_TRUSTED_PROXIES (addresses or networks, comma-separated).
 AUDITLOG_DISABLE_REMOTE_ADDR = False
-AUDITLOG_MASK_CALLABLE = "patrons.audit_trail.mask"
+AUDITLOG_MASK_CALLABLE = "privacy.audit_trail.mask"
 AUDITLOG_USE_FK_STRING_REPRESENTATION = False  # foreign keys logged as ids, never titles
 # Staff may open patron records this many times (distinct patrons per hour) before the
 # staff access report flags it for review.

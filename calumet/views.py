@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from circulation.models import Program, Title
 from circulation.selectors import branches_with_hours
-from patrons.selectors import retention_schedule
+from privacy.selectors import retention_schedule
 
 
 @require_safe

@@ -34,9 +34,9 @@ from circulation.selectors import (
 )
 from core.refusals import Refused
 from core.requests import posted_id
-from patrons.access import log_access
 from patrons.models import Card
 from patrons.services import blocks_in_force, card_resolve, describe_block
+from privacy.access import log_access
 
 __all__ = [
     "SESSION_KEY",

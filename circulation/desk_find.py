@@ -9,9 +9,9 @@ from django import forms
 
 from core.refusals import Refused
 from core.requests import posted_id
-from patrons.access import log_access
 from patrons.models import Card, Patron
 from patrons.selectors import namesake_hint, patron_search
+from privacy.access import log_access
 
 
 class FindPatronForm(forms.Form):

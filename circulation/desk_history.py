@@ -20,8 +20,8 @@ from circulation.desk import Desk
 from circulation.forms import DeskBranchForm, ScanField
 from core.admin_site import AdminPage
 from core.refusals import Refused
-from patrons.access import log_access
 from patrons.services import reading_history_on_at_desk
+from privacy.access import log_access
 
 PERMISSION = "circulation.add_loan"  # staff who work the desk
 

@@ -27,8 +27,8 @@ from circulation.forms import (
 from circulation.models import Fine, FinePayment
 from circulation.selectors import balance_for_patron, fines_for_patron
 from core.refusals import Refused
-from patrons.access import log_access
 from patrons.models import Card
+from privacy.access import log_access
 
 
 def _patron_fine(card: Card, fine_id: int):

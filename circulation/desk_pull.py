@@ -16,7 +16,7 @@ from circulation.desk_state import Desk, desk_context, handle_branch
 from circulation.models import Hold
 from core.admin_site import AdminPage
 from core.refusals import Refused
-from patrons.access import log_access
+from privacy.access import log_access
 
 PERMISSION = "circulation.change_hold"
 

@@ -29,7 +29,7 @@ from circulation.desk_state import Desk, slip_back
 from circulation.models import Fine, FinePayment, Hold, Loan
 from circulation.selectors import balance_for_patron
 from core.admin_site import AdminPage
-from patrons.access import log_access
+from privacy.access import log_access
 
 
 def _receipt_loans(desk: Desk):

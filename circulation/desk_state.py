@@ -3,16 +3,16 @@
 - `calumet_desk`: the branch the staff member works at ("Working at"). It is not patron
   data, lasts as long as the sign-in, and the audit log names this branch.
 - `calumet_desk.<page>` (check-out, check-in, renew, payment): the transaction at that
-  page, as a patron-state namespace of `patrons.sessions`: the card being served (an id)
+  page, as a patron-state namespace of `privacy.sessions`: the card being served (an id)
   and the scan lines (item ids, short outcome texts and the slip to print for the copy,
   as a hold or transit id; never a title, name or card number), with refs to every
   patron, card and item they mention.
 
 A transaction ends at "Done — next patron" (on every page at once), when another card is
 served (on the other pages), `CALUMET_DESK_IDLE_MINUTES` after the last scan (checked on
-every desk request; `patrons.sessions.scrub_stale_sessions` for sessions nobody reads),
+every desk request; `privacy.sessions.scrub_stale_sessions` for sessions nobody reads),
 at sign-out (Django's logout empties the session), and when the expunge touches
-anything it refs (`patrons.sessions.scrub_sessions`).
+anything it refs (`privacy.sessions.scrub_sessions`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from circulation.forms import DeskBranchForm
 from circulation.models import Branch, Item
-from patrons import sessions
 from patrons.models import Card
+from privacy import sessions
 
 SESSION_KEY = "calumet_desk"
 #: The pages that keep a transaction; check-in lines belong to no patron being served.

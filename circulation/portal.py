@@ -21,10 +21,10 @@ from circulation import selectors, services
 from circulation.models import Program, ProgramRegistration
 from core.refusals import Refused
 from core.requests import posted_id
-from patrons.access import log_access
 from patrons.portal import patron_required
-from patrons.selectors import retention_for
 from patrons.services import blocks_in_force, describe_block, patron_language_set
+from privacy.access import log_access
+from privacy.selectors import retention_for
 
 
 def _record_id(request, name: str) -> int:

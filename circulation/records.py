@@ -17,10 +17,10 @@ from circulation.models import (
     ProgramRegistration,
     Visit,
 )
-from patrons.access import register_purpose
-from patrons.policy import AFTER_CLOSE, RetentionRule
-from patrons.registry import Expunge, RecordKind, registry
-from patrons.retention import register_after_run
+from privacy.access import register_purpose
+from privacy.policy import AFTER_CLOSE, RetentionRule
+from privacy.registry import Expunge, RecordKind, registry
+from privacy.retention import register_after_run
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR, grant, perms
 
 

@@ -17,8 +17,8 @@ from core.refusals import Refused, attempt
 from disclosures import selectors, services
 from disclosures.forms import CompleteRequestForm, DecisionForm, RecordRequestForm
 from disclosures.models import DisclosureRequest, DisclosureScope
-from patrons.access import AccessAuditedAdmin, log_access
-from patrons.registry import registry
+from privacy.access import AccessAuditedAdmin, log_access
+from privacy.registry import registry
 
 
 def kind_label(name: str) -> str:

@@ -17,7 +17,7 @@ class DisclosuresConfig(AppConfig):
 
     def ready(self) -> None:
         from disclosures import services
-        from patrons.retention import register_cleanup
+        from privacy.retention import register_cleanup
 
         register_cleanup("disclosure_package", services.packages_delete_expired)
         register_cleanup("disclosure_request", services.requests_delete_expired)

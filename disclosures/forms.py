@@ -4,7 +4,7 @@ from django import forms
 
 from disclosures.models import DisclosureRequest
 from disclosures.services import disclosable_kinds
-from patrons.registry import registry
+from privacy.registry import registry
 
 
 def kind_choices():

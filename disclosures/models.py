@@ -138,7 +138,7 @@ class DisclosureScope(models.Model):
         "patrons.Patron", on_delete=models.PROTECT, related_name="disclosure_scopes"
     )
     legal_hold = models.ForeignKey(
-        "patrons.LegalHold", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "privacy.LegalHold", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:

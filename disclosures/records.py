@@ -5,8 +5,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_noop
 
 from disclosures.models import DisclosureRequest, DisclosureScope
-from patrons.policy import RetentionRule, register_rule
-from patrons.registry import Expunge, RecordKind, registry
+from privacy.policy import RetentionRule, register_rule
+from privacy.registry import Expunge, RecordKind, registry
 from staff.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, grant, perms
 
 registry.register(

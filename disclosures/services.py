@@ -29,10 +29,10 @@ from disclosures.selectors import (
     may_complete,
     missing_details,
 )
-from patrons.acting import service
 from patrons.models import Card
-from patrons.registry import registry
-from patrons.services import legal_hold_place, legal_hold_release
+from privacy.acting import service
+from privacy.registry import registry
+from privacy.services import legal_hold_place, legal_hold_release
 
 
 def disclosable_kinds() -> list[str]:
@@ -402,7 +402,7 @@ def packages_delete_expired(*, now: datetime.datetime | None = None, dry_run: bo
 def requests_delete_expired(*, now: datetime.datetime | None = None, dry_run: bool = False) -> int:
     """The register keeps closed requests for the disclosure_request retention, then
     deletes them with their documents and packages."""
-    from patrons.retention import retention_days
+    from privacy.retention import retention_days
 
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=retention_days("disclosure_request"))

@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.refusals import Refused
-from patrons.acting import service
 from patrons.cards import card_number_problem, new_card_number
 from patrons.models import Card, Patron, PatronBlock
+from privacy.acting import service
 
 REGISTRATION_FIELDS = (
     "first_name",

@@ -17,12 +17,11 @@ from django.utils.html import format_html
 from core.refusals import Refused
 from patrons import (  # noqa: F401  (they register admins and pages)
     admin_cards,
-    admin_privacy,
     audit_reports,
     services,
 )
-from patrons.access import AccessAuditedAdmin, log_access
 from patrons.models import Card, Patron
+from privacy.access import AccessAuditedAdmin, log_access
 
 #: Rows each list on the patron's page shows; the rest are a link away (the filtered list).
 SHOWN_ROWS = 10
@@ -380,8 +379,8 @@ def reading_history_state(patron: Patron) -> str:
     if patron.keep_reading_history:
         since = patron.reading_history_changed_on
         return f"On, since {day(since)}" if since else "On"
-    from patrons.registry import registry
-    from patrons.retention import retention_days
+    from privacy.registry import registry
+    from privacy.retention import retention_days
 
     kept = [kind for kind in registry if kind.kept_by_patron is not None]
     if not kept:

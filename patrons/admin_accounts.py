@@ -16,9 +16,9 @@ from django.utils.cache import add_never_cache_headers
 
 from core.refusals import Refused
 from patrons import accounts
-from patrons.access import log_access
 from patrons.models import Patron, PatronCategory
 from patrons.pins import pin_issue_temporary
+from privacy.access import log_access
 
 
 def account_urls(model_admin) -> list:

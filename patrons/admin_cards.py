@@ -4,8 +4,8 @@ and the patron categories the library administrator names."""
 
 from django.contrib import admin
 
-from patrons.access import AccessAuditedAdmin
 from patrons.models import Card, PatronBlock, PatronCategory
+from privacy.access import AccessAuditedAdmin
 
 
 @admin.register(Card)

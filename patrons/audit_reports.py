@@ -24,9 +24,9 @@ from django.views.decorators.http import require_http_methods
 
 from core.admin_site import AdminPage, ReadOnlyAdmin
 from core.paginator import EstimatedCountPaginator
-from patrons.access import log_access
 from patrons.models import Card, Patron
-from patrons.registry import registry
+from privacy.access import log_access
+from privacy.registry import registry
 
 PERMISSION = "auditlog.view_logentry"
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from patrons.models import Patron
-from patrons.registry import registry
+from privacy.registry import registry
 
 
 def patron_export(*, patron: Patron, now: datetime.datetime | None = None, log=None) -> dict:

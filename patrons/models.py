@@ -317,28 +317,11 @@ class PatronBlock(models.Model):
         )
 
 
-# Retention and legal holds live in their own module; importing them here makes them this
-# app's models.
-from patrons.retention_models import (  # noqa: E402
-    ExpungeRun,
-    LegalHold,
-    RecordKindName,
-    RecordKindSet,
-    RecordKindSetMember,
-    RetentionPolicy,
-)
-
 __all__ = [
     "Card",
-    "ExpungeRun",
-    "LegalHold",
     "Patron",
     "PatronBlock",
     "PatronCategory",
     "ReadingHistoryVia",
-    "RecordKindName",
-    "RecordKindSet",
-    "RecordKindSetMember",
-    "RetentionPolicy",
     "StaffRole",
 ]

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from core.hashers import hash_pin, pin_hash_outdated
 from core.refusals import Refused
-from patrons.acting import service
 from patrons.models import Card, Patron
+from privacy.acting import service
 
 # PINs people choose first, and which anyone would try first.
 COMMON_PINS = {"1212", "1122", "2580", "0852", "1004", "2000", "6969", "4321", "1313", "7777"}

@@ -26,8 +26,8 @@ from core.hashers import waste_time
 from patrons.models import Card, Patron
 from patrons.pins import pin_rehash
 from patrons.services import patron_touch
+from privacy.sessions import SESSION_PATRON
 
-SESSION_PATRON = "calumet_patron_id"
 SESSION_SINCE = "calumet_patron_since"
 SESSION_SEEN = "calumet_patron_seen"
 PORTAL_PREFIX = "/portal/"

@@ -7,10 +7,10 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from patrons.access import register_purpose
-from patrons.models import Card, LegalHold, Patron, PatronBlock
-from patrons.policy import RetentionRule, register_rule
-from patrons.registry import Expunge, RecordKind, registry
+from patrons.models import Card, Patron, PatronBlock
+from privacy.access import register_purpose
+from privacy.policy import RetentionRule
+from privacy.registry import Expunge, RecordKind, registry
 
 PATRON_IDENTITY_FIELDS = (
     "first_name",
@@ -146,27 +146,6 @@ registry.register(
     )
 )
 
-registry.register(
-    RecordKind(
-        name="legal_hold",
-        disclosable=False,
-        staff_name=gettext_noop("Legal holds"),
-        patron_name=gettext_noop("legal holds"),
-        model=LegalHold,
-        patron_path="patron",
-        active=lambda now: Q(released_at__isnull=True),
-        closed_at=lambda: F("released_at"),
-        opened_at=lambda: F("set_at"),
-        expunge=Expunge.DELETE,
-        policy_kind="disclosure_request",
-        # A hold may be secret (a non-disclosure order); the disclosure scope that set it
-        # shows in the patron's data once the patron may be told.
-        patron_visible=lambda: Q(pk__in=[]),
-        export_fields=("set_at", "released_at"),
-        audit_mask=("reason",),
-    )
-)
-
 # What each page of this app was for, in the words the patron reads on "who has looked".
 for _page, _words in {
     "admin:patrons.": gettext_noop("in the patron records"),
@@ -175,17 +154,3 @@ for _page, _words in {
     "admin:auditlog": gettext_noop("in the audit log"),
 }.items():
     register_purpose(_page, _words)
-
-register_rule(
-    RetentionRule(
-        order=90,
-        kind="audit_entry",
-        label=gettext_noop("Access log (which staff member opened which record, and when)"),
-        default_days=365,
-        active_while=gettext_noop("never"),
-        counted_from=gettext_noop("the day the entry was written"),
-        expunge_means=gettext_noop(
-            "the entry is deleted; entries about an expunged record lose their content at once"
-        ),
-    )
-)

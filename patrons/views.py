@@ -17,10 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.refusals import Refused
 from patrons import services
-from patrons.access import log_access
 from patrons.export import patron_export
 from patrons.forms import ConfirmForm, PinChangeForm, PortalLoginForm, ReadingHistoryForm
-from patrons.models import RetentionPolicy
 from patrons.portal import (
     NOT_ACCEPTED,
     authenticate_card,
@@ -29,8 +27,10 @@ from patrons.portal import (
     sign_in,
     sign_out,
 )
-from patrons.selectors import retention_schedule
 from patrons.services import blocks_in_force, describe_block
+from privacy.access import log_access
+from privacy.models import RetentionPolicy
+from privacy.selectors import retention_schedule
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -315,7 +315,7 @@ def access_view(request):
     """Who has looked at my record: per day, who (role and branch, never a name) and what
     they were doing, and the patron's own sign-ins, for as long as the audit log keeps
     them. Newest first, a page of days at a time."""
-    from patrons.access_summary import access_days
+    from privacy.access_summary import access_days
 
     days = RetentionPolicy.objects.filter(kind="audit_entry").values_list("days", flat=True).first()
     page = Paginator(access_days(request.patron, days), 14).get_page(request.GET.get("page"))

@@ -7,7 +7,7 @@ shows.
 
 from __future__ import annotations
 
-from patrons.access import log_access
+from privacy.access import log_access
 
 
 def terminal_context(terminal) -> dict:

@@ -15,7 +15,7 @@ class Sip2Config(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
 
-        from patrons.access import register_purpose
+        from privacy.access import register_purpose
         from sip2 import checks  # noqa: F401  (registers the settings check)
         from staff.roles import LIBRARY_ADMINISTRATOR, grant, perms
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.hashers import hash_pin, pin_matches, waste_time
-from patrons.acting import service
+from privacy.acting import service
 from sip2.models import Terminal, TerminalEvent
 
 PERMISSION_FIELDS = ("may_patron", "may_circulate", "may_checkin", "may_pay")

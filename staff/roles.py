@@ -62,9 +62,9 @@ grant(
     LIBRARY_ADMINISTRATOR,
     [
         *perms("patrons", "patroncategory", "view", "add", "change"),
-        *perms("patrons", "retentionpolicy", "view", "change"),
-        *perms("patrons", "expungerun", "view"),
-        *perms("patrons", "legalhold", "view", "add", "change"),
+        *perms("privacy", "retentionpolicy", "view", "change"),
+        *perms("privacy", "expungerun", "view"),
+        *perms("privacy", "legalhold", "view", "add", "change"),
         *perms("auditlog", "logentry", "view"),
     ],
 )

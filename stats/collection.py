@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from circulation.models import Item
 from circulation.usage import OverdueDay
-from patrons.models import ExpungeRun
+from privacy.models import ExpungeRun
 from stats.period import Period
 from stats.tables import Table, branch_names
 

@@ -170,7 +170,7 @@ def one_of_everything(db):
     import datetime
 
     from circulation.models import BranchClosure
-    from patrons.models import ExpungeRun
+    from privacy.models import ExpungeRun
     from sip2 import services as sip2_services
     from sip2.models import Terminal, TerminalEvent
     from tests.factories import (

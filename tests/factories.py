@@ -33,7 +33,8 @@ from circulation.models import (
 )
 from core.hashers import hash_pin
 from disclosures.models import DisclosureScope
-from patrons.models import Card, LegalHold, Patron, PatronBlock
+from patrons.models import Card, Patron, PatronBlock
+from privacy.models import LegalHold
 
 DEFAULT_PIN = "2468"
 STAFF_PASSWORD = "a staff password nobody would guess"

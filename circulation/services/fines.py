@@ -13,9 +13,9 @@ from circulation import counting
 from circulation.exceptions import CirculationRefused
 from circulation.models import Branch, Fine, FinePayment
 from circulation.services._common import _money, _now, _staff
-from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import patron_touch
+from privacy.acting import service
 
 
 def _apply(*, fine: Fine, amount: Decimal, now: datetime.datetime) -> Fine:

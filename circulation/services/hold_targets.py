@@ -17,7 +17,7 @@ from circulation.models import Branch, Hold, Item
 from circulation.rules import RuleBook
 from circulation.services._common import _now
 from circulation.services.holds import _hold_make_waiting, send_for_hold
-from patrons.acting import service
+from privacy.acting import service
 
 #: Longest suspension a patron can choose.
 MAX_SUSPEND_DAYS = 365

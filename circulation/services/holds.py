@@ -15,9 +15,9 @@ from circulation.exceptions import CirculationRefused
 from circulation.models import Branch, Hold, Item, Loan, Title
 from circulation.rules import RuleBook
 from circulation.services._common import _due_date, _now, _refuse_if_blocked
-from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import card_resolve, patron_touch
+from privacy.acting import service
 
 
 def _trap_for_next_hold(item: Item, at_branch_id: int, now: datetime.datetime) -> Hold | None:

@@ -31,9 +31,9 @@ from circulation.services.hold_targets import retarget_holds_on
 from circulation.services.holds import _hold_make_waiting, _trap_for_next_hold
 from circulation.services.transit import open_transit, transit_receive, transit_send
 from circulation.transit import Transit
-from patrons.acting import service
 from patrons.models import Card, Patron
 from patrons.services import card_check, card_resolve, patron_touch
+from privacy.acting import service
 
 
 @service
@@ -311,7 +311,7 @@ def shelve_or_send_home(item: Item, at_branch_id: int, now, result=None) -> None
 def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = None) -> None:
     """The patron removes one returned loan from their reading history: it is anonymised
     at once, as the nightly expunge would have done without the opt-in."""
-    from patrons.registry import registry
+    from privacy.registry import registry
 
     now = _now(now)
     with transaction.atomic():

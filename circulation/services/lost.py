@@ -22,8 +22,8 @@ from circulation import counting
 from circulation.exceptions import CirculationRefused
 from circulation.models import Fine, Item, Loan
 from circulation.services._common import _item_locked, _money, _now
-from patrons.acting import service
 from patrons.models import Patron
+from privacy.acting import service
 
 #: Reasons staff may pick for a manual charge.
 MANUAL_REASONS = (

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from circulation.exceptions import CirculationRefused
 from circulation.models import Program, ProgramRegistration
 from circulation.services._common import _now
-from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import patron_touch
+from privacy.acting import service
 
 
 @service

@@ -18,9 +18,9 @@ from circulation.library_calendar import BranchCalendar, end_of_open_day
 from circulation.models import Fine, Hold, Item, Loan
 from circulation.rules import CirculationRule, RuleBook
 from circulation.services._common import _now
-from patrons.acting import service
 from patrons.models import Patron
 from patrons.services import blocks_in_force, patron_touch
+from privacy.acting import service
 
 
 @dataclass

@@ -10,8 +10,8 @@ from circulation import counting
 from circulation.exceptions import CirculationRefused
 from circulation.models import Branch, ComputerSession, Visit
 from circulation.services._common import _now, _refuse_if_blocked
-from patrons.acting import service
 from patrons.services import card_resolve, patron_touch
+from privacy.acting import service
 
 
 @service

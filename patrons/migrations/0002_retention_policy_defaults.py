@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def create_defaults(apps, schema_editor):
-    from patrons.policy import ensure_retention_policies
+    from privacy.policy import ensure_retention_policies
 
     ensure_retention_policies(apps=apps)
 

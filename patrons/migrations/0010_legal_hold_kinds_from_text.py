@@ -9,7 +9,7 @@ did not record how it was turned on (the portal tells them, and how to turn it o
 
 from django.db import migrations
 
-from patrons.legal_holds import (
+from privacy.legal_holds import (
     holdable_names,
     kind_set_for,
     normalise_legacy_kinds,

@@ -8,7 +8,7 @@ from tests.helpers import make_staff, signed_in
 
 pytestmark = pytest.mark.django_db
 
-LEGAL_HOLDS = "/admin/patrons/legalhold/"
+LEGAL_HOLDS = "/admin/privacy/legalhold/"
 
 
 def test_a_permission_or_role_given_or_taken_shows_at_the_next_page(roleless):
@@ -40,3 +40,12 @@ def test_two_people_with_the_same_role_see_the_same_navigation(clerk, librarian)
     assert navigation[0] == navigation[1]
     librarians = signed_in(librarian).get("/admin/circulation/checkout/").content.decode()
     assert librarians.split('id="nav-sidebar"')[1].split("</nav>")[0] != navigation[0]
+
+
+def test_a_bookmark_of_a_moved_page_still_arrives(director_client):
+    """Legal holds, retention policies and expunge runs moved from the patrons app's
+    pages to the privacy kernel's: the old address (with its query) redirects."""
+    response = director_client.get("/admin/patrons/legalhold/?q=1")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/privacy/legalhold/?q=1"
+    assert director_client.get(response["Location"]).status_code == 200

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-from patrons.models import RetentionPolicy
-from patrons.policy import rules
+from privacy.models import RetentionPolicy
+from privacy.policy import rules
 from tests.factories import BranchFactory, ProgramFactory
 
 PUBLIC_PAGES = ["/", "/privacy/"]

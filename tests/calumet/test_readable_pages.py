@@ -22,7 +22,7 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, URLResolver, reverse
 
-from patrons.registry import registry
+from privacy.registry import registry
 from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db

@@ -352,7 +352,7 @@ def test_two_workers_never_run_the_expunge_at_once():
     import psycopg
     from django.core.management import CommandError, call_command
 
-    from patrons import retention
+    from privacy import retention
 
     settings_dict = connection.settings_dict
     other = psycopg.connect(
@@ -368,7 +368,7 @@ def test_two_workers_never_run_the_expunge_at_once():
             retention.expunge()
         with pytest.raises(CommandError, match="Another expunge is running"):
             call_command("expunge")
-        from patrons.tasks import nightly_expunge
+        from privacy.tasks import nightly_expunge
 
         assert nightly_expunge() == 0
         other.execute("SELECT pg_advisory_unlock(%s)", [retention.LOCK_KEY])
@@ -380,7 +380,7 @@ def test_two_workers_never_run_the_expunge_at_once():
 @pytest.mark.postgres("the expunge lock is a PostgreSQL advisory lock")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_in_threads_take_turns():
-    from patrons import retention
+    from privacy import retention
 
     outcomes = []
     barrier = threading.Barrier(2)

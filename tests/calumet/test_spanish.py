@@ -272,7 +272,7 @@ def _build_library(today: datetime.date):
     )
     ProgramFactory(name="Chess club", branch=branch)
     PatronBlockFactory(patron=patron, reason=PatronBlock.Reason.UNPAID)
-    from patrons.access import log_access
+    from privacy.access import log_access
 
     log_access(
         [patron],

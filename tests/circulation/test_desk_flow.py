@@ -16,7 +16,8 @@ from circulation import services
 from circulation.exceptions import CirculationRefused
 from circulation.models import CirculationRule, Fine, Hold, Item, Loan
 from patrons.exceptions import CardRefused
-from patrons.models import Card, RetentionPolicy
+from patrons.models import Card
+from privacy.models import RetentionPolicy
 from tests.circulation.conftest import default_rule, type_rule
 from tests.factories import (
     BranchFactory,
@@ -298,7 +299,7 @@ def test_desk_pages_need_a_role(client, card):
 def test_roles_through_the_admin(clerk, librarian, director, card):
     fine = FineFactory(patron=card.patron)
     policy = RetentionPolicy.objects.get(kind="loan")
-    url = f"/admin/patrons/retentionpolicy/{policy.pk}/change/"
+    url = f"/admin/privacy/retentionpolicy/{policy.pk}/change/"
     clerks, librarians, directors = Client(), Client(), Client()
     clerks.force_login(clerk)
     librarians.force_login(librarian)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from circulation import notice_jobs
 from circulation.models import NoticePreference, NoticeSent
 from patrons.models import Patron
-from patrons.registry import registry
+from privacy.registry import registry
 from tests.factories import ItemFactory, LoanFactory, TitleFactory
 from tests.helpers import signed_in
 
@@ -87,7 +87,7 @@ def test_the_portal_saves_the_choice(reader):
 def test_the_notices_page_states_the_retention_period_in_force(reader):
     """The page says how long the note that a notice went out is kept: the days of the
     retention policy the expunge applies (the privacy page's row), in both languages."""
-    from patrons.models import RetentionPolicy
+    from privacy.models import RetentionPolicy
     from tests.patrons.test_portal_core import signed_in as portal_client
 
     client = portal_client(reader.active_card)
@@ -116,8 +116,8 @@ def test_staff_see_the_log_and_it_is_a_record_kind_the_expunge_deletes(reader, l
     page = signed_in(librarian).get("/admin/circulation/noticesent/")
     assert page.status_code == 200 and b"Items due soon" in page.content
     assert registry.get("notice_sent").model is NoticeSent
-    from patrons import retention
-    from patrons.models import RetentionPolicy
+    from privacy import retention
+    from privacy.models import RetentionPolicy
 
     # Its own rule, named for staff: kept 30 days after the day it was sent, then deleted.
     policy = RetentionPolicy.objects.get(kind="notice_sent")

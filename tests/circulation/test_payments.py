@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import ChargeDay, Fine, FinePayment, Item, Loan
-from patrons import retention
+from privacy import retention
 from tests.circulation.test_desk import get, post, shows
 from tests.factories import FineFactory, ItemFactory, LoanFactory, TitleFactory
 from tests.helpers import database_refuses

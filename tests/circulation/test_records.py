@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 
 from circulation.models import Hold, Loan, ProgramRegistration
-from patrons.registry import registry
+from privacy.registry import registry
 from tests.factories import (
     ComputerSessionFactory,
     FineFactory,

@@ -12,8 +12,8 @@ from django.test import Client
 
 from circulation.models import Loan, Visit
 from disclosures.models import DisclosureRequest
-from patrons import retention
-from patrons.models import LegalHold
+from privacy import retention
+from privacy.models import LegalHold
 from staff.roles import LIBRARY_ADMINISTRATOR
 from tests.factories import (
     CardFactory,

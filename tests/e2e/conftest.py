@@ -26,7 +26,7 @@ def rows_from_data_migrations(transactional_db):
     rows the data migrations made (staff groups, retention policies, loan policies).
     Django's serialized rollback does not survive Playwright's greenlets (the connection
     it was stored on is not the one the test sees), so the rows are made again here."""
-    from patrons.policy import ensure_retention_policies
+    from privacy.policy import ensure_retention_policies
     from staff.roles import sync_roles
 
     ensure_retention_policies()

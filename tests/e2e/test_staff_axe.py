@@ -15,7 +15,7 @@ def test_no_wcag_violation_on_the_desk_home_and_the_disclosure_pages(
     axe, browser, live_server, settings, tmp_path
 ):
     from disclosures import services
-    from patrons.legal_holds import sync_record_kind_names
+    from privacy.legal_holds import sync_record_kind_names
 
     sync_record_kind_names()
     settings.MEDIA_ROOT = tmp_path / "private"

@@ -27,7 +27,7 @@ def test_the_clerk_lands_on_the_desk_home(page, screenshots):
 
 def test_the_administrator_completes_and_approves_a_request(page, screenshots, settings, tmp_path):
     from disclosures import services
-    from patrons.legal_holds import sync_record_kind_names
+    from privacy.legal_holds import sync_record_kind_names
 
     sync_record_kind_names()  # emptied by an earlier transactional test's flush
     settings.MEDIA_ROOT = tmp_path / "private"

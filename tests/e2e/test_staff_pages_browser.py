@@ -74,7 +74,7 @@ def access_entries(patron, users):
     """Access entries as weeks of work leave them: several staff in different roles and
     branches, desk and admin pages, records of many kinds, IPv6 addresses."""
     from circulation.models import Fine, Hold, Loan, Visit
-    from patrons.access import log_access
+    from privacy.access import log_access
 
     records = [
         patron,

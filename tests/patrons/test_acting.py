@@ -5,7 +5,7 @@ import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 
-from patrons.acting import acting_as, service
+from privacy.acting import acting_as, service
 from tests.factories import PatronFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,9 @@
 import pytest
 from auditlog.models import LogEntry
 
-from patrons.models import ExpungeRun, Patron, RetentionPolicy
-from patrons.registry import registry
+from patrons.models import Patron
+from privacy.models import ExpungeRun, RetentionPolicy
+from privacy.registry import registry
 from tests.admin_walk import admin_url, check_list_and_add_pages, registered_models
 from tests.factories import CardFactory, PatronFactory, PatronWithCardFactory
 
@@ -22,7 +23,7 @@ def test_list_and_add_pages_open(superuser_client, superuser, one_of_everything,
 
 def test_the_walk_covers_our_models():
     labels = {model._meta.label for model in registered_models(exclude_app_label="circulation")}
-    assert {"patrons.Patron", "patrons.Card", "patrons.RetentionPolicy"} <= labels
+    assert {"patrons.Patron", "patrons.Card", "privacy.RetentionPolicy"} <= labels
     assert "auditlog.LogEntry" in labels
 
 

@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 
 from circulation.models import ComputerSession, Fine, Hold, Loan, Visit
 from core.client import client_ip
-from patrons import retention
-from patrons.audit_trail import delete_trail
-from patrons.models import ExpungeRun, Patron
-from patrons.services import legal_hold_place, legal_hold_release, reading_history_set
+from patrons.models import Patron
+from patrons.services import reading_history_set
+from privacy import retention
+from privacy.audit_trail import delete_trail
+from privacy.models import ExpungeRun
+from privacy.services import legal_hold_place, legal_hold_release
 from staff.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR
 from tests.factories import (
     DEFAULT_PIN,
@@ -355,7 +357,7 @@ def test_the_nightly_schedule_runs_the_expunge():
     from django_q.tasks import async_task
 
     schedule = Schedule.objects.get(name="patrons: nightly expunge")
-    assert schedule.func == "patrons.tasks.nightly_expunge"
+    assert schedule.func == "privacy.tasks.nightly_expunge"
     async_task(schedule.func)  # sync in tests, as the worker would run it
     assert ExpungeRun.objects.filter(trigger="nightly").exists()
 

@@ -20,7 +20,7 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
 from patrons.models import Patron
-from patrons.registry import registry
+from privacy.registry import registry
 from tests.factories import PatronFactory, one_record_of_each_kind
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from circulation.models import Hold, Loan, Visit
-from patrons import retention
 from patrons.models import Patron
+from privacy import retention
 from tests.factories import (
     CardFactory,
     HoldFactory,

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation.models import Loan, Visit
-from patrons import retention
-from patrons.registry import RecordKind
+from privacy import retention
+from privacy.registry import RecordKind
 from tests.factories import (
     DEFAULT_PIN,
     CardFactory,

@@ -15,11 +15,11 @@ from django.urls import reverse
 
 from circulation.models import ComputerSession, Hold, Loan, Visit
 from core.refusals import Refused
-from patrons import retention
-from patrons.legal_holds import holdable_names, normalise_legacy_kinds
-from patrons.models import LegalHold, RecordKindName, RecordKindSet, RecordKindSetMember
-from patrons.registry import registry
-from patrons.services import legal_hold_place
+from privacy import retention
+from privacy.legal_holds import holdable_names, normalise_legacy_kinds
+from privacy.models import LegalHold, RecordKindName, RecordKindSet, RecordKindSetMember
+from privacy.registry import registry
+from privacy.services import legal_hold_place
 from staff.roles import LIBRARY_ADMINISTRATOR
 from tests.factories import (
     CardFactory,
@@ -34,7 +34,7 @@ from tests.helpers import database_refuses
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
-ADD_URL = "admin:patrons_legalhold_add"
+ADD_URL = "admin:privacy_legalhold_add"
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_the_admin_form_refuses_a_hold_of_nothing_and_an_unknown_kind(director_c
 
 def test_a_hold_is_not_edited_in_the_admin(director_client):
     hold = legal_hold_place(patron=PatronFactory(), kinds=["loan"], reason="Court", actor=None)
-    url = reverse("admin:patrons_legalhold_change", args=[hold.pk])
+    url = reverse("admin:privacy_legalhold_change", args=[hold.pk])
     page = director_client.get(url).content.decode()
     assert "Loans" in page
     director_client.post(url, {"reason": "changed", "every_kind": "on", "_save": "Save"})

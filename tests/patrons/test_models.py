@@ -21,8 +21,9 @@ from circulation.models import (
     Visit,
 )
 from disclosures.models import DisclosureScope
-from patrons.models import Card, LegalHold, Patron, PatronBlock
-from patrons.registry import registry
+from patrons.models import Card, Patron, PatronBlock
+from privacy.models import LegalHold
+from privacy.registry import registry
 from tests.factories import (
     CardFactory,
     ComputerSessionFactory,

@@ -2,9 +2,9 @@
 
 import pytest
 
-from patrons.models import RetentionPolicy
-from patrons.policy import RULES_BY_KIND, ensure_retention_policies, rules
-from patrons.registry import registry
+from privacy.models import RetentionPolicy
+from privacy.policy import RULES_BY_KIND, ensure_retention_policies, rules
+from privacy.registry import registry
 
 pytestmark = pytest.mark.django_db
 

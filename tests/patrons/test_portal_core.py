@@ -251,7 +251,7 @@ def test_a_lost_card_report_ends_the_session_and_the_card(card):
 
 
 def test_my_data_download_holds_every_kind_and_only_my_records(card):
-    from patrons.registry import registry
+    from privacy.registry import registry
 
     LoanFactory(patron=card.patron, item=ItemFactory(title=TitleFactory(title="Mine To Keep")))
     LoanFactory(item=ItemFactory(title=TitleFactory(title="Not Mine")))

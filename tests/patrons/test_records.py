@@ -21,9 +21,10 @@ from circulation.models import (
     Title,
     VisitCount,
 )
-from patrons.models import Card, ExpungeRun, Patron, RetentionPolicy
+from patrons.models import Card, Patron
 from patrons.records import PATRON_IDENTITY_FIELDS
-from patrons.registry import Expunge, RecordKind, Registry, RegistryError, registry
+from privacy.models import ExpungeRun, RetentionPolicy
+from privacy.registry import Expunge, RecordKind, Registry, RegistryError, registry
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -87,7 +88,7 @@ def test_every_model_that_reaches_a_patron_is_a_record_kind():
     so a model linked to a patron that is not registered would be forgotten by all."""
     missing = unregistered_patron_models(our_models())
     assert not missing, (
-        "These models link to a patron but are not record kinds in patrons.registry "
+        "These models link to a patron but are not record kinds in privacy.registry "
         f"(register them in <app>/records.py): {missing}"
     )
 

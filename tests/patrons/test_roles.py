@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from circulation.models import Fine
-from patrons.models import RetentionPolicy
+from privacy.models import RetentionPolicy
 from staff import roles
 from tests.factories import CardFactory, FineFactory
 from tests.helpers import signed_in
@@ -38,7 +38,7 @@ def policy():
 
 
 def policy_url(policy) -> str:
-    return reverse("admin:patrons_retentionpolicy_change", args=[policy.pk])
+    return reverse("admin:privacy_retentionpolicy_change", args=[policy.pk])
 
 
 # -- the groups -------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def test_the_roles_grow_from_clerk_to_administrator():
     administrator = set(roles.roles()[roles.LIBRARY_ADMINISTRATOR])
     assert clerk < librarian < administrator
     assert "circulation.waive_fine" in librarian - clerk
-    assert "patrons.change_retentionpolicy" in administrator - librarian
+    assert "privacy.change_retentionpolicy" in administrator - librarian
     assert "auditlog.view_logentry" in administrator - librarian
     assert not any(
         p.startswith("auditlog.") and p != "auditlog.view_logentry" for p in administrator

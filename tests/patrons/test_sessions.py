@@ -1,4 +1,4 @@
-"""patrons.sessions: the expunge removes from every stored session the state that mentions
+"""privacy.sessions: the expunge removes from every stored session the state that mentions
 a patron, card or item it touched, and touches no other session."""
 
 import datetime
@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from patrons import sessions
 from patrons.portal import SESSION_PATRON
+from privacy import sessions
 from staff.roles import CIRCULATION_STAFF
 from tests.factories import (
     DEFAULT_PIN,

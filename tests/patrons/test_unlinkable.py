@@ -37,9 +37,9 @@ from circulation.models import (
     TitleMonth,
     VisitCount,
 )
-from patrons import retention
 from patrons.models import Patron
-from patrons.registry import registry
+from privacy import retention
+from privacy.registry import registry
 from staff.roles import CIRCULATION_STAFF
 from tests.factories import (
     DEFAULT_PIN,

@@ -59,7 +59,7 @@ def test_the_worker_runs_the_nightly_expunge_through_redis(tmp_path):
         env,
         "shell",
         "-c",
-        "from django_q.tasks import async_task; async_task('patrons.tasks.nightly_expunge')",
+        "from django_q.tasks import async_task; async_task('privacy.tasks.nightly_expunge')",
     )
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
@@ -73,7 +73,7 @@ def test_the_worker_runs_the_nightly_expunge_through_redis(tmp_path):
     # One process polls the database until the worker's run has finished (90 s at most).
     probe = (
         "import time\n"
-        "from patrons.models import ExpungeRun\n"
+        "from privacy.models import ExpungeRun\n"
         "deadline = time.monotonic() + 90\n"
         "run = None\n"
         "while run is None and time.monotonic() < deadline:\n"

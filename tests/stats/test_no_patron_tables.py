@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from patrons.models import Card, Patron
-from patrons.registry import registry
+from privacy.registry import registry
 from stats import figures
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from circulation.models import Loan, Visit
-from patrons import retention
+from privacy import retention
 from stats import figures
 from stats.counts import Counts
 from stats.lending import circulation_by, circulation_over_time
@@ -152,7 +152,7 @@ def test_only_librarians_and_up_see_statistics(clerk_client, director_client, li
 
 @override_settings(CALUMET_STATS_SUPPRESS_BELOW=1)
 def test_expunge_runs_count_records_per_kind(activity, librarian_client):
-    from patrons.models import ExpungeRun
+    from privacy.models import ExpungeRun
     from stats.collection import expunge_runs
 
     retention.expunge()

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import Item
-from patrons import retention
+from privacy import retention
 from stats import figures
 from stats.suppression import hidden_cells, present, suppressed_cells
 from stats.tables import Table

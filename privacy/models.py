@@ -1,14 +1,16 @@
 """The retention bookkeeping: the days each kind is kept (`RetentionPolicy`), the reports
 of each expunge run, and legal holds with the record kinds they name (which the database
-checks against the registry's kinds)."""
+checks against the registry's kinds).
+
+The tables keep the names the patrons app gave them when these models were its own."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from patrons.policy import RULES_BY_KIND
-from patrons.registry import registry
+from privacy.policy import RULES_BY_KIND
+from privacy.registry import registry
 
 
 class RetentionPolicy(models.Model):
@@ -21,6 +23,7 @@ class RetentionPolicy(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "patrons_retentionpolicy"  # the patrons app made it
         ordering = ["kind"]
         verbose_name_plural = "retention policies"
 
@@ -44,6 +47,7 @@ class ExpungeRun(models.Model):
     )
 
     class Meta:
+        db_table = "patrons_expungerun"  # the patrons app made it
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
@@ -51,14 +55,15 @@ class ExpungeRun(models.Model):
 
 
 class RecordKindName(models.Model):
-    """One row per record kind of the registry (`patrons.registry`), kept in step with it
-    after every migrate (`patrons.legal_holds.sync_record_kind_names`). Legal holds name
+    """One row per record kind of the registry (`privacy.registry`), kept in step with it
+    after every migrate (`privacy.legal_holds.sync_record_kind_names`). Legal holds name
     kinds through these rows, so the database refuses a kind that is not registered."""
 
     name = models.CharField(max_length=40, primary_key=True)
     label = models.CharField(max_length=100)
 
     class Meta:
+        db_table = "patrons_recordkindname"  # the patrons app made it
         ordering = ["label"]
 
     def __str__(self) -> str:
@@ -70,6 +75,7 @@ class RecordKindSet(models.Model):
     set; a set reaches no patron (a child row per hold would be patron data itself)."""
 
     class Meta:
+        db_table = "patrons_recordkindset"  # the patrons app made it
         ordering = ["pk"]
 
     def __str__(self) -> str:
@@ -87,6 +93,7 @@ class RecordKindSetMember(models.Model):
     )
 
     class Meta:
+        db_table = "patrons_recordkindsetmember"  # the patrons app made it
         ordering = ["kind_set", "kind"]
         constraints = [
             models.UniqueConstraint(
@@ -102,7 +109,7 @@ class RecordKindSetMember(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from patrons.legal_holds import holdable_names
+        from privacy.legal_holds import holdable_names
 
         if self.kind_id and self.kind_id not in holdable_names():
             raise ValidationError({"kind": f"{self.kind_id} is not a kind a legal hold can name."})
@@ -151,6 +158,7 @@ class LegalHold(models.Model):
     )
 
     class Meta:
+        db_table = "patrons_legalhold"  # the patrons app made it
         ordering = ["-set_at", "pk"]
         indexes = [models.Index(fields=["patron", "released_at"])]
         constraints = [

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
-from patrons.access import purpose_of
-from patrons.registry import registry
+from privacy.access import purpose_of
+from privacy.registry import registry
 
 # Markers, not words: the patron's own line, their sign-ins, the lists they appeared in.
 YOU, SIGNED_IN, LISTED = object(), object(), object()

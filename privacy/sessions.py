@@ -50,7 +50,9 @@ from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from patrons.portal import SESSION_PATRON
+#: The session key under which the patron portal keeps its signed-in patron's id: the
+#: sessions that hold it are the ones the expunge scrubs.
+SESSION_PATRON = "calumet_patron_id"
 
 REFS = "refs"
 UNTIL = "until"

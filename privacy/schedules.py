@@ -16,7 +16,7 @@ def ensure_schedules(sender=None, **kwargs) -> None:
     schedule, created = Schedule.objects.update_or_create(
         name=NIGHTLY_EXPUNGE,
         defaults={
-            "func": "patrons.tasks.nightly_expunge",
+            "func": "privacy.tasks.nightly_expunge",
             "schedule_type": Schedule.DAILY,
             "repeats": -1,
         },
@@ -35,7 +35,7 @@ def ensure_schedules(sender=None, **kwargs) -> None:
     Schedule.objects.update_or_create(
         name=SESSION_SWEEP,
         defaults={
-            "func": "patrons.tasks.forget_idle_sessions",
+            "func": "privacy.tasks.forget_idle_sessions",
             "schedule_type": Schedule.MINUTES,
             "minutes": 5,
             "repeats": -1,

@@ -24,10 +24,10 @@ from django.db import connection, transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 
-from patrons.legal_holds import held_q  # the expunge's test for held records
-from patrons.models import ExpungeRun, Patron, RetentionPolicy
-from patrons.registry import Expunge, RecordKind, registry
-from patrons.sessions import scrub_sessions, scrub_stale_sessions
+from privacy.legal_holds import held_q  # the expunge's test for held records
+from privacy.models import ExpungeRun, RetentionPolicy
+from privacy.registry import Expunge, RecordKind, registry
+from privacy.sessions import scrub_sessions, scrub_stale_sessions
 
 SIDE_COPIES = "side_copies"
 AUDIT = "audit_entry"
@@ -101,7 +101,7 @@ def retention_days(kind_name: str) -> int:
     rule = registry.get(kind_name).rule if kind_name in registry else None
     days = RetentionPolicy.objects.filter(kind=kind_name).values_list("days", flat=True).first()
     if days is None:
-        from patrons.policy import RULES_BY_KIND
+        from privacy.policy import RULES_BY_KIND
 
         days = (rule or RULES_BY_KIND[kind_name]).default_days
     return days
@@ -295,7 +295,7 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched, removed) ->
 def _expunge_patrons(now, batch_size, dry_run, progress, touched, removed) -> KindCounts:
     """Registrations past retention: their remaining records go first (the kind's way),
     then every audit entry naming them, then the patron with cards and PIN."""
-    from patrons.audit_trail import delete_quietly, delete_trail, delete_trail_of_patrons
+    from privacy.audit_trail import delete_quietly, delete_trail, delete_trail_of_patrons
 
     kind = registry.get("patron")
     counts = KindCounts()
@@ -326,12 +326,12 @@ def _expunge_patrons(now, batch_size, dry_run, progress, touched, removed) -> Ki
                     touched.add(other.model._meta.db_table)
             removed.add({"patron": set(ids)})
             delete_trail_of_patrons(ids)
-            deleted = delete_quietly(Patron.objects.filter(pk__in=ids))
+            deleted = delete_quietly(kind.model.objects.filter(pk__in=ids))
             for model, pks in deleted.items():
                 delete_trail(model, pks)
                 touched.add(model._meta.db_table)
         touched.add(AUDIT_TABLE)
-        done = len(deleted.get(Patron, []))
+        done = len(deleted.get(kind.model, []))
         counts.expunged += done
         if progress:
             progress("patron", done)

@@ -14,7 +14,7 @@ A kind answers, for one model:
 * how it is expunged (`Expunge.DELETE`, or `Expunge.ANONYMISE`: deleted too, its use
   having been counted in the anonymous statistics when it happened);
 * which other rows its records point at (`refs`), so the expunge can clear what still
-  mentions them (desk sessions) and rewrite them (see `patrons/retention.py`);
+  mentions them (desk sessions) and rewrite them (see `privacy/retention.py`);
 * which fields a patron export and a disclosure package carry (`export_fields`), and
   which of them are *identity* fields (`identity_fields`, the only ones an emergency
   release may carry).
@@ -33,7 +33,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from patrons.policy import RULES_BY_KIND, RetentionRule, register_rule
+from privacy.policy import RULES_BY_KIND, RetentionRule, register_rule
 
 
 class Expunge(enum.Enum):
@@ -218,7 +218,7 @@ class RecordKind:
         patron's own entries. The deletion itself writes no entry per record; the run's
         counts are its record."""
         from core.db import in_values
-        from patrons.audit_trail import delete_quietly, delete_trail
+        from privacy.audit_trail import delete_quietly, delete_trail
 
         if self.expunge is Expunge.WITH_OWNER:
             raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")

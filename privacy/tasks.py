@@ -1,7 +1,7 @@
 """django-q2 tasks of the patrons app: load, call the service, return a count."""
 
-from patrons import retention
-from patrons.sessions import scrub_stale_sessions
+from privacy import retention
+from privacy.sessions import scrub_stale_sessions
 
 
 def nightly_expunge() -> int:

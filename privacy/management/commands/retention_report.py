@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from patrons.models import RetentionPolicy
-from patrons.policy import RULES_BY_KIND
-from patrons.selectors import describe_days
+from privacy.models import RetentionPolicy
+from privacy.policy import RULES_BY_KIND
+from privacy.selectors import describe_days
 
 
 class Command(BaseCommand):

@@ -6,11 +6,11 @@ from django import forms
 from django.contrib import admin, messages
 
 from core.refusals import Refused
-from patrons import audit_reports, services  # noqa: F401  (registers the reports)
-from patrons.access import AccessAuditedAdmin
-from patrons.legal_holds import kind_choices
-from patrons.models import ExpungeRun, LegalHold, RetentionPolicy
-from patrons.policy import RULES_BY_KIND
+from privacy import services
+from privacy.access import AccessAuditedAdmin
+from privacy.legal_holds import kind_choices
+from privacy.models import ExpungeRun, LegalHold, RetentionPolicy
+from privacy.policy import RULES_BY_KIND
 
 
 @admin.register(RetentionPolicy)

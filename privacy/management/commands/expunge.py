@@ -5,8 +5,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from patrons import retention
-from patrons.registry import registry
+from privacy import retention
+from privacy.registry import registry
 
 
 class Command(BaseCommand):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.client import client_ip
 from core.groups import group_names
-from patrons.registry import registry
+from privacy.registry import registry
 
 
 def _staff_actor(request):

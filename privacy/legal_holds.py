@@ -4,7 +4,7 @@
 every migrate (`sync_record_kind_names`); a hold names its kinds through a
 `RecordKindSet` whose members point at those rows, so the database itself refuses a kind
 that is not registered. `held_q(kind)` is the expunge's test for held records
-(`patrons.retention` imports it from here). `normalise_legacy_kinds` turns the free text
+(`privacy.retention` imports it from here). `normalise_legacy_kinds` turns the free text
 of holds typed before this (``"hold, loan"``) into kinds, holding every kind whenever a
 word is not understood: holding more than asked is safe, holding less is not.
 """
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from patrons.registry import Expunge, RecordKind, registry
+from privacy.policy import kernel_model
+from privacy.registry import Expunge, RecordKind, registry
 
 
 def kind_label(kind: RecordKind) -> str:
@@ -43,7 +44,7 @@ def sync_record_kind_names(sender=None, apps=None, **kwargs) -> int:
 
         apps = global_apps
     try:
-        model = apps.get_model("patrons", "RecordKindName")
+        model = kernel_model(apps, "RecordKindName")
     except LookupError:
         return 0
     existing = dict(model.objects.values_list("name", "label"))
@@ -78,8 +79,8 @@ def kind_set_for(names: list[str], *, apps=None):
         from django.apps import apps as global_apps
 
         apps = global_apps
-    kind_set_model = apps.get_model("patrons", "RecordKindSet")
-    member_model = apps.get_model("patrons", "RecordKindSetMember")
+    kind_set_model = kernel_model(apps, "RecordKindSet")
+    member_model = kernel_model(apps, "RecordKindSetMember")
     names = sorted(set(names))
     match = (
         kind_set_model.objects.annotate(
@@ -102,7 +103,7 @@ def kind_set_for(names: list[str], *, apps=None):
 def held_q(kind: RecordKind) -> Q:
     """Records of this kind under an unreleased legal hold on their patron: a hold of
     every kind, or whose set names this kind (or, failing safe, names no kind at all)."""
-    from patrons.models import LegalHold, RecordKindSetMember
+    from privacy.models import LegalHold, RecordKindSetMember
 
     patron_ref = "pk" if not kind.patron_path else kind.patron_lookup()
     members = RecordKindSetMember.objects.filter(kind_set_id=OuterRef("kind_set_id"))

@@ -46,6 +46,16 @@ def rules() -> list[RetentionRule]:
     return sorted(RULES_BY_KIND.values(), key=lambda rule: (rule.order, rule.kind))
 
 
+def kernel_model(apps, name: str):
+    """One of this room's models in `apps` (a migration's historical apps or the running
+    site's): the patrons app held them until the privacy kernel had a room of its own, so
+    a migration written then finds them there."""
+    try:
+        return apps.get_model("privacy", name)
+    except LookupError:
+        return apps.get_model("patrons", name)
+
+
 def ensure_retention_policies(sender=None, apps=None, **kwargs) -> int:
     """Create the missing `RetentionPolicy` rows with their default days.
 
@@ -57,7 +67,7 @@ def ensure_retention_policies(sender=None, apps=None, **kwargs) -> int:
 
         apps = global_apps
     try:
-        policy_model = apps.get_model("patrons", "RetentionPolicy")
+        policy_model = kernel_model(apps, "RetentionPolicy")
     except LookupError:
         return 0
     existing = set(policy_model.objects.values_list("kind", flat=True))

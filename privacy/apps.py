@@ -1,0 +1,49 @@
+"""The privacy kernel's app: it loads every app's record kinds, keeps the retention
+policies, the registry's kind names and the worker's schedules in step after a migrate, and
+logs what the admin's autocomplete names."""
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+from core.admin_site import Nav
+
+
+class PrivacyConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "privacy"
+    verbose_name = "Privacy"
+    #: Where its models are in the staff navigation.
+    navigation = (
+        Nav("Privacy and audit", "LegalHold", 20),
+        Nav("Privacy and audit", "LogEntry", 50, app_label="auditlog"),
+        Nav("Privacy and audit", "RetentionPolicy", 60),
+        Nav("Privacy and audit", "ExpungeRun", 70),
+    )
+
+    def ready(self) -> None:
+        # Needed here, not at the top: these modules use models, which exist only now.
+        from privacy import registry
+        from privacy.legal_holds import sync_record_kind_names
+        from privacy.policy import ensure_retention_policies
+        from privacy.schedules import ensure_schedules
+
+        # Like admin.autodiscover(): import <app>.records of every installed app.
+        registry.autodiscover()
+        _listen_to_autocomplete()
+        post_migrate.connect(ensure_retention_policies, sender=self)
+        post_migrate.connect(sync_record_kind_names, sender=self, dispatch_uid="patrons-kinds")
+        post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="patrons-schedules")
+
+
+def _listen_to_autocomplete() -> None:
+    """An autocomplete answer names patrons (or their records) from a few typed letters:
+    it is logged as a list, like a search result."""
+    from django.contrib import admin
+
+    from privacy.access import log_access
+
+    def listener(request, objects) -> None:
+        log_access(objects, request=request, page="admin:autocomplete", access="listed")
+
+    if hasattr(admin.site, "autocomplete_listeners"):
+        admin.site.autocomplete_listeners.append(listener)
