@@ -328,9 +328,7 @@ def test_a_return_dated_late_is_fined_for_the_days_to_that_date(
     assert result.fine.amount == Decimal("0.75")  # 3 days late then, not 10
 
 
-def test_a_return_date_in_the_future_or_before_the_loan_is_refused(
-    card, clerk, lend, now, refused
-):
+def test_a_return_date_in_the_future_or_before_the_loan_is_refused(card, clerk, lend, now, refused):
     loan = lend(card.patron, due_in_days=3, now=now)
     refused(
         lambda: services.loan_return(
