@@ -92,6 +92,7 @@ NAVIGATION: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("circulation", "VisitCount"),
             ("sip2", "Terminal"),
             ("sip2", "TerminalEvent"),
+            ("sip2", "SortBin"),
             ("auth", "User"),
             ("auth", "Group"),
         ),

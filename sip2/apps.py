@@ -22,6 +22,7 @@ class Sip2Config(AppConfig):
             [
                 *perms("sip2", "terminal", "view", "add", "change", "delete"),
                 *perms("sip2", "terminalevent", "view"),
+                *perms("sip2", "sortbin", "view", "add", "change", "delete"),
             ],
         )
         # What a terminal was doing, in the patron's words on "who has looked".
@@ -30,3 +31,6 @@ class Sip2Config(AppConfig):
         register_purpose("sip2:checkin", gettext_noop("to return an item"))
         register_purpose("sip2:renew", gettext_noop("to renew loans"))
         register_purpose("sip2:fee", gettext_noop("to take a payment"))
+        register_purpose("sip2:block_patron", gettext_noop("to block your card"))
+        register_purpose("sip2:patron_enable", gettext_noop("to unblock your card"))
+        register_purpose("sip2:hold", gettext_noop("to place or cancel a hold"))
