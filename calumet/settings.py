@@ -358,6 +358,9 @@ CALUMET_SIP2_THREADS = env.int("CALUMET_SIP2_THREADS", default=1)
 # Server processes sharing the port (one per core: Python runs one thread at a time).
 CALUMET_SIP2_PROCESSES = env.int("CALUMET_SIP2_PROCESSES", default=1)
 CALUMET_SIP2_CURRENCY = env.str("CALUMET_SIP2_CURRENCY", default="USD")
+# How far back a terminal may date a transaction: an offline check-out (no-block flag)
+# or the return date of a check-in (a book drop emptied later). Older ones are refused.
+CALUMET_SIP2_OFFLINE_MAX_HOURS = env.int("CALUMET_SIP2_OFFLINE_MAX_HOURS", default=72)
 
 # Staff sign in to the admin with a second factor (TOTP app, backup codes). On by default
 # whenever debug is off; the demo staff of `make run` (debug on) skip it.

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from circulation.models import Branch, Fine, Hold, Item, Loan, OpeningHours, ProgramRegistration
 from circulation.rules import rule_for
+from circulation.transit import Transit
 
 ZERO = Decimal("0.00")
 
@@ -205,6 +206,25 @@ def holds_queued_for_title(*, title_id: int) -> int:
 
 def waiting_hold_for_item(*, item: Item) -> Hold | None:
     return Hold.objects.filter(item=item, status=Hold.Status.WAITING).first()
+
+
+def transit_destination(*, item: Item) -> Branch | None:
+    """Where a copy in transit is going (a hold's pickup branch or its home), or None."""
+    transit = (
+        Transit.objects.filter(item=item, received_on__isnull=True)
+        .select_related("to_branch")
+        .first()
+    )
+    return transit.to_branch if transit is not None else None
+
+
+def in_transit_hold_for_item(*, item: Item) -> Hold | None:
+    return Hold.objects.filter(item=item, status=Hold.Status.IN_TRANSIT).first()
+
+
+def branch_by_code(*, code: str) -> Branch | None:
+    code = (code or "").strip()
+    return Branch.objects.filter(code__iexact=code).first() if code else None
 
 
 def loan_limit_for(*, patron, branch_id: int | None = None) -> int:

@@ -230,6 +230,52 @@ def block_place(
 
 
 @service
+def block_place_by_machine(
+    *, patron: Patron, note: str, actor=None, now: datetime.datetime | None = None
+) -> PatronBlock:
+    """A self-check machine blocks a card (SIP2 block patron: a card left in it, or
+    tampering). The block's reason says so, and only such blocks may a machine lift
+    (`blocks_lift_by_machine`); staff lift any. `note` names the machine, never the
+    patron. A machine's block already in force is kept (a message sent twice blocks
+    once)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Patron.objects.select_for_update().filter(pk=patron.pk).first()
+        for block in PatronBlock.objects.filter(
+            patron=patron, reason=PatronBlock.Reason.KIOSK, lifted_at__isnull=True
+        ):
+            if block.in_force(now):
+                return block
+        return PatronBlock.objects.create(
+            patron=patron,
+            reason=PatronBlock.Reason.KIOSK,
+            note=(note or "").strip()[:300],
+            starts_at=now,
+        )
+
+
+@service
+def blocks_lift_by_machine(
+    *, patron: Patron, actor=None, now: datetime.datetime | None = None
+) -> list[PatronBlock]:
+    """Lift the blocks in force that self-check machines placed on this patron (SIP2
+    patron enable); a block staff placed stays. Returns the blocks lifted."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        blocks = [
+            block
+            for block in PatronBlock.objects.select_for_update().filter(
+                patron=patron, reason=PatronBlock.Reason.KIOSK, lifted_at__isnull=True
+            )
+            if block.in_force(now)
+        ]
+        for block in blocks:
+            block.lifted_at = now
+            block.save(update_fields=["lifted_at"])
+    return blocks
+
+
+@service
 def block_lift(*, block: PatronBlock, actor, now: datetime.datetime | None = None) -> PatronBlock:
     _staff(actor)
     now = now or timezone.now()

@@ -268,6 +268,8 @@ class PatronBlock(models.Model):
         UNPAID = "unpaid", _("Unpaid fines or fees")
         LOST_ITEMS = "lost_items", _("Items not returned")
         ADDRESS = "address", _("Address to be confirmed")
+        # Placed by a self-check machine (SIP2 block patron), which may lift only these.
+        KIOSK = "kiosk", _("Card kept by a self-check machine")
         OTHER = "other", _("Other")
 
     patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="blocks")

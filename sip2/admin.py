@@ -10,13 +10,16 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 
 from sip2 import services
-from sip2.models import Terminal, TerminalEvent
+from sip2.models import SortBin, Terminal, TerminalEvent
 
 ALLOWED = [
     ("may_patron", "Patron status and information (PC reservation: validate card and PIN)"),
     ("may_circulate", "Circulation: check out, check in, renew, renew all (self-check kiosk)"),
     ("may_checkin", "Check-in only (book drop, sorter)"),
     ("may_pay", "Fee paid (take payments)"),
+    ("may_block", "Block patron and patron enable (keep a card; lift only such blocks)"),
+    ("may_hold", "Hold: place and cancel a patron's holds (with their PIN)"),
+    ("may_update_items", "Item status update (RFID pads, sorters: accepted, nothing stored)"),
 ]
 
 SHORT = {
@@ -24,6 +27,9 @@ SHORT = {
     "may_circulate": "circulation",
     "may_checkin": "check-in only",
     "may_pay": "fee paid",
+    "may_block": "block/enable",
+    "may_hold": "holds",
+    "may_update_items": "item status",
 }
 
 
@@ -117,6 +123,25 @@ class TerminalAdmin(admin.ModelAdmin):
 
     def response_change(self, request, obj):
         return self._secret_page(request, obj, super().response_change(request, obj))
+
+
+@admin.register(SortBin)
+class SortBinAdmin(admin.ModelAdmin):
+    """Which sorter bin a checked-in copy goes to at each branch (CL in SIP2 answers)."""
+
+    list_display = ("branch", "route", "destination", "item_type", "bin")
+    list_filter = ("branch", "route")
+    fields = ("branch", "route", "destination", "item_type", "bin")
+
+    def save_model(self, request, obj, form, change):
+        services.sort_bin_save(sort_bin=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.sort_bin_delete(sort_bin=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for sort_bin in queryset:
+            services.sort_bin_delete(sort_bin=sort_bin, actor=request.user)
 
 
 @admin.register(TerminalEvent)

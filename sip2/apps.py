@@ -10,7 +10,11 @@ class Sip2Config(AppConfig):
     name = "sip2"
     verbose_name = "Self-check (SIP2)"
     #: Where its models are in the staff navigation.
-    navigation = (Nav("Settings", "Terminal", 70), Nav("Settings", "TerminalEvent", 80))
+    navigation = (
+        Nav("Settings", "Terminal", 70),
+        Nav("Settings", "TerminalEvent", 80),
+        Nav("Settings", "SortBin", 85),
+    )
 
     def ready(self) -> None:
         from django.utils.translation import gettext_noop
@@ -25,6 +29,7 @@ class Sip2Config(AppConfig):
             [
                 *perms("sip2", "terminal", "view", "add", "change", "delete"),
                 *perms("sip2", "terminalevent", "view"),
+                *perms("sip2", "sortbin", "view", "add", "change", "delete"),
             ],
         )
         # What a terminal was doing, in the patron's words on "who has looked".
@@ -33,3 +38,6 @@ class Sip2Config(AppConfig):
         register_purpose("sip2:checkin", gettext_noop("to return an item"))
         register_purpose("sip2:renew", gettext_noop("to renew loans"))
         register_purpose("sip2:fee", gettext_noop("to take a payment"))
+        register_purpose("sip2:block_patron", gettext_noop("to block your card"))
+        register_purpose("sip2:patron_enable", gettext_noop("to unblock your card"))
+        register_purpose("sip2:hold", gettext_noop("to place or cancel a hold"))

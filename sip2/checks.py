@@ -23,4 +23,6 @@ def sip2_settings(app_configs=None, **kwargs):
                 id="sip2.E002",
             )
         )
+    if settings.CALUMET_SIP2_OFFLINE_MAX_HOURS < 0:
+        errors.append(Error("CALUMET_SIP2_OFFLINE_MAX_HOURS must be 0 or more.", id="sip2.E003"))
     return errors

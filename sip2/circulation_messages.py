@@ -1,32 +1,45 @@
-"""SIP2 check-out, check-in, renew, renew all, item information and fee paid.
+"""SIP2 check-out, check-in, renew, renew all, item information, fee paid, hold and item
+status update.
 
 Each is a thin caller of `circulation.services`, exactly as the desk is: the same
 services, the same branch (the terminal's), and a refusal's message shown as it is on
 the kiosk's screen. Check-out, renewals and payments need the patron's PIN, sent with
 the request or proven earlier in the session. A check-in answer never names, or gives
-the card of, the previous borrower or the patron a hold is trapped for.
+the card of, the previous borrower or the patron a hold is trapped for: only where the
+copy goes (CT, CV) and the sorter's bin (CL, `SortBin`).
+
+Dates a terminal gives (an offline check-out's, a check-in's return date) are honoured
+within `CALUMET_SIP2_OFFLINE_MAX_HOURS` back and a few minutes of clock difference ahead.
 """
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.utils import timezone
 
 from circulation import services
 from circulation.selectors import (
+    branch_by_code,
     fines_for_patron,
+    hold_queue_position,
+    holds_for_patron,
     holds_queued_for_title,
+    in_transit_hold_for_item,
     item_by_barcode,
     loans_for_patron,
     open_loan_for_item,
+    transit_destination,
     waiting_hold_for_item,
 )
 from core.refusals import Refused
-from sip2.codec import Message, count, timestamp
+from sip2.codec import Message, count, read_timestamp, timestamp
 from sip2.handlers import Session, identify, label
-from sip2.models import TerminalEvent
+from sip2.models import SortBin, TerminalEvent
 from sip2.refusals import institution, now_stamp, refusal
+from sip2.services import sort_bin_for
 
 NEED_PIN = "Please enter your PIN."
 
@@ -39,6 +52,57 @@ CIRCULATION_STATUS = {
     "missing": "13",
     "withdrawn": "01",
 }
+
+#: SIP2 media types (CK): 000 other, 001 book, 002 magazine, 004 audio tape, 005 video
+#: tape, 006 CD/CD-ROM. Audiobooks and DVDs are discs: 006 (a sorter need not treat them
+#: as magnetic media).
+MEDIA_TYPES = {
+    "book": "001",
+    "large_print": "001",
+    "magazine": "002",
+    "audiobook": "006",
+    "dvd": "006",
+}
+
+#: How far ahead of the server's clock a terminal's date may be (its clock may be fast).
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+def _terminal_date(value: str, what: str) -> datetime.datetime | None:
+    """A date the terminal gave for what it did (None when blank), within what the
+    library accepts: not in the future (beyond `CLOCK_SKEW`, else now), not more than
+    `CALUMET_SIP2_OFFLINE_MAX_HOURS` ago. Refuses otherwise."""
+    try:
+        moment = read_timestamp(value)
+    except ValueError:
+        raise Refused(f"The {what} is not a date (YYYYMMDDZZZZHHMMSS).") from None
+    if moment is None:
+        return None
+    now = timezone.now()
+    if moment > now + CLOCK_SKEW:
+        raise Refused(f"The {what} is in the future: check the terminal's clock.")
+    hours = settings.CALUMET_SIP2_OFFLINE_MAX_HOURS
+    if moment < now - datetime.timedelta(hours=hours):
+        raise Refused(
+            f"The {what} is more than {hours} hours ago: please take the item to the desk."
+        )
+    return min(moment, now)
+
+
+def _item_fields(item, session: Session, route: str, destination_id: int | None) -> list:
+    """Media type (CK), call number (CS) and the sorter's bin (CL) of a copy."""
+    fields = [("CK", MEDIA_TYPES.get(item.item_type, "000"))]
+    if item.call_number:
+        fields.append(("CS", item.call_number))
+    sort_bin = sort_bin_for(
+        branch_id=session.terminal.branch_id,
+        route=route,
+        item_type=item.item_type,
+        destination_id=destination_id,
+    )
+    if sort_bin:
+        fields.append(("CL", sort_bin))
+    return fields
 
 
 def _refused(session: Session, request: Message, text: str) -> Message:
@@ -63,29 +127,47 @@ def _due(loan) -> str:
 
 
 def checkout(session: Session, request: Message) -> Message:
+    """A check-out, or, for an item already on the patron's card, a renewal where the
+    rules allow it (as Koha does); either way ok 1 with the due date, so the kiosk
+    desensitizes the copy. With the no-block flag (a kiosk that was offline and sends
+    what it did), the check-out is made as the desk would have made it at the
+    transaction date: its rules, blocks and due date then."""
     view = identify(session, request)
     patron, why = _patron(view)
     if patron is None:
         return _refused(session, request, why)
     barcode = request.get("AB").strip()
-    renewed = False
+    offline = request.fixed.get("no_block") == "Y"
+    renewed, screen = False, ""
     try:
-        loan = services.loan_checkout(
-            card=view.card,
-            barcode=barcode,
-            actor=patron,
-            branch=session.terminal.branch,
-        )
-    except Refused as refused:
-        # A kiosk checking out an item the patron already has: renew it, as Koha does.
+        when = None
+        if offline:  # (online, the kiosk's clock does not matter: now is the date)
+            when = _terminal_date(request.fixed.get("transaction_date"), "check-out date")
         mine = loans_for_patron(patron=patron).filter(item__barcode=barcode).first()
-        if refused.code not in ("already_has", "on_loan") or mine is None:
-            return _refused(session, request, refused.message)
-        try:
-            loan = services.loan_renew(loan=mine, actor=patron)
-        except Refused as not_renewed:
-            return _refused(session, request, not_renewed.message)
-        renewed = True
+        if mine is None:
+            loan = services.loan_checkout(
+                card=view.card,
+                barcode=barcode,
+                actor=patron,
+                branch=session.terminal.branch,
+                now=when,
+            )
+        elif offline:
+            loan = mine  # sent again after the kiosk was offline: already done
+        else:
+            try:
+                loan = services.loan_renew(loan=mine, actor=patron)
+                renewed = True
+            except Refused as not_renewed:
+                loan = mine
+                screen = (
+                    f"Already checked out to you, due {_due(loan)}. "
+                    f"Not renewed: {not_renewed.message}"
+                )
+    except Refused as refused:
+        return _refused(session, request, refused.message)
+    if not screen:
+        screen = f"{'Renewed' if renewed else 'Checked out'}, due {_due(loan)}."
     session.log_access([loan], "checkout", patron=patron)
     return Message(
         "12",
@@ -102,16 +184,25 @@ def checkout(session: Session, request: Message) -> Message:
             ("AB", loan.item.barcode),
             ("AJ", label(loan.item)),
             ("AH", timestamp(loan.due_at)),
-            ("AF", f"{'Renewed' if renewed else 'Checked out'}, due {_due(loan)}."),
+            ("AF", screen),
         ],
     )
 
 
 def checkin(session: Session, request: Message) -> Message:
+    """A return at the terminal's branch, dated by the return date (09) when given. The
+    answer says where the copy goes: the hold shelf here (CV 01), another branch for a
+    hold (02) or home (04), with that branch's code in CT, and the sorter's bin (CL)."""
     barcode = request.get("AB").strip()
     item = item_by_barcode(barcode=barcode)
     try:
-        result = services.loan_return(barcode=barcode, actor=None, branch=session.terminal.branch)
+        returned_at = _terminal_date(request.fixed.get("return_date"), "return date")
+        result = services.loan_return(
+            barcode=barcode,
+            actor=None,
+            branch=session.terminal.branch,
+            returned_at=returned_at,
+        )
     except Refused as refused:
         answer = _refused(session, request, refused.message)
         answer.fixed["alert"] = "Y"
@@ -127,6 +218,7 @@ def checkin(session: Session, request: Message) -> Message:
     ]
     screen = "Returned. Thank you." if result.loan else "Checked in."
     alert = False
+    route, destination = SortBin.Route.SHELVE, None
     hold = result.hold
     if hold is not None:
         alert = True
@@ -135,21 +227,47 @@ def checkin(session: Session, request: Message) -> Message:
         if hold.status == hold.Status.WAITING:
             fields.append(("CV", "01"))
             screen = f"Hold: put on the hold shelf at {hold.pickup_branch.name}."
+            route = SortBin.Route.HOLD
         else:
             fields.append(("CV", "02"))
             screen = f"Hold: send to {hold.pickup_branch.name}."
+            route, destination = SortBin.Route.TRANSIT, hold.pickup_branch_id
+    elif result.transit is not None:
+        alert = True
+        to = result.transit.to_branch
+        fields += [("CT", to.code), ("CV", "04")]
+        screen = f"Send to {to.name}."
+        route, destination = SortBin.Route.TRANSIT, to.pk
+    fields += _item_fields(item, session, route, destination)
     fields.append(("AF", screen))
     return Message(
         "10",
         {
             "ok": "1",
-            "resensitize": "N" if alert else "Y",
+            "resensitize": "N" if hold is not None else "Y",
             "magnetic_media": "U",
             "alert": "Y" if alert else "N",
             "transaction_date": now_stamp(),
         },
         fields,
     )
+
+
+def _route_if_checked_in(item, here: int) -> tuple[str, int | None]:
+    """Where a copy would go if it were checked in at branch `here` now (a guess for the
+    item information answer's bin: a hold may yet claim it)."""
+    if item.status == item.Status.ON_HOLD_SHELF:
+        return SortBin.Route.HOLD, None
+    if item.status == item.Status.IN_TRANSIT:
+        destination = transit_destination(item=item)
+        if destination is not None and destination.pk != here:
+            return SortBin.Route.TRANSIT, destination.pk
+        if in_transit_hold_for_item(item=item) is not None:
+            return SortBin.Route.HOLD, None
+        return SortBin.Route.SHELVE, None
+    if item.branch_id != here:
+        return SortBin.Route.TRANSIT, item.branch_id
+    return SortBin.Route.SHELVE, None
 
 
 def item_information(session: Session, request: Message) -> Message:
@@ -171,6 +289,7 @@ def item_information(session: Session, request: Message) -> Message:
         hold = waiting_hold_for_item(item=item)
         if hold is not None and hold.pickup_by:
             fields.insert(1, ("CM", timestamp(hold.pickup_by)))
+    fields += _item_fields(item, session, *_route_if_checked_in(item, session.terminal.branch_id))
     return Message(
         "18",
         {
@@ -311,8 +430,77 @@ def fee_paid(session: Session, request: Message) -> Message:
     return answer.add("AF", f"Payment of ${amount:.2f} accepted. Receipt {number}.")
 
 
+def hold(session: Session, request: Message) -> Message:
+    """Place (+) or cancel (-) the patron's hold on the title of the copy scanned (AB),
+    for pickup at the branch given (BS, a branch code) or the terminal's, through the
+    desk's hold services. Needs the PIN. Changing a hold (*) is refused."""
+    patron, why = _patron(identify(session, request))
+    if patron is None:
+        return _refused(session, request, why)
+    mode = request.fixed.get("hold_mode", "")
+    if mode == "*":
+        return _refused(session, request, "A hold cannot be changed here. Ask at the desk.")
+    if mode not in ("+", "-"):
+        return _refused(session, request, "Unknown hold mode: + places a hold, - cancels it.")
+    if not request.get("AB").strip():
+        return _refused(session, request, "Scan the item to place or cancel its hold.")
+    item = item_by_barcode(barcode=request.get("AB"))
+    if item is None:
+        return _refused(session, request, "No item has that barcode.")
+    try:
+        if mode == "+":
+            pickup = session.terminal.branch
+            if request.get("BS").strip():
+                pickup = branch_by_code(code=request.get("BS"))
+                if pickup is None:
+                    raise Refused("No branch has that pickup location code.")
+            placed = services.hold_place(
+                patron=patron, title=item.title, pickup_branch=pickup, actor=patron
+            )
+            screen = f"Hold placed: pick it up at {placed.pickup_branch.name}."
+        else:
+            placed = holds_for_patron(patron=patron).filter(title_id=item.title_id).first()
+            if placed is None:
+                raise Refused("This card has no hold on this title.")
+            placed = services.hold_cancel(hold=placed, actor=patron)
+            screen = "Hold cancelled."
+    except Refused as refused:
+        return _refused(session, request, refused.message)
+    session.log_access([placed], "hold", patron=patron)
+    ready = placed.status == placed.Status.WAITING
+    answer = Message(
+        "16",
+        {"ok": "1", "available": "Y" if ready else "N", "transaction_date": now_stamp()},
+    )
+    if mode == "+":
+        answer.add("BR", str(hold_queue_position(hold=placed)))
+    return (
+        answer.add("BS", placed.pickup_branch.code)
+        .add("AO", institution())
+        .add("AA", session.patron_card)
+        .add("AB", item.barcode)
+        .add("AJ", label(item))
+        .add("AF", screen)
+    )
+
+
+def item_status_update(session: Session, request: Message) -> Message:
+    """An RFID pad or sorter sends a copy's item properties (CH). Calumet keeps none, so
+    nothing is stored: the answer (20, ok) says the copy is known, and nothing more."""
+    item = item_by_barcode(barcode=request.get("AB"))
+    if item is None:
+        return _refused(session, request, "No item has that barcode.")
+    return Message(
+        "20",
+        {"item_properties_ok": "1", "transaction_date": now_stamp()},
+        [("AB", item.barcode), ("AJ", label(item)), ("AF", "Item status noted.")],
+    )
+
+
 HANDLERS = {
     "11": checkout,
+    "15": hold,
+    "19": item_status_update,
     "09": checkin,
     "17": item_information,
     "29": renew,

@@ -51,7 +51,7 @@ LAYOUTS: dict[str, tuple[tuple[str, int], ...]] = {
         ("currency_type", 3),
     ),
     "97": (),
-    # requests Calumet does not support (answered with their negative answer)
+    # requests a terminal may send only when its account allows them
     "01": (("card_retained", 1), ("transaction_date", 18)),  # block patron
     "15": (("hold_mode", 1), ("transaction_date", 18)),  # hold
     "19": (("transaction_date", 18),),  # item status update
@@ -123,10 +123,13 @@ LAYOUTS: dict[str, tuple[tuple[str, int], ...]] = {
     "26": (("patron_status", 14), ("language", 3), ("transaction_date", 18)),
 }
 
-REQUESTS = frozenset({"93", "99", "23", "63", "11", "09", "17", "29", "65", "35", "37", "97"})
-#: Requests of the protocol that Calumet does not do (the status answer's BX says so):
-#: block patron, hold, item status update, patron enable. They get their negative answer.
-UNSUPPORTED = frozenset({"01", "15", "19", "25"})
+REQUESTS = frozenset(
+    {"93", "99", "23", "63", "11", "09", "17", "29", "65", "35", "37", "97", "01", "15", "19", "25"}
+)
+#: Requests of the protocol that Calumet does not do (the status answer's BX says so);
+#: they would get their negative answer. Since block patron, hold, item status update and
+#: patron enable are done (for terminals allowed them), none.
+UNSUPPORTED: frozenset[str] = frozenset()
 
 _TRAILER = re.compile(r"(?:\|?AY(?P<seq>\d))?\|?AZ(?P<sum>[0-9A-Fa-f]{1,4})$")
 _SEQ_ONLY = re.compile(r"\|?AY(?P<seq>\d)\|?$")
@@ -286,6 +289,26 @@ def timestamp(moment: datetime.datetime | None) -> str:
 
     local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
     return local.strftime("%Y%m%d    %H%M%S")
+
+
+def read_timestamp(value: str) -> datetime.datetime | None:
+    """A date a terminal sent (YYYYMMDDZZZZHHMMSS; zone blank for local time, or "Z" in
+    its last place for UTC) as an aware datetime; None when the field is blank. Raises
+    ValueError for anything else (a 13th month, letters, another time zone)."""
+    from django.utils import timezone
+
+    value = value or ""
+    if not value.strip():
+        return None
+    if len(value) != 18:
+        raise ValueError("date length")
+    day, zone, time = value[:8], value[8:12], value[12:]
+    if not (day.isdigit() and time.isdigit()) or zone.strip() not in ("", "Z"):
+        raise ValueError("date form")
+    moment = datetime.datetime.strptime(day + time, "%Y%m%d%H%M%S")
+    if zone.strip() == "Z":
+        return moment.replace(tzinfo=datetime.UTC)
+    return timezone.make_aware(moment)
 
 
 def yes(flag: bool) -> str:

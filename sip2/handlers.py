@@ -2,7 +2,8 @@
 
 `handle(session, message)` runs in a worker thread with database access and returns
 the answer. Circulation (check-out, check-in, renew, fee paid, item information) is in
-`sip2/circulation_messages.py`. Every answer is built from facts the desk would show
+`sip2/circulation_messages.py`. Block patron (01) and patron enable (25), for terminals
+allowed them, are here too. Every answer is built from facts the desk would show
 the patron standing at it; nothing about other patrons, and no address, email, phone
 or birth date ever.
 """
@@ -28,6 +29,8 @@ from circulation.selectors import (
     loan_limit_for,
     loans_for_patron,
 )
+from patrons.accounts import block_place_by_machine, blocks_lift_by_machine
+from patrons.services import blocks_in_force
 from sip2 import services
 from sip2.access import log_terminal_access
 from sip2.account import any_card, card_number, display_name, pin_check, status_flags, valid_card
@@ -44,7 +47,7 @@ SUPPORTED_ORDER = (
     "23",  # patron status
     "11",  # checkout
     "09",  # checkin
-    "01",  # block patron (not supported)
+    "01",  # block patron
     "99",  # SC/ACS status
     "97",  # request resend
     "93",  # login
@@ -52,14 +55,16 @@ SUPPORTED_ORDER = (
     "35",  # end patron session
     "37",  # fee paid
     "17",  # item information
-    "19",  # item status update (not supported)
-    "25",  # patron enable (not supported)
-    "15",  # hold (not supported)
+    "19",  # item status update
+    "25",  # patron enable
+    "15",  # hold
     "29",  # renew
     "65",  # renew all
 )
 
-NEEDS_INSTITUTION = frozenset({"23", "63", "11", "09", "17", "29", "65", "35", "37"})
+NEEDS_INSTITUTION = frozenset(
+    {"23", "63", "11", "09", "17", "29", "65", "35", "37", "01", "15", "19", "25"}
+)
 
 
 @dataclass
@@ -189,8 +194,9 @@ def sc_status(session: Session, request: Message) -> Message:
             "checkin_ok": yes("09" in allowed),
             "checkout_ok": yes("11" in allowed),
             "acs_renewal_policy": yes("29" in allowed),
-            "status_update_ok": "N",
-            "offline_ok": "N",
+            # patron status update: block patron (01); offline: dated check-outs (11).
+            "status_update_ok": yes("01" in allowed),
+            "offline_ok": yes("11" in allowed),
             "timeout_period": "030",
             "retries_allowed": "003",
             "date_time_sync": stamp,
@@ -269,14 +275,17 @@ def _owner(card):
     return card.patron if card is not None else None
 
 
-def patron_status(session: Session, request: Message) -> Message:
-    view = identify(session, request)
+def _status_answer(
+    session: Session, request: Message, view: PatronView, *, code: str, page: str, extra=()
+) -> Message:
+    """The patron status answer (24; 26 for patron enable) for the patron of `view`.
+    `extra`: records this message changed, logged with the patron."""
     shown_card = view.card or any_card(view.number)
     patron = view.patron
     balance = balance_for_patron(patron=patron) if patron else None
     open_loans = loans_for_patron(patron=patron).count() if patron else 0
     answer = Message(
-        "24",
+        code,
         {
             "patron_status": status_flags(
                 card=shown_card, patron=_owner(shown_card), balance=balance, open_loans=open_loans
@@ -294,9 +303,52 @@ def patron_status(session: Session, request: Message) -> Message:
     if view.verified:
         answer.add("BH", settings.CALUMET_SIP2_CURRENCY).add("BV", f"{balance:.2f}")
     if (owner := _owner(shown_card)) is not None:
-        session.log_access([owner], "patron_status")
+        session.log_access([owner, *extra], page)
     if text := _screen(view):
         answer.add("AF", text)
+    return answer
+
+
+def patron_status(session: Session, request: Message) -> Message:
+    return _status_answer(
+        session, request, identify(session, request), code="24", page="patron_status"
+    )
+
+
+def block_patron(session: Session, request: Message) -> Message:
+    """The kiosk keeps a card (left in it, or tampering): the patron is blocked until the
+    desk, or a kiosk with the patron's PIN (patron enable), lifts it. No PIN needed: the
+    terminal's account must be allowed to block. The answer is a patron status (24)."""
+    view = identify(session, request)
+    card = view.card or any_card(view.number)
+    if card is None:
+        session.event(TerminalEvent.Kind.REFUSED, request.command)
+        return refusal(request, "This card cannot be used. Please ask at the desk.")
+    why = " ".join(request.get("AL").split())[:150]
+    note = f"Card kept by {session.terminal.description}" + (f": {why}" if why else "")
+    block = block_place_by_machine(patron=card.patron, note=note, actor=None)
+    answer = _status_answer(session, request, view, code="24", page="block_patron", extra=[block])
+    if not answer.has("AF"):
+        answer.add("AF", "This card is blocked. Please ask at the desk.")
+    return answer
+
+
+def patron_enable(session: Session, request: Message) -> Message:
+    """Lift the blocks kiosks placed on this patron (never one staff placed), with the
+    patron's PIN. The answer is a patron status (26) after."""
+    view = identify(session, request)
+    if view.patron is None or not view.verified:
+        session.event(TerminalEvent.Kind.REFUSED, request.command)
+        text = _screen(view) or "Please enter your PIN."
+        return refusal(request, text)
+    lifted = blocks_lift_by_machine(patron=view.patron, actor=view.patron)
+    answer = _status_answer(session, request, view, code="26", page="patron_enable", extra=lifted)
+    if blocks_in_force(patron=view.patron):
+        answer.add("AF", "Your card has a block only the desk can lift.")
+    elif lifted:
+        answer.add("AF", "Your card is unblocked.")
+    else:
+        answer.add("AF", "Your card has no block a kiosk can lift.")
     return answer
 
 
@@ -410,4 +462,6 @@ HANDLERS = {
     "23": patron_status,
     "63": patron_information,
     "35": end_session,
+    "01": block_patron,
+    "25": patron_enable,
 }

@@ -9,9 +9,17 @@ from django.utils import timezone
 
 from core.hashers import hash_pin, pin_matches, waste_time
 from privacy.acting import service
-from sip2.models import Terminal, TerminalEvent
+from sip2.models import SortBin, Terminal, TerminalEvent
 
-PERMISSION_FIELDS = ("may_patron", "may_circulate", "may_checkin", "may_pay")
+PERMISSION_FIELDS = (
+    "may_patron",
+    "may_circulate",
+    "may_checkin",
+    "may_pay",
+    "may_block",
+    "may_hold",
+    "may_update_items",
+)
 
 
 def new_secret() -> str:
@@ -66,3 +74,37 @@ def event_record(
     TerminalEvent.objects.create(
         kind=kind, terminal_id=terminal_id, message_code=(code or "")[:2], address=address
     )
+
+
+@service
+def sort_bin_save(*, sort_bin: SortBin, actor) -> SortBin:
+    """Create or change a sort bin rule (the admin's form has checked it; the database
+    constraints check it again)."""
+    with transaction.atomic():
+        sort_bin.bin = (sort_bin.bin or "").strip()
+        sort_bin.full_clean()
+        sort_bin.save()
+        return sort_bin
+
+
+@service
+def sort_bin_delete(*, sort_bin: SortBin, actor) -> None:
+    sort_bin.delete()
+
+
+def sort_bin_for(
+    *, branch_id: int, route: str, item_type: str, destination_id: int | None = None
+) -> str:
+    """The bin of `branch_id`'s sorter for a copy of `item_type` that goes `route`
+    (`SortBin.Route`) and, in transit, to `destination_id`; "" when no rule matches."""
+    best = None
+    for rule in SortBin.objects.filter(branch_id=branch_id):
+        if rule.route not in ("", route) or rule.item_type not in ("", item_type):
+            continue
+        if rule.destination_id is not None and (
+            route != SortBin.Route.TRANSIT or rule.destination_id != destination_id
+        ):
+            continue
+        if best is None or rule.score() > best.score():
+            best = rule
+    return best.bin if best is not None else ""

@@ -172,7 +172,7 @@ def one_of_everything(db):
     from circulation.models import BranchClosure
     from privacy.models import ExpungeRun
     from sip2 import services as sip2_services
-    from sip2.models import Terminal, TerminalEvent
+    from sip2.models import SortBin, Terminal, TerminalEvent
     from tests.factories import (
         BranchFactory,
         PatronFactory,
@@ -187,6 +187,7 @@ def one_of_everything(db):
     kiosk = Terminal(name="Kiosk", login="kiosk", branch=BranchFactory())
     sip2_services.terminal_save(terminal=kiosk, actor=None)
     sip2_services.event_record(kind=TerminalEvent.Kind.values[0], terminal_id=kiosk.pk, code="93")
+    sip2_services.sort_bin_save(sort_bin=SortBin(branch=kiosk.branch, bin="A"), actor=None)
     return records
 
 

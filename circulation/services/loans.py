@@ -209,9 +209,16 @@ def loan_return(
     actor,
     branch: Branch | None = None,
     now: datetime.datetime | None = None,
+    returned_at: datetime.datetime | None = None,
 ) -> ReturnResult:
-    """Check an item in: close its loan, assess an overdue fine, trap it for a hold."""
+    """Check an item in: close its loan, assess an overdue fine, trap it for a hold.
+
+    `returned_at`: when the copy was really returned, if earlier than now (a book drop
+    emptied later, a kiosk that was offline): the loan closes then and the overdue fine
+    is counted to then. It may not be in the future nor before the loan began."""
     now = _now(now)
+    if returned_at is not None and returned_at > now:
+        raise CirculationRefused("The return date is in the future.", code="return_date")
     with transaction.atomic():
         item = _item_locked(barcode)
         result = ReturnResult(barcode=item.barcode)
@@ -265,11 +272,15 @@ def loan_return(
                 raise CirculationRefused("This item is not checked out.", code="not_on_loan")
         else:
             loan.item = item  # already loaded: the fine's policy needs it
-            loan.returned_at = max(now, loan.checked_out_at)
+            if returned_at is not None and returned_at < loan.checked_out_at:
+                raise CirculationRefused(
+                    "The return date is before the loan began.", code="return_date"
+                )
+            loan.returned_at = returned_at or max(now, loan.checked_out_at)
             loan.save(update_fields=["returned_at"])
             result.loan = loan
             result.notes.append("returned")
-            amount = overdue_fine_amount(loan=loan, returned_at=now)
+            amount = overdue_fine_amount(loan=loan, returned_at=loan.returned_at)
             if amount > 0:
                 result.fine = Fine.objects.create(
                     patron_id=loan.patron_id,

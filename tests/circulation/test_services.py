@@ -305,6 +305,50 @@ def test_overdue_fine_is_the_daily_rate_times_days_late_capped(
     assert result.message == f"returned, fine assessed ${fine}"
 
 
+def test_a_return_dated_before_the_due_date_is_not_fined(card, clerk, lend, now):
+    """A book drop emptied days later: the loan closes, and is fined, as of the date the
+    copy was really returned."""
+    loan = lend(card.patron, due_in_days=-5, now=now)
+    dropped = loan.due_at - datetime.timedelta(hours=2)
+    result = services.loan_return(
+        barcode=loan.item.barcode, actor=clerk, now=now, returned_at=dropped
+    )
+    loan.refresh_from_db()
+    assert loan.returned_at == dropped
+    assert result.fine is None and not Fine.objects.exists()
+
+
+def test_a_return_dated_late_is_fined_for_the_days_to_that_date(
+    card, clerk, lend, book_policy, now
+):
+    loan = lend(card.patron, due_in_days=-10, now=now)
+    result = services.loan_return(
+        barcode=loan.item.barcode, actor=clerk, now=now, returned_at=now - 7 * DAY
+    )
+    assert result.fine.amount == Decimal("0.75")  # 3 days late then, not 10
+
+
+def test_a_return_date_in_the_future_or_before_the_loan_is_refused(card, clerk, lend, now, refused):
+    loan = lend(card.patron, due_in_days=3, now=now)
+    refused(
+        lambda: services.loan_return(
+            barcode=loan.item.barcode, actor=clerk, now=now, returned_at=now + DAY
+        ),
+        code="return_date",
+        message="The return date is in the future.",
+    )
+    refused(
+        lambda: services.loan_return(
+            barcode=loan.item.barcode,
+            actor=clerk,
+            now=now,
+            returned_at=loan.checked_out_at - DAY,
+        ),
+        code="return_date",
+        message="The return date is before the loan began.",
+    )
+
+
 def test_overdue_fine_follows_the_policy_row_of_the_item_type(card, clerk, lend, now):
     type_rule(Item.ItemType.DVD).update(
         daily_fine=Decimal("1.10"), grace_days=0, max_fine=Decimal("3.00")

@@ -5,9 +5,10 @@ server's protocol state) without a socket."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from sip2 import services
-from sip2.codec import Message, build, parse
+from sip2.codec import Message, build, parse, timestamp
 from sip2.models import Terminal
 from sip2.server import Conversation
 from tests.factories import DEFAULT_PIN, BranchFactory, CardFactory, ItemFactory, PatronFactory
@@ -100,20 +101,35 @@ def patron_info(talk, card=CARD, pin=PIN, summary=" " * 10, extra=()):
     )
 
 
-def checkout(talk, barcode, card=CARD, pin=None):
+def checkout(talk, barcode, card=CARD, pin=None, *, no_block="N", stamp=STAMP):
+    """`no_block="Y"`: a check-out the kiosk made offline, at the transaction date
+    `stamp` (the field as sent)."""
     fields = [("AO", INSTITUTION), ("AA", card), ("AB", barcode), ("AC", "")]
     if pin is not None:
         fields.append(("AD", pin))
     return talk.send(
         "11",
-        {"sc_renewal_policy": "N", "no_block": "N", "transaction_date": STAMP, "nb_due_date": ""},
+        {
+            "sc_renewal_policy": "N",
+            "no_block": no_block,
+            "transaction_date": stamp,
+            "nb_due_date": "",
+        },
         fields,
     )
 
 
-def checkin(talk, barcode):
+def checkin(talk, barcode, *, returned_at=None, return_date=None, no_block="N"):
+    """As a kiosk sends it: returned now, unless `returned_at` (a time) or `return_date`
+    (the field as sent, whatever it is) says otherwise."""
+    if return_date is None:
+        return_date = timestamp(returned_at or timezone.now())
     return talk.send(
         "09",
-        {"no_block": "N", "transaction_date": STAMP, "return_date": STAMP},
+        {
+            "no_block": no_block,
+            "transaction_date": timestamp(timezone.now()),
+            "return_date": return_date,
+        },
         [("AP", "main"), ("AO", INSTITUTION), ("AB", barcode), ("AC", "")],
     )

@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from sip2.models import Terminal, TerminalEvent
+from sip2.models import SortBin, Terminal, TerminalEvent
 from staff import roles
-from tests.factories import StaffUserFactory
+from tests.factories import BranchFactory, StaffUserFactory
 from tests.sip2.conftest import make_terminal
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,28 @@ def test_the_terminal_list_says_everything_each_may_send(kiosk, sorter, branch):
     assert '<td class="field-allowed_messages">check-in only</td>' in text
     assert '<td class="field-allowed_messages">patron information, fee paid</td>' in text
     assert '<td class="field-allowed_messages">—</td>' in text
+
+
+def test_administrator_maps_sort_bins_one_per_case(branch):
+    """Sort bins are the library administrator's to edit; the service and the database
+    constraints refuse a second bin for the same copies, and a destination for copies
+    that stay."""
+    client = signed_in(roles.LIBRARY_ADMINISTRATOR)
+    east = BranchFactory(code="east", name="East Side")
+    url = "/admin/sip2/sortbin/add/"
+    data = {"branch": branch.pk, "route": "transit", "destination": east.pk, "bin": "4"}
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert again.status_code == 200
+    assert "There is already a bin for these copies at this branch." in again.content.decode()
+    shelve = client.post(url, {**data, "route": "shelve", "bin": "5"})
+    assert "Only copies sent to another branch have a destination." in shelve.content.decode()
+    assert list(SortBin.objects.values_list("bin", flat=True)) == ["4"]
+    sort_bin = SortBin.objects.get()
+    client.post(f"/admin/sip2/sortbin/{sort_bin.pk}/delete/", {"post": "yes"})
+    assert not SortBin.objects.exists()
+
+
+def test_circulation_staff_cannot_edit_sort_bins(branch):
+    client = signed_in(roles.CIRCULATION_STAFF)
+    assert client.get("/admin/sip2/sortbin/add/").status_code == 403

@@ -171,7 +171,7 @@ def test_what_is_answered_beside_the_other_terminals(talk, kiosk, patron):
     assert not conversation.hashes(b"63 garbage AD")
 
 
-UNSUPPORTED_REQUESTS = [
+SCOPED_REQUESTS = [
     # (request as a terminal sends it, the answer's command)
     (f"01N{STAMP}AO{INSTITUTION}|ALcard left in the kiosk|AA{CARD}|AC|", "24"),  # block patron
     (f"15+{STAMP}AO{INSTITUTION}|AA{CARD}|AD{PIN}|AB31234000000001|", "16"),  # hold
@@ -180,20 +180,22 @@ UNSUPPORTED_REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize(("request_text", "answer_code"), UNSUPPORTED_REQUESTS)
-def test_a_message_calumet_does_not_support_gets_its_negative_answer(
-    talk, kiosk, patron, request_text, answer_code
+@pytest.mark.parametrize(("request_text", "answer_code"), SCOPED_REQUESTS)
+def test_a_message_outside_the_terminal_s_scope_gets_its_negative_answer(
+    talk, kiosk, patron, item, request_text, answer_code
 ):
+    """A kiosk allowed circulation only may not block a card, place holds, update items
+    or lift blocks: refused, recorded, nothing changed, and the connection kept."""
     talk.login("kiosk2", kiosk[1])
     for _ in range(MAX_ERRORS + 1):  # not a malformed message: no resend, no disconnection
         data = talk.raw(request_text.encode() + b"\r")
         answer = parse(data)
         assert answer.command == answer_code
-        assert answer.get("AF") == "The library system does not do this."
+        assert answer.get("AF") == "This terminal may not do that."
     assert not talk.conversation.finished
     assert answer.get("AE") == ""  # nobody's name
-    events = TerminalEvent.objects.filter(kind="unsupported", message_code=request_text[:2])
+    events = TerminalEvent.objects.filter(kind="not_allowed", message_code=request_text[:2])
     assert events.count() == MAX_ERRORS + 1
     assert not TerminalEvent.objects.filter(kind="bad_message").exists()
-    patron.refresh_from_db()
-    assert patron.cards.get().status == "active"  # "block patron" blocked nothing
+    assert not patron.blocks.exists()  # "block patron" blocked nothing
+    assert not patron.holds.exists()

@@ -17,9 +17,11 @@ from django.db import connection
 from django.utils import timezone
 from Sip2.sip2 import Sip2
 
-from circulation.models import Loan
-from sip2.models import TerminalEvent
+from circulation.models import Fine, Hold, Item, Loan
+from patrons.models import PatronBlock
+from sip2.models import SortBin, TerminalEvent
 from sip2.server import SIP2Server, tls_context
+from tests.factories import BranchFactory, ItemFactory, LoanFactory
 from tests.sip2.conftest import CARD, INSTITUTION, PIN, make_terminal
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -258,4 +260,73 @@ def test_database_connections_cut_under_the_server_are_reopened(
     sip.patron, sip.patronpwd = CARD, PIN
     info = ask(sip, sip.sip_patron_information_request("none"), sip.sip_patron_information_response)
     assert info["variable"]["CQ"] == ["Y"]
+    sip.disconnect()
+
+
+def test_kiosk_and_sorter_as_they_expect_over_tls(tls_server, tmp_path, branch, patron, item):
+    """Issue 27, point 6, with the independent client: a second scan unlocks the copy, a
+    copy from another branch returned before its due date is sent home unfined with an
+    alert, the destination and the sorter's bin, and a kiosk allowed them blocks a card,
+    unblocks it with the PIN, places a hold and sends an item status update."""
+    east = BranchFactory(code="east", name="East Side")
+    SortBin.objects.create(branch=branch, route="transit", destination=east, bin="9")
+    _, secret = make_terminal(
+        branch, "Kiosk 8", "kiosk8", may_patron=True, may_circulate=True, may_block=True,
+        may_hold=True, may_update_items=True,
+    )  # fmt: skip
+    visitor = ItemFactory(branch=east, barcode="31234000000099", call_number="FIC WOO")
+    due = timezone.now() - datetime.timedelta(days=1)
+    Item.objects.filter(pk=visitor.pk).update(status=Item.Status.ON_LOAN)
+    LoanFactory(
+        patron=patron, item=visitor, checked_out_at=due - datetime.timedelta(days=21), due_at=due
+    )
+
+    sip = client(tls_server, tmp_path)
+    assert (
+        ask(sip, sip.sip_login_request("kiosk8", secret), sip.sip_login_response)["fixed"]["Ok"]
+        == "1"
+    )
+    status = ask(sip, sip.sip_sc_status_request(), sip.sip_sc_status_response)
+    assert status["variable"]["BX"][0] == "YYYYYYYYYNYYYYYY"
+    sip.patron, sip.patronpwd = CARD, PIN
+    ask(sip, sip.sip_patron_information_request("none"), sip.sip_patron_information_response)
+
+    first = ask(sip, sip.sip_checkout_request(item.barcode), sip.sip_checkout_response)
+    again = ask(sip, sip.sip_checkout_request(item.barcode), sip.sip_checkout_response)
+    assert (again["fixed"]["Ok"], again["fixed"]["Desensitize"]) == ("1", "Y")
+    assert again["variable"]["AH"] == first["variable"]["AH"]
+
+    dropped = (due - datetime.timedelta(hours=5)).timestamp()  # in the drop before due
+    back = ask(
+        sip, sip.sip_checkin_request(visitor.barcode, returnDate=dropped), sip.sip_checkin_response
+    )
+    assert (back["fixed"]["Ok"], back["fixed"]["Alert"]) == ("1", "Y")
+    assert (back["variable"]["CV"], back["variable"]["CT"]) == (["04"], ["east"])
+    assert back["variable"]["CL"] == ["9"] and back["variable"]["CS"] == ["FIC WOO"]
+    assert back["variable"]["CK"] == ["001"]
+    assert "AA" not in back["variable"]
+    assert not Fine.objects.exists()
+
+    blocked = ask(
+        sip, sip.sip_block_patron_request("Card left in the kiosk", "Y"),
+        sip.sip_patron_status_response,
+    )  # fmt: skip
+    assert blocked["fixed"]["PatronStatus"][0] == "Y"
+    assert PatronBlock.objects.get().in_force()
+    enabled = ask(sip, sip.sip_patron_enable_request(), sip.sip_patron_enable_response)
+    assert enabled["fixed"]["PatronStatus"][0] == " "
+    assert enabled["variable"]["AF"] == ["Your card is unblocked."]
+
+    held = ask(
+        sip, sip.sip_hold_request("+", itemIdentifier=visitor.barcode, pickupLocation="east"),
+        sip.sip_hold_response,
+    )  # fmt: skip
+    assert held["fixed"]["Ok"] == "1"
+    assert Hold.objects.get(patron=patron).pickup_branch == east
+
+    update = ask(
+        sip, sip.sip_item_status_update_request(item.barcode, "tag=1"),
+        sip.sip_item_status_update_response,
+    )  # fmt: skip
+    assert update["fixed"]["ItemPropertiesOk"] == "1"
     sip.disconnect()
