@@ -28,6 +28,7 @@ from patrons.services import legal_hold_place, legal_hold_release
 from .exceptions import DisclosureRefused
 from .models import DisclosureRequest, DisclosureScope
 from .selectors import DECIDE, EMERGENCY_KINDS, basis_problem, may_complete, missing_details
+from .transparency import count_outcome, count_received
 
 
 def disclosable_kinds() -> list[str]:
@@ -45,6 +46,8 @@ class RequestDetails:
     legal_basis: str
     kinds: list[str]
     card_numbers: list[str]
+    #: DisclosureRequest.NonDisclosure: asked of everyone who records a request.
+    non_disclosure_order: str = ""
     requester_id_number: str = ""
     requester_contact: str = ""
     issuing_authority: str = ""
@@ -92,6 +95,12 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
             "(identity fields), never circulation or use of the library.",
             code="emergency_scope",
         )
+    if details.non_disclosure_order not in DisclosureRequest.NonDisclosure.values:
+        raise DisclosureRefused(
+            "Say whether a non-disclosure order came with the request (an order forbidding "
+            "the library to tell anyone about it): yes or no.",
+            code="non_disclosure_order",
+        )
     if details.period_start and details.period_end and details.period_end < details.period_start:
         raise DisclosureRefused("The end of the period is before its start.", code="period")
     numbers = ["".join(n.split()) for n in details.card_numbers if n.strip()]
@@ -119,6 +128,7 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
             requester_id_number=details.requester_id_number.strip()[:100],
             requester_contact=details.requester_contact.strip()[:200],
             legal_basis=details.legal_basis,
+            non_disclosure_order=details.non_disclosure_order,
             issuing_authority=details.issuing_authority.strip()[:200],
             case_number=details.case_number.strip()[:100],
             issued_on=details.issued_on,
@@ -154,6 +164,7 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
             DisclosureScope.objects.create(request=request, patron=patron, legal_hold=hold)
         request.patrons_named = len(patrons)
         request.save(update_fields=["patrons_named"])
+        count_received(request)
         return request
 
 
@@ -282,6 +293,13 @@ def disclosure_approve(
     now = timezone.now()
     with transaction.atomic():
         request = _locked(request)
+        under_order = request.non_disclosure_order == DisclosureRequest.NonDisclosure.YES
+        if patron_may_be_told and under_order:
+            raise DisclosureRefused(
+                "A non-disclosure order was recorded with this request: the patron may not "
+                "be told.",
+                code="non_disclosure_order",
+            )
         if request.status != DisclosureRequest.Status.PENDING:
             raise DisclosureRefused(
                 f"This request is {request.get_status_display().lower()}; only a pending "
@@ -302,6 +320,7 @@ def disclosure_approve(
         request.decision_reason = reason
         request.patron_may_be_told = bool(patron_may_be_told)
         request.save()
+        count_outcome(request, was=DisclosureRequest.Status.PENDING, now=now)
         if request.patron_may_be_told:
             from .notices import queue_disclosure_notices
 
@@ -326,6 +345,7 @@ def disclosure_deny(*, request: DisclosureRequest, actor, reason: str) -> Disclo
         request.decision_reason = reason
         request.closed_at = now
         request.save()
+        count_outcome(request, was=DisclosureRequest.Status.PENDING, now=now)
         _release_holds(request, actor)
         return request
 
@@ -342,6 +362,7 @@ def disclosure_withdraw(
         request = _locked(request)
         if not request.is_open:
             raise DisclosureRefused("This request is already closed.", code="status")
+        was = request.status
         request.status = DisclosureRequest.Status.WITHDRAWN
         request.decision_reason = (reason or "Withdrawn by the requester.").strip()
         request.closed_at = now
@@ -349,6 +370,7 @@ def disclosure_withdraw(
             request.package.delete(save=False)
             request.package_deleted_at = now
         request.save()
+        count_outcome(request, was=was, now=now)
         _release_holds(request, actor)
         return request
 
@@ -396,7 +418,8 @@ def packages_delete_expired(*, now: datetime.datetime | None = None, dry_run: bo
 
 def requests_delete_expired(*, now: datetime.datetime | None = None, dry_run: bool = False) -> int:
     """The register keeps closed requests for the disclosure_request retention, then
-    deletes them with their documents and packages."""
+    deletes them with their documents and packages. The transparency report's yearly
+    figures (DisclosureYear) are counts and stay."""
     from patrons.retention import retention_days
 
     now = now or timezone.now()
