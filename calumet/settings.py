@@ -403,9 +403,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"no_query_string": {"()": "calumet.logging.StripQueryString"}},
+    "filters": {
+        "no_query_string": {"()": "calumet.logging.StripQueryString"},
+        "no_request_paths": {"()": "calumet.logging.RedactRequestPaths"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Django's lines about a request name its route, never its path (docs/privacy.md,
+        # "Logs").
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_request_paths"],
+        },
         "server": {
             "class": "logging.StreamHandler",
             "formatter": "plain",

@@ -3,6 +3,7 @@ results with facets, a title's page with every copy, and placing a hold.
 
 No sign-in is needed except to place a hold. These pages show no patron record: a copy's
 status and due date say nothing about who has it. The query logic is in `search.py`.
+Placing a hold posts the title's id in the form's body, to an URL without it.
 """
 
 from collections import Counter
@@ -11,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -222,8 +223,12 @@ def title_view(request, title_id: int):
 
 @patron_required
 @require_POST
-def hold_place_view(request, title_id: int):
+def hold_place_view(request):
+    """The title is posted (`title`), never in the URL: a URL is what logs keep."""
     patron = request.patron
+    title_id = posted_id(request.POST.get("title", ""))
+    if title_id is None:
+        raise Http404
     title = get_object_or_404(Title, pk=title_id)
     branch_id = posted_id(request.POST.get("pickup_branch", ""))
     branch = Branch.objects.filter(pk=branch_id).first() if branch_id else None

@@ -17,5 +17,7 @@ urlpatterns = [
     path("history/delete/", portal.history_delete_view, name="history_delete"),
     path("catalog/", catalog.catalog_view, name="catalog"),
     path("catalog/<int:title_id>/", catalog.title_view, name="title"),
-    path("catalog/<int:title_id>/hold/", catalog.hold_place_view, name="hold_place"),
+    # Acting on a title while signed in: the title travels in the POST body, so that no
+    # log of URLs (the web server's, a proxy's) ties the signed-in patron to it.
+    path("holds/place/", catalog.hold_place_view, name="hold_place"),
 ]

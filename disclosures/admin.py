@@ -78,6 +78,7 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             {
                 "fields": (
                     "legal_basis",
+                    "non_disclosure_order",
                     "issuing_authority",
                     "case_number",
                     "issued_on",
@@ -156,6 +157,7 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
                 requester_id_number=data["requester_id_number"],
                 requester_contact=data["requester_contact"],
                 legal_basis=data["legal_basis"],
+                non_disclosure_order=data["non_disclosure_order"],
                 issuing_authority=data["issuing_authority"],
                 case_number=data["case_number"],
                 issued_on=data["issued_on"],

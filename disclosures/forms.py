@@ -46,6 +46,7 @@ class RecordRequestForm(_LegalBasisDetails):
         "requester_id_number",
         "requester_contact",
         "legal_basis",
+        "non_disclosure_order",
         "issuing_authority",
         "case_number",
         "issued_on",
@@ -66,6 +67,14 @@ class RecordRequestForm(_LegalBasisDetails):
         label="Legal basis presented",
         choices=DisclosureRequest.Basis.choices,
         widget=forms.RadioSelect,
+    )
+    non_disclosure_order = forms.ChoiceField(
+        label="Does a non-disclosure order come with it?",
+        choices=DisclosureRequest.NonDisclosure.choices,
+        widget=forms.RadioSelect,
+        help_text="An order (or a letter) forbidding the library to tell the patron or anyone "
+        "else about the request. Answer now: it decides how the public transparency page "
+        "counts the request, and it cannot be changed later.",
     )
     card_numbers = forms.CharField(
         label="Card numbers of the patrons named",

@@ -35,6 +35,13 @@ class DisclosureRequest(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         FULFILLED = "fulfilled", "Fulfilled"
 
+    class NonDisclosure(models.TextChoices):
+        """Asked when the request is recorded, never changed: whether the transparency
+        report may count it with the others (disclosures/transparency.py)."""
+
+        YES = "yes", "Yes: an order forbids telling anyone about this request"
+        NO = "no", "No non-disclosure order"
+
     class PersonSought(models.TextChoices):
         SUSPECT = "suspect", "Suspect"
         VICTIM = "victim", "Victim"
@@ -72,6 +79,14 @@ class DisclosureRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    non_disclosure_order = models.CharField(
+        "a non-disclosure order came with the request",
+        max_length=3,
+        choices=NonDisclosure,
+        help_text="Recorded with the request and never changed: a request under an order is"
+        " counted on the transparency page only in a band, so that no count moves when the"
+        " administrator decides it.",
+    )
     patron_may_be_told = models.BooleanField(
         null=True, help_text="False when a non-disclosure order forbids telling the patron."
     )
@@ -106,6 +121,18 @@ class DisclosureRequest(models.Model):
                 violation_error_message="The person who recorded a request cannot decide it.",
             ),
             models.CheckConstraint(
+                condition=Q(non_disclosure_order__in=["yes", "no"]),
+                name="disclosure_non_disclosure_order_answered",
+                violation_error_message="Say whether a non-disclosure order came with the request.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(non_disclosure_order="yes")
+                | Q(patron_may_be_told__isnull=True)
+                | Q(patron_may_be_told=False),
+                name="disclosure_under_order_patron_not_told",
+                violation_error_message="A non-disclosure order forbids telling the patron.",
+            ),
+            models.CheckConstraint(
                 condition=Q(period_end__isnull=True)
                 | Q(period_start__isnull=True)
                 | Q(period_end__gte=models.F("period_start")),
@@ -127,6 +154,57 @@ class DisclosureRequest(models.Model):
     @property
     def reference(self) -> str:
         return f"disclosure #{self.pk}"
+
+
+class DisclosureYear(models.Model):
+    """The transparency report's figures for one calendar year (local time). The services
+    add to them in the transaction that records or decides a request, and only ever add:
+    a request counts in the year it was received, its outcome only if it was decided in
+    that same year, so the figures of a year that is over never change. Nothing here names
+    a request, a patron or a date, and the expunge never touches it: the register's rows
+    go with their retention, the year's figures stay."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    subpoenas = models.PositiveIntegerField(default=0)
+    warrants = models.PositiveIntegerField("warrants and court orders", default=0)
+    emergencies = models.PositiveIntegerField(default=0)
+    other = models.PositiveIntegerField("other (no legal process)", default=0)
+    approved = models.PositiveIntegerField(default=0)
+    denied = models.PositiveIntegerField("denied or refused", default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    patrons_named = models.PositiveIntegerField(default=0)
+    under_order = models.PositiveIntegerField(
+        "received under a non-disclosure order",
+        default=0,
+        help_text="Published only as a band (0-249), never in the figures above.",
+    )
+
+    class Meta:
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    approved__lte=models.F("subpoenas")
+                    + models.F("warrants")
+                    + models.F("emergencies")
+                    + models.F("other")
+                    - models.F("denied")
+                    - models.F("withdrawn")
+                ),
+                name="disclosureyear_outcomes_within_received",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Disclosure requests in {self.year}"
+
+    @property
+    def received(self) -> int:
+        return self.subpoenas + self.warrants + self.emergencies + self.other
+
+    @property
+    def undecided(self) -> int:
+        return self.received - self.approved - self.denied - self.withdrawn
 
 
 class DisclosureScope(models.Model):

@@ -29,6 +29,7 @@ from disclosures.selectors import (
     may_complete,
     missing_details,
 )
+from disclosures.transparency import count_outcome, count_received
 from patrons.models import Card
 from privacy.acting import service
 from privacy.registry import registry
@@ -50,6 +51,8 @@ class RequestDetails:
     legal_basis: str
     kinds: list[str]
     card_numbers: list[str]
+    #: DisclosureRequest.NonDisclosure: asked of everyone who records a request.
+    non_disclosure_order: str = ""
     requester_id_number: str = ""
     requester_contact: str = ""
     issuing_authority: str = ""
@@ -97,6 +100,12 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
             "(identity fields), never circulation or use of the library.",
             code="emergency_scope",
         )
+    if details.non_disclosure_order not in DisclosureRequest.NonDisclosure.values:
+        raise DisclosureRefused(
+            "Say whether a non-disclosure order came with the request (an order forbidding "
+            "the library to tell anyone about it): yes or no.",
+            code="non_disclosure_order",
+        )
     if details.period_start and details.period_end and details.period_end < details.period_start:
         raise DisclosureRefused("The end of the period is before its start.", code="period")
     numbers = ["".join(n.split()) for n in details.card_numbers if n.strip()]
@@ -124,6 +133,7 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
             requester_id_number=details.requester_id_number.strip()[:100],
             requester_contact=details.requester_contact.strip()[:200],
             legal_basis=details.legal_basis,
+            non_disclosure_order=details.non_disclosure_order,
             issuing_authority=details.issuing_authority.strip()[:200],
             case_number=details.case_number.strip()[:100],
             issued_on=details.issued_on,
@@ -159,6 +169,7 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
             DisclosureScope.objects.create(request=request, patron=patron, legal_hold=hold)
         request.patrons_named = len(patrons)
         request.save(update_fields=["patrons_named"])
+        count_received(request)
         return request
 
 
@@ -287,6 +298,13 @@ def disclosure_approve(
     now = timezone.now()
     with transaction.atomic():
         request = _locked(request)
+        under_order = request.non_disclosure_order == DisclosureRequest.NonDisclosure.YES
+        if patron_may_be_told and under_order:
+            raise DisclosureRefused(
+                "A non-disclosure order was recorded with this request: the patron may not "
+                "be told.",
+                code="non_disclosure_order",
+            )
         if request.status != DisclosureRequest.Status.PENDING:
             raise DisclosureRefused(
                 f"This request is {request.get_status_display().lower()}; only a pending "
@@ -307,6 +325,7 @@ def disclosure_approve(
         request.decision_reason = reason
         request.patron_may_be_told = bool(patron_may_be_told)
         request.save()
+        count_outcome(request, was=DisclosureRequest.Status.PENDING, now=now)
         if request.patron_may_be_told:
             from disclosures.notices import queue_disclosure_notices
 
@@ -331,6 +350,7 @@ def disclosure_deny(*, request: DisclosureRequest, actor, reason: str) -> Disclo
         request.decision_reason = reason
         request.closed_at = now
         request.save()
+        count_outcome(request, was=DisclosureRequest.Status.PENDING, now=now)
         _release_holds(request, actor)
         return request
 
@@ -347,6 +367,7 @@ def disclosure_withdraw(
         request = _locked(request)
         if not request.is_open:
             raise DisclosureRefused("This request is already closed.", code="status")
+        was = request.status
         request.status = DisclosureRequest.Status.WITHDRAWN
         request.decision_reason = (reason or "Withdrawn by the requester.").strip()
         request.closed_at = now
@@ -354,6 +375,7 @@ def disclosure_withdraw(
             request.package.delete(save=False)
             request.package_deleted_at = now
         request.save()
+        count_outcome(request, was=was, now=now)
         _release_holds(request, actor)
         return request
 
@@ -401,7 +423,8 @@ def packages_delete_expired(*, now: datetime.datetime | None = None, dry_run: bo
 
 def requests_delete_expired(*, now: datetime.datetime | None = None, dry_run: bool = False) -> int:
     """The register keeps closed requests for the disclosure_request retention, then
-    deletes them with their documents and packages."""
+    deletes them with their documents and packages. The transparency report's yearly
+    figures (DisclosureYear) are counts and stay."""
     from privacy.retention import retention_days
 
     now = now or timezone.now()

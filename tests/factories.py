@@ -297,6 +297,7 @@ class DisclosureRequestFactory(factory.django.DjangoModelFactory):
     agency = "County Sheriff's Office"
     requester_name = "Det. R. Halloran"
     legal_basis = "subpoena"
+    non_disclosure_order = "no"
     issuing_authority = "Circuit Court of Cook County"
     case_number = factory.Sequence(lambda n: f"2026-CR-{n:05d}")
     kinds = "loan"

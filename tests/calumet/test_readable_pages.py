@@ -100,6 +100,7 @@ def library(one_of_everything, clerk, director, settings, tmp_path):
         agency="Sheriff",
         requester_name="Det. Halloran",
         legal_basis=DisclosureRequest.Basis.SUBPOENA,
+        non_disclosure_order="no",
         kinds=["loan", "visit"],
         card_numbers=[card.number],
         issuing_authority="Circuit Court",

@@ -314,6 +314,7 @@ def test_hostile_values_in_the_disclosure_form_change_nothing(value, client, cle
         "agency": value,
         "requester_name": value,
         "legal_basis": value,
+        "non_disclosure_order": value,
         "card_numbers": value,
         "kinds": [value],
         "period_start": value,

@@ -420,7 +420,7 @@ def walk(language: str) -> tuple[dict[str, str], list[str]]:
         ("suspend-bad-date", "/portal/holds/suspend/", {"hold": hold.pk, "until": "soon"}),
         ("suspend-too-far", "/portal/holds/suspend/", {"hold": hold.pk, "until": "2999-01-01"}),
         ("resumed", "/portal/holds/suspend/", {"hold": hold.pk, "until": ""}),
-        ("hold-refused", f"/portal/catalog/{whale.pk}/hold/", {"pickup_branch": ""}),
+        ("hold-refused", "/portal/holds/place/", {"title": whale.pk, "pickup_branch": ""}),
         ("notices-saved", "/portal/notices/", {"courtesy": "on"}),
         ("pin-errors", "/portal/pin/", {"current_pin": "0000", "new_pin": "1234"}),
         ("privacy-confirm", "/portal/privacy/", {"keep": "off"}),

@@ -125,6 +125,7 @@ def test_staff_who_may_not_see_the_patrons_named_are_told_why(clerk, director):
             agency="Sheriff",
             requester_name="Det. Halloran",
             legal_basis="subpoena",
+            non_disclosure_order="no",
             kinds=["loan"],
             card_numbers=[card.number],
             issuing_authority="Circuit Court",

@@ -80,6 +80,7 @@ def subpoena(card="21234555500001", kinds=("loan",), document=True, **extra):
         "requester_name": "Det. R. Halloran",
         "requester_id_number": "4471",
         "legal_basis": "subpoena",
+        "non_disclosure_order": "no",
         "issuing_authority": "Circuit Court of Cook County",
         "case_number": "2026-CR-0042",
         "card_numbers": card,

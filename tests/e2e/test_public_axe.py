@@ -75,6 +75,12 @@ def library(settings):
         titles[name] = title
     ProgramFactory(name="Story time", branch=main)
     DisclosureRequestFactory()
+    from disclosures.models import DisclosureYear
+
+    # Last year's published figures (this year's are not shown until it is over).
+    DisclosureYear.objects.create(
+        year=now.year - 1, subpoenas=2, warrants=1, approved=1, denied=1, patrons_named=3
+    )
 
     reader = PatronFactory(first_name="Avery", home_branch=main, keep_reading_history=True)
     CardFactory(patron=reader, number=READER)

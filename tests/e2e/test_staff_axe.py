@@ -27,6 +27,7 @@ def test_no_wcag_violation_on_the_desk_home_and_the_disclosure_pages(
             agency="Sheriff",
             requester_name="Det. Halloran",
             legal_basis="subpoena",
+            non_disclosure_order="no",
             kinds=["loan"],
             card_numbers=[card.number],
         ),

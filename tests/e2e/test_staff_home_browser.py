@@ -39,6 +39,7 @@ def test_the_administrator_completes_and_approves_a_request(page, screenshots, s
             agency="County Sheriff's Office",
             requester_name="Det. R. Halloran",
             legal_basis="subpoena",
+            non_disclosure_order="no",
             kinds=["loan"],
             card_numbers=[card.number],
             issuing_authority="Circuit Court",

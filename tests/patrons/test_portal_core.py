@@ -277,7 +277,7 @@ def test_place_hold_asks_for_sign_in_and_returns_to_the_title(card):
     from circulation.models import Branch
 
     branch = Branch.objects.first()
-    anonymous.post(reverse("portal:hold_place", args=[title.pk]), {"pickup_branch": branch.pk})
+    anonymous.post(reverse("portal:hold_place"), {"title": title.pk, "pickup_branch": branch.pk})
     assert Hold.objects.filter(patron=card.patron, title=title).exists()
 
 

@@ -46,7 +46,7 @@ ENDPOINTS = {
     "renew": ({}, ["loan"]),
     "renew_all": ({}, []),
     "hold_cancel": ({}, ["hold"]),
-    "hold_place": ({"title_id": "TITLE"}, ["pickup_branch"]),
+    "hold_place": ({}, ["title", "pickup_branch"]),
     "program_signup": ({}, ["program"]),
     "program_cancel": ({}, ["registration"]),
     "history_delete": ({}, ["loan"]),
@@ -144,7 +144,7 @@ def test_a_non_numeric_pickup_branch_is_a_message_not_a_500(world):
     card, title = world
     client = signed_in(card)
     response = client.post(
-        reverse("portal:hold_place", args=[title.pk]), {"pickup_branch": "main"}, follow=True
+        reverse("portal:hold_place"), {"title": title.pk, "pickup_branch": "main"}, follow=True
     )
     assert response.status_code == 200
     assert b"Choose where you will pick it up." in response.content
