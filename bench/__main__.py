@@ -2,8 +2,8 @@
 
 Builds a large library in a PostgreSQL database of its own (`calumet_bench`, dropped and
 made again on every run), measures the expunge, the portal account page, the desk (its
-services, its real pages), the SIP2 kiosks, the cost of access logging, the admin loan
-list and the statistics page, prints a table and writes
+services, its real pages, its patron search), the SIP2 kiosks, the cost of access
+logging, the admin loan list and the statistics page, prints a table and writes
 `bench/results/latest.json`. See docs/performance.md.
 """
 
@@ -32,6 +32,7 @@ TARGETS = {
     "catalog_search_p95_ms": 100,
     "statistics_p95_ms": 500,
     "desk_scan_p95_ms": 150,
+    "desk_search_p95_ms": 100,
     "kiosk_p95_ms": 100,
     "kiosk_errors": 0,
 }
@@ -71,7 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["catalog", "desk-page", "kiosk"],
+        choices=["catalog", "desk-page", "desk-search", "kiosk"],
         help="measure only this scenario (the data set is generated in full all the same)",
     )
     parser.add_argument(
@@ -213,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
             results["postgres"] = setup.server_version()
 
     log = WORK / "gunicorn.log"
+    if args.only == "desk-search":
+        _desk_search(env, log, results)
+        _finish(args, results, begun)
+        return 1 if _scans_failed(results) else 0
     if args.only in ("desk-page", "kiosk"):
         _desk_page_and_kiosks(args, env, log, results)
         _finish(args, results, begun)
@@ -275,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     with Step("desk: check-out + check-in pairs"):
         results["desk"] = desk.measure(args.desk_seconds)
     _desk_page_and_kiosks(args, env, log, results)
+    _desk_search(env, log, results)
 
     raw_db = f"{args.db}_raw"
     with Step("copy the database for the plain-SQL expunge"):
@@ -304,10 +310,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _scans_failed(results: dict) -> bool:
-    """A desk-page scan refused or a kiosk message answered in the negative: a bug."""
+    """A desk-page scan refused, a kiosk message answered in the negative or a patron
+    search that found no one (each looks for a patron who is there): a bug."""
     page, kiosks = results.get("desk_page", {}), results.get("kiosk", {})
+    search = results.get("desk_search", {})
     return bool(
-        page.get("checkouts_refused") or page.get("checkins_refused") or kiosks.get("errors")
+        page.get("checkouts_refused")
+        or page.get("checkins_refused")
+        or kiosks.get("errors")
+        or search.get("found_none")
     )
 
 
@@ -358,6 +369,19 @@ def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, result
                 seconds=args.sip2_seconds,
                 pause=args.sip2_pause,
             )
+
+
+def _desk_search(env: dict, log: Path, results: dict) -> None:
+    """The desk's patron search on the real check-out page (bench/desk_search.py)."""
+    from bench import desk_search, setup, web
+    from circulation.models import Branch
+
+    branch = Branch.objects.order_by("pk").first().pk
+    with (
+        Step("desk: patron search (gunicorn)"),
+        web.gunicorn("calumet.wsgi:application", env, log) as base,
+    ):
+        results["desk_search"] = desk_search.measure(base, setup.CLERK, setup.PASSWORD, branch)
 
 
 def _finish(args: argparse.Namespace, results: dict, begun: float) -> int:

@@ -174,6 +174,20 @@ def _closed_ago() -> str:
     return CLOSED_AGO.format(r=RETENTION_DAYS)
 
 
+# A patron's names and phone, from `i`: 46 given names and 100 surnames, different parts
+# for a compound name; phone numbers "(AAA) EEE-NNNN", 10 digits.
+PATRON_NAMES = f"""
+    ({GIVEN_SQL})[1 + i % {len(GIVEN)}]
+        || CASE WHEN i % 4 = 1
+           THEN ' ' || ({GIVEN_SQL})[1 + (i + 1 + (i / 7) % {len(GIVEN) - 1}) % {len(GIVEN)}]
+           ELSE '' END AS first_name,
+    ({SURNAMES_SQL})[1 + (i / 3) % {len(SURNAMES)}]
+        || CASE WHEN i % 3 = 2 THEN ' ' || ({SURNAMES_SQL})[1 + (i / 3 + 1) % {len(SURNAMES)}]
+           ELSE '' END AS last_name,
+    '(' || (200 + i % 800) || ') ' || lpad(((i::bigint * 7919) % 1000)::text, 3, '0')
+        || '-' || lpad((i % 10000)::text, 4, '0') AS phone"""
+
+
 def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
     """(label, INSERT ... SELECT over a generate_series from %(lo)s to %(hi)s, first, last)."""
     s = sizes
@@ -192,12 +206,17 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
         ),
         (
             "patrons",
+            # Names from real given names and surnames (a quarter with two given names, a
+            # third with two surnames) and a phone number, so that the desk's patron search
+            # finds as many as it would; search_key as Patron.save() would write it (ASCII
+            # names: lower case, a compound name also as one word; the phone's 10 digits
+            # backwards after '#': patrons/search_key.py).
             f"""INSERT INTO patrons_patron (id, first_name, last_name, email, phone,
                 address_line1, address_line2, city, postal_code, birth_date, category,
                 registered_at, card_expires_on, status, keep_reading_history,
                 reading_history_via, pin_hash, pin_changed_at, last_activity_at,
-                home_branch_id)
-            SELECT i, 'Given' || (i % 997), 'Family' || (i % 4999), '', '',
+                home_branch_id, search_key)
+            SELECT i, n.first_name, n.last_name, '', n.phone,
                 i || ' Elm Street', '', 'Calumet', '46320', NULL,
                 (ARRAY['adult','child','senior','young_adult','non_resident'])[1 + i % 5],
                 %(now)s - make_interval(days => 1200 + i % 3000),
@@ -207,8 +226,16 @@ def statements(sizes: Sizes) -> list[tuple[str, str, int, int]]:
                 i % 20 = 7, CASE WHEN i % 20 = 7 THEN 'portal' ELSE '' END, '', NULL,
                 CASE WHEN i % 20 = 0 THEN %(now)s - make_interval(days => 1000 + i % 500)
                      ELSE %(now)s - make_interval(days => i % 60) END,
-                1 + i % {BRANCHES}
-            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)""",
+                1 + i % {BRANCHES},
+                lower(n.first_name)
+                    || CASE WHEN position(' ' in n.first_name) > 0
+                       THEN ' ' || lower(replace(n.first_name, ' ', '')) ELSE '' END
+                    || ' ' || lower(n.last_name)
+                    || CASE WHEN position(' ' in n.last_name) > 0
+                       THEN ' ' || lower(replace(n.last_name, ' ', '')) ELSE '' END
+                    || ' #' || reverse(regexp_replace(n.phone, '[^0-9]', '', 'g'))
+            FROM generate_series(%(lo)s::int, %(hi)s::int) g(i),
+            LATERAL (SELECT {PATRON_NAMES}) n""",
             1,
             s.patrons,
         ),

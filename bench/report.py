@@ -153,9 +153,38 @@ def kiosk_rows(r: dict) -> list[tuple]:
     return rows
 
 
+def desk_search_rows(r: dict) -> list[tuple]:
+    if "desk_search" not in r:
+        return []
+    d, target = r["desk_search"], r["targets"]["desk_search_p95_ms"]
+    full = r["scale"] >= 1
+    return [
+        _row(f"desk patron search ({d['patrons']:,} patrons): p50", d["all"]["p50_ms"], " ms"),
+        _row(
+            f"desk patron search: p95 ({d['all']['requests']} searches)",
+            d["all"]["p95_ms"],
+            " ms",
+            f"<= {target} ms",
+            d["all"]["p95_ms"] <= target if full else None,
+        ),
+        _row(
+            "desk patron search: slowest kind, p95",
+            max(k["p95_ms"] for k in d["by_kind"].values()),
+            " ms",
+        ),
+        _row(
+            "desk patron search: searches that found no one",
+            d["found_none"],
+            "",
+            "0",
+            d["found_none"] == 0,
+        ),
+    ]
+
+
 def rows(r: dict) -> list[tuple]:
     if "expunge" not in r:  # --only
-        return catalog_rows(r) + desk_page_rows(r) + kiosk_rows(r)
+        return catalog_rows(r) + desk_page_rows(r) + desk_search_rows(r) + kiosk_rows(r)
     t = r["targets"]
     ex = r["expunge"]
     ours, raw = ex["ours"], ex["raw_sql"]
@@ -244,6 +273,7 @@ def rows(r: dict) -> list[tuple]:
         *catalog_rows(r),
         *statistics_rows(r),
         *desk_page_rows(r),
+        *desk_search_rows(r),
         *kiosk_rows(r),
     ]
 

@@ -96,7 +96,8 @@ registry.register(
         ),
         identity_fields=PATRON_IDENTITY_FIELDS,
         opened_at=lambda: F("registered_at"),
-        audit_exclude=("pin_hash", "pin_changed_at"),
+        # The search key is the names and phone again, folded (masked as they are).
+        audit_exclude=("pin_hash", "pin_changed_at", "search_key"),
         audit_mask=PATRON_IDENTITY_FIELDS,
     )
 )

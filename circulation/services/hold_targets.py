@@ -69,6 +69,20 @@ def retarget_holds_on(*, item: Item, now: datetime.datetime) -> None:
         hold_target_copy(hold=hold, now=now)
 
 
+def target_queued_holds(*, title_id: int, now: datetime.datetime) -> None:
+    """A copy of the title was freed on its shelf (the hold pointing at it was cancelled or
+    filled with another copy): holds in the queue that point at no copy, first placed first,
+    look again, so that the freed copy appears on a pull list."""
+    queued = (
+        Hold.objects.select_related("patron")
+        .filter(not_suspended(now), title_id=title_id, status=Hold.Status.PLACED, item=None)
+        .order_by("placed_at", "pk")
+    )
+    for hold in queued:
+        if hold_target_copy(hold=hold, now=now) is None:
+            return
+
+
 def holds_to_pull(*, branch: Branch, now: datetime.datetime | None = None):
     """Placed holds whose target copy sits on this branch's shelves, by call number."""
     now = _now(now)

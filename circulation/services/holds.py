@@ -141,11 +141,16 @@ def hold_place(
 
 def _release_item(item: Item | None, now: datetime.datetime, *, at: Branch) -> Hold | None:
     """An item leaves the hold shelf (cancelled or expired): next in queue, or the shelf.
-    `at` is where the copy sits now (the hold's pickup branch for a waiting hold)."""
+    `at` is where the copy sits now (the hold's pickup branch for a waiting hold).
+
+    A copy in transit for the hold is left travelling to the branch it was sent to: it may
+    be on the road already, and trapping it here would put it on a hold shelf (or a shelf)
+    it is not at, with its transit still open. Checked in where it arrives, it is trapped
+    for the next patron or sent home as any other copy."""
     if item is None:
         return None
     item = Item.objects.select_for_update().get(pk=item.pk)
-    if item.status not in (Item.Status.ON_HOLD_SHELF, Item.Status.IN_TRANSIT):
+    if item.status != Item.Status.ON_HOLD_SHELF:
         return None
     next_hold = _trap_for_next_hold(item, at.pk, now)
     if next_hold is None:
@@ -163,14 +168,21 @@ def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> H
         if hold.status not in Hold.ACTIVE_STATUSES:
             raise CirculationRefused(_("This hold is no longer active."), code="closed")
         item = hold.item
-        # A waiting copy is on the pickup branch's shelf; one in transit is still at home.
+        # A waiting copy is on the pickup branch's shelf; one in transit travels on.
         where = hold.pickup_branch if hold.status == Hold.Status.WAITING else None
+        was_placed = hold.status == Hold.Status.PLACED
         hold.status = Hold.Status.CANCELLED
         hold.closed_at = now
         hold.item = None
         hold.pickup_by = None
         hold.save(update_fields=["status", "closed_at", "item", "pickup_by"])
         counting.hold_event(branch_id=hold.pickup_branch_id, event="cancelled", now=now)
+        if was_placed and item is not None:
+            # The copy it pointed at never left its shelf: the next hold in the queue pulls it.
+            from circulation.services.hold_targets import target_queued_holds
+
+            target_queued_holds(title_id=hold.title_id, now=now)
+            return hold
         _release_item(item, now, at=where or (item.branch if item else hold.pickup_branch))
         return hold
 

@@ -27,8 +27,12 @@ from circulation.services._common import (
     _refuse_if_blocked,
     _staff,
 )
-from circulation.services.hold_targets import retarget_holds_on
-from circulation.services.holds import _hold_make_waiting, _trap_for_next_hold
+from circulation.services.hold_targets import retarget_holds_on, target_queued_holds
+from circulation.services.holds import (
+    _hold_make_waiting,
+    _release_item,
+    _trap_for_next_hold,
+)
 from circulation.services.transit import open_transit, transit_receive, transit_send
 from circulation.transit import Transit
 from patrons.models import Card, Patron
@@ -118,16 +122,7 @@ def loan_checkout(
             raise CirculationRefused(
                 "This item is already on loan. Check it in first.", code="on_loan"
             ) from None
-        if waiting is not None:
-            waiting.status = Hold.Status.FULFILLED
-            waiting.closed_at = now
-            waiting.save(update_fields=["status", "closed_at"])
-            counting.hold_event(
-                branch_id=waiting.pickup_branch_id,
-                event="filled",
-                now=now,
-                placed_at=waiting.placed_at,
-            )
+        _fill_own_hold(waiting, patron=patron, item=item, now=now)
         item.status = Item.Status.ON_LOAN
         Item.objects.filter(pk=item.pk).update(
             status=item.status, circulation_count=F("circulation_count") + 1
@@ -142,6 +137,37 @@ def loan_checkout(
         )
         patron_touch(patron=patron, now=now)
         return loan
+
+
+def _fill_own_hold(waiting: Hold | None, *, patron: Patron, item: Item, now) -> None:
+    """The patron borrows a copy of a title they hold: their hold is filled, whatever
+    state it is in. The copy trapped for it (`waiting`), or any copy of the title: a hold
+    still in the queue (perhaps pointing at this copy on the pull list) is filled too, or it
+    would stay open and trap the copy for the same patron again at its return. A copy
+    trapped or travelling for that hold that is not this one goes to the next patron."""
+    hold = waiting or (
+        Hold.objects.select_for_update(of=("self",))
+        .filter(patron=patron, title_id=item.title_id, status__in=Hold.ACTIVE_STATUSES)
+        .select_related("pickup_branch")
+        .first()
+    )
+    if hold is None:
+        return
+    other = hold.item if hold.item_id not in (None, item.pk) else None
+    pointed_at = other is not None and hold.status == Hold.Status.PLACED
+    other_at = hold.pickup_branch if hold.status == Hold.Status.WAITING else None
+    hold.status = Hold.Status.FULFILLED
+    hold.closed_at = now
+    hold.item = item
+    hold.save(update_fields=["status", "closed_at", "item"])
+    counting.hold_event(
+        branch_id=hold.pickup_branch_id, event="filled", now=now, placed_at=hold.placed_at
+    )
+    if pointed_at:
+        # Only on the pull list for it: that copy never left its shelf.
+        target_queued_holds(title_id=hold.title_id, now=now)
+    elif other is not None:
+        _release_item(other, now, at=other_at or other.branch)
 
 
 @dataclass

@@ -92,3 +92,153 @@ def test_bad_searches_are_a_message(desk, query):
 def test_a_bad_pick_is_a_message(desk, patron):
     response = desk.post(CHECKOUT, {"action": "pick", "patron": patron}, follow=True)
     assert b"Search again" in response.content
+
+
+# -- found as they are written (issue 27) ----------------------------------------------------
+
+
+@pytest.fixture
+def maria():
+    return CardFactory(
+        patron=PatronFactory(
+            first_name="María José",
+            last_name="Núñez Peña",
+            phone="(555) 010-2345",
+            birth_date=datetime.date(1984, 3, 9),
+        )
+    ).patron
+
+
+@pytest.fixture
+def others():
+    """People who must not come up for María José Núñez Peña."""
+    return [
+        PatronFactory(first_name="Mario", last_name="Peralta", phone="555 010 9999"),
+        PatronFactory(first_name="Joaquín", last_name="Garcia", phone="312-555-2345"),
+        PatronFactory(first_name="Nuno", last_name="Amaral", phone=""),
+    ]
+
+
+def found(query: str) -> list:
+    from patrons.selectors import patron_search
+
+    return patron_search(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "nunez",
+        "Maria",
+        "NÚÑEZ",
+        "Peña",
+        "José",
+        "Núñez Peña",
+        "pena nunez",
+        "jose maria",
+        "peña maría",
+        "nu pe jo",
+        "MARÍA josé NÚÑEZ peña",
+        "nunezpena",
+        "Núñez-Peña",
+    ],
+)
+def test_a_patron_is_found_by_any_of_her_names_as_they_are_typed(maria, others, query):
+    assert found(query) == [maria]
+
+
+@pytest.mark.parametrize("query", ["nunez garcia", "maria mariano", "pena jose lopez", "ez"])
+def test_every_typed_word_must_start_one_of_the_names(maria, others, query):
+    assert maria not in found(query)
+
+
+@pytest.mark.parametrize(
+    "query", ["(555) 010-2345", "555.010.2345", "5550102345", "0102345", "+1 555 010 2345"]
+)
+def test_a_patron_is_found_by_her_phone_number_in_any_format(maria, others, query):
+    assert found(query) == [maria]
+
+
+def test_a_phone_number_is_compared_by_its_end_not_as_a_name(maria, others):
+    assert found("555 0102") == []  # the start of the number is not its end
+    assert found("2345") == []  # four digits are a name word, and no name starts so
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "query"),
+    [
+        ("Siobhán", "O'Brien", "obrien"),
+        ("Siobhán", "O'Brien", "O'Brien siobhan"),
+        ("Ana", "De la Cruz", "delacruz"),
+        ("Ana", "De la Cruz", "cruz ana"),
+        ("Jürgen", "Groß", "gross jurgen"),
+        ("Zoë", "Łukasiewicz", "lukasiewicz zoe"),
+    ],
+)
+def test_compound_names_and_letters_of_other_languages(first, last, query):
+    patron = PatronFactory(first_name=first, last_name=last)
+    assert found(query) == [patron]
+
+
+def test_the_desk_page_finds_her_without_accents(desk, maria, others):
+    html = desk.post(CHECKOUT, {"action": "find", "query": "nunez pena"}).content.decode()
+    assert html.count('name="patron"') == 1
+    assert "1984" in html
+    listed = LogEntry.objects.filter(additional_data__page="desk:checkout:find")
+    assert [e.additional_data["patron"] for e in listed] == [maria.pk]
+
+
+def test_the_key_follows_registration_changes_and_imports(clerk):
+    from patrons import accounts
+    from patrons.importing import MAPPINGS, import_rows
+
+    patron, _card = accounts.patron_register(
+        actor=clerk, first_name="Łucja", last_name="Wójcik", phone="773 555 0142"
+    )
+    assert found("lucja wojcik") == [patron] and found("773-555-0142") == [patron]
+    patron.last_name = "Wójcik-Núñez"
+    patron.phone = "(312) 555 7788"
+    accounts.patron_update(patron=patron, changed=["last_name", "phone"], actor=clerk)
+    assert found("nunez lucja") == [patron] and found("555-7788") == [patron]
+    assert found("773-555-0142") == []
+    result = import_rows(
+        [{"card_number": "29000000000017", "first_name": "Ñandú", "last_name": "Müller"}],
+        mapping=MAPPINGS["calumet"],
+    )
+    assert result.imported == 1
+    assert [p.last_name for p in found("nandu muller")] == ["Müller"]
+
+
+def test_the_key_is_not_in_the_audit_log(clerk, maria):
+    from patrons import accounts
+
+    maria.first_name = "María Josefa"
+    accounts.patron_update(patron=maria, changed=["first_name"], actor=clerk)
+    entries = LogEntry.objects.filter(object_pk=str(maria.pk))
+    assert entries.exists()
+    for entry in entries:
+        text = f"{entry.changes} {entry.object_repr} {entry.additional_data}".casefold()
+        assert "search_key" not in text
+        assert "josefa" not in text and "nunez" not in text and "5432" not in text
+
+
+def test_the_migration_fills_the_key_of_patrons_registered_before_it(maria):
+    import importlib
+
+    from django.apps import apps
+
+    from patrons.models import Patron
+
+    Patron.objects.filter(pk=maria.pk).update(search_key="")
+    assert found("nunez") == []
+    migration = importlib.import_module("patrons.migrations.0021_patron_search_key")
+    migration.fill_search_key(apps, None)
+    assert found("nunez") == [maria]
+
+
+def test_patrons_fold_as_the_catalog_does():
+    from circulation.catalog_text import fold as catalog_fold
+    from patrons.search_key import fold
+
+    for text in ["García Márquez", "Núñez Peña", "Groß Ærø Œuvre Łódź Đorđe Þór", "ÅSA çà"]:
+        assert fold(text) == catalog_fold(text)
