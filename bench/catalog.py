@@ -68,6 +68,6 @@ def measure(base: str, requests: int) -> dict:
 
 
 def _results(queries: list[str]) -> list[int]:
-    from circulation.search import Filters, search
+    from circulation.catalog.search import Filters, search
 
     return [search(q, Filters()).titles.count() for q in queries]

@@ -77,7 +77,7 @@ def statistics_tables() -> list[tuple[str, str, list[str], str]]:
     """(table, date column, other columns, key order) of the tables the expunge rewrites."""
     from django.apps import apps
 
-    from circulation.usage import DAY_TABLES
+    from circulation.models.usage import DAY_TABLES
 
     found = []
     for name, column in DAY_TABLES:

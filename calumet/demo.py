@@ -30,7 +30,6 @@ from calumet.demo_data import (
     SURNAMES,
 )
 from circulation import counting
-from circulation.library_calendar import BranchCalendar, end_of_open_day
 from circulation.models import (
     Branch,
     ComputerSession,
@@ -43,6 +42,7 @@ from circulation.models import (
     Title,
     Visit,
 )
+from circulation.models.calendar import BranchCalendar, end_of_open_day
 from circulation.services import overdue_fine_amount
 from patrons.models import Card, Patron, PatronBlock
 from patrons.services import reading_history_set

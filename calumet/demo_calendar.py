@@ -6,8 +6,8 @@ run again, and a demo loaded before the library had a calendar gets one."""
 import datetime
 
 from calumet.demo_data import BRANCH_CLOSED_DAY, BRANCH_HOURS, THANKSGIVING, YEARLY_CLOSED_DAYS
-from circulation.library_calendar import BranchCalendar
 from circulation.models import Branch, BranchClosure, OpeningHours
+from circulation.models.calendar import BranchCalendar
 
 WEDNESDAY, THURSDAY = 2, 3
 

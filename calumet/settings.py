@@ -231,7 +231,7 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# Circulation settings the rules matrix (circulation/rules.py) does not hold.
+# Circulation settings the rules matrix (circulation/models/rules.py) does not hold.
 CALUMET_MAX_BALANCE = env.str("CALUMET_MAX_BALANCE", default="10.00")  # dollars
 CALUMET_HOLD_PICKUP_DAYS = env.int("CALUMET_HOLD_PICKUP_DAYS", default=7)
 CALUMET_RENEW_OVERDUE_LIMIT_DAYS = env.int("CALUMET_RENEW_OVERDUE_LIMIT_DAYS", default=14)

@@ -43,7 +43,7 @@ class CirculationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from circulation import desk_home  # noqa: F401 (registers the desk home on the admin site)
+        from circulation.desk import home  # noqa: F401 (registers the desk home on the admin site)
         from circulation.schedules import ensure_schedules
 
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="circulation-schedules")

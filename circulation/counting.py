@@ -1,4 +1,4 @@
-"""Adding events to the anonymous statistics tables (`circulation/usage.py`).
+"""Adding events to the anonymous statistics tables (`circulation/models/usage.py`).
 
 The services call these inside their own transaction, so an event and its count commit
 or roll back together. Each function names only what the statistics keep: the local day
@@ -16,7 +16,7 @@ from django.db.models import Count, F, Model
 from django.utils import timezone
 
 from circulation.models import Item, Loan, Program, VisitCount
-from circulation.usage import (
+from circulation.models.usage import (
     DAY_TABLES,
     ChargeDay,
     CirculationDay,

@@ -164,7 +164,7 @@ def hold_suspend_view(request):
 @require_http_methods(["GET", "POST"])
 def notices_view(request):
     """The patron chooses which optional notices they get."""
-    from circulation.notice_jobs import notice_preferences_for, notice_preferences_set
+    from circulation.notices.jobs import notice_preferences_for, notice_preferences_set
 
     patron = request.patron
     if request.method == "POST":

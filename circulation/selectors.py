@@ -25,8 +25,8 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from circulation.models import Branch, Fine, Hold, Item, Loan, OpeningHours, ProgramRegistration
-from circulation.rules import rule_for
-from circulation.transit import Transit
+from circulation.models.rules import rule_for
+from circulation.models.transit import Transit
 
 ZERO = Decimal("0.00")
 

@@ -1,6 +1,7 @@
 """django-q2 tasks: load, call the service, return a count."""
 
-from circulation import notices, services
+from circulation import services
+from circulation.notices import sending as notices
 
 
 def expire_unclaimed_holds() -> int:
@@ -16,13 +17,13 @@ def count_overdue_items() -> int:
 
 
 def send_courtesy_notices() -> int:
-    from circulation.notice_jobs import send_courtesy_notices
+    from circulation.notices.jobs import send_courtesy_notices
 
     return send_courtesy_notices()
 
 
 def send_card_expiry_notices() -> int:
-    from circulation.notice_jobs import send_card_expiry_notices
+    from circulation.notices.jobs import send_card_expiry_notices
 
     return send_card_expiry_notices()
 

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from circulation import catalog, portal
+from circulation import portal
+from circulation.catalog import views as catalog
 
 urlpatterns = [
     path("", portal.account_view, name="account"),

@@ -1,8 +1,7 @@
 """The folded search key a patron is found by at the desk (`Patron.search_key`).
 
 The key holds the words of the patron's names, folded as the catalog folds its words
-(accents and case away: "Núñez" -> "nunez"; `circulation.catalog_text.fold`, which
-patrons may not import, does the same and a test keeps the two alike), each compound name
+(accents and case away: "Núñez" -> "nunez"; the one `core.text.fold`), each compound name
 also written as one word ("De la Cruz" -> "de la cruz delacruz", "O'Brien" -> "o brien
 obrien"), and the phone number as its digits read backwards after a '#' (so that "the
 number ends with these digits" is "a word starts with these", which an index answers).
@@ -14,12 +13,7 @@ No model imports here: the model uses this module.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-_WORD = re.compile(r"[^\W_]+")
-# Letters that do not decompose into a base letter and an accent.
-_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"})
+from core.text import words
 
 #: Marks the phone's reversed digits, so that a name never matches a phone.
 PHONE_MARK = "#"
@@ -28,17 +22,6 @@ PHONE_MARK = "#"
 PHONE_DIGITS = 10
 #: A search with at least this many digits (and little else) is a phone number.
 MIN_PHONE_DIGITS = 7
-
-
-def fold(text: str | None) -> str:
-    """Lower case, without accents: 'Núñez Peña' -> 'nunez pena'."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold().translate(_LETTERS))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def words(text: str | None) -> list[str]:
-    """The folded words of a text, in order: punctuation and underscores separate words."""
-    return _WORD.findall(fold(text))
 
 
 def digits(text: str | None) -> str:

@@ -10,7 +10,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from circulation.models import Item
-from circulation.usage import OverdueDay
+from circulation.models.usage import OverdueDay
 from privacy.models import ExpungeRun
 from stats.period import Period
 from stats.tables import Table, branch_names

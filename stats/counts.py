@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from circulation.models import Program, VisitCount
-from circulation.usage import CirculationDay, ComputerUseDay, HoldDay, HoldWait
+from circulation.models.usage import CirculationDay, ComputerUseDay, HoldDay, HoldWait
 from stats.period import Period
 from stats.tables import day_range, month_range
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import django.db.models.deletion
 from django.db import migrations, models
 
-import circulation.rules
+import circulation.models.rules
 
 FIELDS = ("loan_days", "max_renewals", "daily_fine", "max_fine", "grace_days")
 
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                     "patron_category",
                     models.CharField(
                         blank=True,
-                        choices=circulation.rules._categories,
+                        choices=circulation.models.rules._categories,
                         help_text="Empty = any category.",
                         max_length=20,
                     ),
@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                     "item_type",
                     models.CharField(
                         blank=True,
-                        choices=circulation.rules._item_types,
+                        choices=circulation.models.rules._item_types,
                         help_text="Empty = any item type.",
                         max_length=20,
                     ),

@@ -3,7 +3,7 @@
 from django.contrib.postgres.operations import UnaccentExtension
 from django.db import migrations, models
 
-from circulation.catalog_text import isbn13, search_text
+from core.text import isbn13, search_text
 
 # The search's vector, stemmed in English and also kept whole ('simple'), so that Spanish
 # and other words are found as typed. Migration title_stored_search_vector replaces it with an index on a stored

@@ -1,4 +1,4 @@
-"""Payments record their method and receipt number (`circulation/payments.py`); a waiver's
+"""Payments record their method and receipt number (`circulation/models/payments.py`); a waiver's
 reason is a choice, with an optional note. Reasons written before become the note, with
 the reason "other" (or "found" for the lost items found and returned)."""
 
@@ -7,7 +7,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import circulation.payments
+import circulation.models.payments
 from staff.roles import migrate_roles
 
 FOUND = "Lost item found and returned."
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 (
                     "kind",
                     models.CharField(
-                        choices=circulation.payments._charge_kinds,
+                        choices=circulation.models.payments._charge_kinds,
                         help_text="The kind of charge paid (the fine's reason).",
                         max_length=10,
                         verbose_name="paid for",

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circulation.exceptions import CirculationRefused
-from circulation.library_calendar import end_of_open_day
 from circulation.models import Item
+from circulation.models.calendar import end_of_open_day
 from patrons.models import Patron
 from patrons.services import blocks_in_force, describe_block
 

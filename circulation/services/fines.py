@@ -55,7 +55,7 @@ def fine_pay(*, fine: Fine, amount, actor, now: datetime.datetime | None = None)
 
 def _next_receipt_number(branch: Branch, now: datetime.datetime) -> str:
     """ "MAIN-20261201-0003": the branch, the local day, and a count that starts again
-    every day (`circulation/payments.py` says why). The branch row is locked, so two
+    every day (`circulation/models/payments.py` says why). The branch row is locked, so two
     desks of a branch never get the same number."""
     Branch.objects.select_for_update().filter(pk=branch.pk).first()
     prefix = f"{branch.code.upper()}-{timezone.localtime(now):%Y%m%d}-"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from circulation.exceptions import CirculationRefused
 from circulation.models import Branch, Hold, Item
-from circulation.rules import RuleBook
+from circulation.models.rules import RuleBook
 from circulation.services._common import _now
 from circulation.services.holds import _hold_make_waiting, send_for_hold
 from privacy.acting import service

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from circulation import counting
 from circulation.exceptions import CirculationRefused
 from circulation.models import Branch, Hold, Item, Loan, Title
-from circulation.rules import RuleBook
+from circulation.models.rules import RuleBook
 from circulation.services._common import _due_date, _now, _refuse_if_blocked
 from patrons.models import Patron
 from patrons.services import card_resolve, patron_touch
@@ -46,8 +46,8 @@ def _trap_for_next_hold(item: Item, at_branch_id: int, now: datetime.datetime) -
 
 
 def send_for_hold(item: Item, from_branch_id: int, hold: Hold, now) -> None:
+    from circulation.models.transit import Transit
     from circulation.services.transit import transit_send
-    from circulation.transit import Transit
 
     transit_send(
         item=item,
@@ -65,7 +65,7 @@ def _hold_make_waiting(hold: Hold, item: Item, now: datetime.datetime) -> None:
     hold.save(update_fields=["status", "item", "pickup_by"])
     item.status = Item.Status.ON_HOLD_SHELF
     item.save(update_fields=["status"])
-    from circulation.notices import queue_hold_ready_notice
+    from circulation.notices.sending import queue_hold_ready_notice
 
     queue_hold_ready_notice(hold_id=hold.pk)
 

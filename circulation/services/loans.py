@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from circulation import counting
 from circulation.exceptions import CirculationRefused
-from circulation.library_calendar import days_late as library_days_late
 from circulation.models import Branch, Fine, Hold, Item, Loan
-from circulation.rules import CirculationRule, RuleBook, rule_for
+from circulation.models.calendar import days_late as library_days_late
+from circulation.models.rules import CirculationRule, RuleBook, rule_for
+from circulation.models.transit import Transit
 from circulation.selectors import balance_for_patron
 from circulation.services._common import (
     UNAVAILABLE_STATUSES,
@@ -34,7 +35,6 @@ from circulation.services.holds import (
     _trap_for_next_hold,
 )
 from circulation.services.transit import open_transit, transit_receive, transit_send
-from circulation.transit import Transit
 from patrons.models import Card, Patron
 from patrons.services import card_check, card_resolve, patron_touch
 from privacy.acting import service

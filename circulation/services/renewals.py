@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from circulation import counting
 from circulation.exceptions import CirculationRefused
-from circulation.library_calendar import BranchCalendar, end_of_open_day
 from circulation.models import Fine, Hold, Item, Loan
-from circulation.rules import CirculationRule, RuleBook
+from circulation.models.calendar import BranchCalendar, end_of_open_day
+from circulation.models.rules import CirculationRule, RuleBook
 from circulation.services._common import _now
 from patrons.models import Patron
 from patrons.services import blocks_in_force, patron_touch

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from circulation.models import Branch, Item
-from circulation.transit import Transit
+from circulation.models.transit import Transit
 
 
 def transit_send(

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from calumet import demo
 from calumet.demo_calendar import thanksgiving
-from circulation.library_calendar import BranchCalendar
 from circulation.models import Branch, BranchClosure, Hold, Loan, OpeningHours, Program
+from circulation.models.calendar import BranchCalendar
 from circulation.selectors import opening_hours_lines
 
 pytestmark = pytest.mark.django_db

@@ -572,8 +572,8 @@ def test_spanish_dates_read_as_spanish(patron_card):
 
 
 def test_notices_go_in_the_patrons_language(db, settings):
-    from circulation.notice_jobs import send_card_expiry_notices, send_courtesy_notices
-    from circulation.notices import send_hold_ready_notice, send_overdue_notices
+    from circulation.notices.jobs import send_card_expiry_notices, send_courtesy_notices
+    from circulation.notices.sending import send_hold_ready_notice, send_overdue_notices
 
     settings.CALUMET_NOTICES_INCLUDE_TITLES = True
     now = timezone.now()

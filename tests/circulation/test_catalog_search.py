@@ -12,8 +12,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from circulation.catalog.search import Filters, keyword_match, search
 from circulation.models import Branch, Item, Title
-from circulation.search import Filters, keyword_match, search
 
 pytestmark = pytest.mark.django_db
 

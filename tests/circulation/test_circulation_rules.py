@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import CirculationRule, Fine, Item, Loan
-from circulation.rules import RuleBook
+from circulation.models.rules import RuleBook
 from patrons.models import Patron
 from tests.circulation.conftest import default_rule, end_of_day
 from tests.factories import ItemFactory, TitleFactory

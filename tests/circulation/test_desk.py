@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from circulation.desk import SESSION_KEY
+from circulation.desk.scanning import SESSION_KEY
 from circulation.models import CirculationRule, Fine, Hold, Item, Loan
 from tests.circulation.conftest import CARD_NUMBER, database_state, end_of_day
 from tests.factories import (

@@ -234,11 +234,3 @@ def test_the_migration_fills_the_key_of_patrons_registered_before_it(maria):
     migration = importlib.import_module("patrons.migrations.0021_patron_search_key")
     migration.fill_search_key(apps, None)
     assert found("nunez") == [maria]
-
-
-def test_patrons_fold_as_the_catalog_does():
-    from circulation.catalog_text import fold as catalog_fold
-    from patrons.search_key import fold
-
-    for text in ["García Márquez", "Núñez Peña", "Groß Ærø Œuvre Łódź Đorđe Þór", "ÅSA çà"]:
-        assert fold(text) == catalog_fold(text)

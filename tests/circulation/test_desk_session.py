@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from circulation.desk import SESSION_KEY
+from circulation.desk.scanning import SESSION_KEY
 from circulation.models import Hold, Loan
 from tests.circulation.test_desk import (
     CHECKIN,

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from circulation import services
 from circulation.models import Hold, Item, Loan
-from circulation.transit import Transit
+from circulation.models.transit import Transit
 from core.refusals import Refused
 from tests.factories import BranchFactory, CardFactory, ItemFactory, PatronFactory
 

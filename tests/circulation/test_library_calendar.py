@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from circulation import services
-from circulation.library_calendar import BranchCalendar, BranchClosure, OpeningHours
 from circulation.models import Hold
+from circulation.models.calendar import BranchCalendar, BranchClosure, OpeningHours
 from tests.factories import HoldFactory, ItemFactory
 
 CHICAGO = ZoneInfo("America/Chicago")

@@ -1,4 +1,4 @@
-"""The MARC catalog import (`circulation/marc.py`, `manage.py import_marc`).
+"""The MARC catalog import (`circulation/marc/importer.py`, `manage.py import_marc`).
 
 Files are built with pymarc: valid, duplicate, broken and MARCXML.
 """
@@ -15,8 +15,8 @@ from django.db import DatabaseError
 from pymarc import Field, Record, Subfield
 from stdnum import ean
 
-from circulation import marc
-from circulation.marc import Progress, marc_import
+from circulation.marc import importer as marc
+from circulation.marc.importer import Progress, marc_import
 from circulation.models import Branch, Item, Title
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from pymarc import Field, Leader, Record, Subfield
 
-from circulation import marc_fields
-from circulation.marc import marc_import
+from circulation.marc import fields as marc_fields
+from circulation.marc.importer import marc_import
 from circulation.models import Title
 
 pytestmark = pytest.mark.django_db

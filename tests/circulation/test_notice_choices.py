@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from circulation import notice_jobs
 from circulation.models import NoticePreference, NoticeSent
+from circulation.notices import jobs as notice_jobs
 from patrons.models import Patron
 from privacy.registry import registry
 from tests.factories import ItemFactory, LoanFactory, TitleFactory

@@ -8,8 +8,9 @@ from django.core import mail
 from django.utils import timezone
 from django_q.models import Schedule, Task
 
-from circulation import notices, schedules, services, tasks
+from circulation import schedules, services, tasks
 from circulation.models import Hold, Loan
+from circulation.notices import sending as notices
 from tests.factories import HoldFactory, PatronFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,7 @@ def test_the_hold_ready_task_is_queued_with_the_hold_id_only(
         services.loan_return(barcode=loan.item.barcode, actor=clerk, branch=branch)
     async_task.assert_called_once()
     func, *args = async_task.call_args.args
-    assert func == "circulation.notices.send_hold_ready_notice"
+    assert func == "circulation.notices.sending.send_hold_ready_notice"
     assert args == [hold.pk]
     assert all(type(arg) is int for arg in args)
     assert set(async_task.call_args.kwargs) <= {"group"}
@@ -183,7 +184,7 @@ def test_the_stored_task_holds_ids_and_a_count_only(
     hold = HoldFactory(title=loan.item.title, pickup_branch=branch, patron=card.patron)
     with django_capture_on_commit_callbacks(execute=True):
         services.loan_return(barcode=loan.item.barcode, actor=clerk, branch=branch)
-    task = Task.objects.get(func="circulation.notices.send_hold_ready_notice")
+    task = Task.objects.get(func="circulation.notices.sending.send_hold_ready_notice")
     assert task.success is True
     assert tuple(task.args) == (hold.pk,)
     assert not task.kwargs

@@ -12,7 +12,7 @@ from auditlog.models import LogEntry
 from django.utils import timezone
 
 from circulation.models import CirculationRule, Fine, Hold, Item, Loan
-from circulation.transit import Transit
+from circulation.models.transit import Transit
 from patrons.models import PatronBlock
 from sip2 import services
 from sip2.codec import read_timestamp, timestamp

@@ -241,8 +241,8 @@ def test_every_figure_is_on_the_page(activity, librarian_client):
 def test_overdue_copies_are_counted_each_night_not_read_from_loans(activity, librarian_client):
     from circulation import tasks
     from circulation.models import Item
+    from circulation.models.usage import OverdueDay
     from circulation.schedules import DAILY_JOBS
-    from circulation.usage import OverdueDay
     from stats.collection import items_now
 
     assert "circulation.tasks.count_overdue_items" in {func for _, func, _ in DAILY_JOBS}

@@ -1,12 +1,13 @@
-"""`manage.py import_marc FILE [FILE ...]`: a thin caller of `circulation.marc.marc_import`;
-prints the problems, the merged records and the summary, and writes the merge report."""
+"""`manage.py import_marc FILE [FILE ...]`: a thin caller of
+`circulation.marc.importer.marc_import`; prints the problems, the merged records and the
+summary, and writes the merge report."""
 
 import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from circulation.marc import Progress, marc_import
+from circulation.marc.importer import Progress, marc_import
 
 PROGRESS_EVERY = 100  # records between two progress updates on a terminal
 BAR_WIDTH = 30

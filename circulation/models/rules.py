@@ -22,10 +22,10 @@ from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 
+from circulation.models.catalog import Item
+
 
 def _item_types():
-    from circulation.models import Item
-
     return Item.ItemType.choices
 
 

@@ -26,7 +26,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 
-from circulation.forms import DeskBranchForm
+from circulation.desk.forms import DeskBranchForm
 from circulation.models import Branch, Item
 from patrons.models import Card
 from privacy import sessions

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from circulation.desk_state import Desk, slip_back
+from circulation.desk.state import Desk, slip_back
 from circulation.models import Fine, FinePayment, Hold, Loan
 from circulation.selectors import balance_for_patron
 from core.admin_site import AdminPage

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from circulation import services
+from circulation.catalog.search import SORTS, Filters, copy_counts, language_name, search
 from circulation.models import Branch, Hold, Item, Loan, Title
-from circulation.search import SORTS, Filters, copy_counts, language_name, search
 from core.refusals import Refused
 from core.requests import posted_id
 from patrons.portal import patron_required

@@ -29,7 +29,7 @@ def queue_hold_ready_notice(*, hold_id: int) -> None:
     def enqueue() -> None:
         from django_q.tasks import async_task
 
-        async_task("circulation.notices.send_hold_ready_notice", hold_id, group="notices")
+        async_task("circulation.notices.sending.send_hold_ready_notice", hold_id, group="notices")
 
     transaction.on_commit(enqueue)
 
@@ -78,7 +78,7 @@ def send_hold_ready_notice(hold_id: int) -> int:
         subject = _("Your hold is ready for pickup")
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [hold.patron.email])
     Hold.objects.filter(pk=hold.pk).update(notified_at=timezone.now())
-    from circulation.notice_jobs import log_notice
+    from circulation.notices.jobs import log_notice
 
     log_notice(patron_id=hold.patron_id, kind="hold_ready", ok=True)
     return 1
@@ -136,7 +136,7 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
         Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
             overdue_notices_sent=F("overdue_notices_sent") + 1, last_overdue_notice_at=now
         )
-        from circulation.notice_jobs import log_notice
+        from circulation.notices.jobs import log_notice
 
         log_notice(patron_id=patron.pk, kind="overdue", ok=True, now=now)
         sent += 1

@@ -11,9 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from circulation.desk_state import Desk, desk_context, handle_branch, slip_back
+from circulation.desk.state import Desk, desk_context, handle_branch, slip_back
+from circulation.models.transit import Transit
 from circulation.services.transit import transits_in_progress
-from circulation.transit import Transit
 from core.admin_site import AdminPage
 
 PERMISSION = "circulation.change_loan"

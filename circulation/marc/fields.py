@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 import pymarc
 
-from circulation.catalog_text import isbn13 as isbn13_of
 from circulation.models import Item, Title
+from core.text import isbn13 as isbn13_of
 
 # 952 $y (Koha item type code) -> Calumet item type. Matched on the code upper-cased,
 # first exactly, then by the loose rules of `item_type_for`.

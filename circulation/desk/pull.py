@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from circulation import services
-from circulation.desk_state import Desk, desk_context, handle_branch
+from circulation.desk.state import Desk, desk_context, handle_branch
 from circulation.models import Hold
 from core.admin_site import AdminPage
 from core.refusals import Refused

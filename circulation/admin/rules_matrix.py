@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from circulation.models import Branch, Item
-from circulation.rules import RuleBook
+from circulation.models.rules import RuleBook
 from core.admin_site import AdminPage
 from patrons.models import PatronCategory
 

@@ -17,10 +17,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from circulation.models.lending import Fine
+
 
 def _charge_kinds():
-    from circulation.models import Fine
-
     return Fine.Reason.choices
 
 

@@ -1,6 +1,6 @@
 """Circulation in the staff admin: branches, their calendar and rules, the catalog, daily
-counts, and the desk pages. The records of circulation are in `admin_records.py`, the
-patron page's part in `admin_patron.py`."""
+counts, and the desk pages. The records of circulation are in `records.py`, the
+patron page's part in `patron.py`."""
 
 from django import forms
 from django.contrib import admin
@@ -12,18 +12,20 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
-from circulation import (  # noqa: F401  (they register pages and admins)
-    admin_patron,
-    admin_records,
-    desk,
-    desk_history,
-    desk_items,
-    desk_pull,
-    desk_slips,
-    desk_transit,
-    desk_visits,
+from circulation import services
+from circulation.admin import (  # noqa: F401  (they register admins and pages)
+    patron,
+    records,
     rules_matrix,
-    services,
+)
+from circulation.desk import (  # noqa: F401  (they register the desk's pages)
+    lost_damaged,
+    pull,
+    reading_history,
+    scanning,
+    slips,
+    transit,
+    visits,
 )
 from circulation.models import (
     Branch,
@@ -225,11 +227,11 @@ class VisitCountAdmin(admin.ModelAdmin):
 
 
 _DESK_PAGES = (
-    ("checkout", "Check out", desk.checkout_view, "circulation.add_loan"),
-    ("checkin", "Check in", desk.checkin_view, "circulation.change_loan"),
-    ("renew", "Renew", desk.renew_view, "circulation.change_loan"),
-    ("hold-shelf", "Hold shelf", desk.hold_shelf_view, "circulation.change_hold"),
-    ("payment", "Take payment", desk.payment_view, "circulation.change_fine"),
+    ("checkout", "Check out", scanning.checkout_view, "circulation.add_loan"),
+    ("checkin", "Check in", scanning.checkin_view, "circulation.change_loan"),
+    ("renew", "Renew", scanning.renew_view, "circulation.change_loan"),
+    ("hold-shelf", "Hold shelf", scanning.hold_shelf_view, "circulation.change_hold"),
+    ("payment", "Take payment", scanning.payment_view, "circulation.change_fine"),
 )
 for position, (slug, label, view, permission) in enumerate(_DESK_PAGES):
     admin.site.register_page(
@@ -240,7 +242,7 @@ admin.site.register_page(
         "circulation",
         "serve-patron",
         "Serve patron",
-        desk.serve_patron_view,
+        scanning.serve_patron_view,
         "circulation.view_loan",
         listed=False,
     )

@@ -1,6 +1,6 @@
 """The desk's "Take payment" page: a patron's unpaid fines, paid in part or in full, or
 waived by a librarian. A thin caller of `circulation.services`; the card being served is
-the page's transaction in `circulation.desk_state`."""
+the page's transaction in `circulation.desk.state`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from circulation import services
-from circulation.desk_find import FindPatronForm, find, picked_card
-from circulation.desk_state import Desk, desk_context, handle_branch, handle_done
-from circulation.forms import (
+from circulation.desk.find import FindPatronForm, find, picked_card
+from circulation.desk.forms import (
     MANUAL_CHARGE_REASONS,
     CardForm,
     ChargeForm,
@@ -24,6 +23,7 @@ from circulation.forms import (
     PaymentForm,
     WaiveForm,
 )
+from circulation.desk.state import Desk, desk_context, handle_branch, handle_done
 from circulation.models import Fine, FinePayment
 from circulation.selectors import balance_for_patron, fines_for_patron
 from core.refusals import Refused

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from circulation.models import Loan
-from circulation.notice_log import NoticeKind, NoticePreference, NoticeSent
+from circulation.models.notices import NoticeKind, NoticePreference, NoticeSent
 
 
 def _midnight(now: datetime.datetime) -> datetime.datetime:

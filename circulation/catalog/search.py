@@ -45,8 +45,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from circulation.catalog_text import isbn13, words
 from circulation.models import Branch, Item, Title
+from core.text import isbn13, words
 
 MAX_WORDS = 12  # more words than this add nothing but cost
 MAX_IDS = 1000  # found titles whose facets are counted by primary key

@@ -20,10 +20,10 @@ from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods
 
 from circulation import services
-from circulation.desk_find import FindPatronForm, find, picked_card
-from circulation.desk_payment import payment_view
-from circulation.desk_state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
-from circulation.forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
+from circulation.desk.find import FindPatronForm, find, picked_card
+from circulation.desk.forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
+from circulation.desk.payment import payment_view
+from circulation.desk.state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
 from circulation.models import Hold, Item, Loan, Title
 from circulation.selectors import (
     annotate_queue_position,

@@ -31,7 +31,7 @@ from typing import NamedTuple
 import pymarc
 from django.db import transaction
 
-from circulation.marc_fields import (  # noqa: F401 (clean, isbn_from...: the public helpers)
+from circulation.marc.fields import (  # noqa: F401 (clean, isbn_from...: the public helpers)
     RecordProblem,
     _flag,
     _subfield,
@@ -42,7 +42,7 @@ from circulation.marc_fields import (  # noqa: F401 (clean, isbn_from...: the pu
     price_from,
     year_from,
 )
-from circulation.marc_read import describe, read_records
+from circulation.marc.read import describe, read_records
 from circulation.models import Branch, Item, Title
 
 

@@ -16,8 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from circulation.desk import Desk
-from circulation.forms import DeskBranchForm, ScanField
+from circulation.desk.forms import DeskBranchForm, ScanField
+from circulation.desk.scanning import Desk
 from core.admin_site import AdminPage
 from core.refusals import Refused
 from patrons.services import reading_history_on_at_desk

@@ -1,0 +1,174 @@
+"""The catalog as circulation knows it: branches, titles and their copies (items).
+
+A title's search text is kept with it (`core/text.py`)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.text import isbn13 as checked_isbn13
+from core.text import search_text
+
+
+class Branch(models.Model):
+    code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. MAIN.")
+    name = models.CharField(max_length=100, unique=True)
+    address = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    # Opening hours are the calendar's, per weekday (`library_calendar.OpeningHours`).
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "branches"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TitleQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(): fill the search text here, so that titles created in
+        # bulk (the demo, a benchmark) are found by the search too.
+        objs = list(objs)
+        for obj in objs:
+            obj.prepare_for_search()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class Title(models.Model):
+    """A bibliographic record: what the catalog describes, independent of copies.
+
+    `search_text` is derived (the folded words of title, author, subjects, series and
+    ISBNs) and kept current by `save()` and `bulk_create()`; a `QuerySet.update()` of
+    those fields must be followed by `circulation.catalog.search.reindex()`.
+    """
+
+    class Format(models.TextChoices):
+        # The first five are Item.ItemType's values: a title's format is its items' type.
+        BOOK = "book", _("Book")
+        LARGE_PRINT = "large_print", _("Large print")
+        AUDIOBOOK = "audiobook", _("Audiobook")
+        DVD = "dvd", _("DVD / video")
+        MAGAZINE = "magazine", _("Magazine")
+        MUSIC = "music", _("Music recording")
+        SCORE = "score", _("Music score")
+        MAP = "map", _("Map")
+        ELECTRONIC = "electronic", _("Electronic resource")
+        OTHER = "other", _("Other")
+
+    title = models.CharField(max_length=500)
+    author = models.CharField(max_length=300, blank=True)
+    isbn = models.CharField("ISBN", max_length=17, blank=True, db_index=True)
+    isbn13 = models.CharField(
+        "ISBN-13",
+        max_length=13,
+        blank=True,
+        db_index=True,
+        help_text="The ISBN as a checked ISBN-13, used to match records of the same book.",
+    )
+    publication_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    call_number = models.CharField(max_length=50, blank=True)
+    control_number = models.CharField(
+        max_length=50, blank=True, db_index=True, help_text="MARC 001, used to match re-imports."
+    )
+    control_source = models.CharField(
+        max_length=50, blank=True, help_text="MARC 003: who issued the control number."
+    )
+    format = models.CharField(max_length=20, choices=Format, default=Format.BOOK)
+    language = models.CharField(
+        max_length=3, blank=True, help_text="MARC language code, e.g. eng, spa."
+    )
+    subjects = models.TextField(blank=True, help_text="Subject headings, one per line.")
+    series = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    search_text = models.TextField(blank=True, editable=False)
+
+    objects = TitleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        indexes = [
+            models.Index(fields=["author"]),
+            models.Index(fields=["-created_at"], name="title_newest_first"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.prepare_for_search()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "isbn13", "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def subject_list(self) -> list[str]:
+        return [line for line in self.subjects.splitlines() if line.strip()]
+
+    def prepare_for_search(self) -> None:
+        """Derive the ISBN-13 (when only an ISBN was given) and the search text."""
+        if self.isbn and not self.isbn13:
+            self.isbn13 = checked_isbn13(self.isbn)
+        self.search_text = self.build_search_text()
+
+    def build_search_text(self) -> str:
+        return search_text(
+            title=self.title,
+            author=self.author,
+            subjects=self.subjects,
+            series=self.series,
+            isbn=self.isbn,
+            isbn13_value=self.isbn13,
+        )
+
+
+class Item(models.Model):
+    """A physical copy of a title, with its own barcode."""
+
+    class ItemType(models.TextChoices):
+        BOOK = "book", _("Book")
+        LARGE_PRINT = "large_print", _("Large print")
+        AUDIOBOOK = "audiobook", _("Audiobook")
+        DVD = "dvd", _("DVD")
+        MAGAZINE = "magazine", _("Magazine")
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        ON_LOAN = "on_loan", _("On loan")
+        ON_HOLD_SHELF = "on_hold_shelf", _("On the hold shelf")
+        IN_TRANSIT = "in_transit", _("In transit")
+        MISSING = "missing", _("Missing")
+        DAMAGED = "damaged", _("Damaged")
+        LOST = "lost", _("Lost")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    title = models.ForeignKey(Title, on_delete=models.PROTECT, related_name="items")
+    barcode = models.CharField(max_length=32, unique=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="items")
+    item_type = models.CharField(max_length=20, choices=ItemType, default=ItemType.BOOK)
+    call_number = models.CharField(max_length=50, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.AVAILABLE, db_index=True
+    )
+    price = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, help_text="Replacement cost."
+    )
+    circulation_count = models.PositiveIntegerField(
+        default=0, help_text="Check-outs of this copy since it was added (anonymous)."
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["barcode"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0),
+                name="item_price_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Item {self.barcode}"
