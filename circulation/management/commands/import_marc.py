@@ -1,11 +1,11 @@
 """`manage.py import_marc FILE [FILE ...]`: a thin caller of `circulation.marc.marc_import`;
 prints the problems, the merged records and the summary, and writes the merge report."""
 
-import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from calumet import csv_safe
 from circulation.marc import Progress, marc_import
 
 PROGRESS_EVERY = 100  # records between two progress updates on a terminal
@@ -83,7 +83,7 @@ class Command(BaseCommand):
     def _write_report(self, path: Path, merges) -> None:
         try:
             with open(path, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
+                writer = csv_safe.writer(handle)
                 writer.writerow(
                     ["file", "record", "isbn_or_control_number", "title_id", "title", "differs_in"]
                 )
