@@ -284,9 +284,15 @@ AXES_RESET_ON_SUCCESS = True
 # patron's lockout never blocks a staff sign-in.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 CALUMET_LOCKOUT_ADDRESS_FAILURES = env.int("CALUMET_LOCKOUT_ADDRESS_FAILURES", default=50)
+# An IPv6 client counts as its network of this many bits: one subscriber (or one machine)
+# gets a whole /64 and can use a new address for every attempt. 128: each address alone.
+CALUMET_LOCKOUT_IPV6_PREFIX = env.int("CALUMET_LOCKOUT_IPV6_PREFIX", default=64)
+if not 1 <= CALUMET_LOCKOUT_IPV6_PREFIX <= 128:
+    raise ImproperlyConfigured("CALUMET_LOCKOUT_IPV6_PREFIX is a number of bits, 1 to 128.")
 AXES_HANDLER = "calumet.lockout.CalumetAxesHandler"
-# The one client-address function (X-Forwarded-For believed only from trusted proxies).
-AXES_CLIENT_IP_CALLABLE = "calumet.client.client_ip"
+# The one client-address function (X-Forwarded-For believed only from trusted proxies),
+# with an IPv6 address counted as its network (calumet.client.lockout_address).
+AXES_CLIENT_IP_CALLABLE = "calumet.client.lockout_address"
 AXES_SENSITIVE_PARAMETERS = [
     "password",
     "pin",

@@ -195,7 +195,7 @@ def lockout_response(request, response=None, credentials=None):
     from django.db.models import Q
     from django.shortcuts import render
 
-    from calumet.client import client_ip
+    from calumet.client import lockout_address
 
     cool_off = get_cool_off(request) or datetime.timedelta(minutes=15)
     username = axes_username(request, credentials) or ""
@@ -206,7 +206,7 @@ def lockout_response(request, response=None, credentials=None):
     )
     latest = (
         AccessAttempt.objects.filter(
-            Q(username=username) | (Q(ip_address=client_ip(request)) & same_realm)
+            Q(username=username) | (Q(ip_address=lockout_address(request)) & same_realm)
         )
         .order_by("-attempt_time")
         .values_list("attempt_time", flat=True)
