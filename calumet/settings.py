@@ -314,6 +314,11 @@ CALUMET_CARD_YEARS = env.int("CALUMET_CARD_YEARS", default=3)
 
 # A PIN reset link (emailed to the patron) works once, within this many minutes.
 CALUMET_PIN_RESET_MINUTES = env.int("CALUMET_PIN_RESET_MINUTES", default=60)
+# "Forgot your PIN?" requests within the lockout window (CALUMET_LOCKOUT_MINUTES), per
+# card number and per client address (an IPv6 one as its network), whatever matched:
+# past either, the form refuses and no email is sent (patrons.pin_attempts).
+CALUMET_PIN_RESET_CARD_LIMIT = env.int("CALUMET_PIN_RESET_CARD_LIMIT", default=3)
+CALUMET_PIN_RESET_ADDRESS_LIMIT = env.int("CALUMET_PIN_RESET_ADDRESS_LIMIT", default=10)
 
 # Patron portal sessions on shared public terminals: signed out after this many idle
 # minutes, and after this many minutes in all.

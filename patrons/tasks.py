@@ -14,3 +14,10 @@ def nightly_expunge() -> int:
 def forget_idle_sessions() -> int:
     """Every few minutes: remove desk state past its idle time from stored sessions."""
     return scrub_stale_sessions()
+
+
+def send_pin_reset(patron_id: int, origin: str) -> int:
+    """Email a PIN reset link (queued by `pins.pin_reset_request`; 0: nothing matched)."""
+    from .pins import pin_reset_send
+
+    return pin_reset_send(patron_id=patron_id, origin=origin)
