@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
+# The SIP2 server of `make run` (empty: CALUMET_SIP2_PORT from the environment or .env, else 6001).
+SIP2_PORT ?=
 SCALE  ?= 1
 ARGS   ?=
 LOCK   := requirements-dev.lock
@@ -52,8 +54,9 @@ migrate: venv  ## Apply database migrations
 demo: migrate  ## Load the demo library (idempotent)
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
-run: demo  ## Serve the site and the worker on http://127.0.0.1:$(PORT) (Ctrl-C stops both)
-	exec env $(DEV_ENV) PY=$(PY) scripts/run-dev.sh $(PORT)
+run: demo  ## Serve the site, the worker and SIP2 on 127.0.0.1:$(PORT) and SIP2_PORT (Ctrl-C stops all)
+	exec env $(DEV_ENV) $(if $(SIP2_PORT),CALUMET_SIP2_PORT=$(SIP2_PORT)) PY=$(PY) \
+	    scripts/run-dev.sh $(PORT)
 
 # `exec` (here and below): SIGTERM to make reaches the command itself, not only the shell.
 manage: venv  ## Any manage.py command, as `make run` sets it up: make manage ARGS="check"
