@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
+# The SIP2 server of `make run` (empty: CALUMET_SIP2_PORT from the environment or .env, else 6001).
+SIP2_PORT ?=
 SCALE  ?= 1
 ARGS   ?=
 LOCK   := requirements-dev.lock
@@ -15,8 +17,8 @@ COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-versio
            --generate-hashes --quiet
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock upgrade run demo migrate manage expunge serve worker test test-postgres \
-        screenshots messages bench lint format clean
+.PHONY: help venv lock upgrade run demo migrate manage expunge serve worker axe test \
+        test-postgres screenshots messages bench lint format clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -52,8 +54,9 @@ migrate: venv  ## Apply database migrations
 demo: migrate  ## Load the demo library (idempotent)
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
-run: demo  ## Serve the site and the worker on http://127.0.0.1:$(PORT) (Ctrl-C stops both)
-	exec env $(DEV_ENV) PY=$(PY) scripts/run-dev.sh $(PORT)
+run: demo  ## Serve the site, the worker and SIP2 on 127.0.0.1:$(PORT) and SIP2_PORT (Ctrl-C stops all)
+	exec env $(DEV_ENV) $(if $(SIP2_PORT),CALUMET_SIP2_PORT=$(SIP2_PORT)) PY=$(PY) \
+	    scripts/run-dev.sh $(PORT)
 
 # `exec` (here and below): SIGTERM to make reaches the command itself, not only the shell.
 manage: venv  ## Any manage.py command, as `make run` sets it up: make manage ARGS="check"
@@ -68,14 +71,37 @@ serve: venv  ## The production stack (gunicorn + worker) with the environment's 
 worker: venv  ## Run the django-q2 worker alone
 	exec env $(DEV_ENV) $(PY) manage.py qcluster
 
-test: venv  ## Run the whole test suite (SQLite, or DATABASE_URL); PYTEST_ARGS="..." passes options
-	$(PY) -m pytest $(PYTEST_ARGS)
+# axe-core, the accessibility engine the browser tests run in Chromium: from the npm
+# registry into var/axe, at the version CI pins, unless CALUMET_AXE_CORE already names an
+# axe.min.js. The tests get it as CALUMET_AXE_CORE (without it they are skipped, and fail
+# under CI=true).
+AXE_VERSION := 4.14.1
+AXE_JS      := var/axe/node_modules/axe-core/axe.min.js
+AXE_ENV     := CALUMET_AXE_CORE="$${CALUMET_AXE_CORE:-$$(test -f $(AXE_JS) && echo $(CURDIR)/$(AXE_JS))}"
 
-test-postgres: venv  ## Run the suite on the local PostgreSQL (database `calumet`, or DATABASE_URL)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/calumet} $(PY) -m pytest $(PYTEST_ARGS)
+axe:  ## Fetch axe-core $(AXE_VERSION) into var/axe with npm (make test does it)
+	@if [ -n "$$CALUMET_AXE_CORE" ] && [ -f "$$CALUMET_AXE_CORE" ]; then \
+	    exit 0; \
+	elif [ -f $(AXE_JS) ] && grep -q '"version": "$(AXE_VERSION)"' var/axe/node_modules/axe-core/package.json; then \
+	    exit 0; \
+	elif command -v npm >/dev/null; then \
+	    echo "Fetching axe-core $(AXE_VERSION) into var/axe (npm registry)"; \
+	    mkdir -p var/axe && npm install --silent --no-audit --no-fund --prefix var/axe \
+	        axe-core@$(AXE_VERSION) >/dev/null; \
+	else \
+	    echo "npm not found: the accessibility tests will be skipped. Install Node.js and npm" \
+	        "(sudo apt-get install npm), or set CALUMET_AXE_CORE to an axe.min.js." >&2; \
+	fi
 
-screenshots: venv  ## Run the browser tests and rewrite docs/screenshots/
-	CALUMET_SCREENSHOTS=1 $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+test: venv axe  ## Run the whole test suite (SQLite, or DATABASE_URL); PYTEST_ARGS="..." passes options
+	$(AXE_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: venv axe  ## Run the suite on the local PostgreSQL (database `calumet`, or DATABASE_URL)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/calumet} $(AXE_ENV) \
+	    $(PY) -m pytest $(PYTEST_ARGS)
+
+screenshots: venv axe  ## Run the browser tests and rewrite docs/screenshots/
+	CALUMET_SCREENSHOTS=1 $(AXE_ENV) $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 # Needs gettext (xgettext, msgfmt): `apt-get install gettext`. The compiled .mo is committed, so
 # servers need neither gettext nor this step.

@@ -286,9 +286,15 @@ AXES_RESET_ON_SUCCESS = True
 # patron's lockout never blocks a staff sign-in.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 CALUMET_LOCKOUT_ADDRESS_FAILURES = env.int("CALUMET_LOCKOUT_ADDRESS_FAILURES", default=50)
+# An IPv6 client counts as its network of this many bits: one subscriber (or one machine)
+# gets a whole /64 and can use a new address for every attempt. 128: each address alone.
+CALUMET_LOCKOUT_IPV6_PREFIX = env.int("CALUMET_LOCKOUT_IPV6_PREFIX", default=64)
+if not 1 <= CALUMET_LOCKOUT_IPV6_PREFIX <= 128:
+    raise ImproperlyConfigured("CALUMET_LOCKOUT_IPV6_PREFIX is a number of bits, 1 to 128.")
 AXES_HANDLER = "core.lockout.CalumetAxesHandler"
-# The one client-address function (X-Forwarded-For believed only from trusted proxies).
-AXES_CLIENT_IP_CALLABLE = "core.client.client_ip"
+# The one client-address function (X-Forwarded-For believed only from trusted proxies),
+# with an IPv6 address counted as its network (core.client.lockout_address).
+AXES_CLIENT_IP_CALLABLE = "core.client.lockout_address"
 AXES_SENSITIVE_PARAMETERS = [
     "password",
     "pin",
@@ -310,6 +316,11 @@ CALUMET_CARD_YEARS = env.int("CALUMET_CARD_YEARS", default=3)
 
 # A PIN reset link (emailed to the patron) works once, within this many minutes.
 CALUMET_PIN_RESET_MINUTES = env.int("CALUMET_PIN_RESET_MINUTES", default=60)
+# "Forgot your PIN?" requests within the lockout window (CALUMET_LOCKOUT_MINUTES), per
+# card number and per client address (an IPv6 one as its network), whatever matched:
+# past either, the form refuses and no email is sent (patrons.pin_attempts).
+CALUMET_PIN_RESET_CARD_LIMIT = env.int("CALUMET_PIN_RESET_CARD_LIMIT", default=3)
+CALUMET_PIN_RESET_ADDRESS_LIMIT = env.int("CALUMET_PIN_RESET_ADDRESS_LIMIT", default=10)
 
 # Patron portal sessions on shared public terminals: signed out after this many idle
 # minutes, and after this many minutes in all.

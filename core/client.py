@@ -1,7 +1,10 @@
 """The client's address, believed from X-Forwarded-For only behind a trusted proxy.
 
 One function for every part of the site that needs the address: the audit log, the
-sign-in lockout (django-axes) and the access entries.
+sign-in lockout (django-axes) and the access entries. The lockouts count by
+`lockout_address`: the same address, except that an IPv6 client counts as its network
+(a /64 by default, `CALUMET_LOCKOUT_IPV6_PREFIX`), since one home or one machine is given
+a whole /64 and can take a new address from it for every attempt.
 """
 
 from __future__ import annotations
@@ -42,3 +45,28 @@ def client_ip(request) -> str | None:
         if not _trusted(hop):
             return hop
     return hops[0] if hops else remote
+
+
+def address_network(address: str | None) -> str | None:
+    """The address as the lockouts count it: an IPv4 address as it is (an IPv4 address
+    written as IPv6, `::ffff:a.b.c.d`, as that IPv4 address); an IPv6 address as the first
+    address of its network of CALUMET_LOCKOUT_IPV6_PREFIX bits (64: `2001:db8:1:2::`)."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    prefix = settings.CALUMET_LOCKOUT_IPV6_PREFIX
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def lockout_address(request) -> str | None:
+    """`client_ip`, as the sign-in and PIN-reset lockouts count it (`address_network`):
+    AXES_CLIENT_IP_CALLABLE, and every counter of our own. The audit log and the access
+    entries keep the address itself (`client_ip`)."""
+    return address_network(client_ip(request))

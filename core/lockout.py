@@ -8,7 +8,9 @@ honest people behind one address, and only a machine guessing PINs reaches it.
 
 The two realms are kept apart: patron failures (cards) never count towards a staff
 sign-in from the same address, and staff failures never towards patrons. The address is
-always `core.client.client_ip` (AXES_CLIENT_IP_CALLABLE).
+always `core.client.lockout_address` (AXES_CLIENT_IP_CALLABLE): the client's address,
+an IPv6 one as its network (`CALUMET_LOCKOUT_IPV6_PREFIX`, a /64), so that a machine
+taking a new address of its /64 for every attempt is counted as one.
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """Bring patrons over from another system: rows of a CSV export, mapped to our fields,
-each checked and imported or refused with a reason. Idempotent on the card number (a card
-already here is left as it is); PINs are never imported: every imported patron must set
-one through a reset link or at the desk (`pin_must_change`, no PIN hash).
+each checked, and refused with its row number and a reason. An import is all or nothing:
+every row is checked first, and the patrons are saved (in one transaction) only when no
+row was refused. Idempotent on the card number: a card already here, of the same patron
+(same names, and the same birth date when both have one), leaves its row unchanged; a card
+already here of another patron is refused. PINs are never imported: every imported patron
+must set one through a reset link or at the desk (`pin_must_change`, no PIN hash).
 
 Card numbers come from the old system's cards, already in patrons' hands: they must be
 14 digits but need not carry our Luhn check digit (which applies to new cards).
@@ -10,6 +13,7 @@ Card numbers come from the old system's cards, already in patrons' hands: they m
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -66,23 +70,55 @@ LIMITS = {
 
 @dataclass
 class ImportResult:
-    imported: int = 0
+    imported: int = 0  # imported, or (dry run, or refused rows) would be
     unchanged: int = 0
     refused: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+    saved: bool = False  # False: nothing was written (a dry run, or a row was refused)
 
 
 class RowRefused(Exception):
     pass
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+
+
 def _date(value: str, what: str) -> datetime.date | None:
     value = (value or "").strip()
-    if not value or value.startswith("0000-00-00"):
+    if not value or value == "0000-00-00":
         return None
+    if not _ISO_DATE.fullmatch(value):
+        raise RowRefused(f"{what} is not a date (YYYY-MM-DD)")
     try:
-        return datetime.date.fromisoformat(value[:10])
+        return datetime.date.fromisoformat(value)
     except ValueError:
-        raise RowRefused(f"{what} is not a date (YYYY-MM-DD)") from None
+        raise RowRefused(f"{what} is not a date of the calendar") from None
+
+
+def _birth_date(value: str, today: datetime.date) -> datetime.date | None:
+    born = _date(value, "birth date")
+    if born is not None and born > today:
+        raise RowRefused("birth date is in the future")
+    if born is not None and born < EARLIEST_BIRTH:
+        raise RowRefused(f"birth date is before {EARLIEST_BIRTH.year}")
+    return born
+
+
+def _same_person(patron: Patron, other: Patron) -> bool:
+    """Is the patron of a card already here the one this row describes?"""
+
+    def name(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    if (name(patron.last_name), name(patron.first_name)) != (
+        name(other.last_name),
+        name(other.first_name),
+    ):
+        return False
+    if patron.birth_date and other.birth_date:
+        return patron.birth_date == other.birth_date
+    return True
 
 
 class _Lookups:
@@ -127,7 +163,7 @@ def _patron_from(row: dict, mapping: dict, lookups: _Lookups, today) -> tuple[Pa
         address_line1=value.get("address_line1", ""),
         city=value.get("city", ""),
         postal_code=value.get("postal_code", ""),
-        birth_date=_date(value.get("birth_date", ""), "birth date"),
+        birth_date=_birth_date(value.get("birth_date", ""), today),
         category_id=category,
         home_branch=branch,
         card_expires_on=expires,
@@ -144,31 +180,15 @@ def import_rows(
     mapping: dict[str, str],
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
-    chunk: int = 500,
 ) -> ImportResult:
-    """Import the rows (dicts from csv.DictReader). Row numbers in the report count the
-    header as row 1, as a spreadsheet shows them."""
+    """Check every row (dicts from csv.DictReader), then import them all in one
+    transaction, or nothing if a row was refused (or for a dry run). Row numbers in the
+    report count the header as row 1, as a spreadsheet shows them."""
     result = ImportResult()
     lookups = _Lookups()
     today = timezone.localdate()
     seen: set[str] = set()
-    batch: list[tuple[Patron, str]] = []
-
-    def flush():
-        if dry_run or not batch:
-            batch.clear()
-            return
-        with transaction.atomic():
-            for patron, number in batch:
-                patron.save()
-                Card.objects.create(
-                    patron=patron,
-                    number=number,
-                    status=Card.Status.ACTIVE
-                    if patron.status == Patron.Status.ACTIVE
-                    else Card.Status.EXPIRED,
-                )
-        batch.clear()
+    new: list[tuple[Patron, str]] = []
 
     for index, row in enumerate(rows, start=2):
         try:
@@ -176,17 +196,30 @@ def import_rows(
             if number in seen:
                 raise RowRefused("card number appears twice in the file")
             seen.add(number)
+            card = Card.objects.select_related("patron").filter(number=number).first()
+            if card is not None and not _same_person(patron, card.patron):
+                raise RowRefused("card number belongs to another patron here")
         except RowRefused as refusal:
             result.refused.append((index, str(refusal)))
         else:
-            if Card.objects.filter(number=number).exists():
+            if card is not None:
                 result.unchanged += 1
             else:
-                batch.append((patron, number))
+                new.append((patron, number))
                 result.imported += 1
-        if len(batch) >= chunk:
-            flush()
         if progress:
             progress(1)
-    flush()
+    if dry_run or result.refused:
+        return result
+    with transaction.atomic():
+        for patron, number in new:
+            patron.save()
+            Card.objects.create(
+                patron=patron,
+                number=number,
+                status=Card.Status.ACTIVE
+                if patron.status == Patron.Status.ACTIVE
+                else Card.Status.EXPIRED,
+            )
+    result.saved = True
     return result

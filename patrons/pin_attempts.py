@@ -6,6 +6,13 @@ key, so the two share one limit per card (`CALUMET_LOCKOUT_FAILURES` within
 `CALUMET_LOCKOUT_MINUTES`), but with no address: patrons mistyping at a staff
 workstation must not lock the staff out of their own sign-in. Nothing here stores a card
 number or a PIN; the expunge deletes old attempts with the portal's.
+
+Requests for a PIN reset link ("Forgot your PIN?") are counted here too, in the same
+table and window: per card (`CALUMET_PIN_RESET_CARD_LIMIT`, under a keyed hash of its
+own, so that they never lock the card's sign-in) and per client address
+(`CALUMET_PIN_RESET_ADDRESS_LIMIT`, the address as `core.client.lockout_address`
+counts it). They are patron attempts (`card:` names), so they add to the address's count
+of the sign-in lockout, and an address locked for sign-ins cannot ask for links either.
 """
 
 from __future__ import annotations
@@ -16,10 +23,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
-
-from patrons.portal import card_key
+from django.utils.crypto import salted_hmac
 
 DESK_AGENT = "calumet desk"
+RESET_AGENT = "calumet pin reset"
+
+
+def card_key(card_number: str) -> str:
+    """What django-axes records for a card: a keyed hash, never the number itself."""
+    digest = salted_hmac("calumet.portal.card", (card_number or "").strip()).hexdigest()
+    return f"card:{digest[:24]}"
 
 
 def _cool_off() -> datetime.timedelta:
@@ -46,19 +59,23 @@ def pin_locked(card_number: str, now: datetime.datetime | None = None) -> bool:
 
 def pin_failed(card_number: str, now: datetime.datetime | None = None) -> None:
     """Count one wrong PIN typed at the desk for this card."""
+    _count(card_key(card_number), None, DESK_AGENT, "desk", now)
+
+
+def _count(username: str, address: str | None, agent: str, path: str, now) -> None:
     from axes.models import AccessAttempt
 
     now = now or timezone.now()
     with transaction.atomic():
         attempt, created = AccessAttempt.objects.select_for_update().get_or_create(
-            username=card_key(card_number),
-            ip_address=None,
-            user_agent=DESK_AGENT,
+            username=username,
+            ip_address=address,
+            user_agent=agent,
             defaults={
                 "get_data": "",
                 "post_data": "",
                 "http_accept": "",
-                "path_info": "desk",
+                "path_info": path,
                 "failures_since_start": 1,
             },
         )
@@ -76,3 +93,43 @@ def pin_succeeded(card_number: str) -> None:
     from axes.models import AccessAttempt
 
     AccessAttempt.objects.filter(username=card_key(card_number)).delete()
+
+
+def reset_key(card_number: str) -> str:
+    """The reset requests' own name for a card (a patron one: `card:`), apart from the
+    card's sign-in failures."""
+    return "card:reset:" + card_key(card_number).removeprefix("card:")
+
+
+def _sum(queryset) -> int:
+    return queryset.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def pin_reset_allowed(
+    card_number: str, address: str | None, now: datetime.datetime | None = None
+) -> bool:
+    """May this address ask for a reset link for this card now? No once the card had
+    CALUMET_PIN_RESET_CARD_LIMIT requests within the window, the address
+    CALUMET_PIN_RESET_ADDRESS_LIMIT, or the address is locked for patron sign-ins."""
+    from axes.models import AccessAttempt
+
+    now = now or timezone.now()
+    recent = AccessAttempt.objects.filter(attempt_time__gte=now - _cool_off())
+    if _sum(recent.filter(username=reset_key(card_number))) >= (
+        settings.CALUMET_PIN_RESET_CARD_LIMIT
+    ):
+        return False
+    if not address:
+        return True
+    patrons_here = recent.filter(ip_address=address, username__startswith="card:")
+    resets_here = patrons_here.filter(username__startswith="card:reset:")
+    if _sum(resets_here) >= settings.CALUMET_PIN_RESET_ADDRESS_LIMIT:
+        return False
+    return _sum(patrons_here) < settings.CALUMET_LOCKOUT_ADDRESS_FAILURES
+
+
+def pin_reset_counted(
+    card_number: str, address: str | None, now: datetime.datetime | None = None
+) -> None:
+    """Count one accepted request for a reset link (whether or not anything matched)."""
+    _count(reset_key(card_number), address, RESET_AGENT, "pin reset", now)

@@ -149,25 +149,70 @@ class PinResetTokens(PasswordResetTokenGenerator):
 tokens = PinResetTokens()
 
 
-def pin_reset_request(*, card_number: str, email: str, link_for) -> None:
-    """Email a reset link if the card is active and the email is the patron's. Says
-    nothing either way: the caller shows one answer whatever happened.
-    `link_for(token)` builds the absolute link."""
+def pin_reset_request(*, card_number: str, email: str, address: str | None, origin: str) -> None:
+    """Ask for a reset link for this card and email. The email is sent by the worker
+    (`patrons.tasks.send_pin_reset`), and one task is queued whether or not the pair
+    matched, so the answer takes the same time and says nothing either way. The task
+    carries the patron's id (0: nothing matched) and the site's origin (`https://host`),
+    never a card number or an email address: django-q2 stores task arguments.
+
+    Refused (the same words whatever matched) when the card or the client's address
+    (`core.client.lockout_address`) has asked too often within the lockout window
+    (`patrons.pin_attempts`)."""
+    from django_q.tasks import async_task
+
+    from patrons.pin_attempts import pin_reset_allowed, pin_reset_counted
+
     number = "".join((card_number or "").split())
     email = (email or "").strip()
-    if not number.isdigit() or len(number) != 14 or not email:
-        return
+    if not pin_reset_allowed(number, address):
+        minutes = max(int(_cool_off_minutes()), 1)
+        raise Refused(
+            _(
+                "Too many requests for a new PIN. Try again in %(minutes)s minutes, or "
+                "ask at any branch desk with a photo ID."
+            )
+            % {"minutes": minutes},
+            code="too_many",
+        )
+    pin_reset_counted(number, address)
     card = (
         Card.objects.select_related("patron")
         .filter(number=number, status=Card.Status.ACTIVE, patron__status=Patron.Status.ACTIVE)
         .first()
+        if number.isdigit() and len(number) == 14 and email
+        else None
     )
-    if card is None or not card.patron.email or card.patron.email.lower() != email.lower():
-        return
+    matched = (
+        card is not None and bool(card.patron.email) and card.patron.email.lower() == email.lower()
+    )
+    async_task(
+        "patrons.tasks.send_pin_reset", card.patron.pk if matched else 0, origin, group="notices"
+    )
+
+
+def _cool_off_minutes() -> float:
+    from patrons.pin_attempts import _cool_off
+
+    return _cool_off().total_seconds() / 60
+
+
+def pin_reset_send(*, patron_id: int, origin: str) -> int:
+    """In the worker: email the patron a link to choose a new PIN, in their language, if
+    the account is still active and has an email. Returns the number of emails."""
+    from django.urls import reverse
+
+    patron = (
+        Patron.objects.filter(pk=patron_id, status=Patron.Status.ACTIVE).first()
+        if patron_id
+        else None
+    )
+    if patron is None or not patron.email:
+        return 0
     minutes = settings.CALUMET_PIN_RESET_MINUTES
-    link = link_for(tokens.make_token(card.patron))
+    link = origin.rstrip("/") + reverse("portal:pin_reset_link", args=[tokens.make_token(patron)])
     # In the patron's language, whatever the page was shown in.
-    with translation.override(card.patron.notice_language):
+    with translation.override(patron.notice_language):
         subject = _("%(library)s: choose a new PIN") % {"library": settings.CALUMET_LIBRARY_NAME}
         message = _(
             "Someone asked to reset the PIN of your library account.\n\n"
@@ -176,7 +221,8 @@ def pin_reset_request(*, card_number: str, email: str, link_for) -> None:
             "The link works once. If you did not ask for it, ignore this email: "
             "your PIN has not changed.\n"
         ) % {"minutes": minutes, "link": link}
-    send_mail(subject=subject, message=message, from_email=None, recipient_list=[card.patron.email])
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[patron.email])
+    return 1
 
 
 def pin_reset_confirm(*, card_number: str, token: str, new_pin: str) -> Patron:

@@ -19,11 +19,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from core.hashers import waste_time
 from patrons.models import Card, Patron
+from patrons.pin_attempts import card_key
 from patrons.pins import pin_rehash
 from patrons.services import patron_touch
 from privacy.sessions import SESSION_PATRON
@@ -32,12 +32,6 @@ SESSION_SINCE = "calumet_patron_since"
 SESSION_SEEN = "calumet_patron_seen"
 PORTAL_PREFIX = "/portal/"
 NOT_ACCEPTED = _("Card number or PIN not accepted.")
-
-
-def card_key(card_number: str) -> str:
-    """What django-axes records for a card: a keyed hash, never the number itself."""
-    digest = salted_hmac("calumet.portal.card", (card_number or "").strip()).hexdigest()
-    return f"card:{digest[:24]}"
 
 
 def axes_username(request, credentials: dict | None) -> str | None:
@@ -194,7 +188,7 @@ def lockout_response(request, response=None, credentials=None):
     from django.db.models import Q
     from django.shortcuts import render
 
-    from core.client import client_ip
+    from core.client import lockout_address
 
     cool_off = get_cool_off(request) or datetime.timedelta(minutes=15)
     username = axes_username(request, credentials) or ""
@@ -205,7 +199,7 @@ def lockout_response(request, response=None, credentials=None):
     )
     latest = (
         AccessAttempt.objects.filter(
-            Q(username=username) | (Q(ip_address=client_ip(request)) & same_realm)
+            Q(username=username) | (Q(ip_address=lockout_address(request)) & same_realm)
         )
         .order_by("-attempt_time")
         .values_list("attempt_time", flat=True)

@@ -201,6 +201,7 @@ def pin_reset_request_view(request):
     """Forgot my PIN: card number AND email address; one answer whatever they match."""
     from django.conf import settings
 
+    from core.client import lockout_address
     from patrons.forms import PinResetRequestForm
     from patrons.pins import pin_reset_request
 
@@ -208,13 +209,17 @@ def pin_reset_request_view(request):
         return redirect(reverse("portal:staff_refused"))
     form = PinResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        pin_reset_request(
-            card_number=form.cleaned_data["card_number"],
-            email=form.cleaned_data["email"],
-            link_for=lambda token: request.build_absolute_uri(
-                reverse("portal:pin_reset_link", args=[token])
-            ),
-        )
+        try:
+            pin_reset_request(
+                card_number=form.cleaned_data["card_number"],
+                email=form.cleaned_data["email"],
+                address=lockout_address(request),
+                origin=request.build_absolute_uri("/"),
+            )
+        except Refused as refusal:
+            # A fresh form: the card number typed is not echoed back.
+            context = {"form": PinResetRequestForm(), "error": refusal.message}
+            return render(request, "portal/pin_reset_request.html", context, status=429)
         messages.info(request, RESET_SENT % {"minutes": settings.CALUMET_PIN_RESET_MINUTES})
         return redirect(reverse("portal:login"))
     return render(request, "portal/pin_reset_request.html", {"form": form})

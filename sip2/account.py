@@ -18,7 +18,8 @@ from django.utils import timezone
 from circulation.selectors import loan_limit_for
 from core.refusals import Refused
 from patrons.models import Card, Patron
-from patrons.portal import authenticate_card, card_key
+from patrons.pin_attempts import card_key
+from patrons.portal import authenticate_card
 from patrons.services import blocks_in_force, card_resolve
 
 SIP2_PATH = "/sip2"

@@ -4,6 +4,7 @@ section on the index and in the sidebar, for staff who hold its permission."""
 
 import copy
 import functools
+from functools import update_wrapper
 
 from django.apps import apps
 from django.contrib import admin
@@ -103,6 +104,28 @@ class _ListenedAutocomplete(AutocompleteJsonView):
         return super().serialize_result(obj, to_field_name)
 
 
+def _check_action_parameters(request, model) -> None:
+    """An action's POST names rows by primary key (`_selected_action`) and the form it
+    came from by number (`index`). Django's admin turns a malformed one into a 500 (the
+    query or `int()` fails); it is the sender's mistake, so it is a 400 that changes
+    nothing. The value is not repeated in the message."""
+    from django.contrib.admin import helpers
+    from django.core.exceptions import BadRequest, ValidationError
+
+    post = request.POST
+    if "index" in post:
+        try:
+            int(post["index"])
+        except ValueError:
+            raise BadRequest("The action's form number is not a number.") from None
+    field = model._meta.pk
+    for value in post.getlist(helpers.ACTION_CHECKBOX_NAME):
+        try:
+            field.to_python(value)
+        except ValidationError:
+            raise BadRequest(f"A selected row is not a valid {field.verbose_name}.") from None
+
+
 class CalumetAdminSite(admin.AdminSite):
     site_header = "Calumet staff"
     site_title = "Calumet staff"
@@ -134,6 +157,21 @@ class CalumetAdminSite(admin.AdminSite):
             except NoReverseMatch:
                 pass
         return super().index(request, extra_context)
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page; a changelist's action checks its parameters first (after
+        the sign-in and permission checks of Django's wrapper)."""
+        model_admin = getattr(view, "__self__", None)
+        if getattr(view, "__name__", "") == "changelist_view" and model_admin is not None:
+            changelist_view = view
+
+            def view(request, *args, **kwargs):
+                if request.method == "POST":
+                    _check_action_parameters(request, model_admin.model)
+                return changelist_view(request, *args, **kwargs)
+
+            update_wrapper(view, changelist_view)
+        return super().admin_view(view, cacheable)
 
     def autocomplete_view(self, request):
         return _ListenedAutocomplete.as_view(admin_site=self)(request)

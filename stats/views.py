@@ -7,8 +7,6 @@ the CSV alike (`stats.suppression`).
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -16,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core import csv_safe
 from core.admin_site import AdminPage
 from stats import figures
 from stats.counts import Counts
@@ -35,7 +34,7 @@ PERMISSION = "stats.view_statistics"
 def _csv_response(filename: str, header: list[str], rows: list[list[str]]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = csv_safe.writer(response)
     writer.writerow(header)
     writer.writerows(rows)
     return response

@@ -64,6 +64,20 @@ def test_the_merge_report_file_lists_the_merged_records(catalog, tmp_path):
     assert len(lines) == 3 and "ISBN 9780141439518" in lines[1]
 
 
+def test_the_merge_report_writes_a_title_like_a_formula_as_text(catalog, tmp_path):
+    import csv
+
+    formula = '=HYPERLINK("http://evil.example/","Pride")'
+    Title.objects.filter(isbn13="9780141439518").update(title=formula)
+    report = tmp_path / "merged.csv"
+    call_command("import_marc", str(DATA / "library-b.xml"), report=str(report), stdout=StringIO())
+    with open(report, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    titles = [row["title"] for row in rows]
+    assert "'" + formula in titles and formula not in titles
+    assert all(row["record"].isdigit() for row in rows)  # numbers stay numbers
+
+
 def test_format_language_subjects_and_summary_are_kept(catalog):
     by_title = {t.title: t for t in Title.objects.all()}
     assert by_title["Emma"].format == "large_print"

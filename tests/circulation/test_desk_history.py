@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from circulation.models import Loan
 from patrons.models import Patron
-from patrons.portal import card_key
+from patrons.pin_attempts import card_key
 from patrons.services import reading_history_set
 from tests.circulation.conftest import CARD_NUMBER
 from tests.factories import DEFAULT_PIN, LoanFactory, SuperuserFactory

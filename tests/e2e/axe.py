@@ -1,8 +1,9 @@
 """The one axe-core helper of the browser tests (staff and public pages alike).
 
-axe-core is the accessibility engine browsers' own tools use; CI installs it from the npm
-registry (.ci/run) and names `axe.min.js` in CALUMET_AXE_CORE. Locally, without it, the
-tests that need it are skipped; under CI=true its absence fails them.
+axe-core is the accessibility engine browsers' own tools use; `make test` (`make axe`)
+installs it from the npm registry into var/axe and names `axe.min.js` in CALUMET_AXE_CORE,
+as CI does. Without it, the tests that need it are skipped; under CI=true its absence
+fails them.
 
 The engine goes into every page of a context as an init script (the DevTools protocol's
 "script to evaluate on new document"), which the site's Content Security Policy does not
@@ -40,7 +41,8 @@ def require_axe() -> None:
         return
     why = (
         "CALUMET_AXE_CORE does not name axe.min.js "
-        "(npm install --prefix var/axe axe-core; export CALUMET_AXE_CORE=...)"
+        "(make test fetches it; or make axe, then "
+        "CALUMET_AXE_CORE=var/axe/node_modules/axe-core/axe.min.js)"
     )
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(why)

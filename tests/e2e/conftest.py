@@ -34,7 +34,13 @@ def rows_from_data_migrations(transactional_db):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(live_server):
+    """Chromium, for the session. It asks for the live server so that it is closed first:
+    pytest tears fixtures down in the reverse order of their set-up, and a browser closed
+    after the server would end the server's open keep-alive connections only then, in
+    request threads that find the shared test database no longer theirs ("Exception in
+    thread ... DatabaseWrapper objects created in a thread can only be used in that same
+    thread", printed by an otherwise green run)."""
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package.")

@@ -111,3 +111,35 @@ def test_a_staff_member_guessing_passwords_does_not_lock_patrons_at_that_address
         reverse("portal:login"), {"card_number": card.number, "pin": DEFAULT_PIN}
     )
     assert response.status_code == 302
+
+
+def test_addresses_of_one_ipv6_64_are_counted_as_one_address():
+    """A machine that takes a new address of its /64 for every guess, on sequential cards,
+    is locked as one address; another /64 is not, and the audit keeps the address."""
+    from auditlog.models import LogEntry
+
+    for n in range(12):
+        bad_pins(via_proxy(f"2001:db8:5:7::{n + 1:x}"), 1, first_card=n)
+    card = CardFactory(patron=PatronFactory())
+    locked = via_proxy("2001:db8:5:7:ffff::1").post(
+        reverse("portal:login"), {"card_number": card.number, "pin": DEFAULT_PIN}
+    )
+    assert locked.status_code == 429
+    elsewhere = via_proxy("2001:db8:5:8::1").post(
+        reverse("portal:login"), {"card_number": card.number, "pin": DEFAULT_PIN}
+    )
+    assert elsewhere.status_code == 302
+    # The audit log names the address the patron came from, not its network.
+    entry = LogEntry.objects.filter(remote_addr__isnull=False).latest("timestamp")
+    assert entry.remote_addr == "2001:db8:5:8::1"
+
+
+def test_the_ipv6_prefix_is_a_setting(settings):
+    settings.CALUMET_LOCKOUT_IPV6_PREFIX = 48  # a provider that hands out a /48
+    for n in range(12):
+        bad_pins(via_proxy(f"2001:db8:5:{n + 1:x}::1"), 1, first_card=n)
+    card = CardFactory(patron=PatronFactory())
+    response = via_proxy("2001:db8:5:ff::1").post(
+        reverse("portal:login"), {"card_number": card.number, "pin": DEFAULT_PIN}
+    )
+    assert response.status_code == 429

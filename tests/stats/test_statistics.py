@@ -96,6 +96,18 @@ def test_threshold_is_a_setting(activity, librarian_client, march):
     assert "Central Library, Check-outs: 7" in page and "reads “fewer than 2”" in page
 
 
+@override_settings(CALUMET_STATS_SUPPRESS_BELOW=2)
+def test_a_branch_named_like_a_formula_is_text_in_the_csv(activity, librarian_client, march):
+    from circulation.models import Branch
+
+    formula = '=HYPERLINK("http://evil.example/","Click")'
+    Branch.objects.filter(code="east").update(name=formula)
+    rows = {row[0]: row[1] for row in _csv(librarian_client, "circulation-by-branch", march)}
+    assert formula not in rows
+    assert rows["'" + formula] == "2"  # text a spreadsheet will not run; the count a number
+    assert rows["Central Library"] == "7"
+
+
 @override_settings(CALUMET_STATS_SUPPRESS_BELOW=1)  # exact figures (suppression: its own test)
 def test_annual_report_in_the_survey_shape(activity, librarian_client):
     page = librarian_client.get("/admin/stats/annual-report/?year=2025").content.decode()

@@ -2,12 +2,12 @@
 `circulation.marc.importer.marc_import`; prints the problems, the merged records and the
 summary, and writes the merge report."""
 
-import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from circulation.marc.importer import Progress, marc_import
+from core import csv_safe
 
 PROGRESS_EVERY = 100  # records between two progress updates on a terminal
 BAR_WIDTH = 30
@@ -84,7 +84,7 @@ class Command(BaseCommand):
     def _write_report(self, path: Path, merges) -> None:
         try:
             with open(path, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
+                writer = csv_safe.writer(handle)
                 writer.writerow(
                     ["file", "record", "isbn_or_control_number", "title_id", "title", "differs_in"]
                 )

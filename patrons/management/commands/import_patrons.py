@@ -1,6 +1,7 @@
 """manage.py import_patrons FILE.csv: bring patrons over from another system."""
 
 import csv
+import io
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,8 +11,10 @@ from patrons.importing import MAPPINGS, import_rows
 
 class Command(BaseCommand):
     help = (
-        "Import patrons and their cards from a CSV export (see docs/desk.md). A card number "
-        "already here is left unchanged, so the import can be run again. PINs are never "
+        "Import patrons and their cards from a UTF-8 CSV export (see docs/desk.md). All or "
+        "nothing: every row is checked first, and if any is refused (reported with its row "
+        "number and the reason) nothing is imported. A card number already here, of the "
+        "same patron, is left unchanged, so the import can be run again. PINs are never "
         "imported: patrons set one through a reset link or at the desk."
     )
 
@@ -31,36 +34,60 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, mapping, dry_run=False, delimiter=",", **options):
         columns = MAPPINGS[mapping]
+        text = self._read(file)
         try:
-            handle = open(file, newline="", encoding="utf-8-sig")  # noqa: SIM115
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}") from None
-        with handle:
-            reader = csv.DictReader(handle, delimiter=delimiter)
+            reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
             header = set(reader.fieldnames or [])
-            missing = [columns[f] for f in ("card_number", "last_name", "first_name")]
-            missing = [name for name in missing if name not in header]
-            if missing:
-                raise CommandError(
-                    f"The file has no column {', '.join(missing)} (mapping {mapping})."
-                )
-            total = max(sum(1 for _ in handle) - 1, 0)  # lines, less the header
-            handle.seek(0)
-            reader = csv.DictReader(handle, delimiter=delimiter)
-            try:
-                result = import_rows(
-                    reader, mapping=columns, dry_run=dry_run, progress=self._bar(total)
-                )
-            except (csv.Error, UnicodeDecodeError) as error:
-                raise CommandError(f"The file is not a readable CSV: {error}") from None
+        except (csv.Error, TypeError) as error:
+            raise CommandError(f"The file is not a readable CSV: {error}") from None
+        missing = [columns[f] for f in ("card_number", "last_name", "first_name")]
+        missing = [name for name in missing if name not in header]
+        if missing:
+            raise CommandError(f"The file has no column {', '.join(missing)} (mapping {mapping}).")
+        total = max(text.rstrip("\n").count("\n"), 0)  # lines, less the header
+        try:
+            result = import_rows(
+                reader, mapping=columns, dry_run=dry_run, progress=self._bar(total)
+            )
+        except csv.Error as error:
+            self._close_bar()
+            raise CommandError(
+                f"The file is not a readable CSV (line {reader.line_num}): {error}. "
+                "Nothing was imported."
+            ) from None
         self._close_bar()
         for row, reason in result.refused:
             self.stdout.write(f"row {row}: refused: {reason}")
+        if result.refused:
+            raise CommandError(
+                f"{len(result.refused)} refused: nothing was imported (an import is all or "
+                f"nothing). Fix the rows above and run the import again; the other "
+                f"{result.imported} would be imported and {result.unchanged} are already "
+                "here (unchanged)."
+            )
         verb = "would be imported" if dry_run else "imported"
         self.stdout.write(
-            f"{result.imported} {verb}, {result.unchanged} already here (unchanged), "
-            f"{len(result.refused)} refused."
+            f"{result.imported} {verb}, {result.unchanged} already here (unchanged), 0 refused."
         )
+
+    def _read(self, file) -> str:
+        """The whole file as text (UTF-8, with or without a byte-order mark), or a
+        CommandError naming the line that is not UTF-8."""
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}") from None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            raise CommandError(
+                f"Line {line} of the file is not UTF-8 text (byte 0x{data[error.start]:02x}): "
+                "the import reads UTF-8 only. Save the file as UTF-8 (in a spreadsheet: "
+                '"CSV UTF-8"; or iconv -f LATIN1 -t UTF-8) and run it again. '
+                "Nothing was imported."
+            ) from None
 
     def _bar(self, total: int):
         try:
