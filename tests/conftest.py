@@ -11,8 +11,12 @@
 
 import datetime
 import os
+import zoneinfo
+from collections.abc import Iterator
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -157,10 +161,20 @@ def superuser_client(client, superuser):
 # -- time and data -----------------------------------------------------------------------------
 
 
+#: Where the `now` fixture puts the clock: a Wednesday at noon in the library's time zone,
+#: far from midnight and from a change of summer time, so that a test that reasons about
+#: days ("due in 3 days", "closed on Sunday") means the same whenever it runs.
+FROZEN_AT = datetime.datetime(2026, 3, 11, 12, 0)
+
+
 @pytest.fixture
-def now() -> datetime.datetime:
-    """A fixed "now" (whole seconds, so it compares equal after a database round trip)."""
-    return timezone.now().replace(microsecond=0)
+def now() -> Iterator[datetime.datetime]:
+    """The clock, stopped at FROZEN_AT for the test (it then runs on from there, so code
+    that measures elapsed time still sees time pass); the instant is in whole seconds, so it
+    compares equal after a database round trip."""
+    instant = FROZEN_AT.replace(tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    with time_machine.travel(instant, tick=True):
+        yield timezone.now().replace(microsecond=0)
 
 
 @pytest.fixture
