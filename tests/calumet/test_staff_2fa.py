@@ -1,8 +1,9 @@
 """Staff second factor (TOTP + backup codes) for the admin, when CALUMET_STAFF_2FA is on."""
 
-from unittest import mock
+import datetime
 
 import pytest
+import time_machine
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
@@ -11,6 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.factories import STAFF_PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+#: The first second of a 30-second TOTP step.
+STEP_START = datetime.datetime(2026, 3, 11, 18, 0, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -72,28 +76,30 @@ def test_a_wrong_code_at_enrolment_is_refused(clerk):
 
 
 def test_the_next_sign_in_asks_for_a_code_and_a_backup_code_works_once(clerk):
-    codes = enrol(password_login(clerk), clerk)
-    client = password_login(clerk)
-    response = client.get("/admin/", follow=True)
-    assert response.redirect_chain[-1][0].startswith("/admin/2fa/")
-    assert client.post("/admin/2fa/", {"token": codes[0]}).status_code == 302
-    home = client.get("/admin/", follow=True)  # the clerk's home is the desk home
-    assert home.status_code == 200 and "/2fa/" not in home.request["PATH_INFO"]
+    # The clock stands still unless the test moves it: a code is for a 30-second step, and
+    # a slow run must not cross into the next step unseen (django-otp reads time.time
+    # through its own reference, which only a clock like time-machine's stops).
+    with time_machine.travel(STEP_START, tick=False) as clock:
+        codes = enrol(password_login(clerk), clerk)
+        client = password_login(clerk)
+        response = client.get("/admin/", follow=True)
+        assert response.redirect_chain[-1][0].startswith("/admin/2fa/")
+        assert client.post("/admin/2fa/", {"token": codes[0]}).status_code == 302
+        home = client.get("/admin/", follow=True)  # the clerk's home is the desk home
+        assert home.status_code == 200 and "/2fa/" not in home.request["PATH_INFO"]
 
-    again = password_login(clerk)
-    response = again.post("/admin/2fa/", {"token": codes[0]})
-    assert b"That code is not valid" in response.content  # used up
-    device = TOTPDevice.objects.get(user=clerk)
-    device.throttle_reset()
-    # The code used at enrolment cannot be replayed (asked at the moment of its own time
-    # step, whatever the clock says now); the app's next code works.
-    used_at = device.t0 + device.last_t * device.step + 1
-    with mock.patch("time.time", return_value=used_at):
+        again = password_login(clerk)
+        response = again.post("/admin/2fa/", {"token": codes[0]})
+        assert b"That code is not valid" in response.content  # used up
+        device = TOTPDevice.objects.get(user=clerk)
+        device.throttle_reset()
+        # The code used at enrolment cannot be replayed, still in its own time step.
         assert again.post("/admin/2fa/", {"token": current_code(device)}).status_code == 200
-    device.refresh_from_db()
-    device.throttle_reset()
-    assert again.post("/admin/2fa/", {"token": current_code(device, ahead=1)}).status_code == 302
-    assert again.get("/admin/")["Location"] == "/admin/circulation/desk/"  # signed in
+        device.refresh_from_db()
+        device.throttle_reset()
+        clock.shift(device.step)  # the app shows its next code
+        assert again.post("/admin/2fa/", {"token": current_code(device)}).status_code == 302
+        assert again.get("/admin/")["Location"] == "/admin/circulation/desk/"  # signed in
 
 
 def test_wrong_codes_lock_the_account_like_wrong_passwords(clerk, settings):
