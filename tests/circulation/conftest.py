@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.urls import reverse
 from django.utils import timezone
 
 from circulation.models import (
@@ -159,3 +160,15 @@ def default_rule() -> CirculationRule:
 def type_rule(item_type: str):
     """The data migration's rule for one item type, any category, any branch."""
     return CirculationRule.objects.filter(patron_category=None, item_type=item_type, branch=None)
+
+
+@pytest.fixture
+def desk(clerk_client, branch):
+    """A clerk at the desk, working at `branch` (chosen once, on the check-out page, for every
+    desk page of the session). The one desk of the tests: a test that needs another role at
+    the desk signs that user in and chooses the branch the same way."""
+    response = clerk_client.post(
+        reverse("admin:circulation_checkout"), {"action": "branch", "branch": branch.pk}
+    )
+    assert response.status_code == 302
+    return clerk_client

@@ -98,13 +98,6 @@ def get(client, url) -> str:
     return response.content.decode()
 
 
-@pytest.fixture
-def desk(clerk_client, branch):
-    """The clerk's desk, working at the Central Library."""
-    post(clerk_client, CHECKOUT, {"action": "branch", "branch": branch.pk})
-    return clerk_client
-
-
 # -- a whole transaction at the desk ----------------------------------------------------------
 
 

@@ -17,12 +17,6 @@ PAYMENT = reverse("admin:circulation_payment")
 
 
 @pytest.fixture
-def desk(clerk_client, branch):
-    clerk_client.post(CHECKOUT, {"action": "branch", "branch": branch.pk})
-    return clerk_client
-
-
-@pytest.fixture
 def namesakes():
     older = CardFactory(
         patron=PatronFactory(

@@ -40,12 +40,6 @@ pytestmark = pytest.mark.django_db
 PATRON_PAGES = {"Check out": CHECKOUT, "Renew": RENEW, "Take payment": PAYMENT}
 
 
-@pytest.fixture
-def desk(clerk_client, branch):
-    post(clerk_client, CHECKOUT, {"action": "branch", "branch": branch.pk})
-    return clerk_client
-
-
 def stored_sessions() -> str:
     """Every stored session, decoded, as one string."""
     return json.dumps([row.get_decoded() for row in Session.objects.all()], default=str)

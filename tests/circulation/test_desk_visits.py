@@ -8,17 +8,9 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import ComputerSession, VisitCount
-from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 PAGE = "/admin/circulation/visits/"
-
-
-@pytest.fixture
-def desk(clerk, branch):
-    client = signed_in(clerk)
-    client.post(PAGE, {"action": "branch", "branch": branch.pk})
-    return client
 
 
 def test_a_gate_count_adds_to_the_days_visits(desk, branch, card, clerk):

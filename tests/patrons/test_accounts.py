@@ -27,13 +27,6 @@ def clerk():
     return make_staff("clerk", CIRCULATION_STAFF)
 
 
-@pytest.fixture
-def clerk_client(clerk):
-    client = Client()
-    client.force_login(clerk)
-    return client
-
-
 def test_luhn_check_digits():
     assert luhn_check_digit("7992739871") == "3"  # the textbook example
     assert luhn_valid("79927398713") and not luhn_valid("79927398710")
