@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.factories import SuperuserFactory
-from tests.helpers import make_staff, signed_in
+from tests.helpers import make_staff, portal_signed_in, signed_in
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -149,6 +149,18 @@ def director_client(director):
 @pytest.fixture
 def superuser(db):
     return SuperuserFactory()
+
+
+@pytest.fixture
+def patron_client(db):
+    """A patron signed in to the portal (the one signed-in patron of the tests); the
+    client's `card` is their card."""
+    from tests.factories import CardFactory
+
+    card = CardFactory()
+    client = portal_signed_in(card)
+    client.card = card
+    return client
 
 
 @pytest.fixture

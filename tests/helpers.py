@@ -9,8 +9,9 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.test import Client
+from django.urls import reverse
 
-from tests.factories import StaffUserFactory
+from tests.factories import DEFAULT_PIN, StaffUserFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Our own packages, as pyproject.toml lists them for the wheel: a new room joins by being
@@ -61,4 +62,17 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)  # not login(): django-axes' backend needs a request
     client.user = user
+    return client
+
+
+def portal_signed_in(card, pin: str | None = None) -> Client:
+    """A browser signed in to the patron portal with `card` (a Card, or its number) and
+    its PIN (the factories' DEFAULT_PIN unless given), as the patron does it: the sign-in
+    form, which must answer with a redirect to the account."""
+    number = getattr(card, "number", card)
+    client = Client()
+    response = client.post(
+        reverse("portal:login"), {"card_number": number, "pin": pin or DEFAULT_PIN}
+    )
+    assert response.status_code == 302, "the portal refused the sign-in"
     return client

@@ -17,7 +17,7 @@ from patrons.pin_attempts import card_key
 from patrons.services import reading_history_set
 from tests.circulation.conftest import CARD_NUMBER
 from tests.factories import DEFAULT_PIN, LoanFactory, SuperuserFactory
-from tests.helpers import database_refuses, signed_in
+from tests.helpers import database_refuses, portal_signed_in, signed_in
 
 pytestmark = pytest.mark.django_db
 DESK = "admin:circulation_reading_history"
@@ -63,13 +63,6 @@ def desk_post(client, *, card=CARD_NUMBER, pin=DEFAULT_PIN, asked=True):
     response = client.post(reverse(DESK), data)
     assert response.status_code == 302
     return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def portal_client(card_number=CARD_NUMBER, pin=DEFAULT_PIN) -> Client:
-    client = Client()
-    response = client.post(reverse("portal:login"), {"card_number": card_number, "pin": pin})
-    assert response.status_code == 302
-    return client
 
 
 # -- staff can never turn it on ---------------------------------------------------------------
@@ -148,7 +141,7 @@ def test_staff_turn_it_off_at_the_patrons_request_and_it_is_recorded(
     assert patron.reading_history_changed_on == timezone.localdate()
     assert not Loan.objects.filter(pk=kept.pk).exists()  # the kept history is erased
 
-    page = portal_client().get(reverse("portal:privacy")).content.decode()
+    page = portal_signed_in(CARD_NUMBER).get(reverse("portal:privacy")).content.decode()
     assert f"Librarian at {branch.name} turned off your reading history" in page
     assert "at your request" in page
 
@@ -166,7 +159,7 @@ def test_the_desk_turns_it_on_when_the_patron_types_their_pin(clerk_client, patr
     assert patron.reading_history_branch == branch
     assert CARD_NUMBER not in "".join(messages)
 
-    client = portal_client()
+    client = portal_signed_in(CARD_NUMBER)
     day = timezone.localdate()
     story = f"You turned on reading history on {day.day} {day:%B %Y} at the {branch.name} desk"
     assert story in client.get(reverse("portal:privacy")).content.decode()
@@ -213,7 +206,7 @@ def test_the_desk_page_is_for_desk_staff(roleless, clerk_client):
 
 
 def test_the_portal_says_the_patron_turned_it_on_in_the_portal(patron):
-    client = portal_client()
+    client = portal_signed_in(CARD_NUMBER)
     client.post(reverse("portal:privacy"), {"keep": "on"})
     patron.refresh_from_db()
     assert patron.reading_history_via == "portal" and patron.keep_reading_history
@@ -226,5 +219,5 @@ def test_a_history_from_before_the_records_says_so(patron):
     Patron.objects.filter(pk=patron.pk).update(
         keep_reading_history=True, reading_history_via="unrecorded"
     )
-    page = portal_client().get(reverse("portal:privacy")).content.decode()
+    page = portal_signed_in(CARD_NUMBER).get(reverse("portal:privacy")).content.decode()
     assert "before the library recorded who turned it on" in page

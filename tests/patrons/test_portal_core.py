@@ -25,6 +25,7 @@ from tests.factories import (
     StaffUserFactory,
     TitleFactory,
 )
+from tests.helpers import portal_signed_in
 
 pytestmark = pytest.mark.django_db
 NOT_ACCEPTED = b"Card number or PIN not accepted."
@@ -33,15 +34,6 @@ NOT_ACCEPTED = b"Card number or PIN not accepted."
 @pytest.fixture
 def card():
     return CardFactory(number="21234666600001", patron=PatronFactory(first_name="Wilhelmina"))
-
-
-def signed_in(card) -> Client:
-    client = Client()
-    response = client.post(
-        reverse("portal:login"), {"card_number": card.number, "pin": DEFAULT_PIN}
-    )
-    assert response.status_code == 302
-    return client
 
 
 def test_one_message_for_every_failure_and_the_card_is_not_echoed(card):
@@ -77,8 +69,8 @@ def test_the_session_key_rotates_and_sign_out_flushes_it(card):
 
 
 @pytest.mark.parametrize("key,minutes", [(SESSION_SEEN, 11), (SESSION_SINCE, 61)])
-def test_idle_and_absolute_timeouts(card, key, minutes):
-    client = signed_in(card)
+def test_idle_and_absolute_timeouts(patron_client, key, minutes):
+    client = patron_client
     session = client.session
     session[key] = (timezone.now() - datetime.timedelta(minutes=minutes)).timestamp()
     if key == SESSION_SINCE:
@@ -88,8 +80,8 @@ def test_idle_and_absolute_timeouts(card, key, minutes):
     assert response.status_code == 302 and response["Location"].startswith("/portal/login/")
 
 
-def test_portal_responses_are_never_cached(card):
-    client = signed_in(card)
+def test_portal_responses_are_never_cached(patron_client):
+    client = patron_client
     for url in [
         reverse("portal:account"),
         reverse("portal:login"),
@@ -101,8 +93,8 @@ def test_portal_responses_are_never_cached(card):
         assert response["Pragma"] == "no-cache", url
 
 
-def test_a_patron_session_cannot_open_the_admin_and_staff_cannot_open_the_portal(card):
-    client = signed_in(card)
+def test_a_patron_session_cannot_open_the_admin_and_staff_cannot_open_the_portal(patron_client):
+    client = patron_client
     assert client.get("/admin/").status_code == 302
     staff = Client()
     staff.force_login(StaffUserFactory(username="staffer"))
@@ -146,7 +138,7 @@ def test_the_account_page_shows_the_record_and_its_query_count_does_not_grow(
     HoldFactory(patron=card.patron, waiting=True)
     PatronBlockFactory(patron=card.patron, note="")
     ProgramRegistrationFactory(patron=card.patron)
-    client = signed_in(card)
+    client = portal_signed_in(card)
     page = client.get(reverse("portal:account")).content.decode()
     assert "Overdue" in page and "Ready for pickup" in page and "Borrowing is suspended" in page
 
@@ -170,7 +162,7 @@ def test_actions_on_another_patrons_records_are_404_and_change_nothing(card):
     other.reading_history_via = "portal"
     other.save()
     returned = LoanFactory(patron=other, returned_at=timezone.now())
-    client = signed_in(card)
+    client = portal_signed_in(card)
     for url, data in [
         ("portal:renew", {"loan": loan.pk}),
         ("portal:hold_cancel", {"hold": hold.pk}),
@@ -185,7 +177,7 @@ def test_actions_on_another_patrons_records_are_404_and_change_nothing(card):
 
 
 def test_reading_history_on_keeps_returns_and_off_erases_them_after_confirmation(card):
-    client = signed_in(card)
+    client = portal_signed_in(card)
     client.post(reverse("portal:privacy"), {"keep": "on"})
     card.patron.refresh_from_db()
     assert card.patron.keep_reading_history
@@ -205,7 +197,7 @@ def test_reading_history_on_keeps_returns_and_off_erases_them_after_confirmation
 
 
 def test_pin_rules_and_argon2(card):
-    client = signed_in(card)
+    client = portal_signed_in(card)
     for bad in ["12", "1111", "1234", "4321", "0001", "abcd", "1234567890123"]:
         response = client.post(
             reverse("portal:pin"), {"current_pin": DEFAULT_PIN, "new_pin": bad, "new_pin2": bad}
@@ -235,7 +227,7 @@ def test_pin_rules_and_argon2(card):
 
 
 def test_a_lost_card_report_ends_the_session_and_the_card(card):
-    client = signed_in(card)
+    client = portal_signed_in(card)
     assert client.post(reverse("portal:lost_card"), {}).status_code == 200
     assert Card.objects.get(pk=card.pk).status == Card.Status.ACTIVE
     response = client.post(reverse("portal:lost_card"), {"confirm": "on"})
@@ -255,7 +247,7 @@ def test_my_data_download_holds_every_kind_and_only_my_records(card):
 
     LoanFactory(patron=card.patron, item=ItemFactory(title=TitleFactory(title="Mine To Keep")))
     LoanFactory(item=ItemFactory(title=TitleFactory(title="Not Mine")))
-    client = signed_in(card)
+    client = portal_signed_in(card)
     response = client.get(reverse("portal:my_data"), {"download": "1"})
     assert response["Content-Disposition"].startswith("attachment;")
     data = json.loads(response.content)
@@ -301,7 +293,7 @@ def test_activity_is_recorded_at_most_every_half_minute_and_still_times_out(card
     """The session is written when the last recorded activity is 30 s old, not on every
     page (issue 9); a patron who keeps clicking stays signed in, one who stops is signed
     out after the idle timeout, never later."""
-    client = signed_in(card)
+    client = portal_signed_in(card)
     client.get(reverse("portal:account"))
     seen = client.session[SESSION_SEEN]
     client.get(reverse("portal:account"))

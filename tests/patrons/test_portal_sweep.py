@@ -18,6 +18,7 @@ from tests.factories import (
     ProgramRegistrationFactory,
     TitleFactory,
 )
+from tests.helpers import portal_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -87,15 +88,6 @@ def snapshot():
     )
 
 
-def signed_in(card) -> Client:
-    client = Client()
-    response = client.post(
-        reverse("portal:login"), {"card_number": card.number, "pin": DEFAULT_PIN}
-    )
-    assert response.status_code == 302
-    return client
-
-
 def url_for(name, kwargs, title):
     return reverse(
         f"portal:{name}", kwargs={k: title.pk if v == "TITLE" else v for k, v in kwargs.items()}
@@ -104,7 +96,7 @@ def url_for(name, kwargs, title):
 
 def test_every_portal_url_that_takes_a_post_is_swept(world):
     card, _title = world
-    client = signed_in(card)
+    client = portal_signed_in(card)
     endpoints = {**ENDPOINTS, **EXTRA_ENDPOINTS}
     for name in portal_names() - set(endpoints):
         kwargs = GET_ONLY_WITH_ARGUMENTS.get(name, {})
@@ -121,7 +113,7 @@ def test_hostile_values_in_every_portal_field_change_nothing(world, value):
 
     card, title = world
     before = snapshot()
-    client = signed_in(card)
+    client = portal_signed_in(card)
     for name, (kwargs, fields) in {**ENDPOINTS, **EXTRA_ENDPOINTS}.items():
         if fields is None:
             continue
@@ -142,7 +134,7 @@ def test_hostile_values_in_every_portal_field_change_nothing(world, value):
 
 def test_a_non_numeric_pickup_branch_is_a_message_not_a_500(world):
     card, title = world
-    client = signed_in(card)
+    client = portal_signed_in(card)
     response = client.post(
         reverse("portal:hold_place"), {"title": title.pk, "pickup_branch": "main"}, follow=True
     )
