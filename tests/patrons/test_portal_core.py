@@ -102,7 +102,7 @@ def test_a_patron_session_cannot_open_the_admin_and_staff_cannot_open_the_portal
     assert staff.get(reverse("portal:staff_refused")).status_code == 403
     assert (
         staff.post(
-            reverse("portal:login"), {"card_number": card.number, "pin": DEFAULT_PIN}
+            reverse("portal:login"), {"card_number": client.card.number, "pin": DEFAULT_PIN}
         ).status_code
         == 302
     )
