@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from circulation.models import Fine, Hold, Loan
 from circulation.selectors import annotate_queue_position
-from patrons.admin import SHOWN_ROWS, cell, day, section
-from patrons.admin import PatronAdmin as BasePatronAdmin
+from patrons.admin.patrons import SHOWN_ROWS, cell, day, section
+from patrons.admin.patrons import PatronAdmin as BasePatronAdmin
 from patrons.models import Patron
 
 admin.site.unregister(Patron)

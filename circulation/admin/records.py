@@ -26,7 +26,7 @@ from circulation.selectors import suspended_today
 from core.admin_site import ReadOnlyAdmin
 from core.paginator import EstimatedCountPaginator
 from core.refusals import Refused, attempt_each
-from patrons.admin import cards_in_use, patron_by_card
+from patrons.admin.patrons import cards_in_use, patron_by_card
 from privacy.access import AccessAuditedAdmin
 
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from patrons.admin import SHOWN_ROWS
+from patrons.admin.patrons import SHOWN_ROWS
 from tests.factories import (
     CardFactory,
     FineFactory,

@@ -1,5 +1,5 @@
 """The staff admin of the patrons app: the patron's page and list (cards, blocks and
-categories are in `admin_cards.py`, retention and legal holds in `admin_privacy.py`).
+categories are in `cards.py`; retention and legal holds are the privacy kernel's).
 
 The reading history is read-only here (staff may turn it off at the patron's request,
 never on); every change goes through the services.
@@ -15,11 +15,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from core.refusals import Refused
-from patrons import (  # noqa: F401  (they register admins and pages)
-    admin_cards,
-    audit_reports,
-    services,
-)
+from patrons import services
 from patrons.models import Card, Patron
 from privacy.access import AccessAuditedAdmin, log_access
 
@@ -144,7 +140,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     )
 
     def get_urls(self):
-        from patrons.admin_accounts import account_urls
+        from patrons.admin.accounts import account_urls
 
         return account_urls(self) + super().get_urls()
 
@@ -264,7 +260,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         """ "Add patron" is the desk's registration form (a service, a card, a slip)."""
-        from patrons.admin_accounts import register_view
+        from patrons.admin.accounts import register_view
 
         return register_view(self, request)
 
