@@ -32,9 +32,10 @@ from circulation.selectors import (
     loans_for_patron,
     registrations_for_patron,
 )
+from circulation.services.transit import open_transit
 from core.refusals import Refused
 from core.requests import posted_id
-from patrons.models import Card
+from patrons.models import Card, Patron
 from patrons.services import blocks_in_force, card_resolve, describe_block
 from privacy.access import log_access
 
@@ -287,8 +288,6 @@ def _checkin(request, desk: Desk, barcode: str, item: Item | None) -> None:
 def checkin_slip(result: services.ReturnResult) -> tuple[str, int] | None:
     """The slip the copy needs after a check-in: a hold slip on the hold shelf, a transit
     slip when it travels (home, or to a hold's pickup branch)."""
-    from circulation.services.transit import open_transit
-
     hold = result.hold
     if hold is not None and hold.status == Hold.Status.WAITING:
         return ("hold", hold.pk)
@@ -406,8 +405,6 @@ def hold_shelf_view(request):
 @require_http_methods(["POST"])
 def serve_patron_view(request):
     """From a patron's admin page: open the check-out or payment desk for their card."""
-    from patrons.models import Patron
-
     target = request.POST.get("desk")
     if target not in {"checkout", "payment"}:
         return redirect(reverse("admin:index"))

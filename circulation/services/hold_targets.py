@@ -16,7 +16,7 @@ from circulation.exceptions import CirculationRefused
 from circulation.models import Branch, Hold, Item
 from circulation.models.rules import RuleBook
 from circulation.services._common import _now
-from circulation.services.holds import _hold_make_waiting, send_for_hold
+from circulation.services.shelving import _hold_make_waiting, send_for_hold
 from privacy.acting import service
 
 #: Longest suspension a patron can choose.

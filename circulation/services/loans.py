@@ -29,15 +29,18 @@ from circulation.services._common import (
     _staff,
 )
 from circulation.services.hold_targets import retarget_holds_on, target_queued_holds
-from circulation.services.holds import (
+from circulation.services.lost import lost_found
+from circulation.services.shelving import (
     _hold_make_waiting,
     _release_item,
     _trap_for_next_hold,
+    shelve_or_send_home,
 )
-from circulation.services.transit import open_transit, transit_receive, transit_send
+from circulation.services.transit import open_transit, transit_receive
 from patrons.models import Card, Patron
 from patrons.services import card_check, card_resolve, patron_touch
 from privacy.acting import service
+from privacy.registry import registry
 
 
 @service
@@ -284,8 +287,6 @@ def loan_return(
                     else f"was marked {was}, now found"
                 )
                 if item.status == Item.Status.LOST:
-                    from circulation.services.lost import lost_found
-
                     note = lost_found(item=item, now=now)
                     if note:
                         result.notes.append(note)
@@ -327,29 +328,10 @@ def loan_return(
         return result
 
 
-def shelve_or_send_home(item: Item, at_branch_id: int, now, result=None) -> None:
-    """A copy no hold wants: back on the shelf at home, or in transit home."""
-    if at_branch_id != item.branch_id:
-        transit = transit_send(
-            item=item,
-            from_branch_id=at_branch_id,
-            to_branch_id=item.branch_id,
-            reason=Transit.Reason.HOME,
-            now=now,
-        )
-        if result is not None:
-            result.transit = transit
-        return
-    item.status = Item.Status.AVAILABLE
-    item.save(update_fields=["status"])
-
-
 @service
 def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = None) -> None:
     """The patron removes one returned loan from their reading history: it is anonymised
     at once, as the nightly expunge would have done without the opt-in."""
-    from privacy.registry import registry
-
     now = _now(now)
     with transaction.atomic():
         kind = registry.get("loan")

@@ -18,6 +18,7 @@ from circulation.models import Fine, Hold, Item, Loan
 from circulation.models.calendar import BranchCalendar, end_of_open_day
 from circulation.models.rules import CirculationRule, RuleBook
 from circulation.services._common import _now
+from circulation.services.loans import overdue_fine_amount
 from patrons.models import Patron
 from patrons.services import blocks_in_force, patron_touch
 from privacy.acting import service
@@ -105,8 +106,6 @@ def _renewed_due(
 def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime) -> str:
     """An overdue loan is renewed: charge its late days now (the default) or forgive them,
     as `CALUMET_RENEW_OVERDUE_CHARGE` says. Returns the sentence that tells the patron."""
-    from circulation.services.loans import overdue_fine_amount
-
     if loan.due_at >= now:
         return ""
     if settings.CALUMET_RENEW_OVERDUE_CHARGE != "charge":

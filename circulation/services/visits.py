@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from circulation import counting
 from circulation.exceptions import CirculationRefused
-from circulation.models import Branch, ComputerSession, Visit
+from circulation.models import Branch, ComputerSession, Visit, VisitCount
 from circulation.services._common import _now, _refuse_if_blocked
 from patrons.services import card_resolve, patron_touch
 from privacy.acting import service
@@ -95,10 +96,6 @@ def gate_count_record(
 ) -> int:
     """Add a door counter's reading for one day to the branch's visit count (anonymous:
     no patron). Returns the day's new total."""
-    from django.utils import timezone
-
-    from circulation.models import VisitCount
-
     now = _now(now)
     try:
         count = int(str(count).strip())
