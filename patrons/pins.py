@@ -8,17 +8,22 @@ from __future__ import annotations
 import secrets
 from itertools import pairwise
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import base36_to_int
 from django.utils.translation import gettext as _
+from django_q.tasks import async_task
 
 from core.hashers import hash_pin, pin_hash_outdated
 from core.refusals import Refused
 from patrons.models import Card, Patron
+from patrons.pin_attempts import _cool_off, pin_reset_allowed, pin_reset_counted
 from privacy.acting import service
 
 # PINs people choose first, and which anyone would try first.
@@ -48,9 +53,6 @@ def pin_problem(pin: str, card_number: str = "") -> str | None:
 
 def _audit_pin_event(patron: Patron, *, actor, how: str) -> None:
     """An explicit change entry naming the field, never its value."""
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
     staff = actor if getattr(actor, "is_staff", False) else None
     LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(Patron),
@@ -159,10 +161,6 @@ def pin_reset_request(*, card_number: str, email: str, address: str | None, orig
     Refused (the same words whatever matched) when the card or the client's address
     (`core.client.lockout_address`) has asked too often within the lockout window
     (`patrons.pin_attempts`)."""
-    from django_q.tasks import async_task
-
-    from patrons.pin_attempts import pin_reset_allowed, pin_reset_counted
-
     number = "".join((card_number or "").split())
     email = (email or "").strip()
     if not pin_reset_allowed(number, address):
@@ -192,16 +190,12 @@ def pin_reset_request(*, card_number: str, email: str, address: str | None, orig
 
 
 def _cool_off_minutes() -> float:
-    from patrons.pin_attempts import _cool_off
-
     return _cool_off().total_seconds() / 60
 
 
 def pin_reset_send(*, patron_id: int, origin: str) -> int:
     """In the worker: email the patron a link to choose a new PIN, in their language, if
     the account is still active and has an email. Returns the number of emails."""
-    from django.urls import reverse
-
     patron = (
         Patron.objects.filter(pk=patron_id, status=Patron.Status.ACTIVE).first()
         if patron_id

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -9,7 +10,11 @@ from django.utils.translation import gettext as _
 
 from patrons.exceptions import CardRefused, Refused
 from patrons.models import Card, Patron, PatronBlock, ReadingHistoryVia, StaffRole
+from patrons.pin_attempts import pin_failed, pin_locked, pin_succeeded
+from patrons.pins import pin_change as change
 from privacy.acting import service
+from privacy.registry import registry
+from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 
 
 def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> Card:
@@ -92,8 +97,6 @@ def patron_touch(
 @service
 def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
     """Store a new PIN (Argon2), audited. See `patrons.pins`."""
-    from patrons.pins import pin_change as change
-
     return change(patron=patron, new_pin=new_pin, actor=actor)
 
 
@@ -117,8 +120,6 @@ def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = N
 
 def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) -> int:
     """Expunge, now, the closed records kept only because the patron asked us to."""
-    from privacy.registry import registry
-
     now = now or timezone.now()
     erased = 0
     for kind in registry:
@@ -132,8 +133,6 @@ def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) 
 @service
 def staff_role_of(actor) -> str:
     """The role a patron is told of for a staff member (never a name)."""
-    from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
-
     if actor is None or not getattr(actor, "is_staff", False):
         return ""
     groups = set(actor.groups.values_list("name", flat=True))
@@ -191,8 +190,6 @@ def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
 def patron_language_set(*, patron: Patron, language: str, actor) -> Patron:
     """The language of the patron's portal pages and notices ("" for not chosen): the
     patron's own choice in the portal, or staff at their request."""
-    from django.conf import settings
-
     is_patron = isinstance(actor, Patron) and actor.pk == patron.pk
     if not is_patron and not getattr(actor, "is_staff", False):
         raise Refused(_("Only the patron or staff can change this."), code="actor")
@@ -232,8 +229,6 @@ def reading_history_on_at_desk(
     A wrong PIN changes nothing and counts towards the card's lockout (the same count the
     portal's sign-in uses); a locked card is refused until the lockout ends. Call it
     outside a transaction, so that a refusal still counts the failure."""
-    from patrons.pin_attempts import pin_failed, pin_locked, pin_succeeded
-
     if actor is None or not getattr(actor, "is_staff", False):
         raise Refused("Only staff at the desk can record this.", code="actor")
     card = card_resolve(card_number=card_number, now=now)
