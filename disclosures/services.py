@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from disclosures.exceptions import DisclosureRefused
 from disclosures.models import DisclosureRequest, DisclosureScope
+from disclosures.notices import queue_disclosure_notices
 from disclosures.selectors import (
     DECIDE,
     EMERGENCY_KINDS,
@@ -33,6 +34,7 @@ from disclosures.transparency import count_outcome, count_received
 from patrons.models import Card
 from privacy.acting import service
 from privacy.registry import registry
+from privacy.retention import retention_days
 from privacy.services import legal_hold_place, legal_hold_release
 
 
@@ -327,8 +329,6 @@ def disclosure_approve(
         request.save()
         count_outcome(request, was=DisclosureRequest.Status.PENDING, now=now)
         if request.patron_may_be_told:
-            from disclosures.notices import queue_disclosure_notices
-
             queue_disclosure_notices(request_id=request.pk)
         return request
 
@@ -425,8 +425,6 @@ def requests_delete_expired(*, now: datetime.datetime | None = None, dry_run: bo
     """The register keeps closed requests for the disclosure_request retention, then
     deletes them with their documents and packages. The transparency report's yearly
     figures (DisclosureYear) are counts and stay."""
-    from privacy.retention import retention_days
-
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=retention_days("disclosure_request"))
     due = DisclosureRequest.objects.filter(closed_at__lte=cutoff)
