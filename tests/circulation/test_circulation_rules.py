@@ -5,15 +5,20 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from circulation import services
 from circulation.models import CirculationRule, Fine, Item, Loan
 from circulation.models.rules import RuleBook
-from patrons.models import Patron
+from patrons.models import Patron, PatronCategory
 from tests.circulation.conftest import default_rule, end_of_day
+from tests.circulation.test_desk import CHECKOUT, RENEW, post
 from tests.factories import ItemFactory, TitleFactory
 from tests.helpers import signed_in
+from tests.patrons.test_portal_core import signed_in as portal_client
 
 DAY = datetime.timedelta(days=1)
 
@@ -189,10 +194,6 @@ pytestmark = pytest.mark.django_db
 def test_a_category_the_administrator_adds_gets_its_row_and_its_own_rules(
     librarian, card, clerk, branch
 ):
-    from django.db import IntegrityError, transaction
-
-    from patrons.models import PatronCategory
-
     homebound = PatronCategory.objects.create(code="homebound", name="Homebound delivery")
     Patron.objects.filter(pk=card.patron_id).update(category=homebound)
     mine = rule(patron_category="homebound", item_type="book", loan_days=42)
@@ -217,13 +218,6 @@ def test_the_rules_lookup_adds_no_query_per_loan_on_the_account_and_desk_pages(
 ):
     """The portal's account page and the desk's check-out and renew pages (the patron's
     loans, renewable or not by their rule) cost as many queries with 10 loans as with 2."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-
-    from tests.circulation.test_desk import CHECKOUT, RENEW, post
-    from tests.patrons.test_portal_core import signed_in as portal_client
-
     for item_type in ("book", "dvd", "audiobook"):
         rule(patron_category="adult", item_type=item_type, branch=branch, max_renewals=1)
     rule(patron_category="adult", max_loans=50)

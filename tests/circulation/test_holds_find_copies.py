@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import Hold, Item
-from tests.factories import HoldFactory, ItemFactory, LoanFactory, TitleFactory
+from tests.factories import CardFactory, HoldFactory, ItemFactory, LoanFactory, TitleFactory
+from tests.patrons.test_portal_core import signed_in as portal_client
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,6 @@ def test_a_targeted_copy_checked_out_by_someone_else_is_replaced(
     second = ItemFactory(title=title, branch=other_branch)
     hold = place(card, title, branch, clerk)
     assert hold.item == first
-    from tests.factories import CardFactory
 
     walk_in = CardFactory(number="21234567899999")
     services.loan_checkout(card_number=walk_in.number, barcode=first.barcode, actor=clerk)
@@ -136,8 +136,6 @@ def test_the_pull_list_page_lists_by_call_number_and_pulls(
 
 
 def test_the_portal_suspends_a_hold_and_shows_the_queue_position(card, title, branch, clerk):
-    from tests.patrons.test_portal_core import signed_in as portal_client
-
     ItemFactory(title=title, branch=branch, status=Item.Status.ON_LOAN)
     HoldFactory(title=title, pickup_branch=branch)  # someone is first in line
     hold = place(card, title, branch, clerk)

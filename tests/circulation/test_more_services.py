@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -11,6 +12,8 @@ from django.utils import timezone
 from circulation import services, tasks
 from circulation.exceptions import CirculationRefused
 from circulation.models import ComputerSession, Hold, Item, Program, ProgramRegistration, VisitCount
+from circulation.notices.sending import send_overdue_notices
+from staff.roles import CIRCULATION_STAFF
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -118,7 +121,6 @@ def test_overdue_notices_weekly_at_most_three_and_without_titles(settings, now):
     assert len(mail.outbox) == 1 and "2 items" in mail.outbox[0].body
     assert "Secret Overdue Book" not in mail.outbox[0].body
     assert tasks.send_overdue_notices() == 0  # not again within a week
-    from circulation.notices.sending import send_overdue_notices
 
     for week in range(1, 5):
         send_overdue_notices(now=now + datetime.timedelta(days=8 * week))
@@ -146,10 +148,6 @@ def test_task_arguments_are_ids_only(monkeypatch, django_capture_on_commit_callb
 
 
 def test_desk_pages_log_what_they_show():
-    from django.contrib.auth.models import Group
-
-    from staff.roles import CIRCULATION_STAFF
-
     clerk = StaffUserFactory(username="logging-clerk")
     clerk.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
     BranchFactory()

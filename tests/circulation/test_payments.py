@@ -15,6 +15,7 @@ from privacy import retention
 from tests.circulation.test_desk import get, post, shows
 from tests.factories import FineFactory, ItemFactory, LoanFactory, TitleFactory
 from tests.helpers import database_refuses
+from tests.patrons.test_portal_core import signed_in as portal_client
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -292,10 +293,6 @@ def test_the_note_on_a_charge_shows_where_staff_list_unpaid_fines_and_nowhere_el
     """The note says what an "Other" charge is for: on the desk's and the patron page's
     lists of unpaid fines. Not on the patron's receipt or portal page, and not in the
     audit log's text."""
-    from auditlog.models import LogEntry
-
-    from tests.patrons.test_portal_core import signed_in as portal_client
-
     post(desk, PAYMENT, {"action": "card", "card_number": card.number})
     post(
         desk,

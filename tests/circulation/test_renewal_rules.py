@@ -11,6 +11,7 @@ from django.utils import timezone
 from circulation import services
 from circulation.models import ChargeDay, CirculationDay, Fine, Loan
 from tests.circulation.conftest import end_of_day
+from tests.circulation.test_desk import RENEW, desk_lines, get, post
 from tests.factories import ItemFactory
 
 DAY = datetime.timedelta(days=1)
@@ -81,8 +82,6 @@ def test_renewing_an_overdue_loan_can_forgive_the_late_days(
 def test_the_desk_line_says_the_late_days_were_charged(
     card, lend, book_policy, clerk_client, branch
 ):
-    from tests.circulation.test_desk import RENEW, desk_lines, get, post
-
     post(
         clerk_client,
         reverse("admin:circulation_checkout"),

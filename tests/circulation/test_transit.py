@@ -10,6 +10,7 @@ from django.utils import timezone
 from circulation import services
 from circulation.models import Hold, Item, Transit
 from circulation.services.transit import transits_in_progress
+from tests.circulation.test_desk import CHECKIN, desk_lines, get, post, slip_links
 from tests.factories import HoldFactory, ItemFactory, LoanFactory
 from tests.helpers import signed_in
 
@@ -38,8 +39,6 @@ def test_a_copy_returned_away_from_home_goes_in_transit_home(
 
 
 def test_the_desks_check_in_line_says_to_send_it_home(lent_from_main, branch, other_branch, clerk):
-    from tests.circulation.test_desk import CHECKIN, desk_lines, get, post
-
     desk = signed_in(clerk)
     post(desk, CHECKIN, {"action": "branch", "branch": other_branch.pk})
     post(desk, CHECKIN, {"action": "item", "barcode": lent_from_main.barcode})
@@ -113,8 +112,6 @@ def test_each_check_in_line_links_to_the_slip_the_copy_needs(
     """Home in transit: its transit slip; on the hold shelf here: its hold slip; to a hold
     at another branch: its transit slip. Each opens the slip of that copy, and the slip
     leads back to Check in."""
-    from tests.circulation.test_desk import CHECKIN, get, post, slip_links
-
     desk = signed_in(clerk)
     post(desk, CHECKIN, {"action": "branch", "branch": other_branch.pk})
     post(desk, CHECKIN, {"action": "item", "barcode": lent_from_main.barcode})

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from circulation.models import ComputerSession, Hold, Loan, Visit
 from core.refusals import Refused
+from patrons.models import Patron
 from privacy import retention
 from privacy.legal_holds import holdable_names, normalise_legacy_kinds
 from privacy.models import LegalHold, RecordKindName, RecordKindSet, RecordKindSetMember
@@ -248,6 +249,5 @@ def test_the_data_migration_converts_the_holds_typed_before(now):
     assert not holds["typed: hold, loan"].every_kind
     assert holds["typed: "].every_kind
     assert holds["typed: loan, everything"].every_kind
-    from patrons.models import Patron
 
     assert Patron.objects.get(pk=patron.pk).reading_history_via == "unrecorded"
