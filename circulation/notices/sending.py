@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_q.tasks import async_task
+from django_q import tasks as django_q_tasks
 
 from circulation.models import Hold, Loan
 from circulation.notices.jobs import log_notice
@@ -30,7 +30,9 @@ def queue_hold_ready_notice(*, hold_id: int) -> None:
     """After the current transaction commits, send the hold-ready notice in the worker."""
 
     def enqueue() -> None:
-        async_task("circulation.notices.sending.send_hold_ready_notice", hold_id, group="notices")
+        django_q_tasks.async_task(
+            "circulation.notices.sending.send_hold_ready_notice", hold_id, group="notices"
+        )
 
     transaction.on_commit(enqueue)
 
