@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.client import lockout_address
 from core.refusals import Refused
 from patrons import services
+from patrons.exceptions import PatronRefusal
 from patrons.export import patron_export
 from patrons.forms import (
     ConfirmForm,
@@ -252,7 +253,9 @@ def pin_reset_new_view(request):
                 new_pin=form.cleaned_data["new_pin"],
             )
         except Refused as refusal:
-            form.add_error(None if refusal.code == "token" else "new_pin", refusal.message)
+            form.add_error(
+                None if refusal.code == PatronRefusal.TOKEN else "new_pin", refusal.message
+            )
         else:
             sign_out(request)
             messages.success(request, _("Your new PIN is set. Sign in with it."))
