@@ -24,6 +24,7 @@ from circulation.desk.find import FindPatronForm, find, picked_card
 from circulation.desk.forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
 from circulation.desk.payment import payment_view
 from circulation.desk.state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
+from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item, Loan, Title
 from circulation.selectors import (
     annotate_queue_position,
@@ -102,7 +103,7 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         )
     except Refused as refusal:
         text = refusal.message
-        if refusal.code == "already_has":
+        if refusal.code == CirculationRefusal.ALREADY_HAS:
             text += (
                 " To keep it longer, use Renew beside its due date under “All items on this card”."
             )

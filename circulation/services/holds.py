@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from circulation import counting
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Hold, Item, Loan, Title
 from circulation.models.rules import RuleBook
 from circulation.services._common import _now, _refuse_if_blocked
@@ -32,16 +32,14 @@ def hold_place(
     with transaction.atomic():
         card = patron.active_card
         if card is None:
-            raise CirculationRefused(_("This patron has no active card."), code="no_card")
+            raise CirculationRefused(CirculationRefusal.NO_CARD)
         card_resolve(card_number=card.number, now=now)
         _refuse_if_blocked(patron, now, _("Placing holds"))
         copies = list(
             title.items.exclude(status=Item.Status.WITHDRAWN).values_list("item_type", "branch_id")
         )
         if not copies:
-            raise CirculationRefused(
-                _("The library has no copy of this title to hold."), code="no_copy"
-            )
+            raise CirculationRefused(CirculationRefusal.NO_COPY)
         book = RuleBook()
         rules = [
             book.find(category=patron.category_id, item_type=item_type, branch_id=branch_id)
@@ -49,37 +47,23 @@ def hold_place(
         ]
         holdable = [rule for rule in rules if rule.holdable]
         if not holdable:
-            raise CirculationRefused(
-                _(
-                    "No copy of this title can be placed on hold (the circulation rules do "
-                    "not allow holds on it for this card)."
-                ),
-                code="not_holdable",
-            )
+            raise CirculationRefused(CirculationRefusal.NOT_HOLDABLE)
         limit = max(rule.max_holds for rule in holdable)
         if Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE_STATUSES).count() >= limit:
-            raise CirculationRefused(
-                _("Hold limit reached (%(limit)s holds).") % {"limit": limit}, code="hold_limit"
-            )
+            raise CirculationRefusal.HOLD_LIMIT.refuse(limit=limit)
         if Loan.objects.filter(patron=patron, item__title=title, returned_at__isnull=True).exists():
-            raise CirculationRefused(
-                _("This title is already checked out to this card."), code="has_it"
-            )
+            raise CirculationRefused(CirculationRefusal.HAS_IT)
         if Hold.objects.filter(
             patron=patron, title=title, status__in=Hold.ACTIVE_STATUSES
         ).exists():
-            raise CirculationRefused(
-                _("There is already a hold on this title for this card."), code="duplicate"
-            )
+            raise CirculationRefused(CirculationRefusal.DUPLICATE)
         try:
             with transaction.atomic():
                 hold = Hold.objects.create(
                     title=title, patron=patron, pickup_branch=pickup_branch, placed_at=now
                 )
         except IntegrityError:
-            raise CirculationRefused(
-                _("There is already a hold on this title for this card."), code="duplicate"
-            ) from None
+            raise CirculationRefused(CirculationRefusal.DUPLICATE) from None
         counting.hold_event(branch_id=pickup_branch.pk, event="placed", now=now)
         patron_touch(patron=patron, now=now)
 
@@ -93,7 +77,7 @@ def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> H
     with transaction.atomic():
         hold = Hold.objects.select_for_update().get(pk=hold.pk)
         if hold.status not in Hold.ACTIVE_STATUSES:
-            raise CirculationRefused(_("This hold is no longer active."), code="closed")
+            raise CirculationRefused(CirculationRefusal.CLOSED)
         item = hold.item
         # A waiting copy is on the pickup branch's shelf; one in transit travels on.
         where = hold.pickup_branch if hold.status == Hold.Status.WAITING else None
