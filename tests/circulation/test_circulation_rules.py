@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import CirculationRule, Fine, Item, Loan
 from circulation.models.rules import RuleBook
 from patrons.models import Patron, PatronCategory
@@ -109,7 +110,7 @@ def test_the_loans_allowed_of_an_item_type_rule_count_that_type_only(
     dvd = ItemFactory(branch=branch, item_type="dvd")
     refused(
         lambda: services.loan_checkout(card_number=card.number, barcode=dvd.barcode, actor=clerk),
-        code="loan_limit",
+        code=CirculationRefusal.LOAN_LIMIT,
         message="Loan limit reached (1 DVD items).",
     )
     book = ItemFactory(branch=branch, item_type="book")
@@ -131,7 +132,7 @@ def test_renewals_follow_the_rule(card, clerk, lend, refused):
     loan = lend(card.patron, due_in_days=3)
     refused(
         lambda: services.loan_renew(loan=loan, actor=clerk),
-        code="renewal",
+        code=CirculationRefusal.RENEWAL,
         message="Renewal limit reached (0).",
     )
 
@@ -144,7 +145,7 @@ def test_a_hold_on_a_title_whose_copies_are_not_holdable_is_refused(card, branch
         lambda: services.hold_place(
             patron=card.patron, title=title, pickup_branch=branch, actor=clerk
         ),
-        code="not_holdable",
+        code=CirculationRefusal.NOT_HOLDABLE,
     )
     ItemFactory(title=title, branch=branch, item_type="book")  # one holdable copy is enough
     assert services.hold_place(patron=card.patron, title=title, pickup_branch=branch, actor=clerk)
@@ -160,7 +161,7 @@ def test_the_hold_limit_comes_from_the_rule(card, branch, clerk, refused):
         lambda: services.hold_place(
             patron=card.patron, title=second, pickup_branch=branch, actor=clerk
         ),
-        code="hold_limit",
+        code=CirculationRefusal.HOLD_LIMIT,
         message="Hold limit reached (1 holds).",
     )
 

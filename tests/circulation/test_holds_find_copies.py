@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item
 from tests.factories import CardFactory, HoldFactory, ItemFactory, LoanFactory, TitleFactory
 from tests.patrons.test_portal_core import signed_in as portal_client
@@ -64,7 +65,7 @@ def test_pulling_the_wrong_copy_is_refused(card, title, branch, clerk, refused):
     hold = place(card, title, branch, clerk)
     refused(
         lambda: services.hold_pull(hold=hold, barcode=other.barcode, actor=clerk, branch=branch),
-        code="wrong_copy",
+        code=CirculationRefusal.WRONG_COPY,
     )
 
 
@@ -110,7 +111,7 @@ def test_a_suspension_must_be_in_the_future(card, title, branch, clerk, refused)
     hold = place(card, title, branch, clerk)
     refused(
         lambda: services.hold_suspend(hold=hold, until=timezone.localdate(), actor=clerk),
-        code="until",
+        code=CirculationRefusal.UNTIL,
     )
 
 

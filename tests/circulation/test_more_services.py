@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from circulation import services, tasks
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import ComputerSession, Hold, Item, Program, ProgramRegistration, VisitCount
 from circulation.notices.sending import send_overdue_notices
 from staff.roles import CIRCULATION_STAFF
@@ -91,7 +91,7 @@ def test_public_computer_sessions():
         services.computer_session_start(
             card_number=other.number, branch=branch, workstation="PC-01", actor=None
         )
-    assert busy.value.code == "workstation_busy"
+    assert busy.value.code == CirculationRefusal.WORKSTATION_BUSY
     services.computer_session_start(
         card_number=card.number, branch=branch, workstation="PC-02", actor=None
     )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import ChargeDay, Fine, FinePayment, Item, Loan
 from privacy import retention
 from tests.circulation.test_desk import get, post, shows
@@ -90,7 +91,7 @@ def test_a_payment_without_a_known_method_is_refused(card, fines, branch, clerk,
             branch=branch,
             actor=clerk,
         ),
-        code="method",
+        code=CirculationRefusal.METHOD,
         message="Choose how the patron paid: cash, card or check.",
     )
 
@@ -105,7 +106,7 @@ def test_a_payment_is_all_or_nothing(card, fines, branch, clerk, refused):
             branch=branch,
             actor=clerk,
         ),
-        code="overpayment",
+        code=CirculationRefusal.OVERPAYMENT,
     )
     someone_elses = FineFactory()
     refused(
@@ -116,7 +117,7 @@ def test_a_payment_is_all_or_nothing(card, fines, branch, clerk, refused):
             branch=branch,
             actor=clerk,
         ),
-        code="patron",
+        code=CirculationRefusal.PATRON,
     )
 
 

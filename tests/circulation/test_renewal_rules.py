@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import ChargeDay, CirculationDay, Fine, Loan
 from tests.circulation.conftest import end_of_day
 from tests.circulation.test_desk import RENEW, desk_lines, get, post
@@ -32,7 +33,10 @@ def test_renewing_on_the_day_of_checkout_is_refused_and_uses_no_renewal(
     assert services.renewal_refusal(loan=loan, now=now).startswith(
         "Renewing today would not move the due date"
     )
-    refused(lambda: services.loan_renew(loan=loan, actor=clerk, now=now), code="renewal")
+    refused(
+        lambda: services.loan_renew(loan=loan, actor=clerk, now=now),
+        code=CirculationRefusal.RENEWAL,
+    )
     assert Loan.objects.get(pk=loan.pk).renewals == 0
     # The next day it moves the due date by one day, and counts.
     renewed = services.loan_renew(loan=loan, actor=clerk, now=now + DAY)

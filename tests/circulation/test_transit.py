@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item, Transit
 from circulation.services.transit import transits_in_progress
 from tests.circulation.test_desk import CHECKIN, desk_lines, get, post, slip_links
@@ -59,7 +60,7 @@ def test_checking_it_in_at_another_branch_is_refused_and_at_home_ends_the_transi
         lambda: services.loan_return(
             barcode=lent_from_main.barcode, actor=clerk, branch=other_branch
         ),
-        code="in_transit",
+        code=CirculationRefusal.IN_TRANSIT,
         message=f"This item is in transit to {branch.name}.",
     )
     result = services.loan_return(barcode=lent_from_main.barcode, actor=clerk, branch=branch)

@@ -14,6 +14,7 @@ from circulation.models import Loan
 from core.refusals import Refused
 from patrons import accounts
 from patrons.cards import card_number_problem, luhn_check_digit, luhn_valid, new_card_number
+from patrons.exceptions import PatronRefusal
 from patrons.models import Card, Patron, PatronBlock, PatronCategory
 from patrons.services import card_resolve
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
@@ -117,7 +118,7 @@ def test_same_name_and_address_is_a_duplicate_too(clerk):
         accounts.patron_register(
             actor=clerk, first_name="ruth", last_name="okafor", address_line1="12 Lake Street"
         )
-    assert refusal.value.code == "duplicate"
+    assert refusal.value.code == PatronRefusal.DUPLICATE
 
 
 def test_a_typed_card_number_with_a_wrong_check_digit_is_refused(clerk_client):

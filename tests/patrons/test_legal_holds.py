@@ -17,6 +17,7 @@ from circulation.models import ComputerSession, Hold, Loan, Visit
 from core.refusals import Refused
 from patrons.models import Patron
 from privacy import retention
+from privacy.exceptions import PrivacyRefusal
 from privacy.legal_holds import holdable_names, normalise_legacy_kinds
 from privacy.models import LegalHold, RecordKindName, RecordKindSet, RecordKindSetMember
 from privacy.registry import registry
@@ -145,7 +146,7 @@ def test_the_service_refuses_an_unknown_kind_with_a_clear_message():
     for kinds in (["loan", "lons"], ["card"], []):
         with pytest.raises(Refused) as refusal:
             legal_hold_place(patron=patron, kinds=kinds, reason="Court", actor=None)
-        assert refusal.value.code == "kind"
+        assert refusal.value.code == PrivacyRefusal.KIND
     with pytest.raises(Refused, match=r"Unknown record kind: lons\. Choose kinds from the list"):
         legal_hold_place(patron=patron, kinds=["lons"], reason="x", actor=None)
     assert not LegalHold.objects.exists()
