@@ -5,6 +5,8 @@ import os
 import secrets
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "calumet.settings")
@@ -12,7 +14,6 @@ def main() -> None:
         # It reads the models and never signs anything, so it runs without the site's
         # secret (migration checks in CI and review hooks); a random, unused key.
         os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
 

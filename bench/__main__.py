@@ -18,6 +18,14 @@ import sys
 import time
 from pathlib import Path
 
+import django
+import psycopg
+from django.core.management import call_command
+from django.db import connections
+from django.utils import timezone
+
+from bench.report import table
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "var" / "bench"
@@ -123,8 +131,6 @@ def environment(dsn: str) -> dict[str, str]:
 
 
 def recreate(server: str, name: str, template: str | None = None) -> None:
-    import psycopg
-
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         for db in {name, template} - {None}:
             conn.execute(
@@ -140,8 +146,6 @@ def recreate(server: str, name: str, template: str | None = None) -> None:
 
 
 def drop(server: str, name: str) -> None:
-    import psycopg
-
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -171,14 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     begun = time.perf_counter()
 
-    import django
-
     django.setup()
 
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    from bench import catalog, data, desk, expunge, setup, statistics, web
+    # After django.setup(): these load models.
+    from bench import catalog, data, desk, expunge, setup, statistics, web  # noqa: PLC0415
 
     sizes = data.Sizes.at(args.scale)
     now = timezone.now().replace(microsecond=0)
@@ -284,8 +284,6 @@ def main(argv: list[str] | None = None) -> int:
 
     raw_db = f"{args.db}_raw"
     with Step("copy the database for the plain-SQL expunge"):
-        from django.db import connections
-
         connections.close_all()
         recreate(server, raw_db, template=args.db)
     with Step("expunge (ours)"):
@@ -325,11 +323,11 @@ def _scans_failed(results: dict) -> bool:
 def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, results: dict) -> None:
     """The real check-out and check-in pages (bench/desk_page.py) and the SIP2 kiosks
     (bench/kiosk.py), on patrons and copies of their own."""
-    from bench import data, desk, desk_page, kiosk, setup, web
+    from bench import data, desk, desk_page, kiosk, setup, web  # noqa: PLC0415 (after setup)
 
     patrons = args.desk_page_patrons
     items = patrons * args.desk_page_items
-    from circulation.models import Branch
+    from circulation.models import Branch  # noqa: PLC0415 (after setup)
 
     kiosks = args.sip2_sessions
     # The desk and the kiosks work at the first branch and lend its copies (a copy
@@ -373,8 +371,8 @@ def _desk_page_and_kiosks(args: argparse.Namespace, env: dict, log: Path, result
 
 def _desk_search(env: dict, log: Path, results: dict) -> None:
     """The desk's patron search on the real check-out page (bench/desk_search.py)."""
-    from bench import desk_search, setup, web
-    from circulation.models import Branch
+    from bench import desk_search, setup, web  # noqa: PLC0415 (after setup)
+    from circulation.models import Branch  # noqa: PLC0415 (after setup)
 
     branch = Branch.objects.order_by("pk").first().pk
     with (
@@ -385,8 +383,6 @@ def _desk_search(env: dict, log: Path, results: dict) -> None:
 
 
 def _finish(args: argparse.Namespace, results: dict, begun: float) -> int:
-    from bench.report import table
-
     results["total_seconds"] = round(time.perf_counter() - begun, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")

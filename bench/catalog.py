@@ -11,14 +11,14 @@ import random
 import urllib.parse
 
 from bench import web
+from circulation.catalog.search import Filters, search
+from circulation.models import Title
 
 QUERIES = 60
 
 
 def queries(count: int = QUERIES) -> tuple[list[str], list[str]]:
     """(two-word queries, one-word queries) taken from titles spread over the catalog."""
-    from circulation.models import Title
-
     total = Title.objects.count()
     rng = random.Random(18)
     picks = sorted(rng.sample(range(1, total + 1), min(count, total)))
@@ -42,8 +42,6 @@ def _timed_each(browser: web.Browser, paths: list[str], rounds: int) -> list[flo
 
 
 def measure(base: str, requests: int) -> dict:
-    from circulation.models import Title
-
     two, one = queries()
     search = [f"/portal/catalog/?{urllib.parse.urlencode({'q': q})}" for q in two]
     single = [f"/portal/catalog/?{urllib.parse.urlencode({'q': q})}" for q in one]
@@ -68,6 +66,4 @@ def measure(base: str, requests: int) -> dict:
 
 
 def _results(queries: list[str]) -> list[int]:
-    from circulation.catalog.search import Filters, search
-
     return [search(q, Filters()).titles.count() for q in queries]

@@ -7,8 +7,10 @@ import multiprocessing
 import random
 import time
 
+from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
+from circulation.services import loan_checkout, loan_return
 from core.refusals import Refused
 
 
@@ -45,10 +47,6 @@ def desk_material(
 def _pairs(cards: list[str], barcodes: list[str], seconds: float, seed: int) -> dict:
     """Check out and back in for `seconds`; an item another desk holds is refused and
     skipped (that is the contention two desks meet)."""
-    from django.contrib.auth import get_user_model
-
-    from circulation.services import loan_checkout, loan_return
-
     actor = get_user_model().objects.get(username="bench-clerk")
     rng = random.Random(seed)
     order = barcodes[:]

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -25,6 +28,7 @@ from django.test.utils import (
 )
 
 from bench.web import Browser, admin_browser, percentiles
+from circulation.models import Loan
 
 CHECKOUT = "/admin/circulation/checkout/"
 CHECKIN = "/admin/circulation/checkin/"
@@ -56,10 +60,6 @@ class Desk:
 
     def scan(self, path: str, fields: dict[str, str]) -> tuple[float, bytes]:
         """(milliseconds, the page shown afterwards) of one scan at `path`."""
-        import urllib.error
-        import urllib.parse
-        import urllib.request
-
         body = urllib.parse.urlencode(
             {**fields, "csrfmiddlewaretoken": self.token.decode()}
         ).encode()
@@ -198,7 +198,6 @@ def query_counts(
     clerk: str, many_card: str, few_card: str, barcodes: list[str], branch: int
 ) -> dict:
     """The queries of each kind of scan: they must not grow with the patron's loans."""
-    from circulation.models import Loan
 
     def loans(card: str) -> int:
         return Loan.objects.filter(patron__cards__number=card, returned_at__isnull=True).count()

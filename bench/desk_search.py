@@ -17,6 +17,8 @@ import urllib.parse
 import urllib.request
 
 from bench.web import Browser, admin_browser, percentiles
+from patrons.models import Patron
+from patrons.search_key import search_key
 
 CHECKOUT = "/admin/circulation/checkout/"
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -32,9 +34,6 @@ ACCENTED = {"garcia": "García", "martinez": "Martínez", "hernandez": "Hernánd
 
 def searches(count: int = PATRONS) -> dict[str, list[str]]:
     """Queries by kind, from patrons spread over the table."""
-    from patrons.models import Patron
-    from patrons.search_key import search_key
-
     total = Patron.objects.count()
     rng = random.Random(27)
     picks = sorted(rng.sample(range(1, total + 1), min(count, total)))
@@ -94,8 +93,6 @@ def _find(browser: Browser, token: bytes, query: str) -> tuple[float, int, bytes
 
 def measure(base: str, clerk: str, password: str, branch: int, rounds: int = 3) -> dict:
     """Every query of every kind, `rounds` times (interleaved), after a warm-up."""
-    from patrons.models import Patron
-
     kinds = searches()
     browser = admin_browser(base, clerk, password)
     status, page = browser.get(CHECKOUT)

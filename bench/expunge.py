@@ -19,12 +19,15 @@ import datetime
 import time
 
 import psycopg
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from psycopg import sql as pgsql
 
 from bench.data import RETENTION_DAYS
+from circulation.models.usage import DAY_TABLES
+from privacy.retention import expunge
 
 ACTIVE_HOLD = "('placed', 'in_transit', 'waiting')"
 NOT_HELD = """NOT EXISTS (SELECT 1 FROM patrons_legalhold lh
@@ -75,10 +78,6 @@ KINDS = {
 
 def statistics_tables() -> list[tuple[str, str, list[str], str]]:
     """(table, date column, other columns, key order) of the tables the expunge rewrites."""
-    from django.apps import apps
-
-    from circulation.models.usage import DAY_TABLES
-
     found = []
     for name, column in DAY_TABLES:
         meta = apps.get_model("circulation", name)._meta
@@ -299,8 +298,6 @@ def outcome(cursor) -> dict[str, int]:
 
 
 def run_ours(now: datetime.datetime) -> dict:
-    from privacy.retention import expunge
-
     # Where the time goes, from the batches' progress calls: each kind's time runs from
     # the end of the previous batch (the first kind's includes the audit entries past
     # retention; "after the last batch" is the registrations' last batch onwards: side

@@ -28,7 +28,16 @@ import threading
 import time
 from pathlib import Path
 
+from django.conf import settings
+from django.db import connection
+
 from bench.web import free_port
+from circulation.models import Branch
+from core.hashers import hash_pin
+from patrons.models import Patron
+from sip2 import services
+from sip2.codec import Message, build, parse
+from sip2.models import Terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "1357"
@@ -42,12 +51,6 @@ KINDS = ("93", "63 PIN check", "63", "11", "09", "35")
 def prepare(cards: list[str], branch: int) -> str:
     """A kiosk terminal account (its secret returned) and a known PIN for the patrons of
     `cards` (one hash for all: it is the check, not the hashing, that the kiosk costs)."""
-    from circulation.models import Branch
-    from core.hashers import hash_pin
-    from patrons.models import Patron
-    from sip2 import services
-    from sip2.models import Terminal
-
     terminal = Terminal.objects.filter(login=LOGIN).first() or Terminal(
         name="Self-check kiosk (benchmark)", login=LOGIN, may_patron=True, may_circulate=True
     )
@@ -69,8 +72,6 @@ class _Kiosk:
         self.sock.close()
 
     def ask(self, message):
-        from sip2.codec import build, parse
-
         message.sequence = self.sequence
         self.sequence = (self.sequence + 1) % 10
         start = time.perf_counter()
@@ -117,8 +118,6 @@ class _Window:
 
 
 def _session(port, secret, institution, card, barcode, window, delay, pause, tally) -> None:
-    from sip2.codec import Message
-
     stamp = time.strftime("%Y%m%d    %H%M%S")
     kiosk = None
     try:
@@ -230,9 +229,6 @@ def measure(
     pause: float,
 ) -> dict:
     """`sessions` kiosks signed in, then serving patrons at once for `seconds`."""
-    from django.conf import settings
-    from django.db import connection
-
     if len(cards) < sessions or len(barcodes) < sessions:
         raise RuntimeError("not enough patrons or copies for the kiosks")
     secret = prepare(cards[:sessions], branch)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -16,6 +17,8 @@ from django.test.utils import (
 )
 
 from bench.data import BENCH_CARD, BENCH_PIN
+from patrons.models import Patron
+from staff.roles import sync_roles
 
 ADMIN = "bench-admin"
 CLERK = "bench-clerk"
@@ -24,9 +27,6 @@ SMALL_CARD = "21234000000002"
 
 
 def accounts() -> None:
-    from patrons.models import Patron
-    from staff.roles import sync_roles
-
     sync_roles()
     users = get_user_model()
     users.objects.create_superuser(ADMIN, "admin@bench.invalid", PASSWORD)
@@ -66,8 +66,6 @@ def _portal_page(card: str) -> tuple[int, int, int, int]:
     the account page. The first view of a session loads more (messages, the session) and
     writes the patron's one access entry; a reload within CALUMET_AUDIT_REPEAT_MINUTES
     writes none (it reads whether it would repeat one): its queries are the ones counted."""
-    from auditlog.models import LogEntry
-
     client = Client()
     response = client.post("/portal/login/", {"card_number": card, "pin": BENCH_PIN})
     if response.status_code != 302:

@@ -16,7 +16,16 @@ from __future__ import annotations
 import datetime
 import time
 
+from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench import web
+from bench.setup import ADMIN, PASSWORD
+from circulation.models import Item
+from patrons.models import PatronCategory
 
 BRANCH_ROWS = "SELECT id FROM circulation_branch"
 TITLES_PER_MONTH = 20_000
@@ -36,9 +45,6 @@ def _execute(sql: str, params: dict) -> int:
 
 def fill(today: datetime.date, scale: float) -> dict[str, int]:
     """Two years of anonymous counts to `today`; returns the rows added per table."""
-    from circulation.models import Item
-    from patrons.models import PatronCategory
-
     categories = list(PatronCategory.objects.values_list("code", flat=True))
     params = {
         "first": today - datetime.timedelta(days=2 * 365),
@@ -107,12 +113,6 @@ def url(today: datetime.date, group: str) -> str:
 
 def queries(today: datetime.date) -> dict[str, int]:
     """SQL statements per page, for each grouping (the same for any amount of data)."""
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    from bench.setup import ADMIN
-
     client = Client()
     client.force_login(get_user_model().objects.get(username=ADMIN))
     counted = {}
@@ -125,9 +125,6 @@ def queries(today: datetime.date) -> dict[str, int]:
 
 def measure(base: str, requests: int, today: datetime.date) -> dict:
     """Times the page for the last year, grouped by month, week and day in turn."""
-    from bench import web
-    from bench.setup import ADMIN, PASSWORD
-
     staff = web.admin_browser(base, ADMIN, PASSWORD)
     for group in GROUPS:
         staff.timed(url(today, group), 2)  # warm-up: connections, templates
@@ -141,8 +138,6 @@ def measure(base: str, requests: int, today: datetime.date) -> dict:
 
 
 def run(base: str, requests: int, scale: float) -> dict:
-    from django.utils import timezone
-
     today = timezone.localdate()
     began = time.perf_counter()
     added = fill(today, scale)

@@ -9,4 +9,4 @@ class CalumetConfig(AppConfig):
     verbose_name = "Calumet"
 
     def ready(self) -> None:
-        from calumet import checks  # noqa: F401  (registers the system checks)
+        from calumet import checks  # noqa: F401, PLC0415  (registers the system checks, once loaded)

@@ -6,6 +6,8 @@ from django.contrib.auth.models import Group
 
 from calumet.demo_data import BRANCHES, DEMO_PASSWORD, DEMO_SIP2_SECRET, DEMO_TERMINALS, STAFF
 from circulation.models import Branch
+from sip2.models import Terminal
+from sip2.services import terminal_save
 
 
 def ensure_staff() -> None:
@@ -27,9 +29,6 @@ def ensure_terminals() -> None:
     """The demo's self-check kiosk and PC-reservation system at the Central Library,
     through the service the admin uses, with the published secret (set again each time,
     as the staff passwords are)."""
-    from sip2.models import Terminal
-    from sip2.services import terminal_save
-
     branch = Branch.objects.filter(code=BRANCHES[0][0]).first()
     if branch is None:
         return

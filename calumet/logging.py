@@ -4,6 +4,9 @@ import contextlib
 import logging
 import re
 
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
 
 class StripQueryString(logging.Filter):
     """django.server request lines ("GET /portal/catalog/812/?q=... HTTP/1.1") lose their
@@ -42,9 +45,6 @@ def route_of(path: str) -> str:
     <title_id>/'. Static files read '<STATIC_URL><file>'; a path that matches no route
     reads '<no route>' (it may be anything someone typed). Never raises."""
     try:
-        from django.conf import settings
-        from django.urls import Resolver404, resolve
-
         path = (path or "/").split("?", 1)[0]
         static = settings.STATIC_URL or "/static/"
         static = static if static.startswith("/") else f"/{static}"

@@ -1,6 +1,8 @@
 """Small security middleware of our own (no well-kept library covers these two)."""
 
+from django.core.exceptions import BadRequest
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import translation
 
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
@@ -51,8 +53,6 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request):
         if self._has_nul(request):
-            from django.core.exceptions import BadRequest
-
             raise BadRequest("NUL character in the request")
         return self.get_response(request)
 
@@ -82,8 +82,6 @@ class SiteLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.utils import translation
-
         language = None
         if request.path.startswith("/admin/"):
             language = "en"

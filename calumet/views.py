@@ -1,18 +1,23 @@
 """Public pages: no sign-in, nothing about any patron."""
 
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import admin
+from django.http import HttpResponseServerError
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
+from django.views.i18n import set_language
 
 from circulation.models import Program, Title
 from circulation.selectors import branches_with_hours
+from patrons.services import patron_language_set
 from privacy.selectors import retention_schedule
 
 
 @require_safe
 def home(request):
-    from django.utils import timezone
-
     context = {
         "branches": branches_with_hours(),
         "title_count": Title.objects.count(),
@@ -29,10 +34,6 @@ def language(request):
     Django's `set_language` keeps the choice in a cookie and returns to the page named in
     `next`; a signed-in patron's choice is also kept on their record, for their notices
     and their next sign-in."""
-    from django.views.i18n import set_language
-
-    from patrons.services import patron_language_set
-
     response = set_language(request)
     code = request.POST.get("language", "")
     patron = getattr(request, "patron", None)
@@ -54,8 +55,6 @@ def permission_denied(request, exception=None):
     """403: on the staff side, in the admin's layout with a way back to the staff home;
     elsewhere the public site's page."""
     if _staff_side(request) and request.user.is_authenticated:
-        from django.contrib import admin
-
         context = {**admin.site.each_context(request), "title": "You may not open this page"}
         return render(request, "admin/403.html", context, status=403)
     return render(request, "403.html", status=403)
@@ -64,8 +63,6 @@ def permission_denied(request, exception=None):
 def page_not_found(request, exception=None):
     """404: on the staff side, in the admin's layout; elsewhere the public site's page."""
     if _staff_side(request) and request.user.is_authenticated:
-        from django.contrib import admin
-
         context = {**admin.site.each_context(request), "title": "Page not found"}
         return render(request, "admin/404.html", context, status=404)
     return render(request, "404.html", status=404)
@@ -73,10 +70,6 @@ def page_not_found(request, exception=None):
 
 def server_error(request, *args, **kwargs):
     """500: the site's layout with nothing from the request (which may be what failed)."""
-    from django.conf import settings
-    from django.http import HttpResponseServerError
-    from django.template import loader
-
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"library_name": settings.CALUMET_LIBRARY_NAME}))
 
@@ -85,7 +78,4 @@ def server_error(request, *args, **kwargs):
 def favicon(request):
     """Browsers ask for /favicon.ico; the icon is a static file (resolved per request, so
     the manifest of collected static files is read only once they exist)."""
-    from django.shortcuts import redirect
-    from django.templatetags.static import static
-
     return redirect(static("favicon.svg"), permanent=True)

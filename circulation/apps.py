@@ -1,6 +1,7 @@
 """The circulation app: catalog, loans, holds, fines, programs, visits, computers."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 from core.admin_site import Nav
 
@@ -41,9 +42,7 @@ class CirculationConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
-        from circulation.desk import home  # noqa: F401 (registers the desk home on the admin site)
-        from circulation.schedules import ensure_schedules
+        from circulation.desk import home  # noqa: F401, PLC0415 (registers the desk home on the admin site)
+        from circulation.schedules import ensure_schedules  # noqa: PLC0415 (uses models)
 
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="circulation-schedules")

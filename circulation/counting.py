@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Count, F, Model
 from django.utils import timezone
@@ -26,6 +27,7 @@ from circulation.models.usage import (
     OverdueDay,
     TitleMonth,
 )
+from core.db import in_values
 
 #: A hold that waited longer than this counts as having waited this long.
 MAX_WAIT_DAYS = 365
@@ -184,8 +186,6 @@ def reorder_since(day: datetime.date) -> int:
     id, its place in the table's files and (PostgreSQL) the transaction id stamped on it
     tell when that happened — which a patron's own records, still kept, could be matched
     against. After the rewrite they only tell the order of the keys. Returns the rows."""
-    from django.apps import apps
-
     rewritten = 0
     with transaction.atomic():
         for name, column in DAY_TABLES:
@@ -232,8 +232,6 @@ def after_expunge(touched, now) -> None:
     records began, and stamp the copies and programs they pointed at with this
     transaction, so no row kept says (by its place, id or PostgreSQL transaction id) that
     it changed together with a record that is gone."""
-    from core.db import in_values
-
     items = touched.refs.get("item", set())
     if items:
         Item.objects.filter(pk__in=in_values(items)).update(

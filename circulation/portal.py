@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from circulation import selectors, services
 from circulation.models import Program, ProgramRegistration
+from circulation.notices.jobs import notice_preferences_for, notice_preferences_set
 from core.refusals import Refused
 from core.requests import posted_id
 from patrons.portal import patron_required
@@ -164,8 +165,6 @@ def hold_suspend_view(request):
 @require_http_methods(["GET", "POST"])
 def notices_view(request):
     """The patron chooses which optional notices they get."""
-    from circulation.notices.jobs import notice_preferences_for, notice_preferences_set
-
     patron = request.patron
     if request.method == "POST":
         language = request.POST.get("language")

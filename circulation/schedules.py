@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils import timezone
+from django_q.models import Schedule
 
 from core.schedules import next_local_time
 
@@ -20,8 +21,6 @@ DAILY_JOBS = (
 
 
 def ensure_schedules(sender=None, **kwargs) -> None:
-    from django_q.models import Schedule
-
     for name, func, at in DAILY_JOBS:
         at = at or settings.CALUMET_OVERDUE_NOTICE_TIME
         schedule, created = Schedule.objects.update_or_create(

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
+    Count,
     DecimalField,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -99,8 +101,6 @@ def hold_queue_position(*, hold: Hold) -> int:
 def annotate_queue_position(holds: QuerySet[Hold], *, now=None) -> QuerySet[Hold]:
     """Adds `queue_position` in one query, for lists, and `suspended`: the hold waits in
     the queue but is passed over today (it keeps its place until `suspended_until`)."""
-    from django.db.models import Count, IntegerField
-
     ahead = (
         Hold.objects.filter(
             title_id=OuterRef("title_id"),

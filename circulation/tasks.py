@@ -1,6 +1,7 @@
 """django-q2 tasks: load, call the service, return a count."""
 
 from circulation import services
+from circulation.notices import jobs as notice_jobs
 from circulation.notices import sending as notices
 
 
@@ -17,15 +18,11 @@ def count_overdue_items() -> int:
 
 
 def send_courtesy_notices() -> int:
-    from circulation.notices.jobs import send_courtesy_notices
-
-    return send_courtesy_notices()
+    return notice_jobs.send_courtesy_notices()
 
 
 def send_card_expiry_notices() -> int:
-    from circulation.notices.jobs import send_card_expiry_notices
-
-    return send_card_expiry_notices()
+    return notice_jobs.send_card_expiry_notices()
 
 
 def send_overdue_notices() -> int:

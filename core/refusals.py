@@ -1,23 +1,66 @@
 """Refusals of services (shown to staff or patrons as they are), and how a staff page shows
 one: `attempt` for a page, `attempt_each` for an admin action."""
 
+from __future__ import annotations
+
+from enum import StrEnum
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+
+
+class RefusalCode(StrEnum):
+    """The codes of an app's refusals, each with its message: an app's enum (say
+    `CirculationRefusal`) names every way its services refuse, so a code cannot be
+    misspelt. A member equals its code's text (codes are compared and stored as text).
+
+    A member is ``NAME = "code", "message"``; a message with values has named fields
+    (``"Hold limit reached (%(limit)s holds)."``), given to `refuse`. A member with no
+    message is raised with one: ``Refused("...", code=Member)``. The enum names the
+    exception its refusals are (``class CirculationRefusal(RefusalCode,
+    exception=CirculationRefused)``)."""
+
+    def __new__(cls, value: str, message: str = ""):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.message = message
+        return member
+
+    def __init_subclass__(cls, *, exception: type[Refused] | None = None, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._exception = exception
+
+    def refuse(self, message: str | None = None, **fields) -> Refused:
+        """The refusal of this code: its message (or the one given), with `fields` put in
+        its named places. `raise CirculationRefusal.HOLD_LIMIT.refuse(limit=5)`."""
+        text = str(message if message is not None else self.message)
+        if fields:
+            text = text % fields
+        return (self._exception or Refused)(text, code=self)
 
 
 class Refused(Exception):
     """An operation refused for a reason staff or the patron can act on.
 
     The message is shown as it is (admin `message_user`, a form error, a portal notice),
-    so it never holds a patron's name, a card number or a title.
+    so it never holds a patron's name, a card number or a title. `Refused(Member)` takes
+    the member's message; `Refused("...", code=Member)` another. A code is always a member
+    of an app's `RefusalCode` enum (a plain string is a `TypeError`); with none, the code
+    is "refused".
     """
 
-    code = "refused"
+    code: str = "refused"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message, *, code: RefusalCode | None = None) -> None:
+        if isinstance(message, RefusalCode):
+            code = code or message
+            message = message.message
+        if code is not None and not isinstance(code, RefusalCode):
+            raise TypeError(f"A refusal's code is a member of a RefusalCode enum, not {code!r}.")
+        message = str(message)  # a lazy translation, in the language of this request
         super().__init__(message)
         self.message = message
-        if code:
+        if code is not None:
             self.code = code
 
     def __str__(self) -> str:

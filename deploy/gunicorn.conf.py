@@ -9,6 +9,7 @@ client address, no referer, no user agent, no header. The error log's lines abou
 request name its route too (`RouteLogger`), and Django's own lines do the same
 (`calumet.logging`). docs/privacy.md ("Logs") says what each log holds."""
 
+import gc
 import multiprocessing
 import os
 from urllib.parse import urlsplit
@@ -31,13 +32,11 @@ def post_worker_init(worker):
     """Once the application is loaded, move its objects (modules, settings, URL patterns,
     templates) out of the garbage collector's sight: collections then scan only what a
     request allocates, which takes the long pauses out of the slowest pages."""
-    import gc
-
     gc.freeze()
 
 
 def _route(target) -> str:
-    from calumet.logging import route_of  # in the worker, where Django is set up
+    from calumet.logging import route_of  # noqa: PLC0415 (in the worker, where Django is set up)
 
     return route_of(urlsplit(target).path if isinstance(target, str) else "")
 

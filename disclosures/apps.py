@@ -16,8 +16,8 @@ class DisclosuresConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        from disclosures import services
-        from privacy.retention import register_cleanup
+        from disclosures import services  # noqa: PLC0415 (uses models)
+        from privacy.retention import register_cleanup  # noqa: PLC0415 (uses models)
 
         register_cleanup("disclosure_package", services.packages_delete_expired)
         register_cleanup("disclosure_request", services.requests_delete_expired)

@@ -4,15 +4,16 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django_q import tasks as django_q_tasks
 
 from disclosures.models import DisclosureRequest
 
 
 def queue_disclosure_notices(*, request_id: int) -> None:
     def enqueue() -> None:
-        from django_q.tasks import async_task
-
-        async_task("disclosures.notices.send_disclosure_notices", request_id, group="notices")
+        django_q_tasks.async_task(
+            "disclosures.notices.send_disclosure_notices", request_id, group="notices"
+        )
 
     transaction.on_commit(enqueue)
 

@@ -20,8 +20,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from disclosures.exceptions import DisclosureRefused
+from disclosures.exceptions import DisclosureRefusal, DisclosureRefused
 from disclosures.models import DisclosureRequest, DisclosureScope
+from disclosures.notices import queue_disclosure_notices
 from disclosures.selectors import (
     DECIDE,
     EMERGENCY_KINDS,
@@ -33,6 +34,7 @@ from disclosures.transparency import count_outcome, count_received
 from patrons.models import Card
 from privacy.acting import service
 from privacy.registry import registry
+from privacy.retention import retention_days
 from privacy.services import legal_hold_place, legal_hold_release
 
 
@@ -85,42 +87,35 @@ def disclosure_record(*, details: RequestDetails, actor) -> DisclosureRequest:
         raise PermissionDenied("Only staff can record a disclosure request.")
     Basis = DisclosureRequest.Basis
     if details.legal_basis not in Basis.values:
-        raise DisclosureRefused("Choose the legal basis that was presented.", code="basis")
+        raise DisclosureRefused(DisclosureRefusal.BASIS)
     kinds = sorted(set(details.kinds))
     allowed = set(disclosable_kinds())
     if not kinds:
-        raise DisclosureRefused("Name at least one kind of record.", code="kinds")
+        raise DisclosureRefused(DisclosureRefusal.KINDS)
     if set(kinds) - allowed:
         raise DisclosureRefused(
-            f"Unknown record kind: {', '.join(sorted(set(kinds) - allowed))}.", code="kinds"
+            f"Unknown record kind: {', '.join(sorted(set(kinds) - allowed))}.",
+            code=DisclosureRefusal.KINDS,
         )
     if details.legal_basis == Basis.EMERGENCY and set(kinds) - set(EMERGENCY_KINDS):
-        raise DisclosureRefused(
-            "An emergency request may identify a person only: choose the registration "
-            "(identity fields), never circulation or use of the library.",
-            code="emergency_scope",
-        )
+        raise DisclosureRefused(DisclosureRefusal.EMERGENCY_SCOPE)
     if details.non_disclosure_order not in DisclosureRequest.NonDisclosure.values:
-        raise DisclosureRefused(
-            "Say whether a non-disclosure order came with the request (an order forbidding "
-            "the library to tell anyone about it): yes or no.",
-            code="non_disclosure_order",
-        )
+        raise DisclosureRefused(DisclosureRefusal.NON_DISCLOSURE_ORDER)
     if details.period_start and details.period_end and details.period_end < details.period_start:
-        raise DisclosureRefused("The end of the period is before its start.", code="period")
+        raise DisclosureRefused(DisclosureRefusal.PERIOD)
     numbers = ["".join(n.split()) for n in details.card_numbers if n.strip()]
     if not numbers:
-        raise DisclosureRefused("Give the card number of each patron named.", code="cards")
+        raise DisclosureRefused(DisclosureRefusal.CARDS)
     cards = {c.number: c for c in Card.objects.filter(number__in=numbers).select_related("patron")}
     missing = [n for n in numbers if n not in cards]
     if missing:
         raise DisclosureRefused(
             f"{len(missing)} card number{'s' if len(missing) != 1 else ''} not found. "
             "Check the numbers on the document.",
-            code="cards",
+            code=DisclosureRefusal.CARDS,
         )
     if not details.agency.strip() or not details.requester_name.strip():
-        raise DisclosureRefused("Record who made the request and for which agency.", code="who")
+        raise DisclosureRefused(DisclosureRefusal.WHO)
 
     refused = details.legal_basis == Basis.NONE
     now = timezone.now()
@@ -190,9 +185,7 @@ def disclosure_complete(
     (a correction is a new request)."""
     if not may_complete(request, actor):
         if request.status != DisclosureRequest.Status.PENDING:
-            raise DisclosureRefused(
-                "Only a request waiting for a decision can be completed.", code="status"
-            )
+            raise DisclosureRefused(DisclosureRefusal.STATUS)
         raise PermissionDenied(
             "Only the person who recorded the request, or staff allowed to record "
             "requests, can add to it."
@@ -208,17 +201,15 @@ def disclosure_complete(
     if given["person_sought"] and given["person_sought"] not in (
         DisclosureRequest.PersonSought.values
     ):
-        raise DisclosureRefused("Choose suspect, victim or witness.", code="person_sought")
+        raise DisclosureRefused(DisclosureRefusal.PERSON_SOUGHT)
     with transaction.atomic():
         request = _locked(request)
         if request.status != DisclosureRequest.Status.PENDING:
-            raise DisclosureRefused(
-                "Only a request waiting for a decision can be completed.", code="status"
-            )
+            raise DisclosureRefused(DisclosureRefusal.STATUS)
         missing = set(missing_details(request))
         changed = [name for name, value in given.items() if value and name in missing]
         if not changed:
-            raise DisclosureRefused("Add at least one of the missing details.", code="empty")
+            raise DisclosureRefused(DisclosureRefusal.EMPTY)
         for name in changed:
             if name == "document":
                 request.document = given["document"]
@@ -294,7 +285,7 @@ def disclosure_approve(
     _may_decide(request, actor)
     reason = (reason or "").strip()
     if not reason:
-        raise DisclosureRefused("Write the reason for the decision.", code="reason")
+        raise DisclosureRefused(DisclosureRefusal.REASON)
     now = timezone.now()
     with transaction.atomic():
         request = _locked(request)
@@ -303,17 +294,17 @@ def disclosure_approve(
             raise DisclosureRefused(
                 "A non-disclosure order was recorded with this request: the patron may not "
                 "be told.",
-                code="non_disclosure_order",
+                code=DisclosureRefusal.NON_DISCLOSURE_ORDER,
             )
         if request.status != DisclosureRequest.Status.PENDING:
             raise DisclosureRefused(
                 f"This request is {request.get_status_display().lower()}; only a pending "
                 "request can be approved.",
-                code="status",
+                code=DisclosureRefusal.STATUS,
             )
         problem = basis_problem(request)
         if problem:
-            raise DisclosureRefused(problem, code="basis")
+            raise DisclosureRefused(problem, code=DisclosureRefusal.BASIS)
         contents = package_contents(request, now=now)
         raw = json.dumps(contents, indent=2, ensure_ascii=False, sort_keys=True).encode()
         request.package.save(f"disclosure-{request.pk}.json", ContentFile(raw), save=False)
@@ -327,8 +318,6 @@ def disclosure_approve(
         request.save()
         count_outcome(request, was=DisclosureRequest.Status.PENDING, now=now)
         if request.patron_may_be_told:
-            from disclosures.notices import queue_disclosure_notices
-
             queue_disclosure_notices(request_id=request.pk)
         return request
 
@@ -338,12 +327,14 @@ def disclosure_deny(*, request: DisclosureRequest, actor, reason: str) -> Disclo
     _may_decide(request, actor)
     reason = (reason or "").strip()
     if not reason:
-        raise DisclosureRefused("Write the reason for the decision.", code="reason")
+        raise DisclosureRefused(DisclosureRefusal.REASON)
     now = timezone.now()
     with transaction.atomic():
         request = _locked(request)
         if request.status != DisclosureRequest.Status.PENDING:
-            raise DisclosureRefused("Only a pending request can be denied.", code="status")
+            raise DisclosureRefused(
+                "Only a pending request can be denied.", code=DisclosureRefusal.STATUS
+            )
         request.status = DisclosureRequest.Status.DENIED
         request.decided_by = actor
         request.decided_at = now
@@ -366,7 +357,9 @@ def disclosure_withdraw(
     with transaction.atomic():
         request = _locked(request)
         if not request.is_open:
-            raise DisclosureRefused("This request is already closed.", code="status")
+            raise DisclosureRefused(
+                "This request is already closed.", code=DisclosureRefusal.STATUS
+            )
         was = request.status
         request.status = DisclosureRequest.Status.WITHDRAWN
         request.decision_reason = (reason or "Withdrawn by the requester.").strip()
@@ -389,7 +382,9 @@ def disclosure_mark_fulfilled(*, request: DisclosureRequest, actor) -> Disclosur
     with transaction.atomic():
         request = _locked(request)
         if request.status != DisclosureRequest.Status.APPROVED:
-            raise DisclosureRefused("Only an approved request can be fulfilled.", code="status")
+            raise DisclosureRefused(
+                "Only an approved request can be fulfilled.", code=DisclosureRefusal.STATUS
+            )
         request.status = DisclosureRequest.Status.FULFILLED
         request.fulfilled_at = now
         request.closed_at = now
@@ -425,8 +420,6 @@ def requests_delete_expired(*, now: datetime.datetime | None = None, dry_run: bo
     """The register keeps closed requests for the disclosure_request retention, then
     deletes them with their documents and packages. The transparency report's yearly
     figures (DisclosureYear) are counts and stay."""
-    from privacy.retention import retention_days
-
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=retention_days("disclosure_request"))
     due = DisclosureRequest.objects.filter(closed_at__lte=cutoff)

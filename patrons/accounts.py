@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.refusals import Refused
 from patrons.cards import card_number_problem, new_card_number
+from patrons.exceptions import PatronRefusal
 from patrons.models import Card, Patron, PatronBlock
 from privacy.acting import service
 
@@ -36,7 +37,7 @@ EDITABLE_FIELDS = (*REGISTRATION_FIELDS, "status", "card_expires_on")
 
 def _staff(actor):
     if actor is None or not getattr(actor, "is_staff", False):
-        raise Refused("Only staff can do this.", code="actor")
+        raise Refused(PatronRefusal.ACTOR)
     return actor
 
 
@@ -76,16 +77,16 @@ def _issue_card(patron: Patron, number: str | None, now) -> Card:
         number = "".join(number.split())
         problem = card_number_problem(number)
         if problem:
-            raise Refused(problem, code="card_number")
+            raise Refused(problem, code=PatronRefusal.CARD_NUMBER)
         if _card_taken(number):
-            raise Refused("That card number is already in use.", code="card_taken")
+            raise Refused(PatronRefusal.CARD_TAKEN)
     else:
         number = new_card_number(taken=_card_taken)
     try:
         with transaction.atomic():
             return Card.objects.create(patron=patron, number=number, issued_at=now)
     except IntegrityError:
-        raise Refused("That card number is already in use.", code="card_taken") from None
+        raise Refused(PatronRefusal.CARD_TAKEN) from None
 
 
 @service
@@ -109,7 +110,7 @@ def patron_register(
     for name in ("first_name", "last_name"):
         details[name] = (details.get(name) or "").strip()
         if not details[name]:
-            raise Refused("First and last name are both needed.", code="name")
+            raise Refused(PatronRefusal.NAME)
     if (
         not confirm_duplicate
         and possible_duplicates(
@@ -119,11 +120,7 @@ def patron_register(
             address_line1=details.get("address_line1") or "",
         ).exists()
     ):
-        raise Refused(
-            "A patron with the same name and birth date or address is already registered. "
-            "Check it is not the same person, then confirm.",
-            code="duplicate",
-        )
+        raise Refused(PatronRefusal.DUPLICATE)
     with transaction.atomic():
         patron = Patron(
             **details,
@@ -186,7 +183,7 @@ def card_replace(
     (desk and portal); loans, holds, fines and history are the patron's, so they follow."""
     _staff(actor)
     if reason not in REPLACEMENT_REASONS:
-        raise Refused("Say whether the card was lost, stolen or damaged.", code="reason")
+        raise Refused(PatronRefusal.REASON)
     now = now or timezone.now()
     with transaction.atomic():
         Patron.objects.select_for_update().filter(pk=patron.pk).first()
@@ -216,9 +213,9 @@ def block_place(
     _staff(actor)
     now = now or timezone.now()
     if reason not in PatronBlock.Reason.values:
-        raise Refused("Choose a reason for the block.", code="reason")
+        raise Refused("Choose a reason for the block.", code=PatronRefusal.REASON)
     if ends_at is not None and ends_at <= now:
-        raise Refused("A block must end after it starts.", code="ends_at")
+        raise Refused(PatronRefusal.ENDS_AT)
     return PatronBlock.objects.create(
         patron=patron,
         reason=reason,
@@ -282,7 +279,7 @@ def block_lift(*, block: PatronBlock, actor, now: datetime.datetime | None = Non
     with transaction.atomic():
         block = PatronBlock.objects.select_for_update().get(pk=block.pk)
         if block.lifted_at is not None:
-            raise Refused("This block was already lifted.", code="lifted")
+            raise Refused(PatronRefusal.LIFTED)
         block.lifted_at = now
         block.lifted_by = actor
         block.save(update_fields=["lifted_at", "lifted_by"])

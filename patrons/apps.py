@@ -30,7 +30,7 @@ class PatronsConfig(AppConfig):
 def ensure_patron_categories(**kwargs) -> None:
     """The categories every library starts with exist (after a migrate, or a flush that
     emptied the table); names edited by the administrator are left as they are."""
-    from patrons.models import Patron, PatronCategory
+    from patrons.models import Patron, PatronCategory  # noqa: PLC0415 (apps.py loads first)
 
     for code, name in Patron.Category.choices:
         PatronCategory.objects.get_or_create(code=code, defaults={"name": name})

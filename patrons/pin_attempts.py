@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
@@ -44,8 +45,6 @@ def _cool_off() -> datetime.timedelta:
 
 def pin_failures(card_number: str, now: datetime.datetime | None = None) -> int:
     """Wrong PINs for this card (desk and portal) within the lockout window."""
-    from axes.models import AccessAttempt
-
     now = now or timezone.now()
     total = AccessAttempt.objects.filter(
         username=card_key(card_number), attempt_time__gte=now - _cool_off()
@@ -63,8 +62,6 @@ def pin_failed(card_number: str, now: datetime.datetime | None = None) -> None:
 
 
 def _count(username: str, address: str | None, agent: str, path: str, now) -> None:
-    from axes.models import AccessAttempt
-
     now = now or timezone.now()
     with transaction.atomic():
         attempt, created = AccessAttempt.objects.select_for_update().get_or_create(
@@ -90,8 +87,6 @@ def _count(username: str, address: str | None, agent: str, path: str, now) -> No
 
 def pin_succeeded(card_number: str) -> None:
     """The right PIN: the card's count starts again (as a portal sign-in resets it)."""
-    from axes.models import AccessAttempt
-
     AccessAttempt.objects.filter(username=card_key(card_number)).delete()
 
 
@@ -111,8 +106,6 @@ def pin_reset_allowed(
     """May this address ask for a reset link for this card now? No once the card had
     CALUMET_PIN_RESET_CARD_LIMIT requests within the window, the address
     CALUMET_PIN_RESET_ADDRESS_LIMIT, or the address is locked for patron sign-ins."""
-    from axes.models import AccessAttempt
-
     now = now or timezone.now()
     recent = AccessAttempt.objects.filter(attempt_time__gte=now - _cool_off())
     if _sum(recent.filter(username=reset_key(card_number))) >= (

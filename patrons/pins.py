@@ -8,17 +8,23 @@ from __future__ import annotations
 import secrets
 from itertools import pairwise
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import base36_to_int
 from django.utils.translation import gettext as _
+from django_q import tasks as django_q_tasks
 
 from core.hashers import hash_pin, pin_hash_outdated
 from core.refusals import Refused
+from patrons.exceptions import PatronRefusal
 from patrons.models import Card, Patron
+from patrons.pin_attempts import _cool_off, pin_reset_allowed, pin_reset_counted
 from privacy.acting import service
 
 # PINs people choose first, and which anyone would try first.
@@ -48,9 +54,6 @@ def pin_problem(pin: str, card_number: str = "") -> str | None:
 
 def _audit_pin_event(patron: Patron, *, actor, how: str) -> None:
     """An explicit change entry naming the field, never its value."""
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
     staff = actor if getattr(actor, "is_staff", False) else None
     LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(Patron),
@@ -87,7 +90,7 @@ def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
     card = patron.active_card
     problem = pin_problem(new_pin, card.number if card else "")
     if problem:
-        raise Refused(problem, code="weak_pin")
+        raise Refused(problem, code=PatronRefusal.WEAK_PIN)
     with transaction.atomic():
         _store(patron, new_pin, must_change=False)
         _audit_pin_event(patron, actor=actor, how="changed")
@@ -107,7 +110,7 @@ def pin_issue_temporary(*, patron: Patron, actor) -> str:
     """Staff give the patron a temporary PIN, shown once (on the registration slip); the
     patron must choose their own at the first portal sign-in. Returns the PIN."""
     if not getattr(actor, "is_staff", False):
-        raise Refused("Only staff issue a temporary PIN.", code="actor")
+        raise Refused("Only staff issue a temporary PIN.", code=PatronRefusal.ACTOR)
     pin = temporary_pin()
     with transaction.atomic():
         _store(patron, pin, must_change=True)
@@ -159,22 +162,11 @@ def pin_reset_request(*, card_number: str, email: str, address: str | None, orig
     Refused (the same words whatever matched) when the card or the client's address
     (`core.client.lockout_address`) has asked too often within the lockout window
     (`patrons.pin_attempts`)."""
-    from django_q.tasks import async_task
-
-    from patrons.pin_attempts import pin_reset_allowed, pin_reset_counted
-
     number = "".join((card_number or "").split())
     email = (email or "").strip()
     if not pin_reset_allowed(number, address):
         minutes = max(int(_cool_off_minutes()), 1)
-        raise Refused(
-            _(
-                "Too many requests for a new PIN. Try again in %(minutes)s minutes, or "
-                "ask at any branch desk with a photo ID."
-            )
-            % {"minutes": minutes},
-            code="too_many",
-        )
+        raise PatronRefusal.TOO_MANY.refuse(minutes=minutes)
     pin_reset_counted(number, address)
     card = (
         Card.objects.select_related("patron")
@@ -186,22 +178,18 @@ def pin_reset_request(*, card_number: str, email: str, address: str | None, orig
     matched = (
         card is not None and bool(card.patron.email) and card.patron.email.lower() == email.lower()
     )
-    async_task(
+    django_q_tasks.async_task(
         "patrons.tasks.send_pin_reset", card.patron.pk if matched else 0, origin, group="notices"
     )
 
 
 def _cool_off_minutes() -> float:
-    from patrons.pin_attempts import _cool_off
-
     return _cool_off().total_seconds() / 60
 
 
 def pin_reset_send(*, patron_id: int, origin: str) -> int:
     """In the worker: email the patron a link to choose a new PIN, in their language, if
     the account is still active and has an email. Returns the number of emails."""
-    from django.urls import reverse
-
     patron = (
         Patron.objects.filter(pk=patron_id, status=Patron.Status.ACTIVE).first()
         if patron_id
@@ -238,16 +226,10 @@ def pin_reset_confirm(*, card_number: str, token: str, new_pin: str) -> Patron:
     )
     patron = card.patron if card else None
     if patron is None or not tokens.check_token(patron, token):
-        raise Refused(
-            _(
-                "This link has expired or was already used, or the card number does not "
-                "match. Ask for a new link."
-            ),
-            code="token",
-        )
+        raise Refused(PatronRefusal.TOKEN)
     problem = pin_problem(new_pin, number)
     if problem:
-        raise Refused(problem, code="weak_pin")
+        raise Refused(problem, code=PatronRefusal.WEAK_PIN)
     with transaction.atomic():
         _store(patron, new_pin, must_change=False)
         _audit_pin_event(patron, actor=patron, how="reset")

@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import datetime
 from functools import wraps
+from urllib.parse import urlencode
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_login_failed
+from django.db.models import Q
 from django.middleware.csrf import rotate_token
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
+from core.client import lockout_address
 from core.hashers import waste_time
 from patrons.models import Card, Patron
 from patrons.pin_attempts import card_key
@@ -80,8 +86,6 @@ def _dummy_check(pin: str) -> bool:
 
 def sign_in(request, patron: Patron) -> None:
     """Start a fresh patron session: a new key, nothing carried over from before."""
-    from axes.handlers.proxy import AxesProxyHandler
-
     request.session.flush()
     # A new CSRF token too: the next person at a shared terminal must not inherit it.
     rotate_token(request)
@@ -160,8 +164,6 @@ def patron_required(view):
         if request.patron is None:
             login = reverse("portal:login")
             if request.method == "GET":
-                from urllib.parse import urlencode
-
                 return redirect(f"{login}?{urlencode({'next': request.path})}")
             return redirect(login)
         if request.patron.pin_must_change and view.__name__ != "pin_change_view":
@@ -183,13 +185,6 @@ def session_ends_at(request) -> datetime.datetime | None:
 
 def lockout_response(request, response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: a page in the site's layout that says when to try again."""
-    from axes.helpers import get_cool_off
-    from axes.models import AccessAttempt
-    from django.db.models import Q
-    from django.shortcuts import render
-
-    from core.client import lockout_address
-
     cool_off = get_cool_off(request) or datetime.timedelta(minutes=15)
     username = axes_username(request, credentials) or ""
     same_realm = (

@@ -1,5 +1,12 @@
 """Read-only queries of the patrons app."""
 
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+
+from patrons.models import Patron
+from patrons.search_key import phone_query, words
+
 #: More words than this add nothing but cost.
 SEARCH_WORDS = 6
 # The words of `Patron.search_key` as a text-search vector, used as they are (no parser, no
@@ -21,13 +28,6 @@ def patron_search(query: str, *, limit: int = 20):
 
     Names and phone are matched in `Patron.search_key` (patrons/search_key.py), through an
     index on PostgreSQL."""
-    from django.db import connection
-    from django.db.models import BooleanField, Q
-    from django.db.models.expressions import RawSQL
-
-    from patrons.models import Patron
-    from patrons.search_key import phone_query, words
-
     query = " ".join((query or "").split())[:100]
     if len(query) < 2:
         return []

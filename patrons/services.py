@@ -2,14 +2,19 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
-from patrons.exceptions import CardRefused, Refused
+from patrons.exceptions import CardRefused, PatronRefusal, Refused
 from patrons.models import Card, Patron, PatronBlock, ReadingHistoryVia, StaffRole
+from patrons.pin_attempts import pin_failed, pin_locked, pin_succeeded
+from patrons.pins import pin_change as change
 from privacy.acting import service
+from privacy.registry import registry
+from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 
 
 def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> Card:
@@ -21,7 +26,7 @@ def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> C
     number = (card_number or "").strip()
     card = Card.objects.select_related("patron").filter(number=number).first()
     if card is None:
-        raise CardRefused("No library card has that number.", code="unknown_card")
+        raise CardRefused(PatronRefusal.UNKNOWN_CARD)
     return card_check(card=card, now=now)
 
 
@@ -29,17 +34,11 @@ def card_check(*, card: Card, now: datetime.datetime | None = None) -> Card:
     """`card` (loaded with its patron) if it may be used now; refuses as `card_resolve`."""
     now = now or timezone.now()
     if card.status == Card.Status.LOST:
-        raise CardRefused(
-            "This card was reported lost. Check the patron's ID and issue a new card.",
-            code="lost_card",
-        )
+        raise CardRefused(PatronRefusal.LOST_CARD)
     if card.status == Card.Status.STOLEN:
-        raise CardRefused(
-            "This card was reported stolen. Keep it, and check the patron's ID.",
-            code="stolen_card",
-        )
+        raise CardRefused(PatronRefusal.STOLEN_CARD)
     if card.status in (Card.Status.REPLACED, Card.Status.DAMAGED):
-        raise CardRefused("This card has been replaced by a newer card.", code="replaced_card")
+        raise CardRefused(PatronRefusal.REPLACED_CARD)
     patron = card.patron
     if (
         card.status == Card.Status.EXPIRED
@@ -49,7 +48,7 @@ def card_check(*, card: Card, now: datetime.datetime | None = None) -> Card:
         raise CardRefused(
             f"This card expired on {date_format(patron.card_expires_on, 'M j, Y')}. "
             "Renew the patron's registration first.",
-            code="expired_card",
+            code=PatronRefusal.EXPIRED_CARD,
         )
     return card
 
@@ -92,8 +91,6 @@ def patron_touch(
 @service
 def pin_change(*, patron: Patron, new_pin: str, actor) -> Patron:
     """Store a new PIN (Argon2), audited. See `patrons.pins`."""
-    from patrons.pins import pin_change as change
-
     return change(patron=patron, new_pin=new_pin, actor=actor)
 
 
@@ -108,7 +105,7 @@ def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = N
             .first()
         )
         if card is None:
-            raise CardRefused(_("There is no active card on this account."), code="no_card")
+            raise CardRefused(PatronRefusal.NO_CARD)
         card.status = Card.Status.LOST
         card.status_changed_at = now
         card.save(update_fields=["status", "status_changed_at"])
@@ -117,8 +114,6 @@ def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = N
 
 def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) -> int:
     """Expunge, now, the closed records kept only because the patron asked us to."""
-    from privacy.registry import registry
-
     now = now or timezone.now()
     erased = 0
     for kind in registry:
@@ -132,8 +127,6 @@ def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) 
 @service
 def staff_role_of(actor) -> str:
     """The role a patron is told of for a staff member (never a name)."""
-    from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
-
     if actor is None or not getattr(actor, "is_staff", False):
         return ""
     groups = set(actor.groups.values_list("name", flat=True))
@@ -179,7 +172,9 @@ def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
     patron may call this (staff turn it off with `reading_history_off_for_patron`, and on
     only at the desk with the patron's PIN)."""
     if not isinstance(actor, Patron) or actor.pk != patron.pk:
-        raise Refused(_("Only the patron can change their reading history here."), code="actor")
+        raise Refused(
+            _("Only the patron can change their reading history here."), code=PatronRefusal.ACTOR
+        )
     if patron.keep_reading_history == keep:
         return 0
     erased = _reading_history_write(patron=patron, keep=keep, via=ReadingHistoryVia.PORTAL)
@@ -191,13 +186,11 @@ def reading_history_set(*, patron: Patron, keep: bool, actor) -> int:
 def patron_language_set(*, patron: Patron, language: str, actor) -> Patron:
     """The language of the patron's portal pages and notices ("" for not chosen): the
     patron's own choice in the portal, or staff at their request."""
-    from django.conf import settings
-
     is_patron = isinstance(actor, Patron) and actor.pk == patron.pk
     if not is_patron and not getattr(actor, "is_staff", False):
-        raise Refused(_("Only the patron or staff can change this."), code="actor")
+        raise Refused(_("Only the patron or staff can change this."), code=PatronRefusal.ACTOR)
     if language not in ("", *(code for code, _name in settings.LANGUAGES)):
-        raise Refused(_("Choose a language from the list."), code="language")
+        raise Refused(PatronRefusal.LANGUAGE)
     if patron.language != language:
         patron.language = language
         patron.save(update_fields=["language"])
@@ -209,9 +202,9 @@ def reading_history_off_for_patron(*, patron: Patron, actor, branch=None) -> int
     """Staff turn the reading history off at the patron's request (never on): the kept
     history is erased at once. Returns how many records were erased."""
     if actor is None or not getattr(actor, "is_staff", False):
-        raise Refused("Only staff can do this for a patron.", code="actor")
+        raise Refused("Only staff can do this for a patron.", code=PatronRefusal.ACTOR)
     if not patron.keep_reading_history:
-        raise Refused("Reading history is already off for this patron.", code="already_off")
+        raise Refused(PatronRefusal.ALREADY_OFF)
     erased = _reading_history_write(
         patron=patron,
         keep=False,
@@ -232,27 +225,18 @@ def reading_history_on_at_desk(
     A wrong PIN changes nothing and counts towards the card's lockout (the same count the
     portal's sign-in uses); a locked card is refused until the lockout ends. Call it
     outside a transaction, so that a refusal still counts the failure."""
-    from patrons.pin_attempts import pin_failed, pin_locked, pin_succeeded
-
     if actor is None or not getattr(actor, "is_staff", False):
-        raise Refused("Only staff at the desk can record this.", code="actor")
+        raise Refused("Only staff at the desk can record this.", code=PatronRefusal.ACTOR)
     card = card_resolve(card_number=card_number, now=now)
     if pin_locked(card.number, now=now):
-        raise Refused(
-            "Too many wrong PINs for this card. Nothing was changed; the patron can try "
-            "again later, or turn reading history on in the portal.",
-            code="locked",
-        )
+        raise Refused(PatronRefusal.LOCKED)
     patron = card.patron
     if not pin or not patron.check_pin(pin):
         pin_failed(card.number, now=now)
-        raise Refused(
-            "The PIN was not accepted. Nothing was changed: reading history stays off.",
-            code="pin",
-        )
+        raise Refused(PatronRefusal.PIN)
     pin_succeeded(card.number)
     if patron.keep_reading_history:
-        raise Refused("Reading history is already on for this patron.", code="already_on")
+        raise Refused(PatronRefusal.ALREADY_ON)
     _reading_history_write(
         patron=patron,
         keep=True,

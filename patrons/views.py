@@ -4,21 +4,33 @@ the patron's own data. Every page is for the signed-in patron only and shows onl
 import json
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.client import lockout_address
 from core.refusals import Refused
 from patrons import services
+from patrons.exceptions import PatronRefusal
 from patrons.export import patron_export
-from patrons.forms import ConfirmForm, PinChangeForm, PortalLoginForm, ReadingHistoryForm
+from patrons.forms import (
+    ConfirmForm,
+    PinChangeForm,
+    PinResetForm,
+    PinResetRequestForm,
+    PortalLoginForm,
+    ReadingHistoryForm,
+)
+from patrons.pins import pin_reset_confirm, pin_reset_request
 from patrons.portal import (
     NOT_ACCEPTED,
     authenticate_card,
@@ -29,6 +41,7 @@ from patrons.portal import (
 )
 from patrons.services import blocks_in_force, describe_block
 from privacy.access import log_access
+from privacy.access_summary import access_days
 from privacy.models import RetentionPolicy
 from privacy.selectors import retention_schedule
 
@@ -89,8 +102,6 @@ def staff_refused_view(request):
 
 def reading_history_story(patron) -> str:
     """Who turned the patron's reading history on or off, and how, in their words."""
-    from django.utils.dateformat import format as date_format
-
     via = patron.reading_history_via
     day = patron.reading_history_changed_on
     when = _(" on %(date)s") % {"date": date_format(day, _("j F Y"))} if day else ""
@@ -199,12 +210,6 @@ RESET_SENT = gettext_lazy(
 @require_http_methods(["GET", "POST"])
 def pin_reset_request_view(request):
     """Forgot my PIN: card number AND email address; one answer whatever they match."""
-    from django.conf import settings
-
-    from core.client import lockout_address
-    from patrons.forms import PinResetRequestForm
-    from patrons.pins import pin_reset_request
-
     if request.user.is_authenticated:
         return redirect(reverse("portal:staff_refused"))
     form = PinResetRequestForm(request.POST or None)
@@ -235,9 +240,6 @@ def pin_reset_link_view(request, token: str):
 
 @require_http_methods(["GET", "POST"])
 def pin_reset_new_view(request):
-    from patrons.forms import PinResetForm
-    from patrons.pins import pin_reset_confirm
-
     token = request.session.get(RESET_SESSION)
     if not token:
         messages.error(request, _("Open the link from the email again, or ask for a new one."))
@@ -251,7 +253,9 @@ def pin_reset_new_view(request):
                 new_pin=form.cleaned_data["new_pin"],
             )
         except Refused as refusal:
-            form.add_error(None if refusal.code == "token" else "new_pin", refusal.message)
+            form.add_error(
+                None if refusal.code == PatronRefusal.TOKEN else "new_pin", refusal.message
+            )
         else:
             sign_out(request)
             messages.success(request, _("Your new PIN is set. Sign in with it."))
@@ -320,8 +324,6 @@ def access_view(request):
     """Who has looked at my record: per day, who (role and branch, never a name) and what
     they were doing, and the patron's own sign-ins, for as long as the audit log keeps
     them. Newest first, a page of days at a time."""
-    from privacy.access_summary import access_days
-
     days = RetentionPolicy.objects.filter(kind="audit_entry").values_list("days", flat=True).first()
     page = Paginator(access_days(request.patron, days), 14).get_page(request.GET.get("page"))
     return render(request, "portal/access.html", {"page": page, "days": days})

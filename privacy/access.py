@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 
 from core.client import client_ip
@@ -91,8 +92,6 @@ def log_access(
     repeat window is left out without asking the database again; the entries written
     or found are added to it.
     """
-    from auditlog.models import LogEntry
-
     if access not in ("opened", "listed"):
         raise ValueError(f"access must be 'opened' or 'listed', not {access!r}")
     actor = _staff_actor(request)
@@ -176,8 +175,6 @@ def _not_seen_lately(
     kinds_by_patron, *, actor, page, access, now, who, remembered: dict | None = None
 ) -> dict:
     """Leave out the patrons this reader saw on this page within the repeat window."""
-    from auditlog.models import LogEntry
-
     minutes = settings.CALUMET_AUDIT_REPEAT_MINUTES
     if minutes <= 0:
         return kinds_by_patron
@@ -221,9 +218,6 @@ def insert_entries(rows: list[dict], using: str = "default") -> None:
     """Write audit entries (dicts of ENTRY_COLUMNS) in one INSERT. An account page shows
     forty records and writes forty entries; a model instance and its field preparation
     for each cost more than the insert (the benchmark's audit overhead, issue 9)."""
-    from auditlog.models import LogEntry
-    from django.db import connections
-
     if not rows:
         return
     connection = connections[using]

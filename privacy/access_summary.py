@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 
+from auditlog.models import LogEntry
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext as _
@@ -64,8 +65,6 @@ def _reader(data: dict) -> str:
 
 def access_days(patron, keep_days: int | None) -> list[dict]:
     """[{day, lines: [{who, what, you}]}], newest day first, in the active language."""
-    from auditlog.models import LogEntry
-
     since = timezone.now() - datetime.timedelta(days=keep_days if keep_days is not None else 365)
     secret = secret_kinds()
     entries = (

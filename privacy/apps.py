@@ -22,10 +22,10 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # Needed here, not at the top: these modules use models, which exist only now.
-        from privacy import registry
-        from privacy.legal_holds import sync_record_kind_names
-        from privacy.policy import ensure_retention_policies
-        from privacy.schedules import ensure_schedules
+        from privacy import registry  # noqa: PLC0415
+        from privacy.legal_holds import sync_record_kind_names  # noqa: PLC0415
+        from privacy.policy import ensure_retention_policies  # noqa: PLC0415
+        from privacy.schedules import ensure_schedules  # noqa: PLC0415
 
         # Like admin.autodiscover(): import <app>.records of every installed app.
         registry.autodiscover()
@@ -38,9 +38,10 @@ class PrivacyConfig(AppConfig):
 def _listen_to_autocomplete() -> None:
     """An autocomplete answer names patrons (or their records) from a few typed letters:
     it is logged as a list, like a search result."""
-    from django.contrib import admin
+    # Called from ready(): the admin and the audit log use models.
+    from django.contrib import admin  # noqa: PLC0415
 
-    from privacy.access import log_access
+    from privacy.access import log_access  # noqa: PLC0415
 
     def listener(request, objects) -> None:
         log_access(objects, request=request, page="admin:autocomplete", access="listed")

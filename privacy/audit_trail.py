@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from auditlog.context import disable_auditlog
 from auditlog.middleware import AuditlogMiddleware
+from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.deletion import SET_NULL, Collector, get_candidate_relations_to_delete
 
 from core.client import client_ip
 from core.db import in_values
@@ -38,8 +41,6 @@ class CalumetAuditlogMiddleware(AuditlogMiddleware):
 
 def delete_trail(model: type[models.Model], ids: Iterable) -> int:
     """Delete every audit entry about these records (changes and accesses)."""
-    from auditlog.models import LogEntry
-
     ids = [str(pk) for pk in ids]
     if not ids:
         return 0
@@ -54,8 +55,6 @@ def delete_trail_of_patrons(patron_ids: Iterable[int]) -> int:
     """Delete every entry that names these patrons (accesses, sign-ins, changes of any
     of their records), in one statement (PostgreSQL finds them through an index on the
     patron key)."""
-    from auditlog.models import LogEntry
-
     patron_ids = list(patron_ids)
     if not patron_ids:
         return 0
@@ -72,9 +71,6 @@ def delete_quietly(
     django-auditlog's receivers would write one DELETE entry per row holding every old
     value. The expunge deletes the records' audit trail instead and keeps only its run's
     counts, so nothing of the record is left to match against the patron."""
-    from auditlog.context import disable_auditlog
-    from django.db.models.deletion import SET_NULL, Collector, get_candidate_relations_to_delete
-
     model = queryset.model
     relations = list(get_candidate_relations_to_delete(model._meta))
     if not model._meta.private_fields and all(rel.on_delete is SET_NULL for rel in relations):

@@ -11,10 +11,12 @@ word is not understood: holding more than asked is safe, holding less is not.
 
 from __future__ import annotations
 
+from django.apps import apps as global_apps
 from django.db.models import Count, Exists, OuterRef, Q
 
+from privacy.models import LegalHold, RecordKindSetMember
 from privacy.policy import kernel_model
-from privacy.registry import Expunge, RecordKind, registry
+from privacy.registry import RecordKind, registry
 
 
 def kind_label(kind: RecordKind) -> str:
@@ -25,7 +27,7 @@ def kind_label(kind: RecordKind) -> str:
 def holdable_kinds() -> list[RecordKind]:
     """Kinds a hold may name: every kind the expunge removes on its own (a card goes with
     the registration, so holding the registration holds the cards)."""
-    return [kind for kind in registry if kind.expunge is not Expunge.WITH_OWNER]
+    return registry.holdable()
 
 
 def holdable_names() -> list[str]:
@@ -40,8 +42,6 @@ def sync_record_kind_names(sender=None, apps=None, **kwargs) -> int:
     """Create (and relabel) a `RecordKindName` row for every registered kind. Rows of
     kinds no longer registered stay: a hold may still name them. Returns rows created."""
     if apps is None:
-        from django.apps import apps as global_apps
-
         apps = global_apps
     try:
         model = kernel_model(apps, "RecordKindName")
@@ -76,8 +76,6 @@ def normalise_legacy_kinds(value: str | None, known: set[str] | list[str]) -> li
 def kind_set_for(names: list[str], *, apps=None):
     """The `RecordKindSet` with exactly these kinds (made if there is none yet)."""
     if apps is None:
-        from django.apps import apps as global_apps
-
         apps = global_apps
     kind_set_model = kernel_model(apps, "RecordKindSet")
     member_model = kernel_model(apps, "RecordKindSetMember")
@@ -103,8 +101,6 @@ def kind_set_for(names: list[str], *, apps=None):
 def held_q(kind: RecordKind) -> Q:
     """Records of this kind under an unreleased legal hold on their patron: a hold of
     every kind, or whose set names this kind (or, failing safe, names no kind at all)."""
-    from privacy.models import LegalHold, RecordKindSetMember
-
     patron_ref = "pk" if not kind.patron_path else kind.patron_lookup()
     members = RecordKindSetMember.objects.filter(kind_set_id=OuterRef("kind_set_id"))
     holds = LegalHold.objects.filter(

@@ -5,6 +5,7 @@ checks against the registry's kinds).
 The tables keep the names the patrons app gave them when these models were its own."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -107,11 +108,7 @@ class RecordKindSetMember(models.Model):
         return str(self.kind_id)
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from privacy.legal_holds import holdable_names
-
-        if self.kind_id and self.kind_id not in holdable_names():
+        if self.kind_id and self.kind_id not in [kind.name for kind in registry.holdable()]:
             raise ValidationError({"kind": f"{self.kind_id} is not a kind a legal hold can name."})
 
 

@@ -8,6 +8,7 @@ the schedule the expunge applies. Days are edited per library in the admin
 
 from dataclasses import dataclass
 
+from django.apps import apps as global_apps
 from django.utils.translation import gettext_noop
 
 
@@ -63,8 +64,6 @@ def ensure_retention_policies(sender=None, apps=None, **kwargs) -> int:
     gets its row too. Existing rows (and the days an administrator chose) are untouched.
     """
     if apps is None:
-        from django.apps import apps as global_apps
-
         apps = global_apps
     try:
         policy_model = kernel_model(apps, "RetentionPolicy")

@@ -28,11 +28,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditlog.registry import auditlog
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from core.db import in_values
+from privacy.audit_trail import delete_quietly, delete_trail
 from privacy.policy import RULES_BY_KIND, RetentionRule, register_rule
 
 
@@ -217,9 +220,6 @@ class RecordKind:
         with the record's id and the moment of the activity could be matched against the
         patron's own entries. The deletion itself writes no entry per record; the run's
         counts are its record."""
-        from core.db import in_values
-        from privacy.audit_trail import delete_quietly, delete_trail
-
         if self.expunge is Expunge.WITH_OWNER:
             raise RegistryError(f"Record kind {self.name!r} is expunged with its owner.")
         if not ids:
@@ -232,8 +232,6 @@ class RecordKind:
 
     def refs_of(self, ids: list) -> dict[str, set]:
         """{"patron": {ids}, "item": {ids}, ...} of these records, for the expunge."""
-        from core.db import in_values
-
         columns = dict(self.refs)
         if self.patron_path:
             columns["patron"] = self.patron_lookup("pk")
@@ -317,6 +315,11 @@ class Registry:
     def models(self) -> set[type[models.Model]]:
         return {kind.model for kind in self._kinds.values()}
 
+    def holdable(self) -> list[RecordKind]:
+        """Kinds a legal hold may name: every kind the expunge removes on its own (a card
+        goes with the registration, so holding the registration holds the cards)."""
+        return [kind for kind in self if kind.expunge is not Expunge.WITH_OWNER]
+
     def names(self) -> list[str]:
         return list(self._kinds)
 
@@ -334,8 +337,6 @@ def _register_with_auditlog(kind: RecordKind) -> None:
     """Creates, changes and deletes of every record kind are audited: secrets excluded,
     personal data and free text masked, no serialized copy of the row, and each entry
     names the patron by id so that accesses and changes can be found per patron."""
-    from auditlog.registry import auditlog
-
     if auditlog.contains(kind.model):
         return
     auditlog.register(

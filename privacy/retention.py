@@ -19,13 +19,20 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from auditlog.models import LogEntry
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
+from django_q.models import Task
 
+from core.db import in_values
+from privacy.audit_trail import delete_quietly, delete_trail, delete_trail_of_patrons
 from privacy.legal_holds import held_q  # the expunge's test for held records
 from privacy.models import ExpungeRun, RetentionPolicy
+from privacy.policy import RULES_BY_KIND
 from privacy.registry import Expunge, RecordKind, registry
 from privacy.sessions import scrub_sessions, scrub_stale_sessions
 
@@ -101,8 +108,6 @@ def retention_days(kind_name: str) -> int:
     rule = registry.get(kind_name).rule if kind_name in registry else None
     days = RetentionPolicy.objects.filter(kind=kind_name).values_list("days", flat=True).first()
     if days is None:
-        from privacy.policy import RULES_BY_KIND
-
         days = (rule or RULES_BY_KIND[kind_name]).default_days
     return days
 
@@ -255,7 +260,6 @@ def _next_batch(due: QuerySet, after, size: int) -> list:
 def _began(kind: RecordKind, ids: list) -> datetime.datetime | None:
     if kind.opened_at is None:
         return None
-    from core.db import in_values
 
     rows = kind.model._default_manager.filter(pk__in=in_values(ids))
     return rows.aggregate(began=Min(kind.opened_at()))["began"]
@@ -295,8 +299,6 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched, removed) ->
 def _expunge_patrons(now, batch_size, dry_run, progress, touched, removed) -> KindCounts:
     """Registrations past retention: their remaining records go first (the kind's way),
     then every audit entry naming them, then the patron with cards and PIN."""
-    from privacy.audit_trail import delete_quietly, delete_trail, delete_trail_of_patrons
-
     kind = registry.get("patron")
     counts = KindCounts()
     due, held = due_for_expunge(kind, now)
@@ -339,8 +341,6 @@ def _expunge_patrons(now, batch_size, dry_run, progress, touched, removed) -> Ki
 
 
 def _expunge_audit(now, dry_run, touched) -> int:
-    from auditlog.models import LogEntry
-
     cutoff = now - datetime.timedelta(days=retention_days(AUDIT))
     old = LogEntry.objects.filter(timestamp__lt=cutoff)
     if dry_run:
@@ -354,10 +354,6 @@ def _expunge_audit(now, dry_run, touched) -> int:
 def _expunge_side_copies(now, dry_run, touched) -> int:
     """Copies our libraries keep: django-q2 task results, expired sessions, old lockout
     records. (Notices are emails; nothing of them is stored.)"""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-    from django.contrib.sessions.models import Session
-    from django_q.models import Task
-
     day_ago = now - datetime.timedelta(days=1)
     lockout = now - datetime.timedelta(minutes=settings.CALUMET_EXPUNGE_LOCKOUT_KEEP_MINUTES)
     querysets = [

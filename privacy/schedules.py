@@ -3,6 +3,7 @@ migrate."""
 
 from django.conf import settings
 from django.utils import timezone
+from django_q.models import Schedule
 
 from core.schedules import next_local_time
 
@@ -11,8 +12,6 @@ SESSION_SWEEP = "patrons: forget idle desk sessions"
 
 
 def ensure_schedules(sender=None, **kwargs) -> None:
-    from django_q.models import Schedule
-
     schedule, created = Schedule.objects.update_or_create(
         name=NIGHTLY_EXPUNGE,
         defaults={

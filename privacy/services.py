@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.refusals import Refused
 from privacy.acting import service
+from privacy.exceptions import PrivacyRefusal
 from privacy.legal_holds import holdable_names, kind_set_for
 from privacy.models import LegalHold
 
@@ -34,15 +35,15 @@ def legal_hold_place(
             raise Refused(
                 f"Unknown record kind: {', '.join(unknown)[:200]}. Choose kinds from the list, "
                 "or every kind.",
-                code="kind",
+                code=PrivacyRefusal.KIND,
             )
         if not kinds:
-            raise Refused("Choose the kinds of record to keep, or every kind.", code="kind")
+            raise Refused(PrivacyRefusal.KIND)
     reason = (reason or "").strip()
     if not reason:
-        raise Refused("Say why the records must be kept.", code="reason")
+        raise Refused(PrivacyRefusal.REASON)
     if covers_from and covers_until and covers_until < covers_from:
-        raise Refused("The end of the range is before its start.", code="range")
+        raise Refused(PrivacyRefusal.RANGE)
     with transaction.atomic():
         return LegalHold.objects.create(
             patron=patron,
@@ -66,7 +67,7 @@ def legal_hold_release(
     with transaction.atomic():
         hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
         if hold.released_at is not None:
-            raise Refused("This legal hold was already released.", code="released")
+            raise Refused(PrivacyRefusal.RELEASED)
         hold.released_at = now
         hold.released_by = actor if getattr(actor, "is_staff", False) else None
         hold.save(update_fields=["released_at", "released_by"])

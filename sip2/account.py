@@ -9,6 +9,7 @@ the name only as `CALUMET_SIP2_PATRON_NAME` allows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
@@ -94,8 +95,6 @@ def status_flags(
 ) -> str:
     """The 14 patron-status flags ("Y" = denied / too many), spaces where not known.
     `limit`: the patron's loan limit when the caller has it (looked up otherwise)."""
-    from decimal import Decimal
-
     flags = [" "] * 14
     if card is None or patron is None:
         flags[0] = flags[1] = flags[3] = "Y"

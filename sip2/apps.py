@@ -1,6 +1,7 @@
 """The SIP2 server for self-check kiosks, sorters and PC-reservation systems."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_noop
 
 from core.admin_site import Nav
 
@@ -17,11 +18,10 @@ class Sip2Config(AppConfig):
     )
 
     def ready(self) -> None:
-        from django.utils.translation import gettext_noop
-
-        from privacy.access import register_purpose
-        from sip2 import checks  # noqa: F401  (registers the settings check)
-        from staff.roles import LIBRARY_ADMINISTRATOR, grant, perms
+        # These use models, which exist only once the apps are loaded.
+        from privacy.access import register_purpose  # noqa: PLC0415
+        from sip2 import checks  # noqa: F401, PLC0415  (registers the settings check)
+        from staff.roles import LIBRARY_ADMINISTRATOR, grant, perms  # noqa: PLC0415
 
         # Library administrators manage the terminal accounts and read their events.
         grant(

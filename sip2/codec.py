@@ -16,6 +16,8 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 ENCODING = "utf-8"
 FIELD_END = "|"
 MESSAGE_END = "\r"
@@ -285,7 +287,6 @@ def timestamp(moment: datetime.datetime | None) -> str:
     """YYYYMMDDZZZZHHMMSS in local time (the ZZZZ zone blank), or 18 blanks."""
     if moment is None:
         return " " * 18
-    from django.utils import timezone
 
     local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
     return local.strftime("%Y%m%d    %H%M%S")
@@ -295,8 +296,6 @@ def read_timestamp(value: str) -> datetime.datetime | None:
     """A date a terminal sent (YYYYMMDDZZZZHHMMSS; zone blank for local time, or "Z" in
     its last place for UTC) as an aware datetime; None when the field is blank. Raises
     ValueError for anything else (a 13th month, letters, another time zone)."""
-    from django.utils import timezone
-
     value = value or ""
     if not value.strip():
         return None

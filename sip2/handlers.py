@@ -34,7 +34,7 @@ from patrons.services import blocks_in_force
 from sip2 import services
 from sip2.access import log_terminal_access
 from sip2.account import any_card, card_number, display_name, pin_check, status_flags, valid_card
-from sip2.codec import UNSUPPORTED, Message, count, yes
+from sip2.codec import Message, count, yes
 from sip2.models import Terminal, TerminalEvent
 from sip2.refusals import LANGUAGE, institution, now_stamp, refusal
 
@@ -60,10 +60,6 @@ SUPPORTED_ORDER = (
     "15",  # hold
     "29",  # renew
     "65",  # renew all
-)
-
-NEEDS_INSTITUTION = frozenset(
-    {"23", "63", "11", "09", "17", "29", "65", "35", "37", "01", "15", "19", "25"}
 )
 
 
@@ -130,42 +126,6 @@ class Session:
             )
         except DatabaseError as error:  # the answer matters more than its record
             log.error("sip2: could not record a %s event (%s)", kind, type(error).__name__)
-
-
-def handle(session: Session, request: Message) -> Message:
-    """The answer to one request (already parsed and checked for errors)."""
-    from sip2.circulation_messages import HANDLERS as CIRCULATION
-
-    code = request.command
-    if code == "93":
-        return login(session, request)
-    if session.terminal is None:
-        session.event(TerminalEvent.Kind.NOT_SIGNED_IN, code)
-        return refusal(request, "Sign in first.")
-    fresh = services.terminal_reload(terminal=session.terminal)
-    if services.terminal_revoked(signed_in=session.terminal, now=fresh):
-        # Deleted, switched off or given a new secret since it signed in: this connection
-        # does nothing more, and is closed after the answer.
-        session.terminal = fresh  # (None once deleted: the event then names no terminal)
-        session.event(TerminalEvent.Kind.SIGNED_OUT, code)
-        session.terminal = None
-        session.verified(None)
-        session.close = True
-        return refusal(request, "This terminal is signed out. Sign in again.")
-    session.terminal = fresh
-    if code in UNSUPPORTED:
-        session.event(TerminalEvent.Kind.UNSUPPORTED, code)
-        return refusal(request, "The library system does not do this.")
-    if code not in session.terminal.allowed_commands():
-        session.event(TerminalEvent.Kind.NOT_ALLOWED, code)
-        return refusal(request, "This terminal may not do that.")
-    if code in NEEDS_INSTITUTION and request.get("AO").strip() != institution():
-        session.event(TerminalEvent.Kind.INSTITUTION, code)
-        return refusal(request, "Unknown institution.")
-    handler = HANDLERS.get(code) or CIRCULATION.get(code)
-    if handler is None:
-        return refusal(request)
-    return handler(session, request)
 
 
 def login(session: Session, request: Message) -> Message:

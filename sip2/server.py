@@ -42,7 +42,8 @@ from sip2.codec import (
     checksum,
     parse,
 )
-from sip2.handlers import Session, handle
+from sip2.dispatch import handle
+from sip2.handlers import Session
 from sip2.models import TerminalEvent
 from sip2.refusals import refusal
 

@@ -7,6 +7,9 @@ groups and `sync_roles()` is called again by a later migration when grants chang
 Patrons are not Django users and belong to none of these groups.
 """
 
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+
 CIRCULATION_STAFF = "Circulation staff"
 LIBRARIAN = "Librarian"
 LIBRARY_ADMINISTRATOR = "Library administrator"
@@ -78,10 +81,7 @@ def sync_roles(apps=None, *, strict: bool = False) -> None:
     migration calls this again). With `strict=True` a missing permission is an error.
     """
     if apps is None:
-        from django.apps import apps as global_apps
-
         apps = global_apps
-    from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations; make sure they exist now.
     for app_config in apps.get_app_configs():

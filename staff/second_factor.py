@@ -29,6 +29,7 @@ from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.qr import write_qrcode_image
 
 BACKUP_CODES = 10
 
@@ -160,7 +161,6 @@ def setup_view(request):
                 "token", "That code is not valid. Check the time on your phone and try again."
             )
     svg = io.BytesIO()
-    from django_otp.qr import write_qrcode_image
 
     write_qrcode_image(device.config_url, svg)
     return TemplateResponse(

@@ -8,8 +8,9 @@ from functools import update_wrapper
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, path, reverse
 
@@ -109,9 +110,6 @@ def _check_action_parameters(request, model) -> None:
     came from by number (`index`). Django's admin turns a malformed one into a 500 (the
     query or `int()` fails); it is the sender's mistake, so it is a 400 that changes
     nothing. The value is not repeated in the message."""
-    from django.contrib.admin import helpers
-    from django.core.exceptions import BadRequest, ValidationError
-
     post = request.POST
     if "index" in post:
         try:

@@ -2,17 +2,15 @@
 page (the model holds no rows; it carries the permission)."""
 
 from django.contrib import admin
+from django.urls import path
 
 from stats.models import Statistics
+from stats.views import statistics_page
 
 
 @admin.register(Statistics)
 class StatisticsAdmin(admin.ModelAdmin):
     def get_urls(self):
-        from django.urls import path
-
-        from stats.views import statistics_page
-
         # The index links here: the statistics page (also registered as a staff page).
         view = self.admin_site.admin_view(statistics_page)
         return [path("", view, name="stats_statistics_changelist")]

@@ -17,11 +17,24 @@ from collections.abc import Iterator
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
+from circulation.models import BranchClosure
+from patrons.apps import ensure_patron_categories
+from privacy.models import ExpungeRun
+from sip2 import services as sip2_services
+from sip2.models import SortBin, Terminal, TerminalEvent
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
-from tests.factories import SuperuserFactory
+from tests.factories import (
+    BranchFactory,
+    CardFactory,
+    PatronFactory,
+    SuperuserFactory,
+    VisitCountFactory,
+    one_record_of_each_kind,
+)
 from tests.helpers import make_staff, portal_signed_in, signed_in
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -155,8 +168,6 @@ def superuser(db):
 def patron_client(db):
     """A patron signed in to the portal (the one signed-in patron of the tests); the
     client's `card` is their card."""
-    from tests.factories import CardFactory
-
     card = CardFactory()
     client = portal_signed_in(card)
     client.card = card
@@ -193,19 +204,6 @@ def now() -> Iterator[datetime.datetime]:
 def one_of_everything(db):
     """A patron with one record of each kind, plus what the catalog and statistics hold,
     so that admin lists render real rows."""
-    import datetime
-
-    from circulation.models import BranchClosure
-    from privacy.models import ExpungeRun
-    from sip2 import services as sip2_services
-    from sip2.models import SortBin, Terminal, TerminalEvent
-    from tests.factories import (
-        BranchFactory,
-        PatronFactory,
-        VisitCountFactory,
-        one_record_of_each_kind,
-    )
-
     records = one_record_of_each_kind(PatronFactory())
     VisitCountFactory()
     ExpungeRun.objects.create(dry_run=True, counts={"loan": {"expunged": 0}})
@@ -221,8 +219,6 @@ def one_of_everything(db):
 def fresh_content_type_cache():
     """A transactional test ends with a flush that recreates content types under new ids;
     the cache of the old ids would make the next audit entry point at a missing row."""
-    from django.contrib.contenttypes.models import ContentType
-
     ContentType.objects.clear_cache()
     yield
     ContentType.objects.clear_cache()
@@ -236,7 +232,5 @@ def patron_categories_after_a_flush(request):
     if "transactional_db" in request.fixturenames or (
         marker is not None and marker.kwargs.get("transaction")
     ):
-        from patrons.apps import ensure_patron_categories
-
         request.getfixturevalue("transactional_db")
         ensure_patron_categories()

@@ -13,6 +13,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from circulation.models import (
@@ -270,7 +271,6 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
         """`StaffUserFactory(groups=["Librarian"])` puts the user in those groups."""
         if not create or not extracted:
             return
-        from django.contrib.auth.models import Group
 
         self.groups.set(Group.objects.filter(name__in=extracted))
 

@@ -2,11 +2,12 @@
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from circulation.models import Branch, Fine, FinePayment
+from circulation.models import Branch, Fine, FinePayment, Program
 from circulation.services.lost import MANUAL_REASONS
 
 
@@ -130,10 +131,6 @@ class ProgramSignupForm(forms.Form):
     )
 
     def __init__(self, *args, branch=None, **kwargs):
-        from django.utils import timezone
-
-        from circulation.models import Program
-
         super().__init__(*args, **kwargs)
         field = self.fields["program"]
         field.queryset = Program.objects.filter(ends_at__gt=timezone.now())

@@ -24,6 +24,7 @@ from circulation.desk.find import FindPatronForm, find, picked_card
 from circulation.desk.forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
 from circulation.desk.payment import payment_view
 from circulation.desk.state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
+from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item, Loan, Title
 from circulation.selectors import (
     annotate_queue_position,
@@ -32,9 +33,10 @@ from circulation.selectors import (
     loans_for_patron,
     registrations_for_patron,
 )
+from circulation.services.transit import open_transit
 from core.refusals import Refused
 from core.requests import posted_id
-from patrons.models import Card
+from patrons.models import Card, Patron
 from patrons.services import blocks_in_force, card_resolve, describe_block
 from privacy.access import log_access
 
@@ -101,7 +103,7 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         )
     except Refused as refusal:
         text = refusal.message
-        if refusal.code == "already_has":
+        if refusal.code == CirculationRefusal.ALREADY_HAS:
             text += (
                 " To keep it longer, use Renew beside its due date under “All items on this card”."
             )
@@ -287,8 +289,6 @@ def _checkin(request, desk: Desk, barcode: str, item: Item | None) -> None:
 def checkin_slip(result: services.ReturnResult) -> tuple[str, int] | None:
     """The slip the copy needs after a check-in: a hold slip on the hold shelf, a transit
     slip when it travels (home, or to a hold's pickup branch)."""
-    from circulation.services.transit import open_transit
-
     hold = result.hold
     if hold is not None and hold.status == Hold.Status.WAITING:
         return ("hold", hold.pk)
@@ -406,8 +406,6 @@ def hold_shelf_view(request):
 @require_http_methods(["POST"])
 def serve_patron_view(request):
     """From a patron's admin page: open the check-out or payment desk for their card."""
-    from patrons.models import Patron
-
     target = request.POST.get("desk")
     if target not in {"checkout", "payment"}:
         return redirect(reverse("admin:index"))

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pymarc
+from auditlog.context import set_actor
 from django.db import transaction
 
 from circulation.marc.fields import (  # noqa: F401 (clean, isbn_from...: the public helpers)
@@ -284,8 +285,6 @@ def marc_import(
     outer = transaction.atomic() if dry_run else contextlib.nullcontext()
     audit = contextlib.nullcontext()
     if actor is not None:
-        from auditlog.context import set_actor
-
         audit = set_actor(actor)
     with audit, contextlib.suppress(_DryRun), outer:
         for path in map(Path, paths):

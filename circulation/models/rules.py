@@ -23,6 +23,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 
 from circulation.models.catalog import Item
+from patrons.models import Patron
 
 
 def _item_types():
@@ -31,8 +32,6 @@ def _item_types():
 
 def _categories():
     """The categories' former static choices (migration 0008 names this function)."""
-    from patrons.models import Patron
-
     return Patron.Category.choices
 
 

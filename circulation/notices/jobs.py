@@ -16,6 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from circulation.models import Loan
 from circulation.models.notices import NoticeKind, NoticePreference, NoticeSent
+from patrons.models import Patron
 
 
 def _midnight(now: datetime.datetime) -> datetime.datetime:
@@ -89,8 +90,6 @@ def send_courtesy_notices(now: datetime.datetime | None = None) -> int:
 
 def send_card_expiry_notices(now: datetime.datetime | None = None) -> int:
     """Patrons whose card expires in `CALUMET_CARD_EXPIRY_NOTICE_DAYS` days."""
-    from patrons.models import Patron
-
     now = now or timezone.now()
     day = timezone.localdate(now) + datetime.timedelta(
         days=settings.CALUMET_CARD_EXPIRY_NOTICE_DAYS

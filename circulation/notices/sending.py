@@ -12,12 +12,15 @@ import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_q import tasks as django_q_tasks
 
 from circulation.models import Hold, Loan
+from circulation.notices.jobs import log_notice
 
 OVERDUE_NOTICE_INTERVAL = datetime.timedelta(days=7)
 OVERDUE_NOTICE_MAX = 3
@@ -27,9 +30,9 @@ def queue_hold_ready_notice(*, hold_id: int) -> None:
     """After the current transaction commits, send the hold-ready notice in the worker."""
 
     def enqueue() -> None:
-        from django_q.tasks import async_task
-
-        async_task("circulation.notices.sending.send_hold_ready_notice", hold_id, group="notices")
+        django_q_tasks.async_task(
+            "circulation.notices.sending.send_hold_ready_notice", hold_id, group="notices"
+        )
 
     transaction.on_commit(enqueue)
 
@@ -78,7 +81,6 @@ def send_hold_ready_notice(hold_id: int) -> int:
         subject = _("Your hold is ready for pickup")
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [hold.patron.email])
     Hold.objects.filter(pk=hold.pk).update(notified_at=timezone.now())
-    from circulation.notices.jobs import log_notice
 
     log_notice(patron_id=hold.patron_id, kind="hold_ready", ok=True)
     return 1
@@ -131,12 +133,10 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
             )
             subject = _("Overdue items on your library card")
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
-        from django.db.models import F
 
         Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
             overdue_notices_sent=F("overdue_notices_sent") + 1, last_overdue_notice_at=now
         )
-        from circulation.notices.jobs import log_notice
 
         log_notice(patron_id=patron.pk, kind="overdue", ok=True, now=now)
         sent += 1

@@ -12,9 +12,8 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Item
 from circulation.models.calendar import end_of_open_day
 from patrons.models import Patron
@@ -52,25 +51,21 @@ def _item_locked(barcode: str) -> Item:
     code = (barcode or "").strip()
     item = Item.objects.select_for_update().filter(barcode=code).first()
     if item is None:
-        raise CirculationRefused("No item has that barcode.", code="unknown_item")
+        raise CirculationRefused(CirculationRefusal.UNKNOWN_ITEM)
     return item
 
 
 def _refuse_if_blocked(patron: Patron, now: datetime.datetime, action: str) -> None:
     blocks = blocks_in_force(patron=patron, now=now)
     if blocks:
-        raise CirculationRefused(
-            _("%(action)s is suspended: %(block)s.")
-            % {"action": action, "block": describe_block(blocks[0])},
-            code="blocked",
-        )
+        raise CirculationRefusal.BLOCKED.refuse(action=action, block=describe_block(blocks[0]))
 
 
 def _money(value) -> Decimal:
     try:
         amount = Decimal(str(value).strip().lstrip("$")).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
-        raise CirculationRefused("Enter an amount such as 2.50.", code="amount") from None
+        raise CirculationRefused(CirculationRefusal.AMOUNT) from None
     if not amount.is_finite():
-        raise CirculationRefused("Enter an amount such as 2.50.", code="amount")
+        raise CirculationRefused(CirculationRefusal.AMOUNT)
     return amount

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from circulation import counting
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Fine, FinePayment
 from circulation.services._common import _money, _now, _staff
 from patrons.models import Patron
@@ -22,14 +22,13 @@ def _apply(*, fine: Fine, amount: Decimal, now: datetime.datetime) -> Fine:
     """Put a payment on a fine, in the caller's transaction (the fine is locked here)."""
     fine = Fine.objects.select_for_update().get(pk=fine.pk)
     if fine.settled_at is not None:
-        raise CirculationRefused("This fine is already settled.", code="settled")
+        raise CirculationRefused(CirculationRefusal.SETTLED)
     if amount <= 0:
-        raise CirculationRefused("A payment must be more than $0.00.", code="amount")
-    if amount > fine.balance:
         raise CirculationRefused(
-            f"That is more than the balance of ${fine.balance}: overpayment refused.",
-            code="overpayment",
+            "A payment must be more than $0.00.", code=CirculationRefusal.AMOUNT
         )
+    if amount > fine.balance:
+        raise CirculationRefusal.OVERPAYMENT.refuse(balance=fine.balance)
     fine.amount_paid += amount
     fields = ["amount_paid"]
     if fine.amount_paid == fine.amount:
@@ -84,12 +83,12 @@ def payment_take(
     or none: a refused part refuses the whole payment."""
     now = _now(now)
     if method not in FinePayment.Method.values:
-        raise CirculationRefused("Choose how the patron paid: cash, card or check.", code="method")
+        raise CirculationRefused(CirculationRefusal.METHOD)
     amounts = [(fine, _money(amount)) for fine, amount in parts]
     if not amounts:
-        raise CirculationRefused("Nothing is owed: there is nothing to pay.", code="nothing")
+        raise CirculationRefused(CirculationRefusal.NOTHING)
     if any(fine.patron_id != patron.pk for fine, _ in amounts):
-        raise CirculationRefused("That fine is not on this patron's account.", code="patron")
+        raise CirculationRefused(CirculationRefusal.PATRON)
     with transaction.atomic():
         number = _next_receipt_number(branch, now)
         for fine, amount in amounts:
@@ -119,16 +118,18 @@ def fine_waive(
     if actor is None or not actor.has_perm("circulation.waive_fine"):
         raise PermissionDenied("Only librarians can waive fines.")
     if reason not in Fine.WaiveReason.values:
-        raise CirculationRefused("Choose a reason for waiving the fine.", code="reason")
+        raise CirculationRefused(CirculationRefusal.REASON)
     note = (note or "").strip()
     if len(note) > 100:
-        raise CirculationRefused("Keep the note under 100 characters.", code="note")
+        raise CirculationRefused(CirculationRefusal.NOTE)
     if reason == Fine.WaiveReason.OTHER and not note:
-        raise CirculationRefused("Say in the note why the fine is waived.", code="note")
+        raise CirculationRefused(
+            "Say in the note why the fine is waived.", code=CirculationRefusal.NOTE
+        )
     with transaction.atomic():
         fine = Fine.objects.select_for_update().get(pk=fine.pk)
         if fine.settled_at is not None:
-            raise CirculationRefused("This fine is already settled.", code="settled")
+            raise CirculationRefused(CirculationRefusal.SETTLED)
         counting.charge(reason=fine.reason, now=now, waived=fine.balance)
         fine.waived_at = now
         fine.waived_by = actor

@@ -12,11 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Hold, Item
 from circulation.models.rules import RuleBook
 from circulation.services._common import _now
-from circulation.services.holds import _hold_make_waiting, send_for_hold
+from circulation.services.shelving import _hold_make_waiting, send_for_hold
 from privacy.acting import service
 
 #: Longest suspension a patron can choose.
@@ -108,14 +108,12 @@ def hold_pull(
     with transaction.atomic():
         hold = Hold.objects.select_for_update().select_related("pickup_branch").get(pk=hold.pk)
         if hold.status != Hold.Status.PLACED or hold.item_id is None:
-            raise CirculationRefused("This hold has no copy to pull any more.", code="not_placed")
+            raise CirculationRefused(CirculationRefusal.NOT_PLACED)
         item = Item.objects.select_for_update().get(pk=hold.item_id)
         if item.barcode != (barcode or "").strip():
-            raise CirculationRefused(
-                "That barcode is not the copy on the pull list for this hold.", code="wrong_copy"
-            )
+            raise CirculationRefused(CirculationRefusal.WRONG_COPY)
         if item.status != Item.Status.AVAILABLE:
-            raise CirculationRefused("This copy is not on the shelf any more.", code="unavailable")
+            raise CirculationRefused(CirculationRefusal.UNAVAILABLE)
         if hold.pickup_branch_id == branch.pk:
             _hold_make_waiting(hold, item, now)
         else:
@@ -133,15 +131,13 @@ def hold_suspend(
     now = _now(now)
     today = timezone.localdate(now)
     if until is not None and not today < until <= today + datetime.timedelta(MAX_SUSPEND_DAYS):
-        raise CirculationRefused(
-            _("Choose a date after today and within %(days)s days.") % {"days": MAX_SUSPEND_DAYS},
-            code="until",
-        )
+        raise CirculationRefusal.UNTIL.refuse(days=MAX_SUSPEND_DAYS)
     with transaction.atomic():
         hold = Hold.objects.select_for_update().select_related("patron").get(pk=hold.pk)
         if hold.status != Hold.Status.PLACED:
             raise CirculationRefused(
-                _("Only a hold still waiting in the queue can be suspended."), code="not_placed"
+                _("Only a hold still waiting in the queue can be suspended."),
+                code=CirculationRefusal.NOT_PLACED,
             )
         hold.suspended_until = until
         fields = ["suspended_until"]

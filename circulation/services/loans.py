@@ -11,10 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.translation import gettext as _
 
 from circulation import counting
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Fine, Hold, Item, Loan
 from circulation.models.calendar import days_late as library_days_late
 from circulation.models.rules import CirculationRule, RuleBook, rule_for
@@ -29,15 +28,18 @@ from circulation.services._common import (
     _staff,
 )
 from circulation.services.hold_targets import retarget_holds_on, target_queued_holds
-from circulation.services.holds import (
+from circulation.services.lost import lost_found
+from circulation.services.shelving import (
     _hold_make_waiting,
     _release_item,
     _trap_for_next_hold,
+    shelve_or_send_home,
 )
-from circulation.services.transit import open_transit, transit_receive, transit_send
+from circulation.services.transit import open_transit, transit_receive
 from patrons.models import Card, Patron
 from patrons.services import card_check, card_resolve, patron_touch
 from privacy.acting import service
+from privacy.registry import registry
 
 
 @service
@@ -64,31 +66,23 @@ def loan_checkout(
         limit = Decimal(settings.CALUMET_MAX_BALANCE)
         balance = balance_for_patron(patron=patron)
         if balance > limit:
-            raise CirculationRefused(
-                f"Unpaid balance of ${balance} is above the limit of ${limit}. "
-                "Take a payment first.",
-                code="balance",
-            )
+            raise CirculationRefusal.BALANCE.refuse(balance=balance, limit=limit)
         item = _item_locked(barcode)
         if item.status in UNAVAILABLE_STATUSES:
-            raise CirculationRefused(UNAVAILABLE_STATUSES[item.status], code="unavailable")
+            raise CirculationRefused(
+                UNAVAILABLE_STATUSES[item.status], code=CirculationRefusal.UNAVAILABLE
+            )
         if item.status == Item.Status.ON_LOAN:
             mine = Loan.objects.filter(item=item, patron=patron, returned_at__isnull=True).first()
             if mine is not None:
                 # Not another patron's copy: the desk offers a renewal instead (never made
                 # here without being asked; a kiosk renews, as Koha does: sip2/).
                 due = date_format(timezone.localtime(mine.due_at), "D M j")
-                raise CirculationRefused(
-                    f"This patron already has this item, due {due}.", code="already_has"
-                )
-            raise CirculationRefused(
-                "This item is already on loan. Check it in first.", code="on_loan"
-            )
+                raise CirculationRefusal.ALREADY_HAS.refuse(due=due)
+            raise CirculationRefused(CirculationRefusal.ON_LOAN)
         waiting = Hold.objects.filter(item=item, status=Hold.Status.WAITING).first()
         if waiting is not None and waiting.patron_id != patron.pk:
-            raise CirculationRefused(
-                "This item is on the hold shelf for another patron.", code="held_for_other"
-            )
+            raise CirculationRefused(CirculationRefusal.HELD_FOR_OTHER)
         branch_id = branch.pk if branch else item.branch_id
         book = RuleBook()
         rule = book.find(category=patron.category_id, item_type=item.item_type, branch_id=branch_id)
@@ -97,13 +91,12 @@ def loan_checkout(
             total=Count("pk"), of_type=Count("pk", filter=Q(item__item_type=item.item_type))
         )
         if rule.item_type and held["of_type"] >= rule.max_loans:
-            raise CirculationRefused(
-                f"Loan limit reached ({rule.max_loans} {item.get_item_type_display()} items).",
-                code="loan_limit",
+            raise CirculationRefusal.LOAN_LIMIT.refuse(
+                limit=rule.max_loans, item_type=item.get_item_type_display()
             )
         if held["total"] >= overall.max_loans:
-            raise CirculationRefused(
-                f"Loan limit reached ({overall.max_loans} items).", code="loan_limit"
+            raise CirculationRefusal.LOAN_LIMIT.refuse(
+                "Loan limit reached (%(limit)s items).", limit=overall.max_loans
             )
 
         try:
@@ -119,9 +112,7 @@ def loan_checkout(
         except IntegrityError:
             # The copy has an open loan although its status says otherwise (the database
             # allows one open loan per copy). Leaving this block rolls the check-out back.
-            raise CirculationRefused(
-                "This item is already on loan. Check it in first.", code="on_loan"
-            ) from None
+            raise CirculationRefused(CirculationRefusal.ON_LOAN) from None
         _fill_own_hold(waiting, patron=patron, item=item, now=now)
         item.status = Item.Status.ON_LOAN
         Item.objects.filter(pk=item.pk).update(
@@ -244,7 +235,7 @@ def loan_return(
     is counted to then. It may not be in the future nor before the loan began."""
     now = _now(now)
     if returned_at is not None and returned_at > now:
-        raise CirculationRefused("The return date is in the future.", code="return_date")
+        raise CirculationRefused(CirculationRefusal.RETURN_DATE)
     with transaction.atomic():
         item = _item_locked(barcode)
         result = ReturnResult(barcode=item.barcode)
@@ -264,15 +255,12 @@ def loan_return(
                     result.hold = in_transit_hold
                     result.notes.append("arrived for pickup")
                     return result
-                raise CirculationRefused(
-                    f"This item is in transit to {in_transit_hold.pickup_branch.name}.",
-                    code="in_transit",
+                raise CirculationRefusal.IN_TRANSIT.refuse(
+                    branch=in_transit_hold.pickup_branch.name
                 )
             transit = open_transit(item=item) if item.status == Item.Status.IN_TRANSIT else None
             if transit is not None and transit.to_branch_id != branch_id:
-                raise CirculationRefused(
-                    f"This item is in transit to {transit.to_branch.name}.", code="in_transit"
-                )
+                raise CirculationRefusal.IN_TRANSIT.refuse(branch=transit.to_branch.name)
             if transit is not None:
                 transit_receive(item=item, branch_id=branch_id, now=now)
                 result.notes.append("arrived from transit")
@@ -284,23 +272,20 @@ def loan_return(
                     else f"was marked {was}, now found"
                 )
                 if item.status == Item.Status.LOST:
-                    from circulation.services.lost import lost_found
-
                     note = lost_found(item=item, now=now)
                     if note:
                         result.notes.append(note)
             elif item.status == Item.Status.ON_HOLD_SHELF:
-                raise CirculationRefused(
-                    "This item is not checked out: it is waiting on the hold shelf.",
-                    code="not_on_loan",
-                )
+                raise CirculationRefused(CirculationRefusal.NOT_ON_LOAN)
             else:
-                raise CirculationRefused("This item is not checked out.", code="not_on_loan")
+                raise CirculationRefused(
+                    "This item is not checked out.", code=CirculationRefusal.NOT_ON_LOAN
+                )
         else:
             loan.item = item  # already loaded: the fine's policy needs it
             if returned_at is not None and returned_at < loan.checked_out_at:
                 raise CirculationRefused(
-                    "The return date is before the loan began.", code="return_date"
+                    "The return date is before the loan began.", code=CirculationRefusal.RETURN_DATE
                 )
             loan.returned_at = returned_at or max(now, loan.checked_out_at)
             loan.save(update_fields=["returned_at"])
@@ -327,35 +312,14 @@ def loan_return(
         return result
 
 
-def shelve_or_send_home(item: Item, at_branch_id: int, now, result=None) -> None:
-    """A copy no hold wants: back on the shelf at home, or in transit home."""
-    if at_branch_id != item.branch_id:
-        transit = transit_send(
-            item=item,
-            from_branch_id=at_branch_id,
-            to_branch_id=item.branch_id,
-            reason=Transit.Reason.HOME,
-            now=now,
-        )
-        if result is not None:
-            result.transit = transit
-        return
-    item.status = Item.Status.AVAILABLE
-    item.save(update_fields=["status"])
-
-
 @service
 def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = None) -> None:
     """The patron removes one returned loan from their reading history: it is anonymised
     at once, as the nightly expunge would have done without the opt-in."""
-    from privacy.registry import registry
-
     now = _now(now)
     with transaction.atomic():
         kind = registry.get("loan")
         closed = kind.closed_records(now).filter(pk=loan.pk)
         if not closed.exists():
-            raise CirculationRefused(
-                _("This loan cannot be removed yet: a fine on it is still unpaid."), code="active"
-            )
+            raise CirculationRefused(CirculationRefusal.ACTIVE)
         kind.expunge_queryset(closed, now)

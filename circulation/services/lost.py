@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from circulation import counting
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Fine, Item, Loan
 from circulation.services._common import _item_locked, _money, _now
 from patrons.models import Patron
@@ -51,7 +51,8 @@ def item_declare_lost(*, barcode: str, actor, now: datetime.datetime | None = No
         item = _item_locked(barcode)
         if item.status in (Item.Status.LOST, Item.Status.WITHDRAWN):
             raise CirculationRefused(
-                f"This item is already {item.get_status_display().lower()}.", code="status"
+                f"This item is already {item.get_status_display().lower()}.",
+                code=CirculationRefusal.STATUS,
             )
         loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
         fines = []
@@ -114,19 +115,18 @@ def item_declare_damaged(
     now = _now(now)
     amount = _money(charge) if charge not in (None, "") else None
     if amount is not None and amount <= 0:
-        raise CirculationRefused("A charge must be more than $0.00.", code="amount")
+        raise CirculationRefused(
+            "A charge must be more than $0.00.", code=CirculationRefusal.AMOUNT
+        )
     with transaction.atomic():
         item = _item_locked(barcode)
         if item.status == Item.Status.DAMAGED:
-            raise CirculationRefused("This item is already marked damaged.", code="status")
+            raise CirculationRefused(CirculationRefusal.STATUS)
         fine = None
         if amount is not None:
             loan = Loan.objects.filter(item=item).order_by("-checked_out_at").first()
             if loan is None:
-                raise CirculationRefused(
-                    "No loan of this item is on record: charge the patron by hand.",
-                    code="no_loan",
-                )
+                raise CirculationRefused(CirculationRefusal.NO_LOAN)
             fine = _charge(
                 patron_id=loan.patron_id,
                 loan=loan,
@@ -157,16 +157,20 @@ def fine_charge_manual(
     if actor is None or not actor.has_perm("circulation.add_fine"):
         raise PermissionDenied("Only librarians can add a charge.")
     if reason not in MANUAL_REASONS:
-        raise CirculationRefused("Choose a reason for the charge from the list.", code="reason")
+        raise CirculationRefused(
+            "Choose a reason for the charge from the list.", code=CirculationRefusal.REASON
+        )
     note = (note or "").strip()
     if len(note) > 100:
-        raise CirculationRefused("Keep the note under 100 characters.", code="note")
+        raise CirculationRefused(CirculationRefusal.NOTE)
     amount = _money(amount)
     if amount <= 0:
-        raise CirculationRefused("A charge must be more than $0.00.", code="amount")
+        raise CirculationRefused(
+            "A charge must be more than $0.00.", code=CirculationRefusal.AMOUNT
+        )
     if reason == Fine.Reason.OTHER and not note:
         raise CirculationRefused(
-            "For “Other”, say in the note what the charge is for.", code="note"
+            "For “Other”, say in the note what the charge is for.", code=CirculationRefusal.NOTE
         )
     with transaction.atomic():
         return _charge(

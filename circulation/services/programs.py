@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Program, ProgramRegistration
 from circulation.services._common import _now
 from patrons.models import Patron
@@ -25,13 +25,15 @@ def program_register(
     with transaction.atomic():
         program = Program.objects.select_for_update().get(pk=program.pk)
         if program.ends_at <= now:
-            raise CirculationRefused(_("This program has already taken place."), code="past")
+            raise CirculationRefused(CirculationRefusal.PAST)
         if (
             ProgramRegistration.objects.filter(program=program, patron=patron)
             .exclude(status=ProgramRegistration.Status.CANCELLED)
             .exists()
         ):
-            raise CirculationRefused(_("Already signed up for this program."), code="duplicate")
+            raise CirculationRefused(
+                _("Already signed up for this program."), code=CirculationRefusal.DUPLICATE
+            )
         taken = ProgramRegistration.objects.filter(
             program=program, status=ProgramRegistration.Status.REGISTERED
         ).count()
@@ -62,7 +64,7 @@ def program_cancel_registration(
     with transaction.atomic():
         registration = ProgramRegistration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == ProgramRegistration.Status.CANCELLED:
-            raise CirculationRefused(_("This sign-up was already cancelled."), code="cancelled")
+            raise CirculationRefused(CirculationRefusal.CANCELLED)
         was_registered = registration.status == ProgramRegistration.Status.REGISTERED
         registration.status = ProgramRegistration.Status.CANCELLED
         registration.cancelled_at = now
@@ -95,7 +97,9 @@ def program_mark_attended(*, registration: ProgramRegistration, actor) -> Progra
     with transaction.atomic():
         registration = ProgramRegistration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == ProgramRegistration.Status.CANCELLED:
-            raise CirculationRefused("This sign-up was cancelled.", code="cancelled")
+            raise CirculationRefused(
+                "This sign-up was cancelled.", code=CirculationRefusal.CANCELLED
+            )
         if registration.attended:
             return registration
         registration.attended = True

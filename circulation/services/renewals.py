@@ -13,11 +13,12 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from circulation import counting
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Fine, Hold, Item, Loan
 from circulation.models.calendar import BranchCalendar, end_of_open_day
 from circulation.models.rules import CirculationRule, RuleBook
 from circulation.services._common import _now
+from circulation.services.loans import overdue_fine_amount
 from patrons.models import Patron
 from patrons.services import blocks_in_force, patron_touch
 from privacy.acting import service
@@ -105,8 +106,6 @@ def _renewed_due(
 def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime) -> str:
     """An overdue loan is renewed: charge its late days now (the default) or forgive them,
     as `CALUMET_RENEW_OVERDUE_CHARGE` says. Returns the sentence that tells the patron."""
-    from circulation.services.loans import overdue_fine_amount
-
     if loan.due_at >= now:
         return ""
     if settings.CALUMET_RENEW_OVERDUE_CHARGE != "charge":
@@ -158,7 +157,7 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
         facts = _renewal_facts([loan], now)
         reason = _renewal_refusal(loan, facts, now)
         if reason:
-            raise CirculationRefused(reason, code="renewal")
+            raise CirculationRefused(reason, code=CirculationRefusal.RENEWAL)
         policy = _rule(loan, facts)
         note = _settle_late_days(loan, policy, now)
         loan.due_at = _renewed_due(loan, policy, now, facts)
@@ -183,6 +182,8 @@ def loan_renew_by_barcode(*, barcode: str, actor, now: datetime.datetime | None 
     ).first()
     if loan is None:
         if not Item.objects.filter(barcode=(barcode or "").strip()).exists():
-            raise CirculationRefused("No item has that barcode.", code="unknown_item")
-        raise CirculationRefused("This item is not checked out.", code="not_on_loan")
+            raise CirculationRefused(CirculationRefusal.UNKNOWN_ITEM)
+        raise CirculationRefused(
+            "This item is not checked out.", code=CirculationRefusal.NOT_ON_LOAN
+        )
     return loan_renew(loan=loan, actor=actor, now=now)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from circulation import counting
-from circulation.exceptions import CirculationRefused
-from circulation.models import Branch, ComputerSession, Visit
+from circulation.exceptions import CirculationRefusal, CirculationRefused
+from circulation.models import Branch, ComputerSession, Visit, VisitCount
 from circulation.services._common import _now, _refuse_if_blocked
 from patrons.services import card_resolve, patron_touch
 from privacy.acting import service
@@ -40,7 +41,7 @@ def computer_session_start(
     now = _now(now)
     workstation = (workstation or "").strip()
     if not workstation:
-        raise CirculationRefused("Name the computer, for example PC-04.", code="workstation")
+        raise CirculationRefused(CirculationRefusal.WORKSTATION)
     with transaction.atomic():
         card = card_resolve(card_number=card_number, now=now)
         _refuse_if_blocked(card.patron, now, "Computer use")
@@ -61,9 +62,7 @@ def computer_session_start(
                     patron=card.patron, branch=branch, workstation=workstation, started_at=now
                 )
         except IntegrityError:
-            raise CirculationRefused(
-                "Someone is already using this computer.", code="workstation_busy"
-            ) from None
+            raise CirculationRefused(CirculationRefusal.WORKSTATION_BUSY) from None
         patron_touch(patron=card.patron, now=now)
         return session
 
@@ -76,7 +75,7 @@ def computer_session_end(
     with transaction.atomic():
         session = ComputerSession.objects.select_for_update().get(pk=session.pk)
         if session.ended_at is not None:
-            raise CirculationRefused("This session has already ended.", code="ended")
+            raise CirculationRefused(CirculationRefusal.ENDED)
         session.ended_at = max(now, session.started_at)
         session.save(update_fields=["ended_at"])
         counting.computer_use(
@@ -95,23 +94,17 @@ def gate_count_record(
 ) -> int:
     """Add a door counter's reading for one day to the branch's visit count (anonymous:
     no patron). Returns the day's new total."""
-    from django.utils import timezone
-
-    from circulation.models import VisitCount
-
     now = _now(now)
     try:
         count = int(str(count).strip())
     except ValueError:
-        raise CirculationRefused(
-            "Enter the number of visitors, such as 312.", code="count"
-        ) from None
+        raise CirculationRefused(CirculationRefusal.COUNT) from None
     if not 0 < count <= MAX_GATE_COUNT:
         raise CirculationRefused(
-            f"Enter a number of visitors from 1 to {MAX_GATE_COUNT}.", code="count"
+            f"Enter a number of visitors from 1 to {MAX_GATE_COUNT}.", code=CirculationRefusal.COUNT
         )
     if day > timezone.localdate(now):
-        raise CirculationRefused("A gate count cannot be for a day still to come.", code="day")
+        raise CirculationRefused(CirculationRefusal.DAY)
     moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
     with transaction.atomic():
         counting.visit(branch_id=branch.pk, now=moment, count=count)

@@ -16,6 +16,7 @@ from django.utils.cache import add_never_cache_headers
 
 from core.refusals import Refused
 from patrons import accounts
+from patrons.exceptions import PatronRefusal
 from patrons.models import Patron, PatronCategory
 from patrons.pins import pin_issue_temporary
 from privacy.access import log_access
@@ -148,9 +149,12 @@ def register_view(model_admin, request):
                 actor=request.user, card_number=card_number, confirm_duplicate=confirm, **data
             )
         except Refused as refusal:
-            field = {"card_number": "card_number", "card_taken": "card_number"}.get(refusal.code)
+            field = {
+                PatronRefusal.CARD_NUMBER: "card_number",
+                PatronRefusal.CARD_TAKEN: "card_number",
+            }.get(refusal.code)
             form.add_error(field, refusal.message)
-            if refusal.code == "duplicate":
+            if refusal.code == PatronRefusal.DUPLICATE:
                 found = list(
                     accounts.possible_duplicates(
                         first_name=data["first_name"],
@@ -234,7 +238,8 @@ def replace_card_view(model_admin, request, patron_id: int):
                 actor=request.user,
             )
         except Refused as refusal:
-            form.add_error("card_number" if "card" in refusal.code else None, refusal.message)
+            card_codes = (PatronRefusal.CARD_NUMBER, PatronRefusal.CARD_TAKEN)
+            form.add_error("card_number" if refusal.code in card_codes else None, refusal.message)
         else:
             messages.success(
                 request, f"New card {card.masked_number} issued; the old card is refused."

@@ -14,8 +14,10 @@ from collections import defaultdict
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
@@ -114,8 +116,6 @@ def _field_label(entry: LogEntry, name: str) -> str:
 def page_name(page: str) -> str:
     """What a page is called by the people who use it: "admin:patrons.patron:change" is
     the "Patron record", "admin:circulation:checkout" the "Check out" page."""
-    from django.apps import apps
-
     if not page:
         return ""
     area, _, rest = page.partition(":")
@@ -255,7 +255,6 @@ def staff_access_summary(start: datetime.date, end: datetime.date) -> list[dict]
             per_hour[(actor_id, day, local.hour)].add(patron)
         else:
             transactions[day].add(patron)
-    from django.contrib.auth import get_user_model
 
     users = get_user_model().objects.in_bulk({actor for actor, _ in opened | listed})
     limit = settings.CALUMET_AUDIT_FLAG_PATRONS_PER_HOUR

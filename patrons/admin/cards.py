@@ -4,6 +4,7 @@ and the patron categories the library administrator names."""
 
 from django.contrib import admin
 
+from patrons.accounts import block_lift, block_place
 from patrons.models import Card, PatronBlock, PatronCategory
 from privacy.access import AccessAuditedAdmin
 
@@ -56,8 +57,6 @@ class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        from patrons.accounts import block_place
-
         if change:
             return
         placed = block_place(
@@ -74,8 +73,6 @@ class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     @admin.action(description="Lift the selected blocks", permissions=["change"])
     def lift_blocks(self, request, queryset):
-        from patrons.accounts import block_lift
-
         lifted = 0
         for block in queryset.filter(lifted_at__isnull=True):
             block_lift(block=block, actor=request.user)

@@ -7,6 +7,7 @@ never on); every change goes through the services.
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.db.models import Prefetch, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -16,8 +17,12 @@ from django.utils.html import format_html
 
 from core.refusals import Refused
 from patrons import services
+from patrons.accounts import patron_update, registration_renew
+from patrons.admin.accounts import account_urls, register_view
 from patrons.models import Card, Patron
 from privacy.access import AccessAuditedAdmin, log_access
+from privacy.registry import registry
+from privacy.retention import retention_days
 
 #: Rows each list on the patron's page shows; the rest are a link away (the filtered list).
 SHOWN_ROWS = 10
@@ -140,8 +145,6 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     )
 
     def get_urls(self):
-        from patrons.admin.accounts import account_urls
-
         return account_urls(self) + super().get_urls()
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -154,8 +157,6 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_view(self, request, object_id, extra_context=None):
-        from django.contrib.admin.utils import unquote
-
         patron = self.get_object(request, unquote(object_id))
         if patron is not None:
             label = patron.card_label.capitalize()
@@ -260,13 +261,9 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         """ "Add patron" is the desk's registration form (a service, a card, a slip)."""
-        from patrons.admin.accounts import register_view
-
         return register_view(self, request)
 
     def save_model(self, request, obj, form, change):
-        from patrons.accounts import patron_update
-
         patron_update(patron=obj, changed=form.changed_data, actor=request.user)
 
     def delete_model(self, request, obj):
@@ -277,8 +274,6 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     @admin.action(description="Renew the registration", permissions=["change"])
     def renew_registration(self, request, queryset):
-        from patrons.accounts import registration_renew
-
         done = 0
         for patron in queryset:
             registration_renew(patron=patron, actor=request.user)
@@ -375,8 +370,6 @@ def reading_history_state(patron: Patron) -> str:
     if patron.keep_reading_history:
         since = patron.reading_history_changed_on
         return f"On, since {day(since)}" if since else "On"
-    from privacy.registry import registry
-    from privacy.retention import retention_days
 
     kept = [kind for kind in registry if kind.kept_by_patron is not None]
     if not kept:

@@ -6,6 +6,9 @@ from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from patrons.models import Patron
+from tests.factories import PatronFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -33,9 +36,6 @@ def test_a_malformed_selected_row_is_a_400_on_every_changelist(superuser):
 
 
 def test_a_malformed_form_number_is_a_400_and_a_well_formed_action_still_runs(superuser):
-    from patrons.models import Patron
-    from tests.factories import PatronFactory
-
     client = Client(raise_request_exception=False)
     client.force_login(superuser)
     url = reverse("admin:patrons_patron_changelist")

@@ -22,6 +22,10 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, URLResolver, reverse
 
+from circulation.models import Program, ProgramRegistration
+from disclosures import services
+from disclosures.models import DisclosureRequest
+from patrons.models import Card
 from privacy.registry import registry
 from tests.helpers import signed_in
 
@@ -89,11 +93,7 @@ def findings(html: str) -> list[str]:
 def library(one_of_everything, clerk, director, settings, tmp_path):
     """Records of every kind, a disclosure request approved (its package and summary), and
     audit entries (made by opening the pages)."""
-    from disclosures import services
-    from disclosures.models import DisclosureRequest
-
     settings.MEDIA_ROOT = tmp_path / "private"
-    from patrons.models import Card
 
     card = Card.objects.first()
     details = services.RequestDetails(
@@ -112,7 +112,6 @@ def library(one_of_everything, clerk, director, settings, tmp_path):
         request=request, actor=director, reason="Valid.", patron_may_be_told=False
     )
     # The factories add sign-ups without counting them; the actions below count on it.
-    from circulation.models import Program, ProgramRegistration
 
     for program in Program.objects.all():
         program.registration_count = ProgramRegistration.objects.filter(

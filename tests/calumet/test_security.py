@@ -7,22 +7,31 @@ import subprocess
 import sys
 import threading
 
+import psycopg
 import pytest
-from django.db import connection
+from axes.utils import reset
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
+from calumet.logging import StripQueryString
+from calumet.views import server_error
 from circulation.models import Fine, Hold, Loan
+from disclosures.models import DisclosureRequest
 from patrons.models import Card, Patron
+from privacy import retention
+from privacy.tasks import nightly_expunge
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,
     CardFactory,
     ItemFactory,
     LoanFactory,
+    SuperuserFactory,
     TitleFactory,
 )
 
@@ -155,8 +164,6 @@ def test_a_nul_byte_anywhere_is_a_400_with_the_site_layout(client):
 
 
 def test_500_renders_without_the_request(rf):
-    from calumet.views import server_error
-
     response = server_error(rf.get("/portal/?card=21234000000001"))
     assert response.status_code == 500
     html = response.content.decode()
@@ -187,8 +194,6 @@ def test_a_whole_portal_session_leaves_no_card_number_or_pin_in_the_logs(caplog,
 
 
 def test_server_request_lines_lose_their_query_string():
-    from calumet.logging import StripQueryString
-
     record = logging.LogRecord(
         "django.server",
         logging.INFO,
@@ -252,8 +257,6 @@ def _snapshot():
 
 @pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_values_in_patron_forms_get_a_message_never_a_500(value, patron_card):
-    from axes.utils import reset
-
     before = _snapshot()
     anonymous = Client()
     for data in (
@@ -307,8 +310,6 @@ def test_hostile_values_at_the_desk_get_a_message_never_a_500(value, client, cle
 
 @pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_values_in_the_disclosure_form_change_nothing(value, client, clerk):
-    from disclosures.models import DisclosureRequest
-
     client.force_login(clerk)
     data = {
         "agency": value,
@@ -331,8 +332,6 @@ def test_hostile_values_in_the_disclosure_form_change_nothing(value, client, cle
 )
 @given(card=st.text(max_size=60), pin=st.text(max_size=60), query=st.text(max_size=120))
 def test_sign_in_and_search_never_fail_on_any_text(card, pin, query):
-    from axes.utils import reset
-
     reset()
     client = Client()
     response = client.post(reverse("portal:login"), {"card_number": card, "pin": pin})
@@ -350,11 +349,6 @@ def test_sign_in_and_search_never_fail_on_any_text(card, pin, query):
 @pytest.mark.postgres("the expunge lock is a PostgreSQL advisory lock (SQLite has one writer)")
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_run_the_expunge_at_once():
-    import psycopg
-    from django.core.management import CommandError, call_command
-
-    from privacy import retention
-
     settings_dict = connection.settings_dict
     other = psycopg.connect(
         host=settings_dict["HOST"] or "127.0.0.1",
@@ -369,7 +363,6 @@ def test_two_workers_never_run_the_expunge_at_once():
             retention.expunge()
         with pytest.raises(CommandError, match="Another expunge is running"):
             call_command("expunge")
-        from privacy.tasks import nightly_expunge
 
         assert nightly_expunge() == 0
         other.execute("SELECT pg_advisory_unlock(%s)", [retention.LOCK_KEY])
@@ -381,14 +374,10 @@ def test_two_workers_never_run_the_expunge_at_once():
 @pytest.mark.postgres("the expunge lock is a PostgreSQL advisory lock")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_in_threads_take_turns():
-    from privacy import retention
-
     outcomes = []
     barrier = threading.Barrier(2)
 
     def run():
-        from django.db import connections
-
         try:
             barrier.wait()
             retention.expunge()
@@ -432,8 +421,6 @@ POST_URLS = [
 
 
 def test_every_post_without_a_csrf_token_is_refused(patron_card):
-    from tests.factories import SuperuserFactory
-
     BranchFactory()
     patron_client = _portal_client(patron_card)
     staff_client = Client(enforce_csrf_checks=True)

@@ -19,13 +19,17 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from calumet.views import server_error
 from circulation.models import Fine, Item, OpeningHours
+from circulation.notices.jobs import send_card_expiry_notices, send_courtesy_notices
+from circulation.notices.sending import send_hold_ready_notice, send_overdue_notices
 from patrons.models import Patron, PatronBlock
+from privacy.access import log_access
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,
@@ -272,7 +276,6 @@ def _build_library(today: datetime.date):
     )
     ProgramFactory(name="Chess club", branch=branch)
     PatronBlockFactory(patron=patron, reason=PatronBlock.Reason.UNPAID)
-    from privacy.access import log_access
 
     log_access(
         [patron],
@@ -351,8 +354,6 @@ def walk(language: str) -> tuple[dict[str, str], list[str]]:
         403,
     )
     with translation.override(language):
-        from calumet.views import server_error
-
         pages["500"] = server_error(RequestFactory().get("/")).content.decode()
     keep("login-refused", anon.post("/portal/login/", {"card_number": "1", "pin": "1"}))
     keep(
@@ -547,8 +548,6 @@ def test_the_patrons_choice_wins_over_the_browser_and_is_kept(patron_card):
 
 
 def test_the_database_takes_only_languages_on_offer(patron_card):
-    from django.db import IntegrityError
-
     with pytest.raises(IntegrityError), transaction.atomic():
         Patron.objects.filter(pk=patron_card.patron.pk).update(language="fr")
 
@@ -572,9 +571,6 @@ def test_spanish_dates_read_as_spanish(patron_card):
 
 
 def test_notices_go_in_the_patrons_language(db, settings):
-    from circulation.notices.jobs import send_card_expiry_notices, send_courtesy_notices
-    from circulation.notices.sending import send_hold_ready_notice, send_overdue_notices
-
     settings.CALUMET_NOTICES_INCLUDE_TITLES = True
     now = timezone.now()
     branch = BranchFactory(name="Harbor Street")

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
@@ -119,8 +120,6 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(clerk, settings):
 
 
 def test_the_code_never_reaches_axes_records(clerk):
-    from axes.models import AccessAttempt
-
     enrol(password_login(clerk), clerk)
     client = password_login(clerk)
     client.post("/admin/2fa/", {"token": "654321"})

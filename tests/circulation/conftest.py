@@ -21,7 +21,7 @@ from circulation.models import (
     Item,
     Loan,
 )
-from core.refusals import Refused
+from core.refusals import RefusalCode, Refused
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -69,7 +69,8 @@ def refused():
     """`refused(call, code=..., message=...)`: the call is refused with that code (and
     message, when given) and the database is left exactly as it was. Returns the message."""
 
-    def check(call, *, code: str, message: str | None = None, exc=Refused) -> str:
+    def check(call, *, code: RefusalCode, message: str | None = None, exc=Refused) -> str:
+        assert isinstance(code, RefusalCode), f"name the code by its enum member, not {code!r}"
         with nothing_changes(), pytest.raises(exc) as caught:
             call()
         assert caught.value.code == code, caught.value.message

@@ -2,6 +2,7 @@
 Congress records (loc-opera-43.xml) and two small library exports describing some of the
 same books differently (library-a.mrc, library-b.xml). Runs on SQLite and PostgreSQL."""
 
+import csv
 from io import StringIO
 from pathlib import Path
 
@@ -65,8 +66,6 @@ def test_the_merge_report_file_lists_the_merged_records(catalog, tmp_path):
 
 
 def test_the_merge_report_writes_a_title_like_a_formula_as_text(catalog, tmp_path):
-    import csv
-
     formula = '=HYPERLINK("http://evil.example/","Pride")'
     Title.objects.filter(isbn13="9780141439518").update(title=formula)
     report = tmp_path / "merged.csv"

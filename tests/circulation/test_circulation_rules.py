@@ -5,14 +5,20 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import CirculationRule, Fine, Item, Loan
 from circulation.models.rules import RuleBook
-from patrons.models import Patron
+from patrons.models import Patron, PatronCategory
 from tests.circulation.conftest import default_rule, end_of_day
+from tests.circulation.test_desk import CHECKOUT, RENEW, post
 from tests.factories import ItemFactory, TitleFactory
+from tests.helpers import portal_signed_in as portal_client
 from tests.helpers import signed_in
 
 DAY = datetime.timedelta(days=1)
@@ -104,7 +110,7 @@ def test_the_loans_allowed_of_an_item_type_rule_count_that_type_only(
     dvd = ItemFactory(branch=branch, item_type="dvd")
     refused(
         lambda: services.loan_checkout(card_number=card.number, barcode=dvd.barcode, actor=clerk),
-        code="loan_limit",
+        code=CirculationRefusal.LOAN_LIMIT,
         message="Loan limit reached (1 DVD items).",
     )
     book = ItemFactory(branch=branch, item_type="book")
@@ -126,7 +132,7 @@ def test_renewals_follow_the_rule(card, clerk, lend, refused):
     loan = lend(card.patron, due_in_days=3)
     refused(
         lambda: services.loan_renew(loan=loan, actor=clerk),
-        code="renewal",
+        code=CirculationRefusal.RENEWAL,
         message="Renewal limit reached (0).",
     )
 
@@ -139,7 +145,7 @@ def test_a_hold_on_a_title_whose_copies_are_not_holdable_is_refused(card, branch
         lambda: services.hold_place(
             patron=card.patron, title=title, pickup_branch=branch, actor=clerk
         ),
-        code="not_holdable",
+        code=CirculationRefusal.NOT_HOLDABLE,
     )
     ItemFactory(title=title, branch=branch, item_type="book")  # one holdable copy is enough
     assert services.hold_place(patron=card.patron, title=title, pickup_branch=branch, actor=clerk)
@@ -155,7 +161,7 @@ def test_the_hold_limit_comes_from_the_rule(card, branch, clerk, refused):
         lambda: services.hold_place(
             patron=card.patron, title=second, pickup_branch=branch, actor=clerk
         ),
-        code="hold_limit",
+        code=CirculationRefusal.HOLD_LIMIT,
         message="Hold limit reached (1 holds).",
     )
 
@@ -189,10 +195,6 @@ pytestmark = pytest.mark.django_db
 def test_a_category_the_administrator_adds_gets_its_row_and_its_own_rules(
     librarian, card, clerk, branch
 ):
-    from django.db import IntegrityError, transaction
-
-    from patrons.models import PatronCategory
-
     homebound = PatronCategory.objects.create(code="homebound", name="Homebound delivery")
     Patron.objects.filter(pk=card.patron_id).update(category=homebound)
     mine = rule(patron_category="homebound", item_type="book", loan_days=42)
@@ -217,13 +219,6 @@ def test_the_rules_lookup_adds_no_query_per_loan_on_the_account_and_desk_pages(
 ):
     """The portal's account page and the desk's check-out and renew pages (the patron's
     loans, renewable or not by their rule) cost as many queries with 10 loans as with 2."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-
-    from tests.circulation.test_desk import CHECKOUT, RENEW, post
-    from tests.patrons.test_portal_core import signed_in as portal_client
-
     for item_type in ("book", "dvd", "audiobook"):
         rule(patron_category="adult", item_type=item_type, branch=branch, max_renewals=1)
     rule(patron_category="adult", max_loans=50)

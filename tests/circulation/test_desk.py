@@ -7,12 +7,15 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from auditlog.models import LogEntry
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from circulation.desk.scanning import SESSION_KEY
-from circulation.models import CirculationRule, Fine, Hold, Item, Loan
+from circulation.models import CirculationRule, Fine, Hold, Item, Loan, ProgramRegistration
 from tests.circulation.conftest import CARD_NUMBER, database_state, end_of_day
 from tests.factories import (
     CardFactory,
@@ -21,6 +24,7 @@ from tests.factories import (
     ItemFactory,
     PatronBlockFactory,
     PatronFactory,
+    ProgramFactory,
     TitleFactory,
 )
 
@@ -546,13 +550,6 @@ def test_the_check_out_page_offers_a_hold_openly_and_shows_the_place_in_the_queu
 def test_a_program_sign_up_at_the_desk(desk, card, branch, other_branch):
     """Every program not yet over, grouped by branch with the desk's own first, soonest
     first; a choice signs the patron up; a program that is over cannot be chosen."""
-    import datetime
-
-    from django.utils import timezone
-
-    from circulation.models import ProgramRegistration
-    from tests.factories import ProgramFactory
-
     now = timezone.now()
     later = ProgramFactory(
         name="Chess & <b>club</b>", branch=branch, starts_at=now + datetime.timedelta(9)
@@ -593,10 +590,6 @@ def test_the_check_out_page_logs_its_patron_once_per_window_without_asking_again
 ):
     """Every scan shows the check-out page again: one access entry per patron and repeat
     window, and after the transaction wrote it the page does not query the audit trail."""
-    from auditlog.models import LogEntry
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     entries = LogEntry.objects.filter(additional_data__page="desk:checkout")
     post(desk, CHECKOUT, {"action": "card", "card_number": card.number})
     get(desk, CHECKOUT)

@@ -2,8 +2,10 @@
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.auth.models import Group
 from django.test import Client
 
+from staff.roles import CIRCULATION_STAFF
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -16,10 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_desk_pages_log_what_they_show():
-    from django.contrib.auth.models import Group
-
-    from staff.roles import CIRCULATION_STAFF
-
     clerk = StaffUserFactory(username="logging-clerk")
     clerk.groups.add(Group.objects.get(name=CIRCULATION_STAFF))
     BranchFactory()

@@ -3,11 +3,14 @@ and points to renewing it from the list on the same page, which renews only when
 Another patron's copy is still "already on loan"."""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from circulation.models import Loan
 from tests.circulation.test_desk import CHECKOUT, day, desk_lines, get, post, shows
 from tests.factories import PatronFactory
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -64,11 +67,6 @@ def test_renew_refuses_a_loan_that_is_not_on_this_card(desk, lend, unchanged, wh
 
 
 def test_renew_needs_the_permission_to_renew(card, lend, unchanged, branch):
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Permission
-
-    from tests.helpers import signed_in
-
     user = get_user_model().objects.create_user("checkout-only", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="add_loan"))
     client = signed_in(user)

@@ -3,12 +3,17 @@ check-out and payment pages; namesakes are told apart by birth year and the star
 address; the search is logged as a list of patrons, and nothing of it goes into a URL."""
 
 import datetime
+import importlib
 
 import pytest
 from auditlog.models import LogEntry
+from django.apps import apps
 from django.urls import reverse
 
-from patrons.models import Card
+from patrons import accounts
+from patrons.importing import MAPPINGS, import_rows
+from patrons.models import Card, Patron
+from patrons.selectors import patron_search
 from tests.factories import CardFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +119,6 @@ def others():
 
 
 def found(query: str) -> list:
-    from patrons.selectors import patron_search
-
     return patron_search(query)
 
 
@@ -183,9 +186,6 @@ def test_the_desk_page_finds_her_without_accents(desk, maria, others):
 
 
 def test_the_key_follows_registration_changes_and_imports(clerk):
-    from patrons import accounts
-    from patrons.importing import MAPPINGS, import_rows
-
     patron, _card = accounts.patron_register(
         actor=clerk, first_name="Łucja", last_name="Wójcik", phone="773 555 0142"
     )
@@ -204,8 +204,6 @@ def test_the_key_follows_registration_changes_and_imports(clerk):
 
 
 def test_the_key_is_not_in_the_audit_log(clerk, maria):
-    from patrons import accounts
-
     maria.first_name = "María Josefa"
     accounts.patron_update(patron=maria, changed=["first_name"], actor=clerk)
     entries = LogEntry.objects.filter(object_pk=str(maria.pk))
@@ -217,12 +215,6 @@ def test_the_key_is_not_in_the_audit_log(clerk, maria):
 
 
 def test_the_migration_fills_the_key_of_patrons_registered_before_it(maria):
-    import importlib
-
-    from django.apps import apps
-
-    from patrons.models import Patron
-
     Patron.objects.filter(pk=maria.pk).update(search_key="")
     assert found("nunez") == []
     migration = importlib.import_module("patrons.migrations.0021_patron_search_key")

@@ -13,9 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from circulation import services
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import CirculationRule, Fine, Hold, Item, Loan
-from patrons.exceptions import CardRefused
+from core.refusals import RefusalCode
+from patrons.exceptions import CardRefused, PatronRefusal
 from patrons.models import Card
 from privacy.models import RetentionPolicy
 from tests.circulation.conftest import default_rule, type_rule
@@ -45,7 +46,8 @@ def card(branch):
     return CardFactory(number="21234888800001", patron=PatronFactory(home_branch=branch))
 
 
-def refused(call, code):
+def refused(call, code: RefusalCode):
+    assert isinstance(code, RefusalCode), code
     before = (Loan.objects.count(), Fine.objects.count(), Hold.objects.count())
     with pytest.raises((CirculationRefused, CardRefused)) as caught:
         call()
@@ -74,36 +76,36 @@ def test_check_out_refusals(card, branch, clerk, settings):
     checkout = lambda number=card.number, barcode=item.barcode: services.loan_checkout(  # noqa: E731
         card_number=number, barcode=barcode, actor=clerk
     )
-    refused(lambda: checkout(number="29999999999999"), "unknown_card")
-    refused(lambda: checkout(barcode="nope"), "unknown_item")
+    refused(lambda: checkout(number="29999999999999"), PatronRefusal.UNKNOWN_CARD)
+    refused(lambda: checkout(barcode="nope"), CirculationRefusal.UNKNOWN_ITEM)
 
     lost = CardFactory(status=Card.Status.LOST)
-    refused(lambda: checkout(number=lost.number), "lost_card")
+    refused(lambda: checkout(number=lost.number), PatronRefusal.LOST_CARD)
     expired = CardFactory(patron=PatronFactory(card_expires_on=datetime.date(2020, 1, 1)))
-    assert "expired" in refused(lambda: checkout(number=expired.number), "expired_card")
+    assert "expired" in refused(lambda: checkout(number=expired.number), PatronRefusal.EXPIRED_CARD)
 
     block = PatronBlockFactory(patron=card.patron)
-    assert "suspended" in refused(checkout, "blocked")
+    assert "suspended" in refused(checkout, CirculationRefusal.BLOCKED)
     block.lifted_at = timezone.now()
     block.save()
 
     FineFactory(patron=card.patron, amount=Decimal("12.00"))
-    assert "$12.00" in refused(checkout, "balance")
+    assert "$12.00" in refused(checkout, CirculationRefusal.BALANCE)
     Fine.objects.update(amount_paid=Decimal("12.00"), settled_at=timezone.now())
 
     for status in (Item.Status.MISSING, Item.Status.LOST, Item.Status.WITHDRAWN):
         Item.objects.filter(pk=item.pk).update(status=status)
-        refused(checkout, "unavailable")
+        refused(checkout, CirculationRefusal.UNAVAILABLE)
     Item.objects.filter(pk=item.pk).update(status=Item.Status.AVAILABLE)
 
     CirculationRule.objects.filter(pk=default_rule().pk).update(max_loans=1)
     LoanFactory(patron=card.patron)
-    assert "Loan limit" in refused(checkout, "loan_limit")
+    assert "Loan limit" in refused(checkout, CirculationRefusal.LOAN_LIMIT)
     CirculationRule.objects.filter(pk=default_rule().pk).update(max_loans=30)
 
     services.loan_checkout(card_number=card.number, barcode=item.barcode, actor=clerk)
     other = CardFactory()
-    refused(lambda: checkout(number=other.number), "on_loan")
+    refused(lambda: checkout(number=other.number), CirculationRefusal.ON_LOAN)
 
 
 def test_an_item_on_the_hold_shelf_goes_only_to_its_patron(card, branch, clerk):
@@ -113,7 +115,7 @@ def test_an_item_on_the_hold_shelf_goes_only_to_its_patron(card, branch, clerk):
         lambda: services.loan_checkout(
             card_number=stranger.number, barcode=hold.item.barcode, actor=clerk
         ),
-        "held_for_other",
+        CirculationRefusal.HELD_FOR_OTHER,
     )
     own = CardFactory(patron=hold.patron)
     services.loan_checkout(card_number=own.number, barcode=hold.item.barcode, actor=clerk)
@@ -180,7 +182,10 @@ def test_a_return_traps_the_item_for_the_first_hold_and_emails_no_title(
 def test_returning_an_item_not_on_loan_is_a_message(branch, clerk):
     item = ItemFactory(branch=branch)
     assert (
-        refused(lambda: services.loan_return(barcode=item.barcode, actor=clerk), "not_on_loan")
+        refused(
+            lambda: services.loan_return(barcode=item.barcode, actor=clerk),
+            CirculationRefusal.NOT_ON_LOAN,
+        )
         == "This item is not checked out."
     )
 
@@ -192,19 +197,23 @@ def test_renewal_refusals(card, branch, clerk, now):
     assert services.renewal_refusal(loan=loan) is None
     HoldFactory(title=loan.item.title)
     assert "Another patron" in refused(
-        lambda: services.loan_renew(loan=loan, actor=clerk), "renewal"
+        lambda: services.loan_renew(loan=loan, actor=clerk), CirculationRefusal.RENEWAL
     )
     Hold.objects.all().delete()
     Loan.objects.filter(pk=loan.pk).update(renewals=type_rule("book").get().max_renewals)
     loan.refresh_from_db()
-    assert "limit" in refused(lambda: services.loan_renew(loan=loan, actor=clerk), "renewal")
+    assert "limit" in refused(
+        lambda: services.loan_renew(loan=loan, actor=clerk), CirculationRefusal.RENEWAL
+    )
     Loan.objects.filter(pk=loan.pk).update(
         renewals=0,
         checked_out_at=now - datetime.timedelta(days=60),
         due_at=now - datetime.timedelta(days=30),
     )
     loan.refresh_from_db()
-    assert "Overdue" in refused(lambda: services.loan_renew(loan=loan, actor=clerk), "renewal")
+    assert "Overdue" in refused(
+        lambda: services.loan_renew(loan=loan, actor=clerk), CirculationRefusal.RENEWAL
+    )
 
 
 def test_one_active_hold_per_patron_and_title(card, clerk, branch):
@@ -214,7 +223,7 @@ def test_one_active_hold_per_patron_and_title(card, clerk, branch):
         lambda: services.hold_place(
             patron=card.patron, title=title, pickup_branch=branch, actor=clerk
         ),
-        "duplicate",
+        CirculationRefusal.DUPLICATE,
     )
 
 
@@ -223,12 +232,22 @@ def test_payments_and_waivers(card, clerk, librarian):
     services.fine_pay(fine=fine, amount="1.25", actor=clerk)
     fine.refresh_from_db()
     assert fine.balance == Decimal("1.75") and fine.settled_at is None
-    refused(lambda: services.fine_pay(fine=fine, amount="2.00", actor=clerk), "overpayment")
-    refused(lambda: services.fine_pay(fine=fine, amount="-1", actor=clerk), "amount")
-    refused(lambda: services.fine_pay(fine=fine, amount="lots", actor=clerk), "amount")
+    refused(
+        lambda: services.fine_pay(fine=fine, amount="2.00", actor=clerk),
+        CirculationRefusal.OVERPAYMENT,
+    )
+    refused(
+        lambda: services.fine_pay(fine=fine, amount="-1", actor=clerk), CirculationRefusal.AMOUNT
+    )
+    refused(
+        lambda: services.fine_pay(fine=fine, amount="lots", actor=clerk), CirculationRefusal.AMOUNT
+    )
     with pytest.raises(PermissionDenied):
         services.fine_waive(fine=fine, reason="hardship", actor=clerk)
-    refused(lambda: services.fine_waive(fine=fine, reason="  ", actor=librarian), "reason")
+    refused(
+        lambda: services.fine_waive(fine=fine, reason="  ", actor=librarian),
+        CirculationRefusal.REASON,
+    )
     services.fine_waive(fine=fine, reason="hardship", actor=librarian)
     fine.refresh_from_db()
     assert fine.settled_at is not None and fine.balance == 0

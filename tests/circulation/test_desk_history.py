@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation.models import Loan
+from core.refusals import Refused
 from patrons.models import Patron
 from patrons.pin_attempts import card_key
 from patrons.services import reading_history_set
@@ -99,8 +100,6 @@ def test_the_database_refuses_reading_history_on_without_the_patron(patron):
 
 
 def test_a_staff_member_cannot_use_the_portal_service_for_a_patron(librarian, patron):
-    from core.refusals import Refused
-
     with pytest.raises(Refused):
         reading_history_set(patron=patron, keep=True, actor=librarian)
     patron.refresh_from_db()

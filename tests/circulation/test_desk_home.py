@@ -4,10 +4,14 @@ and reach every desk action in one click; the staff navigation is grouped by tas
 import datetime
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from circulation.models import Hold
+from staff.roles import LIBRARIAN
 from tests.factories import HoldFactory, ItemFactory
 from tests.helpers import signed_in
 
@@ -23,9 +27,6 @@ def test_circulation_staff_land_on_the_desk_home(clerk_client):
 
 def groups_for(user) -> list[str]:
     """The navigation's groups as the staff member sees them (the index, or the sidebar)."""
-    from django.contrib import admin
-    from django.test import RequestFactory
-
     request = RequestFactory().get("/admin/")
     request.user = type(user).objects.get(pk=user.pk)  # as each request loads it
     return [app["name"] for app in admin.site.get_app_list(request)]
@@ -61,10 +62,6 @@ def test_the_library_administrators_index_starts_with_privacy_and_audit(director
 
 
 def test_a_staff_member_with_two_roles_gets_the_higher_ones_order(clerk):
-    from django.contrib.auth.models import Group
-
-    from staff.roles import LIBRARIAN
-
     assert groups_for(clerk)[0] == "Desk"
     clerk.groups.add(Group.objects.get(name=LIBRARIAN))
     assert groups_for(clerk)[:2] == ["Catalog", "Desk"]

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import ComputerSession, VisitCount
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_a_gate_count_for_tomorrow_is_refused(branch, clerk, refused):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     refused(
         lambda: services.gate_count_record(branch=branch, day=tomorrow, count=5, actor=clerk),
-        code="day",
+        code=CirculationRefusal.DAY,
     )
 
 

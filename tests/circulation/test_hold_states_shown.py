@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from circulation import services
 from tests.circulation.test_desk import get, post, visible_text
 from tests.factories import HoldFactory, ItemFactory, TitleFactory
+from tests.helpers import portal_signed_in as portal_client
 
 pytestmark = pytest.mark.django_db
 CHECKOUT = reverse("admin:circulation_checkout")
@@ -66,8 +67,6 @@ def test_the_patrons_page_and_the_holds_list_say_so_too(librarian_client, card, 
 
 
 def test_the_patrons_account_shows_a_suspension_only_while_it_lasts(card, holds):
-    from tests.patrons.test_portal_core import signed_in as portal_client
-
     _, _, until = holds
     page = visible_text(portal_client(card).get("/portal/").content.decode())
     assert page.count("Suspended until") == 1

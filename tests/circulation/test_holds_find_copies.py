@@ -8,8 +8,10 @@ import pytest
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item
-from tests.factories import HoldFactory, ItemFactory, LoanFactory, TitleFactory
+from tests.factories import CardFactory, HoldFactory, ItemFactory, LoanFactory, TitleFactory
+from tests.helpers import portal_signed_in as portal_client
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +65,7 @@ def test_pulling_the_wrong_copy_is_refused(card, title, branch, clerk, refused):
     hold = place(card, title, branch, clerk)
     refused(
         lambda: services.hold_pull(hold=hold, barcode=other.barcode, actor=clerk, branch=branch),
-        code="wrong_copy",
+        code=CirculationRefusal.WRONG_COPY,
     )
 
 
@@ -74,7 +76,6 @@ def test_a_targeted_copy_checked_out_by_someone_else_is_replaced(
     second = ItemFactory(title=title, branch=other_branch)
     hold = place(card, title, branch, clerk)
     assert hold.item == first
-    from tests.factories import CardFactory
 
     walk_in = CardFactory(number="21234567899999")
     services.loan_checkout(card_number=walk_in.number, barcode=first.barcode, actor=clerk)
@@ -110,7 +111,7 @@ def test_a_suspension_must_be_in_the_future(card, title, branch, clerk, refused)
     hold = place(card, title, branch, clerk)
     refused(
         lambda: services.hold_suspend(hold=hold, until=timezone.localdate(), actor=clerk),
-        code="until",
+        code=CirculationRefusal.UNTIL,
     )
 
 
@@ -136,8 +137,6 @@ def test_the_pull_list_page_lists_by_call_number_and_pulls(
 
 
 def test_the_portal_suspends_a_hold_and_shows_the_queue_position(card, title, branch, clerk):
-    from tests.patrons.test_portal_core import signed_in as portal_client
-
     ItemFactory(title=title, branch=branch, status=Item.Status.ON_LOAN)
     HoldFactory(title=title, pickup_branch=branch)  # someone is first in line
     hold = place(card, title, branch, clerk)

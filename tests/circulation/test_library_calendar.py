@@ -11,7 +11,7 @@ import pytest
 from circulation import services
 from circulation.models import Hold
 from circulation.models.calendar import BranchCalendar, BranchClosure, OpeningHours
-from tests.factories import HoldFactory, ItemFactory
+from tests.factories import HoldFactory, ItemFactory, LoanFactory
 
 CHICAGO = ZoneInfo("America/Chicago")
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,6 @@ def test_a_hold_pickup_deadline_moves_to_the_next_open_day(card, clerk, branch):
     BranchClosure.objects.create(branch=branch, date=datetime.date(2026, 12, 7), reason="Closed")
     hold = HoldFactory(patron=card.patron, pickup_branch=branch)
     item = ItemFactory(branch=branch, title=hold.title, status="on_loan")
-    from tests.factories import LoanFactory
 
     LoanFactory(item=item, checked_out_at=at(2026, 11, 1), due_at=at(2026, 11, 20, 23))
     services.loan_return(barcode=item.barcode, actor=clerk, branch=branch, now=at(2026, 11, 30))

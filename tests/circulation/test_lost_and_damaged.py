@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from circulation import services, tasks
+from circulation.exceptions import CirculationRefusal
 from circulation.models import ChargeDay, Fine, Item, Loan
 from tests.factories import ItemFactory, LoanFactory
 
@@ -90,7 +91,7 @@ def test_damaged_takes_the_copy_out_and_may_charge_the_borrower(on_loan, clerk, 
     assert Item.objects.get(pk=on_loan.item_id).status == Item.Status.DAMAGED
     refused(
         lambda: services.item_declare_damaged(barcode=on_loan.item.barcode, actor=clerk),
-        code="status",
+        code=CirculationRefusal.STATUS,
     )
 
 
@@ -104,19 +105,19 @@ def test_manual_charge_needs_a_listed_reason_and_the_permission(card, librarian,
         lambda: services.fine_charge_manual(
             patron=card.patron, amount="2.00", reason="because", actor=librarian
         ),
-        code="reason",
+        code=CirculationRefusal.REASON,
     )
     refused(
         lambda: services.fine_charge_manual(
             patron=card.patron, amount="-1", reason="other", actor=librarian
         ),
-        code="amount",
+        code=CirculationRefusal.AMOUNT,
     )
     refused(
         lambda: services.fine_charge_manual(
             patron=card.patron, amount="1.00", reason="other", note=" ", actor=librarian
         ),
-        code="note",
+        code=CirculationRefusal.NOTE,
         message="For “Other”, say in the note what the charge is for.",
     )
     with pytest.raises(PermissionDenied):

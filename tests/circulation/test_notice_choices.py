@@ -4,14 +4,19 @@ the log of notices sent (patron, day, kind, ok; no message) that the expunge del
 import datetime
 
 import pytest
+from auditlog.models import LogEntry
 from django.core import mail
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from circulation.models import NoticePreference, NoticeSent
 from circulation.notices import jobs as notice_jobs
 from patrons.models import Patron
+from privacy import retention
+from privacy.models import RetentionPolicy
 from privacy.registry import registry
 from tests.factories import ItemFactory, LoanFactory, TitleFactory
+from tests.helpers import portal_signed_in as portal_client
 from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -75,8 +80,6 @@ def test_a_failed_notice_is_logged_as_failed(reader, branch, monkeypatch):
 
 
 def test_the_portal_saves_the_choice(reader):
-    from tests.patrons.test_portal_core import signed_in as portal_client
-
     client = portal_client(reader.active_card)
     assert b"Items due soon" in client.get("/portal/notices/").content
     client.post("/portal/notices/", {"card_expiry": "on"})
@@ -87,9 +90,6 @@ def test_the_portal_saves_the_choice(reader):
 def test_the_notices_page_states_the_retention_period_in_force(reader):
     """The page says how long the note that a notice went out is kept: the days of the
     retention policy the expunge applies (the privacy page's row), in both languages."""
-    from privacy.models import RetentionPolicy
-    from tests.patrons.test_portal_core import signed_in as portal_client
-
     client = portal_client(reader.active_card)
     page = client.get("/portal/notices/").content.decode()
     assert "until the next night" not in page
@@ -116,8 +116,6 @@ def test_staff_see_the_log_and_it_is_a_record_kind_the_expunge_deletes(reader, l
     page = signed_in(librarian).get("/admin/circulation/noticesent/")
     assert page.status_code == 200 and b"Items due soon" in page.content
     assert registry.get("notice_sent").model is NoticeSent
-    from privacy import retention
-    from privacy.models import RetentionPolicy
 
     # Its own rule, named for staff: kept 30 days after the day it was sent, then deleted.
     policy = RetentionPolicy.objects.get(kind="notice_sent")
@@ -136,9 +134,6 @@ def test_the_notices_sent_pages_read_like_a_librarys(reader, librarian, settings
     """The kind and the day name a row (no patron: the audit log keeps that name); the
     list shows the patron by the card's last four digits, the day as a date and whether
     the notice went out as Sent or Failed."""
-    from auditlog.models import LogEntry
-    from django.utils.formats import date_format
-
     now = timezone.now()
     notice_jobs.log_notice(patron_id=reader.pk, kind="courtesy", ok=True, now=now)
     notice_jobs.log_notice(patron_id=reader.pk, kind="overdue", ok=False, now=now)

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import translation
 
 from circulation.models import Branch, OpeningHours
-from circulation.selectors import opening_hours_lines
+from circulation.selectors import branches_with_hours, opening_hours_lines
 from tests.factories import BranchFactory
 
 T = datetime.time
@@ -114,8 +114,6 @@ def test_the_home_page_shows_each_branch_s_hours_from_the_calendar(django_assert
 
 @pytest.mark.django_db
 def test_the_branches_hours_cost_two_queries_however_many_branches(django_assert_num_queries):
-    from circulation.selectors import branches_with_hours
-
     for n in range(4):
         branch = BranchFactory()
         OpeningHours.objects.create(branch=branch, weekday=n, opens=T(9), closes=T(17))

@@ -7,6 +7,7 @@ from django.core import mail
 
 from circulation import services, tasks
 from circulation.models import Item
+from circulation.notices.sending import send_overdue_notices
 from tests.factories import (
     HoldFactory,
     ItemFactory,
@@ -36,8 +37,6 @@ def test_overdue_notices_weekly_at_most_three_and_without_titles(settings, now):
     assert len(mail.outbox) == 1 and "2 items" in mail.outbox[0].body
     assert "Secret Overdue Book" not in mail.outbox[0].body
     assert tasks.send_overdue_notices() == 0  # not again within a week
-    from circulation.notices.sending import send_overdue_notices
-
     for week in range(1, 5):
         send_overdue_notices(now=now + datetime.timedelta(days=8 * week))
     assert len(mail.outbox) == 3  # at most three per loan

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from circulation.models import CirculationRule
 from patrons.admin.patrons import SHOWN_ROWS
 from tests.factories import (
     CardFactory,
@@ -131,7 +132,6 @@ def test_the_page_costs_the_same_queries_with_many_loans(clerk_client, patron):
         open_page(clerk_client, patron)
     # Each of these loans names a rule for a patron category: the rule's cell is on the
     # page, and must not cost a query per loan.
-    from circulation.models import CirculationRule
 
     rules = [
         CirculationRule.objects.create(patron_category_id=code, item_type=item_type, loan_days=days)

@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import ChargeDay, Fine, FinePayment, Item, Loan
 from privacy import retention
 from tests.circulation.test_desk import get, post, shows
 from tests.factories import FineFactory, ItemFactory, LoanFactory, TitleFactory
 from tests.helpers import database_refuses
+from tests.helpers import portal_signed_in as portal_client
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -89,7 +91,7 @@ def test_a_payment_without_a_known_method_is_refused(card, fines, branch, clerk,
             branch=branch,
             actor=clerk,
         ),
-        code="method",
+        code=CirculationRefusal.METHOD,
         message="Choose how the patron paid: cash, card or check.",
     )
 
@@ -104,7 +106,7 @@ def test_a_payment_is_all_or_nothing(card, fines, branch, clerk, refused):
             branch=branch,
             actor=clerk,
         ),
-        code="overpayment",
+        code=CirculationRefusal.OVERPAYMENT,
     )
     someone_elses = FineFactory()
     refused(
@@ -115,7 +117,7 @@ def test_a_payment_is_all_or_nothing(card, fines, branch, clerk, refused):
             branch=branch,
             actor=clerk,
         ),
-        code="patron",
+        code=CirculationRefusal.PATRON,
     )
 
 
@@ -292,10 +294,6 @@ def test_the_note_on_a_charge_shows_where_staff_list_unpaid_fines_and_nowhere_el
     """The note says what an "Other" charge is for: on the desk's and the patron page's
     lists of unpaid fines. Not on the patron's receipt or portal page, and not in the
     audit log's text."""
-    from auditlog.models import LogEntry
-
-    from tests.patrons.test_portal_core import signed_in as portal_client
-
     post(desk, PAYMENT, {"action": "card", "card_number": card.number})
     post(
         desk,

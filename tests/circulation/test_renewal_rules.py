@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import ChargeDay, CirculationDay, Fine, Loan
 from tests.circulation.conftest import end_of_day
+from tests.circulation.test_desk import RENEW, desk_lines, get, post
 from tests.factories import ItemFactory
 
 DAY = datetime.timedelta(days=1)
@@ -31,7 +33,10 @@ def test_renewing_on_the_day_of_checkout_is_refused_and_uses_no_renewal(
     assert services.renewal_refusal(loan=loan, now=now).startswith(
         "Renewing today would not move the due date"
     )
-    refused(lambda: services.loan_renew(loan=loan, actor=clerk, now=now), code="renewal")
+    refused(
+        lambda: services.loan_renew(loan=loan, actor=clerk, now=now),
+        code=CirculationRefusal.RENEWAL,
+    )
     assert Loan.objects.get(pk=loan.pk).renewals == 0
     # The next day it moves the due date by one day, and counts.
     renewed = services.loan_renew(loan=loan, actor=clerk, now=now + DAY)
@@ -81,8 +86,6 @@ def test_renewing_an_overdue_loan_can_forgive_the_late_days(
 def test_the_desk_line_says_the_late_days_were_charged(
     card, lend, book_policy, clerk_client, branch
 ):
-    from tests.circulation.test_desk import RENEW, desk_lines, get, post
-
     post(
         clerk_client,
         reverse("admin:circulation_checkout"),

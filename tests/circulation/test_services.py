@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from circulation import services
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import (
     CirculationDay,
     CirculationRule,
@@ -25,6 +25,7 @@ from circulation.models import (
     Visit,
     VisitCount,
 )
+from patrons.exceptions import PatronRefusal
 from patrons.models import Card, Patron
 from tests.circulation.conftest import default_rule, end_of_day, type_rule
 from tests.circulation.test_desk import day
@@ -107,14 +108,14 @@ def test_checkout_refuses_an_unknown_card(item, clerk, refused):
         lambda: services.loan_checkout(
             card_number="29999999999999", barcode=item.barcode, actor=clerk
         ),
-        code="unknown_card",
+        code=PatronRefusal.UNKNOWN_CARD,
         message="No library card has that number.",
     )
 
 
 def test_checkout_refuses_a_lost_card(card, item, clerk, refused):
     Card.objects.filter(pk=card.pk).update(status=Card.Status.LOST)
-    message = refused(lambda: checkout(card, item, clerk), code="lost_card")
+    message = refused(lambda: checkout(card, item, clerk), code=PatronRefusal.LOST_CARD)
     assert message.startswith("This card was reported lost.")
 
 
@@ -123,7 +124,7 @@ def test_checkout_refuses_an_expired_card(card, item, clerk, refused, now):
     Patron.objects.filter(pk=card.patron_id).update(card_expires_on=expired_on)
     refused(
         lambda: checkout(card, item, clerk, now=now),
-        code="expired_card",
+        code=PatronRefusal.EXPIRED_CARD,
         message=f"This card expired on {expired_on:%b} {expired_on.day}, {expired_on.year}. "
         "Renew the patron's registration first.",
     )
@@ -138,7 +139,7 @@ def test_checkout_refuses_a_blocked_patron(card, item, clerk, refused):
     PatronBlockFactory(patron=card.patron)
     refused(
         lambda: checkout(card, item, clerk),
-        code="blocked",
+        code=CirculationRefusal.BLOCKED,
         message="Borrowing is suspended: Rules of behaviour (until lifted).",
     )
 
@@ -165,7 +166,7 @@ def test_checkout_refuses_a_balance_above_the_limit(card, item, clerk, refused, 
     FineFactory(patron=card.patron, amount=Decimal("1.50"))
     refused(
         lambda: checkout(card, item, clerk),
-        code="balance",
+        code=CirculationRefusal.BALANCE,
         message="Unpaid balance of $1.50 is above the limit of $1.00. Take a payment first.",
     )
 
@@ -189,7 +190,7 @@ def test_checkout_refuses_an_unknown_item(card, clerk, refused):
         lambda: services.loan_checkout(
             card_number=card.number, barcode="39999999999999", actor=clerk
         ),
-        code="unknown_item",
+        code=CirculationRefusal.UNKNOWN_ITEM,
         message="No item has that barcode.",
     )
 
@@ -198,7 +199,7 @@ def test_checkout_refuses_an_item_already_on_loan(card, clerk, lend, refused):
     someone_elses = lend(PatronFactory())
     refused(
         lambda: checkout(card, someone_elses.item, clerk),
-        code="on_loan",
+        code=CirculationRefusal.ON_LOAN,
         message="This item is already on loan. Check it in first.",
     )
 
@@ -208,14 +209,14 @@ def test_checkout_refuses_an_item_with_an_open_loan_even_if_marked_available(
 ):
     loan = lend(PatronFactory())
     Item.objects.filter(pk=loan.item_id).update(status=Item.Status.AVAILABLE)
-    refused(lambda: checkout(card, loan.item, clerk), code="on_loan")
+    refused(lambda: checkout(card, loan.item, clerk), code=CirculationRefusal.ON_LOAN)
 
 
 def test_checkout_refuses_a_missing_item(card, item, clerk, refused):
     Item.objects.filter(pk=item.pk).update(status=Item.Status.MISSING)
     refused(
         lambda: checkout(card, item, clerk),
-        code="unavailable",
+        code=CirculationRefusal.UNAVAILABLE,
         message="This item is marked missing. Check it in to mark it found first.",
     )
 
@@ -226,7 +227,7 @@ def test_checkout_refuses_an_item_on_the_hold_shelf_for_another_patron(
     hold = HoldFactory(waiting=True, pickup_branch=branch)
     refused(
         lambda: checkout(card, hold.item, clerk),
-        code="held_for_other",
+        code=CirculationRefusal.HELD_FOR_OTHER,
         message="This item is on the hold shelf for another patron.",
     )
     assert Hold.objects.get(pk=hold.pk).status == Hold.Status.WAITING
@@ -250,7 +251,7 @@ def test_checkout_refuses_when_the_loan_limit_is_reached(
     lend(card.patron)
     refused(
         lambda: checkout(card, item, clerk),
-        code="loan_limit",
+        code=CirculationRefusal.LOAN_LIMIT,
         message="Loan limit reached (2 items).",
     )
 
@@ -334,7 +335,7 @@ def test_a_return_date_in_the_future_or_before_the_loan_is_refused(card, clerk, 
         lambda: services.loan_return(
             barcode=loan.item.barcode, actor=clerk, now=now, returned_at=now + DAY
         ),
-        code="return_date",
+        code=CirculationRefusal.RETURN_DATE,
         message="The return date is in the future.",
     )
     refused(
@@ -344,7 +345,7 @@ def test_a_return_date_in_the_future_or_before_the_loan_is_refused(card, clerk, 
             now=now,
             returned_at=loan.checked_out_at - DAY,
         ),
-        code="return_date",
+        code=CirculationRefusal.RETURN_DATE,
         message="The return date is before the loan began.",
     )
 
@@ -450,7 +451,7 @@ def test_return_at_another_branch_sends_the_item_in_transit_then_it_arrives(
     third = ItemFactory().branch
     refused(
         lambda: services.loan_return(barcode=barcode, actor=clerk, branch=third),
-        code="in_transit",
+        code=CirculationRefusal.IN_TRANSIT,
         message="This item is in transit to East Side Branch.",
     )
 
@@ -469,7 +470,7 @@ def test_return_at_another_branch_sends_the_item_in_transit_then_it_arrives(
 def test_returning_an_item_not_on_loan_is_refused(item, clerk, refused):
     refused(
         lambda: services.loan_return(barcode=item.barcode, actor=clerk),
-        code="not_on_loan",
+        code=CirculationRefusal.NOT_ON_LOAN,
         message="This item is not checked out.",
         exc=CirculationRefused,
     )
@@ -479,7 +480,7 @@ def test_returning_an_item_on_the_hold_shelf_is_refused(branch, clerk, refused):
     hold = HoldFactory(waiting=True, pickup_branch=branch)
     refused(
         lambda: services.loan_return(barcode=hold.item.barcode, actor=clerk),
-        code="not_on_loan",
+        code=CirculationRefusal.NOT_ON_LOAN,
         message="This item is not checked out: it is waiting on the hold shelf.",
     )
 
@@ -487,7 +488,7 @@ def test_returning_an_item_on_the_hold_shelf_is_refused(branch, clerk, refused):
 def test_returning_an_unknown_barcode_is_refused(clerk, refused):
     refused(
         lambda: services.loan_return(barcode="nothing-like-it", actor=clerk),
-        code="unknown_item",
+        code=CirculationRefusal.UNKNOWN_ITEM,
         message="No item has that barcode.",
     )
 
@@ -518,7 +519,7 @@ def test_renewal_that_would_not_move_the_due_date_is_refused_and_not_counted(
     loan = lend(card.patron, due_in_days=30, now=now)
     refused(
         lambda: services.loan_renew(loan=loan, actor=clerk, now=now),
-        code="renewal",
+        code=CirculationRefusal.RENEWAL,
         message=(
             "Renewing today would not move the due date "
             f"({day(timezone.localtime(loan.due_at))}): try again later."
@@ -533,7 +534,7 @@ def test_renewal_refused_when_another_patron_holds_the_title(card, clerk, lend, 
     assert services.renewal_refusal(loan=loan) == "Another patron is waiting for this title."
     refused(
         lambda: services.loan_renew(loan=loan, actor=clerk),
-        code="renewal",
+        code=CirculationRefusal.RENEWAL,
         message="Another patron is waiting for this title.",
     )
 
@@ -551,7 +552,7 @@ def test_renewal_refused_at_the_policys_renewal_limit(card, clerk, lend, refused
     loan.refresh_from_db()
     refused(
         lambda: services.loan_renew(loan=loan, actor=clerk),
-        code="renewal",
+        code=CirculationRefusal.RENEWAL,
         message="Renewal limit reached (1).",
     )
 
@@ -561,7 +562,7 @@ def test_renewal_refused_when_overdue_beyond_the_limit(card, clerk, lend, refuse
     too_late = lend(card.patron, due_in_days=-6, now=now)
     refused(
         lambda: services.loan_renew(loan=too_late, actor=clerk, now=now),
-        code="renewal",
+        code=CirculationRefusal.RENEWAL,
         message="Overdue by more than 5 days: please return it to the library.",
     )
     still_fine = lend(card.patron, due_in_days=-4, now=now)
@@ -573,7 +574,7 @@ def test_renewal_refused_for_a_blocked_patron(card, clerk, lend, refused):
     PatronBlockFactory(patron=card.patron)
     refused(
         lambda: services.loan_renew(loan=loan, actor=clerk),
-        code="renewal",
+        code=CirculationRefusal.RENEWAL,
         message="Borrowing is suspended for this card.",
     )
 
@@ -583,7 +584,7 @@ def test_a_returned_loan_cannot_be_renewed(card, clerk, lend, refused):
     services.loan_return(barcode=loan.item.barcode, actor=clerk)
     refused(
         lambda: services.loan_renew(loan=loan, actor=clerk),
-        code="renewal",
+        code=CirculationRefusal.RENEWAL,
         message="This loan has already been returned.",
     )
 
@@ -593,12 +594,12 @@ def test_renew_by_barcode(card, clerk, lend, item, refused):
     assert services.loan_renew_by_barcode(barcode=loan.item.barcode, actor=clerk).pk == loan.pk
     refused(
         lambda: services.loan_renew_by_barcode(barcode=item.barcode, actor=clerk),
-        code="not_on_loan",
+        code=CirculationRefusal.NOT_ON_LOAN,
         message="This item is not checked out.",
     )
     refused(
         lambda: services.loan_renew_by_barcode(barcode="39999999999999", actor=clerk),
-        code="unknown_item",
+        code=CirculationRefusal.UNKNOWN_ITEM,
     )
 
 
@@ -622,7 +623,7 @@ def test_a_second_active_hold_on_the_same_title_is_refused(card, branch, clerk, 
         lambda: services.hold_place(
             patron=card.patron, title=item.title, pickup_branch=branch, actor=clerk
         ),
-        code="duplicate",
+        code=CirculationRefusal.DUPLICATE,
         message="There is already a hold on this title for this card.",
     )
     services.hold_cancel(hold=first, actor=clerk)
@@ -641,7 +642,7 @@ def test_a_hold_on_a_title_without_copies_is_refused(card, branch, clerk, refuse
         lambda: services.hold_place(
             patron=card.patron, title=title, pickup_branch=branch, actor=clerk
         ),
-        code="no_copy",
+        code=CirculationRefusal.NO_COPY,
         message="The library has no copy of this title to hold.",
     )
 
@@ -652,7 +653,7 @@ def test_a_blocked_patron_cannot_place_a_hold(card, branch, clerk, item, refused
         lambda: services.hold_place(
             patron=card.patron, title=item.title, pickup_branch=branch, actor=clerk
         ),
-        code="blocked",
+        code=CirculationRefusal.BLOCKED,
         message="Placing holds is suspended: Rules of behaviour (until lifted).",
     )
 
@@ -705,7 +706,7 @@ def test_a_closed_hold_cannot_be_cancelled(branch, clerk, refused, now):
     hold = HoldFactory(status=Hold.Status.FULFILLED, closed_at=now)
     refused(
         lambda: services.hold_cancel(hold=hold, actor=clerk),
-        code="closed",
+        code=CirculationRefusal.CLOSED,
         message="This hold is no longer active.",
     )
 
@@ -825,7 +826,7 @@ def test_an_overpayment_is_refused(fine, clerk, refused):
     services.fine_pay(fine=fine, amount="1.25", actor=clerk)
     refused(
         lambda: services.fine_pay(fine=fine, amount="1.76", actor=clerk),
-        code="overpayment",
+        code=CirculationRefusal.OVERPAYMENT,
         message="That is more than the balance of $1.75: overpayment refused.",
     )
 
@@ -834,7 +835,7 @@ def test_an_overpayment_is_refused(fine, clerk, refused):
 def test_a_zero_or_negative_payment_is_refused(fine, clerk, refused, amount):
     refused(
         lambda: services.fine_pay(fine=fine, amount=amount, actor=clerk),
-        code="amount",
+        code=CirculationRefusal.AMOUNT,
         message="A payment must be more than $0.00.",
     )
 
@@ -843,7 +844,7 @@ def test_a_zero_or_negative_payment_is_refused(fine, clerk, refused, amount):
 def test_a_non_numeric_payment_is_refused(fine, clerk, refused, amount):
     refused(
         lambda: services.fine_pay(fine=fine, amount=amount, actor=clerk),
-        code="amount",
+        code=CirculationRefusal.AMOUNT,
         message="Enter an amount such as 2.50.",
     )
 
@@ -852,7 +853,7 @@ def test_a_settled_fine_takes_no_payment(fine, clerk, refused):
     services.fine_pay(fine=fine, amount="3.00", actor=clerk)
     refused(
         lambda: services.fine_pay(fine=fine, amount="1.00", actor=clerk),
-        code="settled",
+        code=CirculationRefusal.SETTLED,
         message="This fine is already settled.",
     )
 
@@ -861,7 +862,7 @@ def test_a_settled_fine_takes_no_payment(fine, clerk, refused):
 def test_waiving_needs_a_reason_from_the_list(fine, librarian, refused, reason):
     refused(
         lambda: services.fine_waive(fine=fine, reason=reason, actor=librarian),
-        code="reason",
+        code=CirculationRefusal.REASON,
         message="Choose a reason for waiving the fine.",
     )
 
@@ -869,12 +870,12 @@ def test_waiving_needs_a_reason_from_the_list(fine, librarian, refused, reason):
 def test_a_waiver_note_is_short_and_other_needs_one(fine, librarian, refused):
     refused(
         lambda: services.fine_waive(fine=fine, reason="goodwill", note="x" * 101, actor=librarian),
-        code="note",
+        code=CirculationRefusal.NOTE,
         message="Keep the note under 100 characters.",
     )
     refused(
         lambda: services.fine_waive(fine=fine, reason="other", note="  ", actor=librarian),
-        code="note",
+        code=CirculationRefusal.NOTE,
         message="Say in the note why the fine is waived.",
     )
     services.fine_waive(fine=fine, reason="other", note=" x" * 50, actor=librarian)
@@ -907,7 +908,7 @@ def test_a_settled_fine_cannot_be_waived(fine, librarian, refused):
     services.fine_waive(fine=fine, reason="hardship", actor=librarian)
     refused(
         lambda: services.fine_waive(fine=fine, reason="goodwill", actor=librarian),
-        code="settled",
+        code=CirculationRefusal.SETTLED,
         message="This fine is already settled.",
     )
 
@@ -962,7 +963,7 @@ def test_a_program_that_has_ended_is_refused(patron, refused, now):
     program = ProgramFactory(starts_at=now - 3 * DAY)
     refused(
         lambda: services.program_register(program=program, patron=patron, actor=None, now=now),
-        code="past",
+        code=CirculationRefusal.PAST,
         message="This program has already taken place.",
     )
 
@@ -972,7 +973,7 @@ def test_signing_up_twice_is_refused_but_after_cancelling_is_allowed(patron, ref
     signup = services.program_register(program=program, patron=patron, actor=None)
     refused(
         lambda: services.program_register(program=program, patron=patron, actor=None),
-        code="duplicate",
+        code=CirculationRefusal.DUPLICATE,
         message="Already signed up for this program.",
     )
     services.program_cancel_registration(registration=signup, actor=None)
@@ -994,7 +995,7 @@ def test_a_cancelled_signup_cannot_be_marked_attended(patron, refused):
     services.program_cancel_registration(registration=signup, actor=None)
     refused(
         lambda: services.program_mark_attended(registration=signup, actor=None),
-        code="cancelled",
+        code=CirculationRefusal.CANCELLED,
         message="This sign-up was cancelled.",
     )
 
@@ -1033,7 +1034,7 @@ def test_visits_are_counted_by_the_librarys_local_day(card, branch):
 def test_a_visit_with_an_unknown_card_is_refused(branch, refused):
     refused(
         lambda: services.visit_record(card_number="29999999999999", branch=branch, actor=None),
-        code="unknown_card",
+        code=PatronRefusal.UNKNOWN_CARD,
     )
 
 
@@ -1055,7 +1056,7 @@ def test_a_busy_workstation_is_refused_and_the_patrons_other_session_stays_open(
         lambda: services.computer_session_start(
             card_number=card.number, branch=branch, workstation="PC-04", actor=None
         ),
-        code="workstation_busy",
+        code=CirculationRefusal.WORKSTATION_BUSY,
         message="Someone is already using this computer.",
     )
     assert ComputerSession.objects.get(pk=own.pk).ended_at is None
@@ -1085,7 +1086,7 @@ def test_ending_an_ended_session_is_refused(card, branch, refused, now):
     services.computer_session_end(session=session, actor=None, now=now)
     refused(
         lambda: services.computer_session_end(session=session, actor=None),
-        code="ended",
+        code=CirculationRefusal.ENDED,
         message="This session has already ended.",
     )
 
@@ -1096,7 +1097,7 @@ def test_a_session_needs_a_workstation(card, branch, refused, workstation):
         lambda: services.computer_session_start(
             card_number=card.number, branch=branch, workstation=workstation, actor=None
         ),
-        code="workstation",
+        code=CirculationRefusal.WORKSTATION,
         message="Name the computer, for example PC-04.",
     )
 
@@ -1107,5 +1108,5 @@ def test_a_blocked_patron_cannot_start_a_session(card, branch, refused):
         lambda: services.computer_session_start(
             card_number=card.number, branch=branch, workstation="PC-01", actor=None
         ),
-        code="blocked",
+        code=CirculationRefusal.BLOCKED,
     )

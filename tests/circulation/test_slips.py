@@ -1,6 +1,7 @@
 """Slips and receipts: the check-out receipt (titles and due dates, print or email), the
 hold slip (initials and the card's last four digits, no title), print styles for 80 mm."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -8,9 +9,9 @@ from django.contrib.staticfiles import finders
 from django.core import mail
 
 from circulation import services
-from circulation.models import Hold
+from circulation.models import Hold, Transit
 from patrons.models import Patron
-from tests.factories import HoldFactory, ItemFactory, TitleFactory
+from tests.factories import FineFactory, HoldFactory, ItemFactory, LoanFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db
 CHECKOUT = "/admin/circulation/checkout/"
@@ -61,11 +62,6 @@ def test_every_slip_names_the_library_and_not_the_staff_site(
 ):
     """Slips are handed to patrons or travel with a copy: the library's name, never the
     staff site's header ("Calumet staff")."""
-    from decimal import Decimal
-
-    from circulation.models import Transit
-    from tests.factories import FineFactory, LoanFactory
-
     title = TitleFactory(title="Middlemarch")
     copy = ItemFactory(branch=branch, title=title)
     hold = services.hold_place(patron=card.patron, title=title, pickup_branch=branch, actor=clerk)

@@ -8,8 +8,10 @@ import pytest
 from django.utils import timezone
 
 from circulation import services
+from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item, Transit
 from circulation.services.transit import transits_in_progress
+from tests.circulation.test_desk import CHECKIN, desk_lines, get, post, slip_links
 from tests.factories import HoldFactory, ItemFactory, LoanFactory
 from tests.helpers import signed_in
 
@@ -38,8 +40,6 @@ def test_a_copy_returned_away_from_home_goes_in_transit_home(
 
 
 def test_the_desks_check_in_line_says_to_send_it_home(lent_from_main, branch, other_branch, clerk):
-    from tests.circulation.test_desk import CHECKIN, desk_lines, get, post
-
     desk = signed_in(clerk)
     post(desk, CHECKIN, {"action": "branch", "branch": other_branch.pk})
     post(desk, CHECKIN, {"action": "item", "barcode": lent_from_main.barcode})
@@ -60,7 +60,7 @@ def test_checking_it_in_at_another_branch_is_refused_and_at_home_ends_the_transi
         lambda: services.loan_return(
             barcode=lent_from_main.barcode, actor=clerk, branch=other_branch
         ),
-        code="in_transit",
+        code=CirculationRefusal.IN_TRANSIT,
         message=f"This item is in transit to {branch.name}.",
     )
     result = services.loan_return(barcode=lent_from_main.barcode, actor=clerk, branch=branch)
@@ -113,8 +113,6 @@ def test_each_check_in_line_links_to_the_slip_the_copy_needs(
     """Home in transit: its transit slip; on the hold shelf here: its hold slip; to a hold
     at another branch: its transit slip. Each opens the slip of that copy, and the slip
     leads back to Check in."""
-    from tests.circulation.test_desk import CHECKIN, get, post, slip_links
-
     desk = signed_in(clerk)
     post(desk, CHECKIN, {"action": "branch", "branch": other_branch.pk})
     post(desk, CHECKIN, {"action": "item", "barcode": lent_from_main.barcode})

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from circulation import services
-from circulation.exceptions import CirculationRefused
+from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import ComputerSession, VisitCount
 from tests.factories import (
     BranchFactory,
@@ -32,7 +32,7 @@ def test_public_computer_sessions():
         services.computer_session_start(
             card_number=other.number, branch=branch, workstation="PC-01", actor=None
         )
-    assert busy.value.code == "workstation_busy"
+    assert busy.value.code == CirculationRefusal.WORKSTATION_BUSY
     services.computer_session_start(
         card_number=card.number, branch=branch, workstation="PC-02", actor=None
     )

@@ -1,7 +1,12 @@
 """Disclosure requests through the admin, as the clerk, the librarian and the director
 would do them (issue: disclosures)."""
 
+import datetime
+import hashlib
 import json
+import os
+from io import StringIO
+from unittest import mock
 
 import pytest
 from auditlog.models import LogEntry
@@ -9,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from circulation.models import Loan, Visit
 from disclosures.models import DisclosureRequest
@@ -16,6 +22,7 @@ from privacy import retention
 from privacy.models import LegalHold
 from staff.roles import LIBRARY_ADMINISTRATOR
 from tests.factories import (
+    DEFAULT_PIN,
     CardFactory,
     ItemFactory,
     LoanFactory,
@@ -58,8 +65,6 @@ def patron():
 
 @pytest.fixture
 def records(patron, now):
-    import datetime
-
     returned = LoanFactory(
         patron=patron,
         item=ItemFactory(title=TitleFactory(title="On Civil Disobedience")),
@@ -133,7 +138,6 @@ def test_the_whole_subpoena_flow(clerk, librarian, director, patron, records):
     download = directors.get(f"/admin/disclosures/disclosurerequest/{request.pk}/package/")
     assert download.status_code == 200
     raw = b"".join(download.streaming_content)
-    import hashlib
 
     assert hashlib.sha256(raw).hexdigest() == request.package_sha256
     package = json.loads(raw)
@@ -294,10 +298,6 @@ def test_the_patron_is_told_only_when_allowed(
 
 
 def test_a_secret_request_stays_out_of_the_patrons_own_pages(clerk, director, patron):
-    from django.urls import reverse
-
-    from tests.factories import DEFAULT_PIN
-
     request = record(client_for(clerk), subpoena())
     decide(client_for(director), request, told=False)
     client_for(director).get(f"/admin/disclosures/disclosurerequest/{request.pk}/package/")
@@ -336,9 +336,6 @@ def test_the_document_is_never_served_by_url(clerk, director, patron, client):
 
 
 def test_the_package_file_is_deleted_after_fulfilment(clerk, director, patron, settings, now):
-    import datetime
-    from unittest import mock
-
     request = record(client_for(clerk), subpoena())
     decide(client_for(director), request)
     client_for(director).post(f"/admin/disclosures/disclosurerequest/{request.pk}/fulfil/")
@@ -348,7 +345,6 @@ def test_the_package_file_is_deleted_after_fulfilment(clerk, director, patron, s
     with mock.patch("django.utils.timezone.now", return_value=later):
         retention.expunge()
     request.refresh_from_db()
-    import os
 
     assert not os.path.exists(path)
     assert request.package_deleted_at is not None
@@ -361,8 +357,6 @@ def test_only_the_administrator_group_holds_the_decide_permission():
 
 
 def test_the_expunge_command_lists_the_register_cleanups():
-    from io import StringIO
-
     out = StringIO()
     call_command("expunge", "--dry-run", "--json", stdout=out)
     counts = json.loads(out.getvalue())["counts"]

@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from disclosures.models import DisclosureRequest
+from disclosures.models import DisclosureRequest, DisclosureYear
 from privacy import retention
 from tests.factories import CardFactory, PatronFactory
 
@@ -199,8 +199,6 @@ def test_a_year_of_demands_under_orders_only_shows_no_year(register, cards):
 
 
 def test_the_band_of_demands_under_orders():
-    from disclosures.models import DisclosureYear
-
     DisclosureYear.objects.create(year=2020, subpoenas=1, under_order=0)
     DisclosureYear.objects.create(year=2021, subpoenas=1, under_order=249)
     DisclosureYear.objects.create(year=2022, subpoenas=1, under_order=250)

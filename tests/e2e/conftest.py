@@ -5,6 +5,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
+
+from privacy.policy import ensure_retention_policies
+from staff.roles import sync_roles
+from tests.e2e.axe import require_axe
 
 CHROMIUM = os.environ.get("CALUMET_CHROMIUM", "/usr/bin/chromium")
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -26,9 +31,6 @@ def rows_from_data_migrations(transactional_db):
     rows the data migrations made (staff groups, retention policies, loan policies).
     Django's serialized rollback does not survive Playwright's greenlets (the connection
     it was stored on is not the one the test sees), so the rows are made again here."""
-    from privacy.policy import ensure_retention_policies
-    from staff.roles import sync_roles
-
     ensure_retention_policies()
     sync_roles(strict=True)
 
@@ -45,7 +47,6 @@ def browser(live_server):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package.")
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -102,6 +103,4 @@ def screenshots(tmp_path) -> Path:
 def axe():
     """Asked for first by a test that runs axe-core: it skips (fails under CI=true) before
     anything is built when axe-core is not there. See tests/e2e/axe.py."""
-    from tests.e2e.axe import require_axe
-
     require_axe()

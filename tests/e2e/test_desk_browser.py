@@ -1,11 +1,22 @@
 """The circulation desk in a real browser: after "Done — next patron" nothing of the
 patron can be brought back, neither by reloading nor by the back button."""
 
-import pytest
+import datetime
 
+import pytest
+from django.utils import timezone
+
+from circulation.models import Loan
 from staff.roles import CIRCULATION_STAFF
 from tests.e2e.accounts import sign_in, staff
-from tests.factories import BranchFactory, CardFactory, ItemFactory, PatronFactory, TitleFactory
+from tests.factories import (
+    BranchFactory,
+    CardFactory,
+    ItemFactory,
+    LoanFactory,
+    PatronFactory,
+    TitleFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,13 +50,6 @@ def test_done_leaves_nothing_of_the_patron_on_the_desk(page):
 
 
 def test_scanning_an_item_the_patron_already_has_points_to_renew(page, screenshots):
-    import datetime
-
-    from django.utils import timezone
-
-    from circulation.models import Loan
-    from tests.factories import LoanFactory
-
     branch = BranchFactory(code="main", name="Central Library")
     card = CardFactory(
         number="21234000000001", patron=PatronFactory(first_name="Avery", last_name="Lindqvist")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from circulation.models import OpeningHours
+from disclosures.models import DisclosureYear
 from tests.e2e.axe import STRUCTURE, axe_context, report, violations
 from tests.factories import (
     DEFAULT_PIN,
@@ -75,7 +76,6 @@ def library(settings):
         titles[name] = title
     ProgramFactory(name="Story time", branch=main)
     DisclosureRequestFactory()
-    from disclosures.models import DisclosureYear
 
     # Last year's published figures (this year's are not shown until it is over).
     DisclosureYear.objects.create(

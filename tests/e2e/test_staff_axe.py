@@ -3,9 +3,12 @@ of tests/e2e/axe.py (which says where axe-core comes from)."""
 
 import pytest
 
+from disclosures import services
+from privacy.legal_holds import sync_record_kind_names
 from tests.e2e.accounts import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, staff
 from tests.e2e.accounts import sign_in as sign_in_as
 from tests.e2e.axe import axe_context, report, violations
+from tests.e2e.test_staff_pages_browser import a_busy_patron
 from tests.factories import CardFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,9 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_no_wcag_violation_on_the_desk_home_and_the_disclosure_pages(
     axe, browser, live_server, settings, tmp_path
 ):
-    from disclosures import services
-    from privacy.legal_holds import sync_record_kind_names
-
     sync_record_kind_names()
     settings.MEDIA_ROOT = tmp_path / "private"
     clerk = staff("clerk", CIRCULATION_STAFF)
@@ -55,8 +55,6 @@ def test_no_wcag_violation_on_the_desk_home_and_the_disclosure_pages(
 def test_no_wcag_violation_on_the_desk_pages_and_the_patrons_page(axe, browser, live_server):
     """Every desk page a clerk opens (with a patron at the desk where it shows one), the
     patron's admin page with loans, holds, fines and a block, and the registration form."""
-    from tests.e2e.test_staff_pages_browser import a_busy_patron
-
     staff("clerk", CIRCULATION_STAFF)
     patron, _card = a_busy_patron()
     context = axe_context(browser, live_server.url)

@@ -4,6 +4,8 @@ it. Screenshots go to docs/screenshots/ with `make screenshots`."""
 
 import pytest
 
+from disclosures import services
+from privacy.legal_holds import sync_record_kind_names
 from staff.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR
 from tests.e2e.accounts import sign_in, staff
 from tests.factories import CardFactory, PatronFactory
@@ -26,9 +28,6 @@ def test_the_clerk_lands_on_the_desk_home(page, screenshots):
 
 
 def test_the_administrator_completes_and_approves_a_request(page, screenshots, settings, tmp_path):
-    from disclosures import services
-    from privacy.legal_holds import sync_record_kind_names
-
     sync_record_kind_names()  # emptied by an earlier transactional test's flush
     settings.MEDIA_ROOT = tmp_path / "private"
     clerk = staff("clerk", CIRCULATION_STAFF)

@@ -8,6 +8,8 @@ import pytest
 from django.test import RequestFactory
 from django.utils import timezone
 
+from circulation.models import Fine, Hold, Loan, Visit
+from privacy.access import log_access
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.e2e.accounts import sign_in, staff
 from tests.factories import (
@@ -73,9 +75,6 @@ def a_busy_patron():
 def access_entries(patron, users):
     """Access entries as weeks of work leave them: several staff in different roles and
     branches, desk and admin pages, records of many kinds, IPv6 addresses."""
-    from circulation.models import Fine, Hold, Loan, Visit
-    from privacy.access import log_access
-
     records = [
         patron,
         *Loan.objects.filter(patron=patron),

@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,9 +14,10 @@ from circulation.models import Loan
 from core.refusals import Refused
 from patrons import accounts
 from patrons.cards import card_number_problem, luhn_check_digit, luhn_valid, new_card_number
-from patrons.models import Card, Patron
+from patrons.exceptions import PatronRefusal
+from patrons.models import Card, Patron, PatronBlock, PatronCategory
 from patrons.services import card_resolve
-from staff.roles import CIRCULATION_STAFF
+from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.factories import BranchFactory, CardFactory, LoanFactory, PatronFactory
 from tests.helpers import make_staff
 
@@ -87,8 +89,6 @@ def test_the_clerk_records_the_patrons_language_at_registration_and_later(clerk_
 
 
 def _clerk_of(client):
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.get(username="clerk")
 
 
@@ -111,7 +111,7 @@ def test_same_name_and_address_is_a_duplicate_too(clerk):
         accounts.patron_register(
             actor=clerk, first_name="ruth", last_name="okafor", address_line1="12 Lake Street"
         )
-    assert refusal.value.code == "duplicate"
+    assert refusal.value.code == PatronRefusal.DUPLICATE
 
 
 def test_a_typed_card_number_with_a_wrong_check_digit_is_refused(clerk_client):
@@ -180,9 +180,6 @@ def test_blocks_are_placed_and_lifted_with_who(clerk):
 
 
 def test_categories_are_data_the_administrator_edits(clerk_client):
-    from patrons.models import PatronCategory
-    from staff.roles import LIBRARY_ADMINISTRATOR
-
     assert set(PatronCategory.objects.values_list("code", flat=True)) >= {
         "adult",
         "child",
@@ -205,9 +202,6 @@ def test_categories_are_data_the_administrator_edits(clerk_client):
 
 
 def test_blocks_placed_and_lifted_in_the_admin_record_who(clerk):
-    from patrons.models import PatronBlock
-    from staff.roles import LIBRARIAN
-
     librarian = make_staff("librarian", LIBRARIAN)
     client = Client()
     client.force_login(librarian)

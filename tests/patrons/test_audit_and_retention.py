@@ -9,12 +9,15 @@ from unittest import mock
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
@@ -317,8 +320,6 @@ def test_registrations_past_retention_go_with_cards_and_pin(now):
 
 
 def test_old_audit_entries_are_deleted(card, now):
-    from django.contrib.contenttypes.models import ContentType
-
     kind = ContentType.objects.get_for_model(Patron)
     old = LogEntry.objects.create(
         content_type=kind,
@@ -353,9 +354,6 @@ def test_the_command_dry_run_json_and_kind(card, now):
 
 
 def test_the_nightly_schedule_runs_the_expunge():
-    from django_q.models import Schedule
-    from django_q.tasks import async_task
-
     schedule = Schedule.objects.get(name="patrons: nightly expunge")
     assert schedule.func == "privacy.tasks.nightly_expunge"
     async_task(schedule.func)  # sync in tests, as the worker would run it
@@ -389,8 +387,6 @@ STATES = st.lists(
 )
 @given(states=STATES)
 def test_property_no_active_record_changes_no_closed_one_stays_and_reruns_do_nothing(states):
-    from django.db import transaction
-
     now = timezone.now().replace(microsecond=0)
     day = datetime.timedelta(days=1)
     sid = transaction.savepoint()

@@ -4,12 +4,14 @@ key without skipping or repeating records, and entries naming a patron are scrub
 one statement."""
 
 import datetime
+import threading
 
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from circulation.models import Hold, Loan, Visit
 from patrons.models import Patron
@@ -101,11 +103,6 @@ def test_a_batch_of_patrons_loses_its_trail_in_one_statement(now):
 def test_a_record_a_desk_is_changing_is_skipped_and_left_for_the_next_run():
     """The expunge locks each batch; a row another transaction holds locked (a return or a
     renewal in progress) is skipped, not waited for, and goes at the next run."""
-    import threading
-
-    from django.db import connections, transaction
-    from django.utils import timezone
-
     now = timezone.now()
     patron = PatronFactory()
     busy, free = (
@@ -147,8 +144,6 @@ def test_a_record_a_desk_is_changing_is_skipped_and_left_for_the_next_run():
 def test_the_audit_log_is_vacuumed_after_a_scrub(settings):
     """A scrub rewrites entries; their old versions (titles of nothing, but the patron's
     id and the record's name) stay in the table's files as dead rows until VACUUM."""
-    from django.utils import timezone
-
     settings.CALUMET_EXPUNGE_VACUUM = True
     VisitFactory(patron=PatronFactory(), visited_at=timezone.now() - DAY)
     calls = []

@@ -13,12 +13,14 @@ from unittest import mock
 import pytest
 from auditlog.models import LogEntry
 from django.apps import apps
-from django.db import connection
+from django.db import connection, models
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from circulation.models import Loan, Visit
+from circulation.models import Item, Loan, Title, Visit
+from circulation.services import loan_return
+from patrons.models import Card, Patron
 from privacy import retention
 from privacy.registry import RecordKind
 from tests.factories import (
@@ -106,8 +108,6 @@ def test_a_killed_expunge_process_on_postgresql_leaves_a_consistent_database():
 
 def text_columns():
     """Every text-like column of every table, as (table, column)."""
-    from django.db import models
-
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
             if isinstance(field, models.CharField | models.TextField | models.JSONField):
@@ -133,7 +133,6 @@ def test_no_side_copy_links_the_patron_to_what_they_borrowed():
     client.post(reverse("portal:login"), {"card_number": card.number, "pin": DEFAULT_PIN})
     client.get(reverse("portal:account"))
     client.get(reverse("portal:my_data"), {"download": "1"})
-    from circulation.services import loan_return
 
     loan_return(barcode=item.barcode, actor=None)
     retention.expunge()
@@ -141,8 +140,6 @@ def test_no_side_copy_links_the_patron_to_what_they_borrowed():
 
     who = {card.number, "Philomena", "Quarrington", "pq@example.org"}
     what = {"Unmistakable Secret Title", item.barcode}
-    from circulation.models import Item, Title
-    from patrons.models import Card, Patron
 
     skip = {Title, Item, Patron, Card}  # the catalog itself, and the live registration
     rows_with_both = []

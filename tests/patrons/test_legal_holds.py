@@ -15,7 +15,9 @@ from django.urls import reverse
 
 from circulation.models import ComputerSession, Hold, Loan, Visit
 from core.refusals import Refused
+from patrons.models import Patron
 from privacy import retention
+from privacy.exceptions import PrivacyRefusal
 from privacy.legal_holds import holdable_names, normalise_legacy_kinds
 from privacy.models import LegalHold, RecordKindName, RecordKindSet, RecordKindSetMember
 from privacy.registry import registry
@@ -144,7 +146,7 @@ def test_the_service_refuses_an_unknown_kind_with_a_clear_message():
     for kinds in (["loan", "lons"], ["card"], []):
         with pytest.raises(Refused) as refusal:
             legal_hold_place(patron=patron, kinds=kinds, reason="Court", actor=None)
-        assert refusal.value.code == "kind"
+        assert refusal.value.code == PrivacyRefusal.KIND
     with pytest.raises(Refused, match=r"Unknown record kind: lons\. Choose kinds from the list"):
         legal_hold_place(patron=patron, kinds=["lons"], reason="x", actor=None)
     assert not LegalHold.objects.exists()
@@ -248,6 +250,5 @@ def test_the_data_migration_converts_the_holds_typed_before(now):
     assert not holds["typed: hold, loan"].every_kind
     assert holds["typed: "].every_kind
     assert holds["typed: loan, everything"].every_kind
-    from patrons.models import Patron
 
     assert Patron.objects.get(pk=patron.pk).reading_history_via == "unrecorded"

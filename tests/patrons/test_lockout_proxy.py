@@ -4,6 +4,7 @@ proxy reports it; a forged X-Forwarded-For from elsewhere is not believed; patro
 staff are counted apart."""
 
 import pytest
+from auditlog.models import LogEntry
 from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
@@ -116,8 +117,6 @@ def test_a_staff_member_guessing_passwords_does_not_lock_patrons_at_that_address
 def test_addresses_of_one_ipv6_64_are_counted_as_one_address():
     """A machine that takes a new address of its /64 for every guess, on sequential cards,
     is locked as one address; another /64 is not, and the audit keeps the address."""
-    from auditlog.models import LogEntry
-
     for n in range(12):
         bad_pins(via_proxy(f"2001:db8:5:7::{n + 1:x}"), 1, first_card=n)
     card = CardFactory(patron=PatronFactory())

@@ -14,10 +14,13 @@ from circulation.models import (
     Fine,
     FinePayment,
     Hold,
+    Item,
     Loan,
     NoticePreference,
     NoticeSent,
+    Program,
     ProgramRegistration,
+    Title,
     Visit,
 )
 from disclosures.models import DisclosureScope
@@ -25,6 +28,7 @@ from patrons.models import Card, Patron, PatronBlock
 from privacy.models import LegalHold
 from privacy.registry import registry
 from tests.factories import (
+    DEFAULT_PIN,
     CardFactory,
     ComputerSessionFactory,
     DisclosureScopeFactory,
@@ -163,8 +167,6 @@ def test_a_patron_without_a_pin_cannot_sign_in_with_any_pin():
 
 
 def test_the_factory_pin_is_a_real_pin():
-    from tests.factories import DEFAULT_PIN
-
     assert PatronFactory().check_pin(DEFAULT_PIN)
 
 
@@ -195,8 +197,6 @@ MAKERS = {
 
 def revealing_strings(patron):
     """Everything that would identify the patron or what they used."""
-    from circulation.models import Item, Program, Title
-
     strings = {patron.first_name, patron.last_name, patron.email, patron.phone}
     strings |= set(patron.cards.values_list("number", flat=True))
     strings |= set(Title.objects.values_list("title", flat=True))

@@ -9,6 +9,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_q.models import Task
+from django_q.tasks import async_task as run
 
 from tests.factories import DEFAULT_PIN, CardFactory, PatronFactory
 
@@ -90,13 +92,11 @@ def test_the_email_is_sent_by_the_worker_whatever_matched_with_no_patron_data_qu
         assert card.number not in queued and "@example.org" not in queued
         assert "Ada" not in queued
     # The worker sends the one that matched, to the address on the account.
-    from django_q.tasks import async_task as run
 
     for call in async_task.call_args_list:
         run(*call.args, **call.kwargs)  # the test settings run tasks at once
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ada@example.org"]
     # What django-q2 stored of those tasks names no card and no email either.
-    from django_q.models import Task
 
     stored = repr(list(Task.objects.values_list("args", "kwargs", "result")))
     assert Task.objects.count() == 3

@@ -6,13 +6,16 @@ import json
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from circulation.models import Hold, Loan
+from circulation.models import Branch, Hold, Loan
 from patrons.models import Card, Patron
 from patrons.portal import SESSION_SEEN, SESSION_SINCE
+from privacy.registry import registry
 from tests.factories import (
     DEFAULT_PIN,
     CardFactory,
@@ -142,9 +145,6 @@ def test_the_account_page_shows_the_record_and_its_query_count_does_not_grow(
     page = client.get(reverse("portal:account")).content.decode()
     assert "Overdue" in page and "Ready for pickup" in page and "Borrowing is suspended" in page
 
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("portal:account"))
     for _ in range(30):
@@ -243,8 +243,6 @@ def test_a_lost_card_report_ends_the_session_and_the_card(card):
 
 
 def test_my_data_download_holds_every_kind_and_only_my_records(card):
-    from privacy.registry import registry
-
     LoanFactory(patron=card.patron, item=ItemFactory(title=TitleFactory(title="Mine To Keep")))
     LoanFactory(item=ItemFactory(title=TitleFactory(title="Not Mine")))
     client = portal_signed_in(card)
@@ -266,7 +264,6 @@ def test_place_hold_asks_for_sign_in_and_returns_to_the_title(card):
         {"card_number": card.number, "pin": DEFAULT_PIN, "next": f"/portal/catalog/{title.pk}/"},
     )
     assert response["Location"] == f"/portal/catalog/{title.pk}/"
-    from circulation.models import Branch
 
     branch = Branch.objects.first()
     anonymous.post(reverse("portal:hold_place"), {"title": title.pk, "pickup_branch": branch.pk})

@@ -3,6 +3,7 @@
 so a new portal form that is not swept here fails this test."""
 
 import pytest
+from axes.utils import reset
 from django.test import Client
 from django.urls import get_resolver, reverse
 
@@ -109,8 +110,6 @@ def test_every_portal_url_that_takes_a_post_is_swept(world):
 
 @pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_values_in_every_portal_field_change_nothing(world, value):
-    from axes.utils import reset
-
     card, title = world
     before = snapshot()
     client = portal_signed_in(card)

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from sip2.checks import sip2_settings
 from sip2.models import SortBin, Terminal, TerminalEvent
 from staff import roles
 from tests.factories import BranchFactory, StaffUserFactory
@@ -99,8 +100,6 @@ def test_an_unreadable_certificate_is_refused(settings, tmp_path):
 
 
 def test_settings_check(settings):
-    from sip2.checks import sip2_settings
-
     assert sip2_settings() == []
     settings.CALUMET_SIP2_PATRON_NAME = "nickname"
     assert [e.id for e in sip2_settings()] == ["sip2.E001"]

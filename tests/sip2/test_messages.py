@@ -9,9 +9,19 @@ from auditlog.models import LogEntry
 from django.utils import timezone
 
 from circulation.models import Fine, FinePayment, Loan
+from patrons.models import Patron
 from sip2.models import TerminalEvent
 from tests.factories import FineFactory, HoldFactory, ItemFactory, LoanFactory, PatronBlockFactory
-from tests.sip2.conftest import CARD, INSTITUTION, PIN, STAMP, checkin, checkout, patron_info
+from tests.sip2.conftest import (
+    CARD,
+    INSTITUTION,
+    PIN,
+    STAMP,
+    checkin,
+    checkout,
+    make_terminal,
+    patron_info,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -299,8 +309,6 @@ def test_the_same_pin_again_in_a_session_is_not_hashed_again(
 ):
     """A kiosk that sends the PIN with every message waits for its hash only once; a
     different PIN is checked in full, refused, and ends the patron's session."""
-    from patrons.models import Patron
-
     talk.login("kiosk2", kiosk[1])
     checks = []
     real = Patron.check_pin
@@ -319,8 +327,6 @@ def test_the_same_pin_again_in_a_session_is_not_hashed_again(
 
 
 def test_fee_paid_only_for_terminals_that_take_payments(talk, kiosk, patron, branch):
-    from tests.sip2.conftest import make_terminal
-
     FineFactory(patron=patron, amount=Decimal("2.00"))
     FineFactory(patron=patron, amount=Decimal("1.00"))
     fields = [("BV", "2.50"), ("AO", INSTITUTION), ("AA", CARD), ("AD", PIN), ("BK", "tx9")]

@@ -2,13 +2,20 @@
 before the PIN, nothing about the previous borrower, the portal's PIN lockout, and the
 access entries attributed to the terminal."""
 
+import datetime
+
 import pytest
 from auditlog.models import LogEntry
+from axes.models import AccessAttempt
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from circulation.models import Hold, Item, Loan
+from patrons.models import Card
 from sip2.models import TerminalEvent
-from tests.factories import HoldFactory, LoanFactory
-from tests.sip2.conftest import CARD, INSTITUTION, PIN, STAMP, checkin, checkout, patron_info
+from tests.factories import CardFactory, HoldFactory, LoanFactory
+from tests.sip2.conftest import CARD, INSTITUTION, PIN, STAMP, Talk, checkin, checkout, patron_info
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +38,6 @@ def test_titles_only_when_allowed(talk, kiosk, patron, item, settings):
 
 
 def test_wrong_pin_tells_nothing_and_counts_towards_the_portal_lockout(talk, kiosk, patron):
-    from axes.models import AccessAttempt
-
     talk.login("kiosk2", kiosk[1])
     answer = patron_info(talk, pin="0000", summary="  Y       ")
     assert answer.get("CQ") == "N"
@@ -89,14 +94,6 @@ def test_a_kiosk_asking_again_writes_one_entry_per_repeat_window(talk, kiosk, pa
     the connection remembers the entry it wrote instead of asking the database again.
     Another connection of the same terminal finds it in the database; after the window,
     a new entry is written."""
-    import datetime
-
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    from tests.sip2.conftest import Talk
-
     settings.CALUMET_AUDIT_REPEAT_MINUTES = 5
     talk.login("kiosk2", kiosk[1])
     patron_info(talk)
@@ -138,8 +135,6 @@ def test_who_has_looked_names_the_terminal(talk, kiosk, patron, client):
 def test_wrong_pins_at_one_kiosk_lock_those_cards_not_the_kiosk(talk, kiosk, patron, settings):
     """A kiosk speaks for every patron at the branch: a few patrons' typos lock their own
     cards (shared with the portal, per card), never everyone else at that kiosk."""
-    from tests.factories import CardFactory
-
     settings.AXES_FAILURE_LIMIT = 3
     talk.login("kiosk2", kiosk[1])
     for n in range(3):
@@ -152,8 +147,6 @@ def test_wrong_pins_at_one_kiosk_lock_those_cards_not_the_kiosk(talk, kiosk, pat
 
 
 def test_a_lost_card_is_flagged(talk, pc_reservation, patron):
-    from patrons.models import Card
-
     Card.objects.filter(number=CARD).update(status=Card.Status.LOST)
     talk.login("pcres", pc_reservation[1])
     answer = patron_info(talk)

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sip2.handlers
 from circulation.models import Loan
 from sip2.codec import Message, build, checksum, parse
 from sip2.models import TerminalEvent
@@ -106,8 +107,6 @@ def test_oversized_message(kiosk):
 
 
 def test_a_server_error_is_a_refusal_not_a_crash(talk, kiosk, patron, monkeypatch):
-    import sip2.handlers
-
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 

@@ -11,21 +11,22 @@ be counted whole (the registered users)."""
 import re
 
 import pytest
+from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from circulation import services
 from patrons.models import Card, Patron
 from privacy.registry import registry
 from stats import figures
+from tests.factories import DisclosureRequestFactory, DisclosureScopeFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def forbidden_tables() -> set[str]:
-    from auditlog.models import LogEntry
-    from django.contrib.sessions.models import Session
-
     models = {*registry.models, Patron, Card, LogEntry, Session, get_user_model()}
     return {model._meta.db_table for model in models}
 
@@ -68,8 +69,6 @@ def test_the_forbidden_tables_come_from_the_registry():
 
 
 def test_no_statistics_query_reads_a_patron_linked_table(activity, librarian, librarian_client):
-    from circulation import services
-
     services.record_overdue_counts()
     query = "start=2025-03-01&end=2025-03-31&group=day"
     urls = [
@@ -90,8 +89,6 @@ def test_no_statistics_query_reads_a_patron_linked_table(activity, librarian, li
 
 
 def test_the_transparency_page_reads_no_patron_linked_table(client, librarian):
-    from tests.factories import DisclosureRequestFactory, DisclosureScopeFactory
-
     request = DisclosureRequestFactory(patrons_named=1)
     DisclosureScopeFactory(request=request)
     statements = _statements(client, ["/transparency/"])

@@ -10,13 +10,20 @@ import pytest
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from circulation.models import Loan, Visit
+from circulation import tasks
+from circulation.models import Branch, Item, Loan, Program, Visit
+from circulation.models.usage import OverdueDay
+from circulation.schedules import DAILY_JOBS
 from privacy import retention
+from privacy.models import ExpungeRun
 from stats import figures
+from stats.collection import expunge_runs, items_now
 from stats.counts import Counts
 from stats.lending import circulation_by, circulation_over_time
 from stats.period import Period
 from stats.titles import titles_per_month, top_titles
+from tests.factories import ProgramFactory
+from tests.stats.conftest import at
 
 pytestmark = pytest.mark.django_db
 
@@ -98,8 +105,6 @@ def test_threshold_is_a_setting(activity, librarian_client, march):
 
 @override_settings(CALUMET_STATS_SUPPRESS_BELOW=2)
 def test_a_branch_named_like_a_formula_is_text_in_the_csv(activity, librarian_client, march):
-    from circulation.models import Branch
-
     formula = '=HYPERLINK("http://evil.example/","Click")'
     Branch.objects.filter(code="east").update(name=formula)
     rows = {row[0]: row[1] for row in _csv(librarian_client, "circulation-by-branch", march)}
@@ -164,9 +169,6 @@ def test_only_librarians_and_up_see_statistics(clerk_client, director_client, li
 
 @override_settings(CALUMET_STATS_SUPPRESS_BELOW=1)
 def test_expunge_runs_count_records_per_kind(activity, librarian_client):
-    from privacy.models import ExpungeRun
-    from stats.collection import expunge_runs
-
     retention.expunge()
     run = ExpungeRun.objects.get(dry_run=False)
     today = timezone.localdate()
@@ -198,11 +200,7 @@ def test_totals_csv_hides_small_totals(activity, librarian_client, march):
 
 @override_settings(CALUMET_STATS_SUPPRESS_BELOW=1)  # every figure readable
 def test_every_figure_is_on_the_page(activity, librarian_client):
-    from tests.factories import ProgramFactory
-    from tests.stats.conftest import at
-
     ProgramFactory(branch=activity.east, starts_at=at(20, 18), ends_at=at(20, 20))
-    from circulation.models import Program
 
     Program.objects.update(attendance_count=12)
     sections = {
@@ -251,12 +249,6 @@ def test_every_figure_is_on_the_page(activity, librarian_client):
 
 @override_settings(CALUMET_STATS_SUPPRESS_BELOW=1)
 def test_overdue_copies_are_counted_each_night_not_read_from_loans(activity, librarian_client):
-    from circulation import tasks
-    from circulation.models import Item
-    from circulation.models.usage import OverdueDay
-    from circulation.schedules import DAILY_JOBS
-    from stats.collection import items_now
-
     assert "circulation.tasks.count_overdue_items" in {func for _, func, _ in DAILY_JOBS}
     # Before any count, the page says so rather than guess from the loans.
     assert items_now().columns[1] == "Overdue (not counted yet)"

@@ -91,7 +91,7 @@ class Command(BaseCommand):
 
     def _bar(self, total: int):
         try:
-            from tqdm import tqdm
+            from tqdm import tqdm  # noqa: PLC0415 (optional: a development tool)
         except ImportError:
             tqdm = None
         if tqdm is not None:

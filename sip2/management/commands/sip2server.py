@@ -27,6 +27,7 @@ from contextlib import suppress
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from sip2.server import SIP2Server, is_loopback, tls_context
 
@@ -109,8 +110,6 @@ class Command(BaseCommand):
         """Fork `processes` servers listening on the reserved port; start again any that
         dies (not sooner than a second after it started) until SIGTERM or SIGINT, which
         is passed on to each; wait for them all."""
-        from django.db import connections
-
         connections.close_all()  # no connection crosses a fork
         host, port = sock.getsockname()[:2]
         children: dict[int, float] = {}
