@@ -25,6 +25,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from circulation.models import Branch, Fine, Hold, Item, Loan, OpeningHours, ProgramRegistration
+from circulation.models.policy import library_policy  # noqa: F401  (the policy, read once per request)
 from circulation.models.rules import rule_for
 from circulation.models.transit import Transit
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from circulation.selectors import loan_limit_for
+from circulation.selectors import library_policy, loan_limit_for
 from core.refusals import Refused
 from patrons.models import Card, Patron
 from patrons.pin_attempts import card_key
@@ -94,7 +94,6 @@ def status_flags(
 ) -> str:
     """The 14 patron-status flags ("Y" = denied / too many), spaces where not known.
     `limit`: the patron's loan limit when the caller has it (looked up otherwise)."""
-    from decimal import Decimal
 
     flags = [" "] * 14
     if card is None or patron is None:
@@ -107,7 +106,7 @@ def status_flags(
         or patron.status != Patron.Status.ACTIVE
         or patron.card_expires_on < timezone.localdate(now)
     )
-    over_limit = balance is not None and balance > Decimal(settings.CALUMET_MAX_BALANCE)
+    over_limit = balance is not None and balance > library_policy().max_balance
     too_many = open_loans >= (limit if limit is not None else loan_limit_for(patron=patron))
     if blocked or expired or over_limit or too_many:
         flags[0] = "Y"  # charge privileges denied

@@ -62,3 +62,10 @@ def signed_in(user) -> Client:
     client.force_login(user)  # not login(): django-axes' backend needs a request
     client.user = user
     return client
+
+
+def set_library_policy(**values):
+    """Set some of the library's policy (the admin's Settings > Library policy)."""
+    from circulation.models import LibraryPolicy
+
+    LibraryPolicy.objects.update_or_create(pk=1, defaults=values)

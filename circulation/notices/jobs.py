@@ -16,6 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from circulation.models import Loan
 from circulation.models.notices import NoticeKind, NoticePreference, NoticeSent
+from circulation.models.policy import library_policy
 
 
 def _midnight(now: datetime.datetime) -> datetime.datetime:
@@ -52,9 +53,9 @@ def _opted_out(field: str) -> set[int]:
 
 
 def send_courtesy_notices(now: datetime.datetime | None = None) -> int:
-    """Patrons with loans due in `CALUMET_COURTESY_NOTICE_DAYS` days: one email each."""
+    """Patrons with loans due in the library policy's courtesy notice days: one email each."""
     now = now or timezone.now()
-    day = timezone.localdate(now) + datetime.timedelta(days=settings.CALUMET_COURTESY_NOTICE_DAYS)
+    day = timezone.localdate(now) + datetime.timedelta(days=library_policy().courtesy_notice_days)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     loans = (
         Loan.objects.filter(
@@ -88,12 +89,12 @@ def send_courtesy_notices(now: datetime.datetime | None = None) -> int:
 
 
 def send_card_expiry_notices(now: datetime.datetime | None = None) -> int:
-    """Patrons whose card expires in `CALUMET_CARD_EXPIRY_NOTICE_DAYS` days."""
+    """Patrons whose card expires in the library policy's card-expiry notice days."""
     from patrons.models import Patron
 
     now = now or timezone.now()
     day = timezone.localdate(now) + datetime.timedelta(
-        days=settings.CALUMET_CARD_EXPIRY_NOTICE_DAYS
+        days=library_policy().card_expiry_notice_days
     )
     patrons = (
         Patron.objects.filter(card_expires_on=day)

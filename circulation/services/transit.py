@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
 from circulation.models import Branch, Item
+from circulation.models.policy import library_policy
 from circulation.models.transit import Transit
 
 
@@ -46,9 +46,9 @@ def open_transit(*, item: Item) -> Transit | None:
 
 def transits_in_progress(*, branch: Branch | None = None, now=None):
     """Copies in transit (to or from `branch`), oldest first, each with `overdue` set when
-    it has travelled longer than `CALUMET_TRANSIT_OVERDUE_DAYS`."""
+    it has travelled longer than the library policy's transit overdue days."""
     now = now or timezone.now()
-    limit = timezone.localdate(now) - datetime.timedelta(days=settings.CALUMET_TRANSIT_OVERDUE_DAYS)
+    limit = timezone.localdate(now) - datetime.timedelta(days=library_policy().transit_overdue_days)
     rows = Transit.objects.filter(received_on__isnull=True).select_related(
         "item__title", "from_branch", "to_branch"
     )

@@ -12,7 +12,7 @@ from circulation.notices import jobs as notice_jobs
 from patrons.models import Patron
 from privacy.registry import registry
 from tests.factories import ItemFactory, LoanFactory, TitleFactory
-from tests.helpers import signed_in
+from tests.helpers import set_library_policy, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def lend_due_in(patron, branch, days, title="Moby-Dick"):
 
 
 def test_a_courtesy_notice_goes_n_days_before_due_and_is_logged(reader, branch, settings):
-    settings.CALUMET_COURTESY_NOTICE_DAYS = 3
+    set_library_policy(courtesy_notice_days=3)
     lend_due_in(reader, branch, 3)
     lend_due_in(reader, branch, 5)
     assert notice_jobs.send_courtesy_notices() == 1
@@ -55,7 +55,7 @@ def test_a_patron_who_turned_courtesy_notices_off_gets_none(reader, branch):
 
 
 def test_a_card_expiry_notice(reader, settings):
-    settings.CALUMET_CARD_EXPIRY_NOTICE_DAYS = 30
+    set_library_policy(card_expiry_notice_days=30)
     Patron.objects.filter(pk=reader.pk).update(
         card_expires_on=timezone.localdate() + datetime.timedelta(days=30)
     )

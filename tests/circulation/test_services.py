@@ -39,6 +39,7 @@ from tests.factories import (
     ProgramFactory,
     TitleFactory,
 )
+from tests.helpers import set_library_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def test_a_block_not_in_force_does_not_refuse(card, item, clerk, now, block):
 
 
 def test_checkout_refuses_a_balance_above_the_limit(card, item, clerk, refused, settings):
-    settings.CALUMET_MAX_BALANCE = "1.00"
+    set_library_policy(max_balance=Decimal("1.00"))
     FineFactory(patron=card.patron, amount=Decimal("1.50"))
     refused(
         lambda: checkout(card, item, clerk),
@@ -173,7 +174,7 @@ def test_checkout_refuses_a_balance_above_the_limit(card, item, clerk, refused, 
 def test_a_balance_at_the_limit_after_a_partial_payment_does_not_refuse(
     card, item, clerk, settings
 ):
-    settings.CALUMET_MAX_BALANCE = "1.00"
+    set_library_policy(max_balance=Decimal("1.00"))
     FineFactory(patron=card.patron, amount=Decimal("3.00"), amount_paid=Decimal("2.00"))
     FineFactory(
         patron=card.patron,
@@ -366,7 +367,7 @@ def test_overdue_fine_follows_the_policy_row_of_the_item_type(card, clerk, lend,
 def test_return_traps_the_item_for_the_first_hold_in_placed_order(
     card, branch, clerk, lend, now, settings, django_capture_on_commit_callbacks
 ):
-    settings.CALUMET_HOLD_PICKUP_DAYS = 4
+    set_library_policy(hold_pickup_days=4)
     title = TitleFactory(title="Secrets of the Foghorn")
     loan = lend(PatronFactory(), title=title)
     # Created first, but placed later: the queue is by placed_at.
@@ -557,7 +558,7 @@ def test_renewal_refused_at_the_policys_renewal_limit(card, clerk, lend, refused
 
 
 def test_renewal_refused_when_overdue_beyond_the_limit(card, clerk, lend, refused, settings, now):
-    settings.CALUMET_RENEW_OVERDUE_LIMIT_DAYS = 5
+    set_library_policy(renew_overdue_limit_days=5)
     too_late = lend(card.patron, due_in_days=-6, now=now)
     refused(
         lambda: services.loan_renew(loan=too_late, actor=clerk, now=now),
