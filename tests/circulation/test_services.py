@@ -731,7 +731,7 @@ def test_a_closed_hold_passes_its_item_on_at_the_branch_where_it_sits(
         services.hold_cancel(hold=first, actor=clerk, now=now)
     else:
         Hold.objects.filter(pk=first.pk).update(pickup_by=now - DAY)
-        assert services.hold_expire_unclaimed(now=now) == 1
+        assert services.hold_expire_unclaimed(actor=None, now=now) == 1
     second.refresh_from_db()
     assert second.status == Hold.Status.WAITING
     assert Item.objects.get(pk=item.pk).status == Item.Status.ON_HOLD_SHELF
@@ -788,7 +788,7 @@ def test_an_expired_holds_item_goes_back_to_the_shelves(branch, now):
     hold = HoldFactory(waiting=True, pickup_branch=branch)
     item_id = hold.item_id
     Hold.objects.filter(pk=hold.pk).update(pickup_by=now - DAY)
-    assert services.hold_expire_unclaimed(now=now) == 1
+    assert services.hold_expire_unclaimed(actor=None, now=now) == 1
     assert Item.objects.get(pk=item_id).status == Item.Status.AVAILABLE
 
 
