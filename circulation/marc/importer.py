@@ -1,6 +1,6 @@
 """Catalog import from MARC 21 (binary ISO 2709 `.mrc` and MARCXML) with pymarc.
 
-`marc_import(paths=[...])` reads each file (`marc_read`), maps each record to Title
+`marc_import(paths=[...], actor=...)` reads each file (`marc_read`), maps each record to Title
 fields (`marc_fields`: title, author, ISBN, year, call number, subjects, series, language,
 format, summary, control number and its source) and:
 
@@ -44,6 +44,7 @@ from circulation.marc.fields import (  # noqa: F401 (clean, isbn_from...: the pu
 )
 from circulation.marc.read import describe, read_records
 from circulation.models import Branch, Item, Title
+from privacy.acting import service
 
 
 class Problem(NamedTuple):
@@ -265,10 +266,11 @@ class _DryRun(Exception):
     """Raised at the end of a dry run to roll everything back."""
 
 
+@service
 def marc_import(
     *,
     paths: list[Path],
-    actor=None,
+    actor,
     dry_run: bool = False,
     progress: Callable[[Progress], None] | None = None,
 ) -> ImportResult:
@@ -282,12 +284,7 @@ def marc_import(
     branches = {branch.code.lower(): branch for branch in Branch.objects.all()}
     seen = 0
     outer = transaction.atomic() if dry_run else contextlib.nullcontext()
-    audit = contextlib.nullcontext()
-    if actor is not None:
-        from auditlog.context import set_actor
-
-        audit = set_actor(actor)
-    with audit, contextlib.suppress(_DryRun), outer:
+    with contextlib.suppress(_DryRun), outer:
         for path in map(Path, paths):
             try:
                 for fraction in _import_file(path, branches, result):

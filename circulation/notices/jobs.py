@@ -17,6 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 from circulation.models import Loan
 from circulation.models.notices import NoticeKind, NoticePreference, NoticeSent
 from circulation.models.policy import library_policy
+from privacy.acting import service
 
 
 def _midnight(now: datetime.datetime) -> datetime.datetime:
@@ -114,6 +115,7 @@ def send_card_expiry_notices(now: datetime.datetime | None = None) -> int:
     return sent
 
 
+@service
 def notice_preferences_set(*, patron, courtesy: bool, card_expiry: bool, actor) -> NoticePreference:
     """The patron's choice of optional notices (a service: the portal calls it)."""
     with transaction.atomic():

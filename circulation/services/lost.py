@@ -178,8 +178,10 @@ def fine_charge_manual(
         )
 
 
-def mark_long_overdue_lost(*, now: datetime.datetime | None = None) -> int:
-    """The nightly job: loans overdue more than the policy's lost-after days are lost."""
+@service
+def mark_long_overdue_lost(*, actor, now: datetime.datetime | None = None) -> int:
+    """The nightly job (actor None): loans overdue more than the policy's lost-after days
+    are lost."""
     now = _now(now)
     limit = now - datetime.timedelta(days=library_policy().lost_after_days)
     marked = 0
@@ -187,7 +189,7 @@ def mark_long_overdue_lost(*, now: datetime.datetime | None = None) -> int:
         "item__barcode", flat=True
     ):
         try:
-            item_declare_lost(barcode=barcode, actor=None, now=now)
+            item_declare_lost(barcode=barcode, actor=actor, now=now)
         except CirculationRefused:
             continue
         marked += 1
