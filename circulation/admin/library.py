@@ -7,7 +7,6 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -167,6 +166,8 @@ class CirculationRuleAdmin(admin.ModelAdmin):
 class LibraryPolicyAdmin(admin.ModelAdmin):
     """The library's policy: one row, changed through `library_policy_update`."""
 
+    list_display = ("__str__", "max_balance", "hold_pickup_days", "lost_after_days", "updated_at")
+
     fieldsets = (
         ("Check-out and holds", {"fields": ("max_balance", "hold_pickup_days")}),
         ("Renewals", {"fields": ("renew_overdue_limit_days", "renew_overdue_charge")}),
@@ -199,9 +200,6 @@ class LibraryPolicyAdmin(admin.ModelAdmin):
         return super().get_object(request, object_id, from_field) or (
             LibraryPolicy() if str(object_id) == "1" else None
         )
-
-    def changelist_view(self, request, extra_context=None):
-        return HttpResponseRedirect(reverse("admin:circulation_librarypolicy_change", args=[1]))
 
     def save_model(self, request, obj, form, change):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}

@@ -45,7 +45,7 @@ FORM = {
 def test_the_administrator_changes_the_policy_and_the_desk_follows_it(
     director_client, director, branch, card, clerk
 ):
-    assert director_client.get("/admin/circulation/librarypolicy/").url == URL
+    assert URL in director_client.get("/admin/circulation/librarypolicy/").content.decode()
     page = director_client.get(URL)
     assert page.status_code == 200
     assert b"Lost item processing fee" in page.content
