@@ -287,7 +287,7 @@ def _checkin(request, desk: Desk, barcode: str, item: Item | None) -> None:
 def checkin_slip(result: services.ReturnResult) -> tuple[str, int] | None:
     """The slip the copy needs after a check-in: a hold slip on the hold shelf, a transit
     slip when it travels (home, or to a hold's pickup branch)."""
-    from circulation.services.transit import open_transit
+    from circulation.selectors import open_transit
 
     hold = result.hold
     if hold is not None and hold.status == Hold.Status.WAITING:

@@ -19,7 +19,7 @@ from circulation.models.calendar import days_late as library_days_late
 from circulation.models.policy import library_policy
 from circulation.models.rules import CirculationRule, RuleBook, rule_for
 from circulation.models.transit import Transit
-from circulation.selectors import balance_for_patron
+from circulation.selectors import balance_for_patron, open_transit
 from circulation.services._common import (
     UNAVAILABLE_STATUSES,
     _due_date,
@@ -34,7 +34,7 @@ from circulation.services.holds import (
     _release_item,
     _trap_for_next_hold,
 )
-from circulation.services.transit import open_transit, transit_receive, transit_send
+from circulation.services.transit import transit_receive, transit_send
 from patrons.models import Card, Patron
 from patrons.services import card_check, card_resolve, patron_touch
 from privacy.acting import service

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import Hold, Item, Transit
-from circulation.services.transit import transits_in_progress
+from circulation.selectors import transits_in_progress
 from tests.factories import HoldFactory, ItemFactory, LoanFactory
 from tests.helpers import signed_in
 
