@@ -77,10 +77,9 @@ def send_hold_ready_notice(hold_id: int) -> int:
         )
         subject = _("Your hold is ready for pickup")
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [hold.patron.email])
-    Hold.objects.filter(pk=hold.pk).update(notified_at=timezone.now())
-    from circulation.notices.jobs import log_notice
+    from circulation.notices.jobs import notice_record
 
-    log_notice(patron_id=hold.patron_id, kind="hold_ready", ok=True)
+    notice_record(patron_id=hold.patron_id, kind="hold_ready", ok=True, actor=None, holds=[hold])
     return 1
 
 
@@ -131,13 +130,10 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
             )
             subject = _("Overdue items on your library card")
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
-        from django.db.models import F
+        from circulation.notices.jobs import notice_record
 
-        Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
-            overdue_notices_sent=F("overdue_notices_sent") + 1, last_overdue_notice_at=now
+        notice_record(
+            patron_id=patron.pk, kind="overdue", ok=True, actor=None, now=now, loans=loans
         )
-        from circulation.notices.jobs import log_notice
-
-        log_notice(patron_id=patron.pk, kind="overdue", ok=True, now=now)
         sent += 1
     return sent

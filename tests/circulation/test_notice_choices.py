@@ -107,10 +107,11 @@ def test_the_notices_page_states_the_retention_period_in_force(reader):
 def test_staff_see_the_log_and_it_is_a_record_kind_the_expunge_deletes(reader, librarian):
     now = timezone.now()
     for days_ago in (2, 31):
-        notice_jobs.log_notice(
+        notice_jobs.notice_record(
             patron_id=reader.pk,
             kind="courtesy",
             ok=True,
+            actor=None,
             now=now - datetime.timedelta(days=days_ago),
         )
     page = signed_in(librarian).get("/admin/circulation/noticesent/")
@@ -140,8 +141,8 @@ def test_the_notices_sent_pages_read_like_a_librarys(reader, librarian, settings
     from django.utils.formats import date_format
 
     now = timezone.now()
-    notice_jobs.log_notice(patron_id=reader.pk, kind="courtesy", ok=True, now=now)
-    notice_jobs.log_notice(patron_id=reader.pk, kind="overdue", ok=False, now=now)
+    notice_jobs.notice_record(patron_id=reader.pk, kind="courtesy", ok=True, actor=None, now=now)
+    notice_jobs.notice_record(patron_id=reader.pk, kind="overdue", ok=False, actor=None, now=now)
     sent = NoticeSent.objects.get(kind="courtesy")
     day = date_format(timezone.localdate(now), "DATE_FORMAT")
     assert str(sent) == f"Items due soon, {day}"
