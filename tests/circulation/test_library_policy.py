@@ -11,6 +11,7 @@ from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished, request_started
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
 
@@ -210,3 +211,21 @@ def test_the_upgrade_brings_odd_values_into_range_and_never_fails(monkeypatch):
     assert values["hold_pickup_days"] == 1
     assert values["lost_found_refund"] == "waive"
     assert values["lost_processing_fee"] == Decimal("5.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_from_the_schema_before_keeps_the_librarys_values(monkeypatch):
+    executor = MigrationExecutor(connection)
+    executor.migrate([("circulation", "0022_remove_branch_opening_hours")])
+    monkeypatch.setenv("CALUMET_LOST_PROCESSING_FEE", "6.25")
+    monkeypatch.setenv("CALUMET_HOLD_PICKUP_DAYS", "9")
+    monkeypatch.setenv("CALUMET_LOST_FOUND_REFUND", "keep")
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    policy = LibraryPolicy.objects.get()
+    assert (policy.lost_processing_fee, policy.hold_pickup_days, policy.lost_found_refund) == (
+        Decimal("6.25"),
+        9,
+        "keep",
+    )
+    assert policy.max_balance == Decimal("10.00")  # not set: the old default
