@@ -4,8 +4,8 @@ Due dates and hold pickup deadlines move to the branch's next open day, and (wit
 library policy's `fines_skip_closed_days`, on by default) overdue fines count only the
 days the branch was open. A closure with no branch closes every branch; a yearly closure
 repeats on its month and day (July 4, December 25); holidays on moving dates
-(Thanksgiving) are entered once per year. A branch with no opening hours at all is taken as open every day;
-once it has some, a weekday without hours is a closed day.
+(Thanksgiving) are entered once per year. A branch with no opening hours at all is taken
+as open every day; once it has some, a weekday without hours is a closed day.
 """
 
 from __future__ import annotations
