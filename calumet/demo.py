@@ -12,7 +12,6 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +42,7 @@ from circulation.models import (
     Visit,
 )
 from circulation.models.calendar import BranchCalendar, end_of_open_day
+from circulation.models.policy import library_policy
 from circulation.services import overdue_fine_amount
 from patrons.models import Card, Patron, PatronBlock
 from patrons.services import reading_history_set
@@ -252,8 +252,8 @@ class _Demo:
             item=shelf_item,
             # Trapped two days ago (or fewer): on the shelf for the pickup days, to an open day.
             pickup_by=self.end_of_open_day(
-                now - min(2, settings.CALUMET_HOLD_PICKUP_DAYS) * DAY,
-                settings.CALUMET_HOLD_PICKUP_DAYS,
+                now - min(2, library_policy().hold_pickup_days) * DAY,
+                library_policy().hold_pickup_days,
                 shelf_item.branch_id,
             ),
         )

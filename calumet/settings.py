@@ -231,34 +231,12 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# Circulation settings the rules matrix (circulation/models/rules.py) does not hold.
-CALUMET_MAX_BALANCE = env.str("CALUMET_MAX_BALANCE", default="10.00")  # dollars
-CALUMET_HOLD_PICKUP_DAYS = env.int("CALUMET_HOLD_PICKUP_DAYS", default=7)
-CALUMET_RENEW_OVERDUE_LIMIT_DAYS = env.int("CALUMET_RENEW_OVERDUE_LIMIT_DAYS", default=14)
-# Renewing an overdue loan: "charge" its late days as an overdue fine then, or "forgive" them.
-# Lost items: loans overdue this long are declared lost by the nightly job, charged the
-# item's price (or the default) plus a processing fee; a lost copy found and returned has
-# its unpaid replacement charge waived ("waive") or kept ("keep").
-CALUMET_LOST_AFTER_DAYS = env.int("CALUMET_LOST_AFTER_DAYS", default=60)
-CALUMET_DEFAULT_REPLACEMENT_COST = env.str("CALUMET_DEFAULT_REPLACEMENT_COST", default="25.00")
-CALUMET_LOST_PROCESSING_FEE = env.str("CALUMET_LOST_PROCESSING_FEE", default="5.00")
-CALUMET_LOST_FOUND_REFUND = env.str("CALUMET_LOST_FOUND_REFUND", default="waive")
-if CALUMET_LOST_FOUND_REFUND not in ("waive", "keep"):
-    raise ImproperlyConfigured('CALUMET_LOST_FOUND_REFUND must be "waive" or "keep".')
-# A copy in transit longer than this many days is listed as overdue in transit.
-CALUMET_TRANSIT_OVERDUE_DAYS = env.int("CALUMET_TRANSIT_OVERDUE_DAYS", default=5)
-# Overdue fines count only the days the branch was open (closed days are free).
-CALUMET_FINES_SKIP_CLOSED_DAYS = env.bool("CALUMET_FINES_SKIP_CLOSED_DAYS", default=True)
-CALUMET_RENEW_OVERDUE_CHARGE = env.str("CALUMET_RENEW_OVERDUE_CHARGE", default="charge")
-if CALUMET_RENEW_OVERDUE_CHARGE not in ("charge", "forgive"):
-    raise ImproperlyConfigured('CALUMET_RENEW_OVERDUE_CHARGE must be "charge" or "forgive".')
+# The library's policy (balances, hold pickup days, lost items, transit, notice days) is
+# not an environment setting: the administrator edits it in the admin (LibraryPolicy,
+# circulation/models/policy.py), with the circulation rules.
 # An email is a copy outside the library: notices leave titles out unless this is on.
 CALUMET_NOTICES_INCLUDE_TITLES = env.bool("CALUMET_NOTICES_INCLUDE_TITLES", default=False)
 CALUMET_OVERDUE_NOTICE_TIME = env.str("CALUMET_OVERDUE_NOTICE_TIME", default="07:00")
-# Courtesy notice this many days before a loan falls due; card-expiry notice this many
-# days before the card expires (patrons may turn either off in the portal).
-CALUMET_COURTESY_NOTICE_DAYS = env.int("CALUMET_COURTESY_NOTICE_DAYS", default=3)
-CALUMET_CARD_EXPIRY_NOTICE_DAYS = env.int("CALUMET_CARD_EXPIRY_NOTICE_DAYS", default=30)
 
 # django-auditlog. The client address comes from core.client.client_ip: X-Forwarded-For
 # is believed only from CALUMET_TRUSTED_PROXIES (addresses or networks, comma-separated).

@@ -38,6 +38,7 @@ class CirculationConfig(AppConfig):
         Nav("Settings", "BranchClosure", 10),
         Nav("Settings", "CirculationRule", 20),
         Nav("Settings", "rules-matrix", 30),
+        Nav("Settings", "LibraryPolicy", 40),
         Nav("Settings", "VisitCount", 60),
     )
 

@@ -61,6 +61,9 @@ class CirculationRefusal(RefusalCode, exception=CirculationRefused):
     PAST = "past", _("This program has already taken place.")
     CANCELLED = "cancelled", _("This sign-up was already cancelled.")
     RENEWAL = "renewal"
+    #: The library policy page: a setting that does not exist, or values out of range.
+    POLICY_SETTING = "unknown"
+    POLICY_VALUES = "invalid"
     WORKSTATION = "workstation", "Name the computer, for example PC-04."
     WORKSTATION_BUSY = "workstation_busy", "Someone is already using this computer."
     ENDED = "ended", "This session has already ended."

@@ -1,6 +1,7 @@
 """Record kinds of the circulation app (docs/records.md), and what the expunge does to
 the rows they pointed at once they are gone."""
 
+from auditlog.registry import auditlog
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_noop
@@ -11,6 +12,7 @@ from circulation.models import (
     Fine,
     FinePayment,
     Hold,
+    LibraryPolicy,
     Loan,
     NoticePreference,
     NoticeSent,
@@ -319,6 +321,9 @@ for _page, _words in {
 }.items():
     register_purpose(_page, _words)
 
+# The library's policy is no patron's record, but every change to it is audited.
+auditlog.register(LibraryPolicy, exclude_fields=["updated_at"])
+
 # What each staff role may do with this app's records.
 grant(
     CIRCULATION_STAFF,
@@ -356,5 +361,6 @@ grant(
         *perms("circulation", "branchclosure", "view", "add", "change", "delete"),
         *perms("circulation", "openinghours", "view", "add", "change", "delete"),
         *perms("circulation", "circulationrule", "add", "change", "delete"),
+        *perms("circulation", "librarypolicy", "view", "change"),
     ],
 )

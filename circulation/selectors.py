@@ -1,6 +1,7 @@
 """Read-only queries of circulation records. Anything shown to a patron goes through a
 `*_for_patron` selector, so a view never builds its own query on another patron's data."""
 
+import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from circulation.models import Branch, Fine, Hold, Item, Loan, OpeningHours, ProgramRegistration
+from circulation.models.policy import library_policy
 from circulation.models.rules import rule_for
 from circulation.models.transit import Transit
 
@@ -216,6 +218,26 @@ def transit_destination(*, item: Item) -> Branch | None:
         .first()
     )
     return transit.to_branch if transit is not None else None
+
+
+def open_transit(*, item: Item) -> Transit | None:
+    return Transit.objects.filter(item=item, received_on__isnull=True).first()
+
+
+def transits_in_progress(*, branch: Branch | None = None, now=None) -> list[Transit]:
+    """Copies in transit (to or from `branch`), oldest first, each with `overdue` set when
+    it has travelled longer than the library policy's transit overdue days."""
+    now = now or timezone.now()
+    limit = timezone.localdate(now) - datetime.timedelta(days=library_policy().transit_overdue_days)
+    rows = Transit.objects.filter(received_on__isnull=True).select_related(
+        "item__title", "from_branch", "to_branch"
+    )
+    if branch is not None:
+        rows = rows.filter(to_branch=branch) | rows.filter(from_branch=branch)
+    rows = list(rows.order_by("sent_on", "pk"))
+    for row in rows:
+        row.overdue = row.sent_on < limit
+    return rows
 
 
 def in_transit_hold_for_item(*, item: Item) -> Hold | None:

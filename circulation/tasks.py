@@ -10,7 +10,7 @@ def expire_unclaimed_holds() -> int:
 
 
 def mark_long_overdue_lost() -> int:
-    return services.mark_long_overdue_lost()
+    return services.mark_long_overdue_lost(actor=None)
 
 
 def count_overdue_items() -> int:

@@ -228,7 +228,7 @@ def block_place(
 
 @service
 def block_place_by_machine(
-    *, patron: Patron, note: str, actor=None, now: datetime.datetime | None = None
+    *, patron: Patron, note: str, actor, now: datetime.datetime | None = None
 ) -> PatronBlock:
     """A self-check machine blocks a card (SIP2 block patron: a card left in it, or
     tampering). The block's reason says so, and only such blocks may a machine lift
@@ -253,7 +253,7 @@ def block_place_by_machine(
 
 @service
 def blocks_lift_by_machine(
-    *, patron: Patron, actor=None, now: datetime.datetime | None = None
+    *, patron: Patron, actor, now: datetime.datetime | None = None
 ) -> list[PatronBlock]:
     """Lift the blocks in force that self-check machines placed on this patron (SIP2
     patron enable); a block staff placed stays. Returns the blocks lifted."""

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from patrons.accounts import card_expiry
 from patrons.models import Card, Patron, PatronCategory
+from privacy.acting import service
 
 # Our field -> the column of the file, per known export.
 MAPPINGS: dict[str, dict[str, str]] = {
@@ -174,16 +175,19 @@ def _patron_from(row: dict, mapping: dict, lookups: _Lookups, today) -> tuple[Pa
     return patron, number
 
 
+@service
 def import_rows(
     rows: Iterable[dict],
     *,
     mapping: dict[str, str],
+    actor,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Check every row (dicts from csv.DictReader), then import them all in one
     transaction, or nothing if a row was refused (or for a dry run). Row numbers in the
-    report count the header as row 1, as a spreadsheet shows them."""
+    report count the header as row 1, as a spreadsheet shows them. The audit log names
+    `actor` (None for the command: the system) as the author of every patron and card."""
     result = ImportResult()
     lookups = _Lookups()
     today = timezone.localdate()

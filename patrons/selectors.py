@@ -4,8 +4,9 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
-from patrons.models import Patron
+from patrons.models import Patron, StaffRole
 from patrons.search_key import phone_query, words
+from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 
 #: More words than this add nothing but cost.
 SEARCH_WORDS = 6
@@ -69,3 +70,18 @@ def namesake_hint(patron) -> dict:
         "address": (address[:8] + "…") if len(address) > 8 else address,
         "city": patron.city,
     }
+
+
+def staff_role_of(actor) -> str:
+    """The role a patron is told of for a staff member (never a name)."""
+    if actor is None or not getattr(actor, "is_staff", False):
+        return ""
+    groups = set(actor.groups.values_list("name", flat=True))
+    for group, role in (
+        (LIBRARY_ADMINISTRATOR, StaffRole.ADMINISTRATOR),
+        (LIBRARIAN, StaffRole.LIBRARIAN),
+        (CIRCULATION_STAFF, StaffRole.CIRCULATION),
+    ):
+        if group in groups:
+            return role
+    return StaffRole.STAFF

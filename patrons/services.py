@@ -9,12 +9,12 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from patrons.exceptions import CardRefused, PatronRefusal, Refused
-from patrons.models import Card, Patron, PatronBlock, ReadingHistoryVia, StaffRole
+from patrons.models import Card, Patron, PatronBlock, ReadingHistoryVia
 from patrons.pin_attempts import pin_failed, pin_locked, pin_succeeded
 from patrons.pins import pin_change as change
+from patrons.selectors import staff_role_of
 from privacy.acting import service
 from privacy.registry import registry
-from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 
 
 def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> Card:
@@ -122,22 +122,6 @@ def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) 
         closed = kind.closed_records(now).filter(**{kind.patron_lookup("pk"): patron.pk})
         erased += kind.expunge_queryset(closed, now)
     return erased
-
-
-@service
-def staff_role_of(actor) -> str:
-    """The role a patron is told of for a staff member (never a name)."""
-    if actor is None or not getattr(actor, "is_staff", False):
-        return ""
-    groups = set(actor.groups.values_list("name", flat=True))
-    for group, role in (
-        (LIBRARY_ADMINISTRATOR, StaffRole.ADMINISTRATOR),
-        (LIBRARIAN, StaffRole.LIBRARIAN),
-        (CIRCULATION_STAFF, StaffRole.CIRCULATION),
-    ):
-        if group in groups:
-            return role
-    return StaffRole.STAFF
 
 
 def _reading_history_write(

@@ -9,14 +9,13 @@ the name only as `CALUMET_SIP2_PATRON_NAME` allows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from circulation.selectors import loan_limit_for
+from circulation.selectors import library_policy, loan_limit_for
 from core.refusals import Refused
 from patrons.models import Card, Patron
 from patrons.pin_attempts import card_key
@@ -106,7 +105,7 @@ def status_flags(
         or patron.status != Patron.Status.ACTIVE
         or patron.card_expires_on < timezone.localdate(now)
     )
-    over_limit = balance is not None and balance > Decimal(settings.CALUMET_MAX_BALANCE)
+    over_limit = balance is not None and balance > library_policy().max_balance
     too_many = open_loans >= (limit if limit is not None else loan_limit_for(patron=patron))
     if blocked or expired or over_limit or too_many:
         flags[0] = "Y"  # charge privileges denied

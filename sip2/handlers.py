@@ -26,6 +26,7 @@ from circulation.selectors import (
     balance_for_patron,
     fines_for_patron,
     holds_for_patron,
+    library_policy,
     loan_limit_for,
     loans_for_patron,
 )
@@ -386,7 +387,7 @@ def patron_information(session: Session, request: Message) -> Message:
     if shown:
         answer.add("CB", count(limit))
         answer.add("BH", settings.CALUMET_SIP2_CURRENCY).add("BV", f"{balance:.2f}")
-        answer.add("CC", settings.CALUMET_MAX_BALANCE)
+        answer.add("CC", f"{library_policy().max_balance:.2f}")
         start, end = _range(request)
         lists = {
             0: ("AS", [label(hold.item) for hold in ready]),

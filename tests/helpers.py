@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
+from circulation.models import LibraryPolicy
 from tests.factories import DEFAULT_PIN, StaffUserFactory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,3 +77,8 @@ def portal_signed_in(card, pin: str | None = None) -> Client:
     )
     assert response.status_code == 302, "the portal refused the sign-in"
     return client
+
+
+def set_library_policy(**values):
+    """Set some of the library's policy (the admin's Settings > Library policy)."""
+    LibraryPolicy.objects.update_or_create(pk=1, defaults=values)

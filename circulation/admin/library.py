@@ -3,7 +3,7 @@ counts, and the desk pages. The records of circulation are in `records.py`, the
 patron page's part in `patron.py`."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
@@ -32,12 +32,13 @@ from circulation.models import (
     BranchClosure,
     CirculationRule,
     Item,
+    LibraryPolicy,
     OpeningHours,
     Title,
     VisitCount,
 )
 from core.admin_site import AdminPage
-from core.refusals import attempt_each
+from core.refusals import Refused, attempt_each
 
 #: How a closed day with no branch reads to staff: every branch is closed that day.
 ALL_BRANCHES = "All branches"
@@ -161,10 +162,58 @@ class CirculationRuleAdmin(admin.ModelAdmin):
     list_select_related = ("branch", "patron_category")
 
 
+@admin.register(LibraryPolicy)
+class LibraryPolicyAdmin(admin.ModelAdmin):
+    """The library's policy: one row, changed through `library_policy_update`."""
+
+    list_display = ("__str__", "max_balance", "hold_pickup_days", "lost_after_days", "updated_at")
+
+    fieldsets = (
+        ("Check-out and holds", {"fields": ("max_balance", "hold_pickup_days")}),
+        ("Renewals", {"fields": ("renew_overdue_limit_days", "renew_overdue_charge")}),
+        (
+            "Fines and lost items",
+            {
+                "fields": (
+                    "fines_skip_closed_days",
+                    "lost_after_days",
+                    "default_replacement_cost",
+                    "lost_processing_fee",
+                    "lost_found_refund",
+                )
+            },
+        ),
+        ("Transit", {"fields": ("transit_overdue_days",)}),
+        ("Notices", {"fields": ("courtesy_notice_days", "card_expiry_notice_days")}),
+        ("History", {"fields": ("updated_at",)}),
+    )
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request):
+        return False  # one row, created by migration (or by the first change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_object(self, request, object_id, from_field=None):
+        # The row's defaults when a database has none yet; the service creates it.
+        return super().get_object(request, object_id, from_field) or (
+            LibraryPolicy() if str(object_id) == "1" else None
+        )
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.library_policy_update(actor=request.user, changes=changes)
+        except Refused as refusal:  # only if the row changed under the form: nothing saved
+            messages.error(request, refusal.message)
+
+
 class ItemInline(admin.TabularInline):
     model = Item
     extra = 0
     fields = ("barcode", "branch", "item_type", "call_number", "status")
+    readonly_fields = ("status",)  # changed by the desk's services only
 
 
 @admin.register(Title)
@@ -180,6 +229,9 @@ class TitleAdmin(admin.ModelAdmin):
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
     list_display = ("barcode", "title", "branch", "item_type", "status")
+    #: A copy's status changes only through the desk's services (check-in, transit, lost
+    #: and damaged): set by hand, a copy on loan could read "available".
+    readonly_fields = ("status",)
     list_filter = ("status", "branch", "item_type")
     search_fields = ("=barcode", "title__title", "title__author")
     search_help_text = "Scan a barcode, or search by title or author."

@@ -31,9 +31,9 @@ from circulation.selectors import (
     balance_for_patron,
     holds_for_patron,
     loans_for_patron,
+    open_transit,
     registrations_for_patron,
 )
-from circulation.services.transit import open_transit
 from core.refusals import Refused
 from core.requests import posted_id
 from patrons.models import Card, Patron

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from circulation.desk.state import Desk, desk_context, handle_branch, slip_back
 from circulation.models.transit import Transit
-from circulation.services.transit import transits_in_progress
+from circulation.selectors import transits_in_progress
 from core.admin_site import AdminPage
 
 PERMISSION = "circulation.change_loan"

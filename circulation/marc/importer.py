@@ -1,6 +1,6 @@
 """Catalog import from MARC 21 (binary ISO 2709 `.mrc` and MARCXML) with pymarc.
 
-`marc_import(paths=[...])` reads each file (`marc_read`), maps each record to Title
+`marc_import(paths=[...], actor=...)` reads each file (`marc_read`), maps each record to Title
 fields (`marc_fields`: title, author, ISBN, year, call number, subjects, series, language,
 format, summary, control number and its source) and:
 
@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pymarc
-from auditlog.context import set_actor
 from django.db import transaction
 
 from circulation.marc.fields import (  # noqa: F401 (clean, isbn_from...: the public helpers)
@@ -45,6 +44,7 @@ from circulation.marc.fields import (  # noqa: F401 (clean, isbn_from...: the pu
 )
 from circulation.marc.read import describe, read_records
 from circulation.models import Branch, Item, Title
+from privacy.acting import service
 
 
 class Problem(NamedTuple):
@@ -266,10 +266,11 @@ class _DryRun(Exception):
     """Raised at the end of a dry run to roll everything back."""
 
 
+@service
 def marc_import(
     *,
     paths: list[Path],
-    actor=None,
+    actor,
     dry_run: bool = False,
     progress: Callable[[Progress], None] | None = None,
 ) -> ImportResult:
@@ -283,10 +284,7 @@ def marc_import(
     branches = {branch.code.lower(): branch for branch in Branch.objects.all()}
     seen = 0
     outer = transaction.atomic() if dry_run else contextlib.nullcontext()
-    audit = contextlib.nullcontext()
-    if actor is not None:
-        audit = set_actor(actor)
-    with audit, contextlib.suppress(_DryRun), outer:
+    with contextlib.suppress(_DryRun), outer:
         for path in map(Path, paths):
             try:
                 for fraction in _import_file(path, branches, result):

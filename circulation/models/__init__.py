@@ -1,8 +1,9 @@
 """Everything circulation keeps, one module per concept: the catalog (`catalog.py`),
 lending (`lending.py`: loans, holds, fines), payments, the circulation rules, the
-calendar, transit, programs, visits and computers (`library_use.py`), notices, and the
-anonymous statistics tables (`usage.py`). Models that reach a patron are record kinds
-(`circulation/records.py`), with an opaque `__str__` (`Loan #812`)."""
+library's policy (`policy.py`), the calendar, transit, programs, visits and computers
+(`library_use.py`), notices, and the anonymous statistics tables (`usage.py`). Models
+that reach a patron are record kinds (`circulation/records.py`), with an opaque `__str__`
+(`Loan #812`)."""
 
 from circulation.models.calendar import BranchClosure, OpeningHours
 from circulation.models.catalog import Branch, Item, Title
@@ -16,6 +17,7 @@ from circulation.models.library_use import (
 )
 from circulation.models.notices import NoticePreference, NoticeSent
 from circulation.models.payments import FinePayment
+from circulation.models.policy import LibraryPolicy
 from circulation.models.rules import CirculationRule
 from circulation.models.transit import Transit
 from circulation.models.usage import (
@@ -42,6 +44,7 @@ __all__ = [
     "HoldDay",
     "HoldWait",
     "Item",
+    "LibraryPolicy",
     "Loan",
     "NoticePreference",
     "NoticeSent",

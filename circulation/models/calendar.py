@@ -1,21 +1,22 @@
 """The library calendar: days each branch is closed and its opening hours per weekday.
 
-Due dates and hold pickup deadlines move to the branch's next open day, and (with
-`CALUMET_FINES_SKIP_CLOSED_DAYS`, on by default) overdue fines count only the days the
-branch was open. A closure with no branch closes every branch; a yearly closure repeats on
-its month and day (July 4, December 25); holidays on moving dates (Thanksgiving) are
-entered once per year. A branch with no opening hours at all is taken as open every day;
-once it has some, a weekday without hours is a closed day.
+Due dates and hold pickup deadlines move to the branch's next open day, and (with the
+library policy's `fines_skip_closed_days`, on by default) overdue fines count only the
+days the branch was open. A closure with no branch closes every branch; a yearly closure
+repeats on its month and day (July 4, December 25); holidays on moving dates
+(Thanksgiving) are entered once per year. A branch with no opening hours at all is taken
+as open every day; once it has some, a weekday without hours is a closed day.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from circulation.models.policy import library_policy
 
 #: How far ahead to look for an open day before giving up (a branch closed for a year).
 SEARCH_DAYS = 366
@@ -153,6 +154,6 @@ def days_late(*, due_at: datetime.datetime, returned_at: datetime.datetime, bran
     due, returned = timezone.localdate(due_at), timezone.localdate(returned_at)
     if returned <= due:
         return 0
-    if not settings.CALUMET_FINES_SKIP_CLOSED_DAYS:
+    if not library_policy().fines_skip_closed_days:
         return (returned - due).days
     return BranchCalendar(branch_id).open_days_between(due, returned)

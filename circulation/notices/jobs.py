@@ -10,23 +10,38 @@ import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from circulation.models import Loan
+from circulation.models import Hold, Loan
 from circulation.models.notices import NoticeKind, NoticePreference, NoticeSent
+from circulation.models.policy import library_policy
 from patrons.models import Patron
+from privacy.acting import service
 
 
 def _midnight(now: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def log_notice(*, patron_id: int, kind: str, ok: bool, now=None) -> None:
-    NoticeSent.objects.create(
-        patron_id=patron_id, day=_midnight(now or timezone.now()), kind=kind, ok=ok
-    )
+@service
+def notice_record(
+    *, patron_id: int, kind: str, ok: bool, actor, now=None, holds=(), loans=()
+) -> None:
+    """A notice went out (or failed): into the notice log, and on the holds it announced
+    (notified) or the loans it reminded of (one more overdue notice), in one transaction.
+    The notice jobs are the system: `actor=None`."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        NoticeSent.objects.create(patron_id=patron_id, day=_midnight(now), kind=kind, ok=ok)
+        if holds:
+            Hold.objects.filter(pk__in=[hold.pk for hold in holds]).update(notified_at=now)
+        if loans:
+            Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
+                overdue_notices_sent=F("overdue_notices_sent") + 1, last_overdue_notice_at=now
+            )
 
 
 def send_logged(*, patron, kind: str, subject: str, template: str, context: dict, now) -> bool:
@@ -42,7 +57,7 @@ def send_logged(*, patron, kind: str, subject: str, template: str, context: dict
         ok = True
     except Exception:
         ok = False
-    log_notice(patron_id=patron.pk, kind=kind, ok=ok, now=now)
+    notice_record(patron_id=patron.pk, kind=kind, ok=ok, actor=None, now=now)
     return ok
 
 
@@ -53,9 +68,9 @@ def _opted_out(field: str) -> set[int]:
 
 
 def send_courtesy_notices(now: datetime.datetime | None = None) -> int:
-    """Patrons with loans due in `CALUMET_COURTESY_NOTICE_DAYS` days: one email each."""
+    """Patrons with loans due in the library policy's courtesy notice days: one email each."""
     now = now or timezone.now()
-    day = timezone.localdate(now) + datetime.timedelta(days=settings.CALUMET_COURTESY_NOTICE_DAYS)
+    day = timezone.localdate(now) + datetime.timedelta(days=library_policy().courtesy_notice_days)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     loans = (
         Loan.objects.filter(
@@ -89,10 +104,10 @@ def send_courtesy_notices(now: datetime.datetime | None = None) -> int:
 
 
 def send_card_expiry_notices(now: datetime.datetime | None = None) -> int:
-    """Patrons whose card expires in `CALUMET_CARD_EXPIRY_NOTICE_DAYS` days."""
+    """Patrons whose card expires in the library policy's card-expiry notice days."""
     now = now or timezone.now()
     day = timezone.localdate(now) + datetime.timedelta(
-        days=settings.CALUMET_CARD_EXPIRY_NOTICE_DAYS
+        days=library_policy().card_expiry_notice_days
     )
     patrons = (
         Patron.objects.filter(card_expires_on=day)
@@ -112,6 +127,7 @@ def send_card_expiry_notices(now: datetime.datetime | None = None) -> int:
     return sent
 
 
+@service
 def notice_preferences_set(*, patron, courtesy: bool, card_expiry: bool, actor) -> NoticePreference:
     """The patron's choice of optional notices (a service: the portal calls it)."""
     with transaction.atomic():

@@ -12,7 +12,6 @@ import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from django.utils.translation import ngettext
 from django_q import tasks as django_q_tasks
 
 from circulation.models import Hold, Loan
-from circulation.notices.jobs import log_notice
+from circulation.notices.jobs import notice_record
 
 OVERDUE_NOTICE_INTERVAL = datetime.timedelta(days=7)
 OVERDUE_NOTICE_MAX = 3
@@ -80,9 +79,8 @@ def send_hold_ready_notice(hold_id: int) -> int:
         )
         subject = _("Your hold is ready for pickup")
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [hold.patron.email])
-    Hold.objects.filter(pk=hold.pk).update(notified_at=timezone.now())
 
-    log_notice(patron_id=hold.patron_id, kind="hold_ready", ok=True)
+    notice_record(patron_id=hold.patron_id, kind="hold_ready", ok=True, actor=None, holds=[hold])
     return 1
 
 
@@ -134,10 +132,8 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
             subject = _("Overdue items on your library card")
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
 
-        Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
-            overdue_notices_sent=F("overdue_notices_sent") + 1, last_overdue_notice_at=now
+        notice_record(
+            patron_id=patron.pk, kind="overdue", ok=True, actor=None, now=now, loans=loans
         )
-
-        log_notice(patron_id=patron.pk, kind="overdue", ok=True, now=now)
         sent += 1
     return sent

@@ -31,6 +31,7 @@ from circulation.services.lost import (
     mark_long_overdue_lost,
     record_overdue_counts,
 )
+from circulation.services.policy import library_policy_update
 from circulation.services.programs import (
     program_cancel_registration,
     program_mark_attended,
@@ -69,6 +70,7 @@ __all__ = [
     "holds_to_pull",
     "item_declare_damaged",
     "item_declare_lost",
+    "library_policy_update",
     "loan_checkout",
     "loan_renew",
     "loan_renew_by_barcode",

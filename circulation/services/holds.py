@@ -98,7 +98,7 @@ def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> H
 
 
 @service
-def hold_expire_unclaimed(*, actor=None, now: datetime.datetime | None = None) -> int:
+def hold_expire_unclaimed(*, actor, now: datetime.datetime | None = None) -> int:
     """Close holds whose pickup deadline has passed; their items go to the next patron."""
     now = _now(now)
     expired = 0

@@ -6,7 +6,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -16,9 +15,10 @@ from circulation import counting
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Fine, Hold, Item, Loan
 from circulation.models.calendar import days_late as library_days_late
+from circulation.models.policy import library_policy
 from circulation.models.rules import CirculationRule, RuleBook, rule_for
 from circulation.models.transit import Transit
-from circulation.selectors import balance_for_patron
+from circulation.selectors import balance_for_patron, open_transit
 from circulation.services._common import (
     UNAVAILABLE_STATUSES,
     _due_date,
@@ -35,7 +35,7 @@ from circulation.services.shelving import (
     _trap_for_next_hold,
     shelve_or_send_home,
 )
-from circulation.services.transit import open_transit, transit_receive
+from circulation.services.transit import transit_receive
 from patrons.models import Card, Patron
 from patrons.services import card_check, card_resolve, patron_touch
 from privacy.acting import service
@@ -63,7 +63,7 @@ def loan_checkout(
             card = card_resolve(card_number=card_number, now=now)
         patron = card.patron
         _refuse_if_blocked(patron, now, "Borrowing")
-        limit = Decimal(settings.CALUMET_MAX_BALANCE)
+        limit = library_policy().max_balance
         balance = balance_for_patron(patron=patron)
         if balance > limit:
             raise CirculationRefusal.BALANCE.refuse(balance=balance, limit=limit)

@@ -1,11 +1,11 @@
 """Lost and damaged copies, and charges staff add by hand.
 
 A copy declared lost while on loan closes the loan (as Koha's "lost items are returned")
-and charges the borrower its replacement cost (the item's price, or
-`CALUMET_DEFAULT_REPLACEMENT_COST`) plus a processing fee (`CALUMET_LOST_PROCESSING_FEE`).
-The nightly worker declares lost the loans overdue more than `CALUMET_LOST_AFTER_DAYS`.
-A lost copy found and checked in gets its unpaid replacement charge waived
-(`CALUMET_LOST_FOUND_REFUND`: "waive", the default, or "keep"); what was already paid is
+and charges the borrower its replacement cost (the item's price, or the library policy's
+default replacement cost) plus its processing fee. The nightly worker declares lost the
+loans overdue more than the policy's lost-after days. A lost copy found and checked in gets
+its unpaid replacement charge waived (the policy says "waive", the default, or "keep"); what
+was already paid is
 reported for a refund. The processing fee stays.
 """
 
@@ -14,13 +14,13 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from circulation import counting
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Fine, Item, Loan
+from circulation.models.policy import LibraryPolicy, library_policy
 from circulation.services._common import _item_locked, _money, _now
 from patrons.models import Patron
 from privacy.acting import service
@@ -57,9 +57,10 @@ def item_declare_lost(*, barcode: str, actor, now: datetime.datetime | None = No
         loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
         fines = []
         if loan is not None:
+            policy = library_policy()
             loan.returned_at = max(now, loan.checked_out_at)
             loan.save(update_fields=["returned_at"])
-            cost = item.price if item.price else Decimal(settings.CALUMET_DEFAULT_REPLACEMENT_COST)
+            cost = item.price if item.price else policy.default_replacement_cost
             if cost > 0:
                 fines.append(
                     _charge(
@@ -70,7 +71,7 @@ def item_declare_lost(*, barcode: str, actor, now: datetime.datetime | None = No
                         now=now,
                     )
                 )
-            fee = Decimal(settings.CALUMET_LOST_PROCESSING_FEE)
+            fee = policy.lost_processing_fee
             if fee > 0:
                 fines.append(
                     _charge(
@@ -96,7 +97,10 @@ def lost_found(*, item: Item, now: datetime.datetime) -> str:
     for fine in charges:
         if fine.amount_paid:
             notes.append(f"${fine.amount_paid} was paid for its replacement: refund it")
-        if settings.CALUMET_LOST_FOUND_REFUND == "waive" and fine.settled_at is None:
+        if (
+            library_policy().lost_found_refund == LibraryPolicy.LostFound.WAIVE
+            and fine.settled_at is None
+        ):
             counting.charge(reason=fine.reason, now=now, waived=fine.balance)
             fine.waived_at = now
             fine.waive_reason = Fine.WaiveReason.FOUND
@@ -178,16 +182,18 @@ def fine_charge_manual(
         )
 
 
-def mark_long_overdue_lost(*, now: datetime.datetime | None = None) -> int:
-    """The nightly job: loans overdue more than `CALUMET_LOST_AFTER_DAYS` are lost."""
+@service
+def mark_long_overdue_lost(*, actor, now: datetime.datetime | None = None) -> int:
+    """The nightly job (actor None): loans overdue more than the policy's lost-after days
+    are lost."""
     now = _now(now)
-    limit = now - datetime.timedelta(days=settings.CALUMET_LOST_AFTER_DAYS)
+    limit = now - datetime.timedelta(days=library_policy().lost_after_days)
     marked = 0
     for barcode in Loan.objects.filter(returned_at__isnull=True, due_at__lt=limit).values_list(
         "item__barcode", flat=True
     ):
         try:
-            item_declare_lost(barcode=barcode, actor=None, now=now)
+            item_declare_lost(barcode=barcode, actor=actor, now=now)
         except CirculationRefused:
             continue
         marked += 1

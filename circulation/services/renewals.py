@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,6 +15,7 @@ from circulation import counting
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Fine, Hold, Item, Loan
 from circulation.models.calendar import BranchCalendar, end_of_open_day
+from circulation.models.policy import LibraryPolicy, library_policy
 from circulation.models.rules import CirculationRule, RuleBook
 from circulation.services._common import _now
 from circulation.services.loans import overdue_fine_amount
@@ -76,7 +76,7 @@ def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -
         return _("Renewal limit reached (%(limit)s).") % {"limit": policy.max_renewals}
     if loan.item.title_id in facts.held_by_others:
         return _("Another patron is waiting for this title.")
-    limit = settings.CALUMET_RENEW_OVERDUE_LIMIT_DAYS
+    limit = library_policy().renew_overdue_limit_days
     if loan.due_at < now - datetime.timedelta(days=limit):
         return _("Overdue by more than %(days)s days: please return it to the library.") % {
             "days": limit
@@ -105,10 +105,10 @@ def _renewed_due(
 
 def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime) -> str:
     """An overdue loan is renewed: charge its late days now (the default) or forgive them,
-    as `CALUMET_RENEW_OVERDUE_CHARGE` says. Returns the sentence that tells the patron."""
+    as the library policy says. Returns the sentence that tells the patron."""
     if loan.due_at >= now:
         return ""
-    if settings.CALUMET_RENEW_OVERDUE_CHARGE != "charge":
+    if library_policy().renew_overdue_charge != LibraryPolicy.RenewOverdue.CHARGE:
         return _("the late days were forgiven")
     amount = overdue_fine_amount(loan=loan, returned_at=now, rule=rule)
     if amount <= 0:

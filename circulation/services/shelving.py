@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from circulation.models import Branch, Hold, Item
+from circulation.models.policy import library_policy
 from circulation.models.transit import Transit
 from circulation.notices.sending import queue_hold_ready_notice
 from circulation.services._common import _due_date
@@ -55,7 +55,7 @@ def send_for_hold(item: Item, from_branch_id: int, hold: Hold, now) -> None:
 def _hold_make_waiting(hold: Hold, item: Item, now: datetime.datetime) -> None:
     hold.status = Hold.Status.WAITING
     hold.item = item
-    hold.pickup_by = _due_date(now, settings.CALUMET_HOLD_PICKUP_DAYS, hold.pickup_branch_id)
+    hold.pickup_by = _due_date(now, library_policy().hold_pickup_days, hold.pickup_branch_id)
     hold.save(update_fields=["status", "item", "pickup_by"])
     item.status = Item.Status.ON_HOLD_SHELF
     item.save(update_fields=["status"])

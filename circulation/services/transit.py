@@ -1,14 +1,13 @@
-"""Transit services: send a copy to another branch, receive it there; the list of copies
-in transit (and those overdue in transit)."""
+"""Transit services: send a copy to another branch, receive it there. (The copies in
+transit are read with `circulation.selectors.transits_in_progress`.)"""
 
 from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
-from circulation.models import Branch, Item
+from circulation.models import Item
 from circulation.models.transit import Transit
 
 
@@ -38,23 +37,3 @@ def transit_receive(*, item: Item, branch_id: int, now: datetime.datetime) -> Tr
     transit.received_on = timezone.localdate(now)
     transit.save(update_fields=["received_on"])
     return transit
-
-
-def open_transit(*, item: Item) -> Transit | None:
-    return Transit.objects.filter(item=item, received_on__isnull=True).first()
-
-
-def transits_in_progress(*, branch: Branch | None = None, now=None):
-    """Copies in transit (to or from `branch`), oldest first, each with `overdue` set when
-    it has travelled longer than `CALUMET_TRANSIT_OVERDUE_DAYS`."""
-    now = now or timezone.now()
-    limit = timezone.localdate(now) - datetime.timedelta(days=settings.CALUMET_TRANSIT_OVERDUE_DAYS)
-    rows = Transit.objects.filter(received_on__isnull=True).select_related(
-        "item__title", "from_branch", "to_branch"
-    )
-    if branch is not None:
-        rows = rows.filter(to_branch=branch) | rows.filter(from_branch=branch)
-    rows = list(rows.order_by("sent_on", "pk"))
-    for row in rows:
-        row.overdue = row.sent_on < limit
-    return rows

@@ -28,6 +28,7 @@ from calumet.views import server_error
 from circulation.models import Fine, Item, OpeningHours
 from circulation.notices.jobs import send_card_expiry_notices, send_courtesy_notices
 from circulation.notices.sending import send_hold_ready_notice, send_overdue_notices
+from circulation.selectors import library_policy
 from patrons.models import Patron, PatronBlock
 from privacy.access import log_access
 from tests.factories import (
@@ -596,14 +597,14 @@ def test_notices_go_in_the_patrons_language(db, settings):
     assert en_overdue.body.startswith("Hello Ruth,")
 
     mail.outbox.clear()
-    due = now + datetime.timedelta(days=settings.CALUMET_COURTESY_NOTICE_DAYS)
+    due = now + datetime.timedelta(days=library_policy().courtesy_notice_days)
     LoanFactory(patron=spanish, checked_out_at=due - datetime.timedelta(days=21))
     assert send_courtesy_notices(now=now) == 1
     assert mail.outbox[0].subject == "Artículos que vencen pronto en su tarjeta de la biblioteca"
     assert "1 artículo de su tarjeta vence el" in mail.outbox[0].body
     mail.outbox.clear()
     expires = timezone.localdate(now) + datetime.timedelta(
-        days=settings.CALUMET_CARD_EXPIRY_NOTICE_DAYS
+        days=library_policy().card_expiry_notice_days
     )
     Patron.objects.filter(pk=spanish.pk).update(card_expires_on=expires)
     assert send_card_expiry_notices(now=now) == 1

@@ -198,6 +198,7 @@ def test_the_key_follows_registration_changes_and_imports(clerk):
     result = import_rows(
         [{"card_number": "29000000000017", "first_name": "Ñandú", "last_name": "Müller"}],
         mapping=MAPPINGS["calumet"],
+        actor=None,
     )
     assert result.imported == 1
     assert [p.last_name for p in found("nandu muller")] == ["Müller"]

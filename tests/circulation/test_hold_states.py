@@ -222,7 +222,7 @@ class Library:
 
     def expire(self) -> None:
         self.now += datetime.timedelta(days=10)  # past every pickup deadline
-        services.hold_expire_unclaimed(now=self.now)
+        services.hold_expire_unclaimed(actor=None, now=self.now)
 
     # -- what must hold after every step --------------------------------------------------
 

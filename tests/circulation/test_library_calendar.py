@@ -12,6 +12,7 @@ from circulation import services
 from circulation.models import Hold
 from circulation.models.calendar import BranchCalendar, BranchClosure, OpeningHours
 from tests.factories import HoldFactory, ItemFactory, LoanFactory
+from tests.helpers import set_library_policy
 
 CHICAGO = ZoneInfo("America/Chicago")
 pytestmark = pytest.mark.django_db
@@ -116,7 +117,7 @@ def test_overdue_fines_skip_the_days_the_branch_was_closed(
 
 
 def test_the_policy_switch_counts_every_day(card, clerk, branch, book_policy, lend, settings):
-    settings.CALUMET_FINES_SKIP_CLOSED_DAYS = False
+    set_library_policy(fines_skip_closed_days=False)
     for day in (3, 4):
         BranchClosure.objects.create(branch=branch, date=datetime.date(2026, 12, day), reason="x")
     loan = lend(card.patron, now=at(2026, 11, 17), due_in_days=14)

@@ -12,6 +12,7 @@ from circulation import services, tasks
 from circulation.exceptions import CirculationRefusal
 from circulation.models import ChargeDay, Fine, Item, Loan
 from tests.factories import ItemFactory, LoanFactory
+from tests.helpers import set_library_policy
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -26,7 +27,7 @@ def on_loan(branch, card):
 def test_declaring_a_copy_on_loan_lost_charges_price_and_fee_and_closes_the_loan(
     on_loan, clerk, settings
 ):
-    settings.CALUMET_LOST_PROCESSING_FEE = "5.00"
+    set_library_policy(lost_processing_fee=Decimal("5.00"))
     fines = services.item_declare_lost(barcode=on_loan.item.barcode, actor=clerk)
     assert [(f.reason, f.amount) for f in fines] == [
         (Fine.Reason.LOST, Decimal("32.00")),
@@ -39,7 +40,7 @@ def test_declaring_a_copy_on_loan_lost_charges_price_and_fee_and_closes_the_loan
 
 
 def test_without_a_price_the_default_replacement_cost_is_charged(branch, card, clerk, settings):
-    settings.CALUMET_DEFAULT_REPLACEMENT_COST = "19.99"
+    set_library_policy(default_replacement_cost=Decimal("19.99"))
     item = ItemFactory(branch=branch, status=Item.Status.ON_LOAN, price=None)
     LoanFactory(item=item, patron=card.patron)
     fines = services.item_declare_lost(barcode=item.barcode, actor=clerk)
@@ -47,7 +48,7 @@ def test_without_a_price_the_default_replacement_cost_is_charged(branch, card, c
 
 
 def test_the_nightly_job_marks_long_overdue_loans_lost(on_loan, branch, card, settings):
-    settings.CALUMET_LOST_AFTER_DAYS = 30
+    set_library_policy(lost_after_days=30)
     recent = LoanFactory(
         item=ItemFactory(branch=branch, status=Item.Status.ON_LOAN), patron=card.patron
     )
@@ -70,7 +71,7 @@ def test_a_lost_copy_found_has_its_unpaid_replacement_waived_and_the_fee_kept(on
 
 
 def test_a_paid_replacement_is_reported_for_a_refund(on_loan, clerk, settings):
-    settings.CALUMET_LOST_FOUND_REFUND = "keep"
+    set_library_policy(lost_found_refund="keep")
     services.item_declare_lost(barcode=on_loan.item.barcode, actor=clerk)
     lost = Fine.objects.get(reason=Fine.Reason.LOST)
     services.fine_pay(fine=lost, amount="10.00", actor=clerk)

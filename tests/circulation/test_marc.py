@@ -446,7 +446,7 @@ def test_a_record_that_fails_to_save_leaves_nothing_behind(tmp_path, monkeypatch
 
     monkeypatch.setattr(marc, "_save_items", failing)
     path = write_mrc(tmp_path / "a.mrc", [make_record(n) for n in (1, 2, 3)])
-    assert marc_import(paths=[path], dry_run=True).items_created == 2
+    assert marc_import(paths=[path], actor=None, dry_run=True).items_created == 2
     out, err = run(path)
     assert summary_line(out) == "Imported 2, updated 0, merged 0, skipped 1."
     assert (
@@ -498,7 +498,7 @@ def test_progress_on_a_terminal_is_one_line_rewritten_in_place(tmp_path):
 def test_the_service_reports_progress_per_record(tmp_path):
     seen: list[Progress] = []
     path = write_mrc(tmp_path / "a.mrc", [make_record(n) for n in range(5)])
-    result = marc_import(paths=[path], progress=seen.append)
+    result = marc_import(paths=[path], actor=None, progress=seen.append)
     assert (result.imported, result.items_created) == (5, 5)
     assert [p.records for p in seen] == [1, 2, 3, 4, 5]
     assert seen[-1].fraction == 1.0 and all(p.path == path for p in seen)

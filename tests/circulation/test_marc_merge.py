@@ -215,6 +215,6 @@ def test_subject_subdivisions_are_joined_and_sources_left_out():
 
 def test_a_dry_run_lists_merges_but_saves_nothing(tmp_path):
     a = write(tmp_path / "a.mrc", book(control="a1"), book(control="a2", isbn="9780141439518"))
-    result = marc_import(paths=[a], dry_run=True)
+    result = marc_import(paths=[a], actor=None, dry_run=True)
     assert (result.imported, result.merged, len(result.merges)) == (1, 1, 1)
     assert Title.objects.count() == 0

@@ -17,7 +17,7 @@ from privacy.models import RetentionPolicy
 from privacy.registry import registry
 from tests.factories import ItemFactory, LoanFactory, TitleFactory
 from tests.helpers import portal_signed_in as portal_client
-from tests.helpers import signed_in
+from tests.helpers import set_library_policy, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def lend_due_in(patron, branch, days, title="Moby-Dick"):
 
 
 def test_a_courtesy_notice_goes_n_days_before_due_and_is_logged(reader, branch, settings):
-    settings.CALUMET_COURTESY_NOTICE_DAYS = 3
+    set_library_policy(courtesy_notice_days=3)
     lend_due_in(reader, branch, 3)
     lend_due_in(reader, branch, 5)
     assert notice_jobs.send_courtesy_notices() == 1
@@ -60,7 +60,7 @@ def test_a_patron_who_turned_courtesy_notices_off_gets_none(reader, branch):
 
 
 def test_a_card_expiry_notice(reader, settings):
-    settings.CALUMET_CARD_EXPIRY_NOTICE_DAYS = 30
+    set_library_policy(card_expiry_notice_days=30)
     Patron.objects.filter(pk=reader.pk).update(
         card_expires_on=timezone.localdate() + datetime.timedelta(days=30)
     )
@@ -107,10 +107,11 @@ def test_the_notices_page_states_the_retention_period_in_force(reader):
 def test_staff_see_the_log_and_it_is_a_record_kind_the_expunge_deletes(reader, librarian):
     now = timezone.now()
     for days_ago in (2, 31):
-        notice_jobs.log_notice(
+        notice_jobs.notice_record(
             patron_id=reader.pk,
             kind="courtesy",
             ok=True,
+            actor=None,
             now=now - datetime.timedelta(days=days_ago),
         )
     page = signed_in(librarian).get("/admin/circulation/noticesent/")
@@ -135,8 +136,8 @@ def test_the_notices_sent_pages_read_like_a_librarys(reader, librarian, settings
     list shows the patron by the card's last four digits, the day as a date and whether
     the notice went out as Sent or Failed."""
     now = timezone.now()
-    notice_jobs.log_notice(patron_id=reader.pk, kind="courtesy", ok=True, now=now)
-    notice_jobs.log_notice(patron_id=reader.pk, kind="overdue", ok=False, now=now)
+    notice_jobs.notice_record(patron_id=reader.pk, kind="courtesy", ok=True, actor=None, now=now)
+    notice_jobs.notice_record(patron_id=reader.pk, kind="overdue", ok=False, actor=None, now=now)
     sent = NoticeSent.objects.get(kind="courtesy")
     day = date_format(timezone.localdate(now), "DATE_FORMAT")
     assert str(sent) == f"Items due soon, {day}"

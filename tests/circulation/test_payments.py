@@ -15,7 +15,7 @@ from circulation.models import ChargeDay, Fine, FinePayment, Item, Loan
 from privacy import retention
 from tests.circulation.test_desk import get, post, shows
 from tests.factories import FineFactory, ItemFactory, LoanFactory, TitleFactory
-from tests.helpers import database_refuses
+from tests.helpers import database_refuses, set_library_policy
 from tests.helpers import portal_signed_in as portal_client
 
 pytestmark = pytest.mark.django_db
@@ -328,7 +328,7 @@ def test_a_clerk_cannot_add_a_charge(clerk_client, card, unchanged):
 
 
 def test_a_librarian_declares_a_copy_on_loan_lost_at_the_desk(desk, card, branch, settings):
-    settings.CALUMET_LOST_PROCESSING_FEE = "5.00"
+    set_library_policy(lost_processing_fee=Decimal("5.00"))
     item = ItemFactory(branch=branch, status=Item.Status.ON_LOAN, price=Decimal("30.00"))
     loan = LoanFactory(item=item, patron=card.patron)
     assert "Lost and damaged" in get(desk, PAYMENT)  # a tab of the desk

@@ -14,6 +14,7 @@ from circulation.models import ChargeDay, CirculationDay, Fine, Loan
 from tests.circulation.conftest import end_of_day
 from tests.circulation.test_desk import RENEW, desk_lines, get, post
 from tests.factories import ItemFactory
+from tests.helpers import set_library_policy
 
 DAY = datetime.timedelta(days=1)
 
@@ -76,7 +77,7 @@ def test_the_overdue_fine_cap_counts_what_a_renewal_charged(card, clerk, lend, b
 def test_renewing_an_overdue_loan_can_forgive_the_late_days(
     card, clerk, lend, book_policy, now, settings
 ):
-    settings.CALUMET_RENEW_OVERDUE_CHARGE = "forgive"
+    set_library_policy(renew_overdue_charge="forgive")
     loan = lend(card.patron, due_in_days=-5, now=now)
     renewed = services.loan_renew(loan=loan, actor=clerk, now=now)
     assert not Fine.objects.exists()

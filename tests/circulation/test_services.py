@@ -40,6 +40,7 @@ from tests.factories import (
     ProgramFactory,
     TitleFactory,
 )
+from tests.helpers import set_library_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +163,7 @@ def test_a_block_not_in_force_does_not_refuse(card, item, clerk, now, block):
 
 
 def test_checkout_refuses_a_balance_above_the_limit(card, item, clerk, refused, settings):
-    settings.CALUMET_MAX_BALANCE = "1.00"
+    set_library_policy(max_balance=Decimal("1.00"))
     FineFactory(patron=card.patron, amount=Decimal("1.50"))
     refused(
         lambda: checkout(card, item, clerk),
@@ -174,7 +175,7 @@ def test_checkout_refuses_a_balance_above_the_limit(card, item, clerk, refused, 
 def test_a_balance_at_the_limit_after_a_partial_payment_does_not_refuse(
     card, item, clerk, settings
 ):
-    settings.CALUMET_MAX_BALANCE = "1.00"
+    set_library_policy(max_balance=Decimal("1.00"))
     FineFactory(patron=card.patron, amount=Decimal("3.00"), amount_paid=Decimal("2.00"))
     FineFactory(
         patron=card.patron,
@@ -367,7 +368,7 @@ def test_overdue_fine_follows_the_policy_row_of_the_item_type(card, clerk, lend,
 def test_return_traps_the_item_for_the_first_hold_in_placed_order(
     card, branch, clerk, lend, now, settings, django_capture_on_commit_callbacks
 ):
-    settings.CALUMET_HOLD_PICKUP_DAYS = 4
+    set_library_policy(hold_pickup_days=4)
     title = TitleFactory(title="Secrets of the Foghorn")
     loan = lend(PatronFactory(), title=title)
     # Created first, but placed later: the queue is by placed_at.
@@ -558,7 +559,7 @@ def test_renewal_refused_at_the_policys_renewal_limit(card, clerk, lend, refused
 
 
 def test_renewal_refused_when_overdue_beyond_the_limit(card, clerk, lend, refused, settings, now):
-    settings.CALUMET_RENEW_OVERDUE_LIMIT_DAYS = 5
+    set_library_policy(renew_overdue_limit_days=5)
     too_late = lend(card.patron, due_in_days=-6, now=now)
     refused(
         lambda: services.loan_renew(loan=too_late, actor=clerk, now=now),
@@ -731,7 +732,7 @@ def test_a_closed_hold_passes_its_item_on_at_the_branch_where_it_sits(
         services.hold_cancel(hold=first, actor=clerk, now=now)
     else:
         Hold.objects.filter(pk=first.pk).update(pickup_by=now - DAY)
-        assert services.hold_expire_unclaimed(now=now) == 1
+        assert services.hold_expire_unclaimed(actor=None, now=now) == 1
     second.refresh_from_db()
     assert second.status == Hold.Status.WAITING
     assert Item.objects.get(pk=item.pk).status == Item.Status.ON_HOLD_SHELF
@@ -788,7 +789,7 @@ def test_an_expired_holds_item_goes_back_to_the_shelves(branch, now):
     hold = HoldFactory(waiting=True, pickup_branch=branch)
     item_id = hold.item_id
     Hold.objects.filter(pk=hold.pk).update(pickup_by=now - DAY)
-    assert services.hold_expire_unclaimed(now=now) == 1
+    assert services.hold_expire_unclaimed(actor=None, now=now) == 1
     assert Item.objects.get(pk=item_id).status == Item.Status.AVAILABLE
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from circulation import services
 from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item, Transit
-from circulation.services.transit import transits_in_progress
+from circulation.selectors import transits_in_progress
 from tests.circulation.test_desk import CHECKIN, desk_lines, get, post, slip_links
 from tests.factories import HoldFactory, ItemFactory, LoanFactory
 from tests.helpers import signed_in

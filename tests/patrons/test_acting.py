@@ -5,6 +5,7 @@ import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 
+from circulation import services
 from privacy.acting import acting_as, service
 from tests.factories import PatronFactory, StaffUserFactory
 
@@ -49,3 +50,39 @@ def test_the_callers_actor_is_back_after_a_service_for_someone_else():
         patron.first_name = "Outer"
         patron.save()
         assert _last_change(patron).actor == outer
+
+
+def test_a_call_that_does_not_name_its_actor_is_refused_and_changes_nothing():
+    patron = PatronFactory(first_name="Before")
+
+    @service
+    def rename(*, patron, actor):
+        patron.first_name = "After"
+        patron.save()
+
+    with pytest.raises(TypeError, match=r"rename\(\) needs actor="):
+        rename(patron=patron)
+    patron.refresh_from_db()
+    assert patron.first_name == "Before"
+    rename(patron=patron, actor=None)  # the system, said so
+    patron.refresh_from_db()
+    assert patron.first_name == "After"
+
+
+def test_a_service_whose_actor_may_be_positional_is_refused_when_decorated():
+    with pytest.raises(TypeError, match="keyword-only"):
+
+        @service
+        def role_of(actor):
+            return actor
+
+    with pytest.raises(TypeError, match="keyword-only"):
+
+        @service
+        def no_actor(*, patron):
+            return patron
+
+
+def test_a_default_actor_does_not_excuse_a_call_without_one():
+    with pytest.raises(TypeError, match="needs actor="):
+        services.hold_expire_unclaimed()

@@ -50,7 +50,10 @@ class Command(BaseCommand):
 
         show_progress = self.stdout.isatty()
         result = marc_import(
-            paths=paths, dry_run=dry_run, progress=self._progress if show_progress else None
+            paths=paths,
+            actor=None,
+            dry_run=dry_run,
+            progress=self._progress if show_progress else None,
         )
         if show_progress:
             self._write_progress("")  # clear the progress line

@@ -47,7 +47,11 @@ class Command(BaseCommand):
         total = max(text.rstrip("\n").count("\n"), 0)  # lines, less the header
         try:
             result = import_rows(
-                reader, mapping=columns, dry_run=dry_run, progress=self._bar(total)
+                reader,
+                mapping=columns,
+                actor=None,
+                dry_run=dry_run,
+                progress=self._bar(total),
             )
         except csv.Error as error:
             self._close_bar()
