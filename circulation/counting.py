@@ -50,6 +50,8 @@ def _add(model: type[Model], key: dict, **amounts) -> None:
         else:
             values[field] = field.get_default()
     keys = {meta.get_field(name).column for name in key}
+    if any(field.name == "generalised" for field in meta.concrete_fields):
+        keys.add("generalised")  # the counting adds to the rows not yet generalised
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     columns = ", ".join(quote(field.column) for field in values)

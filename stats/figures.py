@@ -57,6 +57,7 @@ def summary(counts: Counts) -> Table:
         ["Figure", "This period", "A year earlier"],
         adds_up="",
         chart="",
+        exact=True,
     )
     table.rows = [[label, now[key], before[key]] for key, label in SUMMARY]
     return table

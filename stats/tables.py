@@ -29,6 +29,9 @@ class Table:
     #: The value columns drawn (indices into a row); the first is the main series.
     series: tuple[int, ...] = (1,)
     note: str = ""
+    #: The whole library's counts (a month's, a period's, a fiscal year's totals): shown
+    #: exactly, as the annual report must (docs/statistics.md, "Published figures").
+    exact: bool = False
 
 
 class Label(str):

@@ -16,6 +16,15 @@ from django.db import models
 CODE = {"max_length": 20}
 
 
+def generalised_field():
+    """False on the rows the counting adds to as events happen; True on the rows the
+    expunge has rewritten so that no cell singles out fewer than CALUMET_ANONYMITY_K
+    patrons (`stats/generalise.py`, docs/statistics.md). A generalised row's item type,
+    patron category or charge reason may be "" (all of them), its day the first of the
+    month (the whole month), a title-month's title empty (other titles)."""
+    return models.BooleanField(default=False, editable=False)
+
+
 class CirculationDay(models.Model):
     """Check-outs, renewals and returns per day, branch, item type and patron category."""
 
@@ -26,6 +35,7 @@ class CirculationDay(models.Model):
     checkouts = models.PositiveIntegerField(default=0)
     renewals = models.PositiveIntegerField(default=0)
     returns = models.PositiveIntegerField(default=0)
+    generalised = generalised_field()
 
     class Meta:
         ordering = ["day", "branch", "item_type", "patron_category"]
@@ -33,7 +43,7 @@ class CirculationDay(models.Model):
         verbose_name_plural = "circulation per day"
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "branch", "item_type", "patron_category"],
+                fields=["day", "branch", "item_type", "patron_category", "generalised"],
                 name="circulationday_one_per_key",
             )
         ]
@@ -46,15 +56,21 @@ class TitleMonth(models.Model):
     """Check-outs of a title in a month (its first day): the finest time a title gets."""
 
     month = models.DateField()
-    title = models.ForeignKey("circulation.Title", on_delete=models.CASCADE, related_name="+")
+    #: Empty on a generalised row of the titles borrowed by fewer than k patrons.
+    title = models.ForeignKey(
+        "circulation.Title", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     checkouts = models.PositiveIntegerField(default=0)
+    generalised = generalised_field()
 
     class Meta:
         ordering = ["month", "title"]
         verbose_name = "title circulation per month"
         verbose_name_plural = "title circulation per month"
         constraints = [
-            models.UniqueConstraint(fields=["month", "title"], name="titlemonth_one_per_key")
+            models.UniqueConstraint(
+                fields=["month", "title", "generalised"], name="titlemonth_one_per_key"
+            )
         ]
         # A month's most borrowed titles, read from the top (the statistics page).
         indexes = [models.Index(fields=["month", "-checkouts"], name="titlemonth_month_top")]
@@ -72,13 +88,16 @@ class HoldDay(models.Model):
     filled = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0)
     expired = models.PositiveIntegerField(default=0)
+    generalised = generalised_field()
 
     class Meta:
         ordering = ["day", "branch"]
         verbose_name = "holds per day"
         verbose_name_plural = "holds per day"
         constraints = [
-            models.UniqueConstraint(fields=["day", "branch"], name="holdday_one_per_key")
+            models.UniqueConstraint(
+                fields=["day", "branch", "generalised"], name="holdday_one_per_key"
+            )
         ]
 
     def __str__(self) -> str:
@@ -114,13 +133,16 @@ class ChargeDay(models.Model):
     amount_charged = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     amount_paid = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     amount_waived = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    generalised = generalised_field()
 
     class Meta:
         ordering = ["day", "reason"]
         verbose_name = "charges per day"
         verbose_name_plural = "charges per day"
         constraints = [
-            models.UniqueConstraint(fields=["day", "reason"], name="chargeday_one_per_key")
+            models.UniqueConstraint(
+                fields=["day", "reason", "generalised"], name="chargeday_one_per_key"
+            )
         ]
 
     def __str__(self) -> str:
@@ -155,13 +177,16 @@ class ComputerUseDay(models.Model):
     branch = models.ForeignKey("circulation.Branch", on_delete=models.PROTECT, related_name="+")
     sessions = models.PositiveIntegerField(default=0)
     minutes = models.PositiveIntegerField(default=0)
+    generalised = generalised_field()
 
     class Meta:
         ordering = ["day", "branch"]
         verbose_name = "computer use per day"
         verbose_name_plural = "computer use per day"
         constraints = [
-            models.UniqueConstraint(fields=["day", "branch"], name="computeruseday_one_per_key")
+            models.UniqueConstraint(
+                fields=["day", "branch", "generalised"], name="computeruseday_one_per_key"
+            )
         ]
 
     def __str__(self) -> str:
