@@ -18,6 +18,7 @@ from core import csv_safe
 from core.admin_site import AdminPage
 from stats import figures
 from stats.counts import Counts
+from stats.generalise import anonymity_k
 from stats.period import (
     FiscalYearForm,
     PeriodForm,
@@ -25,7 +26,6 @@ from stats.period import (
     default_period,
     fiscal_year,
 )
-from stats.generalise import anonymity_k
 from stats.protect import Protection
 from stats.suppression import cell, exact, figure, present, threshold
 from stats.tables import Wait
