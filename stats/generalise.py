@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
 
+from circulation.counting import reorder_since
 from circulation.models import (
     ComputerSession,
     Fine,
@@ -222,12 +223,13 @@ def place(cells: dict[tuple, set], steps, k: int) -> dict[tuple, tuple]:
     return where
 
 
-def _generalise(ladder: Ladder, k: int) -> int:
+def _generalise(ladder: Ladder, k: int) -> datetime.date | None:
+    """Rewrite the table's rows not yet generalised; returns the earliest date written."""
     model = ladder.model
     fresh = model.objects.filter(generalised=False)
     rows = list(fresh.values_list(*ladder.key, *ladder.amounts))
     if not rows:
-        return 0
+        return None
     width = len(ladder.key)
     since = min(row[0] for row in rows)
     keys = {row[:width] for row in rows}
@@ -268,7 +270,7 @@ def _generalise(ladder: Ladder, k: int) -> int:
         ],
         batch_size=1000,
     )
-    return len(rows)
+    return min(target[0] for target in merged)
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -277,6 +279,9 @@ def _sort_key(key: tuple) -> tuple:
 
 def generalise(*, now=None) -> int:
     """Rewrite every statistics row not yet generalised (called by the expunge before it
-    removes anything). Returns the rows rewritten."""
+    removes anything), then every row from the earliest date written on in key order
+    (`counting.reorder_since`), so that no row's id or place says it was just merged.
+    Returns the rows rewritten."""
     k = anonymity_k()
-    return sum(_generalise(ladder, k) for ladder in LADDERS)
+    written = [day for day in (_generalise(ladder, k) for ladder in LADDERS) if day]
+    return reorder_since(min(written)) if written else 0
