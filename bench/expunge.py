@@ -77,11 +77,11 @@ def statistics_tables() -> list[tuple[str, str, list[str], str]]:
     """(table, date column, other columns, key order) of the tables the expunge rewrites."""
     from django.apps import apps
 
-    from circulation.models.usage import DAY_TABLES
+    from stats.models import DAY_TABLES
 
     found = []
-    for name, column in DAY_TABLES:
-        meta = apps.get_model("circulation", name)._meta
+    for app, name, column in DAY_TABLES:
+        meta = apps.get_model(app, name)._meta
         columns = [f.column for f in meta.concrete_fields if not f.primary_key]
         order = [
             meta.get_field(key.lstrip("-")).column + (" DESC" if key.startswith("-") else "")

@@ -13,10 +13,17 @@ class StatsConfig(AppConfig):
     navigation = (Nav("Statistics", "Statistics", 0), Nav("Statistics", "annual-report", 10))
 
     def ready(self) -> None:
-        from privacy.retention import register_before_run
+        from privacy.retention import register_after_run, register_before_run
         from staff.roles import LIBRARIAN, grant
-        from stats import views  # noqa: F401  (registers the admin pages)
+        from stats import receivers, views  # noqa: F401  (views: registers the admin pages)
+        from stats.counting import after_expunge
         from stats.generalise import generalise
+
+        # Count what circulation's services signal, in their transaction.
+        receivers.connect()
+        # After an expunge, the rows from the earliest day it touched are rewritten in
+        # key order (stats/counting.py).
+        register_after_run("statistics", after_expunge)
 
         # Before the expunge removes records, no statistics cell may single out fewer
         # than k patrons (stats/generalise.py).

@@ -18,7 +18,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from circulation.models import Program, VisitCount
-from circulation.models.usage import CirculationDay, ComputerUseDay, HoldDay, HoldWait
+from stats.models import CirculationDay, ComputerUseDay, HoldDay, HoldWait
 from stats.period import Period, month_end, year_earlier
 from stats.tables import day_range, month_range
 

@@ -33,7 +33,6 @@ from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
 
-from circulation.counting import reorder_since
 from circulation.models import (
     ComputerSession,
     Fine,
@@ -43,14 +42,15 @@ from circulation.models import (
     Visit,
     VisitCount,
 )
-from circulation.models.usage import (
+from core.db import in_values
+from stats.counting import reorder_since
+from stats.models import (
     ChargeDay,
     CirculationDay,
     ComputerUseDay,
     HoldDay,
     TitleMonth,
 )
-from core.db import in_values
 
 ALL = ""
 

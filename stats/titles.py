@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Sum
 
 from circulation.models import Title
-from circulation.models.usage import TitleMonth
+from stats.models import TitleMonth
 from stats.period import Period
 from stats.tables import Label, Table, month_range
 

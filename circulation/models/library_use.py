@@ -97,7 +97,7 @@ class VisitCount(models.Model):
     day = models.DateField()
     count = models.PositiveIntegerField(default=0)
     #: Rewritten by the expunge so that no row singles out fewer than k patrons
-    #: (`circulation.models.usage.generalised_field`).
+    #: (`stats.models.generalised_field`).
     generalised = models.BooleanField(default=False, editable=False)
 
     class Meta:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from circulation import counting
+from circulation import signals
 from circulation.exceptions import CirculationRefused
 from circulation.models import Branch, Hold, Item, Loan, Title
 from circulation.models.rules import RuleBook
@@ -131,7 +131,7 @@ def hold_place(
             raise CirculationRefused(
                 _("There is already a hold on this title for this card."), code="duplicate"
             ) from None
-        counting.hold_event(branch_id=pickup_branch.pk, event="placed", now=now)
+        signals.hold_event(branch_id=pickup_branch.pk, event="placed", now=now)
         patron_touch(patron=patron, now=now)
         from circulation.services.hold_targets import hold_target_copy
 
@@ -176,7 +176,7 @@ def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> H
         hold.item = None
         hold.pickup_by = None
         hold.save(update_fields=["status", "closed_at", "item", "pickup_by"])
-        counting.hold_event(branch_id=hold.pickup_branch_id, event="cancelled", now=now)
+        signals.hold_event(branch_id=hold.pickup_branch_id, event="cancelled", now=now)
         if was_placed and item is not None:
             # The copy it pointed at never left its shelf: the next hold in the queue pulls it.
             from circulation.services.hold_targets import target_queued_holds
@@ -209,7 +209,7 @@ def hold_expire_unclaimed(*, actor=None, now: datetime.datetime | None = None) -
             hold.item = None
             hold.pickup_by = None
             hold.save(update_fields=["status", "closed_at", "item", "pickup_by"])
-            counting.hold_event(branch_id=hold.pickup_branch_id, event="expired", now=now)
+            signals.hold_event(branch_id=hold.pickup_branch_id, event="expired", now=now)
             _release_item(item, now, at=hold.pickup_branch)  # it sits on that hold shelf
             expired += 1
     return expired

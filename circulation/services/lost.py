@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from circulation import counting
+from circulation import signals
 from circulation.exceptions import CirculationRefused
 from circulation.models import Fine, Item, Loan
 from circulation.services._common import _item_locked, _money, _now
@@ -39,7 +39,7 @@ def _charge(*, patron_id: int, loan: Loan | None, reason: str, amount: Decimal, 
     fine = Fine.objects.create(
         patron_id=patron_id, loan=loan, reason=reason, amount=amount, assessed_at=now, note=note
     )
-    counting.charge(reason=reason, now=now, charged=amount)
+    signals.charge(reason=reason, now=now, charged=amount)
     return fine
 
 
@@ -96,7 +96,7 @@ def lost_found(*, item: Item, now: datetime.datetime) -> str:
         if fine.amount_paid:
             notes.append(f"${fine.amount_paid} was paid for its replacement: refund it")
         if settings.CALUMET_LOST_FOUND_REFUND == "waive" and fine.settled_at is None:
-            counting.charge(reason=fine.reason, now=now, waived=fine.balance)
+            signals.charge(reason=fine.reason, now=now, waived=fine.balance)
             fine.waived_at = now
             fine.waive_reason = Fine.WaiveReason.FOUND
             fine.settled_at = now
@@ -193,4 +193,4 @@ def mark_long_overdue_lost(*, now: datetime.datetime | None = None) -> int:
 def record_overdue_counts(*, now: datetime.datetime | None = None) -> int:
     """The nightly job: how many copies each branch has overdue tonight, into the
     anonymous statistics (the statistics page reads this count, never the loans)."""
-    return counting.overdue_count(now=_now(now))
+    return signals.overdue_count(now=_now(now))

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from circulation import services, tasks
-from circulation.models import ChargeDay, Fine, Item, Loan
+from circulation.models import Fine, Item, Loan
+from stats.models import ChargeDay
 from tests.factories import ItemFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db

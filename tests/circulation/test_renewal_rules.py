@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circulation import services
-from circulation.models import ChargeDay, CirculationDay, Fine, Loan
+from circulation.models import Fine, Loan
+from stats.models import ChargeDay, CirculationDay
 from tests.circulation.conftest import end_of_day
 from tests.factories import ItemFactory
 

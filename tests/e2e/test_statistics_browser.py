@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from circulation.models import Item, VisitCount
-from circulation.models.usage import CirculationDay, ComputerUseDay, HoldDay, HoldWait, TitleMonth
 from staff.roles import LIBRARIAN
+from stats.models import CirculationDay, ComputerUseDay, HoldDay, HoldWait, TitleMonth
 from tests.e2e.axe import axe_context, report, violations
 from tests.factories import BranchFactory, ItemFactory, ProgramFactory, TitleFactory
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import ComputerSession, Item, Loan, VisitCount
-from circulation.models.usage import CirculationDay, ComputerUseDay, HoldDay, TitleMonth
 from patrons.models import Patron
 from privacy import retention
+from stats.models import CirculationDay, ComputerUseDay, HoldDay, TitleMonth
 from tests.factories import CardFactory, ItemFactory, PatronFactory, TitleFactory
 from tests.stats.conftest import at
 

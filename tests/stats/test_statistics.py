@@ -271,9 +271,9 @@ def test_every_figure_is_on_the_page(activity, librarian_client):
 def test_overdue_copies_are_counted_each_night_not_read_from_loans(activity, librarian_client):
     from circulation import tasks
     from circulation.models import Item
-    from circulation.models.usage import OverdueDay
     from circulation.schedules import DAILY_JOBS
     from stats.collection import items_now
+    from stats.models import OverdueDay
 
     assert "circulation.tasks.count_overdue_items" in {func for _, func, _ in DAILY_JOBS}
     # Before any count, the page says so rather than guess from the loans.

@@ -20,10 +20,9 @@ from fractions import Fraction
 
 import pytest
 
-from circulation import counting
 from circulation.models import Item
 from patrons.models import Patron
-from stats import protect
+from stats import counting, protect
 from tests.factories import BranchFactory, ItemFactory
 
 pytestmark = pytest.mark.django_db
