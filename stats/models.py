@@ -47,7 +47,7 @@ def generalised_field():
     patrons (`stats/generalise.py`, docs/statistics.md). A generalised row's item type,
     patron category or charge reason may be "" (all of them), its day the first of the
     month (the whole month), a title-month's title empty (other titles)."""
-    return models.BooleanField(default=False, editable=False)
+    return models.BooleanField(default=False, db_default=False, editable=False)
 
 
 class CirculationDay(models.Model):

@@ -98,7 +98,7 @@ class VisitCount(models.Model):
     count = models.PositiveIntegerField(default=0)
     #: Rewritten by the expunge so that no row singles out fewer than k patrons
     #: (`stats.models.generalised_field`).
-    generalised = models.BooleanField(default=False, editable=False)
+    generalised = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         ordering = ["-day", "branch"]
