@@ -28,7 +28,7 @@ from stats.period import (
 )
 from stats.protect import Protection
 from stats.suppression import cell, exact, figure, present, threshold
-from stats.tables import Wait
+from stats.tables import Wait, names_read_once
 
 PERMISSION = "stats.view_statistics"
 
@@ -58,6 +58,11 @@ def _check(request) -> None:
 @require_GET
 def statistics_page(request):
     _check(request)
+    with names_read_once():
+        return _statistics_page(request)
+
+
+def _statistics_page(request):
     form = _period_form(request)
     context = {**admin.site.each_context(request), "title": "Library statistics", "form": form}
     status = 200
@@ -87,6 +92,11 @@ def statistics_page(request):
 @require_GET
 def statistics_csv(request):
     _check(request)
+    with names_read_once():
+        return _statistics_csv(request)
+
+
+def _statistics_csv(request):
     slug = request.GET.get("table", "summary")
     build = figures.TABLES.get(slug) or figures.DOWNLOADS.get(slug)
     if build is None:

@@ -43,7 +43,10 @@ class Migration(migrations.Migration):
                             "amount_waived",
                             models.DecimalField(decimal_places=2, default=0, max_digits=12),
                         ),
-                        ("generalised", models.BooleanField(db_default=False, default=False, editable=False)),
+                        (
+                            "generalised",
+                            models.BooleanField(db_default=False, default=False, editable=False),
+                        ),
                     ],
                     options={
                         "verbose_name": "charges per day",
@@ -76,7 +79,10 @@ class Migration(migrations.Migration):
                         ("checkouts", models.PositiveIntegerField(default=0)),
                         ("renewals", models.PositiveIntegerField(default=0)),
                         ("returns", models.PositiveIntegerField(default=0)),
-                        ("generalised", models.BooleanField(db_default=False, default=False, editable=False)),
+                        (
+                            "generalised",
+                            models.BooleanField(db_default=False, default=False, editable=False),
+                        ),
                         (
                             "branch",
                             models.ForeignKey(
@@ -120,7 +126,10 @@ class Migration(migrations.Migration):
                         ("day", models.DateField()),
                         ("sessions", models.PositiveIntegerField(default=0)),
                         ("minutes", models.PositiveIntegerField(default=0)),
-                        ("generalised", models.BooleanField(db_default=False, default=False, editable=False)),
+                        (
+                            "generalised",
+                            models.BooleanField(db_default=False, default=False, editable=False),
+                        ),
                         (
                             "branch",
                             models.ForeignKey(
@@ -160,7 +169,10 @@ class Migration(migrations.Migration):
                         ("filled", models.PositiveIntegerField(default=0)),
                         ("cancelled", models.PositiveIntegerField(default=0)),
                         ("expired", models.PositiveIntegerField(default=0)),
-                        ("generalised", models.BooleanField(db_default=False, default=False, editable=False)),
+                        (
+                            "generalised",
+                            models.BooleanField(db_default=False, default=False, editable=False),
+                        ),
                         (
                             "branch",
                             models.ForeignKey(
@@ -265,7 +277,10 @@ class Migration(migrations.Migration):
                         ),
                         ("month", models.DateField()),
                         ("checkouts", models.PositiveIntegerField(default=0)),
-                        ("generalised", models.BooleanField(db_default=False, default=False, editable=False)),
+                        (
+                            "generalised",
+                            models.BooleanField(db_default=False, default=False, editable=False),
+                        ),
                         (
                             "title",
                             models.ForeignKey(
