@@ -1,7 +1,7 @@
 """The benchmark's rows that follow from its records: the audit log (a creation entry per
 record, and the access entries staff pages write, one per patron per page view as
 `privacy.access.log_access` writes them) and the anonymous statistics
-the desk counts as events happen (`circulation/counting.py`): circulation per day, title
+the desk counts as events happen (`stats/counting.py`): circulation per day, title
 per month, holds, hold waits, charges, computer use and visits, each copy's and each
 program's counts.
 

@@ -26,7 +26,6 @@ from django.utils import timezone
 from psycopg import sql as pgsql
 
 from bench.data import RETENTION_DAYS
-from circulation.models.usage import DAY_TABLES
 from privacy.retention import expunge
 
 ACTIVE_HOLD = "('placed', 'in_transit', 'waiting')"
@@ -78,9 +77,12 @@ KINDS = {
 
 def statistics_tables() -> list[tuple[str, str, list[str], str]]:
     """(table, date column, other columns, key order) of the tables the expunge rewrites."""
+
+    from stats.models import DAY_TABLES  # noqa: PLC0415 (after django.setup())
+
     found = []
-    for name, column in DAY_TABLES:
-        meta = apps.get_model("circulation", name)._meta
+    for app, name, column in DAY_TABLES:
+        meta = apps.get_model(app, name)._meta
         columns = [f.column for f in meta.concrete_fields if not f.primary_key]
         order = [
             meta.get_field(key.lstrip("-")).column + (" DESC" if key.startswith("-") else "")

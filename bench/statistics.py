@@ -7,8 +7,9 @@ branch x item type x patron category (a library that busy has one for nearly eve
 every day), holds, computers and visits per day and branch, hold waits per month, and
 20,000 titles borrowed each month (scaled with --scale, at least 200). It adds to the
 rows the main data set made, never replaces them (INSERT ... ON CONFLICT DO NOTHING,
-in SQL: seconds, not minutes). Then it times the page for the last year, grouped by
-month (the default), week and day, through gunicorn, signed in as a staff member.
+in SQL: seconds, not minutes). Then it times the page for the last twelve months that
+are over (figures are published by whole months only), through gunicorn, signed in as a
+staff member.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from patrons.models import PatronCategory
 
 BRANCH_ROWS = "SELECT id FROM circulation_branch"
 TITLES_PER_MONTH = 20_000
-GROUPS = ("month", "week", "day")
+GROUPS = ("month",)  # the only grouping: whole months (docs/statistics.md)
 
 
 def _n(key: str, below: int) -> str:
@@ -107,8 +108,9 @@ def fill(today: datetime.date, scale: float) -> dict[str, int]:
 
 
 def url(today: datetime.date, group: str) -> str:
-    start = today.replace(year=today.year - 1) + datetime.timedelta(days=1)
-    return f"/admin/stats/statistics/?start={start}&end={today}&group={group}"
+    last = today.replace(day=1) - datetime.timedelta(days=1)  # the last month that is over
+    start = last.replace(year=last.year - 1) + datetime.timedelta(days=1)
+    return f"/admin/stats/statistics/?start={start:%Y-%m}&end={last:%Y-%m}&group={group}"
 
 
 def queries(today: datetime.date) -> dict[str, int]:
@@ -124,7 +126,9 @@ def queries(today: datetime.date) -> dict[str, int]:
 
 
 def measure(base: str, requests: int, today: datetime.date) -> dict:
-    """Times the page for the last year, grouped by month, week and day in turn."""
+    """Times the page for the last twelve months that are over."""
+    from bench.setup import ADMIN  # noqa: PLC0415 (after django.setup())
+
     staff = web.admin_browser(base, ADMIN, PASSWORD)
     for group in GROUPS:
         staff.timed(url(today, group), 2)  # warm-up: connections, templates

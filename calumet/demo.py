@@ -28,7 +28,7 @@ from calumet.demo_data import (
     SUBJECTS,
     SURNAMES,
 )
-from circulation import counting
+from circulation import signals
 from circulation.models import (
     Branch,
     ComputerSession,
@@ -189,11 +189,11 @@ class _Demo:
         )
         item.status = Item.Status.ON_LOAN if returned_days_ago is None else Item.Status.AVAILABLE
         item.save(update_fields=["status"])
-        counting.checkout(
+        signals.checkout(
             item=item, branch_id=item.branch_id, patron_category=patron.category_id, now=checked_out
         )
         if record.returned_at is not None:
-            counting.checkin(
+            signals.checkin(
                 item=item,
                 branch_id=item.branch_id,
                 patron_category=patron.category_id,
@@ -214,16 +214,16 @@ class _Demo:
             assessed_at=loan.returned_at,
             settled_at=loan.returned_at + paid_after if paid_after else None,
         )
-        counting.charge(reason=fine.reason, now=fine.assessed_at, charged=fine.amount)
+        signals.charge(reason=fine.reason, now=fine.assessed_at, charged=fine.amount)
         if paid_after:
-            counting.charge(reason=fine.reason, now=fine.settled_at, paid=fine.amount)
+            signals.charge(reason=fine.reason, now=fine.settled_at, paid=fine.amount)
         return fine
 
     def hold(self, **fields) -> Hold:
         hold = Hold.objects.create(**fields)
-        counting.hold_event(branch_id=hold.pickup_branch_id, event="placed", now=hold.placed_at)
+        signals.hold_event(branch_id=hold.pickup_branch_id, event="placed", now=hold.placed_at)
         if hold.status == Hold.Status.CANCELLED:
-            counting.hold_event(
+            signals.hold_event(
                 branch_id=hold.pickup_branch_id, event="cancelled", now=hold.closed_at
             )
         return hold
@@ -386,7 +386,7 @@ class _Demo:
                 )
                 branch = rng.choice(self.branches)
                 Visit.objects.create(patron=patron, branch=branch, visited_at=when)
-                counting.visit(branch_id=branch.pk, now=when)
+                signals.visit(branch_id=branch.pk, now=when)
         for n, patron in enumerate([self.jordan, *self.others[5:15]]):
             start = now - DAY - datetime.timedelta(hours=n)
             session = ComputerSession.objects.create(
@@ -396,7 +396,7 @@ class _Demo:
                 started_at=start,
                 ended_at=start + datetime.timedelta(minutes=45),
             )
-            counting.computer_use(
+            signals.computer_use(
                 branch_id=session.branch_id,
                 started_at=session.started_at,
                 ended_at=session.ended_at,

@@ -326,6 +326,9 @@ CALUMET_DISCLOSURE_PACKAGE_DAYS = env.int("CALUMET_DISCLOSURE_PACKAGE_DAYS", def
 # page counting disclosure requests per year (off: it answers 404).
 CALUMET_FISCAL_YEAR_START_MONTH = env.int("CALUMET_FISCAL_YEAR_START_MONTH", default=7)
 CALUMET_STATS_SUPPRESS_BELOW = env.int("CALUMET_STATS_SUPPRESS_BELOW", default=5)
+# The statistics tables keep no cell made by fewer patrons than this once the expunge has
+# run: smaller cells are generalised (docs/statistics.md, "What the tables keep").
+CALUMET_ANONYMITY_K = env.int("CALUMET_ANONYMITY_K", default=5)
 CALUMET_TRANSPARENCY_PAGE = env.bool("CALUMET_TRANSPARENCY_PAGE", default=True)
 
 # The SIP2 server for self-check kiosks and PC reservation (`manage.py sip2server`,

@@ -6,7 +6,6 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_noop
 
-from circulation.counting import after_expunge
 from circulation.models import (
     ComputerSession,
     Fine,
@@ -19,6 +18,7 @@ from circulation.models import (
     ProgramRegistration,
     Visit,
 )
+from circulation.signals import stamp_touched
 from privacy.access import register_purpose
 from privacy.policy import AFTER_CLOSE, RetentionRule
 from privacy.registry import Expunge, RecordKind, registry
@@ -306,7 +306,7 @@ registry.register(
     )
 )
 
-register_after_run("circulation_statistics", after_expunge)
+register_after_run("circulation_counts", stamp_touched)
 
 # What each circulation page was for, in the words the patron reads on "who has looked".
 for _page, _words in {

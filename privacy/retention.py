@@ -101,6 +101,17 @@ def register_after_run(name: str, func: Callable[..., None]) -> None:
     _AFTER_RUN[name] = func
 
 
+# Apps that keep counts of what the records did register a step run before anything is
+# removed, while every record those counts describe is still there to be counted:
+# (now) -> rows rewritten, in its own transaction (the statistics' generalisation, so
+# that no count kept singles out fewer than k patrons once the records are gone).
+_BEFORE_RUN: dict[str, Callable[..., int]] = {}
+
+
+def register_before_run(name: str, func: Callable[..., int]) -> None:
+    _BEFORE_RUN[name] = func
+
+
 # -- what may go ---------------------------------------------------------------------------
 
 
@@ -188,6 +199,11 @@ def _expunge(
     result = RunResult(run=run)
     touched: set[str] = set()
     removed = Touched()
+
+    if not dry_run:
+        for before in _BEFORE_RUN.values():
+            with transaction.atomic():
+                before(now=now)
 
     # Entries past the audit log's own retention go first, so that the expunge of the
     # records below does not scrub entries that are about to be deleted anyway.

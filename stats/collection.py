@@ -10,8 +10,8 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from circulation.models import Item
-from circulation.models.usage import OverdueDay
 from privacy.models import ExpungeRun
+from stats.models import OverdueDay
 from stats.period import Period
 from stats.tables import Table, branch_names
 

@@ -9,15 +9,17 @@ table whose rows name a patron (tests/stats/test_no_patron_tables.py checks the 
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from functools import cached_property
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
 
 from circulation.models import Program, VisitCount
-from circulation.models.usage import CirculationDay, ComputerUseDay, HoldDay, HoldWait
-from stats.period import Period
+from stats.models import CirculationDay, ComputerUseDay, HoldDay, HoldWait
+from stats.period import Period, month_end, year_earlier
 from stats.tables import day_range, month_range
 
 CIRCULATION = ("checkouts", "renewals", "returns")
@@ -196,3 +198,112 @@ class Counts:
 
 def _as_date(value):
     return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def _month_key(value) -> datetime.date:
+    return _as_date(value).replace(day=1)
+
+
+def monthly_counts(months: list[datetime.date]) -> dict[datetime.date, Counts]:
+    """`Counts` of each month in `months` (first days), each with the same month a year
+    earlier, from one query per table over the whole span: what the protection of the
+    published figures (`stats.protect`) compares a period's cells with."""
+    months = sorted(set(months))
+    if not months:
+        return {}
+    first, last = year_earlier(months[0]), month_end(months[-1])
+    wanted = set(months) | {year_earlier(m) for m in months}
+    result = {m: Counts(Period(m, month_end(m), "month")) for m in months}
+    fill: dict[datetime.date, dict] = {m: defaultdict(dict) for m in months}
+
+    def spread(rows, name, key, amounts):
+        """Put each month's row into that month's counts (as now_) and into the counts
+        of the month a year later (as before_)."""
+        for row in rows:
+            month = _month_key(row.pop("m"))
+            if month not in wanted:
+                continue
+            for target, prefix in ((month, "now_"), (_year_later(month), "before_")):
+                if target in fill:
+                    slot = fill[target][name].setdefault(key(row), {})
+                    for amount in amounts:
+                        slot[prefix + amount] = (row[amount] or 0) + slot.get(prefix + amount, 0)
+
+    def grouped(queryset, column, keys, amounts, aggregate=Sum):
+        trunc = TruncMonth(column)
+        return (
+            queryset.annotate(m=trunc)
+            .values("m", *keys)
+            .annotate(**{a: aggregate(a) for a in amounts})
+            .order_by()
+        )
+
+    span = {"day__gte": first, "day__lte": last}
+    spread(
+        grouped(CirculationDay.objects.filter(**span), "day", KEYS, CIRCULATION),
+        "circulation",
+        lambda r: tuple(r[k] for k in KEYS),
+        CIRCULATION,
+    )
+    for name, model, amounts in (
+        ("holds", HoldDay, HOLDS),
+        ("computers", ComputerUseDay, ("sessions", "minutes")),
+        ("visits", VisitCount, ("count",)),
+    ):
+        rows = grouped(model.objects.filter(**span), "day", ("branch_id",), amounts)
+        spread(rows, name, lambda r: r["branch_id"], amounts)
+    zone = timezone.get_current_timezone()
+    starts = datetime.datetime.combine(first, datetime.time(), zone)
+    ends = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), zone)
+    programs = (
+        Program.objects.filter(starts_at__gte=starts, starts_at__lt=ends)
+        .annotate(m=TruncMonth("starts_at"))
+        .values("m", "branch_id")
+        .annotate(sessions=Count("pk"), attendance=Sum("attendance_count"))
+        .order_by()
+    )
+    spread(programs, "programs", lambda r: r["branch_id"], ("sessions", "attendance"))
+    waits = (
+        HoldWait.objects.filter(month__gte=months[0], month__lte=last)
+        .values("month", "branch_id", "wait_days")
+        .annotate(n=Sum("filled"))
+        .order_by()
+    )
+    per_month_waits: dict = defaultdict(lambda: defaultdict(dict))
+    for row in waits:
+        if row["n"] and row["month"] in result:
+            per_month_waits[row["month"]][row["branch_id"]][row["wait_days"]] = row["n"]
+
+    for month, counts in result.items():
+        data = fill[month]
+        both = tuple(f"{p}{a}" for p in ("now_", "before_") for a in CIRCULATION)
+        circulation = []
+        for key, sums in sorted(data["circulation"].items(), key=lambda kv: str(kv[0])):
+            row = dict(zip(KEYS, key, strict=True))
+            row.update({name: sums.get(name, 0) for name in both})
+            circulation.append(_zeroed(row))
+        counts.__dict__["circulation"] = circulation
+        now_total = {f"now_{a}": sum(r[a] for r in circulation) for a in CIRCULATION}
+        before_total = {
+            f"before_{a}": sum(r[a + "_before"] for r in circulation) for a in CIRCULATION
+        }
+        over_time = _zeroed({"bucket": month, **now_total, **before_total})
+        earlier = {month: over_time["checkouts_before"]} if over_time["checkouts_before"] else {}
+        counts.__dict__["circulation_over_time"] = ({month: over_time}, earlier)
+        for name, amounts in (
+            ("holds", HOLDS),
+            ("computers", ("sessions", "minutes")),
+            ("visits", ("count",)),
+            ("programs", ("sessions", "attendance")),
+        ):
+            names = tuple(f"{p}{a}" for p in ("now_", "before_") for a in amounts)
+            counts.__dict__[name] = {
+                branch: _zeroed({name_: sums.get(name_, 0) for name_ in names})
+                for branch, sums in sorted(data[name].items())
+            }
+        counts.__dict__["waits"] = {b: dict(w) for b, w in per_month_waits[month].items()}
+    return result
+
+
+def _year_later(month: datetime.date) -> datetime.date:
+    return month.replace(year=month.year + 1)

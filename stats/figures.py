@@ -1,6 +1,6 @@
 """The figures of the statistics pages, read from the anonymous tables only.
 
-Every query reads `circulation.models.usage` (day and month counts), VisitCount, the counts kept
+Every query reads `stats.models` (day and month counts), VisitCount, the counts kept
 on Item and Program, Branch, Title and patron category names, and ExpungeRun's counts
 (`stats.counts` asks them once per page). None reads a table whose rows name a patron
 (loans, holds, fines, visits, computer sessions, program sign-ups, cards, blocks); the
@@ -57,6 +57,7 @@ def summary(counts: Counts) -> Table:
         ["Figure", "This period", "A year earlier"],
         adds_up="",
         chart="",
+        exact=True,
     )
     table.rows = [[label, now[key], before[key]] for key, label in SUMMARY]
     return table

@@ -22,6 +22,10 @@ def circulation_over_time(counts: Counts) -> Table:
         ],
         chart="columns",
         series=(1, 4),
+        # The library's totals per month: exact, like the annual report (the breakdowns
+        # below are what is protected).
+        adds_up="",
+        exact=True,
     )
     for bucket in period.buckets():
         row = now.get(bucket, {})
@@ -35,6 +39,9 @@ def circulation_over_time(counts: Counts) -> Table:
     return table
 
 
+#: The label of counts the expunge merged so that no cell singles out a few patrons.
+OTHER = "Others (merged for privacy)"
+
 HEADINGS = {"branch": "Branch", "item_type": "Item type", "patron_category": "Patron category"}
 
 
@@ -46,6 +53,8 @@ def circulation_by(counts: Counts, column: str) -> Table:
         "item_type": lambda: ITEM_TYPES,
         "patron_category": category_names,
     }[column]()
+    # Rows the expunge generalised keep no branch breakdown of type or category.
+    names = {**names, "": OTHER}
     rolled: dict = {}
     for row in counts.circulation:
         sums = rolled.setdefault(row[key], dict.fromkeys((*CIRCULATION, "before"), 0))

@@ -10,7 +10,10 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-GROUPINGS = (("day", "Day"), ("week", "Week"), ("month", "Month"))
+#: Figures are published for whole calendar months that are over, and nothing finer: a
+#: period to the day (or a month still going on) would give back a hidden count as the
+#: difference of two pages (docs/statistics.md, "Published figures").
+GROUPINGS = (("month", "Month"),)
 #: A period longer than this is refused (a page of ten years of days helps no one).
 MAX_DAYS = 3 * 366
 
@@ -74,32 +77,64 @@ class Period:
             return f"Week of {bucket.isoformat()}"
         return bucket.isoformat()
 
+    def months(self) -> list[datetime.date]:
+        """The first day of every month the period covers."""
+        return Period(self.start, self.end, "month").buckets()
+
     def query(self) -> str:
         return f"start={self.start.isoformat()}&end={self.end.isoformat()}&group={self.group}"
 
 
-def default_period() -> Period:
-    """This month and the eleven before it, to today."""
-    today = timezone.localdate()
-    year, month = (
-        (today.year, today.month - 11) if today.month == 12 else (today.year - 1, today.month + 1)
+def month_end(day: datetime.date) -> datetime.date:
+    """The last day of `day`'s month."""
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(
+        days=1
     )
-    return Period(datetime.date(year, month, 1), today)
+
+
+def last_closed_month_end() -> datetime.date:
+    """The last day of the last month that is over (figures are published to it)."""
+    return timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+
+
+def default_period() -> Period:
+    """The twelve months that are over."""
+    end = last_closed_month_end()
+    year, month = (end.year, 1) if end.month == 12 else (end.year - 1, end.month + 1)
+    return Period(datetime.date(year, month, 1), end)
+
+
+class MonthField(forms.DateField):
+    """A month, as 2026-11 (what an <input type="month"> sends) or any day of it."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = MonthField(label="From (month)")
+    end = MonthField(label="To (month)")
     group = forms.ChoiceField(label="Group by", choices=GROUPINGS, initial="month")
 
     def clean(self):
+        """Whole months, the last one over: the start month's first day to the end
+        month's last day, and never a month still going on."""
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end:
+            start, end = start.replace(day=1), month_end(end)
             if end < start:
-                raise forms.ValidationError("The end date must be on or after the start date.")
+                raise forms.ValidationError("The end month must be on or after the start month.")
+            last = last_closed_month_end()
+            if start > last:
+                raise forms.ValidationError(
+                    "Figures are published for months that are over: choose "
+                    f"{last:%Y-%m} or an earlier month."
+                )
+            end = min(end, last)
             if (end - start).days > MAX_DAYS:
                 raise forms.ValidationError("Choose a period of at most three years.")
+            data["start"], data["end"] = start, end
         return data
 
     def period(self) -> Period:

@@ -31,13 +31,18 @@ def small(value: int, below: int) -> bool:
     return 0 < value < below
 
 
-def _complement(cells: dict, below: int, hidden: set, withheld: set) -> None:
+def _complement(cells: dict, below: int, hidden: set, withheld: set, order=lambda pos: pos) -> None:
     """`cells`: {position: count} of counts that add up to a total. Withhold more of
-    them (the smallest first) until no hidden one can be worked out from the total."""
+    them (the smallest first, ties by `order`) until no hidden one can be worked out from
+    the total. The choice depends only on the counts and their labels (`order`), so the
+    same month reads the same wherever it is shown (stats/protect.py)."""
     mine = {pos for pos in cells if pos in hidden or pos in withheld}
     if not mine:
         return
-    others = sorted((value, pos) for pos, value in cells.items() if pos not in mine and value)
+    others = sorted(
+        (value, order(pos), pos) for pos, value in cells.items() if pos not in mine and value
+    )
+    others = [(value, pos) for value, _, pos in others]
     while others and (len(mine) < 2 or sum(cells[pos] for pos in mine) < below):
         _, pos = others.pop(0)
         mine.add(pos)
@@ -50,8 +55,10 @@ def hidden_cells(table: Table, below: int) -> set[tuple[int, int]]:
     return small_ones | withheld
 
 
-def suppressed_cells(table: Table, below: int) -> tuple[set, set]:
-    """The (row, column) positions of the small counts, and of those withheld with them."""
+def suppressed_cells(table: Table, below: int, forced: set = frozenset()) -> tuple[set, set]:
+    """The (row, column) positions of the small counts, and of those withheld with them.
+    `forced`: (row label, column) of cells to withhold whatever their count (a period's
+    cell that a month of it hides, stats/protect.py)."""
     hidden, withheld = set(), set()
     counts: dict[tuple[int, int], int] = {}
     for i, row in enumerate(table.rows):
@@ -59,13 +66,21 @@ def suppressed_cells(table: Table, below: int) -> tuple[set, set]:
             if isinstance(value, Wait):
                 if small(value.holds, below):
                     hidden.add((i, j))
+                elif (str(row[0]), j) in forced:
+                    withheld.add((i, j))
             elif isinstance(value, int) and not isinstance(value, bool):
                 counts[i, j] = value
+                if table.exact:
+                    continue
                 if small(value, below):
                     hidden.add((i, j))
+                elif (str(row[0]), j) in forced:
+                    withheld.add((i, j))
     if table.adds_up == "columns":
+        label = lambda pos: str(table.rows[pos[0]][0])  # noqa: E731
         for j in range(1, len(table.columns)):
-            _complement({p: v for p, v in counts.items() if p[1] == j}, below, hidden, withheld)
+            column = {p: v for p, v in counts.items() if p[1] == j}
+            _complement(column, below, hidden, withheld, label)
     elif table.adds_up == "rows":  # the last cell of a row is the sum of the others
         last = len(table.columns) - 1
         for i in range(len(table.rows)):
@@ -105,10 +120,15 @@ def figure(value: int | None) -> dict:
     return cell(value, below, isinstance(value, int) and small(value, below))
 
 
-def present(table: Table) -> dict:
+def exact(value: int | None) -> dict:
+    """A whole-library total (a month's, a period's, a fiscal year's): shown as it is."""
+    return cell(value, threshold())
+
+
+def present(table: Table, forced: set = frozenset()) -> dict:
     """The table's cells as shown (small counts hidden), and its chart drawn from them."""
     below = threshold()
-    small_ones, withheld = suppressed_cells(table, below)
+    small_ones, withheld = suppressed_cells(table, below, forced)
     rows = [
         [{"text": str(row[0]), "csv": str(row[0])}]
         + [

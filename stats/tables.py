@@ -3,6 +3,8 @@ cell that are not plain counts, and the names the rows are labelled with."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from circulation.models import Branch, Item
@@ -29,6 +31,9 @@ class Table:
     #: The value columns drawn (indices into a row); the first is the main series.
     series: tuple[int, ...] = (1,)
     note: str = ""
+    #: The whole library's counts (a month's, a period's, a fiscal year's totals): shown
+    #: exactly, as the annual report must (docs/statistics.md, "Published figures").
+    exact: bool = False
 
 
 class Label(str):
@@ -52,10 +57,32 @@ def month_range(period: Period) -> dict:
     return {"month__gte": period.start.replace(day=1), "month__lte": period.end}
 
 
+#: The names read once per page (the protection builds every month's tables too).
+_NAMES: ContextVar[dict | None] = ContextVar("stats_names", default=None)
+
+
+@contextmanager
+def names_read_once():
+    token = _NAMES.set({})
+    try:
+        yield
+    finally:
+        _NAMES.reset(token)
+
+
+def _names(key: str, load) -> dict:
+    cache = _NAMES.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
 def branch_names() -> dict[int, str]:
-    return dict(Branch.objects.values_list("pk", "name"))
+    return _names("branch", lambda: dict(Branch.objects.values_list("pk", "name")))
 
 
 def category_names() -> dict[str, str]:
     """Patron categories by code (categories are data; a removed one keeps its code)."""
-    return dict(PatronCategory.objects.values_list("code", "name"))
+    return _names("category", lambda: dict(PatronCategory.objects.values_list("code", "name")))

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Sum
 
 from circulation.models import Title
-from circulation.models.usage import TitleMonth
+from stats.models import TitleMonth
 from stats.period import Period
 from stats.tables import Label, Table, month_range
 
@@ -22,7 +22,9 @@ def titles_per_month(period: Period, per_month: int = 5) -> Table:
     best: dict = {}
     # One small query per month, read from the top of the (month, check-outs) index.
     for month in Period(period.start, period.end, "month").buckets():
-        rows = TitleMonth.objects.filter(month=month, checkouts__gte=listed_from())
+        rows = TitleMonth.objects.filter(
+            month=month, checkouts__gte=listed_from(), title__isnull=False
+        )
         rows = rows.order_by("-checkouts", "title_id").values_list("title_id", "checkouts")
         entries = list(rows[:per_month])
         if entries:
@@ -52,7 +54,9 @@ def top_titles(period: Period, limit: int = 10) -> Table:
     the threshold count, so that its total less the months the page lists never gives a
     month's small count."""
     rows = list(
-        TitleMonth.objects.filter(**month_range(period), checkouts__gte=listed_from())
+        TitleMonth.objects.filter(
+            **month_range(period), checkouts__gte=listed_from(), title__isnull=False
+        )
         .values("title_id")
         .annotate(n=Sum("checkouts"))
         .order_by("-n", "title_id")[:limit]

@@ -18,6 +18,7 @@ from core import csv_safe
 from core.admin_site import AdminPage
 from stats import figures
 from stats.counts import Counts
+from stats.generalise import anonymity_k
 from stats.period import (
     FiscalYearForm,
     PeriodForm,
@@ -25,8 +26,9 @@ from stats.period import (
     default_period,
     fiscal_year,
 )
-from stats.suppression import cell, figure, present, threshold
-from stats.tables import Wait
+from stats.protect import Protection
+from stats.suppression import cell, exact, figure, present, threshold
+from stats.tables import Wait, names_read_once
 
 PERMISSION = "stats.view_statistics"
 
@@ -56,12 +58,17 @@ def _check(request) -> None:
 @require_GET
 def statistics_page(request):
     _check(request)
+    with names_read_once():
+        return _statistics_page(request)
+
+
+def _statistics_page(request):
     form = _period_form(request)
     context = {**admin.site.each_context(request), "title": "Library statistics", "form": form}
     status = 200
     if form.is_valid():
         period = form.period()
-        counts = Counts(period)
+        counts, protection = Counts(period), Protection(period)
         summary = present(figures.summary(counts))
         wait, waited = counts.median_wait()
         hidden_wait = 0 < waited < threshold()
@@ -72,9 +79,10 @@ def statistics_page(request):
             median_wait=cell(Wait(wait, waited), threshold(), hidden_wait),
             hidden_wait=hidden_wait,
             registered_users=figure(figures.registered_users()),
-            sections=[present(table) for table in figures.page_tables(counts)],
+            sections=[_present(table, protection) for table in figures.page_tables(counts)],
             query=period.query(),
             below=threshold(),
+            anonymity_k=anonymity_k(),
         )
     else:
         status = 400
@@ -84,6 +92,11 @@ def statistics_page(request):
 @require_GET
 def statistics_csv(request):
     _check(request)
+    with names_read_once():
+        return _statistics_csv(request)
+
+
+def _statistics_csv(request):
     slug = request.GET.get("table", "summary")
     build = figures.TABLES.get(slug) or figures.DOWNLOADS.get(slug)
     if build is None:
@@ -93,11 +106,38 @@ def statistics_csv(request):
         errors = "; ".join(m for ms in form.errors.values() for m in ms)
         return HttpResponseBadRequest(f"Choose a valid period: {errors}", content_type="text/plain")
     period = form.period()
-    shown = present(build(Counts(period)))
+    shown = _present(build(Counts(period)), Protection(period))
     table = shown["table"]
     filename = f"{table.slug}_{period.start.isoformat()}_{period.end.isoformat()}.csv"
-    rows = [[cell["csv"] for cell in row] for row in shown["rows"]]
-    return _csv_response(filename, table.columns, rows)
+    header, rows = csv_rows(table.columns, shown["rows"])
+    return _csv_response(filename, header, rows)
+
+
+def _present(table, protection: Protection) -> dict:
+    build = figures.TABLES.get(table.slug)
+    return present(table, protection.forced(table.slug, build) if build else set())
+
+
+PROTECTED = "Protected cells"
+
+
+def csv_rows(columns: list[str], shown: list[list[dict]]) -> tuple[list[str], list[list]]:
+    """The CSV of a table: numbers stay numbers (a spreadsheet can add them up); a
+    protected cell is left empty and named, with why, in a last column of its own."""
+    rows, any_hidden = [], False
+    for row in shown:
+        values, notes = [], []
+        for name, c in zip(columns, row, strict=False):
+            if c.get("hidden"):
+                any_hidden = True
+                values.append("")
+                notes.append(f"{name}: {c['text']}")
+            else:
+                values.append(c["csv"])
+        rows.append([*values, "; ".join(notes)])
+    if not any_hidden:
+        return columns, [row[:-1] for row in rows]
+    return [*columns, PROTECTED], rows
 
 
 #: The annual report's lines: the Public Libraries Survey element, what it is, how we
@@ -168,8 +208,10 @@ def annual_report(request):
         {
             "element": e,
             "name": name,
-            "value": figure(this[key]),
-            "previous": figure(last[key]),
+            # The survey's totals are exact (the whole library's year); the months and
+            # breakdowns that add up to them are what is protected (stats/protect.py).
+            "value": figure(this[key]) if key == "registered_users" else exact(this[key]),
+            "previous": figure(last[key]) if key == "registered_users" else exact(last[key]),
             "note": note,
         }
         for e, name, key, note in PLS_LINES

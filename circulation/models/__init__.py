@@ -1,9 +1,9 @@
 """Everything circulation keeps, one module per concept: the catalog (`catalog.py`),
 lending (`lending.py`: loans, holds, fines), payments, the circulation rules, the
 library's policy (`policy.py`), the calendar, transit, programs, visits and computers
-(`library_use.py`), notices, and the anonymous statistics tables (`usage.py`). Models
-that reach a patron are record kinds (`circulation/records.py`), with an opaque `__str__`
-(`Loan #812`)."""
+(`library_use.py`) and notices (the anonymous statistics tables are the stats app's:
+`stats/models.py`). Models that reach a patron are record kinds
+(`circulation/records.py`), with an opaque `__str__` (`Loan #812`)."""
 
 from circulation.models.calendar import BranchClosure, OpeningHours
 from circulation.models.catalog import Branch, Item, Title
@@ -20,40 +20,24 @@ from circulation.models.payments import FinePayment
 from circulation.models.policy import LibraryPolicy
 from circulation.models.rules import CirculationRule
 from circulation.models.transit import Transit
-from circulation.models.usage import (
-    ChargeDay,
-    CirculationDay,
-    ComputerUseDay,
-    HoldDay,
-    HoldWait,
-    OverdueDay,
-    TitleMonth,
-)
 
 __all__ = [
     "Branch",
     "BranchClosure",
-    "ChargeDay",
-    "CirculationDay",
     "CirculationRule",
     "ComputerSession",
-    "ComputerUseDay",
     "Fine",
     "FinePayment",
     "Hold",
-    "HoldDay",
-    "HoldWait",
     "Item",
     "LibraryPolicy",
     "Loan",
     "NoticePreference",
     "NoticeSent",
     "OpeningHours",
-    "OverdueDay",
     "Program",
     "ProgramRegistration",
     "Title",
-    "TitleMonth",
     "Transit",
     "Visit",
     "VisitCount",

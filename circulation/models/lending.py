@@ -21,7 +21,7 @@ from circulation.models.catalog import Branch, Item, Title
 class Loan(models.Model):
     """An item checked out. Deleted by the expunge once it closes (unless the patron keeps
     a reading history); what statistics need of it was counted at check-out
-    (`circulation/models/usage.py`)."""
+    (`stats/models.py`)."""
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="loans")
     patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="loans")

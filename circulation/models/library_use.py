@@ -96,11 +96,16 @@ class VisitCount(models.Model):
     )
     day = models.DateField()
     count = models.PositiveIntegerField(default=0)
+    #: Rewritten by the expunge so that no row singles out fewer than k patrons
+    #: (`stats.models.generalised_field`).
+    generalised = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         ordering = ["-day", "branch"]
         constraints = [
-            models.UniqueConstraint(fields=["branch", "day"], name="visitcount_one_per_branch_day")
+            models.UniqueConstraint(
+                fields=["branch", "day", "generalised"], name="visitcount_one_per_branch_day"
+            )
         ]
         # The statistics read a period of days for every branch.
         indexes = [models.Index(fields=["day", "branch"], name="visitcount_day_branch")]

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from circulation import counting
+from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Fine, FinePayment
 from circulation.services._common import _money, _now, _staff
@@ -35,7 +35,7 @@ def _apply(*, fine: Fine, amount: Decimal, now: datetime.datetime) -> Fine:
         fine.settled_at = now
         fields.append("settled_at")
     fine.save(update_fields=fields)
-    counting.charge(reason=fine.reason, now=now, paid=amount)
+    signals.charge(reason=fine.reason, now=now, paid=amount)
     return fine
 
 
@@ -130,7 +130,7 @@ def fine_waive(
         fine = Fine.objects.select_for_update().get(pk=fine.pk)
         if fine.settled_at is not None:
             raise CirculationRefused(CirculationRefusal.SETTLED)
-        counting.charge(reason=fine.reason, now=now, waived=fine.balance)
+        signals.charge(reason=fine.reason, now=now, waived=fine.balance)
         fine.waived_at = now
         fine.waived_by = actor
         fine.waive_reason = reason

@@ -7,7 +7,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from circulation import counting
+from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Hold, Item, Loan, Title
 from circulation.models.rules import RuleBook
@@ -64,7 +64,7 @@ def hold_place(
                 )
         except IntegrityError:
             raise CirculationRefused(CirculationRefusal.DUPLICATE) from None
-        counting.hold_event(branch_id=pickup_branch.pk, event="placed", now=now)
+        signals.hold_event(branch_id=pickup_branch.pk, event="placed", now=now)
         patron_touch(patron=patron, now=now)
 
         hold_target_copy(hold=hold, now=now)
@@ -87,7 +87,7 @@ def hold_cancel(*, hold: Hold, actor, now: datetime.datetime | None = None) -> H
         hold.item = None
         hold.pickup_by = None
         hold.save(update_fields=["status", "closed_at", "item", "pickup_by"])
-        counting.hold_event(branch_id=hold.pickup_branch_id, event="cancelled", now=now)
+        signals.hold_event(branch_id=hold.pickup_branch_id, event="cancelled", now=now)
         if was_placed and item is not None:
             # The copy it pointed at never left its shelf: the next hold in the queue pulls it.
 
@@ -119,7 +119,7 @@ def hold_expire_unclaimed(*, actor, now: datetime.datetime | None = None) -> int
             hold.item = None
             hold.pickup_by = None
             hold.save(update_fields=["status", "closed_at", "item", "pickup_by"])
-            counting.hold_event(branch_id=hold.pickup_branch_id, event="expired", now=now)
+            signals.hold_event(branch_id=hold.pickup_branch_id, event="expired", now=now)
             _release_item(item, now, at=hold.pickup_branch)  # it sits on that hold shelf
             expired += 1
     return expired

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from circulation import counting
+from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Fine, Hold, Item, Loan
 from circulation.models.calendar import days_late as library_days_late
@@ -119,7 +119,7 @@ def loan_checkout(
             status=item.status, circulation_count=F("circulation_count") + 1
         )
         retarget_holds_on(item=item, now=now)
-        counting.checkout(
+        signals.checkout(
             item=item,
             branch_id=loan.branch_id,
             patron_category=patron.category_id,
@@ -151,7 +151,7 @@ def _fill_own_hold(waiting: Hold | None, *, patron: Patron, item: Item, now) -> 
     hold.closed_at = now
     hold.item = item
     hold.save(update_fields=["status", "closed_at", "item"])
-    counting.hold_event(
+    signals.hold_event(
         branch_id=hold.pickup_branch_id, event="filled", now=now, placed_at=hold.placed_at
     )
     if pointed_at:
@@ -300,8 +300,8 @@ def loan_return(
                     amount=amount,
                     assessed_at=now,
                 )
-                counting.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
-            counting.checkin(
+                signals.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
+            signals.checkin(
                 item=item, branch_id=branch_id, patron_category=loan.patron_category, now=now
             )
             patron_touch(patron_id=loan.patron_id, now=now)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from circulation import counting
+from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Fine, Item, Loan
 from circulation.models.policy import LibraryPolicy, library_policy
@@ -39,7 +39,7 @@ def _charge(*, patron_id: int, loan: Loan | None, reason: str, amount: Decimal, 
     fine = Fine.objects.create(
         patron_id=patron_id, loan=loan, reason=reason, amount=amount, assessed_at=now, note=note
     )
-    counting.charge(reason=reason, now=now, charged=amount)
+    signals.charge(reason=reason, now=now, charged=amount)
     return fine
 
 
@@ -101,7 +101,7 @@ def lost_found(*, item: Item, now: datetime.datetime) -> str:
             library_policy().lost_found_refund == LibraryPolicy.LostFound.WAIVE
             and fine.settled_at is None
         ):
-            counting.charge(reason=fine.reason, now=now, waived=fine.balance)
+            signals.charge(reason=fine.reason, now=now, waived=fine.balance)
             fine.waived_at = now
             fine.waive_reason = Fine.WaiveReason.FOUND
             fine.settled_at = now
@@ -203,4 +203,4 @@ def mark_long_overdue_lost(*, actor, now: datetime.datetime | None = None) -> in
 def record_overdue_counts(*, now: datetime.datetime | None = None) -> int:
     """The nightly job: how many copies each branch has overdue tonight, into the
     anonymous statistics (the statistics page reads this count, never the loans)."""
-    return counting.overdue_count(now=_now(now))
+    return signals.overdue_count(now=_now(now))

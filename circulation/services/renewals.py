@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
-from circulation import counting
+from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Fine, Hold, Item, Loan
 from circulation.models.calendar import BranchCalendar, end_of_open_day
@@ -120,7 +120,7 @@ def _settle_late_days(loan: Loan, rule: CirculationRule, now: datetime.datetime)
         amount=amount,
         assessed_at=now,
     )
-    counting.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
+    signals.charge(reason=Fine.Reason.OVERDUE, now=now, charged=amount)
     return _("overdue fine of $%(amount)s charged for the late days") % {"amount": amount}
 
 
@@ -164,7 +164,7 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
         loan.renewals = F("renewals") + 1
         loan.save(update_fields=["due_at", "renewals"])
         loan.refresh_from_db(fields=["renewals"])
-        counting.renewal(
+        signals.renewal(
             item=loan.item,
             branch_id=loan.branch_id,
             patron_category=loan.patron.category_id,

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from circulation import services, tasks
 from circulation.exceptions import CirculationRefusal
-from circulation.models import ChargeDay, Fine, Item, Loan
+from circulation.models import Fine, Item, Loan
+from stats.models import ChargeDay
 from tests.factories import ItemFactory, LoanFactory
 from tests.helpers import set_library_policy
 

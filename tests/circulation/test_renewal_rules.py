@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.exceptions import CirculationRefusal
-from circulation.models import ChargeDay, CirculationDay, Fine, Loan
+from circulation.models import Fine, Loan
+from stats.models import ChargeDay, CirculationDay
 from tests.circulation.conftest import end_of_day
 from tests.circulation.test_desk import RENEW, desk_lines, get, post
 from tests.factories import ItemFactory

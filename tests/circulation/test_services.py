@@ -12,7 +12,6 @@ from django.utils import timezone
 from circulation import services
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import (
-    CirculationDay,
     CirculationRule,
     ComputerSession,
     Fine,
@@ -21,12 +20,12 @@ from circulation.models import (
     Loan,
     Program,
     ProgramRegistration,
-    TitleMonth,
     Visit,
     VisitCount,
 )
 from patrons.exceptions import PatronRefusal
 from patrons.models import Card, Patron
+from stats.models import CirculationDay, TitleMonth
 from tests.circulation.conftest import default_rule, end_of_day, type_rule
 from tests.circulation.test_desk import day
 from tests.factories import (

@@ -25,22 +25,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from circulation import counting, services
-from circulation.models import (
-    ChargeDay,
-    CirculationDay,
-    ComputerUseDay,
-    HoldDay,
-    Item,
-    Loan,
-    Program,
-    TitleMonth,
-    VisitCount,
-)
+from circulation import services
+from circulation.models import Item, Loan, Program, VisitCount
 from patrons.models import Patron
 from privacy import retention
 from privacy.registry import registry
 from staff.roles import CIRCULATION_STAFF
+from stats import counting
+from stats.models import ChargeDay, CirculationDay, ComputerUseDay, HoldDay, TitleMonth
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,
@@ -321,21 +313,21 @@ def test_statistics_rows_are_in_key_order_not_in_the_order_of_events(expunged_we
 
 def test_the_statistics_add_up_to_the_week_and_survive_the_expunge(expunged_week):
     truth = expunged_week["truth"]
-    assert _statistics() == expunged_week["before"]
+    # The expunge may generalise small cells (day -> month, the categories away): what
+    # survives is the same totals, per branch and month.
     checkouts = CirculationDay.objects.aggregate(n=models.Sum("checkouts"))["n"]
     assert checkouts == len(truth["checkouts"])
-    per_day_branch: dict[tuple, int] = {}
-    per_title: dict[int, int] = {}
-    for _, title_id, branch_id, when in truth["checkouts"]:
-        key = (timezone.localdate(when), branch_id)
-        per_day_branch[key] = per_day_branch.get(key, 0) + 1
-        per_title[title_id] = per_title.get(title_id, 0) + 1
-    for (day, branch_id), count in per_day_branch.items():
-        counted = CirculationDay.objects.filter(day=day, branch_id=branch_id)
+    per_month_branch: dict[tuple, int] = {}
+    for _, _title_id, branch_id, when in truth["checkouts"]:
+        key = (timezone.localdate(when).replace(day=1), branch_id)
+        per_month_branch[key] = per_month_branch.get(key, 0) + 1
+    for (month, branch_id), count in per_month_branch.items():
+        counted = CirculationDay.objects.filter(
+            day__year=month.year, day__month=month.month, branch_id=branch_id
+        )
         assert counted.aggregate(n=models.Sum("checkouts"))["n"] == count
-    for title_id, count in per_title.items():
-        counted = TitleMonth.objects.filter(title_id=title_id)
-        assert counted.aggregate(n=models.Sum("checkouts"))["n"] == count
+    titles = TitleMonth.objects.aggregate(n=models.Sum("checkouts"))["n"]
+    assert titles == len(truth["checkouts"])
     assert VisitCount.objects.aggregate(n=models.Sum("count"))["n"] == truth["visits"]
     assert ComputerUseDay.objects.aggregate(n=models.Sum("sessions"))["n"] == truth["sessions"]
     assert ComputerUseDay.objects.aggregate(n=models.Sum("minutes"))["n"] == 40 * truth["sessions"]

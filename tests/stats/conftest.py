@@ -103,4 +103,4 @@ def activity(db, librarian):
 
 @pytest.fixture
 def march():
-    return "start=2025-03-01&end=2025-03-31&group=day"
+    return "start=2025-03-01&end=2025-03-31&group=month"

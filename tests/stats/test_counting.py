@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from circulation import counting
-from circulation.models import CirculationDay, TitleMonth
+from stats import counting
+from stats.models import CirculationDay, TitleMonth
 from tests.factories import BranchFactory, ItemFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,11 @@
-"""Adding events to the anonymous statistics tables (`circulation/models/usage.py`).
+"""Adding events to the anonymous statistics tables (`stats/models.py`).
 
-The services call these inside their own transaction, so an event and its count commit
-or roll back together. Each function names only what the statistics keep: the local day
-(or month), the branch, the item type, the patron category, the title or the charge
-reason — never the patron, the staff member or the record.
+Circulation's services send a signal for each event (`circulation/signals.py`); the
+receivers (`stats/receivers.py`) call these inside the service's own transaction, so an
+event and its count commit or roll back together. Each function names only what the
+statistics keep: the local day (or month), the branch, the item type, the patron
+category, the title or the charge reason — never the patron, the staff member or the
+record.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Count, F, Model
+from django.db.models import Model
 from django.utils import timezone
 
-from circulation.models import Item, Loan, Program, VisitCount
-from circulation.models.usage import (
+from circulation.models import Item, VisitCount
+from stats.models import (
     DAY_TABLES,
     ChargeDay,
     CirculationDay,
@@ -27,7 +29,6 @@ from circulation.models.usage import (
     OverdueDay,
     TitleMonth,
 )
-from core.db import in_values
 
 #: A hold that waited longer than this counts as having waited this long.
 MAX_WAIT_DAYS = 365
@@ -52,6 +53,8 @@ def _add(model: type[Model], key: dict, **amounts) -> None:
         else:
             values[field] = field.get_default()
     keys = {meta.get_field(name).column for name in key}
+    if any(field.name == "generalised" for field in meta.concrete_fields):
+        keys.add("generalised")  # the counting adds to the rows not yet generalised
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     columns = ", ".join(quote(field.column) for field in values)
@@ -87,15 +90,9 @@ def _circulation_key(item: Item, branch_id: int, patron_category: str, now) -> d
     }
 
 
-def checkout(
-    *, item: Item, branch_id: int, patron_category: str, now, item_counted: bool = False
-) -> None:
-    """`item_counted`: the caller has added one to the copy's own count already (with
-    the update of its status, in one statement)."""
+def checkout(*, item: Item, branch_id: int, patron_category: str, now) -> None:
     _add(CirculationDay, _circulation_key(item, branch_id, patron_category, now), checkouts=1)
     _add(TitleMonth, {"month": _month(now), "title_id": item.title_id}, checkouts=1)
-    if not item_counted:
-        Item.objects.filter(pk=item.pk).update(circulation_count=F("circulation_count") + 1)
 
 
 def renewal(*, item: Item, branch_id: int, patron_category: str, now) -> None:
@@ -145,17 +142,9 @@ def visit(*, branch_id: int, now, count: int = 1) -> None:
     _add(VisitCount, {"day": _day(now), "branch_id": branch_id}, count=count)
 
 
-def overdue_count(*, now) -> int:
-    """Count the copies overdue at `now` per branch that owns them, as that day's row
-    of `OverdueDay` (run again the same day, it replaces the count). Returns the number
-    of branches with overdue copies. The loans are only counted, never named."""
-    day = _day(now)
-    counts = dict(
-        Loan.objects.filter(returned_at__isnull=True, due_at__lt=now)
-        .values("item__branch_id")
-        .annotate(n=Count("pk"))
-        .values_list("item__branch_id", "n")
-    )
+def overdue_counted(*, day: datetime.date, counts: dict[int, int]) -> None:
+    """The copies overdue at the end of `day` per branch that owns them, as that day's
+    rows of `OverdueDay` (counted again the same day, they replace the count)."""
     with transaction.atomic():
         OverdueDay.objects.filter(day=day).delete()
         OverdueDay.objects.bulk_create(
@@ -164,7 +153,6 @@ def overdue_count(*, now) -> int:
                 for branch_id, n in sorted(counts.items())
             ]
         )
-    return len(counts)
 
 
 def key_order(model: type[Model]) -> list[str]:
@@ -188,8 +176,8 @@ def reorder_since(day: datetime.date) -> int:
     against. After the rewrite they only tell the order of the keys. Returns the rows."""
     rewritten = 0
     with transaction.atomic():
-        for name, column in DAY_TABLES:
-            model = apps.get_model("circulation", name)
+        for app, name, column in DAY_TABLES:
+            model = apps.get_model(app, name)
             since = day.replace(day=1) if column == "month" else day
             if connection.vendor == "postgresql":
                 rewritten += _rewrite_in_one_statement(model, column, since)
@@ -229,18 +217,8 @@ def _rewrite_in_one_statement(model: type[Model], column: str, since: datetime.d
 
 def after_expunge(touched, now) -> None:
     """After an expunge: rewrite the statistics rows from the earliest day the removed
-    records began, and stamp the copies and programs they pointed at with this
-    transaction, so no row kept says (by its place, id or PostgreSQL transaction id) that
-    it changed together with a record that is gone."""
-    items = touched.refs.get("item", set())
-    if items:
-        Item.objects.filter(pk__in=in_values(items)).update(
-            circulation_count=F("circulation_count")
-        )
-    programs = touched.refs.get("program", set())
-    if programs:
-        Program.objects.filter(pk__in=in_values(programs)).update(
-            attendance_count=F("attendance_count")
-        )
+    records began, so no row kept says (by its place, id or PostgreSQL transaction id)
+    that it changed together with a record that is gone. (Circulation stamps the copies
+    and programs they pointed at: `circulation.records`.)"""
     if touched.since is not None:
         reorder_since(touched.since)

@@ -1,0 +1,287 @@
+"""Statistics tables anonymous at rest: before the expunge removes anything, every row the
+counting has added to since the last run is rewritten so that no cell it keeps was made
+by fewer than `CALUMET_ANONYMITY_K` patrons (docs/statistics.md, "What the tables keep").
+
+Before the run every record those rows count is still there (the expunge never removed
+one since the rows were last rewritten), so the patrons of each cell can be counted from
+the records themselves. Each table has a ladder of ever coarser cells; a cell goes up
+the ladder until the patrons of what it holds are at least k:
+
+- circulation: day x branch x item type x patron category → day x branch (type and
+  category "") → month x branch;
+- holds, computer use, visits: day x branch → month x branch;
+- charges: day x reason → day (reason "") → month;
+- titles: month x title → month x "other titles".
+
+The last step of each ladder is kept whatever its size: it is the month's activity at
+one branch (the month's patrons at that branch are its anonymity set). Counts are only
+moved, never changed, so every total stays the same. The patrons are counted from the
+records that name them as the cell's own events (check-outs and returns of loans made at
+that branch, holds placed or closed, sessions begun, card scans, charges, payments and
+waivers); an event no record tells of counts no patron, which can only make a cell
+coarser, never finer.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Model
+from django.utils import timezone
+
+from circulation.models import (
+    ComputerSession,
+    Fine,
+    FinePayment,
+    Hold,
+    Loan,
+    Visit,
+    VisitCount,
+)
+from core.db import in_values
+from stats.counting import reorder_since
+from stats.models import (
+    ChargeDay,
+    CirculationDay,
+    ComputerUseDay,
+    HoldDay,
+    TitleMonth,
+)
+
+ALL = ""
+
+
+def anonymity_k() -> int:
+    return max(settings.CALUMET_ANONYMITY_K, 1)
+
+
+def _local_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localdate(moment)
+
+
+def _month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _since(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), timezone.get_current_timezone())
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """How one table is generalised: its key columns (the date first), the columns that
+    count, the records that say which patrons made each finest cell, and the coarser
+    keys a cell of too few patrons goes to, in order."""
+
+    model: type[Model]
+    key: tuple[str, ...]
+    amounts: tuple[str, ...]
+    patrons: Callable[[datetime.date], Iterable[tuple[tuple, int]]]
+    steps: tuple[Callable[[tuple], tuple], ...]
+
+
+# -- who made each finest cell, from the records still there ---------------------------
+
+
+def _circulation_patrons(since: datetime.date):
+    loans = Loan.objects.filter(checked_out_at__gte=_since(since)) | Loan.objects.filter(
+        returned_at__gte=_since(since)
+    )
+    for out, back, branch, item_type, category, patron in loans.values_list(
+        "checked_out_at",
+        "returned_at",
+        "branch_id",
+        "item__item_type",
+        "patron__category_id",
+        "patron_id",
+    ).iterator(chunk_size=5000):
+        yield (_local_day(out), branch, item_type, category), patron
+        if back is not None:
+            yield (_local_day(back), branch, item_type, category), patron
+
+
+def _title_patrons(since: datetime.date):
+    loans = Loan.objects.filter(checked_out_at__gte=_since(_month(since)))
+    for out, title, patron in loans.values_list(
+        "checked_out_at", "item__title_id", "patron_id"
+    ).iterator(chunk_size=5000):
+        yield (_month(_local_day(out)), title), patron
+
+
+def _hold_patrons(since: datetime.date):
+    holds = Hold.objects.filter(placed_at__gte=_since(since)) | Hold.objects.filter(
+        closed_at__gte=_since(since)
+    )
+    for placed, closed, branch, patron in holds.values_list(
+        "placed_at", "closed_at", "pickup_branch_id", "patron_id"
+    ).iterator(chunk_size=5000):
+        yield (_local_day(placed), branch), patron
+        if closed is not None:
+            yield (_local_day(closed), branch), patron
+
+
+def _computer_patrons(since: datetime.date):
+    sessions = ComputerSession.objects.filter(started_at__gte=_since(since))
+    for started, branch, patron in sessions.values_list("started_at", "branch_id", "patron_id"):
+        yield (_local_day(started), branch), patron
+
+
+def _visit_patrons(since: datetime.date):
+    visits = Visit.objects.filter(visited_at__gte=_since(since))
+    for moment, branch, patron in visits.values_list("visited_at", "branch_id", "patron_id"):
+        yield (_local_day(moment), branch), patron
+
+
+def _charge_patrons(since: datetime.date):
+    start = _since(since)
+    fines = (
+        Fine.objects.filter(assessed_at__gte=start)
+        | Fine.objects.filter(waived_at__gte=start)
+        | Fine.objects.filter(settled_at__gte=start)
+    )
+    for assessed, waived, settled, reason, patron in fines.values_list(
+        "assessed_at", "waived_at", "settled_at", "reason", "patron_id"
+    ):
+        for moment in (assessed, waived, settled):
+            if moment is not None:
+                yield (_local_day(moment), reason), patron
+    payments = FinePayment.objects.filter(taken_at__gte=start)
+    for taken, reason, patron in payments.values_list("taken_at", "fine__reason", "patron_id"):
+        yield (_local_day(taken), reason), patron
+
+
+def _day_to_month(key: tuple) -> tuple:
+    return (_month(key[0]), *key[1:])
+
+
+LADDERS = (
+    Ladder(
+        CirculationDay,
+        ("day", "branch_id", "item_type", "patron_category"),
+        ("checkouts", "renewals", "returns"),
+        _circulation_patrons,
+        (lambda k: (k[0], k[1], ALL, ALL), lambda k: (_month(k[0]), k[1], ALL, ALL)),
+    ),
+    Ladder(
+        TitleMonth,
+        ("month", "title_id"),
+        ("checkouts",),
+        _title_patrons,
+        (lambda k: (k[0], None),),
+    ),
+    Ladder(
+        HoldDay,
+        ("day", "branch_id"),
+        ("placed", "filled", "cancelled", "expired"),
+        _hold_patrons,
+        (_day_to_month,),
+    ),
+    Ladder(
+        ComputerUseDay,
+        ("day", "branch_id"),
+        ("sessions", "minutes"),
+        _computer_patrons,
+        (_day_to_month,),
+    ),
+    Ladder(VisitCount, ("day", "branch_id"), ("count",), _visit_patrons, (_day_to_month,)),
+    Ladder(
+        ChargeDay,
+        ("day", "reason"),
+        ("charged", "amount_charged", "amount_paid", "amount_waived"),
+        _charge_patrons,
+        (lambda k: (k[0], ALL), lambda k: (_month(k[0]), ALL)),
+    ),
+)
+
+
+def place(cells: dict[tuple, set], steps, k: int) -> dict[tuple, tuple]:
+    """Where each finest cell's counts go: the first key of its ladder (itself, then each
+    step) at which the patrons of everything that goes there are at least k; the last
+    step takes what is left. `cells`: {finest key: its patrons}."""
+    where = {}
+    waiting = dict(cells)
+    # Level 0: the cell itself.
+    for key, patrons in cells.items():
+        if len(patrons) >= k:
+            where[key] = key
+            del waiting[key]
+    for n, step in enumerate(steps):
+        last = n == len(steps) - 1
+        groups: dict[tuple, list[tuple]] = defaultdict(list)
+        for key in waiting:
+            groups[step(key)].append(key)
+        for target, keys in groups.items():
+            patrons = set().union(*(cells[key] for key in keys))
+            if last or len(patrons) >= k:
+                for key in keys:
+                    where[key] = target
+                    del waiting[key]
+    return where
+
+
+def _generalise(ladder: Ladder, k: int) -> datetime.date | None:
+    """Rewrite the table's rows not yet generalised; returns the earliest date written."""
+    model = ladder.model
+    fresh = model.objects.filter(generalised=False)
+    rows = list(fresh.values_list(*ladder.key, *ladder.amounts))
+    if not rows:
+        return None
+    width = len(ladder.key)
+    since = min(row[0] for row in rows)
+    keys = {row[:width] for row in rows}
+    cells: dict[tuple, set] = {key: set() for key in keys}
+    for key, patron in ladder.patrons(since):
+        if key in cells:
+            cells[key].add(patron)
+    where = place(cells, ladder.steps, k)
+    merged: dict[tuple, list] = {}
+    for row in rows:
+        target = where[row[:width]]
+        sums = merged.setdefault(target, [0] * len(ladder.amounts))
+        for i, value in enumerate(row[width:]):
+            sums[i] += value
+    # Add what was there already under the same generalised keys, then write each once.
+    dates = sorted({target[0] for target in merged})
+    date_column = ladder.key[0]
+    kept = model.objects.filter(generalised=True, **{f"{date_column}__in": dates})
+    replaced = []
+    for pk, *row in kept.values_list("pk", *ladder.key, *ladder.amounts).iterator(5000):
+        sums = merged.get(tuple(row[:width]))
+        if sums is not None:
+            replaced.append(pk)
+            for i, value in enumerate(row[width:]):
+                sums[i] += value
+    if replaced:
+        old = model.objects.filter(pk__in=in_values(replaced))
+        old._raw_delete(old.db)
+    fresh._raw_delete(fresh.db)
+    model.objects.bulk_create(
+        [
+            model(
+                generalised=True,
+                **dict(zip(ladder.key, target, strict=True)),
+                **dict(zip(ladder.amounts, merged[target], strict=True)),
+            )
+            for target in sorted(merged, key=_sort_key)
+        ],
+        batch_size=1000,
+    )
+    return min(target[0] for target in merged)
+
+
+def _sort_key(key: tuple) -> tuple:
+    return tuple((value is None, "" if value is None else value) for value in key)
+
+
+def generalise(*, now=None) -> int:
+    """Rewrite every statistics row not yet generalised (called by the expunge before it
+    removes anything), then every row from the earliest date written on in key order
+    (`counting.reorder_since`), so that no row's id or place says it was just merged.
+    Returns the rows rewritten."""
+    k = anonymity_k()
+    written = [day for day in (_generalise(ladder, k) for ladder in LADDERS) if day]
+    return reorder_since(min(written)) if written else 0
