@@ -17,7 +17,7 @@ from circulation.models import (
     ProgramRegistration,
     Visit,
 )
-from privacy.access import register_purpose
+from privacy.access import purpose_of, register_purpose
 from privacy.policy import AFTER_CLOSE, RetentionRule
 from privacy.registry import Expunge, RecordKind, registry
 from privacy.retention import register_after_run
@@ -318,6 +318,23 @@ for _page, _words in {
     "admin:circulation.": gettext_noop("in the circulation records"),
 }.items():
     register_purpose(_page, _words)
+
+# The desk pages that serve the patron in a transaction of theirs (a check-out, a return,
+# a renewal, a payment, the hold shelf, a computer): what they write is the patron's own
+# transaction, reduced with its records (docs/audit.md, "Transactions and looks").
+for _page in (
+    "desk:checkout",  # with its patron search and its receipt
+    "desk:checkin",
+    "checkin",
+    "desk:renew",
+    "renew",
+    "desk:payment",  # with its patron search and its receipt
+    "desk:hold_shelf",
+    "desk:holds_to_pull",
+    "desk:hold_slip",
+    "desk:computers",
+):
+    register_purpose(_page, purpose_of(_page), serving=True)
 
 # What each staff role may do with this app's records.
 grant(
