@@ -740,7 +740,6 @@ def anonymity_sets(week) -> list[dict]:
     traces = _kept_traces((main, east))
     patrons = {p.pk: p for p in Patron.objects.all()}
     cells = _categorised_cells()
-    codes = set(CATEGORIES)
     used: dict[tuple, set] = {}
     for _kind, patron_id, branch_id, when in week["truth"]:
         used.setdefault((branch_id, _month(_local_day(when))), set()).add(patron_id)
@@ -765,9 +764,10 @@ def anonymity_sets(week) -> list[dict]:
                     rows = rows.filter(**{date_field.name: day})
                 if branch_field is not None:
                     rows = rows.filter(**{branch_field.attname: branch_id})
-                values = set(rows.values_list(category_field.attname, flat=True))
-                if values and values <= codes:
-                    allowed = values if allowed is None else allowed | values
+                # The row that counted it, if its category is kept: the record is one of
+                # that row's events, so its borrower is of that category.
+                if rows.filter(**{category_field.attname: patrons[patron_id].category_id}):
+                    allowed = {patrons[patron_id].category_id}
             if allowed is not None:
                 restricted = {pk for pk in possible if patrons[pk].category_id in allowed}
                 if restricted != possible:
