@@ -634,9 +634,12 @@ def _kept_traces(branches) -> dict[int, set]:
     key to the patron or a card, a card number in any text, a patron id in an audit
     entry's data or in a session's data; its times are every date and time it holds, and
     its place is any branch it points at or names."""
+    from django.contrib.contenttypes.models import ContentType
+
     from circulation.models import Branch
     from patrons.models import Card
 
+    patron_type = ContentType.objects.get_for_model(Patron)
     cards = dict(Card.objects.values_list("number", "patron_id"))
     alive = set(Patron.objects.values_list("pk", flat=True))
     branch_words = {}
@@ -686,8 +689,13 @@ def _kept_traces(branches) -> dict[int, set]:
                     times.append(("month" if "month" in field.name else "day", value))
                 else:
                     walk(value, found)
-            if model is LogEntry and row.content_type.model_class() is Patron:
-                found["patrons"].add(int(row.object_pk))
+            # A row about any object (django-auditlog's entries, the admin's own log): a
+            # patron when its content type is the patron's.
+            if getattr(row, "content_type_id", None) == patron_type.pk:
+                for name in ("object_pk", "object_id"):
+                    value = getattr(row, name, None)
+                    if value is not None and str(value).isdigit():
+                        found["patrons"].add(int(value))
             if model is Session:
                 walk(row.get_decoded(), found)
             if not found["patrons"]:
