@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.db import in_values
 from privacy.access import insert_entries
+from privacy.models import LegalHold
 from privacy.registry import registry
 
 #: The key of an entry reduced to its month: {"patron": id, "served": channel, "month":
@@ -43,12 +44,20 @@ def reduce_served(patron_ids: Iterable[int], *, before: datetime.datetime) -> se
     A staff look outside a transaction (no "served" key) is left as it is."""
     from auditlog.models import LogEntry
 
-    patron_ids = [int(pk) for pk in patron_ids]
+    patron_ids = {int(pk) for pk in patron_ids}
+    # A patron under a legal hold keeps the detail until it is released: the entries may
+    # be about the records a court asked to keep (the run after the release reduces them,
+    # with the records).
+    patron_ids -= set(
+        LegalHold.objects.filter(
+            patron_id__in=in_values(list(patron_ids)), released_at__isnull=True
+        ).values_list("patron_id", flat=True)
+    )
     if not patron_ids:
         return set()
     fine = (
         LogEntry.objects.filter(
-            additional_data__patron__in=patron_ids,
+            additional_data__patron__in=sorted(patron_ids),
             timestamp__lt=before,
             additional_data__has_key="served",
         )

@@ -152,3 +152,18 @@ def test_the_patron_reads_who_served_them_and_who_looked(served_then_looked_at, 
     assert (
         "Librarian: opened your library card and your registration in the patron records" in text
     ), text
+
+
+def test_a_patron_under_a_legal_hold_keeps_the_detail(served_then_looked_at, director):
+    """Records a court asked to keep may be what the entries were about: while a hold is
+    pending, the patron's transaction entries are kept as written, even when records the
+    hold does not cover are removed."""
+    from circulation.models import Loan
+    from privacy.services import legal_hold_place
+
+    patron = served_then_looked_at
+    legal_hold_place(patron=patron, reason="Subpoena", actor=director, kinds=["fine"])
+    before = [(e.pk, e.timestamp, e.additional_data) for e in _entries(patron)]
+    retention.expunge(now=timezone.now() + datetime.timedelta(seconds=1))
+    assert not Loan.objects.filter(patron=patron).exists()  # the loan was not held
+    assert [(e.pk, e.timestamp, e.additional_data) for e in _entries(patron)] == before
