@@ -411,5 +411,7 @@ class _Demo:
 
 
 def _day_of(moment: datetime.datetime) -> datetime.datetime:
-    """The start of the local day: the registration keeps only the day of the last activity."""
-    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+    """The start of the local month: the registration keeps only the month of the last
+    activity."""
+    local = timezone.localtime(moment)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

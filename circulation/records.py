@@ -19,7 +19,7 @@ from circulation.models import (
     Visit,
 )
 from circulation.signals import stamp_touched
-from privacy.access import register_purpose
+from privacy.access import purpose_of, register_purpose
 from privacy.policy import AFTER_CLOSE, RetentionRule
 from privacy.registry import Expunge, RecordKind, registry
 from privacy.retention import register_after_run
@@ -323,6 +323,23 @@ for _page, _words in {
 
 # The library's policy is no patron's record, but every change to it is audited.
 auditlog.register(LibraryPolicy, exclude_fields=["updated_at"])
+
+# The desk pages that serve the patron in a transaction of theirs (a check-out, a return,
+# a renewal, a payment, the hold shelf, a computer): what they write is the patron's own
+# transaction, reduced with its records (docs/audit.md, "Transactions and looks").
+for _page in (
+    "desk:checkout",  # with its patron search and its receipt
+    "desk:checkin",
+    "checkin",
+    "desk:renew",
+    "renew",
+    "desk:payment",  # with its patron search and its receipt
+    "desk:hold_shelf",
+    "desk:holds_to_pull",
+    "desk:hold_slip",
+    "desk:computers",
+):
+    register_purpose(_page, purpose_of(_page), serving=True)
 
 # What each staff role may do with this app's records.
 grant(

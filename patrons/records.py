@@ -51,11 +51,11 @@ def _patron_closed_at():
             + Value(datetime.timedelta(days=2)),
             output_field=DateTimeField(),
         ),
-        # The last activity is kept as the start of its day: a day is added so the
-        # count starts at the end of that day, never before the activity.
+        # The last activity is kept as the start of its month: 32 days are added so the
+        # count starts after the end of that month, never before the activity.
         Coalesce(
             ExpressionWrapper(
-                F("last_activity_at") + Value(datetime.timedelta(days=1)),
+                F("last_activity_at") + Value(datetime.timedelta(days=32)),
                 output_field=DateTimeField(),
             ),
             "registered_at",

@@ -76,11 +76,13 @@ def patron_touch(
     """Record activity: retention of a registration counts from the last activity.
     Takes the patron, or only its id when the patron is not loaded (saves a query).
 
-    Only the day is kept (its local midnight), and the row is written at most once a
-    day: an exact time would say when the patron was at the desk, to be matched against
-    anything else that kept the moment."""
+    Only the month is kept (the local midnight of its first day), and the row is written
+    at most once a month: a day would say on which day the patron was at the library, to
+    be matched against the statistics of that day (check-outs per day, branch and patron
+    category: docs/privacy.md, "The threat model"); an exact time, against anything else
+    that kept the moment."""
     now = now or timezone.now()
-    day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     Patron.objects.filter(pk=patron.pk if patron is not None else patron_id).exclude(
         last_activity_at=day
     ).update(last_activity_at=day)

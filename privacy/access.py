@@ -48,8 +48,41 @@ def _staff_context(request, actor) -> dict:
 _PURPOSES: dict[str, str] = {}
 
 
-def register_purpose(page_prefix: str, words: str) -> None:
+#: Page name prefixes where staff serve the patron in front of them (the desk's check-out,
+#: check-in, renewals, payments, hold shelf, computers): their entries are the patron's
+#: own transaction, not a look at their record (`served_by`).
+_SERVING: set[str] = set()
+
+#: How a transaction entry says who served the patron, once it is reduced to its month.
+DESK, KIOSK, PORTAL = "desk", "kiosk", "portal"
+
+
+def register_purpose(page_prefix: str, words: str, *, serving: bool = False) -> None:
+    """`serving`: the page serves the patron in a transaction of theirs (a desk page),
+    so what it writes is reduced with the transaction's records (docs/audit.md)."""
     _PURPOSES[page_prefix] = words
+    if serving:
+        _SERVING.add(page_prefix)
+
+
+def served_by(page: str, *, actor, who: dict | None, confidential: bool) -> str | None:
+    """Whether an entry is written by the patron's own transaction, and through what:
+    a desk page serving them ("desk"), a self-service terminal ("kiosk"), their own portal
+    pages and sign-in ("portal"). None: a staff look outside a transaction (a search, the
+    patron's page, a report, an export, a disclosure), kept as it is for the audit.
+
+    Decided when the entry is written, from the page: the nightly run reduces the
+    transaction entries of a patron to their month once records of theirs are removed
+    (`privacy.served.reduce_served`)."""
+    if confidential:
+        return None
+    if page.startswith("portal:"):
+        return PORTAL
+    if who is not None and page.startswith("sip2:"):
+        return KIOSK
+    if actor is not None and any(page.startswith(prefix) for prefix in _SERVING):
+        return DESK
+    return None
 
 
 def purpose_of(page: str) -> str:
@@ -138,6 +171,9 @@ def log_access(
     base = {"page": page, "access": access, **(who or _staff_context(request, actor))}
     if event:
         base["event"] = event
+    served = served_by(page, actor=actor, who=who, confidential=confidential)
+    if served:
+        base["served"] = served
     if confidential:
         # Part of a disclosure: hidden from the patron's own access page, since a court
         # may forbid telling the patron (administrators still see it in the reports).

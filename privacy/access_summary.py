@@ -16,11 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
-from privacy.access import purpose_of
+from privacy.access import KIOSK, PORTAL, purpose_of
 from privacy.registry import registry
 
 # Markers, not words: the patron's own line, their sign-ins, the lists they appeared in.
 YOU, SIGNED_IN, LISTED = object(), object(), object()
+#: The key of a month's reduced transactions, beside its first day's.
+MONTH = "month"
 
 
 def secret_kinds() -> set[str]:
@@ -81,6 +83,17 @@ def access_days(patron, keep_days: int | None) -> list[dict]:
         kinds = _kinds(data)
         if secret & set(kinds):
             continue
+        if data.get("month"):
+            # A transaction of the patron's, reduced to its month with its records.
+            month = (timezone.localtime(stamp).date(), MONTH)
+            served = data.get("served")
+            if served == PORTAL:
+                days[month][YOU][_("you used your account online")] += 1
+            elif served == KIOSK:
+                days[month][_("Self-service kiosk")][_("served you")] += 1
+            else:
+                days[month][_("Library staff")][_("served you at the desk")] += 1
+            continue
         day = timezone.localtime(stamp).date()
         if data.get("event") == "sign-in":
             days[day][YOU][SIGNED_IN] += 1
@@ -107,7 +120,10 @@ def access_days(patron, keep_days: int | None) -> list[dict]:
         else:
             days[day][who][_("changed %(records)s") % {"records": _labels(kinds)}] += 1
     result = []
-    for day in sorted(days, reverse=True):
+    # Newest first; a month's reduced transactions come after its later days.
+    for day in sorted(
+        days, key=lambda key: key if isinstance(key, tuple) else (key, ""), reverse=True
+    ):
         lines = []
         for who, phrases in days[day].items():
             parts = []
@@ -133,5 +149,8 @@ def access_days(patron, keep_days: int | None) -> list[dict]:
                         _("%(phrase)s (%(count)d times)") % {"phrase": phrase, "count": count}
                     )
             lines.append({"who": who, "what": "; ".join(parts), "you": who is YOU})
-        result.append({"day": day, "lines": lines})
+        if isinstance(day, tuple):
+            result.append({"day": day[0], "month": True, "lines": lines})
+        else:
+            result.append({"day": day, "lines": lines})
     return result

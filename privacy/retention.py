@@ -34,6 +34,7 @@ from privacy.legal_holds import held_q  # the expunge's test for held records
 from privacy.models import ExpungeRun, RetentionPolicy
 from privacy.policy import RULES_BY_KIND
 from privacy.registry import Expunge, RecordKind, registry
+from privacy.served import reduce_served, rewrite_months
 from privacy.sessions import scrub_sessions, scrub_stale_sessions
 
 SIDE_COPIES = "side_copies"
@@ -61,6 +62,8 @@ class Touched:
 
     refs: dict[str, set] = field(default_factory=dict)
     since: datetime.date | None = None
+    #: Months whose transaction entries were reduced (privacy.served.reduce_served).
+    months: set = field(default_factory=set)
 
     def add(self, refs: dict[str, set], began: datetime.datetime | None = None) -> None:
         for name, ids in refs.items():
@@ -233,6 +236,9 @@ def _expunge(
                 done = cleanup(now=now, dry_run=dry_run)
             result.counts[name] = {"expunged": done, "anonymised": 0, "held": 0}
 
+    if removed.months and not dry_run:
+        with transaction.atomic():
+            rewrite_months(removed.months)
     if removed and not dry_run:
         for follow_up in _AFTER_RUN.values():
             with transaction.atomic():
@@ -299,8 +305,11 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched, removed) ->
             if not ids:
                 break
             last = ids[-1]
-            removed.add(kind.refs_of(ids), _began(kind, ids))
+            refs = kind.refs_of(ids)
+            removed.add(refs, _began(kind, ids))
             done = kind.expunge_ids(ids, now)
+            # The patrons' own transactions go with their records: reduced to the month.
+            removed.months |= reduce_served(refs.get("patron", ()), before=now)
         touched.add(kind.model._meta.db_table)
         touched.add(AUDIT_TABLE)  # the deleted entries are dead rows until VACUUM
         if kind.expunge is Expunge.ANONYMISE:

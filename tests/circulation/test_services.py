@@ -52,8 +52,9 @@ def item(branch):
 
 
 def _day_of(moment):
-    """Only the day of a patron's last activity is kept: its local midnight."""
-    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+    """Only the month of a patron's last activity is kept: its first day's local midnight."""
+    local = timezone.localtime(moment)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def checkout(card, item, actor, **kwargs):

@@ -331,8 +331,9 @@ def test_a_registration_closes_at_the_later_of_card_expiry_and_last_activity(now
 
     closed_on = {p.pk: p.closed_on for p in patron_kind.closed_records(now)}
 
-    # The last activity is kept as its day: the count starts at the end of that day.
-    assert closed_on[active_after_expiry.pk] == now - 100 * DAY + DAY
+    # The last activity is kept as its month: the count starts after the end of that
+    # month (32 days after its first day).
+    assert closed_on[active_after_expiry.pk] == now - 100 * DAY + 32 * DAY
     assert _on_or_about(closed_on[idle_before_expiry.pk], today - 800 * DAY)
     assert _on_or_about(closed_on[never_active.pk], today - 800 * DAY)
 

@@ -1,0 +1,121 @@
+"""The patron's own transactions in the audit log, reduced with their records.
+
+An access entry written while the patron is served (the desk serving them, a kiosk, their
+own portal pages and sign-in: `privacy.access.served_by`) is the circulation event itself:
+who, where, when, which desk. Once the expunge removes records of that patron, their
+transaction entries written before the run are reduced to one entry per patron, month and
+channel, with no reader, branch, page, counts, time or address (docs/audit.md,
+"Transactions and looks"). A staff look outside a transaction is kept as it is.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from core.db import in_values
+from privacy.access import insert_entries
+from privacy.models import LegalHold
+from privacy.registry import registry
+
+#: The key of an entry reduced to its month: {"patron": id, "served": channel, "month":
+#: "2026-10"}, stamped at the month's first local midnight, with no reader, branch, page,
+#: counts or address.
+MONTH = "month"
+
+
+def _month_start(moment) -> datetime.datetime:
+    local = timezone.localtime(moment)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def reduce_served(patron_ids: Iterable[int], *, before: datetime.datetime) -> set:
+    """Reduce these patrons' transaction entries written before `before` (the desk serving
+    them, a kiosk, their own portal pages and sign-ins) to one entry per patron, month
+    and channel, with nothing finer than the month: called in the expunge's transaction
+    that removes records of theirs, so no entry outlives them with a branch, a page, a
+    minute, counts or a client address that the kept statistics could be joined with.
+
+    Returns the months touched; `rewrite_months` then rewrites them in key order, so that
+    neither the entries' ids nor their place in the table tell when they were reduced.
+    A staff look outside a transaction (no "served" key) is left as it is."""
+    patron_ids = {int(pk) for pk in patron_ids}
+    # A patron under a legal hold keeps the detail until it is released: the entries may
+    # be about the records a court asked to keep (the run after the release reduces them,
+    # with the records).
+    patron_ids -= set(
+        LegalHold.objects.filter(
+            patron_id__in=in_values(list(patron_ids)), released_at__isnull=True
+        ).values_list("patron_id", flat=True)
+    )
+    if not patron_ids:
+        return set()
+    fine = (
+        LogEntry.objects.filter(
+            additional_data__patron__in=sorted(patron_ids),
+            timestamp__lt=before,
+            additional_data__has_key="served",
+        )
+        # (has_key first: a JSON key that is missing compares as NULL, not as false.)
+        .exclude(additional_data__has_key=MONTH)
+    )
+    keys = set()
+    ids = []
+    for pk, stamp, data in fine.values_list("pk", "timestamp", "additional_data").iterator():
+        data = data or {}
+        ids.append(pk)
+        keys.add((_month_start(stamp), int(data["patron"]), str(data["served"])))
+    if not ids:
+        return set()
+    doomed = LogEntry.objects.filter(pk__in=in_values(ids))
+    doomed._raw_delete(doomed.db)
+    _insert_month_entries(sorted(keys))
+    return {month for month, _, _ in keys}
+
+
+def rewrite_months(months: Iterable[datetime.datetime]) -> int:
+    """Delete and write again, in key order (month, patron, channel) and without
+    duplicates, every month entry of these months."""
+    months = sorted(set(months))
+    if not months:
+        return 0
+    entries = LogEntry.objects.filter(
+        timestamp__in=months, additional_data__has_key=MONTH, action=LogEntry.Action.ACCESS
+    )
+    keys = {
+        (_month_start(stamp), int(data["patron"]), str(data["served"]))
+        for stamp, data in entries.values_list("timestamp", "additional_data").iterator()
+    }
+    entries._raw_delete(entries.db)
+    _insert_month_entries(sorted(keys))
+    return len(keys)
+
+
+def _insert_month_entries(keys: list[tuple]) -> None:
+    patron_type = ContentType.objects.get_for_model(registry.get("patron").model)
+    insert_entries(
+        [
+            {
+                "content_type_id": patron_type.pk,
+                "object_pk": str(patron),
+                "object_id": patron,
+                "object_repr": f"Patron #{patron}",
+                "action": LogEntry.Action.ACCESS,
+                "actor_id": None,
+                "actor_email": None,
+                "remote_addr": None,
+                "additional_data": {
+                    "patron": patron,
+                    "served": channel,
+                    MONTH: f"{month:%Y-%m}",
+                },
+                "timestamp": month,
+                "changes_text": "",
+            }
+            for month, patron, channel in keys
+        ]
+    )
