@@ -23,7 +23,14 @@ from circulation import services
 from circulation.desk.find import FindPatronForm, find, picked_card
 from circulation.desk.forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
 from circulation.desk.payment import payment_view
-from circulation.desk.state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
+from circulation.desk.state import (
+    SESSION_KEY,
+    Desk,
+    batch_link,
+    desk_context,
+    handle_branch,
+    handle_done,
+)
 from circulation.models import Hold, Item, Loan, Title
 from circulation.selectors import (
     annotate_queue_position,
@@ -232,14 +239,16 @@ def _scan_page(request, *, page: str, title: str, permission: str, run, intro: s
             else:
                 messages.error(request, "Scan or type the item's barcode.")
         return redirect(reverse(f"admin:circulation_{page}"))
+    lines = desk.lines(page)
     context = desk_context(
         request,
         desk,
         title,
         item_form=ItemForm(),
-        lines=desk.lines(page),
+        lines=lines,
         intro=intro,
         done=done,
+        **(batch_link(lines, page=page) if page == "checkin" else {}),
     )
     return TemplateResponse(request, "admin/circulation/desk/scan.html", context)
 

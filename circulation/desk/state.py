@@ -32,8 +32,8 @@ from patrons.models import Card
 from privacy import sessions
 
 SESSION_KEY = "calumet_desk"
-#: The pages that keep a transaction; check-in lines belong to no patron being served.
-PAGES = ("checkout", "checkin", "renew", "payment")
+#: The pages that keep a transaction; check-in and pull lines belong to no patron being served.
+PAGES = ("checkout", "checkin", "renew", "payment", "pull")
 PATRON_PAGES = ("checkout", "renew", "payment")
 MAX_LINES = 30
 _DESK_KEYS = ("branch_id", "branch_name")
@@ -61,7 +61,18 @@ SLIP_BACK = {
     "checkin": ("admin:circulation_checkin", "Check in"),
     "hold_shelf": ("admin:circulation_hold_shelf", "the hold shelf"),
     "in_transit": ("admin:circulation_in_transit", "In transit"),
+    "pull": ("admin:circulation_holds_to_pull", "Holds to pull"),
 }
+
+
+def batch_link(lines: list[dict], *, page: str) -> dict:
+    """The link that prints every slip of a page's lines in one go (`batch_url`,
+    `slip_count`), when there are at least two."""
+    count = sum(1 for line in lines if line.get("slip_url"))
+    if count < 2:
+        return {}
+    query = urlencode({"from": page})
+    return {"batch_url": f"{reverse('admin:circulation_desk_slips')}?{query}", "slip_count": count}
 
 
 def slip_back(request) -> dict:

@@ -153,11 +153,11 @@ class Fine(models.Model):
         OTHER = "other", _("Other")
 
     class WaiveReason(models.TextChoices):
-        HARDSHIP = "hardship", "Financial hardship"
-        LIBRARY_ERROR = "library_error", "Library error"
-        FOUND = "found", "Lost item found and returned"
-        GOODWILL = "goodwill", "Goodwill (first time, fine amnesty)"
-        OTHER = "other", "Other (see the note)"
+        HARDSHIP = "hardship", _("Financial hardship")
+        LIBRARY_ERROR = "library_error", _("Library error")
+        FOUND = "found", _("Lost item found and returned")
+        GOODWILL = "goodwill", _("Goodwill (first time, fine amnesty)")
+        OTHER = "other", _("Other (see the note)")
 
     patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="fines")
     loan = models.ForeignKey(
