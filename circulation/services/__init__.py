@@ -28,6 +28,7 @@ from circulation.services.lost import (
     fine_charge_manual,
     item_declare_damaged,
     item_declare_lost,
+    lost_preview,
     mark_long_overdue_lost,
     record_overdue_counts,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "holds_to_pull",
     "item_declare_damaged",
     "item_declare_lost",
+    "lost_preview",
     "loan_checkout",
     "loan_renew",
     "loan_renew_by_barcode",
