@@ -222,6 +222,7 @@ def _slip(model_admin, request, patron: Patron, pin: str | None, kind: str = "re
             title,
             patron,
             slip_heading=heading,
+            slip_title=heading,
             pin=pin,
             card=patron.active_card,
             portal_url=request.build_absolute_uri(reverse("portal:login")),

@@ -63,7 +63,9 @@ def _act(request, desk: Desk, card: Card | None, action: str) -> None:
             if set(form.errors) == {"method"}:
                 raise Refused("Choose how the patron paid: cash, card or check.")
             if set(form.errors) == {"tendered"}:
-                raise Refused("Enter the cash tendered as an amount such as 5.00, or leave it empty.")
+                raise Refused(
+                    "Enter the cash tendered as an amount such as 5.00, or leave it empty."
+                )
             raise Refused("Enter an amount such as 2.50.")
         fine = _patron_fine(card, form.cleaned_data["fine"])
         _take(request, desk, card, [(fine, form.cleaned_data["amount"])], form)
@@ -71,7 +73,9 @@ def _act(request, desk: Desk, card: Card | None, action: str) -> None:
         form = PayAllForm(request.POST)
         if not form.is_valid():
             if set(form.errors) == {"tendered"}:
-                raise Refused("Enter the cash tendered as an amount such as 5.00, or leave it empty.")
+                raise Refused(
+                    "Enter the cash tendered as an amount such as 5.00, or leave it empty."
+                )
             raise Refused("Choose how the patron paid: cash, card or check.")
         parts = [(fine, fine.balance) for fine in fines_for_patron(patron=card.patron)]
         _take(request, desk, card, parts, form)

@@ -26,7 +26,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from circulation.desk.state import Desk, slip_back
@@ -84,7 +84,12 @@ def checkout_receipt_view(request):
             send_mail(subject, body, None, [email])
             messages.success(request, "Receipt emailed to the patron.")
         return redirect(reverse("admin:circulation_checkout"))
-    context.update(admin.site.each_context(request), title="Check-out receipt")
+    context.update(
+        admin.site.each_context(request),
+        title=gettext_lazy("Items you have out")
+        if all_loans
+        else gettext_lazy("Check-out receipt"),
+    )
     return render_slip(
         request,
         "admin/circulation/slips/checkout_receipt.html",
@@ -163,7 +168,7 @@ def payment_receipt_view(request):
     log_access(records or [card.patron], request=request, page="desk:payment_receipt")
     context = {
         **admin.site.each_context(request),
-        "title": "Payment receipt",
+        "title": gettext_lazy("Payment receipt"),
         "library": settings.CALUMET_LIBRARY_NAME,
         "card": card.masked_number,
         "receipts": receipts,
@@ -232,7 +237,7 @@ def hold_slip_view(request):
     context = {
         **admin.site.each_context(request),
         **slip_back(request),
-        "title": "Hold slip",
+        "title": gettext_lazy("Hold slip"),
         "slips": slips,
     }
     return render_slip(

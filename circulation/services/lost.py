@@ -107,7 +107,9 @@ def item_declare_lost(
             loan.save(update_fields=["returned_at"])
             for reason, amount in lost_charges(item):
                 fines.append(
-                    _charge(patron_id=loan.patron_id, loan=loan, reason=reason, amount=amount, now=now)
+                    _charge(
+                        patron_id=loan.patron_id, loan=loan, reason=reason, amount=amount, now=now
+                    )
                 )
         item.status = Item.Status.LOST
         item.save(update_fields=["status"])
