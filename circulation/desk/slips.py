@@ -119,7 +119,8 @@ def _receipts(desk: Desk, card) -> tuple[list[dict], list[dict]]:
                 "number": payment.number,
                 "taken_at": payment.taken_at,
                 "branch": payment.branch.name,
-                "method": payment.get_method_display(),
+                # Lazy labels: rendered in the patron's language with the slip.
+                "method": FinePayment.Method(payment.method).label,
                 "lines": [],
                 "total": Decimal("0.00"),
             },
@@ -127,7 +128,7 @@ def _receipts(desk: Desk, card) -> tuple[list[dict], list[dict]]:
         loan = payment.fine.loan if payment.fine else None
         receipt["lines"].append(
             {
-                "kind": payment.get_kind_display(),
+                "kind": Fine.Reason(payment.kind).label,
                 "title": loan.item.title.title if loan else "",
                 "amount": payment.amount,
                 "record": payment,
@@ -143,10 +144,10 @@ def _receipts(desk: Desk, card) -> tuple[list[dict], list[dict]]:
     ).select_related("loan__item__title")
     waivers = [
         {
-            "kind": fine.get_reason_display(),
+            "kind": Fine.Reason(fine.reason).label,
             "title": fine.loan.item.title.title if fine.loan else "",
             "amount": fine.amount - fine.amount_paid,
-            "reason": fine.get_waive_reason_display(),
+            "reason": Fine.WaiveReason(fine.waive_reason).label,
             "record": fine,
         }
         for fine in fines

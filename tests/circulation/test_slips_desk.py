@@ -71,6 +71,7 @@ def test_cash_tendered_gives_the_change_on_the_page_and_the_receipt(desk, card):
     receipt = get(desk, "/admin/circulation/payment-receipt/")
     assert "Efectivo entregado" in receipt and "$5.00" in receipt and "$3.25" in receipt
     assert "Recibo de pago" in receipt and no_staff_chrome(receipt)
+    assert "<dd>Efectivo</dd>" in receipt and "Vencido" in receipt  # method, kind
 
 
 @pytest.mark.parametrize(
