@@ -201,6 +201,7 @@ class Desk:
         item: Item | None = None,
         patrons=(),
         slip: tuple[str, int] | None = None,
+        override: str = "",
     ) -> None:
         """A scan line. `item` (when the barcode is one) is kept by id; `patrons` are the
         patrons the line is about, for the refs (they are never shown); `slip` is the slip
@@ -209,6 +210,8 @@ class Desk:
         line = {"ok": ok, "text": text}
         if slip is not None and slip[0] in SLIPS:
             line["slip"] = [slip[0], int(slip[1])]
+        if override:
+            line["override"] = override  # a refusal staff with the role may override
         if item is not None:
             line["item"] = item.pk
         else:
@@ -251,6 +254,7 @@ class Desk:
                     "title": title,
                     "ok": line["ok"],
                     "text": line["text"],
+                    "override": line.get("override", ""),
                     **slip_link(line.get("slip"), back=page),
                 }
             )
@@ -276,7 +280,22 @@ def desk_context(request, desk: Desk, title: str, **extra) -> dict:
         "branch_form": DeskBranchForm(initial={"branch": branch}),
         "idle_minutes": idle_minutes(),
         "opts": None,
+        **override_context(request.user),
         **extra,
+    }
+
+
+def override_context(user) -> dict:
+    """What a desk line needs to offer an override: the kinds this user may override, the
+    reasons, and the role that may (for those who may not)."""
+    from circulation.models.lending import OverrideReason
+    from circulation.services.overrides import PERMISSIONS, roles_that_may
+
+    may = [kind for kind, permission in PERMISSIONS.items() if user.has_perm(permission)]
+    return {
+        "may_override": [str(kind) for kind in may],
+        "override_reasons": OverrideReason.choices,
+        "override_roles": {str(kind): roles_that_may(kind) for kind in PERMISSIONS},
     }
 
 

@@ -17,6 +17,7 @@ from circulation import counting
 from circulation.exceptions import CirculationRefused
 from circulation.models import Branch, Fine, Hold, Item, Loan
 from circulation.models.calendar import days_late as library_days_late
+from circulation.models.lending import OverrideKind
 from circulation.models.rules import CirculationRule, RuleBook, rule_for
 from circulation.models.transit import Transit
 from circulation.selectors import balance_for_patron
@@ -34,6 +35,7 @@ from circulation.services.holds import (
     _release_item,
     _trap_for_next_hold,
 )
+from circulation.services.overrides import Override, check_override, record_override
 from circulation.services.transit import open_transit, transit_receive, transit_send
 from patrons.models import Card, Patron
 from patrons.services import card_check, card_resolve, patron_touch
@@ -48,12 +50,16 @@ def loan_checkout(
     barcode: str,
     actor,
     branch: Branch | None = None,
+    override: Override | None = None,
     now: datetime.datetime | None = None,
 ) -> Loan:
     """Check an item out to the card's patron, or refuse with the reason. `card`: the
     card when the caller has it loaded with its patron in this request (its status and
-    expiry are checked all the same, without reading it again)."""
+    expiry are checked all the same, without reading it again). `override` (the fine
+    limit, by a role that may, with a reason) lets a balance above the limit through."""
     now = _now(now)
+    if override is not None:
+        override = check_override(override, actor=actor)
     with transaction.atomic():
         if card is not None:
             card = card_check(card=card, now=now)
@@ -63,7 +69,8 @@ def loan_checkout(
         _refuse_if_blocked(patron, now, "Borrowing")
         limit = Decimal(settings.CALUMET_MAX_BALANCE)
         balance = balance_for_patron(patron=patron)
-        if balance > limit:
+        overriding = override is not None and override.kind == OverrideKind.FINE_LIMIT
+        if balance > limit and not overriding:
             raise CirculationRefused(
                 f"Unpaid balance of ${balance} is above the limit of ${limit}. "
                 "Take a payment first.",
@@ -122,6 +129,8 @@ def loan_checkout(
             raise CirculationRefused(
                 "This item is already on loan. Check it in first.", code="on_loan"
             ) from None
+        if overriding and balance > limit:
+            record_override(loan, override, actor=actor)
         _fill_own_hold(waiting, patron=patron, item=item, now=now)
         item.status = Item.Status.ON_LOAN
         Item.objects.filter(pk=item.pk).update(

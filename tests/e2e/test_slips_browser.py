@@ -162,7 +162,9 @@ def test_slips_pass_axe(browser, live_server, axe):
     clerk = staff("librarian", LIBRARIAN)
     title = TitleFactory(title="Persuasion")
     copy = ItemFactory(branch=central, title=title)
-    hold = services.hold_place(patron=reader.patron, title=title, pickup_branch=central, actor=clerk)
+    hold = services.hold_place(
+        patron=reader.patron, title=title, pickup_branch=central, actor=clerk
+    )
     services.hold_pull(hold=hold, barcode=copy.barcode, actor=clerk, branch=central)
     context = axe_context(browser, live_server.url)
     page = context.new_page()
