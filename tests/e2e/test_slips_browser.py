@@ -175,3 +175,42 @@ def test_slips_pass_axe(browser, live_server, axe):
         found[url] = violations(page, WCAG_21_AA, STRUCTURE if "slip" in url else ())
     context.close()
     assert not any(found.values()), report(found)
+
+
+def test_a_librarian_overrides_the_renewal_limit_with_a_reason(librarian_desk, screenshots):
+    import datetime
+
+    from django.utils import timezone
+
+    from circulation.models import CirculationRule, Loan
+
+    page = librarian_desk
+    CirculationRule.objects.filter(item_type="book", patron_category=None, branch=None).update(
+        max_renewals=1
+    )
+    reader = card_for("Avery", "Lindqvist", "21234000000001", page.central)
+    item = ItemFactory(branch=page.central, status=Item.Status.ON_LOAN)
+    loan = LoanFactory(
+        item=item,
+        patron=reader.patron,
+        branch=page.central,
+        renewals=1,
+        checked_out_at=timezone.now() - datetime.timedelta(days=20),
+        due_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    page.goto("/admin/circulation/renew/")
+    page.fill("#id_barcode", item.barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Renewal limit reached")
+    # No reason: refused, nothing changed (the browser asks first; without it, the server).
+    page.evaluate("document.querySelector('.override-form select').removeAttribute('required')")
+    page.get_by_role("button", name=f"Override for {item.barcode}").click()
+    page.wait_for_selector("text=Choose a reason to override the renewal limit.")
+    assert Loan.objects.get(pk=loan.pk).renewals == 1
+    page.locator(".override-form select").first.select_option("returning_soon")
+    page.screenshot(path=str(screenshots / "desk-override.png"), full_page=True)
+    page.get_by_role("button", name=f"Override for {item.barcode}").first.click()
+    page.wait_for_selector("text=renewal limit overridden")
+    assert Loan.objects.get(pk=loan.pk).renewals == 2
+    page.goto(f"/admin/patrons/patron/{reader.patron_id}/change/")
+    assert "Renewal limit overridden by librarian" in page.inner_text("#content")
