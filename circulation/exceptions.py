@@ -61,6 +61,12 @@ class CirculationRefusal(RefusalCode, exception=CirculationRefused):
     PAST = "past", _("This program has already taken place.")
     CANCELLED = "cancelled", _("This sign-up was already cancelled.")
     RENEWAL = "renewal"
+    #: Declaring a copy lost: the amount shown changed before the confirmation.
+    CHANGED = "changed", "The amount changed since you looked: check it and confirm again."
+    #: Staff overrides, with their reason.
+    OVERRIDE_KIND = "override_kind", "Choose what to override."
+    OVERRIDE_PERMISSION = "override_permission"
+    OVERRIDE_REASON = "override_reason"
     #: The library policy page: a setting that does not exist, or values out of range.
     POLICY_SETTING = "unknown"
     POLICY_VALUES = "invalid"

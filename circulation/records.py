@@ -61,6 +61,7 @@ registry.register(
         staff_name="Loans",
         patron_name=gettext_noop("your loans"),
         model=Loan,
+        audit_mask=("override_note",),  # staff's free text: recorded as set, never read
         patron_path="patron",
         active=lambda now: Q(returned_at__isnull=True) | Q(_unsettled_fine_on_loan()),
         closed_at=_loan_closed_at,
@@ -369,6 +370,9 @@ grant(
         *perms("circulation", "visitcount", "view"),
         "circulation.waive_fine",
         "circulation.add_fine",  # a charge added by hand
+        # Overrides at the desk, with a reason (circulation/services/overrides.py).
+        "circulation.override_renewal_limit",
+        "circulation.override_fine_limit",
     ],
 )
 grant(

@@ -39,7 +39,7 @@ from patrons.portal import (
     sign_in,
     sign_out,
 )
-from patrons.services import blocks_in_force, describe_block
+from patrons.services import blocks_in_force, describe_block, patron_language_set
 from privacy.access import log_access
 from privacy.access_summary import access_days
 from privacy.models import RetentionPolicy
@@ -53,6 +53,12 @@ def _safe_next(request, fallback: str) -> str:
     ):
         return target
     return fallback
+
+
+def _portal_language(request) -> str:
+    known = [code for code, _name in settings.LANGUAGES]
+    language = getattr(request, "LANGUAGE_CODE", "") or ""
+    return language if language in known else ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,6 +79,12 @@ def login_view(request):
                 return lockout_response(request, None, credentials)
             if patron is not None:
                 sign_in(request, patron)
+                if not patron.language:
+                    # Not chosen yet: the language of the first portal sign-in, which the
+                    # patron's notices and slips then use (they change it under Settings).
+                    patron = patron_language_set(
+                        patron=patron, language=_portal_language(request), actor=patron
+                    )
                 log_access(
                     [patron], request=request, patron=patron, page="portal:login", event="sign-in"
                 )

@@ -43,6 +43,16 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _override_text(loan) -> str:
+    """A staff override on the loan: what, why, by whom ("" when none)."""
+    if not loan.override_kind:
+        return ""
+    who = loan.override_by.get_username() if loan.override_by else "staff"
+    text = f"{loan.get_override_kind_display()} overridden by {who}: "
+    text += loan.get_override_reason_display()
+    return text + (f" ({loan.override_note})" if loan.override_note else "")
+
+
 @admin.register(Patron)
 class PatronAdmin(BasePatronAdmin):
     change_form_template = "admin/patrons/patron/change_form_with_desk.html"
@@ -56,9 +66,9 @@ class PatronAdmin(BasePatronAdmin):
             total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
         )
         loans = list(
-            loans_now.select_related("item__title", "rule__patron_category").order_by(
-                "due_at", "pk"
-            )[:SHOWN_ROWS]
+            loans_now.select_related(
+                "item__title", "rule__patron_category", "override_by"
+            ).order_by("due_at", "pk")[:SHOWN_ROWS]
         )
         holds_now = Hold.objects.filter(patron=patron, status__in=Hold.ACTIVE_STATUSES)
         hold_counts = holds_now.aggregate(
@@ -107,7 +117,7 @@ class PatronAdmin(BasePatronAdmin):
             section(
                 key="loans",
                 title="Loans",
-                columns=("Title", "Barcode", "Checked out", "Due", "Renewals", "Rule"),
+                columns=("Title", "Barcode", "Checked out", "Due", "Renewals", "Rule", "Override"),
                 rows=[
                     [
                         cell(
@@ -123,6 +133,7 @@ class PatronAdmin(BasePatronAdmin):
                         ),
                         cell(str(loan.renewals)),
                         cell(f"{loan.rule}: {loan.rule.scope}" if loan.rule else "Default rule"),
+                        cell(_override_text(loan), warn=bool(loan.override_kind)),
                     ]
                     for loan in loans
                 ],

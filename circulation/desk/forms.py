@@ -63,6 +63,10 @@ class DeskBranchForm(forms.Form):
 
 class PayAllForm(forms.Form):
     method = forms.ChoiceField(label="Paid by", choices=FinePayment.Method.choices)
+    # Cash handed over, when it is more than the payment: the desk says the change due.
+    tendered = forms.DecimalField(
+        label="Cash tendered", max_digits=8, decimal_places=2, min_value=0.01, required=False
+    )
 
 
 class PaymentForm(PayAllForm):

@@ -1,6 +1,7 @@
 """The desk home: the first page circulation staff see after signing in, with the day's
 work (check out, check in, renew, the hold shelf, payments, finding or registering a
-patron) one click away, and the counts that say what needs doing."""
+patron) one click away, and the counts that say what needs doing: the holds to pull at
+the desk's branch ("Working at") first."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from circulation.desk.state import Desk
 from circulation.models import Hold, Item
+from circulation.services import holds_to_pull
 from core.admin_site import AdminPage
 
 PERMISSION = "circulation.view_loan"
@@ -40,6 +43,11 @@ def holds_to_fill_count() -> int:
     return Hold.objects.filter(status=Hold.Status.PLACED).count()
 
 
+def holds_to_pull_count(*, branch) -> int:
+    """Copies on this branch's shelves that placed holds want (the Holds to pull page)."""
+    return holds_to_pull(branch=branch).count()
+
+
 def items_in_transit_count() -> int:
     return Item.objects.filter(status=Item.Status.IN_TRANSIT).count()
 
@@ -55,6 +63,12 @@ ACTIONS = (
         "admin:circulation_hold_shelf",
         "Hold shelf",
         "Holds waiting for pickup, expired pickups",
+        "circulation.change_hold",
+    ),
+    (
+        "admin:circulation_holds_to_pull",
+        "Holds to pull",
+        "Copies on this branch's shelves that holds want",
         "circulation.change_hold",
     ),
     ("admin:circulation_payment", "Take payment", "Fines and fees", "circulation.change_fine"),
@@ -89,7 +103,18 @@ def desk_actions(user) -> list[dict]:
 def desk_home_view(request):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
+    branch = Desk(request).branch
+    pull = []
+    if branch is not None and request.user.has_perm("circulation.change_hold"):
+        pull = [
+            (
+                f"Holds to pull at {branch.name}",
+                holds_to_pull_count(branch=branch),
+                "admin:circulation_holds_to_pull",
+            )
+        ]
     counts = [
+        *pull,
         ("On the hold shelf", holds_waiting_count(), "admin:circulation_hold_shelf"),
         ("Pickups expiring today", pickups_expiring_today_count(), "admin:circulation_hold_shelf"),
         ("Holds waiting for a copy", holds_to_fill_count(), ""),

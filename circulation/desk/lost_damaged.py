@@ -1,9 +1,12 @@
 """The desk's "Lost and damaged" page: declare a copy lost (the borrower is charged its
 replacement and the processing fee) or damaged (out of circulation, optionally a charge to
-the patron who has it or last had it). A thin caller of `circulation.services`; the lines
-say what happened to the copy and the amounts charged, never to whom."""
+the patron who has it or last had it). "Declare lost" first says what it will charge and
+asks to confirm. A thin caller of `circulation.services`; the lines say what happened to
+the copy and the amounts charged, never to whom."""
 
 from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -21,13 +24,25 @@ from core.refusals import Refused
 PERMISSION = "circulation.change_item"
 
 
-def _declare(request, action: str) -> None:
+def _declare(request, action: str) -> dict | None:
+    """Do the action; for "lost", first return what to confirm (the amount to charge)."""
     if action == "lost":
         form = DeclareLostForm(request.POST)
         if not form.is_valid():
             raise Refused("Scan the item's barcode.")
+        return services.lost_preview(barcode=form.cleaned_data["barcode"])
+    if action == "lost_confirm":
+        form = DeclareLostForm(request.POST)
+        try:
+            expected = Decimal(request.POST.get("total", ""))
+        except InvalidOperation:
+            expected = None
+        if not form.is_valid() or expected is None:
+            raise Refused("Scan the item's barcode again. Nothing was changed.")
         barcode = form.cleaned_data["barcode"]
-        fines = services.item_declare_lost(barcode=barcode, actor=request.user)
+        fines = services.item_declare_lost(
+            barcode=barcode, actor=request.user, expected_total=expected
+        )
         charged = " and ".join(
             f"${fine.amount} {fine.get_reason_display().lower()}" for fine in fines
         )
@@ -54,6 +69,7 @@ def _declare(request, action: str) -> None:
         )
     else:
         raise Refused("Choose lost or damaged.")
+    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,21 +78,24 @@ def lost_damaged_view(request):
         raise PermissionDenied
     desk = Desk(request)
     here = reverse("admin:circulation_lost_damaged")
+    confirm = None
     if request.method == "POST":
         try:
             if not handle_branch(request, desk):
-                _declare(request, request.POST.get("action", ""))
+                confirm = _declare(request, request.POST.get("action", ""))
         except Refused as refusal:
             messages.error(request, refusal.message)
         except PermissionDenied as denied:
             messages.error(request, str(denied) or "You may not do that.")
-        return redirect(here)
+        if confirm is None:
+            return redirect(here)
     context = desk_context(
         request,
         desk,
         "Lost and damaged",
         lost_form=DeclareLostForm(auto_id="lost_%s"),
         damaged_form=DeclareDamagedForm(auto_id="damaged_%s"),
+        confirm=confirm,
     )
     return TemplateResponse(request, "admin/circulation/desk/lost_damaged.html", context)
 

@@ -62,12 +62,20 @@ def _act(request, desk: Desk, card: Card | None, action: str) -> None:
         if not form.is_valid():
             if set(form.errors) == {"method"}:
                 raise Refused("Choose how the patron paid: cash, card or check.")
+            if set(form.errors) == {"tendered"}:
+                raise Refused(
+                    "Enter the cash tendered as an amount such as 5.00, or leave it empty."
+                )
             raise Refused("Enter an amount such as 2.50.")
         fine = _patron_fine(card, form.cleaned_data["fine"])
         _take(request, desk, card, [(fine, form.cleaned_data["amount"])], form)
     elif action == "pay_all":
         form = PayAllForm(request.POST)
         if not form.is_valid():
+            if set(form.errors) == {"tendered"}:
+                raise Refused(
+                    "Enter the cash tendered as an amount such as 5.00, or leave it empty."
+                )
             raise Refused("Choose how the patron paid: cash, card or check.")
         parts = [(fine, fine.balance) for fine in fines_for_patron(patron=card.patron)]
         _take(request, desk, card, parts, form)
@@ -101,6 +109,15 @@ def _act(request, desk: Desk, card: Card | None, action: str) -> None:
 def _take(request, desk: Desk, card: Card, parts, form) -> None:
     """One payment, all of it or none of it, with its receipt number kept for the receipt."""
     total = sum((Decimal(amount) for _, amount in parts), start=Decimal("0.00"))
+    tendered = form.cleaned_data.get("tendered")
+    if tendered is not None:
+        if form.cleaned_data["method"] != FinePayment.Method.CASH:
+            raise Refused("Cash tendered is for cash payments: choose Cash, or leave it empty.")
+        if tendered < total:
+            raise Refused(
+                f"The cash tendered (${tendered:.2f}) is less than the payment (${total:.2f}). "
+                "Nothing was taken."
+            )
     number = services.payment_take(
         patron=card.patron,
         parts=parts,
@@ -109,11 +126,16 @@ def _take(request, desk: Desk, card: Card, parts, form) -> None:
         actor=request.user,
     )
     desk.remember("payment", "receipts", number)  # a payment is activity: idle time restarts
+    change = ""
+    if tendered is not None:
+        # For the receipt: the cash handed over for this receipt number (no patron data).
+        desk.remember("payment", "tendered", [number, f"{tendered:.2f}"])
+        change = f" Cash tendered ${tendered:.2f}: give ${tendered - total:.2f} change."
     owed = balance_for_patron(patron=card.patron)
-    method = FinePayment.Method(form.cleaned_data["method"]).label.lower()
+    method = str(FinePayment.Method(form.cleaned_data["method"]).label).lower()
     messages.success(
         request,
-        f"Payment of ${total:.2f} taken ({method}), receipt {number}. "
+        f"Payment of ${total:.2f} taken ({method}), receipt {number}.{change} "
         + (f"${owed} still owed." if owed else "Nothing is owed now."),
     )
 

@@ -1,6 +1,7 @@
 """The desk's "Holds to pull" page: copies on this branch's shelves that placed holds
 target, by call number (printable); scanning a pulled copy puts it on the hold shelf here
-or in transit to the pickup branch. No patron is named on the list."""
+or in transit to the pickup branch, and its line links to the copy's slip (all of them
+print in one go). No patron is named on the list."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from circulation import services
-from circulation.desk.state import Desk, desk_context, handle_branch
+from circulation.desk.state import Desk, batch_link, desk_context, handle_branch
 from circulation.models import Hold
+from circulation.selectors import open_transit
 from core.admin_site import AdminPage
 from core.refusals import Refused
 from privacy.access import log_access
@@ -29,6 +31,9 @@ def holds_to_pull_view(request):
     here = reverse("admin:circulation_holds_to_pull")
     if request.method == "POST":
         if handle_branch(request, desk):
+            return redirect(here)
+        if request.POST.get("action") == "clear":
+            desk.end("pull")
             return redirect(here)
         hold_id = request.POST.get("hold", "")
         hold = Hold.objects.filter(pk=int(hold_id)).first() if hold_id.isdigit() else None
@@ -47,15 +52,34 @@ def holds_to_pull_view(request):
         else:
             log_access([hold], request=request, page="desk:holds_to_pull")
             if hold.status == Hold.Status.WAITING:
-                messages.success(request, "Pulled: put it on the hold shelf (print the hold slip).")
+                text, slip = "Pulled: put it on the hold shelf.", ("hold", hold.pk)
             else:
-                messages.success(
-                    request, f"Pulled: send it to {hold.pickup_branch.name} (in transit)."
-                )
+                transit = open_transit(item=hold.item)
+                text = f"Pulled: send it to {hold.pickup_branch.name} (in transit)."
+                slip = ("transit", transit.pk) if transit else None
+            desk.add_line(
+                "pull",
+                barcode="",
+                item=hold.item,
+                ok=True,
+                text=text,
+                patrons=[hold.patron_id],
+                slip=slip,
+            )
+            messages.success(request, text + " Print its slip from the list below.")
         return redirect(here)
     holds = list(services.holds_to_pull(branch=desk.branch)) if desk.branch else []
     log_access(holds, request=request, page="desk:holds_to_pull", access="listed")
-    context = desk_context(request, desk, "Holds to pull", holds=holds)
+    lines = desk.lines("pull")
+    context = desk_context(
+        request,
+        desk,
+        "Holds to pull",
+        holds=holds,
+        lines=lines,
+        lines_caption="Pulled",
+        **batch_link(lines, page="pull"),
+    )
     return TemplateResponse(request, "admin/circulation/desk/holds_to_pull.html", context)
 
 

@@ -23,9 +23,17 @@ from circulation import services
 from circulation.desk.find import FindPatronForm, find, picked_card
 from circulation.desk.forms import CardForm, HoldRequestForm, ItemForm, ProgramSignupForm
 from circulation.desk.payment import payment_view
-from circulation.desk.state import SESSION_KEY, Desk, desk_context, handle_branch, handle_done
+from circulation.desk.state import (
+    SESSION_KEY,
+    Desk,
+    batch_link,
+    desk_context,
+    handle_branch,
+    handle_done,
+)
 from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item, Loan, Title
+from circulation.models.lending import OverrideKind
 from circulation.selectors import (
     annotate_queue_position,
     balance_for_patron,
@@ -34,6 +42,7 @@ from circulation.selectors import (
     open_transit,
     registrations_for_patron,
 )
+from circulation.services.overrides import Override
 from core.refusals import Refused
 from core.requests import posted_id
 from patrons.models import Card, Patron
@@ -71,6 +80,19 @@ def patron_panel(card: Card, *, now=None) -> dict:
     }
 
 
+#: Refusal codes staff with the role may override (circulation/services/overrides.py).
+OVERRIDABLE = {"balance": OverrideKind.FINE_LIMIT}
+
+
+def override_from(request) -> Override:
+    """The override a desk line's form posts: what, the reason and the note."""
+    return Override(
+        kind=request.POST.get("override", ""),
+        reason=request.POST.get("reason", ""),
+        note=request.POST.get("note", "")[:200],
+    )
+
+
 def _item(barcode: str) -> Item | None:
     return Item.objects.filter(barcode=barcode).first()
 
@@ -86,20 +108,23 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         desk.serve("checkout", card_resolve(card_number=picked_card(request).number))
         return
     card = desk.card("checkout")
-    if action not in {"item", "hold", "program", "renew"}:
+    if action not in {"item", "hold", "program", "renew", "override"}:
         return
     if card is None:
         raise Refused("Scan the patron's card first.")
-    if action != "item":
+    if action not in ("item", "override"):
         _serve_extra(request, desk, card, action)
         return
     form = ItemForm(request.POST)
     if not form.is_valid():
         raise Refused("Scan or type the item's barcode.")
     barcode = form.cleaned_data["barcode"]
+    override = override_from(request) if action == "override" else None
+    if override is not None and override.kind != OverrideKind.FINE_LIMIT:
+        raise Refused("Only the fine limit can be overridden at check-out.")
     try:
         loan = services.loan_checkout(
-            card=card, barcode=barcode, actor=request.user, branch=desk.branch
+            card=card, barcode=barcode, actor=request.user, branch=desk.branch, override=override
         )
     except Refused as refusal:
         text = refusal.message
@@ -107,17 +132,25 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
             text += (
                 " To keep it longer, use Renew beside its due date under “All items on this card”."
             )
-        desk.add_line("checkout", barcode=barcode, item=_item(barcode), ok=False, text=text)
-    else:
-        due = timezone.localtime(loan.due_at)
-        rule = f"rule #{loan.rule_id}" if loan.rule_id else "default rule"
         desk.add_line(
             "checkout",
             barcode=barcode,
-            item=loan.item,
-            ok=True,
-            text=f"due {date_format(due, 'D M j')} ({rule})",
+            item=_item(barcode),
+            ok=False,
+            text=text,
+            override=(
+                override.kind
+                if override is not None and refusal.code.startswith("override")
+                else OVERRIDABLE.get(refusal.code, "")
+            ),
         )
+    else:
+        due = timezone.localtime(loan.due_at)
+        rule = f"rule #{loan.rule_id}" if loan.rule_id else "default rule"
+        text = f"due {date_format(due, 'D M j')} ({rule})"
+        if loan.override_kind:
+            text += f"; fine limit overridden: {loan.get_override_reason_display()}"
+        desk.add_line("checkout", barcode=barcode, item=loan.item, ok=True, text=text)
 
 
 @require_http_methods(["GET", "POST"])
@@ -226,6 +259,13 @@ def _scan_page(request, *, page: str, title: str, permission: str, run, intro: s
             pass
         elif request.POST.get("action") == "clear":
             desk.end(page)
+        elif request.POST.get("action") == "override" and page == "renew":
+            form = ItemForm(request.POST)
+            if form.is_valid():
+                barcode = form.cleaned_data["barcode"]
+                _renew(request, desk, barcode, _item(barcode), override=override_from(request))
+            else:
+                messages.error(request, "Scan or type the item's barcode.")
         else:
             form = ItemForm(request.POST)
             if form.is_valid():
@@ -234,14 +274,16 @@ def _scan_page(request, *, page: str, title: str, permission: str, run, intro: s
             else:
                 messages.error(request, "Scan or type the item's barcode.")
         return redirect(reverse(f"admin:circulation_{page}"))
+    lines = desk.lines(page)
     context = desk_context(
         request,
         desk,
         title,
         item_form=ItemForm(),
-        lines=desk.lines(page),
+        lines=lines,
         intro=intro,
         done=done,
+        **(batch_link(lines, page=page) if page == "checkin" else {}),
     )
     return TemplateResponse(request, "admin/circulation/desk/scan.html", context)
 
@@ -311,17 +353,29 @@ def checkin_view(request):
     )
 
 
-def _renew(request, desk: Desk, barcode: str, item: Item | None) -> None:
+def _renew(
+    request, desk: Desk, barcode: str, item: Item | None, override: Override | None = None
+) -> None:
     loan = Loan.objects.filter(item=item, returned_at__isnull=True).first() if item else None
+    overridable = ""
     try:
-        renewed = services.loan_renew_by_barcode(barcode=barcode, actor=request.user)
+        if override is not None and override.kind != OverrideKind.RENEWAL_LIMIT:
+            raise Refused("Only the renewal limit can be overridden here.")
+        renewed = services.loan_renew_by_barcode(
+            barcode=barcode, actor=request.user, override=override
+        )
     except Refused as refusal:
         ok, text = False, refusal.message
+        overridable = getattr(refusal, "overridable", "") or OVERRIDABLE.get(refusal.code, "")
+        if override is not None and refusal.code.startswith("override"):
+            overridable = override.kind  # the form again, with the reason it lacked
     else:
         loan = renewed
         ok, text = True, f"renewed, now due {date_format(timezone.localtime(loan.due_at), 'D M j')}"
         if renewed.renewal_note:
             text += f"; {renewed.renewal_note}"
+        if override is not None and renewed.override_kind:
+            text += f" (renewal limit overridden: {renewed.get_override_reason_display()})"
     if loan is not None:
         # The line says how this patron's loan stands (or why it cannot be renewed).
         log_access([loan], request=request, page="desk:renew")
@@ -332,6 +386,7 @@ def _renew(request, desk: Desk, barcode: str, item: Item | None) -> None:
         ok=ok,
         text=text,
         patrons=[loan.patron_id if loan else None],
+        override=overridable,
     )
 
 

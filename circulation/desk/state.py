@@ -28,12 +28,14 @@ from django.utils import timezone
 
 from circulation.desk.forms import DeskBranchForm
 from circulation.models import Branch, Item
+from circulation.models.lending import OverrideReason
+from circulation.services.overrides import PERMISSIONS, roles_that_may
 from patrons.models import Card
 from privacy import sessions
 
 SESSION_KEY = "calumet_desk"
-#: The pages that keep a transaction; check-in lines belong to no patron being served.
-PAGES = ("checkout", "checkin", "renew", "payment")
+#: The pages that keep a transaction; check-in and pull lines belong to no patron being served.
+PAGES = ("checkout", "checkin", "renew", "payment", "pull")
 PATRON_PAGES = ("checkout", "renew", "payment")
 MAX_LINES = 30
 _DESK_KEYS = ("branch_id", "branch_name")
@@ -61,7 +63,18 @@ SLIP_BACK = {
     "checkin": ("admin:circulation_checkin", "Check in"),
     "hold_shelf": ("admin:circulation_hold_shelf", "the hold shelf"),
     "in_transit": ("admin:circulation_in_transit", "In transit"),
+    "pull": ("admin:circulation_holds_to_pull", "Holds to pull"),
 }
+
+
+def batch_link(lines: list[dict], *, page: str) -> dict:
+    """The link that prints every slip of a page's lines in one go (`batch_url`,
+    `slip_count`), when there are at least two."""
+    count = sum(1 for line in lines if line.get("slip_url"))
+    if count < 2:
+        return {}
+    query = urlencode({"from": page})
+    return {"batch_url": f"{reverse('admin:circulation_desk_slips')}?{query}", "slip_count": count}
 
 
 def slip_back(request) -> dict:
@@ -190,6 +203,7 @@ class Desk:
         item: Item | None = None,
         patrons=(),
         slip: tuple[str, int] | None = None,
+        override: str = "",
     ) -> None:
         """A scan line. `item` (when the barcode is one) is kept by id; `patrons` are the
         patrons the line is about, for the refs (they are never shown); `slip` is the slip
@@ -198,6 +212,8 @@ class Desk:
         line = {"ok": ok, "text": text}
         if slip is not None and slip[0] in SLIPS:
             line["slip"] = [slip[0], int(slip[1])]
+        if override:
+            line["override"] = override  # a refusal staff with the role may override
         if item is not None:
             line["item"] = item.pk
         else:
@@ -240,6 +256,7 @@ class Desk:
                     "title": title,
                     "ok": line["ok"],
                     "text": line["text"],
+                    "override": line.get("override", ""),
                     **slip_link(line.get("slip"), back=page),
                 }
             )
@@ -265,7 +282,19 @@ def desk_context(request, desk: Desk, title: str, **extra) -> dict:
         "branch_form": DeskBranchForm(initial={"branch": branch}),
         "idle_minutes": idle_minutes(),
         "opts": None,
+        **override_context(request.user),
         **extra,
+    }
+
+
+def override_context(user) -> dict:
+    """What a desk line needs to offer an override: the kinds this user may override, the
+    reasons, and the role that may (for those who may not)."""
+    may = [kind for kind, permission in PERMISSIONS.items() if user.has_perm(permission)]
+    return {
+        "may_override": [str(kind) for kind in may],
+        "override_reasons": OverrideReason.choices,
+        "override_roles": {str(kind): roles_that_may(kind) for kind in PERMISSIONS},
     }
 
 

@@ -1,6 +1,6 @@
 """The desk's "In transit" page: copies travelling to or from this branch, those overdue in
-transit marked, and a printable transit slip for each (barcode, call number, from, to: no
-title and no patron, as a slip travels with the copy)."""
+transit marked, and a printable transit slip for each (destination, title, barcode, call
+number, origin: no patron, as a slip travels with the copy)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from circulation.desk.state import Desk, desk_context, handle_branch, slip_back
 from circulation.models.transit import Transit
 from circulation.selectors import transits_in_progress
 from core.admin_site import AdminPage
+from core.slips import render_slip
 
 PERMISSION = "circulation.change_loan"
 
@@ -45,7 +46,7 @@ def transit_slip_view(request):
         raise PermissionDenied
     raw = request.GET.get("transit", "")
     transit = (
-        Transit.objects.select_related("item", "from_branch", "to_branch")
+        Transit.objects.select_related("item__title", "from_branch", "to_branch")
         .filter(pk=int(raw) if raw.isdigit() else 0)
         .first()
     )
@@ -55,7 +56,7 @@ def transit_slip_view(request):
         "title": "Transit slip",
         "transit": transit,
     }
-    return TemplateResponse(request, "admin/circulation/slips/transit.html", context)
+    return render_slip(request, "admin/circulation/slips/transit.html", context)
 
 
 admin.site.register_page(

@@ -18,6 +18,19 @@ from django.utils.translation import gettext_lazy as _
 from circulation.models.catalog import Branch, Item, Title
 
 
+class OverrideKind(models.TextChoices):
+    RENEWAL_LIMIT = "renewal_limit", "Renewal limit"
+    FINE_LIMIT = "fine_limit", "Fine limit"
+
+
+class OverrideReason(models.TextChoices):
+    RETURNING_SOON = "returning_soon", "Patron returning it soon (travel, illness)"
+    COURSE_WORK = "course_work", "Needed for school or work"
+    PAYING_SOON = "paying_soon", "Patron is paying the balance soon"
+    LIBRARY_ERROR = "library_error", "Library error"
+    OTHER = "other", "Other (see the note)"
+
+
 class Loan(models.Model):
     """An item checked out. Deleted by the expunge once it closes (unless the patron keeps
     a reading history); what statistics need of it was counted at check-out
@@ -45,10 +58,37 @@ class Loan(models.Model):
     )
     overdue_notices_sent = models.PositiveSmallIntegerField(default=0)
     last_overdue_notice_at = models.DateTimeField(null=True, blank=True)
+    # A staff override of a circulation limit on this loan (circulation/services/overrides.py):
+    # what was overridden, why (a reason from the list, a note for "Other"), by whom. The
+    # audit log records each one (the note masked); the patron's page shows the last.
+    override_kind = models.CharField(
+        "override", max_length=16, choices=OverrideKind, blank=True, default="", db_default=""
+    )
+    override_reason = models.CharField(
+        max_length=16, choices=OverrideReason, blank=True, default="", db_default=""
+    )
+    override_note = models.CharField(max_length=100, blank=True, default="", db_default="")
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-checked_out_at", "pk"]
+        permissions = [
+            ("override_renewal_limit", "Can renew past the renewal limit, with a reason"),
+            ("override_fine_limit", "Can check out above the fine limit, with a reason"),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(override_kind="") | ~Q(override_reason=""),
+                name="loan_override_has_reason",
+                violation_error_message="An override needs a reason.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(override_reason="other") | ~Q(override_note=""),
+                name="loan_override_other_has_note",
+                violation_error_message="Say why in the note when the reason is Other.",
+            ),
             models.UniqueConstraint(
                 fields=["item"],
                 condition=Q(returned_at__isnull=True),
@@ -153,11 +193,11 @@ class Fine(models.Model):
         OTHER = "other", _("Other")
 
     class WaiveReason(models.TextChoices):
-        HARDSHIP = "hardship", "Financial hardship"
-        LIBRARY_ERROR = "library_error", "Library error"
-        FOUND = "found", "Lost item found and returned"
-        GOODWILL = "goodwill", "Goodwill (first time, fine amnesty)"
-        OTHER = "other", "Other (see the note)"
+        HARDSHIP = "hardship", _("Financial hardship")
+        LIBRARY_ERROR = "library_error", _("Library error")
+        FOUND = "found", _("Lost item found and returned")
+        GOODWILL = "goodwill", _("Goodwill (first time, fine amnesty)")
+        OTHER = "other", _("Other (see the note)")
 
     patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="fines")
     loan = models.ForeignKey(

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from circulation.models.lending import Fine
 
@@ -25,9 +26,9 @@ def _charge_kinds():
 
 
 class PaymentMethod(models.TextChoices):
-    CASH = "cash", "Cash"
-    CARD = "card", "Credit or debit card"
-    CHECK = "check", "Check"
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Credit or debit card")
+    CHECK = "check", _("Check")
 
 
 class FinePayment(models.Model):

@@ -28,6 +28,7 @@ from circulation.services.lost import (
     fine_charge_manual,
     item_declare_damaged,
     item_declare_lost,
+    lost_preview,
     mark_long_overdue_lost,
     record_overdue_counts,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "loan_renew",
     "loan_renew_by_barcode",
     "loan_return",
+    "lost_preview",
     "mark_long_overdue_lost",
     "overdue_fine_amount",
     "payment_take",

@@ -15,6 +15,7 @@ from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Fine, Hold, Item, Loan
 from circulation.models.calendar import days_late as library_days_late
+from circulation.models.lending import OverrideKind
 from circulation.models.policy import library_policy
 from circulation.models.rules import CirculationRule, RuleBook, rule_for
 from circulation.models.transit import Transit
@@ -29,6 +30,7 @@ from circulation.services._common import (
 )
 from circulation.services.hold_targets import retarget_holds_on, target_queued_holds
 from circulation.services.lost import lost_found
+from circulation.services.overrides import Override, check_override, record_override
 from circulation.services.shelving import (
     _hold_make_waiting,
     _release_item,
@@ -50,12 +52,16 @@ def loan_checkout(
     barcode: str,
     actor,
     branch: Branch | None = None,
+    override: Override | None = None,
     now: datetime.datetime | None = None,
 ) -> Loan:
     """Check an item out to the card's patron, or refuse with the reason. `card`: the
     card when the caller has it loaded with its patron in this request (its status and
-    expiry are checked all the same, without reading it again)."""
+    expiry are checked all the same, without reading it again). `override` (the fine
+    limit, by a role that may, with a reason) lets a balance above the limit through."""
     now = _now(now)
+    if override is not None:
+        override = check_override(override, actor=actor)
     with transaction.atomic():
         if card is not None:
             card = card_check(card=card, now=now)
@@ -65,7 +71,8 @@ def loan_checkout(
         _refuse_if_blocked(patron, now, "Borrowing")
         limit = library_policy().max_balance
         balance = balance_for_patron(patron=patron)
-        if balance > limit:
+        overriding = override is not None and override.kind == OverrideKind.FINE_LIMIT
+        if balance > limit and not overriding:
             raise CirculationRefusal.BALANCE.refuse(balance=balance, limit=limit)
         item = _item_locked(barcode)
         if item.status in UNAVAILABLE_STATUSES:
@@ -113,6 +120,8 @@ def loan_checkout(
             # The copy has an open loan although its status says otherwise (the database
             # allows one open loan per copy). Leaving this block rolls the check-out back.
             raise CirculationRefused(CirculationRefusal.ON_LOAN) from None
+        if overriding and balance > limit:
+            record_override(loan, override, actor=actor)
         _fill_own_hold(waiting, patron=patron, item=item, now=now)
         item.status = Item.Status.ON_LOAN
         Item.objects.filter(pk=item.pk).update(

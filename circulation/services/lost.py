@@ -43,9 +43,50 @@ def _charge(*, patron_id: int, loan: Loan | None, reason: str, amount: Decimal, 
     return fine
 
 
+def lost_charges(item: Item) -> list[tuple[str, Decimal]]:
+    """What declaring this copy lost charges its borrower: (reason, amount) for the
+    replacement cost (the item's price, or the default) and the processing fee."""
+    policy = library_policy()
+    cost = item.price if item.price else policy.default_replacement_cost
+    fee = policy.lost_processing_fee
+    return [
+        (reason, amount)
+        for reason, amount in ((Fine.Reason.LOST, cost), (Fine.Reason.PROCESSING, fee))
+        if amount > 0
+    ]
+
+
+def lost_preview(*, barcode: str) -> dict:
+    """For the desk's confirmation before "Declare lost": the copy, whether it is on loan,
+    and what its borrower would be charged (nothing is changed; the borrower not named)."""
+    item = Item.objects.select_related("title").filter(barcode=barcode.strip()).first()
+    if item is None:
+        raise CirculationRefused("No item has that barcode.", code=CirculationRefusal.UNKNOWN_ITEM)
+    if item.status in (Item.Status.LOST, Item.Status.WITHDRAWN):
+        raise CirculationRefused(
+            f"This item is already {item.get_status_display().lower()}.",
+            code=CirculationRefusal.STATUS,
+        )
+    on_loan = Loan.objects.filter(item=item, returned_at__isnull=True).exists()
+    charges = lost_charges(item) if on_loan else []
+    return {
+        "item": item,
+        "on_loan": on_loan,
+        "charges": [(Fine.Reason(reason).label, amount) for reason, amount in charges],
+        "total": sum((amount for _reason, amount in charges), start=Decimal("0.00")),
+    }
+
+
 @service
-def item_declare_lost(*, barcode: str, actor, now: datetime.datetime | None = None) -> list[Fine]:
-    """Mark a copy lost; when it is on loan, close the loan and charge the borrower."""
+def item_declare_lost(
+    *,
+    barcode: str,
+    actor,
+    expected_total: Decimal | None = None,
+    now: datetime.datetime | None = None,
+) -> list[Fine]:
+    """Mark a copy lost; when it is on loan, close the loan and charge the borrower.
+    `expected_total` is the charge the desk confirmed: anything else is refused."""
     now = _now(now)
     with transaction.atomic():
         item = _item_locked(barcode)
@@ -55,31 +96,22 @@ def item_declare_lost(*, barcode: str, actor, now: datetime.datetime | None = No
                 code=CirculationRefusal.STATUS,
             )
         loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
+        if expected_total is not None:
+            total = sum((a for _r, a in lost_charges(item)), start=Decimal("0.00"))
+            if (total if loan else Decimal("0.00")) != expected_total:
+                raise CirculationRefused(
+                    "The charge is not the one you confirmed (the item changed meanwhile). "
+                    "Nothing was changed: scan it again.",
+                    code=CirculationRefusal.CHANGED,
+                )
         fines = []
         if loan is not None:
-            policy = library_policy()
             loan.returned_at = max(now, loan.checked_out_at)
             loan.save(update_fields=["returned_at"])
-            cost = item.price if item.price else policy.default_replacement_cost
-            if cost > 0:
+            for reason, amount in lost_charges(item):
                 fines.append(
                     _charge(
-                        patron_id=loan.patron_id,
-                        loan=loan,
-                        reason=Fine.Reason.LOST,
-                        amount=cost,
-                        now=now,
-                    )
-                )
-            fee = policy.lost_processing_fee
-            if fee > 0:
-                fines.append(
-                    _charge(
-                        patron_id=loan.patron_id,
-                        loan=loan,
-                        reason=Fine.Reason.PROCESSING,
-                        amount=fee,
-                        now=now,
+                        patron_id=loan.patron_id, loan=loan, reason=reason, amount=amount, now=now
                     )
                 )
         item.status = Item.Status.LOST

@@ -15,10 +15,12 @@ from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Fine, Hold, Item, Loan
 from circulation.models.calendar import BranchCalendar, end_of_open_day
+from circulation.models.lending import OverrideKind
 from circulation.models.policy import LibraryPolicy, library_policy
 from circulation.models.rules import CirculationRule, RuleBook
 from circulation.services._common import _now
 from circulation.services.loans import overdue_fine_amount
+from circulation.services.overrides import Override, check_override, record_override
 from patrons.models import Patron
 from patrons.services import blocks_in_force, patron_touch
 from privacy.acting import service
@@ -68,11 +70,13 @@ def _rule(loan: Loan, facts: _RenewalFacts) -> CirculationRule:
     )
 
 
-def _renewal_refusal(loan: Loan, facts: _RenewalFacts, now: datetime.datetime) -> str | None:
+def _renewal_refusal(
+    loan: Loan, facts: _RenewalFacts, now: datetime.datetime, *, past_limit: bool = False
+) -> str | None:
     if loan.returned_at is not None:
         return _("This loan has already been returned.")
     policy = _rule(loan, facts)
-    if loan.renewals >= policy.max_renewals:
+    if loan.renewals >= policy.max_renewals and not past_limit:
         return _("Renewal limit reached (%(limit)s).") % {"limit": policy.max_renewals}
     if loan.item.title_id in facts.held_by_others:
         return _("Another patron is waiting for this title.")
@@ -143,11 +147,19 @@ def renewal_refusals(
 
 
 @service
-def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Loan:
+def loan_renew(
+    *, loan: Loan, actor, override: Override | None = None, now: datetime.datetime | None = None
+) -> Loan:
     """Extend a loan by its loan period, counted from today. A renewal that would not move
     the due date is refused (and not counted). An overdue loan's late days are charged or
-    forgiven by policy; `loan.renewal_note` says which ("" when it was not overdue)."""
+    forgiven by policy; `loan.renewal_note` says which ("" when it was not overdue).
+    `override` (the renewal limit, by a role that may, with a reason) renews past the limit;
+    every other reason still refuses. A refusal for the limit alone says so in its
+    `overridable` attribute."""
     now = _now(now)
+    if override is not None:
+        override = check_override(override, actor=actor)
+    past_limit = override is not None and override.kind == OverrideKind.RENEWAL_LIMIT
     with transaction.atomic():
         loan = (
             Loan.objects.select_for_update(of=("self",))
@@ -155,15 +167,21 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
             .get(pk=loan.pk)
         )
         facts = _renewal_facts([loan], now)
-        reason = _renewal_refusal(loan, facts, now)
+        reason = _renewal_refusal(loan, facts, now, past_limit=past_limit)
         if reason:
-            raise CirculationRefused(reason, code=CirculationRefusal.RENEWAL)
+            refusal = CirculationRefused(reason, code=CirculationRefusal.RENEWAL)
+            if _renewal_refusal(loan, facts, now, past_limit=True) is None:
+                refusal.overridable = OverrideKind.RENEWAL_LIMIT  # the limit alone refused
+            raise refusal
         policy = _rule(loan, facts)
+        at_limit = loan.renewals >= policy.max_renewals
         note = _settle_late_days(loan, policy, now)
         loan.due_at = _renewed_due(loan, policy, now, facts)
         loan.renewals = F("renewals") + 1
         loan.save(update_fields=["due_at", "renewals"])
         loan.refresh_from_db(fields=["renewals"])
+        if past_limit and at_limit:
+            record_override(loan, override, actor=actor)
         signals.renewal(
             item=loan.item,
             branch_id=loan.branch_id,
@@ -176,7 +194,9 @@ def loan_renew(*, loan: Loan, actor, now: datetime.datetime | None = None) -> Lo
 
 
 @service
-def loan_renew_by_barcode(*, barcode: str, actor, now: datetime.datetime | None = None) -> Loan:
+def loan_renew_by_barcode(
+    *, barcode: str, actor, override: Override | None = None, now: datetime.datetime | None = None
+) -> Loan:
     loan = Loan.objects.filter(
         item__barcode=(barcode or "").strip(), returned_at__isnull=True
     ).first()
@@ -186,4 +206,4 @@ def loan_renew_by_barcode(*, barcode: str, actor, now: datetime.datetime | None 
         raise CirculationRefused(
             "This item is not checked out.", code=CirculationRefusal.NOT_ON_LOAN
         )
-    return loan_renew(loan=loan, actor=actor, now=now)
+    return loan_renew(loan=loan, actor=actor, override=override, now=now)

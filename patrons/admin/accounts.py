@@ -12,9 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils.translation import get_language_from_request, gettext_lazy
 
 from core.refusals import Refused
+from core.slips import render_slip
 from patrons import accounts
 from patrons.exceptions import PatronRefusal
 from patrons.models import Patron, PatronCategory
@@ -72,7 +73,7 @@ def temporary_pin_view(model_admin, request, patron_id: int):
     except Refused as refusal:
         messages.error(request, refusal.message)
         return redirect(reverse("admin:patrons_patron_change", args=[patron.pk]))
-    return _slip(model_admin, request, patron, pin)
+    return _slip(model_admin, request, patron, pin, kind="pin")
 
 
 # -- registration at the desk -------------------------------------------------------------
@@ -99,10 +100,10 @@ class RegistrationForm(forms.Form):
     language = forms.ChoiceField(
         required=False,
         choices=[
-            ("", "Not chosen (the browser's language; notices in English)"),
+            ("", "Not chosen (this browser's language)"),
             *settings.LANGUAGES,
         ],
-        help_text="The language of the patron's notices and portal.",
+        help_text="The language of the patron's slips, notices and portal.",
     )
     category = forms.ModelChoiceField(queryset=None, initial="adult", empty_label=None)
     home_branch = forms.ModelChoiceField(queryset=None, required=False)
@@ -134,6 +135,15 @@ def _namesake(patron: Patron) -> dict:
     }
 
 
+def _request_language(request) -> str:
+    language = get_language_from_request(request) or ""
+    known = [code for code, _name in settings.LANGUAGES]
+    for candidate in (language, language.split("-")[0]):
+        if candidate in known:
+            return candidate
+    return ""
+
+
 def register_view(model_admin, request):
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
@@ -144,6 +154,8 @@ def register_view(model_admin, request):
         issue_pin = data.pop("issue_pin")
         confirm = data.pop("confirm_duplicate")
         card_number = data.pop("card_number").strip() or None
+        # Not chosen: the language of the request (the patron's slips and notices follow).
+        data["language"] = data["language"] or _request_language(request)
         try:
             patron, card = accounts.patron_register(
                 actor=request.user, card_number=card_number, confirm_duplicate=confirm, **data
@@ -192,9 +204,20 @@ def register_view(model_admin, request):
     return TemplateResponse(request, "admin/patrons/patron/register.html", context)
 
 
-def _slip(model_admin, request, patron: Patron, pin: str | None, title="Registration slip"):
+#: The slips handed to the patron, by the page that prints them: (title, heading).
+SLIP_HEADINGS = {
+    "registration": ("Registration slip", gettext_lazy("Welcome to the library")),
+    "pin": ("Temporary PIN slip", gettext_lazy("Your temporary PIN")),
+    "card": ("New card slip", gettext_lazy("Your new library card")),
+}
+
+
+def _slip(model_admin, request, patron: Patron, pin: str | None, kind: str = "registration"):
+    """The slip handed to the patron: a print page in the patron's language, no staff
+    chrome (`core.slips.render_slip`); the PIN is on it once and the page is not cached."""
     log_access([patron], request=request, page="admin:patrons.patron:slip")
-    response = TemplateResponse(
+    title, heading = SLIP_HEADINGS[kind]
+    return render_slip(
         request,
         "admin/patrons/patron/slip.html",
         _context(
@@ -202,14 +225,15 @@ def _slip(model_admin, request, patron: Patron, pin: str | None, title="Registra
             request,
             title,
             patron,
+            slip_heading=heading,
+            slip_title=heading,
             pin=pin,
             card=patron.active_card,
             portal_url=request.build_absolute_uri(reverse("portal:login")),
             library_name=settings.CALUMET_LIBRARY_NAME,
         ),
+        language=patron.notice_language,
     )
-    add_never_cache_headers(response)
-    return response
 
 
 class ReplaceCardForm(forms.Form):
@@ -244,7 +268,7 @@ def replace_card_view(model_admin, request, patron_id: int):
             messages.success(
                 request, f"New card {card.masked_number} issued; the old card is refused."
             )
-            return _slip(model_admin, request, patron, None, title="New card")
+            return _slip(model_admin, request, patron, None, kind="card")
     log_access([patron], request=request, page="admin:patrons.patron:replace_card")
     context = _context(model_admin, request, "Replace the library card", patron, form=form)
     return TemplateResponse(request, "admin/patrons/patron/replace_card.html", context)

@@ -31,6 +31,7 @@ from circulation.notices.sending import send_hold_ready_notice, send_overdue_not
 from circulation.selectors import library_policy
 from patrons.models import Patron, PatronBlock
 from privacy.access import log_access
+from staff.roles import LIBRARIAN
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,
@@ -215,7 +216,7 @@ def residues(page: str, data: list[str]) -> set[str]:
 
 
 #: Words that are the same in English and Spanish.
-SAME_IN_BOTH = {"ISBN", "PIN", "DVD", "MARC"}
+SAME_IN_BOTH = {"ISBN", "PIN", "DVD", "MARC", "Total"}
 
 
 def _build_library(today: datetime.date):
@@ -620,3 +621,66 @@ def test_the_pin_reset_mail_is_in_the_patrons_language_whatever_the_page(db):
     )
     assert mail.outbox[0].subject.endswith(": elija un PIN nuevo")
     assert "Alguien pidió restablecer el PIN" in mail.outbox[0].body
+
+
+# -- slips and receipts -------------------------------------------------------------------------
+
+
+def test_every_slip_handed_to_a_patron_is_in_spanish_for_a_spanish_patron(db, settings):
+    """The desk's slips (check-out receipt, items out, payment receipt) and the patron's
+    slips (registration, temporary PIN, new card), rendered for the same patron in English
+    and then in Spanish: no English word of the slip is left in the Spanish one."""
+    branch = BranchFactory(code="main", name="Harbor Street")
+    patron = PatronFactory(first_name="Lucía", last_name="Ferrer", home_branch=branch)
+    card = CardFactory(patron=patron, number="21234000000001")
+    item = ItemFactory(branch=branch, title=TitleFactory(title="Rayuela"))
+    FineFactory(patron=patron, amount=Decimal("1.75"))
+    staff = StaffUserFactory(username="desk", groups=[LIBRARIAN])
+    client = Client()
+    client.force_login(staff)
+    checkout, payment = "/admin/circulation/checkout/", "/admin/circulation/payment/"
+    client.post(checkout, {"action": "branch", "branch": branch.pk})
+    client.post(checkout, {"action": "card", "card_number": card.number})
+    client.post(checkout, {"action": "item", "barcode": item.barcode})
+    client.post(payment, {"action": "card", "card_number": card.number})
+    client.post(payment, {"action": "pay_all", "method": "cash", "tendered": "5.00"})
+    slips = {
+        "check-out receipt": ("get", "/admin/circulation/checkout-receipt/"),
+        "items out": ("get", "/admin/circulation/checkout-receipt/?all=1"),
+        "payment receipt": ("get", "/admin/circulation/payment-receipt/"),
+        "temporary PIN": ("post", f"/admin/patrons/patron/{patron.pk}/temporary-pin/"),
+        "new card": ("post", f"/admin/patrons/patron/{patron.pk}/replace-card/"),
+    }
+
+    def read(language: str) -> dict[str, str]:
+        Patron.objects.filter(pk=patron.pk).update(language=language)
+        pages = {}
+        for name, (method, url) in slips.items():
+            data = {"reason": "damaged"} if name == "new card" else {}
+            response = getattr(client, method)(url, data)
+            assert response.status_code == 200, name
+            pages[name] = response.content.decode()
+        return pages
+
+    english, spanish = read("en"), read("es")
+    data = [
+        settings.CALUMET_LIBRARY_NAME,
+        "Lucía Ferrer",
+        "Harbor Street",
+        "Rayuela",
+        "MAIN-",
+        item.barcode,
+        "http://testserver/portal/login/",
+    ]
+    english_words = set().union(*(residues(page, data) for page in english.values()))
+    left = {
+        name: sorted(residues(page, data) & english_words)
+        for name, page in spanish.items()
+        if residues(page, data) & english_words
+    }
+    assert left == {}
+    assert all('<html lang="es">' in page for page in spanish.values())
+    assert "Recibo de préstamo" in spanish["check-out receipt"]
+    assert "Efectivo entregado" in spanish["payment receipt"]
+    assert "PIN temporal" in spanish["temporary PIN"]
+    assert "Su nueva tarjeta de la biblioteca" in spanish["new card"]

@@ -95,8 +95,11 @@ def test_the_notices_page_states_the_retention_period_in_force(reader):
     assert "until the next night" not in page
     assert "for 30 days after the day it was sent" in page
     assert 'href="/privacy/#retention-notice_sent"' in page
-    spanish = client.get("/portal/notices/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    # The first sign-in kept the portal's language (English) as the patron's: switch it.
+    client.post("/language/", {"language": "es", "next": "/portal/notices/"})
+    spanish = client.get("/portal/notices/").content.decode()
     assert "durante 30 días" in spanish and "noche siguiente" not in spanish
+    client.post("/language/", {"language": "en", "next": "/portal/notices/"})
 
     RetentionPolicy.objects.filter(kind="notice_sent").update(days=7)
     assert "for 7 days after the day" in client.get("/portal/notices/").content.decode()

@@ -335,7 +335,19 @@ def test_a_librarian_declares_a_copy_on_loan_lost_at_the_desk(desk, card, branch
     item = ItemFactory(branch=branch, status=Item.Status.ON_LOAN, price=Decimal("30.00"))
     loan = LoanFactory(item=item, patron=card.patron)
     assert "Lost and damaged" in get(desk, PAYMENT)  # a tab of the desk
-    post(desk, LOST_DAMAGED, {"action": "lost", "barcode": item.barcode})
+    # One scan only asks: the amount to charge, and nothing changed yet.
+    asked = desk.post(LOST_DAMAGED, {"action": "lost", "barcode": item.barcode})
+    assert asked.status_code == 200
+    assert shows(asked.content.decode(), "Its borrower will be charged $35.00")
+    assert shows(asked.content.decode(), "Declare lost and charge $35.00")
+    assert card.patron.last_name not in asked.content.decode()
+    assert Item.objects.get(pk=item.pk).status == Item.Status.ON_LOAN
+    assert not Fine.objects.filter(loan=loan).exists()
+    # A confirmation for another amount (the price changed meanwhile) is refused.
+    post(desk, LOST_DAMAGED, {"action": "lost_confirm", "barcode": item.barcode, "total": "29.95"})
+    assert shows(get(desk, LOST_DAMAGED), "The charge is not the one you confirmed")
+    assert not Fine.objects.filter(loan=loan).exists()
+    post(desk, LOST_DAMAGED, {"action": "lost_confirm", "barcode": item.barcode, "total": "35.00"})
     page = get(desk, LOST_DAMAGED)
     assert shows(
         page,

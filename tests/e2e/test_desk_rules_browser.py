@@ -123,7 +123,9 @@ def test_a_clerk_pulls_holds_to_the_hold_shelf_and_into_transit(desk):
 
     page.fill(f"#pull-{for_here.pk}", here_copy.barcode)
     page.locator(f"#pull-{for_here.pk}").press("Enter")
-    page.wait_for_selector("text=Pulled: put it on the hold shelf (print the hold slip).")
+    page.wait_for_selector("text=Pulled: put it on the hold shelf. Print its slip from the list")
+    # The pulled copy's line links to its hold slip, at once.
+    assert page.get_by_role("link", name=f"Print the hold slip for {here_copy.barcode}").count()
     page.fill(f"#pull-{for_there.pk}", there_copy.barcode)
     page.locator(f"#pull-{for_there.pk}").press("Enter")
     page.wait_for_selector("text=Pulled: send it to East Side Branch (in transit).")
@@ -192,7 +194,7 @@ def test_a_copy_checked_in_at_the_wrong_branch_goes_home_with_a_transit_slip(
     slip = page.inner_text(".receipt")
     assert "To: East Side Branch" in slip and "Central Library" in slip
     assert stray.barcode in slip and "641.5 JAM" in slip
-    assert "Joy of Cooking" not in slip and "Lindqvist" not in slip
+    assert "The Joy of Cooking" in slip and "Lindqvist" not in slip  # the title, no patron
     assert page.get_by_role("button", name="Print").is_visible()  # the CSP-safe script ran
     assert_prints_on_80mm(page, tmp_path, "transit-slip")
 
