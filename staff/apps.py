@@ -14,7 +14,18 @@ class StaffConfig(AppConfig):
     navigation = (
         Nav("Settings", "User", 90, app_label="auth"),
         Nav("Settings", "Group", 100, app_label="auth"),
+        Nav("Settings", "roles", 95),
+        Nav("Settings", "RoleChange", 96),
     )
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from staff.models import RoleChange
+
+        # The Roles page's changes are audited (who gave or took which permission).
+        if not auditlog.contains(RoleChange):
+            auditlog.register(RoleChange, serialize_data=False)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -184,6 +184,15 @@ def one_of_everything(db):
     VisitCountFactory()
     ExpungeRun.objects.create(dry_run=True, counts={"loan": {"expunged": 0}})
     BranchClosure.objects.create(date=datetime.date(2000, 12, 25), yearly=True, reason="Christmas")
+    from django.contrib.auth.models import Group, Permission
+
+    from staff.models import RoleChange
+
+    RoleChange.objects.create(
+        group=Group.objects.get(name="Circulation staff"),
+        permission=Permission.objects.get(codename="view_visitcount"),
+        granted=True,
+    )
     kiosk = Terminal(name="Kiosk", login="kiosk", branch=BranchFactory())
     sip2_services.terminal_save(terminal=kiosk, actor=None)
     sip2_services.event_record(kind=TerminalEvent.Kind.values[0], terminal_id=kiosk.pk, code="93")

@@ -188,8 +188,12 @@ class ItemAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ("declare_lost", "declare_damaged")
 
+    def has_declare_lost_permission(self, request):
+        return request.user.has_perm("circulation.declare_item_lost")
+
     @admin.action(
-        description="Declare lost (charges the borrower of a copy on loan)", permissions=["change"]
+        description="Declare lost (charges the borrower of a copy on loan)",
+        permissions=["declare_lost"],
     )
     def declare_lost(self, request, queryset):
         attempt_each(
