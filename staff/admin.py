@@ -4,7 +4,7 @@ changes to its roles."""
 from django.contrib import admin
 
 from core.admin_site import ReadOnlyAdmin
-from staff import roles_page  # noqa: F401  (registers the Roles page)
+from staff import roles_page  # (registers the Roles page)
 from staff.models import RoleChange
 
 

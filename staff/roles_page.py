@@ -1,4 +1,4 @@
-"""The Roles page (Settings › Roles): for every permission that matters, grouped by area,
+"""The Roles page (Settings, Roles): for every permission that matters, grouped by area,
 which role holds it, as checkboxes the library administrator can change. Saved by
 `staff.services.roles_set`; the defaults of `staff/roles.py` are marked, and a change
 survives the next `migrate` (see `staff.roles`)."""
@@ -23,7 +23,7 @@ VIEW = "staff.view_rolechange"
 
 
 def _words(permission: Permission) -> str:
-    """"Can change circulation rule" -> "Change circulation rule"."""
+    """ "Can change circulation rule" -> "Change circulation rule"."""
     name = permission.name
     if name.startswith("Can "):
         name = name[4:]
