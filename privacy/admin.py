@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from core.refusals import Refused
 from privacy import services
 from privacy.access import AccessAuditedAdmin
+from privacy.admin_patrons import PatronShownByCard, shown_by_card
 from privacy.legal_holds import kind_choices
 from privacy.models import ExpungeRun, LegalHold, RetentionPolicy
 from privacy.policy import RULES_BY_KIND
@@ -82,7 +83,7 @@ class LegalHoldAddForm(forms.ModelForm):
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+class LegalHoldAdmin(PatronShownByCard, AccessAuditedAdmin, admin.ModelAdmin):
     """Holds are set by disclosure requests (or by hand, for litigation) through the
     service and released by the action; while unreleased, the expunge skips the records
     they cover. A hold is never edited."""
@@ -129,12 +130,12 @@ class LegalHoldAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         return ", ".join(labels.get(name, name) for name in obj.kind_list)
 
     def get_fields(self, request, obj=None):
-        return self.add_fields if obj is None else self.change_fields
+        return self.add_fields if obj is None else shown_by_card(self.change_fields)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # a hold is never edited, only released
             return [
-                "patron",
+                "patron_card",
                 "kinds_held",
                 "covers_from",
                 "covers_until",
