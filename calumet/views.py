@@ -110,11 +110,21 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request, *args, **kwargs):
-    """500: the site's layout with nothing from the request (which may be what failed)."""
+    """500: the site's layout with nothing from the request (which may be what failed): on
+    the staff side the staff layout (no user, no navigation), elsewhere the public one."""
     from django.conf import settings
     from django.http import HttpResponseServerError
     from django.template import loader
 
+    if getattr(request, "path", "").startswith("/admin/"):
+        from django.contrib import admin
+
+        context = {
+            "title": "Something went wrong",
+            "site_title": admin.site.site_title,
+            "site_header": admin.site.site_header,
+        }
+        return HttpResponseServerError(loader.get_template("admin/500.html").render(context))
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"library_name": settings.CALUMET_LIBRARY_NAME}))
 

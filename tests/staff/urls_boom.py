@@ -1,0 +1,12 @@
+"""The site's URLs plus a staff page and a public page that fail (for the 500 pages)."""
+
+from django.urls import path
+
+from calumet.urls import handler403, handler404, handler500, urlpatterns as site_urls  # noqa: F401
+
+
+def boom(request):
+    raise RuntimeError("a staff page that fails")
+
+
+urlpatterns = [path("admin/boom/", boom), path("boom/", boom), *site_urls]
