@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from calumet.urls import handler403, handler404, handler500, urlpatterns as site_urls  # noqa: F401
+from calumet.urls import handler403, handler404, handler500  # noqa: F401
+from calumet.urls import urlpatterns as site_urls
 
 
 def boom(request):
