@@ -71,3 +71,44 @@ def legal_hold_release(
         hold.released_by = actor if getattr(actor, "is_staff", False) else None
         hold.save(update_fields=["released_at", "released_by"])
         return hold
+
+
+# -- the expunge from the staff site ("Run now") ---------------------------------------------
+
+RUN_EXPUNGE = "privacy.run_expunge"
+
+
+class ExpungeRefused(Refused):
+    """A run of the expunge that was not started, with the reason."""
+
+
+@service
+def expunge_preview(*, actor):
+    """Count what the expunge would remove now, removing nothing (a dry run, which leaves
+    its `ExpungeRun` row like any run). Counting is quick (no row is read or written), so
+    it runs in the request."""
+    from privacy import retention
+    from staff.roles import require
+
+    require(actor, RUN_EXPUNGE, "run the expunge")
+    try:
+        return retention.expunge(dry_run=True, trigger="preview").run
+    except retention.ExpungeBusy as busy:
+        raise ExpungeRefused(str(busy), code="busy") from None
+
+
+@service
+def expunge_queue(*, actor) -> None:
+    """Queue a real run of the expunge for the worker (django-q), as the nightly run is:
+    removing a large library's records takes minutes, longer than a page may wait. The run
+    leaves its `ExpungeRun` row (trigger "staff") when the worker has done it."""
+    from staff.roles import require
+
+    require(actor, RUN_EXPUNGE, "run the expunge")
+
+    def enqueue() -> None:
+        from django_q.tasks import async_task
+
+        async_task("privacy.tasks.staff_expunge", group="expunge")
+
+    transaction.on_commit(enqueue)

@@ -77,6 +77,7 @@ grant(
         *perms("patrons", "patroncategory", "view", "add", "change"),
         *perms("privacy", "retentionpolicy", "view", "change"),
         *perms("privacy", "expungerun", "view"),
+        "privacy.run_expunge",  # "Run now", with its dry-run preview
         *perms("privacy", "legalhold", "view", "add", "change"),
         *perms("auditlog", "logentry", "view"),
         # The Roles page: which role may do what.
