@@ -94,6 +94,8 @@ class BranchClosureAdmin(admin.ModelAdmin):
     list_filter = ("yearly", "branch")
     list_select_related = ("branch",)
     empty_value_display = ALL_BRANCHES  # the list's Branch column and its filter
+    # A link to the month calendar of closed days (`circulation/admin/closed_days.py`).
+    change_list_template = "admin/circulation/branchclosure/change_list.html"
 
     @admin.display(description="Date", ordering="date")
     def when(self, closure):
