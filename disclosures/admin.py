@@ -244,6 +244,19 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             and obj.status == DisclosureRequest.Status.PENDING,
             "is_recorder": obj is not None and obj.received_by_id == request.user.pk,
             "can_download": obj is not None and request.user.has_perm(services.DECIDE),
+            # The administrator deciding reads who is named, by name and masked card, where
+            # the decision is taken (the inline below lists them too).
+            "patrons_named": [
+                {
+                    "name": scope.patron.full_name,
+                    "card": scope.patron.card_label,
+                    "url": reverse("admin:patrons_patron_change", args=[scope.patron_id]),
+                }
+                for scope in obj.scopes.select_related("patron").order_by("pk")
+                if scope.patron_id
+            ]
+            if obj is not None and request.user.has_perm(services.DECIDE)
+            else [],
             "basis_problem": selectors.basis_problem(obj) if obj else None,
             "missing": [selectors.DETAIL_LABELS[name] for name in missing],
             "can_complete": obj is not None

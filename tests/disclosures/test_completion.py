@@ -146,5 +146,5 @@ def test_staff_who_may_not_see_the_patrons_named_are_told_why(clerk, director):
     as_director = text(director)
     assert "Not shown to your role" not in as_director
     # The administrator deciding reads who is named: name and masked card (issue 27).
-    assert named in as_director
+    assert f"Patron named: {named}" in as_director  # in the decision panel, at the top
     assert "Patron #" not in as_director
