@@ -66,7 +66,7 @@ def _staff_refusal(request, exception) -> str:
         return ""
     for page in getattr(admin.site, "_pages", ()):
         if page.url_name == url_name:
-            return f"You may not open {page.label}. {roles.who_may(page.permission)}"
+            return f"You may not open the page “{page.label}”. {roles.who_may(page.permission)}"
     doing = {
         "changelist": ("view", "open the list of {plural}"),
         "change": ("view", "open {plural}"),

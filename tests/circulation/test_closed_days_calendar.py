@@ -62,7 +62,7 @@ def test_the_clerk_may_not_open_it_and_is_told_who_may(clerk_client, closures):
     response = clerk_client.get(CALENDAR, {"month": "2026-12"})
     assert response.status_code == 403
     html = response.content.decode()
-    assert "You may not open Closed days calendar." in html
+    assert "You may not open the page “Closed days calendar”." in html
     assert "The roles Librarian and Library administrator may." in html
 
 
