@@ -14,6 +14,7 @@ from circulation.models import Program, Title
 from circulation.selectors import branches_with_hours
 from patrons.services import patron_language_set
 from privacy.selectors import retention_schedule
+from staff import roles
 
 
 @require_safe
@@ -51,11 +52,45 @@ def _staff_side(request) -> bool:
     return request.path.startswith("/admin/") and getattr(request, "user", None) is not None
 
 
+def _staff_refusal(request, exception) -> str:
+    """What a staff member may not do here and which roles may: the refusal's
+    own words when it has them ("You may not …"), else the permission the page needs."""
+    said = str(exception or "")
+    if said.startswith("You may not"):
+        return said
+    match = getattr(request, "resolver_match", None)
+    url_name = match.url_name if match is not None and match.namespace == "admin" else ""
+    if not url_name:
+        return ""
+    for page in getattr(admin.site, "_pages", ()):
+        if page.url_name == url_name:
+            return f"You may not open the page “{page.label}”. {roles.who_may(page.permission)}"
+    doing = {
+        "changelist": ("view", "open the list of {plural}"),
+        "change": ("view", "open {plural}"),
+        "history": ("view", "read the history of {plural}"),
+        "add": ("add", "add {plural}"),
+        "delete": ("delete", "delete {plural}"),
+    }
+    for model in admin.site._registry:
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        if url_name.startswith(prefix) and url_name[len(prefix) :] in doing:
+            action, words = doing[url_name[len(prefix) :]]
+            needed = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+            what = words.format(plural=model._meta.verbose_name_plural)
+            return f"You may not {what}. {roles.who_may(needed)}"
+    return ""
+
+
 def permission_denied(request, exception=None):
-    """403: on the staff side, in the admin's layout with a way back to the staff home;
-    elsewhere the public site's page."""
+    """403: on the staff side, in the admin's layout with a way back to the staff home,
+    saying which roles may; elsewhere the public site's page."""
     if _staff_side(request) and request.user.is_authenticated:
-        context = {**admin.site.each_context(request), "title": "You may not open this page"}
+        context = {
+            **admin.site.each_context(request),
+            "title": "You may not open this page",
+            "refusal": _staff_refusal(request, exception),
+        }
         return render(request, "admin/403.html", context, status=403)
     return render(request, "403.html", status=403)
 
@@ -69,7 +104,15 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request, *args, **kwargs):
-    """500: the site's layout with nothing from the request (which may be what failed)."""
+    """500: the site's layout with nothing from the request (which may be what failed): on
+    the staff side the staff layout (no user, no navigation), elsewhere the public one."""
+    if getattr(request, "path", "").startswith("/admin/"):
+        context = {
+            "title": "Something went wrong",
+            "site_title": admin.site.site_title,
+            "site_header": admin.site.site_header,
+        }
+        return HttpResponseServerError(loader.get_template("admin/500.html").render(context))
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"library_name": settings.CALUMET_LIBRARY_NAME}))
 

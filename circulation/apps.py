@@ -36,6 +36,7 @@ class CirculationConfig(AppConfig):
         Nav("Programs", "ProgramRegistration", 10),
         Nav("Settings", "Branch", 0),
         Nav("Settings", "BranchClosure", 10),
+        Nav("Settings", "closed-days-calendar", 15),
         Nav("Settings", "CirculationRule", 20),
         Nav("Settings", "rules-matrix", 30),
         Nav("Settings", "LibraryPolicy", 40),

@@ -359,6 +359,9 @@ grant(
         *perms("circulation", "programregistration", "view", "add", "change"),
         *perms("circulation", "visit", "view", "add"),
         *perms("circulation", "computersession", "view", "add", "change"),
+        # Declare a copy lost at the desk (its borrower is charged; damaged needs a
+        # librarian's change_item).
+        "circulation.declare_item_lost",
     ],
 )
 grant(
@@ -373,15 +376,17 @@ grant(
         # Overrides at the desk, with a reason (circulation/services/overrides.py).
         "circulation.override_renewal_limit",
         "circulation.override_fine_limit",
+        # Loan rules and closed days are the librarians': the library's calendar
+        # and its rules matrix change with the season, not only with the administrator.
+        *perms("circulation", "circulationrule", "add", "change", "delete"),
+        *perms("circulation", "branchclosure", "view", "add", "change", "delete"),
     ],
 )
 grant(
     LIBRARY_ADMINISTRATOR,
     [
         *perms("circulation", "branch", "add", "change"),
-        *perms("circulation", "branchclosure", "view", "add", "change", "delete"),
         *perms("circulation", "openinghours", "view", "add", "change", "delete"),
-        *perms("circulation", "circulationrule", "add", "change", "delete"),
         *perms("circulation", "librarypolicy", "view", "change"),
     ],
 )

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from core.admin_site import ReadOnlyAdmin
 from core.refusals import Refused, attempt
@@ -18,6 +19,7 @@ from disclosures import selectors, services
 from disclosures.forms import CompleteRequestForm, DecisionForm, RecordRequestForm
 from disclosures.models import DisclosureRequest, DisclosureScope
 from privacy.access import AccessAuditedAdmin, log_access
+from privacy.admin_patrons import PatronShownByCard
 from privacy.registry import registry
 
 
@@ -30,7 +32,7 @@ def _date(text: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(text) if text else None
 
 
-class ScopeInline(admin.TabularInline):
+class ScopeInline(PatronShownByCard, admin.TabularInline):
     model = DisclosureScope
     extra = 0
     max_num = 0  # read-only: no "Add another" link
@@ -38,6 +40,16 @@ class ScopeInline(admin.TabularInline):
     fields = ("patron", "legal_hold")
     readonly_fields = fields
     verbose_name_plural = "patrons named"
+
+    @admin.display(description="Patron")
+    def patron_card(self, obj):
+        """The administrator deciding the request reads who is named: the patron's name and
+        masked card, linking to their page (this inline is theirs only)."""
+        patron = obj.patron
+        if patron is None:
+            return "—"
+        url = reverse("admin:patrons_patron_change", args=[patron.pk])
+        return format_html('<a href="{}">{}, {}</a>', url, patron.full_name, patron.card_label)
 
     def has_view_permission(self, request, obj=None):
         """Library administrators only; the page tells everyone else why (the template)."""
@@ -232,6 +244,19 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
             and obj.status == DisclosureRequest.Status.PENDING,
             "is_recorder": obj is not None and obj.received_by_id == request.user.pk,
             "can_download": obj is not None and request.user.has_perm(services.DECIDE),
+            # The administrator deciding reads who is named, by name and masked card, where
+            # the decision is taken (the inline below lists them too).
+            "patrons_named": [
+                {
+                    "name": scope.patron.full_name,
+                    "card": scope.patron.card_label,
+                    "url": reverse("admin:patrons_patron_change", args=[scope.patron_id]),
+                }
+                for scope in obj.scopes.select_related("patron").order_by("pk")
+                if scope.patron_id
+            ]
+            if obj is not None and request.user.has_perm(services.DECIDE)
+            else [],
             "basis_problem": selectors.basis_problem(obj) if obj else None,
             "missing": [selectors.DETAIL_LABELS[name] for name in missing],
             "can_complete": obj is not None
@@ -404,7 +429,7 @@ class DisclosureRequestAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(DisclosureScope)
-class DisclosureScopeAdmin(ReadOnlyAdmin, AccessAuditedAdmin, admin.ModelAdmin):
+class DisclosureScopeAdmin(PatronShownByCard, ReadOnlyAdmin, AccessAuditedAdmin, admin.ModelAdmin):
     """Patrons named in requests (read-only; administrators only)."""
 
     list_display = ("__str__", "request", "patron", "legal_hold")

@@ -36,6 +36,7 @@ from privacy.acting import service
 from privacy.registry import registry
 from privacy.retention import retention_days
 from privacy.services import legal_hold_place, legal_hold_release
+from staff.roles import require
 
 
 def disclosable_kinds() -> list[str]:
@@ -220,8 +221,7 @@ def disclosure_complete(
 
 
 def _may_decide(request: DisclosureRequest, actor) -> None:
-    if actor is None or not actor.has_perm(DECIDE):
-        raise PermissionDenied("Only the library administrator decides disclosure requests.")
+    require(actor, DECIDE, "decide disclosure requests")
     if actor.pk == request.received_by_id:
         raise PermissionDenied(
             "You recorded this request, so a library administrator other than you must decide it."
@@ -394,8 +394,7 @@ def disclosure_mark_fulfilled(*, request: DisclosureRequest, actor) -> Disclosur
 
 
 def _may_decide_fulfil(actor) -> None:
-    if actor is None or not actor.has_perm(DECIDE):
-        raise PermissionDenied("Only the library administrator hands over a package.")
+    require(actor, DECIDE, "hand over a release package")
 
 
 def packages_delete_expired(*, now: datetime.datetime | None = None, dry_run: bool = False) -> int:

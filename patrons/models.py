@@ -216,9 +216,20 @@ class Patron(models.Model):
     @property
     def card_label(self) -> str:
         """How a staff page names the patron where the name does not belong (a page's
-        title, a breadcrumb, a list of records): the card in use, masked, "card …0001"."""
-        card = self.active_card
+        title, a breadcrumb, a list of records): the card in use, masked, "card …0001".
+        A list loads the cards in use for all its rows at once (`cards_in_use_prefetch`)."""
+        cards = getattr(self, "cards_in_use", None)
+        card = (cards[0] if cards else None) if cards is not None else self.active_card
         return f"card {card.masked_number}" if card else "no card in use"
+
+    @staticmethod
+    def cards_in_use_prefetch(path: str = ""):
+        """The card in use of every patron of a list, in one query (`card_label` reads it)."""
+        return models.Prefetch(
+            f"{path}__cards" if path else "cards",
+            queryset=Card.objects.filter(status=Card.Status.ACTIVE).order_by("pk"),
+            to_attr="cards_in_use",
+        )
 
     @property
     def notice_language(self) -> str:

@@ -4,10 +4,13 @@ the service) and released by an action."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.template.loader import render_to_string
 
 from core.refusals import Refused
 from privacy import services
 from privacy.access import AccessAuditedAdmin
+from privacy.admin_patrons import PatronShownByCard, shown_by_card
+from privacy.expunge_page import counts_table
 from privacy.legal_holds import kind_choices
 from privacy.models import ExpungeRun, LegalHold, RetentionPolicy
 from privacy.policy import RULES_BY_KIND
@@ -38,9 +41,36 @@ class RetentionPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(ExpungeRun)
 class ExpungeRunAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "started_at", "finished_at", "dry_run", "trigger")
+    """The runs of the expunge, each with its counts as a table (kinds by what happened to
+    their records); "Run the expunge" (`privacy/expunge_page.py`) starts one."""
+
+    list_display = ("__str__", "started_at", "finished_at", "dry_run", "trigger", "removed")
     list_filter = ("dry_run", "trigger")
-    readonly_fields = ("started_at", "finished_at", "dry_run", "trigger", "counts")
+    readonly_fields = ("started_at", "finished_at", "dry_run", "trigger", "counts_table")
+    fields = readonly_fields
+    change_list_template = "admin/privacy/expungerun/change_list.html"
+
+    class Media:
+        css = {"all": ("css/expunge.css",)}
+
+    @admin.display(description="Removed or unlinked")
+    def removed(self, obj) -> int:
+        table = counts_table(obj.counts)
+        return table["totals"][0] + table["totals"][1]
+
+    @admin.display(description="Counts")
+    def counts_table(self, obj):
+        return render_to_string(
+            "admin/privacy/expunge_counts.html",
+            {"table": counts_table(obj.counts), "caption": "By kind of record"},
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "can_run_expunge": request.user.has_perm(services.RUN_EXPUNGE),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False
@@ -82,7 +112,7 @@ class LegalHoldAddForm(forms.ModelForm):
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+class LegalHoldAdmin(PatronShownByCard, AccessAuditedAdmin, admin.ModelAdmin):
     """Holds are set by disclosure requests (or by hand, for litigation) through the
     service and released by the action; while unreleased, the expunge skips the records
     they cover. A hold is never edited."""
@@ -129,12 +159,12 @@ class LegalHoldAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         return ", ".join(labels.get(name, name) for name in obj.kind_list)
 
     def get_fields(self, request, obj=None):
-        return self.add_fields if obj is None else self.change_fields
+        return self.add_fields if obj is None else shown_by_card(self.change_fields)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # a hold is never edited, only released
             return [
-                "patron",
+                "patron_card",
                 "kinds_held",
                 "covers_from",
                 "covers_until",

@@ -18,6 +18,7 @@ class PrivacyConfig(AppConfig):
         Nav("Privacy and audit", "LogEntry", 50, app_label="auditlog"),
         Nav("Privacy and audit", "RetentionPolicy", 60),
         Nav("Privacy and audit", "ExpungeRun", 70),
+        Nav("Privacy and audit", "expunge-now", 75),
     )
 
     def ready(self) -> None:

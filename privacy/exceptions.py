@@ -1,4 +1,4 @@
-"""Refusals of the privacy kernel's services (legal holds)."""
+"""Refusals of the privacy kernel's services (legal holds, the expunge run from its page)."""
 
 from core.refusals import RefusalCode, Refused
 
@@ -12,3 +12,5 @@ class PrivacyRefusal(RefusalCode, exception=Refused):
     REASON = "reason", "Say why the records must be kept."
     RANGE = "range", "The end of the range is before its start."
     RELEASED = "released", "This legal hold was already released."
+    #: An expunge is running already (its message says since when).
+    BUSY = "busy"

@@ -50,6 +50,7 @@ class ExpungeRun(models.Model):
     class Meta:
         db_table = "patrons_expungerun"  # the patrons app made it
         ordering = ["-started_at"]
+        permissions = [("run_expunge", "Can run the expunge now (and preview it)")]
 
     def __str__(self) -> str:
         return f"Expunge run #{self.pk}"

@@ -5,12 +5,15 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django_q import tasks as django_q_tasks
 
 from core.refusals import Refused
+from privacy import retention
 from privacy.acting import service
 from privacy.exceptions import PrivacyRefusal
 from privacy.legal_holds import holdable_names, kind_set_for
 from privacy.models import LegalHold
+from staff.roles import require
 
 
 @service
@@ -72,3 +75,37 @@ def legal_hold_release(
         hold.released_by = actor if getattr(actor, "is_staff", False) else None
         hold.save(update_fields=["released_at", "released_by"])
         return hold
+
+
+# -- the expunge from the staff site ("Run now") ---------------------------------------------
+
+RUN_EXPUNGE = "privacy.run_expunge"
+
+
+class ExpungeRefused(Refused):
+    """A run of the expunge that was not started, with the reason."""
+
+
+@service
+def expunge_preview(*, actor):
+    """Count what the expunge would remove now, removing nothing (a dry run, which leaves
+    its `ExpungeRun` row like any run). Counting is quick (no row is read or written), so
+    it runs in the request."""
+    require(actor, RUN_EXPUNGE, "run the expunge")
+    try:
+        return retention.expunge(dry_run=True, trigger="preview").run
+    except retention.ExpungeBusy as busy:
+        raise ExpungeRefused(str(busy), code=PrivacyRefusal.BUSY) from None
+
+
+@service
+def expunge_queue(*, actor) -> None:
+    """Queue a real run of the expunge for the worker (django-q), as the nightly run is:
+    removing a large library's records takes minutes, longer than a page may wait. The run
+    leaves its `ExpungeRun` row (trigger "staff") when the worker has done it."""
+    require(actor, RUN_EXPUNGE, "run the expunge")
+
+    def enqueue() -> None:
+        django_q_tasks.async_task("privacy.tasks.staff_expunge", group="expunge")
+
+    transaction.on_commit(enqueue)

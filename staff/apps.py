@@ -14,7 +14,19 @@ class StaffConfig(AppConfig):
     navigation = (
         Nav("Settings", "User", 90, app_label="auth"),
         Nav("Settings", "Group", 100, app_label="auth"),
+        Nav("Settings", "roles", 95),
+        Nav("Settings", "RoleChange", 96),
     )
+
+    def ready(self) -> None:
+        # Needed here, not at the top: the models exist only now.
+        from auditlog.registry import auditlog  # noqa: PLC0415
+
+        from staff.models import RoleChange  # noqa: PLC0415
+
+        # The Roles page's changes are audited (who gave or took which permission).
+        if not auditlog.contains(RoleChange):
+            auditlog.register(RoleChange, serialize_data=False)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -102,7 +102,13 @@ class _ListenedAutocomplete(AutocompleteJsonView):
 
     def serialize_result(self, obj, to_field_name):
         self._named.append(obj)
-        return super().serialize_result(obj, to_field_name)
+        result = super().serialize_result(obj, to_field_name)
+        # A patron is chosen by name and masked card, never "Patron #12" (its `__str__`).
+        label = getattr(obj, "card_label", None)
+        if label:
+            name = getattr(obj, "full_name", "")
+            result["text"] = f"{name}, {label}" if name else label
+        return result
 
 
 def _check_action_parameters(request, model) -> None:

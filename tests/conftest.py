@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
@@ -26,6 +27,7 @@ from patrons.apps import ensure_patron_categories
 from privacy.models import ExpungeRun
 from sip2 import services as sip2_services
 from sip2.models import SortBin, Terminal, TerminalEvent
+from staff.models import RoleChange
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.factories import (
     BranchFactory,
@@ -208,6 +210,12 @@ def one_of_everything(db):
     VisitCountFactory()
     ExpungeRun.objects.create(dry_run=True, counts={"loan": {"expunged": 0}})
     BranchClosure.objects.create(date=datetime.date(2000, 12, 25), yearly=True, reason="Christmas")
+
+    RoleChange.objects.create(
+        group=Group.objects.get(name="Circulation staff"),
+        permission=Permission.objects.get(codename="view_visitcount"),
+        granted=True,
+    )
     kiosk = Terminal(name="Kiosk", login="kiosk", branch=BranchFactory())
     sip2_services.terminal_save(terminal=kiosk, actor=None)
     sip2_services.event_record(kind=TerminalEvent.Kind.values[0], terminal_id=kiosk.pk, code="93")

@@ -12,14 +12,15 @@ from circulation.exceptions import CirculationRefusal, CirculationRefused
 from core.refusals import RefusalCode, Refused
 from disclosures.exceptions import DisclosureRefusal, DisclosureRefused
 from patrons.exceptions import PatronRefusal
-from privacy.exceptions import PrivacyRefusal
+from tests.helpers import OUR_PACKAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["core", "staff", "privacy", "patrons", "circulation", "disclosures", "sip2", "stats"]
-ENUMS = {
-    enum.__name__: enum
-    for enum in (CirculationRefusal, DisclosureRefusal, PatronRefusal, PrivacyRefusal)
-}
+PACKAGES = [name for name in OUR_PACKAGES if name != "calumet"]
+# Every room's refusal enum: each app declares it in its `exceptions` module.
+for _package in PACKAGES:
+    if (ROOT / _package / "exceptions.py").exists():
+        importlib.import_module(f"{_package}.exceptions")
+ENUMS = {enum.__name__: enum for enum in RefusalCode.__subclasses__()}
 
 
 def _modules():

@@ -2,4 +2,4 @@
 records of circulation (`records.py`), the patron page's part (`patron.py`) and the rules
 matrix (`rules_matrix.py`). Importing it registers them all, with the desk's pages."""
 
-from circulation.admin import library  # noqa: F401  (registers the admins and pages)
+from circulation.admin import closed_days, library  # noqa: F401  (register admins and pages)

@@ -95,6 +95,8 @@ class BranchClosureAdmin(admin.ModelAdmin):
     list_filter = ("yearly", "branch")
     list_select_related = ("branch",)
     empty_value_display = ALL_BRANCHES  # the list's Branch column and its filter
+    # A link to the month calendar of closed days (`circulation/admin/closed_days.py`).
+    change_list_template = "admin/circulation/branchclosure/change_list.html"
 
     @admin.display(description="Date", ordering="date")
     def when(self, closure):
@@ -240,8 +242,12 @@ class ItemAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ("declare_lost", "declare_damaged")
 
+    def has_declare_lost_permission(self, request):
+        return request.user.has_perm("circulation.declare_item_lost")
+
     @admin.action(
-        description="Declare lost (charges the borrower of a copy on loan)", permissions=["change"]
+        description="Declare lost (charges the borrower of a copy on loan)",
+        permissions=["declare_lost"],
     )
     def declare_lost(self, request, queryset):
         attempt_each(

@@ -26,8 +26,8 @@ from circulation.selectors import suspended_today
 from core.admin_site import ReadOnlyAdmin
 from core.paginator import EstimatedCountPaginator
 from core.refusals import Refused, attempt_each
-from patrons.admin.patrons import cards_in_use, patron_by_card
 from privacy.access import AccessAuditedAdmin
+from privacy.admin_patrons import PatronShownByCard
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -43,7 +43,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ServiceOnlyAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+class ServiceOnlyAdmin(PatronShownByCard, AccessAuditedAdmin, admin.ModelAdmin):
     """Records that change only through services: read-only forms but for superusers,
     and lists that stay fast on large tables."""
 
@@ -62,21 +62,8 @@ class ServiceOnlyAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    # A record's patron is shown in the list by the card in use, masked ("card …0001"),
-    # linking to the patron's page, as on the desk (not "Patron #12").
-    def get_list_display(self, request):
-        names = super().get_list_display(request)
-        return tuple("patron_card" if name == "patron" else name for name in names)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if "patron" in self.list_display or "patron_card" in self.list_display:
-            queryset = queryset.prefetch_related(cards_in_use())
-        return queryset
-
-    @admin.display(description="Patron", ordering="patron")
-    def patron_card(self, obj):
-        return patron_by_card(obj.patron) if obj.patron_id else "—"
+    # A record's patron is shown by the card in use, masked ("card …0001"), linking to
+    # the patron's page, as on the desk (not "Patron #12"): PatronShownByCard.
 
 
 @admin.register(Loan)
@@ -234,7 +221,7 @@ class FineAdmin(ServiceOnlyAdmin):
         return TemplateResponse(request, "admin/circulation/fine/waive.html", context)
 
 
-class ProgramRegistrationInline(admin.TabularInline):
+class ProgramRegistrationInline(PatronShownByCard, admin.TabularInline):
     model = ProgramRegistration
     extra = 0
     fields = ("patron", "status", "attended", "registered_at")

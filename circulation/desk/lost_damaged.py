@@ -21,7 +21,9 @@ from circulation.desk.state import Desk, desk_context, handle_branch
 from core.admin_site import AdminPage
 from core.refusals import Refused
 
-PERMISSION = "circulation.change_item"
+#: Clerks may declare a copy lost (the default roles); damaged needs `change_item`, which
+#: the service checks.
+PERMISSION = "circulation.declare_item_lost"
 
 
 def _declare(request, action: str) -> dict | None:

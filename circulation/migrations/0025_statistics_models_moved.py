@@ -1,4 +1,4 @@
-"""The statistics tables moved to the stats app (issue 28): state only."""
+"""The statistics tables moved to the stats app: state only."""
 
 from django.db import migrations
 

@@ -163,6 +163,7 @@ class Item(models.Model):
 
     class Meta:
         ordering = ["barcode"]
+        permissions = [("declare_item_lost", "Can declare an item lost")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(price__isnull=True) | Q(price__gte=0),

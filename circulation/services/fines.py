@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from circulation.services._common import _money, _now, _staff
 from patrons.models import Patron
 from patrons.services import patron_touch
 from privacy.acting import service
+from staff.roles import require
 
 
 def _apply(*, fine: Fine, amount: Decimal, now: datetime.datetime) -> Fine:
@@ -115,8 +115,7 @@ def fine_waive(
     """Forgive the rest of a fine. Librarians and administrators only; a reason from the
     list is required, a short note is optional."""
     now = _now(now)
-    if actor is None or not actor.has_perm("circulation.waive_fine"):
-        raise PermissionDenied("Only librarians can waive fines.")
+    require(actor, "circulation.waive_fine", "waive fines")
     if reason not in Fine.WaiveReason.values:
         raise CirculationRefused(CirculationRefusal.REASON)
     note = (note or "").strip()

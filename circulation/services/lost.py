@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from circulation import signals
@@ -24,6 +23,7 @@ from circulation.models.policy import LibraryPolicy, library_policy
 from circulation.services._common import _item_locked, _money, _now
 from patrons.models import Patron
 from privacy.acting import service
+from staff.roles import require
 
 #: Reasons staff may pick for a manual charge.
 MANUAL_REASONS = (
@@ -87,6 +87,8 @@ def item_declare_lost(
 ) -> list[Fine]:
     """Mark a copy lost; when it is on loan, close the loan and charge the borrower.
     `expected_total` is the charge the desk confirmed: anything else is refused."""
+    if actor is not None:
+        require(actor, "circulation.declare_item_lost", "declare an item lost")
     now = _now(now)
     with transaction.atomic():
         item = _item_locked(barcode)
@@ -147,7 +149,10 @@ def item_declare_damaged(
     *, barcode: str, actor, charge=None, note: str = "", now: datetime.datetime | None = None
 ) -> Fine | None:
     """Take a damaged copy out of circulation; optionally charge the patron who has it (or
-    last returned it, while that loan is still kept)."""
+    last returned it, while that loan is still kept). Staff need `circulation.change_item`
+    (librarians by default)."""
+    if actor is not None:
+        require(actor, "circulation.change_item", "declare an item damaged")
     now = _now(now)
     amount = _money(charge) if charge not in (None, "") else None
     if amount is not None and amount <= 0:
@@ -190,8 +195,7 @@ def fine_charge_manual(
     one, as a waiver for "Other" does). The note is for staff: the desk and the patron's
     page show it, the audit log keeps its name only."""
     now = _now(now)
-    if actor is None or not actor.has_perm("circulation.add_fine"):
-        raise PermissionDenied("Only librarians can add a charge.")
+    require(actor, "circulation.add_fine", "add a charge")
     if reason not in MANUAL_REASONS:
         raise CirculationRefused(
             "Choose a reason for the charge from the list.", code=CirculationRefusal.REASON

@@ -1,4 +1,4 @@
-"""Staff overrides of a circulation limit, by role and with a reason (issue 27, point 3).
+"""Staff overrides of a circulation limit, by role and with a reason.
 
 A check-out above the fine limit and a renewal past the renewal limit are refused; staff
 whose role holds the permission (`circulation.override_fine_limit`,

@@ -22,12 +22,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from core.admin_site import AdminPage, ReadOnlyAdmin
 from core.paginator import EstimatedCountPaginator
 from patrons.models import Card, Patron
 from privacy.access import log_access
+from privacy.admin_patrons import patron_link
 from privacy.registry import registry
 
 PERMISSION = "auditlog.view_logentry"
@@ -66,12 +68,63 @@ class AuditLogAdmin(ReadOnlyAdmin, LogEntryAdmin):
             _log_patrons_named(changelist.result_list, request, "admin:auditlog:list", "listed")
         return response
 
+    # A patron is named by the card in use, never "Patron #12" (the entry's own text,
+    # which it keeps as it was written).
+    @admin.display(description="resource")
+    def resource_url(self, obj):
+        patron = _entry_patron(obj)
+        if patron is None:
+            return super().resource_url(obj)
+        if patron is False:
+            return format_html("{} - {}", obj.content_type, "a patron no longer kept")
+        return format_html("{} - {}", obj.content_type, patron_link(patron))
+
+    def history_view(self, request, object_id, extra_context=None):
+        entry = self.get_object(request, object_id)
+        if entry is not None:
+            extra_context = {
+                "title": f"Change history: {entry_title(entry)}",
+                "entry_title": entry_title(entry),
+                **(extra_context or {}),
+            }
+        return super().history_view(request, object_id, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        entry = self.get_object(request, object_id)
+        if entry is not None:
+            extra_context = {
+                "subtitle": entry_title(entry),
+                "entry_title": entry_title(entry),
+                **(extra_context or {}),
+            }
         response = super().change_view(request, object_id, form_url, extra_context)
         original = (getattr(response, "context_data", None) or {}).get("original")
         if request.method == "GET" and response.status_code == 200 and original is not None:
             _log_patrons_named([original], request, "admin:auditlog:change", "opened")
         return response
+
+
+def _entry_patron(entry):
+    """The patron an entry is about (False when no longer kept), or None for any other
+    record."""
+    if entry.content_type_id is None or entry.content_type.model_class() is not Patron:
+        return None
+    pk = entry.object_id if entry.object_id is not None else entry.object_pk
+    return Patron.objects.filter(pk=pk).first() or False
+
+
+def entry_title(entry) -> str:
+    """ "Created patron: card …0001" — what an entry's page is titled."""
+    verb = {
+        LogEntry.Action.CREATE: "Created",
+        LogEntry.Action.UPDATE: "Updated",
+        LogEntry.Action.DELETE: "Deleted",
+    }.get(entry.action, "Logged")
+    patron = _entry_patron(entry)
+    if patron is None:
+        return f"{verb} {entry.object_repr}"
+    kept = patron.card_label if patron else "a patron no longer kept"
+    return f"{verb} patron: {kept}"
 
 
 def _log_patrons_named(entries, request, page: str, access: str) -> None:

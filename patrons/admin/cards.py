@@ -7,10 +7,11 @@ from django.contrib import admin
 from patrons.accounts import block_lift, block_place
 from patrons.models import Card, PatronBlock, PatronCategory
 from privacy.access import AccessAuditedAdmin
+from privacy.admin_patrons import PatronShownByCard, shown_by_card
 
 
 @admin.register(Card)
-class CardAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+class CardAdmin(PatronShownByCard, AccessAuditedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "number", "patron", "status", "issued_at")
     list_filter = ("status",)
     search_fields = ("=number",)
@@ -31,7 +32,7 @@ class CardAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(PatronBlock)
-class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+class PatronBlockAdmin(PatronShownByCard, AccessAuditedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "patron", "reason", "starts_at", "ends_at", "lifted_at")
     list_filter = ("reason", ("lifted_at", admin.EmptyFieldListFilter))
     search_fields = ("=patron__cards__number",)
@@ -53,7 +54,7 @@ class PatronBlockAdmin(AccessAuditedAdmin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # a block is lifted, never edited
-            return self.fields
+            return shown_by_card(self.fields)
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):

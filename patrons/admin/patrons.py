@@ -5,7 +5,9 @@ The reading history is read-only here (staff may turn it off at the patron's req
 never on); every change goes through the services.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.db.models import Prefetch, Q
@@ -81,8 +83,10 @@ def section(
 
 @admin.register(Patron)
 class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+    # The patron is named by the card in use, masked, never "Patron #12" (its `__str__`,
+    # which the audit log keeps).
     list_display = (
-        "__str__",
+        "card_in_use",
         "last_name",
         "first_name",
         "category",
@@ -90,7 +94,7 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         "card_expires_on",
         "status",
     )
-    list_display_links = ("__str__", "last_name")
+    list_display_links = ("card_in_use", "last_name")
     list_filter = ("status", "category", "home_branch", "keep_reading_history")
     # "=cards__number": a scanned card matches exactly, not as a substring.
     search_fields = ("=cards__number", "last_name", "first_name", "=email", "=phone")
@@ -98,6 +102,22 @@ class PatronAdmin(AccessAuditedAdmin, admin.ModelAdmin):
     list_select_related = ("home_branch",)
     show_full_result_count = False
     change_form_template = "admin/patrons/patron/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(Patron.cards_in_use_prefetch())
+
+    @admin.display(description="Card")
+    def card_in_use(self, obj) -> str:
+        return obj.card_label
+
+    def action_checkbox(self, obj):
+        """The row's checkbox, named for screen readers by the card, not "Patron #12"."""
+        checkbox = forms.CheckboxInput(
+            {"class": "action-select", "aria-label": f"Select {obj.card_label}"},
+            lambda value: False,
+        )
+        return checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
+
     readonly_fields = (
         "registered_at",
         "last_activity_at",

@@ -81,9 +81,9 @@ def test_a_paid_replacement_is_reported_for_a_refund(on_loan, clerk, settings):
     assert Fine.objects.get(pk=lost.pk).waived_at is None
 
 
-def test_damaged_takes_the_copy_out_and_may_charge_the_borrower(on_loan, clerk, refused):
+def test_damaged_takes_the_copy_out_and_may_charge_the_borrower(on_loan, librarian, refused):
     fine = services.item_declare_damaged(
-        barcode=on_loan.item.barcode, actor=clerk, charge="7.50", note="water damage"
+        barcode=on_loan.item.barcode, actor=librarian, charge="7.50", note="water damage"
     )
     assert (fine.reason, fine.amount, fine.note) == (
         Fine.Reason.DAMAGED,
@@ -92,7 +92,7 @@ def test_damaged_takes_the_copy_out_and_may_charge_the_borrower(on_loan, clerk, 
     )
     assert Item.objects.get(pk=on_loan.item_id).status == Item.Status.DAMAGED
     refused(
-        lambda: services.item_declare_damaged(barcode=on_loan.item.barcode, actor=clerk),
+        lambda: services.item_declare_damaged(barcode=on_loan.item.barcode, actor=librarian),
         code=CirculationRefusal.STATUS,
     )
 

@@ -324,7 +324,10 @@ def test_a_clerk_cannot_add_a_charge(clerk_client, card, unchanged):
     assert "Add a charge" not in get(clerk_client, PAYMENT)
     with unchanged():
         post(clerk_client, PAYMENT, {"action": "charge", "reason": "card", "amount": "1.00"})
-    assert shows(get(clerk_client, PAYMENT), "Only librarians can add a charge.")
+    assert shows(
+        get(clerk_client, PAYMENT),
+        "You may not add a charge. The roles Librarian and Library administrator may.",
+    )
 
 
 # -- the desk: lost and damaged ------------------------------------------------------------
@@ -402,6 +405,29 @@ def test_a_bad_declaration_is_a_message_and_changes_nothing(desk, branch, unchan
     assert '<li class="error">' in page  # said why, in the message list
 
 
-def test_a_clerk_has_no_lost_and_damaged_page(clerk_client, branch):
-    assert clerk_client.get(LOST_DAMAGED).status_code == 403
-    assert "Lost and damaged" not in get(clerk_client, PAYMENT)
+def test_a_clerk_declares_a_copy_lost_but_not_damaged_and_is_told_who_may(
+    clerk_client, card, branch
+):
+    """Clerks may declare a copy lost; damaged stays with the librarians, and
+    the refusal says so."""
+    post(
+        clerk_client,
+        reverse("admin:circulation_checkout"),
+        {"action": "branch", "branch": branch.pk},
+    )
+    assert "Lost and damaged" in get(clerk_client, PAYMENT)
+    lost, damaged = ItemFactory(branch=branch), ItemFactory(branch=branch)
+    asked = clerk_client.post(LOST_DAMAGED, {"action": "lost", "barcode": lost.barcode})
+    assert asked.status_code == 200  # the desk asks first (no one is charged: not on loan)
+    post(
+        clerk_client,
+        LOST_DAMAGED,
+        {"action": "lost_confirm", "barcode": lost.barcode, "total": "0.00"},
+    )
+    assert Item.objects.get(pk=lost.pk).status == Item.Status.LOST
+    post(clerk_client, LOST_DAMAGED, {"action": "damaged", "barcode": damaged.barcode})
+    assert shows(
+        get(clerk_client, LOST_DAMAGED),
+        "You may not declare an item damaged. The roles Librarian and Library administrator may.",
+    )
+    assert Item.objects.get(pk=damaged.pk).status == Item.Status.AVAILABLE

@@ -141,7 +141,10 @@ def test_staff_who_may_not_see_the_patrons_named_are_told_why(clerk, director):
     as_clerk = text(clerk)
     assert "Patrons named Not shown to your role." in as_clerk
     assert "a library administrator, who decides the request" in as_clerk
-    assert str(card.patron) not in as_clerk
+    named = f"{card.patron.full_name}, card {card.masked_number}"
+    assert named not in as_clerk and card.patron.last_name not in as_clerk
     as_director = text(director)
     assert "Not shown to your role" not in as_director
-    assert str(card.patron) in as_director
+    # The administrator deciding reads who is named: name and masked card (issue 27).
+    assert f"Patron named: {named}" in as_director  # in the decision panel, at the top
+    assert "Patron #" not in as_director
