@@ -4,7 +4,7 @@ circulation ones in `sip2.circulation_messages`."""
 
 from __future__ import annotations
 
-from sip2 import circulation_messages, handlers, services
+from sip2 import circulation_messages, fees_and_holds, handlers, services
 from sip2.codec import UNSUPPORTED, Message
 from sip2.handlers import Session
 from sip2.models import TerminalEvent
@@ -43,7 +43,11 @@ def handle(session: Session, request: Message) -> Message:
     if code in NEEDS_INSTITUTION and request.get("AO").strip() != institution():
         session.event(TerminalEvent.Kind.INSTITUTION, code)
         return refusal(request, "Unknown institution.")
-    handler = handlers.HANDLERS.get(code) or circulation_messages.HANDLERS.get(code)
+    handler = (
+        handlers.HANDLERS.get(code)
+        or circulation_messages.HANDLERS.get(code)
+        or fees_and_holds.HANDLERS.get(code)
+    )
     if handler is None:
         return refusal(request)
     return handler(session, request)

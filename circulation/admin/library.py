@@ -22,6 +22,7 @@ from circulation.desk import (  # noqa: F401  (they register the desk's pages)
     lost_damaged,
     pull,
     reading_history,
+    returns,
     scanning,
     slips,
     transit,
@@ -286,9 +287,9 @@ class VisitCountAdmin(admin.ModelAdmin):
 
 _DESK_PAGES = (
     ("checkout", "Check out", scanning.checkout_view, "circulation.add_loan"),
-    ("checkin", "Check in", scanning.checkin_view, "circulation.change_loan"),
-    ("renew", "Renew", scanning.renew_view, "circulation.change_loan"),
-    ("hold-shelf", "Hold shelf", scanning.hold_shelf_view, "circulation.change_hold"),
+    ("checkin", "Check in", returns.checkin_view, "circulation.change_loan"),
+    ("renew", "Renew", returns.renew_view, "circulation.change_loan"),
+    ("hold-shelf", "Hold shelf", returns.hold_shelf_view, "circulation.change_hold"),
     ("payment", "Take payment", scanning.payment_view, "circulation.change_fine"),
 )
 for position, (slug, label, view, permission) in enumerate(_DESK_PAGES):
