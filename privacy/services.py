@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from core.refusals import Refused
 from privacy.acting import service
+from privacy.erasures import journal
 from privacy.legal_holds import holdable_names, kind_set_for
-from privacy.models import LegalHold
+from privacy.models import ErasureAction, LegalHold
 
 
 @service
@@ -70,4 +71,5 @@ def legal_hold_release(
         hold.released_at = now
         hold.released_by = actor if getattr(actor, "is_staff", False) else None
         hold.save(update_fields=["released_at", "released_by"])
+        journal(ErasureAction.HOLD_RELEASED, ref=hold.pk, at=now)
         return hold

@@ -38,6 +38,8 @@ from circulation.services.transit import open_transit, transit_receive, transit_
 from patrons.models import Card, Patron
 from patrons.services import card_check, card_resolve, patron_touch
 from privacy.acting import service
+from privacy.erasures import journal
+from privacy.models import ErasureAction
 
 
 @service
@@ -359,3 +361,4 @@ def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = N
                 _("This loan cannot be removed yet: a fine on it is still unpaid."), code="active"
             )
         kind.expunge_queryset(closed, now)
+        journal(ErasureAction.RECORD_ERASED, kind="loan", ref=loan.pk, at=now)
