@@ -14,7 +14,7 @@ from circulation.models.library_use import (
     Visit,
     VisitCount,
 )
-from circulation.models.notices import NoticePreference, NoticeSent
+from circulation.models.notices import NoticeOutbox, NoticePreference, NoticeSent
 from circulation.models.payments import FinePayment
 from circulation.models.rules import CirculationRule
 from circulation.models.transit import Transit
@@ -43,6 +43,7 @@ __all__ = [
     "HoldWait",
     "Item",
     "Loan",
+    "NoticeOutbox",
     "NoticePreference",
     "NoticeSent",
     "OpeningHours",

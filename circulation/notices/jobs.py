@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -36,13 +35,23 @@ def send_logged(*, patron, kind: str, subject: str, template: str, context: dict
             template, {**context, "patron": patron, "library": settings.CALUMET_LIBRARY_NAME}
         )
         subject = gettext(subject)
+    from circulation.notices.outbox import notice_key, send_once
+
+    def record() -> None:
+        log_notice(patron_id=patron.pk, kind=kind, ok=True, now=now)
+
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
-        ok = True
+        # One per patron, kind and day: a rerun of the day's batch sends nothing twice.
+        return send_once(
+            key=notice_key(kind, patron.pk, timezone.localdate(now)),
+            subject=subject,
+            body=body,
+            to=patron.email,
+            record=record,
+        )
     except Exception:
-        ok = False
-    log_notice(patron_id=patron.pk, kind=kind, ok=ok, now=now)
-    return ok
+        log_notice(patron_id=patron.pk, kind=kind, ok=False, now=now)
+        return False
 
 
 def _opted_out(field: str) -> set[int]:

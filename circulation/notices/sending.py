@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from circulation.models import Hold, Loan
+from circulation.notices.outbox import notice_key, prune, send_once
 
 OVERDUE_NOTICE_INTERVAL = datetime.timedelta(days=7)
 OVERDUE_NOTICE_MAX = 3
@@ -76,17 +76,27 @@ def send_hold_ready_notice(hold_id: int) -> int:
             + _sign_off()
         )
         subject = _("Your hold is ready for pickup")
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [hold.patron.email])
-    Hold.objects.filter(pk=hold.pk).update(notified_at=timezone.now())
     from circulation.notices.jobs import log_notice
 
-    log_notice(patron_id=hold.patron_id, kind="hold_ready", ok=True)
-    return 1
+    def record() -> None:
+        Hold.objects.filter(pk=hold.pk).update(notified_at=timezone.now())
+        log_notice(patron_id=hold.patron_id, kind="hold_ready", ok=True)
+
+    return int(
+        send_once(
+            key=notice_key("hold_ready", hold.pk),
+            subject=subject,
+            body=body,
+            to=hold.patron.email,
+            record=record,
+        )
+    )
 
 
 def send_overdue_notices(now: datetime.datetime | None = None) -> int:
     """One email per patron with overdue items, at most weekly and three times a loan."""
     now = now or timezone.now()
+    prune(now)
     due = (
         Loan.objects.filter(
             returned_at__isnull=True,
@@ -130,14 +140,21 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
                 + _sign_off()
             )
             subject = _("Overdue items on your library card")
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
         from django.db.models import F
 
-        Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
-            overdue_notices_sent=F("overdue_notices_sent") + 1, last_overdue_notice_at=now
-        )
         from circulation.notices.jobs import log_notice
 
-        log_notice(patron_id=patron.pk, kind="overdue", ok=True, now=now)
-        sent += 1
+        def record(patron=patron, loans=loans) -> None:
+            Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(
+                overdue_notices_sent=F("overdue_notices_sent") + 1, last_overdue_notice_at=now
+            )
+            log_notice(patron_id=patron.pk, kind="overdue", ok=True, now=now)
+
+        sent += send_once(
+            key=notice_key("overdue", patron.pk, timezone.localdate(now)),
+            subject=subject,
+            body=body,
+            to=patron.email,
+            record=record,
+        )
     return sent
