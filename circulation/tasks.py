@@ -28,5 +28,9 @@ def send_card_expiry_notices() -> int:
     return send_card_expiry_notices()
 
 
+def send_waiting_hold_notices() -> int:
+    return notices.send_waiting_hold_notices()
+
+
 def send_overdue_notices() -> int:
     return notices.send_overdue_notices()
