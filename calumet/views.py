@@ -77,8 +77,29 @@ def server_error(request, *args, **kwargs):
     from django.http import HttpResponseServerError
     from django.template import loader
 
+    context = {"library_name": settings.CALUMET_LIBRARY_NAME}
+    if _database_unavailable():
+        # The database restarting or out of reach: the request's transaction was rolled
+        # back and the next request connects again (no restart of the site; make drills).
+        response = HttpResponseServerError(loader.get_template("503.html").render(context))
+        response.status_code = 503
+        response["Retry-After"] = "5"
+        return response
     template = loader.get_template("500.html")
-    return HttpResponseServerError(template.render({"library_name": settings.CALUMET_LIBRARY_NAME}))
+    return HttpResponseServerError(template.render(context))
+
+
+def _database_unavailable() -> bool:
+    import sys
+
+    from django.db import connections
+    from django.db.utils import InterfaceError, OperationalError
+
+    if not isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return False
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+    return True
 
 
 @require_safe
