@@ -92,14 +92,11 @@ def server_error(request, *args, **kwargs):
 def _database_unavailable() -> bool:
     import sys
 
-    from django.db import connections
     from django.db.utils import InterfaceError, OperationalError
 
-    if not isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
-        return False
-    for connection in connections.all(initialized_only=True):
-        connection.close_if_unusable_or_obsolete()
-    return True
+    # The broken connection is closed at the end of the request (Django's
+    # close_old_connections) and checked before the next one is used (CONN_HEALTH_CHECKS).
+    return isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
 
 
 @require_safe
