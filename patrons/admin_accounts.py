@@ -133,10 +133,46 @@ def _namesake(patron: Patron) -> dict:
     }
 
 
+SIGNUP_INITIAL = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "home_branch",
+    "language",
+)
+
+
+def _signup_of(request):
+    """The online application being collected (`?signup=<id>`, or the form's field)."""
+    from core.requests import posted_id
+    from patrons.models import SignUp
+
+    raw = request.POST.get("signup") or request.GET.get("signup")
+    pk = posted_id(raw) if raw else None
+    if raw and pk is None:
+        return None, True
+    return (SignUp.objects.filter(pk=pk).first() if pk else None), bool(raw)
+
+
 def register_view(model_admin, request):
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
-    form = RegistrationForm(request.POST or None)
+    signup, asked = _signup_of(request)
+    if asked and signup is None:
+        messages.error(request, "That online application was already collected or erased.")
+        return redirect(reverse("admin:patrons_signup_changelist"))
+    initial = (
+        {name: getattr(signup, name) for name in SIGNUP_INITIAL if getattr(signup, name)}
+        if signup
+        else None
+    )
+    form = RegistrationForm(request.POST or None, initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -144,9 +180,20 @@ def register_view(model_admin, request):
         confirm = data.pop("confirm_duplicate")
         card_number = data.pop("card_number").strip() or None
         try:
-            patron, card = accounts.patron_register(
-                actor=request.user, card_number=card_number, confirm_duplicate=confirm, **data
-            )
+            if signup is not None:
+                from patrons.signup import signup_collect
+
+                patron, card = signup_collect(
+                    signup=signup,
+                    actor=request.user,
+                    card_number=card_number,
+                    confirm_duplicate=confirm,
+                    **data,
+                )
+            else:
+                patron, card = accounts.patron_register(
+                    actor=request.user, card_number=card_number, confirm_duplicate=confirm, **data
+                )
         except Refused as refusal:
             field = {"card_number": "card_number", "card_taken": "card_number"}.get(refusal.code)
             form.add_error(field, refusal.message)
@@ -178,7 +225,8 @@ def register_view(model_admin, request):
             return redirect(reverse("admin:patrons_patron_change", args=[patron.pk]))
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Register a patron",
+        "title": "Issue the card of an online application" if signup else "Register a patron",
+        "signup": signup,
         "opts": Patron._meta,
         "form": form,
         "duplicates": duplicates,

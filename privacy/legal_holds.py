@@ -25,7 +25,11 @@ def kind_label(kind: RecordKind) -> str:
 def holdable_kinds() -> list[RecordKind]:
     """Kinds a hold may name: every kind the expunge removes on its own (a card goes with
     the registration, so holding the registration holds the cards)."""
-    return [kind for kind in registry if kind.expunge is not Expunge.WITH_OWNER]
+    return [
+        kind
+        for kind in registry
+        if kind.expunge is not Expunge.WITH_OWNER and kind.reaches_patron
+    ]
 
 
 def holdable_names() -> list[str]:
@@ -105,6 +109,8 @@ def held_q(kind: RecordKind) -> Q:
     every kind, or whose set names this kind (or, failing safe, names no kind at all)."""
     from privacy.models import LegalHold, RecordKindSetMember
 
+    if not kind.reaches_patron:
+        return Q(pk__in=[])  # no patron yet: nothing a hold on a patron can name
     patron_ref = "pk" if not kind.patron_path else kind.patron_lookup()
     members = RecordKindSetMember.objects.filter(kind_set_id=OuterRef("kind_set_id"))
     holds = LegalHold.objects.filter(
