@@ -26,9 +26,7 @@ def holdable_kinds() -> list[RecordKind]:
     """Kinds a hold may name: every kind the expunge removes on its own (a card goes with
     the registration, so holding the registration holds the cards)."""
     return [
-        kind
-        for kind in registry
-        if kind.expunge is not Expunge.WITH_OWNER and kind.reaches_patron
+        kind for kind in registry if kind.expunge is not Expunge.WITH_OWNER and kind.reaches_patron
     ]
 
 
