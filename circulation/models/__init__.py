@@ -5,7 +5,7 @@ anonymous statistics tables (`usage.py`). Models that reach a patron are record 
 (`circulation/records.py`), with an opaque `__str__` (`Loan #812`)."""
 
 from circulation.models.calendar import BranchClosure, OpeningHours
-from circulation.models.catalog import Branch, Item, Title
+from circulation.models.catalog import Branch, Item, SearchWord, Title
 from circulation.models.lending import Fine, Hold, Loan
 from circulation.models.library_use import (
     ComputerSession,
@@ -49,6 +49,7 @@ __all__ = [
     "OverdueDay",
     "Program",
     "ProgramRegistration",
+    "SearchWord",
     "Title",
     "TitleMonth",
     "Transit",
