@@ -180,7 +180,13 @@ def one_of_everything(db):
         one_record_of_each_kind,
     )
 
+    from patrons.models import SignUp
+
     records = one_record_of_each_kind(PatronFactory())
+    # An online application (it reaches no patron: a kind of its own).
+    records[SignUp] = SignUp.objects.create(
+        first_name="Mary", last_name="Shelley", email="mary@example.org", reference="ONEOFALL"
+    )
     VisitCountFactory()
     ExpungeRun.objects.create(dry_run=True, counts={"loan": {"expunged": 0}})
     BranchClosure.objects.create(date=datetime.date(2000, 12, 25), yearly=True, reason="Christmas")
