@@ -170,6 +170,7 @@ def one_of_everything(db):
     import datetime
 
     from circulation.models import BranchClosure
+    from patrons.models import SignUp
     from privacy.models import ExpungeRun
     from sip2 import services as sip2_services
     from sip2.models import SortBin, Terminal, TerminalEvent
@@ -179,8 +180,6 @@ def one_of_everything(db):
         VisitCountFactory,
         one_record_of_each_kind,
     )
-
-    from patrons.models import SignUp
 
     records = one_record_of_each_kind(PatronFactory())
     # An online application (it reaches no patron: a kind of its own).
