@@ -102,10 +102,17 @@ def sync_roles(apps=None, *, strict: bool = False) -> None:
         apps = global_apps
 
     # Permissions are normally created after all migrations; make sure they exist now.
+    # create_permissions() skips an app without a models module, which a migration's
+    # historical app configs never have: lend them one for the call, and give back what
+    # each had (the running site's real modules stay, so the next flush or migrate still
+    # sends them post_migrate).
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = models_module
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
