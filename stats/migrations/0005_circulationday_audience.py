@@ -9,27 +9,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stats', '0004_content_types_moved'),
+        ("stats", "0004_content_types_moved"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='circulationday',
-            options={'ordering': ['day', 'branch', 'audience', 'item_type', 'patron_category'], 'verbose_name': 'circulation per day', 'verbose_name_plural': 'circulation per day'},
+            name="circulationday",
+            options={
+                "ordering": ["day", "branch", "audience", "item_type", "patron_category"],
+                "verbose_name": "circulation per day",
+                "verbose_name_plural": "circulation per day",
+            },
         ),
         migrations.RemoveConstraint(
-            model_name='circulationday',
-            name='circulationday_one_per_key',
+            model_name="circulationday",
+            name="circulationday_one_per_key",
         ),
         migrations.AddField(
-            model_name='circulationday',
-            name='audience',
-            field=models.CharField(blank=True, db_default='', default='', max_length=20),
+            model_name="circulationday",
+            name="audience",
+            field=models.CharField(blank=True, db_default="", default="", max_length=20),
         ),
         migrations.AddConstraint(
-            model_name='circulationday',
-            constraint=models.UniqueConstraint(fields=('day', 'branch', 'audience', 'item_type', 'patron_category', 'generalised'), name='circulationday_one_per_key'),
+            model_name="circulationday",
+            constraint=models.UniqueConstraint(
+                fields=("day", "branch", "audience", "item_type", "patron_category", "generalised"),
+                name="circulationday_one_per_key",
+            ),
         ),
     ]
