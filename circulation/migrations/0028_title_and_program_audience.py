@@ -8,20 +8,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('circulation', '0027_roles_librarians_rules_closed_days_clerks_lost'),
+        ("circulation", "0027_roles_librarians_rules_closed_days_clerks_lost"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='program',
-            name='audience',
-            field=models.CharField(choices=[('children_0_5', 'Children, 0 to 5'), ('children_6_11', 'Children, 6 to 11'), ('young_adult', 'Young adults, 12 to 18'), ('adult', 'Adults, 19 and over'), ('general', 'All ages')], db_default='general', default='general', help_text='The age group the program is for (the annual survey counts programs and attendance per group).', max_length=20),
+            model_name="program",
+            name="audience",
+            field=models.CharField(
+                choices=[
+                    ("children_0_5", "Children, 0 to 5"),
+                    ("children_6_11", "Children, 6 to 11"),
+                    ("young_adult", "Young adults, 12 to 18"),
+                    ("adult", "Adults, 19 and over"),
+                    ("general", "All ages"),
+                ],
+                db_default="general",
+                default="general",
+                help_text="The age group the program is for (the annual survey counts programs and attendance per group).",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='title',
-            name='audience',
-            field=models.CharField(blank=True, choices=[('', 'Not known'), ('children', 'Children'), ('young_adult', 'Young adult'), ('adult', 'Adult')], db_default='', default='', help_text="Who the title is for (MARC 008/22); its copies' circulation is counted by it (children's materials in the annual survey).", max_length=20),
+            model_name="title",
+            name="audience",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Not known"),
+                    ("children", "Children"),
+                    ("young_adult", "Young adult"),
+                    ("adult", "Adult"),
+                ],
+                db_default="",
+                default="",
+                help_text="Who the title is for (MARC 008/22); its copies' circulation is counted by it (children's materials in the annual survey).",
+                max_length=20,
+            ),
         ),
     ]

@@ -264,7 +264,10 @@ def test_the_page_is_printable(librarian_client):
 
 # -- the migration ---------------------------------------------------------------------
 
-BEFORE = [("circulation", "0027_roles_librarians_rules_closed_days_clerks_lost"), ("stats", "0004_content_types_moved")]  # fmt: skip
+BEFORE = [
+    ("circulation", "0027_roles_librarians_rules_closed_days_clerks_lost"),
+    ("stats", "0004_content_types_moved"),
+]
 
 
 def _migrate(targets):
