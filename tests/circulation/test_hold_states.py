@@ -4,9 +4,9 @@ Two patrons, two branches and one copy (its home is the first branch). Any seque
 placing a hold (in the portal), pulling the copy for it, checking the copy in at either
 branch (which receives a transit, traps the copy for the next hold, or returns a loan),
 checking it out to either patron at either branch (or, by a librarian's override, out
-from under the other patron's hold waiting on the hold shelf), cancelling a hold and letting a pickup
-expire is run through the real services; refusals are part of the game. After every step
-each hold must be in a state its copy agrees with:
+from under the other patron's hold waiting on the hold shelf), cancelling a hold and
+letting a pickup expire is run through the real services; refusals are part of the game.
+After every step each hold must be in a state its copy agrees with:
 
 - a hold waiting on the hold shelf has the copy on the shelf at its pickup branch, the
   copy is not travelling, and no other hold is waiting for or travelling with it;

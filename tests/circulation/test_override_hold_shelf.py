@@ -3,7 +3,6 @@ whose role may (librarians and up) override it with a reason. The waiting hold g
 the front of its queue (or to another copy on a shelf), the loan keeps the override, the
 audit log records it and the patron's page shows it."""
 
-
 import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
