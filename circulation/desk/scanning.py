@@ -256,7 +256,8 @@ def _serve_extra(request, desk: Desk, card: Card, action: str) -> None:
 
 @require_http_methods(["POST"])
 def serve_patron_view(request):
-    """From a patron's admin page: open the check-out or payment desk for their card."""
+    """From a patron's admin page: open the check-out or payment desk for their card, or
+    (`then=items`) print the slip of every item they have out, at any time."""
     target = request.POST.get("desk")
     if target not in {"checkout", "payment"}:
         return redirect(reverse("admin:index"))
@@ -269,11 +270,14 @@ def serve_patron_view(request):
     if card is None:
         messages.error(request, "This patron has no active card.")
         return redirect(reverse("admin:index"))
-    if target == "checkout":
+    items_out = target == "checkout" and request.POST.get("then") == "items"
+    if target == "checkout" and not items_out:
         try:
             card_resolve(card_number=card.number)
         except Refused as refusal:
             messages.error(request, refusal.message)
             return redirect(reverse("admin:patrons_patron_change", args=[patron.pk]))
     Desk(request).serve(target, card)
+    if items_out:
+        return redirect(reverse("admin:circulation_checkout_receipt") + "?all=1")
     return redirect(reverse(f"admin:circulation_{target}"))

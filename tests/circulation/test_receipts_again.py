@@ -103,3 +103,19 @@ def test_staff_who_take_no_payments_see_the_list_but_print_nothing(card, paid):
     page = patron_page(client, card.patron)
     assert shows(page, paid[0]) and not print_links(page)
     assert client.get(f"{RECEIPT}?receipt={paid[0]}").status_code == 403
+
+
+def test_the_patrons_page_prints_every_item_they_have_out(clerk_client, card, branch):
+    LoanFactory(
+        patron=card.patron, item=ItemFactory(branch=branch, title=TitleFactory(title="Emma"))
+    )
+    page = patron_page(clerk_client, card.patron)
+    assert "Print items out" in page
+    response = clerk_client.post(
+        reverse("admin:circulation_serve_patron"),
+        {"patron": card.patron_id, "desk": "checkout", "then": "items"},
+        follow=True,
+    )
+    slip = response.content.decode()
+    assert shows(slip, "Items you have out") and shows(slip, "Emma")
+    assert 'class="receipt"' in slip and no_staff_chrome(slip)
