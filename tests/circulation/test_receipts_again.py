@@ -57,6 +57,8 @@ def test_the_patrons_page_lists_receipts_and_prints_one_again(clerk_client, card
     page = patron_page(clerk_client, card.patron)
     assert shows(page, "Payments") and shows(page, first) and shows(page, second)
     assert shows(page, "Credit or debit card $2.00") and shows(page, "Cash $0.40")
+    listed = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor__username="clerk")
+    assert [e.additional_data["kinds"].get("payment") for e in listed] == [2]  # logged
     links = print_links(page)
     assert len(links) == 2 and second in links[0]  # the latest first
     slip = get(clerk_client, links[1].replace("&amp;", "&"))
