@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
+from core.checked_writes import save_checked
 from patrons.exceptions import CardRefused, PatronRefusal, Refused
-from patrons.models import Card, Patron, PatronBlock, ReadingHistoryVia
+from patrons.models import Card, Patron, PatronBlock, PatronCategory, ReadingHistoryVia
 from patrons.pin_attempts import pin_failed, pin_locked, pin_succeeded
 from patrons.pins import pin_change as change
 from patrons.selectors import staff_role_of
@@ -233,3 +234,10 @@ def reading_history_on_at_desk(
     )
     patron.refresh_from_db()
     return patron
+
+
+@service
+def patron_category_save(category: PatronCategory, *, actor) -> PatronCategory:
+    """Add a patron category, or rename one (its code is its key: the statistics count
+    under it, so it never changes; a new code is a new category)."""
+    return save_checked(category, actor=actor, code=PatronRefusal.CATEGORY)
