@@ -44,6 +44,13 @@ def terminal_save(
         return secret
 
 
+@service
+def terminal_delete(*, terminal: Terminal, actor) -> None:
+    """Delete a terminal account: its connections must sign in again, and refused; its
+    events stay, without it."""
+    terminal.delete()
+
+
 def terminal_authenticate(*, login: str, secret: str) -> Terminal | None:
     """The enabled terminal with this login and secret, or None (same work either way)."""
     terminal = Terminal.objects.select_related("branch").filter(login=(login or "").strip()).first()
