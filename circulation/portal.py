@@ -24,7 +24,8 @@ from circulation.selectors.renewals import renewal_refusals
 from core.refusals import Refused
 from core.requests import posted_id
 from patrons.portal import patron_required
-from patrons.services import blocks_in_force, describe_block, patron_language_set
+from patrons.selectors import blocks_in_force, describe_block
+from patrons.services import patron_language_set
 from privacy.access import log_access
 from privacy.selectors import retention_for
 

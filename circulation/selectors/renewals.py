@@ -15,7 +15,7 @@ from circulation.models.calendar import BranchCalendar, end_of_open_day
 from circulation.models.policy import library_policy
 from circulation.models.rules import CirculationRule, RuleBook
 from patrons.models import Patron
-from patrons.services import blocks_in_force
+from patrons.selectors import blocks_in_force
 
 
 @dataclass

@@ -38,7 +38,8 @@ from circulation.services.shelving import (
 )
 from circulation.services.transit import transit_receive
 from patrons.models import Card, Patron
-from patrons.services import card_check, card_resolve, patron_touch
+from patrons.selectors import card_check, card_resolve
+from patrons.services import patron_touch
 from privacy.acting import service
 from privacy.registry import registry
 
