@@ -181,3 +181,31 @@ def test_a_title_in_use_is_not_deleted_from_the_admin(librarian_client):
     response = librarian_client.post(url, {"post": "yes"})
     assert response.status_code in (200, 403)  # the admin's "cannot delete" page
     assert Title.objects.filter(pk=title.pk).exists()
+
+
+def test_a_librarian_adds_a_title_with_a_copy_in_the_admin(librarian_client, librarian, branch):
+    url = reverse("admin:circulation_title_add")
+    page = librarian_client.get(url)
+    assert page.status_code == 200
+    data = {
+        "title": "Lighthouses of Lake Michigan",
+        "format": "book",
+        "language": page.context["adminform"].form["language"].value() or "",
+        "created_at_0": "2026-03-11",
+        "created_at_1": "12:00:00",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-barcode": "39999000000077",
+        "items-0-branch": str(branch.pk),
+        "items-0-item_type": "book",
+        "items-0-call_number": "387.1 LIG",
+        "_save": "Save",
+    }
+    response = librarian_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors or [
+        f.errors for f in response.context["inline_admin_formsets"][0].formset.forms
+    ]
+    item = Item.objects.get(barcode="39999000000077")
+    assert (item.title.title, item.status) == ("Lighthouses of Lake Michigan", "available")
