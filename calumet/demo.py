@@ -43,7 +43,7 @@ from circulation.models import (
 )
 from circulation.models.calendar import BranchCalendar, end_of_open_day
 from circulation.models.policy import library_policy
-from circulation.services import overdue_fine_amount
+from circulation.selectors.charges import overdue_fine_amount
 from patrons.models import Card, Patron, PatronBlock
 from patrons.services import reading_history_set
 

@@ -70,6 +70,10 @@ class CirculationRefusal(RefusalCode, exception=CirculationRefused):
     #: The library policy page: a setting that does not exist, or values out of range.
     POLICY_SETTING = "unknown"
     POLICY_VALUES = "invalid"
+    #: The settings and catalog in the admin (branches, rules, titles, copies…): values
+    #: the model refuses, or a row still in use by others.
+    NOT_SAVED = "not_saved"
+    IN_USE = "in_use"
     WORKSTATION = "workstation", "Name the computer, for example PC-04."
     WORKSTATION_BUSY = "workstation_busy", "Someone is already using this computer."
     ENDED = "ended", "This session has already ended."

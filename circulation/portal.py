@@ -20,10 +20,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from circulation import selectors, services
 from circulation.models import Program, ProgramRegistration
 from circulation.notices.jobs import notice_preferences_for, notice_preferences_set
+from circulation.selectors.renewals import renewal_refusals
 from core.refusals import Refused
 from core.requests import posted_id
 from patrons.portal import patron_required
-from patrons.services import blocks_in_force, describe_block, patron_language_set
+from patrons.selectors import blocks_in_force, describe_block
+from patrons.services import patron_language_set
 from privacy.access import log_access
 from privacy.selectors import retention_for
 
@@ -42,7 +44,7 @@ def account_view(request):
     now = timezone.now()
     loans = list(selectors.loans_for_patron(patron=patron))
     blocks = blocks_in_force(patron=patron, now=now)
-    refusals = services.renewal_refusals(loans=loans, now=now, blocks=blocks)
+    refusals = renewal_refusals(loans=loans, now=now, blocks=blocks)
     holds = list(selectors.annotate_queue_position(selectors.holds_for_patron(patron=patron)))
     fines = list(selectors.fines_for_patron(patron=patron))
     registrations = list(

@@ -7,6 +7,9 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_noop
 
 from circulation.models import (
+    Branch,
+    BranchClosure,
+    CirculationRule,
     ComputerSession,
     Fine,
     FinePayment,
@@ -15,6 +18,8 @@ from circulation.models import (
     Loan,
     NoticePreference,
     NoticeSent,
+    OpeningHours,
+    Program,
     ProgramRegistration,
     Visit,
 )
@@ -322,8 +327,13 @@ for _page, _words in {
 }.items():
     register_purpose(_page, _words)
 
-# The library's policy is no patron's record, but every change to it is audited.
+# The library's policy and settings are no patron's record, but every change to them is
+# audited, with the staff member who made it (their services, `services/library.py`). A
+# program's counts are its sign-ups' to change.
 auditlog.register(LibraryPolicy, exclude_fields=["updated_at"])
+for _settings in (Branch, BranchClosure, OpeningHours, CirculationRule):
+    auditlog.register(_settings)
+auditlog.register(Program, exclude_fields=["registration_count", "attendance_count"])
 
 # The desk pages that serve the patron in a transaction of theirs (a check-out, a return,
 # a renewal, a payment, the hold shelf, a computer): what they write is the patron's own

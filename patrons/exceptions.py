@@ -62,3 +62,5 @@ class PatronRefusal(RefusalCode, exception=Refused):
     )
     PIN = "pin", "The PIN was not accepted. Nothing was changed: reading history stays off."
     ALREADY_ON = "already_on", "Reading history is already on for this patron."
+    #: A patron category the library administrator names: values the model refuses.
+    CATEGORY = "category"

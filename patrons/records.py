@@ -2,12 +2,13 @@
 
 import datetime
 
+from auditlog.registry import auditlog
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from patrons.models import Card, Patron, PatronBlock
+from patrons.models import Card, Patron, PatronBlock, PatronCategory
 from privacy.access import register_purpose
 from privacy.policy import RetentionRule
 from privacy.registry import Expunge, RecordKind, registry
@@ -155,3 +156,6 @@ for _page, _words in {
     "admin:auditlog": gettext_noop("in the audit log"),
 }.items():
     register_purpose(_page, _words)
+
+# The categories are no patron's record, but every change to them is audited.
+auditlog.register(PatronCategory)

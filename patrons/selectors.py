@@ -1,10 +1,17 @@
-"""Read-only queries of the patrons app."""
+"""Read-only queries of the patrons app: the desk's patron search, a card that may be
+used now (or the refusal that says why not), a patron's blocks in force."""
+
+import datetime
 
 from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
-from patrons.models import Patron, StaffRole
+from patrons.exceptions import CardRefused, PatronRefusal
+from patrons.models import Card, Patron, PatronBlock, StaffRole
 from patrons.search_key import phone_query, words
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 
@@ -85,3 +92,53 @@ def staff_role_of(actor) -> str:
         if group in groups:
             return role
     return StaffRole.STAFF
+
+
+def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> Card:
+    """The active, unexpired card with this number, with its patron; refuses otherwise.
+
+    The messages are for staff at the desk. (The portal shows one message for every
+    refusal so that it cannot be used to learn which cards exist.)
+    """
+    number = (card_number or "").strip()
+    card = Card.objects.select_related("patron").filter(number=number).first()
+    if card is None:
+        raise CardRefused(PatronRefusal.UNKNOWN_CARD)
+    return card_check(card=card, now=now)
+
+
+def card_check(*, card: Card, now: datetime.datetime | None = None) -> Card:
+    """`card` (loaded with its patron) if it may be used now; refuses as `card_resolve`."""
+    now = now or timezone.now()
+    if card.status == Card.Status.LOST:
+        raise CardRefused(PatronRefusal.LOST_CARD)
+    if card.status == Card.Status.STOLEN:
+        raise CardRefused(PatronRefusal.STOLEN_CARD)
+    if card.status in (Card.Status.REPLACED, Card.Status.DAMAGED):
+        raise CardRefused(PatronRefusal.REPLACED_CARD)
+    patron = card.patron
+    if (
+        card.status == Card.Status.EXPIRED
+        or patron.status == Patron.Status.EXPIRED
+        or patron.card_expires_on < timezone.localdate(now)
+    ):
+        raise CardRefused(
+            f"This card expired on {date_format(patron.card_expires_on, 'M j, Y')}. "
+            "Renew the patron's registration first.",
+            code=PatronRefusal.EXPIRED_CARD,
+        )
+    return card
+
+
+def blocks_in_force(*, patron: Patron, now: datetime.datetime | None = None) -> list[PatronBlock]:
+    now = now or timezone.now()
+    return [block for block in patron.blocks.all() if block.in_force(now)]
+
+
+def describe_block(block: PatronBlock) -> str:
+    until = (
+        _("until %(date)s") % {"date": date_format(timezone.localtime(block.ends_at), _("M j, Y"))}
+        if block.ends_at
+        else _("until lifted")
+    )
+    return f"{block.get_reason_display()} ({until})"

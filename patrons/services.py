@@ -5,66 +5,16 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
+from core.checked_writes import save_checked
 from patrons.exceptions import CardRefused, PatronRefusal, Refused
-from patrons.models import Card, Patron, PatronBlock, ReadingHistoryVia
+from patrons.models import Card, Patron, PatronCategory, ReadingHistoryVia
 from patrons.pin_attempts import pin_failed, pin_locked, pin_succeeded
 from patrons.pins import pin_change as change
-from patrons.selectors import staff_role_of
+from patrons.selectors import card_resolve, staff_role_of
 from privacy.acting import service
 from privacy.registry import registry
-
-
-def card_resolve(*, card_number: str, now: datetime.datetime | None = None) -> Card:
-    """The active, unexpired card with this number, with its patron; refuses otherwise.
-
-    The messages are for staff at the desk. (The portal shows one message for every
-    refusal so that it cannot be used to learn which cards exist.)
-    """
-    number = (card_number or "").strip()
-    card = Card.objects.select_related("patron").filter(number=number).first()
-    if card is None:
-        raise CardRefused(PatronRefusal.UNKNOWN_CARD)
-    return card_check(card=card, now=now)
-
-
-def card_check(*, card: Card, now: datetime.datetime | None = None) -> Card:
-    """`card` (loaded with its patron) if it may be used now; refuses as `card_resolve`."""
-    now = now or timezone.now()
-    if card.status == Card.Status.LOST:
-        raise CardRefused(PatronRefusal.LOST_CARD)
-    if card.status == Card.Status.STOLEN:
-        raise CardRefused(PatronRefusal.STOLEN_CARD)
-    if card.status in (Card.Status.REPLACED, Card.Status.DAMAGED):
-        raise CardRefused(PatronRefusal.REPLACED_CARD)
-    patron = card.patron
-    if (
-        card.status == Card.Status.EXPIRED
-        or patron.status == Patron.Status.EXPIRED
-        or patron.card_expires_on < timezone.localdate(now)
-    ):
-        raise CardRefused(
-            f"This card expired on {date_format(patron.card_expires_on, 'M j, Y')}. "
-            "Renew the patron's registration first.",
-            code=PatronRefusal.EXPIRED_CARD,
-        )
-    return card
-
-
-def blocks_in_force(*, patron: Patron, now: datetime.datetime | None = None) -> list[PatronBlock]:
-    now = now or timezone.now()
-    return [block for block in patron.blocks.all() if block.in_force(now)]
-
-
-def describe_block(block: PatronBlock) -> str:
-    until = (
-        _("until %(date)s") % {"date": date_format(timezone.localtime(block.ends_at), _("M j, Y"))}
-        if block.ends_at
-        else _("until lifted")
-    )
-    return f"{block.get_reason_display()} ({until})"
 
 
 def patron_touch(
@@ -233,3 +183,10 @@ def reading_history_on_at_desk(
     )
     patron.refresh_from_db()
     return patron
+
+
+@service
+def patron_category_save(category: PatronCategory, *, actor) -> PatronCategory:
+    """Add a patron category, or rename one (its code is its key: the statistics count
+    under it, so it never changes; a new code is a new category)."""
+    return save_checked(category, actor=actor, code=PatronRefusal.CATEGORY)

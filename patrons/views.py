@@ -39,7 +39,8 @@ from patrons.portal import (
     sign_in,
     sign_out,
 )
-from patrons.services import blocks_in_force, describe_block, patron_language_set
+from patrons.selectors import blocks_in_force, describe_block
+from patrons.services import patron_language_set
 from privacy.access import log_access
 from privacy.access_summary import access_days
 from privacy.models import RetentionPolicy

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.loader import render_to_string
 
+from core.admin_site import ServiceAdmin
 from core.refusals import Refused
 from privacy import services
 from privacy.access import AccessAuditedAdmin
@@ -17,8 +18,9 @@ from privacy.policy import RULES_BY_KIND
 
 
 @admin.register(RetentionPolicy)
-class RetentionPolicyAdmin(admin.ModelAdmin):
+class RetentionPolicyAdmin(ServiceAdmin, admin.ModelAdmin):
     list_display = ("record_kind", "days", "default_days", "updated_at")
+    services = {RetentionPolicy: (services.retention_policy_save, None)}  # never deleted
     list_editable = ()
     fields = ("record_kind", "days", "default_days", "updated_at")
     readonly_fields = ("record_kind", "default_days", "updated_at")

@@ -14,3 +14,5 @@ class PrivacyRefusal(RefusalCode, exception=Refused):
     RELEASED = "released", "This legal hold was already released."
     #: An expunge is running already (its message says since when).
     BUSY = "busy"
+    #: A retention policy's days refused (the message says why).
+    NOT_SAVED = "not_saved"

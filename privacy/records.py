@@ -1,11 +1,12 @@
 """Record kinds of the privacy kernel: legal holds (a patron's record too), and the
 retention rule of the audit trail's own entries."""
 
+from auditlog.registry import auditlog
 from django.db.models import F, Q
 from django.utils.translation import gettext_noop
 
 from privacy.access import register_purpose
-from privacy.models import LegalHold
+from privacy.models import LegalHold, RetentionPolicy
 from privacy.policy import RetentionRule, register_rule
 from privacy.registry import Expunge, RecordKind, registry
 
@@ -47,3 +48,6 @@ register_rule(
 
 # The legal holds and retention pages of the staff site show patron records too.
 register_purpose("admin:privacy.", gettext_noop("in the patron records"))
+
+# How long each kind is kept is no patron's record, but every change to it is audited.
+auditlog.register(RetentionPolicy, exclude_fields=["updated_at"])

@@ -1,5 +1,5 @@
 """Services of the privacy kernel: legal holds, which keep a patron's records from the
-expunge while a legal request names them."""
+expunge while a legal request names them, and the days each kind of record is kept."""
 
 import datetime
 
@@ -7,12 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 from django_q import tasks as django_q_tasks
 
+from core.checked_writes import save_checked
 from core.refusals import Refused
 from privacy import retention
 from privacy.acting import service
 from privacy.exceptions import PrivacyRefusal
 from privacy.legal_holds import holdable_names, kind_set_for
-from privacy.models import LegalHold
+from privacy.models import LegalHold, RetentionPolicy
 from staff.roles import require
 
 
@@ -109,3 +110,9 @@ def expunge_queue(*, actor) -> None:
         django_q_tasks.async_task("privacy.tasks.staff_expunge", group="expunge")
 
     transaction.on_commit(enqueue)
+
+
+@service
+def retention_policy_save(policy: RetentionPolicy, *, actor) -> RetentionPolicy:
+    """Change how many days a kind of record is kept (its kind stays what it is)."""
+    return save_checked(policy, actor=actor, code=PrivacyRefusal.NOT_SAVED, kept=("kind",))

@@ -20,7 +20,7 @@ from core.refusals import Refused
 from patrons.models import Card, Patron
 from patrons.pin_attempts import card_key
 from patrons.portal import authenticate_card
-from patrons.services import blocks_in_force, card_resolve
+from patrons.selectors import blocks_in_force, card_resolve
 
 SIP2_PATH = "/sip2"
 

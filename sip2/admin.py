@@ -103,6 +103,13 @@ class TerminalAdmin(admin.ModelAdmin):
         )
         request._sip2_secret = secret  # shown on the next page, never stored
 
+    def delete_model(self, request, obj):
+        services.terminal_delete(terminal=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for terminal in queryset:
+            services.terminal_delete(terminal=terminal, actor=request.user)
+
     def _secret_page(self, request, obj, response):
         secret = getattr(request, "_sip2_secret", None)
         if not secret:

@@ -34,7 +34,7 @@ from sip2.codec import Message, count, read_timestamp, timestamp
 from sip2.handlers import Session, identify, label
 from sip2.models import SortBin, TerminalEvent
 from sip2.refusals import institution, now_stamp, refusal
-from sip2.services import sort_bin_for
+from sip2.selectors import sort_bin_for
 
 NEED_PIN = "Please enter your PIN."
 

@@ -4,7 +4,7 @@ circulation ones in `sip2.circulation_messages`."""
 
 from __future__ import annotations
 
-from sip2 import circulation_messages, fees_and_holds, handlers, services
+from sip2 import circulation_messages, fees_and_holds, handlers, selectors
 from sip2.codec import UNSUPPORTED, Message
 from sip2.handlers import Session
 from sip2.models import TerminalEvent
@@ -23,8 +23,8 @@ def handle(session: Session, request: Message) -> Message:
     if session.terminal is None:
         session.event(TerminalEvent.Kind.NOT_SIGNED_IN, code)
         return refusal(request, "Sign in first.")
-    fresh = services.terminal_reload(terminal=session.terminal)
-    if services.terminal_revoked(signed_in=session.terminal, now=fresh):
+    fresh = selectors.terminal_reload(terminal=session.terminal)
+    if selectors.terminal_revoked(signed_in=session.terminal, now=fresh):
         # Deleted, switched off or given a new secret since it signed in: this connection
         # does nothing more, and is closed after the answer.
         session.terminal = fresh  # (None once deleted: the event then names no terminal)

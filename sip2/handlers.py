@@ -31,8 +31,8 @@ from circulation.selectors import (
     loans_for_patron,
 )
 from patrons.accounts import block_place_by_machine, blocks_lift_by_machine
-from patrons.services import blocks_in_force
-from sip2 import services
+from patrons.selectors import blocks_in_force
+from sip2 import selectors, services
 from sip2.access import log_terminal_access
 from sip2.account import any_card, card_number, display_name, pin_check, status_flags, valid_card
 from sip2.codec import Message, count, yes
@@ -130,7 +130,7 @@ class Session:
 
 
 def login(session: Session, request: Message) -> Message:
-    terminal = services.terminal_authenticate(login=request.get("CN"), secret=request.get("CO"))
+    terminal = selectors.terminal_authenticate(login=request.get("CN"), secret=request.get("CO"))
     if terminal is None:
         session.terminal = None
         session.failed_logins += 1

@@ -38,7 +38,7 @@ from circulation.models import (
     Title,
     VisitCount,
 )
-from core.admin_site import AdminPage
+from core.admin_site import AdminPage, ReadOnlyAdmin, ServiceAdmin
 from core.refusals import Refused, attempt_each
 
 #: How a closed day with no branch reads to staff: every branch is closed that day.
@@ -89,8 +89,10 @@ class BranchClosureInline(admin.TabularInline):
 
 
 @admin.register(BranchClosure)
-class BranchClosureAdmin(admin.ModelAdmin):
+class BranchClosureAdmin(ServiceAdmin, admin.ModelAdmin):
     """Closed days: one-off dates, or yearly holidays; no branch = all branches."""
+
+    services = {BranchClosure: (services.branch_closure_save, services.branch_closure_delete)}
 
     list_display = ("when", "reason", "branch")
     list_filter = ("yearly", "branch")
@@ -110,8 +112,13 @@ class BranchClosureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(ServiceAdmin, admin.ModelAdmin):
     inlines = (OpeningHoursInline, BranchClosureInline)
+    services = {
+        Branch: (services.branch_save, services.branch_delete),
+        OpeningHours: (services.opening_hours_save, services.opening_hours_delete),
+        BranchClosure: (services.branch_closure_save, services.branch_closure_delete),
+    }
     list_display = ("name", "code", "phone")
     search_fields = ("name", "code")
     readonly_fields = ("closed_days_of_all_branches",)
@@ -144,8 +151,10 @@ class BranchAdmin(admin.ModelAdmin):
 
 
 @admin.register(CirculationRule)
-class CirculationRuleAdmin(admin.ModelAdmin):
+class CirculationRuleAdmin(ServiceAdmin, admin.ModelAdmin):
     """The rules as rows to edit; the matrix page shows which applies to each cell."""
+
+    services = {CirculationRule: (services.circulation_rule_save, services.circulation_rule_delete)}
 
     list_display = (
         "__str__",
@@ -220,7 +229,11 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(Title)
-class TitleAdmin(admin.ModelAdmin):
+class TitleAdmin(ServiceAdmin, admin.ModelAdmin):
+    services = {
+        Title: (services.title_save, services.title_delete),
+        Item: (services.item_save, services.item_delete),
+    }
     list_display = ("title", "author", "publication_year", "isbn", "call_number")
     search_fields = ("title", "author", "=isbn", "=items__barcode")
     search_help_text = "Search by title or author, or scan an ISBN or item barcode."
@@ -230,11 +243,13 @@ class TitleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(ServiceAdmin, admin.ModelAdmin):
     list_display = ("barcode", "title", "branch", "item_type", "status")
     #: A copy's status changes only through the desk's services (check-in, transit, lost
-    #: and damaged): set by hand, a copy on loan could read "available".
-    readonly_fields = ("status",)
+    #: and damaged): set by hand, a copy on loan could read "available". Its check-out
+    #: count is theirs too.
+    readonly_fields = ("status", "circulation_count")
+    services = {Item: (services.item_save, services.item_delete)}
     list_filter = ("status", "branch", "item_type")
     search_fields = ("=barcode", "title__title", "title__author")
     search_help_text = "Scan a barcode, or search by title or author."
@@ -273,16 +288,12 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(VisitCount)
-class VisitCountAdmin(admin.ModelAdmin):
+class VisitCountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The gate counts, recorded at the desk (`gate_count_record`)."""
+
     list_display = ("day", "branch", "count")
     list_filter = ("branch",)
     date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 _DESK_PAGES = (

@@ -1,7 +1,7 @@
 """The records of circulation in the staff admin: loans, holds, fines, programs and their
 sign-ups, visits, computer sessions and notices. They change only through the desk pages
 and the admin actions here, which call `circulation.services`; their raw change forms are
-read-only for everyone but superusers."""
+read-only for everyone, superusers included. Programs are edited through their services."""
 
 from django import forms
 from django.contrib import admin
@@ -23,7 +23,7 @@ from circulation.models import (
     Visit,
 )
 from circulation.selectors import suspended_today
-from core.admin_site import ReadOnlyAdmin
+from core.admin_site import ReadOnlyAdmin, ServiceAdmin
 from core.paginator import EstimatedCountPaginator
 from core.refusals import Refused, attempt_each
 from privacy.access import AccessAuditedAdmin
@@ -44,23 +44,24 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 class ServiceOnlyAdmin(PatronShownByCard, AccessAuditedAdmin, admin.ModelAdmin):
-    """Records that change only through services: read-only forms but for superusers,
-    and lists that stay fast on large tables."""
+    """Records of patrons, which change only through services (the desk's pages and the
+    actions here): read-only forms for everyone, superusers included, and lists that stay
+    fast on large tables. The change permission still allows the actions."""
 
     show_full_result_count = False
     list_per_page = 50
     paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request):
-        return request.user.is_superuser
+        return False
 
     def has_change_permission(self, request, obj=None):
         if obj is not None:
-            return request.user.is_superuser
+            return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return False
 
     # A record's patron is shown by the card in use, masked ("card …0001"), linking to
     # the patron's page, as on the desk (not "Patron #12"): PatronShownByCard.
@@ -233,7 +234,8 @@ class ProgramRegistrationInline(PatronShownByCard, admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(AccessAuditedAdmin, admin.ModelAdmin):
+class ProgramAdmin(ServiceAdmin, AccessAuditedAdmin, admin.ModelAdmin):
+    services = {Program: (services.program_save, services.program_delete)}
     list_display = (
         "name",
         "branch",

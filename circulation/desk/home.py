@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from circulation.desk.state import Desk
 from circulation.models import Hold, Item
-from circulation.services import holds_to_pull
+from circulation.selectors import holds_to_pull
 from core.admin_site import AdminPage
 
 PERMISSION = "circulation.view_loan"

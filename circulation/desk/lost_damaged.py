@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from circulation import services
 from circulation.desk.forms import DeclareDamagedForm, DeclareLostForm
 from circulation.desk.state import Desk, desk_context, handle_branch
+from circulation.selectors.charges import lost_preview
 from core.admin_site import AdminPage
 from core.refusals import Refused
 
@@ -32,7 +33,7 @@ def _declare(request, action: str) -> dict | None:
         form = DeclareLostForm(request.POST)
         if not form.is_valid():
             raise Refused("Scan the item's barcode.")
-        return services.lost_preview(barcode=form.cleaned_data["barcode"])
+        return lost_preview(barcode=form.cleaned_data["barcode"])
     if action == "lost_confirm":
         form = DeclareLostForm(request.POST)
         try:

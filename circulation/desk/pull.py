@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from circulation import services
 from circulation.desk.state import Desk, batch_link, desk_context, handle_branch
 from circulation.models import Hold
-from circulation.selectors import open_transit
+from circulation.selectors import holds_to_pull, open_transit
 from core.admin_site import AdminPage
 from core.refusals import Refused
 from privacy.access import log_access
@@ -68,7 +68,7 @@ def holds_to_pull_view(request):
             )
             messages.success(request, text + " Print its slip from the list below.")
         return redirect(here)
-    holds = list(services.holds_to_pull(branch=desk.branch)) if desk.branch else []
+    holds = list(holds_to_pull(branch=desk.branch)) if desk.branch else []
     log_access(holds, request=request, page="desk:holds_to_pull", access="listed")
     lines = desk.lines("pull")
     context = desk_context(

@@ -43,7 +43,7 @@ from circulation.services.overrides import Override
 from core.refusals import Refused
 from core.requests import posted_id
 from patrons.models import Card, Patron
-from patrons.services import blocks_in_force, card_resolve, describe_block
+from patrons.selectors import blocks_in_force, card_resolve, describe_block
 from privacy.access import log_access
 
 __all__ = [

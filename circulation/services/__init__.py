@@ -7,28 +7,40 @@ commands and tasks are thin callers. `from circulation import services` and
 `services.loan_checkout(...)` work as before the split: the public names are here.
 """
 
-from circulation.selectors import balance_for_patron
 from circulation.services._common import UNAVAILABLE_STATUSES
 from circulation.services.fines import fine_pay, fine_waive, payment_take
 from circulation.services.hold_targets import (
     hold_pull,
     hold_suspend,
     hold_target_copy,
-    holds_to_pull,
 )
 from circulation.services.holds import hold_cancel, hold_expire_unclaimed, hold_place
+from circulation.services.library import (
+    branch_closure_delete,
+    branch_closure_save,
+    branch_delete,
+    branch_save,
+    circulation_rule_delete,
+    circulation_rule_save,
+    item_delete,
+    item_save,
+    opening_hours_delete,
+    opening_hours_save,
+    program_delete,
+    program_save,
+    title_delete,
+    title_save,
+)
 from circulation.services.loans import (
     ReturnResult,
     history_entry_delete,
     loan_checkout,
     loan_return,
-    overdue_fine_amount,
 )
 from circulation.services.lost import (
     fine_charge_manual,
     item_declare_damaged,
     item_declare_lost,
-    lost_preview,
     mark_long_overdue_lost,
     record_overdue_counts,
 )
@@ -41,8 +53,6 @@ from circulation.services.programs import (
 from circulation.services.renewals import (
     loan_renew,
     loan_renew_by_barcode,
-    renewal_refusal,
-    renewal_refusals,
 )
 from circulation.services.visits import (
     computer_session_end,
@@ -54,7 +64,12 @@ from circulation.services.visits import (
 __all__ = [
     "UNAVAILABLE_STATUSES",
     "ReturnResult",
-    "balance_for_patron",
+    "branch_closure_delete",
+    "branch_closure_save",
+    "branch_delete",
+    "branch_save",
+    "circulation_rule_delete",
+    "circulation_rule_save",
     "computer_session_end",
     "computer_session_start",
     "fine_charge_manual",
@@ -68,23 +83,26 @@ __all__ = [
     "hold_pull",
     "hold_suspend",
     "hold_target_copy",
-    "holds_to_pull",
     "item_declare_damaged",
     "item_declare_lost",
+    "item_delete",
+    "item_save",
     "library_policy_update",
     "loan_checkout",
     "loan_renew",
     "loan_renew_by_barcode",
     "loan_return",
-    "lost_preview",
     "mark_long_overdue_lost",
-    "overdue_fine_amount",
+    "opening_hours_delete",
+    "opening_hours_save",
     "payment_take",
     "program_cancel_registration",
+    "program_delete",
     "program_mark_attended",
     "program_register",
+    "program_save",
     "record_overdue_counts",
-    "renewal_refusal",
-    "renewal_refusals",
+    "title_delete",
+    "title_save",
     "visit_record",
 ]

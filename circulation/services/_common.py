@@ -17,7 +17,7 @@ from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Item
 from circulation.models.calendar import end_of_open_day
 from patrons.models import Patron
-from patrons.services import blocks_in_force, describe_block
+from patrons.selectors import blocks_in_force, describe_block
 
 UNAVAILABLE_STATUSES = {
     Item.Status.MISSING: "This item is marked missing. Check it in to mark it found first.",

@@ -8,24 +8,19 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Hold, Item
 from circulation.models.rules import RuleBook
+from circulation.selectors import not_suspended
 from circulation.services._common import _now
 from circulation.services.shelving import _hold_make_waiting, send_for_hold
 from privacy.acting import service
 
 #: Longest suspension a patron can choose.
 MAX_SUSPEND_DAYS = 365
-
-
-def not_suspended(now: datetime.datetime) -> Q:
-    """Holds that are not suspended today."""
-    return Q(suspended_until__isnull=True) | Q(suspended_until__lt=timezone.localdate(now))
 
 
 def hold_target_copy(*, hold: Hold, now: datetime.datetime | None = None) -> Item | None:
@@ -81,21 +76,6 @@ def target_queued_holds(*, title_id: int, now: datetime.datetime) -> None:
     for hold in queued:
         if hold_target_copy(hold=hold, now=now) is None:
             return
-
-
-def holds_to_pull(*, branch: Branch, now: datetime.datetime | None = None):
-    """Placed holds whose target copy sits on this branch's shelves, by call number."""
-    now = _now(now)
-    return (
-        Hold.objects.filter(
-            not_suspended(now),
-            status=Hold.Status.PLACED,
-            item__branch=branch,
-            item__status=Item.Status.AVAILABLE,
-        )
-        .select_related("item__title", "pickup_branch")
-        .order_by("item__call_number", "item__title__call_number", "item__barcode")
-    )
 
 
 @service

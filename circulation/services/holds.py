@@ -15,7 +15,8 @@ from circulation.services._common import _now, _refuse_if_blocked
 from circulation.services.hold_targets import hold_target_copy, target_queued_holds
 from circulation.services.shelving import _release_item
 from patrons.models import Patron
-from patrons.services import card_resolve, patron_touch
+from patrons.selectors import card_resolve
+from patrons.services import patron_touch
 from privacy.acting import service
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -14,12 +13,12 @@ from django.utils.dateformat import format as date_format
 from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, Fine, Hold, Item, Loan
-from circulation.models.calendar import days_late as library_days_late
 from circulation.models.lending import OverrideKind
 from circulation.models.policy import library_policy
-from circulation.models.rules import CirculationRule, RuleBook, rule_for
+from circulation.models.rules import RuleBook
 from circulation.models.transit import Transit
 from circulation.selectors import balance_for_patron, open_transit
+from circulation.selectors.charges import overdue_fine_amount
 from circulation.services._common import (
     UNAVAILABLE_STATUSES,
     _due_date,
@@ -43,7 +42,8 @@ from circulation.services.shelving import (
 )
 from circulation.services.transit import transit_receive
 from patrons.models import Card, Patron
-from patrons.services import card_check, card_resolve, patron_touch
+from patrons.selectors import card_check, card_resolve
+from patrons.services import patron_touch
 from privacy.acting import service
 from privacy.registry import registry
 
@@ -222,37 +222,6 @@ class ReturnResult:
             else:
                 parts.append(f"send to {self.hold.pickup_branch.name} for {who}")
         return ", ".join(parts)
-
-
-def overdue_fine_amount(
-    *, loan: Loan, returned_at: datetime.datetime, rule: CirculationRule | None = None
-) -> Decimal:
-    """Daily rate per day late, nothing within the grace days, capped per loan (by the
-    loan's circulation rule, looked up now unless given)."""
-    if rule is None:
-        category = getattr(loan, "patron_category", None)
-        if category is None:
-            category = (
-                Patron.objects.filter(pk=loan.patron_id)
-                .values_list("category", flat=True)
-                .order_by()
-                .first()
-            )
-        rule = rule_for(
-            category=category or "", item_type=loan.item.item_type, branch_id=loan.branch_id
-        )
-    policy = rule
-    days_late = library_days_late(
-        due_at=loan.due_at, returned_at=returned_at, branch_id=loan.branch_id
-    )
-    if days_late <= policy.grace_days:
-        return Decimal("0.00")
-    # Late days already charged at an overdue renewal count towards the cap.
-    charged = sum(
-        (f.amount for f in loan.fines.filter(reason=Fine.Reason.OVERDUE)), Decimal("0.00")
-    )
-    cap = max(policy.max_fine - charged, Decimal("0.00"))
-    return min(policy.daily_fine * days_late, cap).quantize(Decimal("0.01"))
 
 
 @service

@@ -20,6 +20,7 @@ from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Fine, Item, Loan
 from circulation.models.policy import LibraryPolicy, library_policy
+from circulation.selectors.charges import lost_charges
 from circulation.services._common import _item_locked, _money, _now
 from patrons.models import Patron
 from privacy.acting import service
@@ -41,40 +42,6 @@ def _charge(*, patron_id: int, loan: Loan | None, reason: str, amount: Decimal, 
     )
     signals.charge(reason=reason, now=now, charged=amount)
     return fine
-
-
-def lost_charges(item: Item) -> list[tuple[str, Decimal]]:
-    """What declaring this copy lost charges its borrower: (reason, amount) for the
-    replacement cost (the item's price, or the default) and the processing fee."""
-    policy = library_policy()
-    cost = item.price if item.price else policy.default_replacement_cost
-    fee = policy.lost_processing_fee
-    return [
-        (reason, amount)
-        for reason, amount in ((Fine.Reason.LOST, cost), (Fine.Reason.PROCESSING, fee))
-        if amount > 0
-    ]
-
-
-def lost_preview(*, barcode: str) -> dict:
-    """For the desk's confirmation before "Declare lost": the copy, whether it is on loan,
-    and what its borrower would be charged (nothing is changed; the borrower not named)."""
-    item = Item.objects.select_related("title").filter(barcode=barcode.strip()).first()
-    if item is None:
-        raise CirculationRefused("No item has that barcode.", code=CirculationRefusal.UNKNOWN_ITEM)
-    if item.status in (Item.Status.LOST, Item.Status.WITHDRAWN):
-        raise CirculationRefused(
-            f"This item is already {item.get_status_display().lower()}.",
-            code=CirculationRefusal.STATUS,
-        )
-    on_loan = Loan.objects.filter(item=item, returned_at__isnull=True).exists()
-    charges = lost_charges(item) if on_loan else []
-    return {
-        "item": item,
-        "on_loan": on_loan,
-        "charges": [(Fine.Reason(reason).label, amount) for reason, amount in charges],
-        "total": sum((amount for _reason, amount in charges), start=Decimal("0.00")),
-    }
 
 
 @service

@@ -12,7 +12,8 @@ from circulation import signals
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import Branch, ComputerSession, Visit, VisitCount
 from circulation.services._common import _now, _refuse_if_blocked
-from patrons.services import card_resolve, patron_touch
+from patrons.selectors import card_resolve
+from patrons.services import patron_touch
 from privacy.acting import service
 
 

@@ -4,8 +4,10 @@ and the patron categories the library administrator names."""
 
 from django.contrib import admin
 
+from core.admin_site import ServiceAdmin
 from patrons.accounts import block_lift, block_place
 from patrons.models import Card, PatronBlock, PatronCategory
+from patrons.services import patron_category_save
 from privacy.access import AccessAuditedAdmin
 from privacy.admin_patrons import PatronShownByCard, shown_by_card
 
@@ -82,12 +84,13 @@ class PatronBlockAdmin(PatronShownByCard, AccessAuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(PatronCategory)
-class PatronCategoryAdmin(admin.ModelAdmin):
+class PatronCategoryAdmin(ServiceAdmin, admin.ModelAdmin):
     """Categories are the library administrator's to name; a code in use stays (the
     statistics count under it), so it cannot be changed or a used category deleted."""
 
     list_display = ("name", "code")
     search_fields = ("name", "code")
+    services = {PatronCategory: (patron_category_save, None)}  # never deleted
 
     def get_readonly_fields(self, request, obj=None):
         return ("code",) if obj is not None else ()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from circulation import services
 from circulation.exceptions import CirculationRefusal, CirculationRefused
 from circulation.models import CirculationRule, Fine, Hold, Item, Loan
+from circulation.selectors.renewals import renewal_refusal
 from core.refusals import RefusalCode
 from patrons.exceptions import CardRefused, PatronRefusal
 from patrons.models import Card
@@ -194,7 +195,7 @@ def test_renewal_refusals(card, branch, clerk, now):
     loan = LoanFactory(
         patron=card.patron, item=ItemFactory(branch=branch, status=Item.Status.ON_LOAN)
     )
-    assert services.renewal_refusal(loan=loan) is None
+    assert renewal_refusal(loan=loan) is None
     HoldFactory(title=loan.item.title)
     assert "Another patron" in refused(
         lambda: services.loan_renew(loan=loan, actor=clerk), CirculationRefusal.RENEWAL

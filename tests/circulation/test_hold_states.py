@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from circulation import services
 from circulation.models import Hold, Item, Loan
 from circulation.models.transit import Transit
+from circulation.selectors import holds_to_pull
 from circulation.services.overrides import Override
 from core.refusals import Refused
 from tests.factories import BranchFactory, CardFactory, ItemFactory, PatronFactory
@@ -80,7 +81,7 @@ def test_a_hold_is_filled_when_its_patron_checks_out_the_copy_it_points_at(
         copy_at_home,
         loan.checked_out_at,
     )
-    assert not services.holds_to_pull(branch=branch).exists()
+    assert not holds_to_pull(branch=branch).exists()
     # Returned, the copy goes back on the shelf: it is not trapped for her again.
     result = services.loan_return(barcode=copy_at_home.barcode, actor=clerk, branch=branch)
     assert result.hold is None
@@ -137,9 +138,9 @@ def test_cancelling_the_hold_a_copy_was_to_be_pulled_for_puts_it_on_the_next_hol
     second = services.hold_place(
         patron=second_patron, title=title, pickup_branch=branch, actor=second_patron
     )
-    assert list(services.holds_to_pull(branch=branch)) == [first]
+    assert list(holds_to_pull(branch=branch)) == [first]
     services.hold_cancel(hold=first, actor=first_patron)
-    assert list(services.holds_to_pull(branch=branch)) == [second]
+    assert list(holds_to_pull(branch=branch)) == [second]
 
 
 # -- every order ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 from circulation import services
 from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item
+from circulation.selectors import holds_to_pull
 from tests.factories import CardFactory, HoldFactory, ItemFactory, LoanFactory, TitleFactory
 from tests.helpers import portal_signed_in as portal_client
 
@@ -32,8 +33,8 @@ def test_a_hold_targets_an_available_copy_at_the_pickup_branch_first(
     here = ItemFactory(title=title, branch=branch)
     hold = place(card, title, branch, clerk)
     assert hold.item == here and hold.status == Hold.Status.PLACED
-    assert list(services.holds_to_pull(branch=branch)) == [hold]
-    assert list(services.holds_to_pull(branch=other_branch)) == []
+    assert list(holds_to_pull(branch=branch)) == [hold]
+    assert list(holds_to_pull(branch=other_branch)) == []
 
 
 def test_pulling_at_the_pickup_branch_puts_the_copy_on_the_hold_shelf(card, title, branch, clerk):
@@ -42,7 +43,7 @@ def test_pulling_at_the_pickup_branch_puts_the_copy_on_the_hold_shelf(card, titl
     pulled = services.hold_pull(hold=hold, barcode=copy.barcode, actor=clerk, branch=branch)
     assert pulled.status == Hold.Status.WAITING and pulled.pickup_by is not None
     assert Item.objects.get(pk=copy.pk).status == Item.Status.ON_HOLD_SHELF
-    assert list(services.holds_to_pull(branch=branch)) == []
+    assert list(holds_to_pull(branch=branch)) == []
 
 
 def test_a_copy_elsewhere_is_pulled_into_transit_and_arrives_at_pickup(
@@ -50,7 +51,7 @@ def test_a_copy_elsewhere_is_pulled_into_transit_and_arrives_at_pickup(
 ):
     copy = ItemFactory(title=title, branch=other_branch)
     hold = place(card, title, branch, clerk)
-    assert list(services.holds_to_pull(branch=other_branch)) == [hold]
+    assert list(holds_to_pull(branch=other_branch)) == [hold]
     services.hold_pull(hold=hold, barcode=copy.barcode, actor=clerk, branch=other_branch)
     hold.refresh_from_db()
     assert hold.status == Hold.Status.IN_TRANSIT

@@ -11,6 +11,7 @@ from django.utils import timezone
 from circulation import services
 from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item, Loan
+from circulation.selectors import holds_to_pull
 from circulation.services.overrides import Override
 from tests.circulation.test_desk import CHECKOUT, get, post, shows
 from tests.factories import HoldFactory, ItemFactory
@@ -68,7 +69,7 @@ def test_the_hold_looks_for_another_copy_on_a_shelf(librarian, card, branch, wai
     )
     hold = Hold.objects.get(pk=waiting.pk)
     assert hold.status == "placed" and hold.item_id == spare.pk  # on the pull list
-    assert list(services.holds_to_pull(branch=branch)) == [hold]
+    assert list(holds_to_pull(branch=branch)) == [hold]
 
 
 def test_a_clerk_may_not_and_is_told_who_may(clerk, card, branch, waiting, refused):

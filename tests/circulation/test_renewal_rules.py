@@ -11,6 +11,7 @@ from django.utils import timezone
 from circulation import services
 from circulation.exceptions import CirculationRefusal
 from circulation.models import Fine, Loan
+from circulation.selectors.renewals import renewal_refusal, renewal_refusals
 from stats.models import ChargeDay, CirculationDay
 from tests.circulation.conftest import end_of_day
 from tests.circulation.test_desk import RENEW, desk_lines, get, post
@@ -32,7 +33,7 @@ def test_renewing_on_the_day_of_checkout_is_refused_and_uses_no_renewal(
     loan = services.loan_checkout(
         card_number=card.number, barcode=item.barcode, actor=clerk, now=now
     )
-    assert services.renewal_refusal(loan=loan, now=now).startswith(
+    assert renewal_refusal(loan=loan, now=now).startswith(
         "Renewing today would not move the due date"
     )
     refused(
@@ -50,7 +51,7 @@ def test_renewing_on_the_day_of_checkout_is_refused_and_uses_no_renewal(
 def test_renew_all_on_the_day_of_checkout_renews_nothing(card, clerk, branch, book_policy):
     item = ItemFactory(branch=branch)
     loan = services.loan_checkout(card_number=card.number, barcode=item.barcode, actor=clerk)
-    refusals = services.renewal_refusals(loans=[loan])
+    refusals = renewal_refusals(loans=[loan])
     assert refusals[loan.pk].startswith("Renewing today would not move the due date")
 
 

@@ -23,6 +23,8 @@ from circulation.models import (
     Visit,
     VisitCount,
 )
+from circulation.selectors import balance_for_patron
+from circulation.selectors.renewals import renewal_refusal
 from patrons.exceptions import PatronRefusal
 from patrons.models import Card, Patron
 from stats.models import CirculationDay, TitleMonth
@@ -506,7 +508,7 @@ def test_checking_in_a_missing_item_marks_it_found(item, clerk):
 
 def test_renewal_extends_the_due_date_from_today(card, clerk, lend, book_policy, now):
     loan = lend(card.patron, due_in_days=2, now=now)
-    assert services.renewal_refusal(loan=loan, now=now) is None
+    assert renewal_refusal(loan=loan, now=now) is None
     renewed = services.loan_renew(loan=loan, actor=clerk, now=now)
     loan.refresh_from_db()
     assert loan.due_at == end_of_day(now + 21 * DAY) == renewed.due_at
@@ -532,7 +534,7 @@ def test_renewal_that_would_not_move_the_due_date_is_refused_and_not_counted(
 def test_renewal_refused_when_another_patron_holds_the_title(card, clerk, lend, refused):
     loan = lend(card.patron)
     HoldFactory(title=loan.item.title)
-    assert services.renewal_refusal(loan=loan) == "Another patron is waiting for this title."
+    assert renewal_refusal(loan=loan) == "Another patron is waiting for this title."
     refused(
         lambda: services.loan_renew(loan=loan, actor=clerk),
         code=CirculationRefusal.RENEWAL,
@@ -902,7 +904,7 @@ def test_a_librarian_waives_a_fine_with_a_reason(fine, clerk, librarian, card, n
     assert fine.waived_by == librarian and fine.waive_reason == "hardship"
     assert fine.balance == 0
     assert fine.amount_paid == Decimal("1.00")  # what was paid stays paid
-    assert services.balance_for_patron(patron=card.patron) == 0
+    assert balance_for_patron(patron=card.patron) == 0
 
 
 def test_a_settled_fine_cannot_be_waived(fine, librarian, refused):

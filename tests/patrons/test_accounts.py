@@ -16,7 +16,7 @@ from patrons import accounts
 from patrons.cards import card_number_problem, luhn_check_digit, luhn_valid, new_card_number
 from patrons.exceptions import PatronRefusal
 from patrons.models import Card, Patron, PatronBlock, PatronCategory
-from patrons.services import card_resolve
+from patrons.selectors import card_resolve
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.factories import BranchFactory, CardFactory, LoanFactory, PatronFactory
 from tests.helpers import make_staff

@@ -14,7 +14,7 @@ from django.utils import timezone
 from circulation.models import CirculationRule, Fine, Hold, Item, Loan
 from circulation.models.transit import Transit
 from patrons.models import PatronBlock
-from sip2 import services
+from sip2 import selectors
 from sip2.codec import read_timestamp, timestamp
 from sip2.models import SortBin, TerminalEvent
 from tests.factories import (
@@ -129,7 +129,7 @@ def test_the_most_specific_sort_bin_rule_wins(branch, east):
     SortBin.objects.create(branch=east, bin="OTHER BRANCH'S")
 
     def bin_for(route, item_type="book", destination=None):
-        return services.sort_bin_for(
+        return selectors.sort_bin_for(
             branch_id=branch.pk, route=route, item_type=item_type, destination_id=destination
         )
 

@@ -122,7 +122,7 @@ def annotate_queue_position(holds: QuerySet[Hold], *, now=None) -> QuerySet[Hold
 
 def suspended_today(now=None) -> ExpressionWrapper:
     """True for a hold waiting in the queue that is passed over today: suspended until
-    today or later (the services' `not_suspended` is the other side)."""
+    today or later (`not_suspended` below is the other side)."""
     return ExpressionWrapper(
         Q(status=Hold.Status.PLACED, suspended_until__gte=timezone.localdate(now)),
         output_field=BooleanField(),
@@ -254,3 +254,23 @@ def loan_limit_for(*, patron, branch_id: int | None = None) -> int:
     for the patron's category and any item type)."""
     branch_id = branch_id if branch_id is not None else patron.home_branch_id
     return rule_for(category=patron.category_id, item_type="", branch_id=branch_id).max_loans
+
+
+def not_suspended(now: datetime.datetime) -> Q:
+    """Holds that are not suspended today."""
+    return Q(suspended_until__isnull=True) | Q(suspended_until__lt=timezone.localdate(now))
+
+
+def holds_to_pull(*, branch: Branch, now: datetime.datetime | None = None):
+    """Placed holds whose target copy sits on this branch's shelves, by call number."""
+    now = now or timezone.now()
+    return (
+        Hold.objects.filter(
+            not_suspended(now),
+            status=Hold.Status.PLACED,
+            item__branch=branch,
+            item__status=Item.Status.AVAILABLE,
+        )
+        .select_related("item__title", "pickup_branch")
+        .order_by("item__call_number", "item__title__call_number", "item__barcode")
+    )
