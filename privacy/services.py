@@ -10,9 +10,10 @@ from django_q import tasks as django_q_tasks
 from core.refusals import Refused
 from privacy import retention
 from privacy.acting import service
+from privacy.erasures import journal
 from privacy.exceptions import PrivacyRefusal
 from privacy.legal_holds import holdable_names, kind_set_for
-from privacy.models import LegalHold
+from privacy.models import ErasureAction, LegalHold
 from staff.roles import require
 
 
@@ -74,6 +75,7 @@ def legal_hold_release(
         hold.released_at = now
         hold.released_by = actor if getattr(actor, "is_staff", False) else None
         hold.save(update_fields=["released_at", "released_by"])
+        journal(ErasureAction.HOLD_RELEASED, ref=hold.pk, at=now)
         return hold
 
 

@@ -41,6 +41,8 @@ from circulation.services.transit import transit_receive
 from patrons.models import Card, Patron
 from patrons.services import card_check, card_resolve, patron_touch
 from privacy.acting import service
+from privacy.erasures import journal
+from privacy.models import ErasureAction
 from privacy.registry import registry
 
 
@@ -332,3 +334,4 @@ def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = N
         if not closed.exists():
             raise CirculationRefused(CirculationRefusal.ACTIVE)
         kind.expunge_queryset(closed, now)
+        journal(ErasureAction.RECORD_ERASED, kind="loan", ref=loan.pk, at=now)
