@@ -326,6 +326,10 @@ CALUMET_BACKUP_DIR = env.str("CALUMET_BACKUP_DIR", default=str(VAR_DIR / "backup
 CALUMET_BACKUP_KEY_FILE = env.str("CALUMET_BACKUP_KEY_FILE", default="")
 CALUMET_BACKUP_KEEP_DAYS = env.int("CALUMET_BACKUP_KEEP_DAYS", default=None)
 
+# A notice claimed by a worker that has not marked it sent after this many seconds is sent
+# again by the next run (the worker died; circulation.notices.outbox).
+CALUMET_NOTICE_LEASE_SECONDS = env.int("CALUMET_NOTICE_LEASE_SECONDS", default=300)
+
 # Days a disclosure release package is kept after the request is marked fulfilled.
 CALUMET_DISCLOSURE_PACKAGE_DAYS = env.int("CALUMET_DISCLOSURE_PACKAGE_DAYS", default=30)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
@@ -20,6 +19,7 @@ from django_q import tasks as django_q_tasks
 
 from circulation.models import Hold, Loan
 from circulation.notices.jobs import notice_record
+from circulation.notices.outbox import notice_key, prune, send_once
 
 OVERDUE_NOTICE_INTERVAL = datetime.timedelta(days=7)
 OVERDUE_NOTICE_MAX = 3
@@ -78,15 +78,27 @@ def send_hold_ready_notice(hold_id: int) -> int:
             + _sign_off()
         )
         subject = _("Your hold is ready for pickup")
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [hold.patron.email])
 
-    notice_record(patron_id=hold.patron_id, kind="hold_ready", ok=True, actor=None, holds=[hold])
-    return 1
+    def record() -> None:
+        notice_record(
+            patron_id=hold.patron_id, kind="hold_ready", ok=True, actor=None, holds=[hold]
+        )
+
+    return int(
+        send_once(
+            key=notice_key("hold_ready", hold.pk),
+            subject=subject,
+            body=body,
+            to=hold.patron.email,
+            record=record,
+        )
+    )
 
 
 def send_overdue_notices(now: datetime.datetime | None = None) -> int:
     """One email per patron with overdue items, at most weekly and three times a loan."""
     now = now or timezone.now()
+    prune(now)
     due = (
         Loan.objects.filter(
             returned_at__isnull=True,
@@ -130,10 +142,17 @@ def send_overdue_notices(now: datetime.datetime | None = None) -> int:
                 + _sign_off()
             )
             subject = _("Overdue items on your library card")
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
 
-        notice_record(
-            patron_id=patron.pk, kind="overdue", ok=True, actor=None, now=now, loans=loans
+        def record(patron=patron, loans=loans) -> None:
+            notice_record(
+                patron_id=patron.pk, kind="overdue", ok=True, actor=None, now=now, loans=loans
+            )
+
+        sent += send_once(
+            key=notice_key("overdue", patron.pk, timezone.localdate(now)),
+            subject=subject,
+            body=body,
+            to=patron.email,
+            record=record,
         )
-        sent += 1
     return sent
