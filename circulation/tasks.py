@@ -25,5 +25,9 @@ def send_card_expiry_notices() -> int:
     return notice_jobs.send_card_expiry_notices()
 
 
+def send_waiting_hold_notices() -> int:
+    return notices.send_waiting_hold_notices()
+
+
 def send_overdue_notices() -> int:
     return notices.send_overdue_notices()

@@ -8,6 +8,7 @@ record ids only, because django-q2 stores arguments and results in its tables.
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,8 @@ from circulation.models import Hold, Loan
 from circulation.notices.jobs import notice_record
 from circulation.notices.outbox import notice_key, prune, send_once
 
+logger = logging.getLogger(__name__)
+
 OVERDUE_NOTICE_INTERVAL = datetime.timedelta(days=7)
 OVERDUE_NOTICE_MAX = 3
 
@@ -29,9 +32,14 @@ def queue_hold_ready_notice(*, hold_id: int) -> None:
     """After the current transaction commits, send the hold-ready notice in the worker."""
 
     def enqueue() -> None:
-        django_q_tasks.async_task(
-            "circulation.notices.sending.send_hold_ready_notice", hold_id, group="notices"
-        )
+        try:
+            django_q_tasks.async_task(
+                "circulation.notices.sending.send_hold_ready_notice", hold_id, group="notices"
+            )
+        except Exception:  # the broker (Redis) is down: the desk's work is done regardless
+            logger.warning(
+                "The task queue is unavailable; the hold-ready notice waits for the next sweep."
+            )
 
     transaction.on_commit(enqueue)
 
@@ -93,6 +101,15 @@ def send_hold_ready_notice(hold_id: int) -> int:
             record=record,
         )
     )
+
+
+def send_waiting_hold_notices() -> int:
+    """The sweep (every few minutes): hold-ready notices not sent yet, such as those whose
+    task could not be queued while the broker was down. Each is sent once (the outbox)."""
+    waiting = Hold.objects.filter(status=Hold.Status.WAITING, notified_at__isnull=True).values_list(
+        "pk", flat=True
+    )
+    return sum(send_hold_ready_notice(hold_id) for hold_id in list(waiting))
 
 
 def send_overdue_notices(now: datetime.datetime | None = None) -> int:

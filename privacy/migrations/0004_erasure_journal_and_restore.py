@@ -4,12 +4,23 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def forget_content_types(apps, schema_editor):
+    """Undone, the two models leave no content type behind (an install migrated back to
+    before the privacy app had models of its own has none in it)."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    ContentType.objects.filter(
+        app_label="privacy", model__in=["erasurejournal", "restorepending"]
+    ).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("privacy", "0003_roles"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, forget_content_types),
         migrations.CreateModel(
             name="RestorePending",
             fields=[

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 
-from circulation.models import Hold, Loan, NoticeOutbox, NoticeSent
+from circulation.models import Loan, NoticeOutbox, NoticeSent
 from circulation.notices import jobs
 from circulation.notices import sending as notices
 from circulation.notices.outbox import notice_key
@@ -100,9 +100,9 @@ def test_a_worker_killed_before_the_mail_server_took_a_notice(five_late, now, se
 
 
 def test_a_mail_server_refusal_releases_the_notice_for_the_next_run(five_late, now):
-    with mock.patch.object(EmailMessage, "send", side_effect=OSError("connection refused")):
-        with pytest.raises(OSError):
-            notices.send_overdue_notices(now=now)
+    refused = OSError("connection refused")
+    with mock.patch.object(EmailMessage, "send", side_effect=refused), pytest.raises(OSError):
+        notices.send_overdue_notices(now=now)
     assert not NoticeOutbox.objects.exists()
     assert notices.send_overdue_notices(now=now) == 5
 

@@ -66,7 +66,7 @@ def test_a_backup_file_decrypts_only_whole_and_with_its_key(tmp_path):
         backups.decrypt_stream(io.BytesIO(sealed.getvalue()), other)
 
     cut = sealed.getvalue()[: len(sealed.getvalue()) // 2]
-    with pytest.raises(backups.BackupError, match="cut short|damaged"):
+    with pytest.raises(backups.BackupError, match=r"cut short|damaged"):
         b"".join(backups.decrypt_stream(io.BytesIO(cut), key)[1])
 
     flipped = bytearray(sealed.getvalue())
@@ -109,9 +109,7 @@ def test_pruning_deletes_old_backups_and_the_journal_no_backup_needs(backup_sett
             (folder / f"calumet-{stamp}{suffix}").write_bytes(b"x")
         names[age] = stamp
     for age in (35, 15):
-        ErasureJournal.objects.create(
-            action=ErasureAction.CARD_LOST, ref=age, at=now - age * DAYS
-        )
+        ErasureJournal.objects.create(action=ErasureAction.CARD_LOST, ref=age, at=now - age * DAYS)
 
     gone = backups.prune(now=now, folder=folder)
 
@@ -174,9 +172,7 @@ def test_a_replay_makes_each_erasure_again_and_changes_nothing_twice():
     ErasureJournal.objects.create(action=ErasureAction.HISTORY_OFF, ref=reader.pk)
     ErasureJournal.objects.create(action=ErasureAction.CARD_LOST, ref=card.pk)
     ErasureJournal.objects.create(action=ErasureAction.CARD_LOST, ref=999_999)  # gone since
-    ErasureJournal.objects.create(
-        action=ErasureAction.RETENTION_CHANGED, kind="notice_sent", ref=3
-    )
+    ErasureJournal.objects.create(action=ErasureAction.RETENTION_CHANGED, kind="notice_sent", ref=3)
 
     assert replay(since=since) == 4
     assert replay(since=since) == 4  # again: nothing more changes
@@ -227,7 +223,7 @@ def _restored(name: str):
 
 def _drop(name: str) -> None:
     env = backups._pg_env(connection.settings_dict, name="postgres")
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [backups._tool("dropdb"), "--if-exists", "--force", "--", name],
         env=env,
         check=False,
@@ -289,25 +285,36 @@ def test_a_restored_backup_brings_back_nothing_expunged_or_erased_since(
             return db.execute(sql, params).fetchone()[0]
 
         kept_ids = [loan.pk for loan in kept]
-        assert count(
-            "SELECT count(*) FROM circulation_loan WHERE patron_id = %s", reader.pk
-        ) == 0, "the erased reading history came back"
-        assert count(
-            "SELECT keep_reading_history::int FROM patrons_patron WHERE id = %s", reader.pk
-        ) == 0
-        assert count(
-            "SELECT count(*) FROM circulation_loan WHERE id = ANY(%s) AND patron_id IS NOT NULL",
-            kept_ids,
-        ) == 0
-        assert count(
-            "SELECT count(*) FROM circulation_loan WHERE id = %s AND patron_id IS NOT NULL",
-            removed.pk,
-        ) == 0, "the removed history entry came back"
-        assert count(
-            "SELECT count(*) FROM circulation_loan WHERE id = %s AND patron_id = %s",
-            stays.pk,
-            chooser.pk,
-        ) == 1, "a kept entry was lost"
+        assert (
+            count("SELECT count(*) FROM circulation_loan WHERE patron_id = %s", reader.pk) == 0
+        ), "the erased reading history came back"
+        assert (
+            count("SELECT keep_reading_history::int FROM patrons_patron WHERE id = %s", reader.pk)
+            == 0
+        )
+        assert (
+            count(
+                "SELECT count(*) FROM circulation_loan"
+                " WHERE id = ANY(%s) AND patron_id IS NOT NULL",
+                kept_ids,
+            )
+            == 0
+        )
+        assert (
+            count(
+                "SELECT count(*) FROM circulation_loan WHERE id = %s AND patron_id IS NOT NULL",
+                removed.pk,
+            )
+            == 0
+        ), "the removed history entry came back"
+        assert (
+            count(
+                "SELECT count(*) FROM circulation_loan WHERE id = %s AND patron_id = %s",
+                stays.pk,
+                chooser.pk,
+            )
+            == 1
+        ), "a kept entry was lost"
         assert count("SELECT status FROM patrons_card WHERE id = %s", loser.pk) == "lost"
         assert count("SELECT count(*) FROM circulation_visit WHERE id = %s", visit.pk) == 0
         assert count("SELECT count(*) FROM circulation_noticesent WHERE id = %s", notice.pk) == 0
