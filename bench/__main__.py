@@ -43,6 +43,12 @@ TARGETS = {
     "desk_search_p95_ms": 100,
     "kiosk_p95_ms": 100,
     "kiosk_errors": 0,
+    # Multiples of the floor (a trivial page through the same gunicorn, middleware and
+    # PostgreSQL round trip, measured in the same run): they travel between machines.
+    "portal_p95_x_floor": 4,
+    "catalog_search_p95_x_floor": 8,
+    "load_p95_ms": 1000,
+    "load_errors": 0,
 }
 
 
@@ -93,12 +99,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--output", type=Path, default=RESULTS / "latest.json", help="where the JSON goes"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--load-users", type=int, help="portal patrons at once (default: 40, 4 below scale 0.1)"
+    )
+    parser.add_argument(
+        "--load-seconds", type=float, help="how long they work (default: 120, 6 below 0.1)"
+    )
+    parser.add_argument(
+        "--think", default="3,8", help="a patron's pause between pages, in seconds: MIN,MAX"
+    )
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale must be above 0 and at most 10")
     if args.reuse and not args.only:
         parser.error("--reuse only goes with --only")
     small = args.scale < 0.1
+    if args.load_users is None:
+        args.load_users = 4 if small else 40
+    if args.load_seconds is None:
+        args.load_seconds = 6.0 if small else 120.0
+    low, _comma, high = args.think.partition(",")
+    args.think = (float(low), float(high or low))
     if args.desk_page_patrons is None:
         args.desk_page_patrons = 5 if small else 40
     if args.sip2_sessions is None:
@@ -178,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
 
     # After django.setup(): these load models.
-    from bench import catalog, data, desk, expunge, setup, statistics, web  # noqa: PLC0415
+    from bench import catalog, data, desk, expunge, load, setup, statistics, web  # noqa: PLC0415
 
     sizes = data.Sizes.at(args.scale)
     now = timezone.now().replace(microsecond=0)
@@ -276,6 +297,21 @@ def main(argv: list[str] | None = None) -> int:
             "entries_first_view": results["portal"]["access_entries_first_view"],
             "entries_reload": results["portal"]["access_entries_reload"],
         }
+
+    with (
+        Step("floor: a trivial page through the same gunicorn, middleware and PostgreSQL"),
+        web.gunicorn("bench.wsgi_floor:application", env, log) as base,
+    ):
+        floor = web.Browser(base)
+        floor.timed("/bench-floor/", 20)
+        results["floor"] = web.percentiles(floor.timed("/bench-floor/", args.portal_requests))
+    with (
+        Step(f"load: {args.load_users} portal patrons with think time, then a sweep without"),
+        web.gunicorn("calumet.wsgi:application", env, log) as base,
+    ):
+        results["load"] = load.measure(
+            base, users=args.load_users, seconds=args.load_seconds, think=args.think
+        )
 
     with Step("desk: check-out + check-in pairs"):
         results["desk"] = desk.measure(args.desk_seconds)
@@ -384,11 +420,29 @@ def _desk_search(env: dict, log: Path, results: dict) -> None:
 
 def _finish(args: argparse.Namespace, results: dict, begun: float) -> int:
     results["total_seconds"] = round(time.perf_counter() - begun, 1)
+    if "floor" in results:
+        add_multiples(results, results["floor"])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(table(results))
     print(f"\nWritten to {args.output}")
     return 0
+
+
+def add_multiples(node, floor: dict) -> None:
+    """Next to every p50/p95 in milliseconds, the same as a multiple of the floor's."""
+    if isinstance(node, list):
+        for item in node:
+            add_multiples(item, floor)
+        return
+    if not isinstance(node, dict) or node is floor:
+        return
+    for key in ("p50_ms", "p95_ms"):
+        if isinstance(node.get(key), (int, float)) and floor.get(key):
+            node[key.replace("_ms", "_x_floor")] = round(node[key] / floor[key], 1)
+    for key, value in list(node.items()):
+        if key != "floor":
+            add_multiples(value, floor)
 
 
 if __name__ == "__main__":
