@@ -474,7 +474,7 @@ def finish_restore(
         return {}
     now = now or timezone.now()
     added = erasures.import_rows(journal_rows or [])
-    replayed = erasures.replay(since=pending.backup_taken_at, now=now)
+    replayed = erasures.replay(since=erasures.day_of(pending.backup_taken_at), now=now)
     out.write(f"Erasures since the backup made again: {replayed} ({added} new in the journal).\n")
     result = retention.expunge(now=now, trigger="restore")
     out.write(f"Expunged as of now: {result.total} records (run #{result.run.pk}).\n")

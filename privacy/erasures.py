@@ -3,7 +3,7 @@
 (`replay`, run by `manage.py restore`; docs/deployment.md, "Backups").
 
 An entry holds what repeating the erasure needs and nothing more: the action, the record
-kind, an opaque id and the time. Never a name, a title, a card number or a text. The
+kind, an opaque id and the day. Never a name, a title, a card number or a text. The
 nightly expunge is not journaled: `restore` runs it again as of now, which removes
 everything it had removed under the same policy (policy changes are journaled).
 
@@ -32,10 +32,19 @@ def register_replay(action: str, func: Callable[[ErasureJournal, datetime.dateti
 def journal(
     action: str, *, ref: int, kind: str = "", at: datetime.datetime | None = None
 ) -> ErasureJournal:
-    """Note an erasure, in the caller's transaction (it is kept only if the erasure is)."""
+    """Note an erasure, in the caller's transaction (it is kept only if the erasure is).
+
+    Only the day is kept (its local midnight), as for the patron's own reading-history
+    choice: the moment would say when the patron was at the desk or in the portal. A
+    restore repeats every erasure from the day of the backup on; repeating one made
+    hours before the backup changes nothing."""
     return ErasureJournal.objects.create(
-        action=action, kind=kind, ref=int(ref), at=at or timezone.now()
+        action=action, kind=kind, ref=int(ref), at=day_of(at or timezone.now())
     )
+
+
+def day_of(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def prune(before: datetime.datetime) -> int:

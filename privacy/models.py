@@ -201,7 +201,7 @@ class ErasureJournal(models.Model):
     database restored from an older backup (docs/deployment.md, "Backups").
 
     It holds what repeating it needs and nothing else: the action, the record kind, an
-    opaque id and the time; never a name, a title or a text. It is pruned with the
+    opaque id and the day; never a name, a title, a text or the moment. It is pruned with the
     backups: an entry older than the oldest backup kept is deleted."""
 
     Action = ErasureAction

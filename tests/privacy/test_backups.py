@@ -158,6 +158,9 @@ def test_every_erasure_ahead_of_the_policy_is_journaled_with_ids_only():
         (ErasureAction.HOLD_RELEASED, "", hold.pk),
         (ErasureAction.RETENTION_CHANGED, "notice_sent", 7),
     ]
+    # The day only, never the moment the patron was at the desk or in the portal.
+    for at in ErasureJournal.objects.values_list("at", flat=True):
+        assert timezone.localtime(at).time() == datetime.time(0, 0)
     text = " ".join(str(value) for row in ErasureJournal.objects.values() for value in row.values())
     for secret in (reader.first_name, reader.last_name, card.number, "Subpoena"):
         assert secret not in text
