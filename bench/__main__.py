@@ -86,7 +86,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["catalog", "desk-page", "desk-search", "kiosk"],
+        choices=["catalog", "desk-page", "desk-search", "kiosk", "load"],
         help="measure only this scenario (the data set is generated in full all the same)",
     )
     parser.add_argument(
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
 
     # After django.setup(): these load models.
-    from bench import catalog, data, desk, expunge, load, setup, statistics, web  # noqa: PLC0415
+    from bench import catalog, data, desk, expunge, setup, statistics, web  # noqa: PLC0415
 
     sizes = data.Sizes.at(args.scale)
     now = timezone.now().replace(microsecond=0)
@@ -243,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         _desk_page_and_kiosks(args, env, log, results)
         _finish(args, results, begun)
         return 1 if _scans_failed(results) else 0
+    if args.only == "load":
+        _floor_and_load(args, env, log, results)
+        return _finish(args, results, begun)
     with (
         Step("catalog search (gunicorn)"),
         web.gunicorn("calumet.wsgi:application", env, log) as base,
@@ -298,20 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             "entries_reload": results["portal"]["access_entries_reload"],
         }
 
-    with (
-        Step("floor: a trivial page through the same gunicorn, middleware and PostgreSQL"),
-        web.gunicorn("bench.wsgi_floor:application", env, log) as base,
-    ):
-        floor = web.Browser(base)
-        floor.timed("/bench-floor/", 20)
-        results["floor"] = web.percentiles(floor.timed("/bench-floor/", args.portal_requests))
-    with (
-        Step(f"load: {args.load_users} portal patrons with think time, then a sweep without"),
-        web.gunicorn("calumet.wsgi:application", env, log) as base,
-    ):
-        results["load"] = load.measure(
-            base, users=args.load_users, seconds=args.load_seconds, think=args.think
-        )
+    _floor_and_load(args, env, log, results)
 
     with Step("desk: check-out + check-in pairs"):
         results["desk"] = desk.measure(args.desk_seconds)
@@ -341,6 +331,25 @@ def main(argv: list[str] | None = None) -> int:
     _finish(args, results, begun)
     failed = not results["expunge"]["same_outcome"] or results["desk"]["double_loans"]
     return 1 if failed or _scans_failed(results) else 0
+
+
+def _floor_and_load(args: argparse.Namespace, env: dict, log: Path, results: dict) -> None:
+    from bench import load, web  # noqa: PLC0415 (after setup)
+
+    with (
+        Step("floor: a trivial page through the same gunicorn, middleware and PostgreSQL"),
+        web.gunicorn("bench.wsgi_floor:application", env, log) as base,
+    ):
+        floor = web.Browser(base)
+        floor.timed("/bench-floor/", 20)
+        results["floor"] = web.percentiles(floor.timed("/bench-floor/", args.portal_requests))
+    with (
+        Step(f"load: {args.load_users} portal patrons with think time, then a sweep without"),
+        web.gunicorn("calumet.wsgi:application", env, log) as base,
+    ):
+        results["load"] = load.measure(
+            base, users=args.load_users, seconds=args.load_seconds, think=args.think
+        )
 
 
 def _scans_failed(results: dict) -> bool:

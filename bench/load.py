@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from django.db import connection
 
@@ -46,6 +50,25 @@ def title_ids(count: int = 200) -> list[int]:
     with connection.cursor() as cur:
         cur.execute("SELECT id FROM circulation_title ORDER BY id LIMIT %s", [count])
         return [row[0] for row in cur.fetchall()]
+
+
+def renew(browser: web.Browser) -> int:
+    """The account page's Renew button for the first loan on it (a refusal, such as a
+    hold waiting for the copy, also answers 302 with its message); 200 with no loan."""
+    status, page = browser.get("/portal/")
+    loan = re.search(rb'name="loan" value="(\d+)"', page)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if status != 200 or not loan or not token:
+        return status
+    body = urllib.parse.urlencode(
+        {"loan": loan.group(1).decode(), "csrfmiddlewaretoken": token.group(1).decode()}
+    ).encode()
+    request = urllib.request.Request(browser.base + "/portal/renew/", data=body, method="POST")  # noqa: S310
+    try:
+        with browser.opener.open(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 class Patron(threading.Thread):
@@ -98,7 +121,7 @@ class Patron(threading.Thread):
                     ],
                 )
                 self.page("history", lambda browser=browser: browser.get("/portal/history/")[0])
-                self.page("renew page", lambda browser=browser: browser.get("/portal/renew/")[0])
+                self.page("renew", lambda browser=browser: renew(browser))
 
 
 def run(base: str, cards: list[str], titles: list[int], users: int, seconds: float, think):
