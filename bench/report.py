@@ -250,6 +250,7 @@ def rows(r: dict) -> list[tuple]:
             + desk_search_rows(r)
             + kiosk_rows(r)
             + floor_rows(r)
+            + load_rows(r)
         )
     t = r["targets"]
     ex = r["expunge"]
