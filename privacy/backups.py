@@ -186,6 +186,11 @@ class BackupFile:
         return self.path.with_name(self.path.name.removesuffix(SUFFIX_DUMP) + SUFFIX_JOURNAL)
 
 
+def _private(path: Path) -> BinaryIO:
+    """A new file only its owner may read (encrypted or not, a backup is nobody's else)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+
 def backup_dir() -> Path:
     return Path(settings.CALUMET_BACKUP_DIR)
 
@@ -275,7 +280,7 @@ def backup(*, now: datetime.datetime | None = None, folder: Path | None = None) 
         env=_pg_env(db),
     )
     try:
-        with open(partial, "wb") as out:
+        with _private(partial) as out:
             encrypt_stream(process.stdout, out, key, meta)
         error = process.stderr.read().decode(errors="replace")
         if process.wait() != 0:
@@ -301,7 +306,7 @@ def _write_journal_copy(target: BackupFile, key: bytes) -> None:
     rows = as_rows(ErasureJournal.objects.all())
     meta = {"taken_at": target.taken_at.isoformat(), "what": "erasure journal"}
     partial = target.journal_path.with_suffix(".partial")
-    with open(partial, "wb") as out:
+    with _private(partial) as out:
         encrypt_stream(io.BytesIO(json.dumps(rows).encode()), out, key, meta)
     partial.rename(target.journal_path)
 

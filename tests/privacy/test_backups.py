@@ -265,6 +265,7 @@ def test_a_restored_backup_brings_back_nothing_expunged_or_erased_since(
 
     made = backups.backup()
     assert made.path.exists() and made.journal_path.exists()
+    assert made.path.stat().st_mode & 0o077 == 0  # its owner's only
     assert b"Philippa" not in made.path.read_bytes()
 
     # After the backup: activity, erasures, a shorter retention, the nightly expunge.
