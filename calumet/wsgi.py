@@ -10,6 +10,6 @@ application = get_wsgi_application()
 
 # A database restored from a backup serves no page until `manage.py restore` has made the
 # erasures since the backup again and run the expunge as of now (docs/deployment.md).
-from privacy.backups import refuse_if_restore_pending  # noqa: E402
+from privacy.restores import refuse_if_restore_pending  # noqa: E402
 
 refuse_if_restore_pending()

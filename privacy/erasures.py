@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from privacy.models import ErasureAction, ErasureJournal
+from privacy.models import ErasureAction, ErasureJournal, LegalHold, RetentionPolicy
+from privacy.registry import registry
 
 _REPLAYS: dict[str, Callable[[ErasureJournal, datetime.datetime], None]] = {}
 
@@ -94,8 +95,6 @@ def replay(since: datetime.datetime, now: datetime.datetime | None = None) -> in
 
 
 def _record_erased(entry: ErasureJournal, now: datetime.datetime) -> None:
-    from privacy.registry import registry
-
     if entry.kind not in registry:
         return
     kind = registry.get(entry.kind)
@@ -106,14 +105,10 @@ def _record_erased(entry: ErasureJournal, now: datetime.datetime) -> None:
 
 
 def _hold_released(entry: ErasureJournal, now: datetime.datetime) -> None:
-    from privacy.models import LegalHold
-
     LegalHold.objects.filter(pk=entry.ref, released_at__isnull=True).update(released_at=entry.at)
 
 
 def _retention_changed(entry: ErasureJournal, now: datetime.datetime) -> None:
-    from privacy.models import RetentionPolicy
-
     RetentionPolicy.objects.filter(kind=entry.kind).update(days=entry.ref)
 
 

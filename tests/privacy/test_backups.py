@@ -20,7 +20,7 @@ from circulation.models import Loan, NoticeSent, Visit
 from circulation.services.loans import history_entry_delete
 from patrons.models import Card
 from patrons.services import card_report_lost, reading_history_set
-from privacy import backups, retention
+from privacy import backup_crypto, backups, restores, retention
 from privacy.erasures import replay
 from privacy.models import ErasureAction, ErasureJournal, RestorePending, RetentionPolicy
 from privacy.services import legal_hold_place, legal_hold_release
@@ -39,7 +39,7 @@ DAYS = datetime.timedelta(days=1)
 def backup_settings(settings, tmp_path):
     settings.CALUMET_BACKUP_DIR = str(tmp_path / "backups")
     settings.CALUMET_BACKUP_KEY_FILE = str(tmp_path / "keys" / "backup.key")
-    backups.new_key(tmp_path / "keys" / "backup.key")
+    backup_crypto.new_key(tmp_path / "keys" / "backup.key")
     return settings
 
 
@@ -52,36 +52,36 @@ def returned_loan(patron, days_ago=3):
 
 
 def test_a_backup_file_decrypts_only_whole_and_with_its_key(tmp_path):
-    key = backups.load_key(backups.new_key(tmp_path / "k"))
+    key = backup_crypto.load_key(backup_crypto.new_key(tmp_path / "k"))
     data = b"patron 42 borrowed a book\n" * 100_000  # several chunks
     sealed = io.BytesIO()
-    backups.encrypt_stream(io.BytesIO(data), sealed, key, {"taken_at": "now"})
+    backup_crypto.encrypt_stream(io.BytesIO(data), sealed, key, {"taken_at": "now"})
     assert b"patron 42" not in sealed.getvalue()
 
-    meta, chunks = backups.decrypt_stream(io.BytesIO(sealed.getvalue()), key)
+    meta, chunks = backup_crypto.decrypt_stream(io.BytesIO(sealed.getvalue()), key)
     assert b"".join(chunks) == data and meta["taken_at"] == "now"
 
-    other = backups.load_key(backups.new_key(tmp_path / "other"))
-    with pytest.raises(backups.BackupError, match="another key"):
-        backups.decrypt_stream(io.BytesIO(sealed.getvalue()), other)
+    other = backup_crypto.load_key(backup_crypto.new_key(tmp_path / "other"))
+    with pytest.raises(backup_crypto.BackupError, match="another key"):
+        backup_crypto.decrypt_stream(io.BytesIO(sealed.getvalue()), other)
 
     cut = sealed.getvalue()[: len(sealed.getvalue()) // 2]
-    with pytest.raises(backups.BackupError, match=r"cut short|damaged"):
-        b"".join(backups.decrypt_stream(io.BytesIO(cut), key)[1])
+    with pytest.raises(backup_crypto.BackupError, match=r"cut short|damaged"):
+        b"".join(backup_crypto.decrypt_stream(io.BytesIO(cut), key)[1])
 
     flipped = bytearray(sealed.getvalue())
     flipped[-20] ^= 1
-    with pytest.raises(backups.BackupError, match="damaged"):
-        b"".join(backups.decrypt_stream(io.BytesIO(bytes(flipped)), key)[1])
+    with pytest.raises(backup_crypto.BackupError, match="damaged"):
+        b"".join(backup_crypto.decrypt_stream(io.BytesIO(bytes(flipped)), key)[1])
 
 
 def test_a_key_is_never_overwritten_nor_kept_beside_the_backups(tmp_path, settings):
-    path = backups.new_key(tmp_path / "k")
-    with pytest.raises(backups.BackupError, match="never overwritten"):
-        backups.new_key(path)
+    path = backup_crypto.new_key(tmp_path / "k")
+    with pytest.raises(backup_crypto.BackupError, match="never overwritten"):
+        backup_crypto.new_key(path)
     settings.CALUMET_BACKUP_DIR = str(tmp_path)
     settings.CALUMET_BACKUP_KEY_FILE = str(path)
-    with pytest.raises(backups.BackupError, match="in the backup folder"):
+    with pytest.raises(backup_crypto.BackupError, match="in the backup folder"):
         backups._check_key_not_beside(tmp_path)
 
 
@@ -111,7 +111,7 @@ def test_pruning_deletes_old_backups_and_the_journal_no_backup_needs(backup_sett
     for age in (35, 15):
         ErasureJournal.objects.create(action=ErasureAction.CARD_LOST, ref=age, at=now - age * DAYS)
 
-    gone = backups.prune(now=now, folder=folder)
+    gone = backups.prune(now=now, folder=folder, actor=None)
 
     assert sorted(path.name for path in gone) == sorted(
         f"calumet-{names[40]}{suffix}" for suffix in (backups.SUFFIX_DUMP, backups.SUFFIX_JOURNAL)
@@ -126,10 +126,10 @@ def test_pruning_deletes_old_backups_and_the_journal_no_backup_needs(backup_sett
 
 def test_backups_need_postgresql(backup_settings):
     if connection.vendor == "postgresql":
-        assert backups._require_postgresql()["NAME"]  # the tests below make backups
+        assert backups.require_postgresql()["NAME"]  # the tests below make backups
         return
-    with pytest.raises(backups.BackupError, match="PostgreSQL"):
-        backups.backup()
+    with pytest.raises(backup_crypto.BackupError, match="PostgreSQL"):
+        backups.backup(actor=None)
 
 
 # -- the journal ----------------------------------------------------------------------------
@@ -199,15 +199,15 @@ def test_nothing_opens_on_a_restored_database_until_the_restore_is_finished():
     errors = [error for error in run_checks() if error.id == "privacy.E001"]
     assert errors and "restore --finish" in errors[0].msg
     with pytest.raises(ImproperlyConfigured, match="restored from a backup"):
-        backups.refuse_if_restore_pending()
+        restores.refuse_if_restore_pending()
     # The worker and the SIP2 server run the checks at start: they refuse.
     for command in ("qcluster", "sip2server"):
         with pytest.raises(SystemCheckError, match="restored from a backup"):
             call_command(command, skip_checks=False)
 
-    backups.finish_restore(out=io.StringIO())
+    restores.finish_restore(out=io.StringIO(), actor=None)
     assert not RestorePending.objects.exists()
-    backups.refuse_if_restore_pending()
+    restores.refuse_if_restore_pending()
 
 
 # -- the whole story, on PostgreSQL ---------------------------------------------------------
@@ -225,9 +225,9 @@ def _restored(name: str):
 
 
 def _drop(name: str) -> None:
-    env = backups._pg_env(connection.settings_dict, name="postgres")
+    env = backups.pg_env(connection.settings_dict, name="postgres")
     subprocess.run(
-        [backups._tool("dropdb"), "--if-exists", "--force", "--", name],
+        [backups.pg_tool("dropdb"), "--if-exists", "--force", "--", name],
         env=env,
         check=False,
         capture_output=True,
@@ -263,7 +263,7 @@ def test_a_restored_backup_brings_back_nothing_expunged_or_erased_since(
     session["desk_patron"] = reader.pk
     session.create()
 
-    made = backups.backup()
+    made = backups.backup(actor=None)
     assert made.path.exists() and made.journal_path.exists()
     assert made.path.stat().st_mode & 0o077 == 0  # its owner's only
     assert b"Philippa" not in made.path.read_bytes()
@@ -332,8 +332,8 @@ def test_a_restored_backup_brings_back_nothing_expunged_or_erased_since(
 def test_a_restore_with_the_wrong_key_is_refused_and_creates_nothing(
     backup_settings, restored_name, tmp_path
 ):
-    made = backups.backup()
-    wrong = backups.new_key(tmp_path / "wrong.key")
+    made = backups.backup(actor=None)
+    wrong = backup_crypto.new_key(tmp_path / "wrong.key")
 
     with pytest.raises(CommandError, match="wrong key"):
         call_command("restore", str(made.path), into=restored_name, key_file=str(wrong))

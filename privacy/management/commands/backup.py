@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from privacy import backups
+from privacy import backup_crypto, backups
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, new_key=None, prune_only=False, **options):
         try:
             if new_key:
-                path = backups.new_key(Path(new_key))
+                path = backup_crypto.new_key(Path(new_key))
                 self.stdout.write(
                     self.style.SUCCESS(
                         f"New backup key in {path}. Keep a copy away from the server and "
@@ -36,12 +36,12 @@ class Command(BaseCommand):
                 )
                 return
             if prune_only:
-                gone = backups.prune()
+                gone = backups.prune(actor=None)
             else:
-                made = backups.backup()
+                made = backups.backup(actor=None)
                 self.stdout.write(f"Backup written: {made.path}")
-                gone = backups.prune()
-        except backups.BackupError as error:
+                gone = backups.prune(actor=None)
+        except backup_crypto.BackupError as error:
             raise CommandError(str(error)) from None
         for path in gone:
             self.stdout.write(f"Deleted (older than {backups.keep_days()} days): {path.name}")

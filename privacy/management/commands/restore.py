@@ -7,7 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from privacy import backups
+from privacy import restores
+from privacy.backup_crypto import BackupError
 
 
 class Command(BaseCommand):
@@ -39,18 +40,19 @@ class Command(BaseCommand):
         try:
             if finish:
                 rows = [] if sys.stdin.isatty() else json.loads(sys.stdin.read() or "[]")
-                backups.finish_restore(journal_rows=rows, out=self.stdout)
+                restores.finish_restore(journal_rows=rows, out=self.stdout, actor=None)
                 return
             if not backup or not into:
                 raise CommandError("Name the backup file and --into a new database.")
-            done = backups.restore(
+            done = restores.restore(
                 Path(backup),
                 into=into,
                 key_file=Path(key_file) if key_file else None,
                 use_live_journal=not options["no_live_journal"],
                 out=self.stdout,
+                actor=None,
             )
-        except backups.BackupError as error:
+        except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
             self.style.SUCCESS(

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("circulation", "0022_remove_branch_opening_hours"),
+        ("circulation", "0027_roles_librarians_rules_closed_days_clerks_lost"),
     ]
 
     operations = [

@@ -15,7 +15,7 @@ def forget_content_types(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("privacy", "0003_roles"),
+        ("privacy", "0004_run_expunge_now"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
