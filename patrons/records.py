@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from patrons.models import Card, Patron, PatronBlock
+from patrons.services import kept_history_erase
 from privacy.access import register_purpose
 from privacy.erasures import register_replay
 from privacy.models import ErasureAction
@@ -162,8 +163,6 @@ for _page, _words in {
 # How `manage.py restore` makes the patrons' own erasures again in a database restored
 # from an older backup (privacy.erasures).
 def _replay_history_off(entry, now) -> None:
-    from patrons.services import kept_history_erase
-
     patron = Patron.objects.filter(pk=entry.ref).first()
     if patron is None:
         return
