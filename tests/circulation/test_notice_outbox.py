@@ -13,6 +13,7 @@ from circulation.notices import jobs
 from circulation.notices import sending as notices
 from circulation.notices.outbox import notice_key
 from tests.factories import HoldFactory, PatronFactory
+from tests.helpers import set_library_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +37,12 @@ def five_late(lend, now):
     return patrons
 
 
-def test_a_rerun_of_the_batch_sends_nothing_twice(five_late, now, settings):
-    settings.CALUMET_COURTESY_NOTICE_DAYS = -3  # the same loans, as courtesy notices
+def test_a_rerun_of_the_batch_sends_nothing_twice(five_late, lend, now):
+    set_library_policy(courtesy_notice_days=3)
+    for _ in range(4):
+        lend(PatronFactory(), due_in_days=3, now=now)
     assert notices.send_overdue_notices(now=now) == 5
-    assert jobs.send_courtesy_notices(now=now) == 5
+    assert jobs.send_courtesy_notices(now=now) == 4
     mail.outbox.clear()
 
     assert notices.send_overdue_notices(now=now) == 0
