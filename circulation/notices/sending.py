@@ -109,7 +109,13 @@ def send_waiting_hold_notices() -> int:
     waiting = Hold.objects.filter(status=Hold.Status.WAITING, notified_at__isnull=True).values_list(
         "pk", flat=True
     )
-    return sum(send_hold_ready_notice(hold_id) for hold_id in list(waiting))
+    sent = 0
+    for hold_id in list(waiting):
+        try:
+            sent += send_hold_ready_notice(hold_id)
+        except Exception:  # one address the mail server refuses holds up no other notice
+            logger.warning("A hold-ready notice was not accepted by the mail server; next sweep.")
+    return sent
 
 
 def send_overdue_notices(now: datetime.datetime | None = None) -> int:

@@ -121,6 +121,22 @@ def test_a_retried_hold_ready_task_leaves_a_notice_in_flight_to_its_first_attemp
     assert len(mail.outbox) == 1
 
 
+def test_the_sweep_sends_the_other_hold_notices_when_one_is_refused():
+    refused, fine = HoldFactory(waiting=True), HoldFactory(waiting=True)
+    real_send = EmailMessage.send
+
+    def refuse_one(message, *args, **kwargs):
+        if message.to == [refused.patron.email]:
+            raise OSError("recipient refused")
+        return real_send(message, *args, **kwargs)
+
+    with mock.patch.object(EmailMessage, "send", refuse_one):
+        assert notices.send_waiting_hold_notices() == 1
+    assert [message.to for message in mail.outbox] == [[fine.patron.email]]
+    assert notices.send_waiting_hold_notices() == 1  # the refused one, on the next sweep
+    assert notices.send_waiting_hold_notices() == 0
+
+
 def test_the_outbox_names_no_patron(five_late, now):
     notices.send_overdue_notices(now=now)
     text = " ".join(NoticeOutbox.objects.values_list("key", flat=True))
