@@ -106,22 +106,29 @@ class _Demo:
 
     def catalog(self) -> None:
         rng = self.rng
-        specs = [(t, a, y) for t, a, y in CLASSICS]
+        specs = [(t, a, y, Title.Audience.ADULT) for t, a, y in CLASSICS]
         for form in FORMS:
+            # Who each kind of practical book is for (the survey counts children's
+            # circulation by the material's audience).
+            audience = {
+                "The Little Book of {s}": Title.Audience.CHILDREN,
+                "{s} for Everyone": Title.Audience.YOUNG_ADULT,
+            }.get(form, Title.Audience.ADULT)
             for subject in SUBJECTS[:16]:
                 author = f"{rng.choice(SURNAMES)}, {rng.choice(GIVEN)}"
-                specs.append((form.format(s=subject), author, rng.randint(1985, 2025)))
+                specs.append((form.format(s=subject), author, rng.randint(1985, 2025), audience))
         self.titles = Title.objects.bulk_create(
             Title(
                 title=title,
                 author=author,
                 publication_year=year,
+                audience=audience,
                 isbn=f"978{1000000000 + n:010d}"[:13] if year > 1970 else "",
                 call_number=("FIC " + author.split(",")[0].upper())
                 if year < 1930
                 else f"{600 + n % 300}",
             )
-            for n, (title, author, year) in enumerate(specs)
+            for n, (title, author, year, audience) in enumerate(specs)
         )
         items = []
         barcode = 31234000000000
@@ -283,6 +290,7 @@ class _Demo:
             starts_at=at(saturday, 10, 30),
             ends_at=at(saturday, 11, 30),
             capacity=25,
+            audience=Program.Audience.CHILDREN_0_5,
         )
         self.resume = Program.objects.create(
             name="Résumé Workshop",
@@ -292,6 +300,7 @@ class _Demo:
             ends_at=at(workshop, 18, 30),
             capacity=12,
             registration_count=1,
+            audience=Program.Audience.ADULT,
         )
         self.past_program = Program.objects.create(
             name="Lakefront Birding Walk",

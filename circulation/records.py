@@ -376,6 +376,7 @@ grant(
         # Overrides at the desk, with a reason (circulation/services/overrides.py).
         "circulation.override_renewal_limit",
         "circulation.override_fine_limit",
+        "circulation.override_hold_shelf",
         # Loan rules and closed days are the librarians': the library's calendar
         # and its rules matrix change with the season, not only with the administrator.
         *perms("circulation", "circulationrule", "add", "change", "delete"),

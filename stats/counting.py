@@ -3,9 +3,9 @@
 Circulation's services send a signal for each event (`circulation/signals.py`); the
 receivers (`stats/receivers.py`) call these inside the service's own transaction, so an
 event and its count commit or roll back together. Each function names only what the
-statistics keep: the local day (or month), the branch, the item type, the patron
-category, the title or the charge reason — never the patron, the staff member or the
-record.
+statistics keep: the local day (or month), the branch, the audience and type of the
+material, the patron category, the title or the charge reason — never the patron, the
+staff member or the record.
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ def _circulation_key(item: Item, branch_id: int, patron_category: str, now) -> d
     return {
         "day": _day(now),
         "branch_id": branch_id,
+        # The material's audience (its title's), never the borrower's.
+        "audience": item.title.audience,
         "item_type": item.item_type,
         "patron_category": patron_category,
     }

@@ -25,7 +25,7 @@ from stats.tables import day_range, month_range
 CIRCULATION = ("checkouts", "renewals", "returns")
 HOLDS = ("placed", "filled", "cancelled", "expired")
 #: The columns of a circulation row that say what was counted.
-KEYS = ("branch_id", "item_type", "patron_category")
+KEYS = ("branch_id", "audience", "item_type", "patron_category")
 
 
 def _sums(names, now: Q, before: Q) -> dict:

@@ -4,7 +4,8 @@ Every query reads `stats.models` (day and month counts), VisitCount, the counts 
 on Item and Program, Branch, Title and patron category names, and ExpungeRun's counts
 (`stats.counts` asks them once per page). None reads a table whose rows name a patron
 (loans, holds, fines, visits, computer sessions, program sign-ups, cards, blocks); the
-one exception is the number of registered users, a bare COUNT of the patron table.
+one exception is the number of registered users, a COUNT of the patron table (the
+annual survey's, `stats.survey`, filtered by registration and expiry dates).
 tests/stats/test_no_patron_tables.py checks the SQL.
 
 The tables themselves are built in `lending` (circulation), `use` (holds, visits,

@@ -7,8 +7,9 @@ one since the rows were last rewritten), so the patrons of each cell can be coun
 the records themselves. Each table has a ladder of ever coarser cells; a cell goes up
 the ladder until the patrons of what it holds are at least k:
 
-- circulation: day x branch x item type x patron category → day x branch (type and
-  category "") → month x branch;
+- circulation: day x branch x audience x item type x patron category → day x branch x
+  audience (type and category "") → month x branch x audience (the audience of the
+  material is kept: the survey's circulation of children's materials adds it up);
 - holds, computer use, visits: day x branch → month x branch;
 - charges: day x reason → day (reason "") → month;
 - titles: month x title → month x "other titles".
@@ -91,17 +92,18 @@ def _circulation_patrons(since: datetime.date):
     loans = Loan.objects.filter(checked_out_at__gte=_since(since)) | Loan.objects.filter(
         returned_at__gte=_since(since)
     )
-    for out, back, branch, item_type, category, patron in loans.values_list(
+    for out, back, branch, audience, item_type, category, patron in loans.values_list(
         "checked_out_at",
         "returned_at",
         "branch_id",
+        "item__title__audience",
         "item__item_type",
         "patron__category_id",
         "patron_id",
     ).iterator(chunk_size=5000):
-        yield (_local_day(out), branch, item_type, category), patron
+        yield (_local_day(out), branch, audience, item_type, category), patron
         if back is not None:
-            yield (_local_day(back), branch, item_type, category), patron
+            yield (_local_day(back), branch, audience, item_type, category), patron
 
 
 def _title_patrons(since: datetime.date):
@@ -161,10 +163,13 @@ def _day_to_month(key: tuple) -> tuple:
 LADDERS = (
     Ladder(
         CirculationDay,
-        ("day", "branch_id", "item_type", "patron_category"),
+        ("day", "branch_id", "audience", "item_type", "patron_category"),
         ("checkouts", "renewals", "returns"),
         _circulation_patrons,
-        (lambda k: (k[0], k[1], ALL, ALL), lambda k: (_month(k[0]), k[1], ALL, ALL)),
+        (
+            lambda k: (k[0], k[1], k[2], ALL, ALL),
+            lambda k: (_month(k[0]), k[1], k[2], ALL, ALL),
+        ),
     ),
     Ladder(
         TitleMonth,

@@ -51,10 +51,16 @@ def generalised_field():
 
 
 class CirculationDay(models.Model):
-    """Check-outs, renewals and returns per day, branch, item type and patron category."""
+    """Check-outs, renewals and returns per day, branch, audience of the material, item
+    type and patron category."""
 
     day = models.DateField()
     branch = models.ForeignKey("circulation.Branch", on_delete=models.PROTECT, related_name="+")
+    #: The audience of the copy's title (children, young_adult, adult) when it was lent,
+    #: "" when not known (and on every row counted before the audience was recorded). It
+    #: describes the material, never the borrower, and the expunge keeps it (stats/
+    #: generalise.py): the survey's circulation of children's materials adds it up.
+    audience = models.CharField(**CODE, blank=True, default="", db_default="")
     item_type = models.CharField(**CODE)
     patron_category = models.CharField(**CODE)
     checkouts = models.PositiveIntegerField(default=0)
@@ -64,12 +70,19 @@ class CirculationDay(models.Model):
 
     class Meta:
         db_table = "circulation_circulationday"  # the table it had in circulation
-        ordering = ["day", "branch", "item_type", "patron_category"]
+        ordering = ["day", "branch", "audience", "item_type", "patron_category"]
         verbose_name = "circulation per day"
         verbose_name_plural = "circulation per day"
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "branch", "item_type", "patron_category", "generalised"],
+                fields=[
+                    "day",
+                    "branch",
+                    "audience",
+                    "item_type",
+                    "patron_category",
+                    "generalised",
+                ],
                 name="circulationday_one_per_key",
             )
         ]

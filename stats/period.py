@@ -159,5 +159,23 @@ def current_fiscal_year() -> int:
     return today.year + 1 if month != 1 and today.month >= month else today.year
 
 
+def last_complete_fiscal_year() -> int:
+    """The latest fiscal year that is over (the annual survey's default)."""
+    return current_fiscal_year() - 1
+
+
 class FiscalYearForm(forms.Form):
     year = forms.IntegerField(label="Fiscal year", min_value=2000, max_value=2100)
+
+    def clean_year(self) -> int:
+        """A fiscal year that is over: a year still going on would give figures that
+        change day by day, and two days' reports would differ by a day's exact count
+        (docs/statistics.md, "Published figures")."""
+        year = self.cleaned_data["year"]
+        last = last_complete_fiscal_year()
+        if year > last:
+            raise forms.ValidationError(
+                f"Fiscal year {year} is not over: its figures are published once it ends. "
+                f"Choose {last} or an earlier year."
+            )
+        return year

@@ -16,18 +16,18 @@ from django.views.decorators.http import require_GET
 
 from core import csv_safe
 from core.admin_site import AdminPage
-from stats import figures
+from stats import figures, survey
 from stats.counts import Counts
 from stats.generalise import anonymity_k
 from stats.period import (
     FiscalYearForm,
     PeriodForm,
-    current_fiscal_year,
     default_period,
     fiscal_year,
+    last_complete_fiscal_year,
 )
 from stats.protect import Protection
-from stats.suppression import cell, exact, figure, present, threshold
+from stats.suppression import cell, figure, present, threshold
 from stats.tables import Wait, names_read_once
 
 PERMISSION = "stats.view_statistics"
@@ -140,99 +140,32 @@ def csv_rows(columns: list[str], shown: list[list[dict]]) -> tuple[list[str], li
     return [*columns, PROTECTED], rows
 
 
-#: The annual report's lines: the Public Libraries Survey element, what it is, how we
-#: count it (docs/statistics.md).
-PLS_LINES = (
-    (
-        "REGBOR",
-        "Registered users",
-        "registered_users",
-        "Patron accounts on the day the report is made.",
-    ),
-    ("TOTCIR", "Total circulation", "total_circulation", "Check-outs plus renewals."),
-    (
-        "PHYSCIR",
-        "Physical item circulation",
-        "total_circulation",
-        "Every loan is of a physical item.",
-    ),
-    ("VISITS", "Library visits", "visits", "Cards scanned at the branch entrances."),
-    (
-        "TOTPRO",
-        "Total synchronous program sessions",
-        "program_sessions",
-        "Programs that began in the year.",
-    ),
-    (
-        "TOTATTEN",
-        "Total synchronous program attendance",
-        "program_attendance",
-        "Attendance marked at those programs.",
-    ),
-    (
-        "PITUSR",
-        "Uses of public internet computers",
-        "computer_sessions",
-        "Public computer sessions begun in the year.",
-    ),
-)
-
-
-def annual_figures(year: int) -> tuple[dict[str, int], dict[str, int]]:
-    """Fiscal year `year` and the one before (the same period a year earlier)."""
-    counts = Counts(fiscal_year(year))
-    this, last = counts.totals(), counts.totals(before=True)
-    for data in (this, last):
-        data["total_circulation"] = data["checkouts"] + data["renewals"]
-    return this, last
-
-
 @require_GET
 def annual_report(request):
+    """The annual survey (PLS) for one fiscal year that is over, the last one unless
+    asked: a page (printable) and a CSV (`stats.survey`)."""
     _check(request)
-    form = FiscalYearForm(request.GET if "year" in request.GET else {"year": current_fiscal_year()})
+    data = request.GET if "year" in request.GET else {"year": last_complete_fiscal_year()}
+    form = FiscalYearForm(data)
+    context = {**admin.site.each_context(request), "form": form, "below": threshold()}
     if not form.is_valid():
-        context = {
-            **admin.site.each_context(request),
-            "title": "Annual report",
-            "form": form,
-            "below": threshold(),
-        }
+        context["title"] = "Annual report"
         return TemplateResponse(request, "admin/stats/annual_report.html", context, status=400)
     year = form.cleaned_data["year"]
-    period = fiscal_year(year)
-    this, last = annual_figures(year)
-    this["registered_users"] = figures.registered_users()
-    last["registered_users"] = None  # only today's count exists
-    lines = [
-        {
-            "element": e,
-            "name": name,
-            # The survey's totals are exact (the whole library's year); the months and
-            # breakdowns that add up to them are what is protected (stats/protect.py).
-            "value": figure(this[key]) if key == "registered_users" else exact(this[key]),
-            "previous": figure(last[key]) if key == "registered_users" else exact(last[key]),
-            "note": note,
-        }
-        for e, name, key, note in PLS_LINES
-    ]
+    lines = survey.lines(year)
     if request.GET.get("format") == "csv":
-        rows = [
-            [ln["element"], ln["name"], ln["value"]["csv"], ln["previous"]["csv"], ln["note"]]
-            for ln in lines
-        ]
-        header = ["PLS element", "Description", f"FY{year}", f"FY{year - 1}", "How it is counted"]
+        header, rows = survey.csv_table(year, lines)
         return _csv_response(f"annual-report-FY{year}.csv", header, rows)
-    context = {
-        **admin.site.each_context(request),
-        "title": f"Annual report, fiscal year {year}",
-        "form": form,
-        "year": year,
-        "period": period,
-        "lines": lines,
-        "made_on": timezone.localdate(),
-        "below": threshold(),
-    }
+    sections: dict[str, list] = {}
+    for line in lines:
+        sections.setdefault(line["element"].section, []).append(line)
+    context.update(
+        title=f"Annual report, fiscal year {year}",
+        year=year,
+        period=fiscal_year(year),
+        sections=sections.items(),
+        made_on=timezone.localdate(),
+    )
     return TemplateResponse(request, "admin/stats/annual_report.html", context)
 
 

@@ -70,6 +70,7 @@ class TitleFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"A Treatise on Lighthouses, volume {n}")
     author = factory.Sequence(lambda n: f"Keeper, Agatha {n}")
     publication_year = 1901
+    audience = Title.Audience.ADULT
 
 
 class ItemFactory(factory.django.DjangoModelFactory):

@@ -224,7 +224,7 @@ class TitleAdmin(admin.ModelAdmin):
     list_display = ("title", "author", "publication_year", "isbn", "call_number")
     search_fields = ("title", "author", "=isbn", "=items__barcode")
     search_help_text = "Search by title or author, or scan an ISBN or item barcode."
-    list_filter = ("items__branch",)
+    list_filter = ("audience", "items__branch")
     show_full_result_count = False
     inlines = (ItemInline,)
 

@@ -1,16 +1,18 @@
 """The patron's admin page as circulation extends it: what the patron owes, has out and
-has on hold, in the summary at the top and in compact lists (they change at the desk)."""
+has on hold, in the summary at the top and in compact lists (they change at the desk), and
+the recent payment receipts, each of which the desk can print again."""
 
 from decimal import Decimal
 
 from django.contrib import admin
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
-from circulation.models import Fine, Hold, Loan
+from circulation.models import Fine, FinePayment, Hold, Loan
 from circulation.selectors import annotate_queue_position
-from patrons.admin.patrons import SHOWN_ROWS, cell, day, section
+from patrons.admin.patrons import SHOWN_ROWS, cell, day, moment, section
 from patrons.admin.patrons import PatronAdmin as BasePatronAdmin
 from patrons.models import Patron
 
@@ -188,4 +190,52 @@ class PatronAdmin(BasePatronAdmin):
                 empty="No unpaid fines.",
             ),
         ]
-        return summary, ours + sections, [*shown, *loans, *holds, *fines]
+        payments, shown_payments = _payments(request, patron)
+        ours.append(payments)
+        return summary, ours + sections, [*shown, *loans, *holds, *fines, *shown_payments]
+
+
+def _payments(request, patron) -> tuple[dict, list]:
+    """The patron's receipts, latest first, for as long as their payments are kept (the
+    expunge removes them with the fines they paid): each with "Print receipt" for staff
+    who take payments. Returns the section and the payment rows it shows."""
+    kept = FinePayment.objects.filter(patron=patron)
+    receipts = list(
+        kept.values("number")
+        .annotate(
+            taken_at=Min("taken_at"),
+            total=Sum("amount"),
+            methods=Count("method", distinct=True),
+            method=Max("method"),
+            branch=Max("branch__name"),
+        )
+        .order_by("-taken_at", "-number")[:SHOWN_ROWS]
+    )
+    total = kept.values("number").distinct().count()
+    may_print = request.user.has_perm("circulation.change_fine")
+    slip = reverse("admin:circulation_payment_receipt")
+    rows = []
+    for receipt in receipts:
+        method = FinePayment.Method(receipt["method"]).label if receipt["methods"] == 1 else "—"
+        row = [
+            cell(receipt["number"]),
+            cell(moment(receipt["taken_at"])),
+            cell(receipt["branch"]),
+            cell(str(method)),
+            cell(f"${receipt['total']:.2f}"),
+        ]
+        if may_print:
+            row.append(cell("Print receipt", f"{slip}?{urlencode({'receipt': receipt['number']})}"))
+        rows.append(row)
+    columns = ("Receipt", "Paid", "At", "Method", "Total")
+    section_ = section(
+        key="payments",
+        title="Payments",
+        columns=(*columns, "Slip") if may_print else columns,
+        rows=rows,
+        total=total,
+        more_url=reverse("admin:circulation_finepayment_changelist") + f"?patron={patron.pk}",
+        empty="No payments kept.",
+    )
+    shown = list(kept.filter(number__in=[r["number"] for r in receipts]))
+    return section_, shown

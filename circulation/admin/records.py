@@ -242,7 +242,7 @@ class ProgramAdmin(AccessAuditedAdmin, admin.ModelAdmin):
         "registration_count",
         "attendance_count",
     )
-    list_filter = ("branch",)
+    list_filter = ("branch", "audience")
     search_fields = ("name",)
     date_hierarchy = "starts_at"
     readonly_fields = ("registration_count", "attendance_count")

@@ -75,7 +75,14 @@ def patron_panel(card: Card, *, now=None) -> dict:
 
 
 #: Refusal codes staff with the role may override (circulation/services/overrides.py).
-OVERRIDABLE = {"balance": OverrideKind.FINE_LIMIT}
+OVERRIDABLE = {
+    "balance": OverrideKind.FINE_LIMIT,
+    "held_for_other": OverrideKind.HOLD_SHELF,
+}
+
+
+#: What may be overridden at check-out (a renewal limit is overridden at Renew).
+CHECKOUT_OVERRIDES = (OverrideKind.FINE_LIMIT, OverrideKind.HOLD_SHELF)
 
 
 def override_from(request) -> Override:
@@ -114,8 +121,10 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         raise Refused("Scan or type the item's barcode.")
     barcode = form.cleaned_data["barcode"]
     override = override_from(request) if action == "override" else None
-    if override is not None and override.kind != OverrideKind.FINE_LIMIT:
-        raise Refused("Only the fine limit can be overridden at check-out.")
+    if override is not None and override.kind not in CHECKOUT_OVERRIDES:
+        raise Refused(
+            "Only the fine limit or a hold for another patron can be overridden at check-out."
+        )
     try:
         loan = services.loan_checkout(
             card=card, barcode=barcode, actor=request.user, branch=desk.branch, override=override
@@ -143,7 +152,10 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         rule = f"rule #{loan.rule_id}" if loan.rule_id else "default rule"
         text = f"due {date_format(due, 'D M j')} ({rule})"
         if loan.override_kind:
-            text += f"; fine limit overridden: {loan.get_override_reason_display()}"
+            what = loan.get_override_kind_display().lower()
+            text += f"; {what} overridden: {loan.get_override_reason_display()}"
+            if loan.override_kind == OverrideKind.HOLD_SHELF:
+                text += " (the hold is back in its queue, first in line)"
         desk.add_line("checkout", barcode=barcode, item=loan.item, ok=True, text=text)
 
 
@@ -244,7 +256,8 @@ def _serve_extra(request, desk: Desk, card: Card, action: str) -> None:
 
 @require_http_methods(["POST"])
 def serve_patron_view(request):
-    """From a patron's admin page: open the check-out or payment desk for their card."""
+    """From a patron's admin page: open the check-out or payment desk for their card, or
+    (`then=items`) print the slip of every item they have out, at any time."""
     target = request.POST.get("desk")
     if target not in {"checkout", "payment"}:
         return redirect(reverse("admin:index"))
@@ -257,11 +270,14 @@ def serve_patron_view(request):
     if card is None:
         messages.error(request, "This patron has no active card.")
         return redirect(reverse("admin:index"))
-    if target == "checkout":
+    items_out = target == "checkout" and request.POST.get("then") == "items"
+    if target == "checkout" and not items_out:
         try:
             card_resolve(card_number=card.number)
         except Refused as refusal:
             messages.error(request, refusal.message)
             return redirect(reverse("admin:patrons_patron_change", args=[patron.pk]))
     Desk(request).serve(target, card)
+    if items_out:
+        return redirect(reverse("admin:circulation_checkout_receipt") + "?all=1")
     return redirect(reverse(f"admin:circulation_{target}"))

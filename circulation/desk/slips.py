@@ -9,7 +9,8 @@ each in the language of the patron it is handed to (`core.slips.render_slip`).
 - Payment receipt: every payment (receipt number, method, what was paid by kind, with the
   title when a charge was for a copy: it is handed to the patron) and every waiver (the
   reason, not the staff note) of the transaction at "Take payment", the cash tendered and
-  the change, and what is still owed.
+  the change, and what is still owed. Reprinted later (`?receipt=<number>`, from the
+  patron's page, while the payment is kept): that receipt's payments, marked as a copy.
 - Desk slips (`desk-slips`): every hold and transit slip of the check-in session or of the
   copies pulled for holds, in one print (one slip to a page).
 """
@@ -98,16 +99,12 @@ def checkout_receipt_view(request):
     )
 
 
-def _receipts(desk: Desk, card) -> tuple[list[dict], list[dict]]:
-    """The payments of the transaction grouped by receipt number (with the cash tendered
-    and the change, when the desk entered it), and its waivers."""
-    numbers = desk.kept("payment", "receipts")
-    tendered = {}
-    for kept in desk.kept("payment", "tendered"):
-        if isinstance(kept, list | tuple) and len(kept) == 2:
-            tendered[str(kept[0])] = Decimal(str(kept[1]))
+def receipts_of(patron, numbers, tendered=None) -> list[dict]:
+    """The patron's payments under these receipt numbers, grouped by receipt (with the cash
+    tendered and the change, when the desk entered it: `tendered`, number -> amount)."""
+    tendered = tendered or {}
     payments = (
-        FinePayment.objects.filter(patron=card.patron, number__in=numbers)
+        FinePayment.objects.filter(patron=patron, number__in=numbers)
         .select_related("fine__loan__item__title", "branch")
         .order_by("number", "pk")
     )
@@ -139,6 +136,16 @@ def _receipts(desk: Desk, card) -> tuple[list[dict], list[dict]]:
         if number in tendered:
             receipt["tendered"] = tendered[number]
             receipt["change"] = tendered[number] - receipt["total"]
+    return [receipts[n] for n in numbers if n in receipts]
+
+
+def _receipts(desk: Desk, card) -> tuple[list[dict], list[dict]]:
+    """The payments of the transaction at "Take payment", and its waivers."""
+    tendered = {}
+    for kept in desk.kept("payment", "tendered"):
+        if isinstance(kept, list | tuple) and len(kept) == 2:
+            tendered[str(kept[0])] = Decimal(str(kept[1]))
+    receipts = receipts_of(card.patron, desk.kept("payment", "receipts"), tendered)
     fines = Fine.objects.filter(
         patron=card.patron, pk__in=desk.kept("payment", "waived"), waived_at__isnull=False
     ).select_related("loan__item__title")
@@ -152,12 +159,51 @@ def _receipts(desk: Desk, card) -> tuple[list[dict], list[dict]]:
         }
         for fine in fines
     ]
-    return [receipts[n] for n in numbers if n in receipts], waivers
+    return receipts, waivers
+
+
+def _receipt_again(request):
+    """A receipt reprinted later (the patron's page lists the recent ones): the payments
+    under that receipt number, for as long as the library keeps them; no cash tendered
+    (not kept) and no waivers."""
+    number = request.GET.get("receipt", "").strip()[:40]
+    payment = FinePayment.objects.filter(number=number).select_related("patron").first()
+    if payment is None:
+        messages.error(request, "No payment with that receipt number is kept any more.")
+        return redirect(reverse("admin:circulation_payment"))
+    patron = payment.patron
+    receipts = receipts_of(patron, [number])
+    log_access(
+        [line["record"] for r in receipts for line in r["lines"]],
+        request=request,
+        page="desk:payment_receipt",
+    )
+    card = patron.active_card
+    context = {
+        **admin.site.each_context(request),
+        "title": gettext_lazy("Payment receipt"),
+        "library": settings.CALUMET_LIBRARY_NAME,
+        "card": card.masked_number if card else "—",
+        "receipts": receipts,
+        "waivers": [],
+        "owed": balance_for_patron(patron=patron),
+        "now": timezone.now(),
+        "reprint": True,
+        "back_url": reverse("admin:patrons_patron_change", args=[patron.pk]),
+    }
+    return render_slip(
+        request,
+        "admin/circulation/slips/payment_receipt.html",
+        context,
+        language=patron.notice_language,
+    )
 
 
 def payment_receipt_view(request):
     if not request.user.has_perm("circulation.change_fine"):
         raise PermissionDenied
+    if "receipt" in request.GET:
+        return _receipt_again(request)
     desk = Desk(request)
     card = desk.card("payment")
     if card is None:

@@ -207,7 +207,8 @@ class Desk:
     ) -> None:
         """A scan line. `item` (when the barcode is one) is kept by id; `patrons` are the
         patrons the line is about, for the refs (they are never shown); `slip` is the slip
-        to print for the copy, as (kind, id) of `SLIPS`."""
+        to print for the copy, as (kind, id) of `SLIPS`. A line that succeeds takes the
+        override off the copy's earlier refused lines."""
         state = dict(self._state(page) or {})
         line = {"ok": ok, "text": text}
         if slip is not None and slip[0] in SLIPS:
@@ -221,7 +222,16 @@ class Desk:
         patrons = sorted({pk for pk in patrons if pk})
         if patrons:
             line["patrons"] = patrons
-        state["lines"] = [line, *state.get("lines", [])][:MAX_LINES]
+        earlier = state.get("lines", [])
+        if ok:
+            # Done now (an override, a second try): the copy's earlier refusal offers no
+            # override any more.
+            key = ("item", item.pk) if item is not None else ("barcode", line["barcode"])
+            earlier = [
+                {k: v for k, v in e.items() if k != "override"} if e.get(key[0]) == key[1] else e
+                for e in earlier
+            ]
+        state["lines"] = [line, *earlier][:MAX_LINES]
         self._write(page, state)
 
     def remember(self, page: str, key: str, value) -> None:

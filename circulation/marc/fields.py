@@ -1,6 +1,6 @@
 """MARC 21 fields -> catalog values: what a bibliographic record says its title, author,
-ISBN, year, call number, subjects, series, language, format and summary are, and what
-a Koha 952 holding's item type and price are. Pure functions of a pymarc record.
+ISBN, year, call number, subjects, series, language, format, audience and summary are,
+and what a Koha 952 holding's item type and price are. Pure functions of a pymarc record.
 """
 
 from __future__ import annotations
@@ -248,6 +248,28 @@ def format_of(leader: str, fixed: str) -> str:
     }.get(kind, Title.Format.OTHER)
 
 
+#: Leader/06 (type of record) of the kinds whose 008/22 is the target audience: books,
+#: music and scores, visual materials, computer files. (A map's 008/22 is its projection,
+#: a serial's the form of the original.)
+_AUDIENCE_KINDS = set("acdgijkmort")
+#: 008/22, target audience: a-c preschool to pre-adolescent and j juvenile are children;
+#: d adolescent is young adult; e adult, f specialized and g general are adult. Blank,
+#: "|" (not coded) and anything else: not known.
+_AUDIENCE = {
+    **dict.fromkeys("abcj", Title.Audience.CHILDREN),
+    "d": Title.Audience.YOUNG_ADULT,
+    **dict.fromkeys("efg", Title.Audience.ADULT),
+}
+
+
+def audience_of(leader: str, fixed: str) -> str:
+    """008/22 (target audience) -> a Title.Audience; "" when the record does not say."""
+    kind, level = leader[6:7], leader[7:8]
+    if kind not in _AUDIENCE_KINDS or (kind in {"a", "t"} and level in {"s", "i"}):
+        return Title.Audience.UNKNOWN
+    return _AUDIENCE.get(fixed[22:23], Title.Audience.UNKNOWN)
+
+
 def _control(record: pymarc.Record, tag: str) -> str:
     found = record.get_fields(tag)
     return ((found[0].data or "").strip() if found else "")[:50]
@@ -269,6 +291,7 @@ def parse_title(record: pymarc.Record) -> tuple[dict, list[str]]:
         "control_number": _control(record, "001"),
         "control_source": _control(record, "003"),
         "format": format_of(str(record.leader or ""), (fixed[0].data or "") if fixed else ""),
+        "audience": audience_of(str(record.leader or ""), (fixed[0].data or "") if fixed else ""),
         "language": _language(record),
         "subjects": "\n".join(_subjects(record)),
         "series": _series(record)[:300],

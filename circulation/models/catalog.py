@@ -57,6 +57,17 @@ class Title(models.Model):
         ELECTRONIC = "electronic", _("Electronic resource")
         OTHER = "other", _("Other")
 
+    class Audience(models.TextChoices):
+        """Who a title is for (MARC 008/22, target audience): the copies' audience, which the
+        statistics count circulation by (the survey's circulation of children's materials).
+        "" is not known: a title catalogued before the audience was recorded, or a record
+        that does not say."""
+
+        UNKNOWN = "", _("Not known")
+        CHILDREN = "children", _("Children")
+        YOUNG_ADULT = "young_adult", _("Young adult")
+        ADULT = "adult", _("Adult")
+
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=300, blank=True)
     isbn = models.CharField("ISBN", max_length=17, blank=True, db_index=True)
@@ -78,6 +89,15 @@ class Title(models.Model):
     format = models.CharField(max_length=20, choices=Format, default=Format.BOOK)
     language = models.CharField(
         max_length=3, blank=True, help_text="MARC language code, e.g. eng, spa."
+    )
+    audience = models.CharField(
+        max_length=20,
+        choices=Audience,
+        blank=True,
+        default=Audience.UNKNOWN,
+        db_default=Audience.UNKNOWN,
+        help_text="Who the title is for (MARC 008/22); its copies' circulation is counted "
+        "by it (children's materials in the annual survey).",
     )
     subjects = models.TextField(blank=True, help_text="Subject headings, one per line.")
     series = models.CharField(max_length=300, blank=True)

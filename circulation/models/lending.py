@@ -21,6 +21,7 @@ from circulation.models.catalog import Branch, Item, Title
 class OverrideKind(models.TextChoices):
     RENEWAL_LIMIT = "renewal_limit", "Renewal limit"
     FINE_LIMIT = "fine_limit", "Fine limit"
+    HOLD_SHELF = "hold_shelf", "Hold for another patron"
 
 
 class OverrideReason(models.TextChoices):
@@ -77,6 +78,10 @@ class Loan(models.Model):
         permissions = [
             ("override_renewal_limit", "Can renew past the renewal limit, with a reason"),
             ("override_fine_limit", "Can check out above the fine limit, with a reason"),
+            (
+                "override_hold_shelf",
+                "Can check out a copy on the hold shelf for another patron, with a reason",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,11 +5,21 @@ visits are counted per branch and day (`VisitCount`) when the card is scanned.""
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Program(models.Model):
     """A library event (story time, a class). Keeps its attendance count for statistics
     after the sign-ups are deleted."""
+
+    class Audience(models.TextChoices):
+        """The age group a program is for: the Public Libraries Survey's groups."""
+
+        CHILDREN_0_5 = "children_0_5", _("Children, 0 to 5")
+        CHILDREN_6_11 = "children_6_11", _("Children, 6 to 11")
+        YOUNG_ADULT = "young_adult", _("Young adults, 12 to 18")
+        ADULT = "adult", _("Adults, 19 and over")
+        GENERAL = "general", _("All ages")
 
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -19,6 +29,14 @@ class Program(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty = no limit.")
+    audience = models.CharField(
+        max_length=20,
+        choices=Audience,
+        default=Audience.GENERAL,
+        db_default=Audience.GENERAL,
+        help_text="The age group the program is for (the annual survey counts programs "
+        "and attendance per group).",
+    )
     attendance_count = models.PositiveIntegerField(default=0)
     registration_count = models.PositiveIntegerField(
         default=0, help_text="Sign-ups received (kept after sign-ups are deleted)."

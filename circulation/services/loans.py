@@ -28,7 +28,11 @@ from circulation.services._common import (
     _refuse_if_blocked,
     _staff,
 )
-from circulation.services.hold_targets import retarget_holds_on, target_queued_holds
+from circulation.services.hold_targets import (
+    hold_target_copy,
+    retarget_holds_on,
+    target_queued_holds,
+)
 from circulation.services.lost import lost_found
 from circulation.services.overrides import Override, check_override, record_override
 from circulation.services.shelving import (
@@ -59,8 +63,9 @@ def loan_checkout(
 ) -> Loan:
     """Check an item out to the card's patron, or refuse with the reason. `card`: the
     card when the caller has it loaded with its patron in this request (its status and
-    expiry are checked all the same, without reading it again). `override` (the fine
-    limit, by a role that may, with a reason) lets a balance above the limit through."""
+    expiry are checked all the same, without reading it again). `override` (by a role that
+    may, with a reason) lets a balance above the fine limit through, or a copy waiting on
+    the hold shelf for another patron: that hold goes back to the front of its queue."""
     now = _now(now)
     if override is not None:
         override = check_override(override, actor=actor)
@@ -89,9 +94,16 @@ def loan_checkout(
                 due = date_format(timezone.localtime(mine.due_at), "D M j")
                 raise CirculationRefusal.ALREADY_HAS.refuse(due=due)
             raise CirculationRefused(CirculationRefusal.ON_LOAN)
-        waiting = Hold.objects.filter(item=item, status=Hold.Status.WAITING).first()
+        waiting = (
+            Hold.objects.select_for_update(of=("self",))
+            .filter(item=item, status=Hold.Status.WAITING)
+            .first()
+        )
+        bumped = None
         if waiting is not None and waiting.patron_id != patron.pk:
-            raise CirculationRefused(CirculationRefusal.HELD_FOR_OTHER)
+            if override is None or override.kind != OverrideKind.HOLD_SHELF:
+                raise CirculationRefused(CirculationRefusal.HELD_FOR_OTHER)
+            bumped, waiting = waiting, None
         branch_id = branch.pk if branch else item.branch_id
         book = RuleBook()
         rule = book.find(category=patron.category_id, item_type=item.item_type, branch_id=branch_id)
@@ -122,13 +134,15 @@ def loan_checkout(
             # The copy has an open loan although its status says otherwise (the database
             # allows one open loan per copy). Leaving this block rolls the check-out back.
             raise CirculationRefused(CirculationRefusal.ON_LOAN) from None
-        if overriding and balance > limit:
+        if (overriding and balance > limit) or bumped is not None:
             record_override(loan, override, actor=actor)
-        _fill_own_hold(waiting, patron=patron, item=item, now=now)
         item.status = Item.Status.ON_LOAN
         Item.objects.filter(pk=item.pk).update(
             status=item.status, circulation_count=F("circulation_count") + 1
         )
+        if bumped is not None:
+            hold_back_to_queue(bumped, now=now)
+        _fill_own_hold(waiting, patron=patron, item=item, now=now)
         retarget_holds_on(item=item, now=now)
         signals.checkout(
             item=item,
@@ -139,6 +153,19 @@ def loan_checkout(
         )
         patron_touch(patron=patron, now=now)
         return loan
+
+
+def hold_back_to_queue(hold: Hold, *, now) -> None:
+    """The copy waiting for this hold was checked out to someone else (an override): the
+    hold is in the queue again, first in line as it keeps when it was placed, with no copy
+    and no pickup deadline; it looks for another copy on a shelf (a pull list shows it),
+    else the next copy returned is trapped for it, and its patron is told again then."""
+    hold.status = Hold.Status.PLACED
+    hold.item = None
+    hold.pickup_by = None
+    hold.notified_at = None
+    hold.save(update_fields=["status", "item", "pickup_by", "notified_at"])
+    hold_target_copy(hold=hold, now=now)
 
 
 def _fill_own_hold(waiting: Hold | None, *, patron: Patron, item: Item, now) -> None:

@@ -1,9 +1,11 @@
 """Staff overrides of a circulation limit, by role and with a reason.
 
-A check-out above the fine limit and a renewal past the renewal limit are refused; staff
-whose role holds the permission (`circulation.override_fine_limit`,
+A check-out above the fine limit, a check-out of a copy waiting on the hold shelf for
+another patron and a renewal past the renewal limit are refused; staff whose role holds the
+permission (`circulation.override_fine_limit`, `circulation.override_hold_shelf`,
 `circulation.override_renewal_limit`: librarians and up, `circulation/records.py`) may do
-it anyway with a reason from `OverrideReason` (and a note for "Other"). The loan keeps the
+it anyway with a reason from `OverrideReason` (and a note for "Other"). The hold the copy
+was waiting for goes back to the front of its queue (`hold_back_to_queue`). The loan keeps the
 override (kind, reason, note, who), the audit log records the change (the note masked),
 and the patron's page shows it. A clerk without the permission is told which role may.
 """
@@ -21,6 +23,7 @@ from staff.roles import LIBRARY_ADMINISTRATOR, ORDER
 PERMISSIONS = {
     OverrideKind.RENEWAL_LIMIT: "circulation.override_renewal_limit",
     OverrideKind.FINE_LIMIT: "circulation.override_fine_limit",
+    OverrideKind.HOLD_SHELF: "circulation.override_hold_shelf",
 }
 
 

@@ -243,6 +243,24 @@ def test_prices_are_read_when_numeric(raw, price):
 # --- formats -------------------------------------------------------------------------------
 
 
+def test_the_audience_is_imported_and_a_reimport_fills_it(tmp_path, branches):
+    """008/22 (target audience) j: juvenile; a record without an 008 leaves it unknown,
+    and re-importing the record with its 008 fills it."""
+    kids = make_record(1)
+    kids.leader = kids.leader[:6] + "am" + kids.leader[8:]
+    kids.add_field(Field(tag="008", data="930101s1991    ilu" + " " * 4 + "j" + " " * 12 + "eng d"))
+    run(write_mrc(tmp_path / "a.mrc", [kids, make_record(2)]))
+    assert Title.objects.get(control_number="cal000001").audience == Title.Audience.CHILDREN
+    assert Title.objects.get(control_number="cal000002").audience == Title.Audience.UNKNOWN
+    again = make_record(2, items=[])
+    again.leader = again.leader[:6] + "am" + again.leader[8:]
+    again.add_field(
+        Field(tag="008", data="930101s1991    ilu" + " " * 4 + "d" + " " * 12 + "eng d")
+    )
+    run(write_mrc(tmp_path / "b.mrc", [again]))
+    assert Title.objects.get(control_number="cal000002").audience == Title.Audience.YOUNG_ADULT
+
+
 def test_a_marcxml_file_imports_the_same_way(tmp_path, branches):
     out, err = run(write_xml(tmp_path / "a.xml", [make_record(1), make_record(2)]))
     assert summary_line(out) == "Imported 2, updated 0, merged 0, skipped 0."

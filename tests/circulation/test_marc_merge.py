@@ -174,6 +174,29 @@ def test_format_comes_from_the_leader_and_008(leader, form, expected):
     assert (data["format"], data["language"]) == (expected, "eng")
 
 
+@pytest.mark.parametrize(
+    ("leader", "code", "expected"),
+    [
+        ("nam", "a", "children"),  # preschool
+        ("nam", "c", "children"),  # pre-adolescent
+        ("nam", "j", "children"),  # juvenile
+        ("nam", "d", "young_adult"),  # adolescent
+        ("nam", "e", "adult"),
+        ("nam", "g", "adult"),  # general
+        ("nam", " ", ""),  # not said
+        ("nam", "|", ""),  # not coded
+        ("ngm", "j", "children"),  # a video for children
+        ("nas", "a", ""),  # a serial's 008/22 is the form of the original, not an audience
+        ("nem", "a", ""),  # a map's is its projection
+    ],
+)
+def test_audience_comes_from_008_22_where_it_means_the_target_audience(leader, code, expected):
+    fixed = "930101s2003    xxu" + " " * 4 + code + " " * 12 + "eng d"
+    assert fixed[22] == code
+    data, _ = marc_fields.parse_title(book(leader=leader, fixed=fixed))
+    assert data["audience"] == expected
+
+
 def test_language_from_041_when_008_has_none():
     record = book(extra=[Field(tag="041", indicators=["0", " "], subfields=[Subfield("a", "spa")])])
     assert marc_fields.parse_title(record)[0]["language"] == "spa"

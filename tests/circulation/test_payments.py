@@ -415,7 +415,8 @@ def test_a_clerk_declares_a_copy_lost_but_not_damaged_and_is_told_who_may(
         reverse("admin:circulation_checkout"),
         {"action": "branch", "branch": branch.pk},
     )
-    assert "Lost and damaged" in get(clerk_client, PAYMENT)
+    tabs = get(clerk_client, PAYMENT).split('class="desk-tabs"')[1].split("</nav>")[0]
+    assert ">Lost and damaged</a>" in tabs  # a tab of the clerk's desk, not only the sidebar
     lost, damaged = ItemFactory(branch=branch), ItemFactory(branch=branch)
     asked = clerk_client.post(LOST_DAMAGED, {"action": "lost", "barcode": lost.barcode})
     assert asked.status_code == 200  # the desk asks first (no one is charged: not on loan)

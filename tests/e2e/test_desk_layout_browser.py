@@ -1,7 +1,7 @@
 """The desk's layout in Chromium: the check-out page fits a phone's width (390 and 320 px)
 without scrolling sideways, and the tab bar fits one line at a staff desktop's 1280 px for a
-librarian, who has one tab more than a clerk. Screenshots go to docs/screenshots/ with
-`make screenshots`."""
+librarian or a clerk (eight tabs, "Lost and damaged" included). Screenshots go to
+docs/screenshots/ with `make screenshots`."""
 
 import datetime
 

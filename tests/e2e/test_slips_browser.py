@@ -207,3 +207,65 @@ def test_a_librarian_overrides_the_renewal_limit_with_a_reason(librarian_desk, s
     assert Loan.objects.get(pk=loan.pk).renewals == 10
     page.goto(f"/admin/patrons/patron/{reader.patron_id}/change/")
     assert "Renewal limit overridden by librarian" in page.inner_text("#content")
+
+
+def test_a_librarian_checks_out_a_copy_held_for_another_with_a_reason(librarian_desk, screenshots):
+    page = librarian_desk
+    reader = card_for("Avery", "Lindqvist", "21234000000001", page.central)
+    other = card_for("Blair", "Okafor", "21234000000002", page.central)
+    title = TitleFactory(title="Persuasion")
+    copy = ItemFactory(branch=page.central, title=title)
+    hold = services.hold_place(
+        patron=other.patron, title=title, pickup_branch=page.central, actor=page.clerk
+    )
+    services.hold_pull(hold=hold, barcode=copy.barcode, actor=page.clerk, branch=page.central)
+    page.goto("/admin/circulation/checkout/")
+    page.fill("#id_card_number", reader.number)
+    page.keyboard.press("Enter")
+    page.fill("#id_barcode", copy.barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=This item is on the hold shelf for another patron.")
+    # No reason: refused, nothing changed (the browser asks first; without it, the server).
+    page.evaluate("document.querySelector('.override-form select').removeAttribute('required')")
+    page.get_by_role("button", name=f"Override for {copy.barcode}").click()
+    page.wait_for_selector("text=Choose a reason to override the hold for another patron.")
+    assert not Loan.objects.filter(item=copy).exists()
+    page.locator(".override-form select").first.select_option("library_error")
+    page.screenshot(path=str(screenshots / "desk-override-hold-shelf.png"), full_page=True)
+    page.get_by_role("button", name=f"Override for {copy.barcode}").first.click()
+    page.wait_for_selector("text=hold for another patron overridden: Library error")
+    assert Loan.objects.get(item=copy, returned_at__isnull=True).patron_id == reader.patron_id
+    hold.refresh_from_db()
+    assert hold.status == "placed" and hold.item_id is None  # first in line again
+    page.goto(f"/admin/patrons/patron/{reader.patron_id}/change/")
+    assert "Hold for another patron overridden by librarian" in page.inner_text("#content")
+
+
+def test_a_payment_receipt_prints_again_from_the_patrons_page(
+    librarian_desk, tmp_path, screenshots
+):
+    page = librarian_desk
+    reader = card_for("Avery", "Lindqvist", "21234000000001", page.central)
+    Patron.objects.filter(pk=reader.patron_id).update(language="es")
+    fine = FineFactory(patron=reader.patron, amount=Decimal("1.75"))
+    number = services.payment_take(
+        patron=reader.patron,
+        parts=[(fine, "1.75")],
+        method="cash",
+        branch=page.central,
+        actor=page.clerk,
+    )
+    page.goto(f"/admin/patrons/patron/{reader.patron_id}/change/")
+    payments = page.inner_text("#content")
+    assert number in payments and "$1.75" in payments
+    page.screenshot(path=str(screenshots / "patron-payments.png"), full_page=True)
+    page.get_by_role("link", name="Print receipt").click()
+    page.wait_for_selector(".receipt")
+    assert page.locator("html").get_attribute("lang") == "es"
+    receipt = page.inner_text(".receipt")
+    assert "Recibo de pago" in receipt and "Copia, impresa de nuevo" in receipt
+    assert number in receipt and "Efectivo" in receipt
+    no_staff_chrome(page)
+    page.screenshot(path=str(screenshots / "slip-payment-again-es.png"), full_page=True)
+    assert pdf_pages(assert_prints_on_80mm(page, tmp_path, "payment-again-es")) == 1
+    assert page.outside_requests == []

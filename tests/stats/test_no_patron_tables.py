@@ -53,7 +53,15 @@ def _check(statements, tables, *, session_key=None, user_id=None) -> int:
             assert re.search(rf'"auth_user"."id" = {user_id}\b', sql), sql
             continue
         if named == {"patrons_patron"}:
-            assert re.fullmatch(r'SELECT COUNT\(\*\) AS "__count" FROM "patrons_patron"', sql), sql
+            # The statistics page's bare count, or the survey's registered users: a count
+            # of those registered by the year's end and not expired three years before.
+            bare = r'SELECT COUNT\(\*\) AS "__count" FROM "patrons_patron"'
+            value = r"'[^']*'\S*"  # a quoted date or time, maybe with its type
+            registered = (
+                bare + rf' WHERE \("patrons_patron"."card_expires_on" >= {value} AND '
+                rf'"patrons_patron"."registered_at" < {value}\)'
+            )
+            assert re.fullmatch(bare, sql) or re.fullmatch(registered, sql), sql
             continue
         pytest.fail(f"A statistics query reads {sorted(named)}: {sql}")
     return len(statements)

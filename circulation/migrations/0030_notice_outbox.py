@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("circulation", "0027_roles_librarians_rules_closed_days_clerks_lost"),
+        ("circulation", "0029_loan_override_hold_shelf"),
     ]
 
     operations = [
