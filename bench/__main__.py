@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.utils import timezone
 
-from bench.report import table
+from bench.report import add_multiples, table
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -436,22 +436,6 @@ def _finish(args: argparse.Namespace, results: dict, begun: float) -> int:
     print(table(results))
     print(f"\nWritten to {args.output}")
     return 0
-
-
-def add_multiples(node, floor: dict) -> None:
-    """Next to every p50/p95 in milliseconds, the same as a multiple of the floor's."""
-    if isinstance(node, list):
-        for item in node:
-            add_multiples(item, floor)
-        return
-    if not isinstance(node, dict) or node is floor:
-        return
-    for key in ("p50_ms", "p95_ms"):
-        if isinstance(node.get(key), (int, float)) and floor.get(key):
-            node[key.replace("_ms", "_x_floor")] = round(node[key] / floor[key], 1)
-    for key, value in list(node.items()):
-        if key != "floor":
-            add_multiples(value, floor)
 
 
 if __name__ == "__main__":
