@@ -18,7 +18,7 @@ COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-versio
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock upgrade run demo migrate manage expunge serve worker axe test \
-        test-postgres screenshots messages bench lint format clean
+        test-postgres screenshots messages bench drills lint format clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -112,6 +112,13 @@ messages: venv  ## Find new translatable strings (locale/es/…/django.po) and c
 
 bench: venv  ## Benchmark a large library on the local PostgreSQL (SCALE=0.1: ~2 min, default 1: ~5 min)
 	$(PY) -m bench --scale $(SCALE) $(BENCH_ARGS)
+
+# Private PostgreSQL and Redis on free ports of 127.0.0.1 (or CALUMET_DRILL_PG_PORT and
+# CALUMET_DRILL_REDIS_PORT) in a temporary folder, never the machine's shared servers;
+# about 80 seconds at DRILL_SCALE=1.
+DRILL_SCALE ?= 1
+drills: venv  ## Fault drills: PostgreSQL restarted, Redis stopped, the worker killed mid-batch
+	$(PY) -m scripts.drills --scale $(DRILL_SCALE) $(DRILL_ARGS)
 
 lint: venv  ## ruff check, ruff format --check and the import rules (import-linter)
 	$(VENV)/bin/ruff check .

@@ -33,6 +33,75 @@ def catalog_rows(r: dict) -> list[tuple]:
     ]
 
 
+def floor_rows(r: dict) -> list[tuple]:
+    """The floor and the figures as multiples of it (measured in the same run)."""
+    if "floor" not in r:
+        return []
+    f, t = r["floor"], r["targets"]
+    portal = r.get("portal", {})
+    catalog = r.get("catalog", {}).get("two_words", {})
+    out = [
+        _row("floor: trivial page + SELECT 1: p50", f["p50_ms"], " ms"),
+        _row("floor: p95", f["p95_ms"], " ms"),
+    ]
+    if "p95_x_floor" in portal:
+        out.append(
+            _row(
+                "portal account page: p95 / floor p95",
+                portal["p95_x_floor"],
+                "x",
+                f"<= {t['portal_p95_x_floor']}x",
+                portal["p95_x_floor"] <= t["portal_p95_x_floor"],
+            )
+        )
+    if "p95_x_floor" in catalog:
+        out.append(
+            _row(
+                "catalog search, two words: p95 / floor p95",
+                catalog["p95_x_floor"],
+                "x",
+                f"<= {t['catalog_search_p95_x_floor']}x",
+                catalog["p95_x_floor"] <= t["catalog_search_p95_x_floor"],
+            )
+        )
+    return out
+
+
+def load_rows(r: dict) -> list[tuple]:
+    if "load" not in r:
+        return []
+    load, t = r["load"], r["targets"]
+    busy = load["with_think_time"]
+    worst = max((page.get("p95_ms", 0) for page in busy["pages"].values()), default=0)
+    out = [
+        _row(
+            f"load, {busy['users']} portal patrons with think time: pages/s",
+            busy["pages_per_s"],
+            "",
+        ),
+        _row(
+            "load: worst page p95",
+            round(worst, 1),
+            " ms",
+            f"<= {t['load_p95_ms']} ms",
+            worst <= t["load_p95_ms"] if r["scale"] >= 1 else None,
+        ),
+        _row("load: errors", busy["errors"], "", "0", busy["errors"] == t["load_errors"]),
+    ]
+    for name, page in sorted(busy["pages"].items()):
+        if "p95_ms" in page:
+            out.append(
+                _row(f"load: {name} p95", page["p95_ms"], " ms", f"{page.get('p95_x_floor')}x")
+            )
+    sat = load["saturation"]
+    out += [
+        _row("load, no think time: saturates at", sat["saturates_at_users"], " patrons"),
+        _row("load, no think time: max pages/s", sat["max_pages_per_s"], ""),
+        _row("load, no think time: pages/s per core", sat["pages_per_s_per_core"], ""),
+    ]
+    return out
+
+
 def statistics_rows(r: dict) -> list[tuple]:
     if "statistics" not in r:
         return []
@@ -175,7 +244,14 @@ def desk_search_rows(r: dict) -> list[tuple]:
 
 def rows(r: dict) -> list[tuple]:
     if "expunge" not in r:  # --only
-        return catalog_rows(r) + desk_page_rows(r) + desk_search_rows(r) + kiosk_rows(r)
+        return (
+            catalog_rows(r)
+            + desk_page_rows(r)
+            + desk_search_rows(r)
+            + kiosk_rows(r)
+            + floor_rows(r)
+            + load_rows(r)
+        )
     t = r["targets"]
     ex = r["expunge"]
     ours, raw = ex["ours"], ex["raw_sql"]
@@ -263,6 +339,8 @@ def rows(r: dict) -> list[tuple]:
         ),
         *catalog_rows(r),
         *statistics_rows(r),
+        *floor_rows(r),
+        *load_rows(r),
         *desk_page_rows(r),
         *desk_search_rows(r),
         *kiosk_rows(r),
@@ -290,3 +368,19 @@ def table(r: dict) -> str:
             "dominate; not judged here."
         )
     return "\n".join(line.rstrip() for line in lines)
+
+
+def add_multiples(node, floor: dict) -> None:
+    """Next to every p50/p95 in milliseconds, the same as a multiple of the floor's."""
+    if isinstance(node, list):
+        for item in node:
+            add_multiples(item, floor)
+        return
+    if not isinstance(node, dict) or node is floor:
+        return
+    for key in ("p50_ms", "p95_ms"):
+        if isinstance(node.get(key), (int, float)) and floor.get(key):
+            node[key.replace("_ms", "_x_floor")] = round(node[key] / floor[key], 1)
+    for key, value in list(node.items()):
+        if key != "floor":
+            add_multiples(value, floor)

@@ -318,6 +318,18 @@ CALUMET_EXPUNGE_LOCKOUT_KEEP_MINUTES = env.int(
 )
 CALUMET_EXPUNGE_VACUUM = env.bool("CALUMET_EXPUNGE_VACUUM", default=True)
 
+# Backups (`manage.py backup` / `restore`, docs/deployment.md "Backups"): encrypted
+# PostgreSQL dumps in CALUMET_BACKUP_DIR, with the key in CALUMET_BACKUP_KEY_FILE (never in
+# the backup folder), kept CALUMET_BACKUP_KEEP_DAYS days (never longer than the longest
+# retention in force; empty: that longest retention).
+CALUMET_BACKUP_DIR = env.str("CALUMET_BACKUP_DIR", default=str(VAR_DIR / "backups"))
+CALUMET_BACKUP_KEY_FILE = env.str("CALUMET_BACKUP_KEY_FILE", default="")
+CALUMET_BACKUP_KEEP_DAYS = env.int("CALUMET_BACKUP_KEEP_DAYS", default=None)
+
+# A notice claimed by a worker that has not marked it sent after this many seconds is sent
+# again by the next run (the worker died; circulation.notices.outbox).
+CALUMET_NOTICE_LEASE_SECONDS = env.int("CALUMET_NOTICE_LEASE_SECONDS", default=300)
+
 # Days a disclosure release package is kept after the request is marked fulfilled.
 CALUMET_DISCLOSURE_PACKAGE_DAYS = env.int("CALUMET_DISCLOSURE_PACKAGE_DAYS", default=30)
 

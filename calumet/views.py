@@ -1,7 +1,10 @@
 """Public pages: no sign-in, nothing about any patron."""
 
+import sys
+
 from django.conf import settings
 from django.contrib import admin
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -105,7 +108,16 @@ def page_not_found(request, exception=None):
 
 def server_error(request, *args, **kwargs):
     """500: the site's layout with nothing from the request (which may be what failed): on
-    the staff side the staff layout (no user, no navigation), elsewhere the public one."""
+    the staff side the staff layout (no user, no navigation), elsewhere the public one. The
+    database restarting or out of reach is a 503 that asks to try again."""
+    context = {"library_name": settings.CALUMET_LIBRARY_NAME}
+    if _database_unavailable():
+        # The request's transaction was rolled back and the next request connects again
+        # (no restart of the site; make drills).
+        response = HttpResponseServerError(loader.get_template("503.html").render(context))
+        response.status_code = 503
+        response["Retry-After"] = "5"
+        return response
     if getattr(request, "path", "").startswith("/admin/"):
         context = {
             "title": "Something went wrong",
@@ -114,7 +126,13 @@ def server_error(request, *args, **kwargs):
         }
         return HttpResponseServerError(loader.get_template("admin/500.html").render(context))
     template = loader.get_template("500.html")
-    return HttpResponseServerError(template.render({"library_name": settings.CALUMET_LIBRARY_NAME}))
+    return HttpResponseServerError(template.render(context))
+
+
+def _database_unavailable() -> bool:
+    # The broken connection is closed at the end of the request (Django's
+    # close_old_connections) and checked before the next one is used (CONN_HEALTH_CHECKS).
+    return isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
 
 
 @require_safe

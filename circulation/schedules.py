@@ -36,3 +36,13 @@ def ensure_schedules(sender=None, **kwargs) -> None:
             # A changed time setting moves the next run; otherwise it is left alone.
             schedule.next_run = wanted
             schedule.save(update_fields=["next_run"])
+    # Hold-ready notices whose task could not be queued (the broker was down).
+    Schedule.objects.update_or_create(
+        name="circulation: hold-ready notices not sent",
+        defaults={
+            "func": "circulation.tasks.send_waiting_hold_notices",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 10,
+            "repeats": -1,
+        },
+    )

@@ -1,11 +1,11 @@
 """Telling patrons that their records were released, when no order forbids it."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_q import tasks as django_q_tasks
 
+from circulation.notices.outbox import notice_key, send_once
 from disclosures.models import DisclosureRequest
 
 
@@ -19,7 +19,7 @@ def queue_disclosure_notices(*, request_id: int) -> None:
 
 
 def send_disclosure_notices(request_id: int) -> int:
-    """One email per patron in scope with an address. Returns the number sent."""
+    """One email per patron in scope with an address, each once. Returns the number sent."""
     request = DisclosureRequest.objects.filter(
         pk=request_id, patron_may_be_told=True, patrons_notified_at__isnull=True
     ).first()
@@ -41,12 +41,13 @@ def send_disclosure_notices(request_id: int) -> int:
             + ".\n\nYou may ask the library administrator which records were released.\n\n"
             f"{settings.CALUMET_LIBRARY_NAME}"
         )
-        send_mail(
-            "Records about you were released by the library",
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [patron.email],
+        # Through the notices' outbox: a task retried, or run again after a worker died
+        # mid-batch, tells no patron twice.
+        sent += send_once(
+            key=notice_key("disclosure", request.pk, patron.pk),
+            subject="Records about you were released by the library",
+            body=body,
+            to=patron.email,
         )
-        sent += 1
     DisclosureRequest.objects.filter(pk=request.pk).update(patrons_notified_at=timezone.now())
     return sent

@@ -9,7 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from patrons.models import Card, Patron, PatronBlock, PatronCategory
+from patrons.services import kept_history_erase
 from privacy.access import register_purpose
+from privacy.erasures import register_replay
+from privacy.models import ErasureAction
 from privacy.policy import RetentionRule
 from privacy.registry import Expunge, RecordKind, registry
 
@@ -159,3 +162,23 @@ for _page, _words in {
 
 # The categories are no patron's record, but every change to them is audited.
 auditlog.register(PatronCategory)
+
+
+# How `manage.py restore` makes the patrons' own erasures again in a database restored
+# from an older backup (privacy.erasures).
+def _replay_history_off(entry, now) -> None:
+    patron = Patron.objects.filter(pk=entry.ref).first()
+    if patron is None:
+        return
+    kept_history_erase(patron=patron, now=now)
+    Patron.objects.filter(pk=patron.pk).update(keep_reading_history=False)
+
+
+def _replay_card_lost(entry, now) -> None:
+    Card.objects.filter(pk=entry.ref, status=Card.Status.ACTIVE).update(
+        status=Card.Status.LOST, status_changed_at=entry.at
+    )
+
+
+register_replay(ErasureAction.HISTORY_OFF, _replay_history_off)
+register_replay(ErasureAction.CARD_LOST, _replay_card_lost)

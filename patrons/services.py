@@ -14,6 +14,8 @@ from patrons.pin_attempts import pin_failed, pin_locked, pin_succeeded
 from patrons.pins import pin_change as change
 from patrons.selectors import card_resolve, staff_role_of
 from privacy.acting import service
+from privacy.erasures import journal
+from privacy.models import ErasureAction
 from privacy.registry import registry
 
 
@@ -61,6 +63,7 @@ def card_report_lost(*, patron: Patron, actor, now: datetime.datetime | None = N
         card.status = Card.Status.LOST
         card.status_changed_at = now
         card.save(update_fields=["status", "status_changed_at"])
+        journal(ErasureAction.CARD_LOST, ref=card.pk, at=now)
         return card
 
 
@@ -84,6 +87,8 @@ def _reading_history_write(
     with transaction.atomic():
         patron = Patron.objects.select_for_update().get(pk=patron.pk)
         erased = 0 if keep else kept_history_erase(patron=patron, now=now)
+        if not keep:
+            journal(ErasureAction.HISTORY_OFF, ref=patron.pk, at=now)
         patron.keep_reading_history = keep
         patron.reading_history_changed_on = timezone.localdate(now)
         patron.reading_history_via = via

@@ -23,8 +23,12 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # Needed here, not at the top: these modules use models, which exist only now.
+        from django.db.models.signals import post_save  # noqa: PLC0415
+
         from privacy import registry  # noqa: PLC0415
+        from privacy.erasures import journal_retention_change  # noqa: PLC0415
         from privacy.legal_holds import sync_record_kind_names  # noqa: PLC0415
+        from privacy.models import RetentionPolicy  # noqa: PLC0415
         from privacy.policy import ensure_retention_policies  # noqa: PLC0415
         from privacy.schedules import ensure_schedules  # noqa: PLC0415
 
@@ -34,6 +38,11 @@ class PrivacyConfig(AppConfig):
         post_migrate.connect(ensure_retention_policies, sender=self)
         post_migrate.connect(sync_record_kind_names, sender=self, dispatch_uid="patrons-kinds")
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="patrons-schedules")
+        post_save.connect(
+            journal_retention_change, sender=RetentionPolicy, dispatch_uid="privacy-journal"
+        )
+        # A database restored from a backup opens only once brought up to date.
+        from privacy import checks  # noqa: F401, PLC0415
 
 
 def _listen_to_autocomplete() -> None:

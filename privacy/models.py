@@ -184,3 +184,57 @@ class LegalHold(models.Model):
         if self.every_kind or self.kind_set_id is None:
             return []
         return self.kind_set.names
+
+
+class ErasureAction(models.TextChoices):
+    HISTORY_OFF = "history_off", "Reading history turned off and erased"
+    RECORD_ERASED = "record_erased", "One record erased"
+    CARD_LOST = "card_lost", "Card reported lost"
+    HOLD_RELEASED = "hold_released", "Legal hold released"
+    RETENTION_CHANGED = "retention_changed", "Retention period changed"
+
+
+class ErasureJournal(models.Model):
+    """One erasure made ahead of the retention policy (a patron's erased reading history,
+    a history entry removed, a card reported lost, a legal hold released, a retention
+    period changed), kept only so that `manage.py restore` can make it again in a
+    database restored from an older backup (docs/deployment.md, "Backups").
+
+    It holds what repeating it needs and nothing else: the action, the record kind, an
+    opaque id and the day; never a name, a title, a text or the moment. It is pruned with the
+    backups: an entry older than the oldest backup kept is deleted."""
+
+    Action = ErasureAction
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=20, choices=ErasureAction)
+    kind = models.CharField(max_length=40, blank=True, help_text="The record kind, if any.")
+    ref = models.BigIntegerField(help_text="The record's id (or the days, for a retention).")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=[choice for choice in ErasureAction.values]),
+                name="erasurejournal_action_known",
+                violation_error_message="Unknown erasure action.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.kind} {self.ref}"
+
+
+class RestorePending(models.Model):
+    """Present while a database restored from a backup has not yet been brought up to
+    date (the erasures since the backup made again, the expunge run as of now). The site,
+    the worker and the SIP2 server refuse to start while a row exists."""
+
+    backup_taken_at = models.DateTimeField()
+    restored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["restored_at"]
+
+    def __str__(self) -> str:
+        return f"Restore of the backup of {self.backup_taken_at:%Y-%m-%d %H:%M}"

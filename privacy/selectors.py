@@ -58,3 +58,8 @@ def retention_for(kind: str) -> ScheduleRow:
         if row.kind == kind:
             return row
     raise LookupError(f"No retention rule for {kind!r}.")
+
+
+def longest_retention_days() -> int:
+    """The longest retention in force, in days: no backup may be kept longer."""
+    return max((row.days for row in retention_schedule()), default=0)

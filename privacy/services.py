@@ -11,9 +11,10 @@ from core.checked_writes import save_checked
 from core.refusals import Refused
 from privacy import retention
 from privacy.acting import service
+from privacy.erasures import journal
 from privacy.exceptions import PrivacyRefusal
 from privacy.legal_holds import holdable_names, kind_set_for
-from privacy.models import LegalHold, RetentionPolicy
+from privacy.models import ErasureAction, LegalHold, RetentionPolicy
 from staff.roles import require
 
 
@@ -75,6 +76,7 @@ def legal_hold_release(
         hold.released_at = now
         hold.released_by = actor if getattr(actor, "is_staff", False) else None
         hold.save(update_fields=["released_at", "released_by"])
+        journal(ErasureAction.HOLD_RELEASED, ref=hold.pk, at=now)
         return hold
 
 

@@ -1,10 +1,15 @@
 """django-q2 tasks of the patrons app: load, call the service, return a count."""
 
+from django.conf import settings
+
+from core.schedules import keep_local_time
 from privacy import retention
+from privacy.schedules import NIGHTLY_EXPUNGE
 from privacy.sessions import scrub_stale_sessions
 
 
 def nightly_expunge() -> int:
+    keep_local_time(NIGHTLY_EXPUNGE, settings.CALUMET_EXPUNGE_TIME)
     try:
         return retention.expunge(trigger="nightly").total
     except retention.ExpungeBusy:

@@ -15,7 +15,7 @@ from circulation.models.library_use import (
     Visit,
     VisitCount,
 )
-from circulation.models.notices import NoticePreference, NoticeSent
+from circulation.models.notices import NoticeOutbox, NoticePreference, NoticeSent
 from circulation.models.payments import FinePayment
 from circulation.models.policy import LibraryPolicy
 from circulation.models.rules import CirculationRule
@@ -32,6 +32,7 @@ __all__ = [
     "Item",
     "LibraryPolicy",
     "Loan",
+    "NoticeOutbox",
     "NoticePreference",
     "NoticeSent",
     "OpeningHours",

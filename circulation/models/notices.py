@@ -53,3 +53,25 @@ class NoticeSent(models.Model):
         # The kind and the day, never the patron: the audit log keeps this as the row's name.
         day = date_format(timezone.localdate(self.day), "DATE_FORMAT") if self.day else "—"
         return f"{self.get_kind_display()}, {day}"
+
+
+class NoticeOutbox(models.Model):
+    """The outbox of notices: one row per notice, claimed before it is handed to the mail
+    server and marked sent in the same transaction as the records it changes
+    (`circulation.notices.outbox`). A worker killed mid-batch leaves each notice sent and
+    marked, or claimed and not marked (sent again by the next run with the same
+    Message-ID, which mail servers and clients drop as a duplicate), or never claimed.
+
+    The key is a keyed hash of the notice (kind, record id, day): it names no patron to
+    anyone without the site's secret key. Rows go after two days."""
+
+    key = models.CharField(max_length=64, unique=True)
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["claimed_at"])]
+
+    def __str__(self) -> str:
+        return f"Notice {self.key[:12]}"

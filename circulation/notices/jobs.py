@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -18,6 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 from circulation.models import Hold, Loan
 from circulation.models.notices import NoticeKind, NoticePreference, NoticeSent
 from circulation.models.policy import library_policy
+from circulation.notices.outbox import notice_key, send_once
 from patrons.models import Patron
 from privacy.acting import service
 
@@ -52,13 +52,22 @@ def send_logged(*, patron, kind: str, subject: str, template: str, context: dict
             template, {**context, "patron": patron, "library": settings.CALUMET_LIBRARY_NAME}
         )
         subject = gettext(subject)
+
+    def record() -> None:
+        notice_record(patron_id=patron.pk, kind=kind, ok=True, actor=None, now=now)
+
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patron.email])
-        ok = True
+        # One per patron, kind and day: a rerun of the day's batch sends nothing twice.
+        return send_once(
+            key=notice_key(kind, patron.pk, timezone.localdate(now)),
+            subject=subject,
+            body=body,
+            to=patron.email,
+            record=record,
+        )
     except Exception:
-        ok = False
-    notice_record(patron_id=patron.pk, kind=kind, ok=ok, actor=None, now=now)
-    return ok
+        notice_record(patron_id=patron.pk, kind=kind, ok=False, actor=None, now=now)
+        return False
 
 
 def _opted_out(field: str) -> set[int]:

@@ -45,6 +45,8 @@ from patrons.models import Card, Patron
 from patrons.selectors import card_check, card_resolve
 from patrons.services import patron_touch
 from privacy.acting import service
+from privacy.erasures import journal
+from privacy.models import ErasureAction
 from privacy.registry import registry
 
 
@@ -328,3 +330,4 @@ def history_entry_delete(*, loan: Loan, actor, now: datetime.datetime | None = N
         if not closed.exists():
             raise CirculationRefused(CirculationRefusal.ACTIVE)
         kind.expunge_queryset(closed, now)
+        journal(ErasureAction.RECORD_ERASED, kind="loan", ref=loan.pk, at=now)

@@ -73,7 +73,7 @@ def test_a_failed_notice_is_logged_as_failed(reader, branch, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("mail server down")
 
-    monkeypatch.setattr(notice_jobs, "send_mail", broken)
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
     lend_due_in(reader, branch, 3)
     assert notice_jobs.send_courtesy_notices() == 0
     assert NoticeSent.objects.get().ok is False

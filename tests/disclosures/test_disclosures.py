@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from circulation.models import Loan, Visit
 from disclosures.models import DisclosureRequest
+from disclosures.notices import send_disclosure_notices
 from privacy import retention
 from privacy.models import LegalHold
 from staff.roles import LIBRARY_ADMINISTRATOR
@@ -295,6 +296,19 @@ def test_the_patron_is_told_only_when_allowed(
     assert "subpoena" in mailoutbox[0].body and "Civil" not in mailoutbox[0].body
     told.refresh_from_db()
     assert told.patrons_notified_at is not None
+
+
+def test_a_rerun_of_the_disclosure_notices_tells_no_patron_twice(
+    clerk, director, patron, mailoutbox, django_capture_on_commit_callbacks
+):
+    told = record(client_for(clerk), subpoena())
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(client_for(director), told, told=True)
+    assert len(mailoutbox) == 1
+    # The worker died after sending, before it noted the request as told: run again.
+    DisclosureRequest.objects.filter(pk=told.pk).update(patrons_notified_at=None)
+    assert send_disclosure_notices(told.pk) == 0
+    assert len(mailoutbox) == 1
 
 
 def test_a_secret_request_stays_out_of_the_patrons_own_pages(clerk, director, patron):
