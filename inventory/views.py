@@ -49,7 +49,9 @@ def inventory_view(request):
     _allowed(request)
     form = StartForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
+        if request.POST.get("action") != "start":
+            messages.error(request, "Choose what to do.")
+        elif form.is_valid():
             session = attempt(
                 request,
                 lambda: services.inventory_start(actor=request.user, **form.cleaned_data),

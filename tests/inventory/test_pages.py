@@ -37,7 +37,12 @@ def test_a_clerk_starts_an_inventory_and_scans_a_shelf(clerk_client, branch):
     shelved = copy(branch, "641.5 SMI", "Cooking on the shelf")
     response = clerk_client.post(
         START,
-        {"branch": branch.pk, "call_number_from": "600", "call_number_to": "699"},
+        {
+            "action": "start",
+            "branch": branch.pk,
+            "call_number_from": "600",
+            "call_number_to": "699",
+        },
         follow=True,
     )
     session = InventorySession.objects.get()
@@ -154,9 +159,13 @@ def test_a_session_that_does_not_exist_is_not_found(clerk_client):
 
 def test_a_bad_start_is_refused_with_a_reason(clerk_client, branch):
     page = clerk_client.post(
-        START, {"branch": branch.pk, "call_number_from": "9", "call_number_to": "1"}, follow=True
+        START,
+        {"action": "start", "branch": branch.pk, "call_number_from": "9", "call_number_to": "1"},
+        follow=True,
     ).content.decode()
     assert "The end of the call number range comes before its start." in page
     assert not InventorySession.objects.exists()
-    page = clerk_client.post(START, {"branch": "nope"}, follow=True).content.decode()
+    page = clerk_client.post(
+        START, {"action": "start", "branch": "nope"}, follow=True
+    ).content.decode()
     assert "Choose a branch" in page
