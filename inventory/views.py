@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from circulation.models import Item
+from circulation.models import Hold, Item
 from core import csv_safe
 from core.refusals import attempt
 from inventory import selectors, services
@@ -93,12 +93,15 @@ def _check_in_message(result) -> str:
     if result.fine is not None:
         parts.append(f"fine assessed ${result.fine.amount}")
     if result.transit is not None:
-        parts.append(f"send home to {result.transit.to_branch.name} (print a transit slip)")
+        parts.append(
+            f"send home to {result.transit.to_branch.name} (its slip is on the desk's In transit)"
+        )
     if result.hold is not None:
         parts.append(
-            "it fills a hold: put it on the hold shelf (slip at the desk's Check in)"
-            if result.hold.status == "waiting"
-            else f"it fills a hold: send it to {result.hold.pickup_branch.name}"
+            "it fills a hold: put it on the hold shelf (its slip is on the desk's Hold shelf)"
+            if result.hold.status == Hold.Status.WAITING
+            else f"it fills a hold: send it to {result.hold.pickup_branch.name} (its slip is "
+            "on the desk's In transit)"
         )
     return f"{result.barcode} checked in: {', '.join(parts) or 'done'}."
 

@@ -11,8 +11,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from circulation.models import Item, Loan
+from circulation import services
+from circulation.models import Hold, Item, Loan
 from inventory.models import InventoryScan, InventorySession
+from tests.factories import CardFactory, PatronFactory
 from tests.inventory.conftest import copy
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +171,23 @@ def test_a_bad_start_is_refused_with_a_reason(clerk_client, branch):
         START, {"action": "start", "branch": "nope"}, follow=True
     ).content.decode()
     assert "Choose a branch" in page
+
+
+def test_a_copy_a_hold_waits_for_says_so_and_names_no_one(clerk_client, shelf, branch, now):
+    waiting = CardFactory(
+        number="21234567890002",
+        patron=PatronFactory(home_branch=branch, last_name="Holdwaiter"),
+    )
+    services.hold_place(
+        patron=waiting.patron,
+        title=shelf.on_loan.title,
+        pickup_branch=branch,
+        actor=clerk_client.user,
+    )
+    _post(clerk_client, shelf.session, action="scan", barcode=shelf.on_loan.barcode)
+    page = _post(
+        clerk_client, shelf.session, action="check_in", item=shelf.on_loan.pk
+    ).content.decode()
+    assert "it fills a hold: put it on the hold shelf" in page
+    assert "Holdwaiter" not in page and waiting.masked_number not in page
+    assert Hold.objects.get(patron=waiting.patron).status == Hold.Status.WAITING
