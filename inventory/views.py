@@ -5,9 +5,11 @@ its printable report; its CSV. Thin callers of `inventory.services` and
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -33,11 +35,37 @@ def _allowed(request) -> None:
         raise PermissionDenied
 
 
-def _session_or_404(raw):
+class _NoSuchSession(Exception):
+    pass
+
+
+def _session_or_list(raw):
+    """The inventory asked for; without one (or one that is not there) the page sends
+    staff back to the list of inventories."""
     session = selectors.session_by_id(raw)
     if session is None:
-        raise Http404("No such inventory.")
+        raise _NoSuchSession
     return session
+
+
+def _back_to_the_list(request):
+    messages.error(request, "No such inventory: choose one from the list.")
+    return redirect(reverse("admin:inventory_inventory"))
+
+
+def _with_session(view):
+    """The view gets the inventory named by `session` (in the address or the form)."""
+
+    @functools.wraps(view)
+    def wrapped(request):
+        _allowed(request)
+        try:
+            session = _session_or_list(request.GET.get("session") or request.POST.get("session"))
+        except _NoSuchSession:
+            return _back_to_the_list(request)
+        return view(request, session)
+
+    return wrapped
 
 
 def _session_url(session) -> str:
@@ -160,9 +188,8 @@ def _act(request, session) -> None:
 
 
 @require_http_methods(["GET", "POST"])
-def session_view(request):
-    _allowed(request)
-    session = _session_or_404(request.GET.get("session") or request.POST.get("session"))
+@_with_session
+def session_view(request, session):
     if request.method == "POST":
         _act(request, session)
         return redirect(_session_url(session))
@@ -181,9 +208,8 @@ def session_view(request):
 
 
 @require_GET
-def report_view(request):
-    _allowed(request)
-    session = _session_or_404(request.GET.get("session"))
+@_with_session
+def report_view(request, session):
     context = {
         **admin.site.each_context(request),
         "title": f"Inventory report: {session.branch.name}",
@@ -195,9 +221,8 @@ def report_view(request):
 
 
 @require_GET
-def csv_view(request):
-    _allowed(request)
-    session = _session_or_404(request.GET.get("session"))
+@_with_session
+def csv_view(request, session):
     report = selectors.report(session)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

@@ -148,15 +148,13 @@ def test_staff_without_the_permission_are_turned_away(client, roleless, shelf):
     assert client.get(_url("session", shelf.session)).status_code == 403
 
 
-def test_a_session_that_does_not_exist_is_not_found(clerk_client):
-    assert (
-        clerk_client.get(f"{reverse('admin:inventory_inventory_session')}?session=999").status_code
-        == 404
-    )
-    assert (
-        clerk_client.get(f"{reverse('admin:inventory_inventory_session')}?session=x").status_code
-        == 404
-    )
+def test_a_session_that_does_not_exist_sends_back_to_the_list(clerk_client):
+    for query in ("?session=999", "?session=x", ""):
+        for name in ("session", "report", "csv"):
+            url = f"{reverse(f'admin:inventory_inventory_{name}')}{query}"
+            response = clerk_client.get(url, follow=True)
+            assert response.redirect_chain[-1][0] == START
+            assert "No such inventory" in response.content.decode()
 
 
 def test_a_bad_start_is_refused_with_a_reason(clerk_client, branch):
