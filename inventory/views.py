@@ -20,6 +20,7 @@ from circulation.models import Hold, Item
 from core import csv_safe
 from core.refusals import attempt
 from inventory import selectors, services
+from inventory.barcodes import MAX_FILE_MB
 from inventory.forms import ScanForm, StartForm, UploadForm
 
 PERMISSION = "inventory.run_inventory"
@@ -158,7 +159,10 @@ def _act(request, session) -> None:
         done = attempt(
             request,
             lambda: services.inventory_upload(
-                session=session, content=form.cleaned_data["file"].read(), actor=request.user
+                session=session,
+                # No more than the service takes: a larger file is refused unread.
+                content=form.cleaned_data["file"].read(MAX_FILE_MB * 1024 * 1024 + 1),
+                actor=request.user,
             ),
         )
         if done:

@@ -9,6 +9,7 @@ from django.db import models
 
 from circulation.models import Item, Loan
 from inventory import selectors, services
+from inventory.barcodes import MAX_FILE_MB
 from inventory.exceptions import InventoryRefusal
 from inventory.models import InventoryScan, InventorySession
 from tests.inventory.conftest import copy
@@ -97,6 +98,7 @@ def test_a_file_with_junk_lines_is_refused_whole_with_their_numbers(shelf, clerk
     [
         (b"\xff\xfe\x00b\x00a", InventoryRefusal.NOT_TEXT),
         (b"\n\n  \n", InventoryRefusal.EMPTY_FILE),
+        (b"1\n" * (MAX_FILE_MB * 512 * 1024 + 1), InventoryRefusal.FILE_TOO_LARGE),
     ],
 )
 def test_a_file_that_is_not_barcodes_is_refused(shelf, clerk, refused, content, code):
