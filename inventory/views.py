@@ -29,6 +29,9 @@ CHECK_IN_PERMISSION = "circulation.change_loan"
 #: Missing copies listed on the session's page (all of them are in the printable report
 #: and the CSV).
 MISSING_SHOWN = 200
+#: Inventories listed on the Inventory page, newest first (all: Catalog → Inventory
+#: sessions).
+SESSIONS_SHOWN = 50
 
 
 def _allowed(request) -> None:
@@ -94,7 +97,8 @@ def inventory_view(request):
         **admin.site.each_context(request),
         "title": "Inventory",
         "form": form,
-        "sessions": selectors.sessions(),
+        "sessions": selectors.sessions()[:SESSIONS_SHOWN],
+        "sessions_shown": SESSIONS_SHOWN,
     }
     return TemplateResponse(request, "admin/inventory/home.html", context)
 
@@ -112,6 +116,8 @@ def _scan_message(scan, created: bool, session) -> tuple[int, str]:
         notes.append(f"belongs to {item.branch.name}")
     if item.status != Item.Status.AVAILABLE:
         notes.append(f"recorded as {item.get_status_display().lower()}")
+    elif not notes and not selectors.in_range(session, Item.objects.filter(pk=item.pk)).exists():
+        notes.append("outside this inventory's range: misshelved?")
     if notes:
         return messages.WARNING, f"{what}: {', '.join(notes)}."
     return messages.SUCCESS, f"{what}: on the shelf."

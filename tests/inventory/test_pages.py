@@ -75,6 +75,11 @@ def test_the_page_lists_every_kind_and_never_the_borrower(clerk_client, shelf, p
     )
 
 
+def test_scanning_a_misshelved_copy_says_so(clerk_client, shelf):
+    response = _post(clerk_client, shelf.session, action="scan", barcode=shelf.misshelved.barcode)
+    assert "outside this inventory&#x27;s range: misshelved?" in response.content.decode()
+
+
 def test_scanning_a_copy_on_loan_says_so(clerk_client, shelf):
     response = _post(clerk_client, shelf.session, action="scan", barcode=shelf.on_loan.barcode)
     assert "recorded as on loan" in response.content.decode()
