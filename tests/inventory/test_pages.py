@@ -194,3 +194,9 @@ def test_a_copy_a_hold_waits_for_says_so_and_names_no_one(clerk_client, shelf, b
     assert "it fills a hold: put it on the hold shelf" in page
     assert "Holdwaiter" not in page and waiting.masked_number not in page
     assert Hold.objects.get(patron=waiting.patron).status == Hold.Status.WAITING
+
+
+def test_clerks_see_every_inventory_in_the_staff_list(clerk_client, shelf):
+    response = clerk_client.get(reverse("admin:inventory_inventorysession_changelist"))
+    assert response.status_code == 200
+    assert _url("session", shelf.session).replace("&", "&amp;") in response.content.decode()
