@@ -49,6 +49,8 @@ TARGETS = {
     "catalog_search_p95_x_floor": 8,
     "load_p95_ms": 1000,
     "load_errors": 0,
+    "inventory_upload_seconds": 30,
+    "inventory_report_ms": 3000,
 }
 
 
@@ -86,8 +88,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["catalog", "desk-page", "desk-search", "kiosk", "load"],
-        help="measure only this scenario (the data set is generated in full all the same)",
+        choices=["catalog", "desk-page", "desk-search", "inventory", "kiosk", "load"],
+        help="measure only this scenario (the data set is generated in full all the same, but "
+        "for inventory, which makes a branch of its own)",
     )
     parser.add_argument(
         "--reuse",
@@ -199,7 +202,16 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
 
     # After django.setup(): these load models.
-    from bench import catalog, data, desk, expunge, setup, statistics, web  # noqa: PLC0415
+    from bench import (  # noqa: PLC0415
+        catalog,
+        data,
+        desk,
+        expunge,
+        inventory,
+        setup,
+        statistics,
+        web,
+    )
 
     sizes = data.Sizes.at(args.scale)
     now = timezone.now().replace(microsecond=0)
@@ -213,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "started_at": now.isoformat(),
         "targets": TARGETS,
+        "only": args.only,
     }
 
     if args.reuse:  # the data of the last --only run, which leaves it as it was
@@ -221,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
             call_command("collectstatic", verbosity=0, interactive=False)
         with Step("vacuum what earlier runs left (as autovacuum would)"):
             results["vacuumed"] = setup.vacuum_dead_rows()
+        results["postgres"] = setup.server_version()
+    elif args.only == "inventory":  # its own branch is all it needs
+        with Step("create the database and migrate"):
+            recreate(server, args.db)
+            call_command("migrate", verbosity=0, interactive=False)
+            call_command("collectstatic", verbosity=0, interactive=False)
         results["postgres"] = setup.server_version()
     else:
         with Step("create the database and migrate"):
@@ -235,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
             results["postgres"] = setup.server_version()
 
     log = WORK / "gunicorn.log"
+    if args.only == "inventory":
+        with Step("inventory of a large branch"):
+            results["inventory"] = inventory.measure(args.scale)
+        return _finish(args, results, begun)
     if args.only == "desk-search":
         _desk_search(env, log, results)
         _finish(args, results, begun)
@@ -328,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         web.gunicorn("calumet.wsgi:application", env, log) as base,
     ):
         results["statistics"] = statistics.run(base, args.admin_requests, args.scale)
+    with Step("inventory of a large branch"):
+        results["inventory"] = inventory.measure(args.scale)
     _finish(args, results, begun)
     failed = not results["expunge"]["same_outcome"] or results["desk"]["double_loans"]
     return 1 if failed or _scans_failed(results) else 0

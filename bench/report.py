@@ -242,6 +242,30 @@ def desk_search_rows(r: dict) -> list[tuple]:
     ]
 
 
+def inventory_rows(r: dict) -> list[tuple]:
+    if "inventory" not in r:
+        return []
+    i, t = r["inventory"], r["targets"]
+    return [
+        _row(
+            f"inventory: upload {i['barcodes_uploaded']:,} barcodes ({i['copies']:,} copies)",
+            i["upload_seconds"],
+            " s",
+            f"<= {t['inventory_upload_seconds']} s",
+            i["upload_seconds"] <= t["inventory_upload_seconds"],
+        ),
+        _row(
+            "inventory: report of the branch (median)",
+            i["report_median_ms"],
+            " ms",
+            f"<= {t['inventory_report_ms']} ms",
+            i["report_median_ms"] <= t["inventory_report_ms"],
+        ),
+        _row("inventory: session page (median)", i["page_median_ms"], " ms"),
+        _row("inventory: one scan, p95", i["single_scan_p95_ms"], " ms"),
+    ]
+
+
 def rows(r: dict) -> list[tuple]:
     if "expunge" not in r:  # --only
         return (
@@ -251,6 +275,7 @@ def rows(r: dict) -> list[tuple]:
             + kiosk_rows(r)
             + floor_rows(r)
             + load_rows(r)
+            + inventory_rows(r)
         )
     t = r["targets"]
     ex = r["expunge"]
@@ -344,11 +369,14 @@ def rows(r: dict) -> list[tuple]:
         *desk_page_rows(r),
         *desk_search_rows(r),
         *kiosk_rows(r),
+        *inventory_rows(r),
     ]
 
 
 def table(r: dict) -> str:
     sizes = r["sizes"]
+    if r.get("only") == "inventory":  # a branch of its own, none of the data set
+        sizes = {"patrons": 0, "loans": 0, "items": r["inventory"]["copies"]}
     head = (
         f"Calumet benchmark, scale {r['scale']}: {sizes['patrons']:,} patrons, "
         f"{sizes['loans']:,} loans, {sizes['items']:,} items; PostgreSQL {r.get('postgres')}, "

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "patrons",
     "circulation",
     "disclosures",
+    "inventory",
     "sip2",
     "stats",
 ]

@@ -30,6 +30,8 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import Branch, ComputerSession, Fine, Hold, Item, Loan, Program, VisitCount
+from inventory import services as inventory
+from inventory.models import InventoryScan, InventorySession
 from patrons.models import Card, Patron
 from privacy import retention
 from privacy.access_summary import access_days
@@ -126,6 +128,19 @@ def _week(monday: datetime.datetime):
                 )
                 truth["sessions"] += 1
                 truth["events"].append(start)
+        if day == 4:
+            # Friday evening, a shelf check of Main finds a copy still on loan on the shelf and
+            # checks it in from its report: a return at that moment, through the inventory.
+            shelf_check = inventory.inventory_start(branch=main, actor=clerk, now=at(4, 17))
+            for loan in Loan.objects.filter(returned_at__isnull=True, item__branch=main)[:1]:
+                inventory.inventory_scan(
+                    session=shelf_check, barcode=loan.item.barcode, actor=clerk, now=at(4, 17, 2, 7)
+                )
+                inventory.inventory_check_in(
+                    session=shelf_check, item=loan.item, actor=clerk, now=at(4, 17, 3, 9)
+                )
+                truth["events"].extend([at(4, 17, 2, 7), at(4, 17, 3, 9)])
+            inventory.inventory_close(session=shelf_check, actor=clerk, now=at(4, 18))
         # Returns the next day, one of them late enough for a fine that is then paid.
         for loan in Loan.objects.filter(returned_at__isnull=True).select_related("item"):
             when = at(day + 1, 16, loan.pk % 50, 3)
@@ -369,7 +384,7 @@ def test_no_kept_row_shares_a_transaction_with_a_patrons_row(expunged_week):
             return {row[0] for row in cursor.fetchall()}
 
     patron_side = xmins("patrons_patron") | xmins("auditlog_logentry", "additional_data ? 'patron'")
-    for model in (Item, Program, *STATISTICS):
+    for model in (Item, Program, InventorySession, InventoryScan, *STATISTICS):
         shared = xmins(model._meta.db_table) & patron_side
         assert shared == set(), model.__name__
 
@@ -492,6 +507,25 @@ def _played_week(monkeypatch):
         )
         truth.append(("return", patron.pk, branch.pk, when))
 
+    shelf_checks = {}
+
+    def shelf_checkin(item, branch, when, patron):
+        """The copy is found on the shelf during a shelf check and checked in from its
+        report (the inventory's page, which calls the desk's check-in)."""
+        clock.set(when)
+        _desk(desk, branch, reverse("admin:circulation_checkin"))
+        if branch.pk not in shelf_checks:
+            desk.post(
+                reverse("admin:inventory_inventory"), {"action": "start", "branch": branch.pk}
+            )
+            shelf_checks[branch.pk] = InventorySession.objects.get(branch=branch, status="open")
+        session = shelf_checks[branch.pk]
+        url = f"{reverse('admin:inventory_inventory_session')}?session={session.pk}"
+        desk.post(url, {"session": session.pk, "action": "scan", "barcode": item.barcode})
+        desk.post(url, {"session": session.pk, "action": "check_in", "item": item.pk})
+        assert not Loan.objects.filter(item=item, returned_at__isnull=True).exists()
+        truth.append(("return", patron.pk, branch.pk, when))
+
     def computer(patron, branch, when, minutes):
         clock.set(when)
         url = reverse("admin:circulation_visits")
@@ -593,8 +627,9 @@ def _played_week(monkeypatch):
     ):
         returns.append((at(5, 10), loan.patron, loan.item, main))
     # Played in the order of time, as the patron's last activity expects.
-    for when, patron, item, branch in sorted(returns, key=lambda r: r[0]):
-        checkin(item, branch, when, patron)
+    # Every seventh copy is found on the shelf by a shelf check and checked in there.
+    for number, (when, patron, item, branch) in enumerate(sorted(returns, key=lambda r: r[0])):
+        (shelf_checkin if number % 7 == 3 else checkin)(item, branch, when, patron)
         if Fine.objects.filter(patron=patron).exists():
             pay(patron, branch, when + datetime.timedelta(minutes=2))
     clock.set(real_now)
