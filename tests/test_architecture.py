@@ -48,3 +48,20 @@ def test_every_room_is_in_the_import_contracts():
     assert on_floors == set(OUR_PACKAGES)
     acyclic = next(c for c in linter["contracts"] if c["type"] == "acyclic_siblings")
     assert set(acyclic["ancestors"]) == set(OUR_PACKAGES)
+
+
+MOST_LINES = 450
+
+
+def test_no_module_passes_450_lines():
+    """A module that grows past this holds two concepts: give the second a room of its own
+    (migrations are Django's, tests are read one test at a time)."""
+    roots = [*OUR_PACKAGES, "bench", "scripts"]
+    long = {
+        path.relative_to(ROOT).as_posix(): lines
+        for top in roots
+        for path in (ROOT / top).rglob("*.py")
+        if "migrations" not in path.parts
+        and (lines := len(path.read_text().splitlines())) > MOST_LINES
+    }
+    assert not long, f"modules over {MOST_LINES} lines: {long}"
