@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 DESK_AGENT = "calumet desk"
+SIGNUP_AGENT = "calumet sign-up"
+SIGNUP_KEY = "card:signup"
 RESET_AGENT = "calumet pin reset"
 
 
@@ -126,3 +128,25 @@ def pin_reset_counted(
 ) -> None:
     """Count one accepted request for a reset link (whether or not anything matched)."""
     _count(reset_key(card_number), address, RESET_AGENT, "pin reset", now)
+
+
+def signup_allowed(address: str | None, now: datetime.datetime | None = None) -> bool:
+    """May this address send an online sign-up now? No once it sent
+    CALUMET_SIGNUP_ADDRESS_LIMIT within the lockout window, or it is locked for patron
+    sign-ins. Sign-ups are counted like reset requests (a patron realm `card:` name, so
+    a flood of them also counts towards the address's sign-in lockout)."""
+    from axes.models import AccessAttempt
+
+    if not address:
+        return True
+    now = now or timezone.now()
+    recent = AccessAttempt.objects.filter(attempt_time__gte=now - _cool_off())
+    patrons_here = recent.filter(ip_address=address, username__startswith="card:")
+    if _sum(patrons_here.filter(username=SIGNUP_KEY)) >= settings.CALUMET_SIGNUP_ADDRESS_LIMIT:
+        return False
+    return _sum(patrons_here) < settings.CALUMET_LOCKOUT_ADDRESS_FAILURES
+
+
+def signup_counted(address: str | None, now: datetime.datetime | None = None) -> None:
+    """Count one sign-up sent from this address (accepted or not)."""
+    _count(SIGNUP_KEY, address, SIGNUP_AGENT, "sign-up", now)

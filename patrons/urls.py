@@ -16,4 +16,7 @@ urlpatterns = [
     path("lost-card/", views.lost_card_view, name="lost_card"),
     path("data/", views.my_data_view, name="my_data"),
     path("access/", views.access_view, name="access"),
+    path("sign-up/", views.signup_view, name="signup"),
+    path("sign-up/sent/", views.signup_sent_view, name="signup_sent"),
+    path("sign-up/confirm/<str:token>/", views.signup_confirm_view, name="signup_confirm"),
 ]

@@ -96,7 +96,12 @@ def login_view(request):
     return render(
         request,
         "portal/login.html",
-        {"form": PortalLoginForm(), "error": error, "next": _safe_next(request, "")},
+        {
+            "form": PortalLoginForm(),
+            "error": error,
+            "next": _safe_next(request, ""),
+            "signup": settings.CALUMET_SIGNUP_ENABLED,
+        },
     )
 
 
@@ -339,3 +344,77 @@ def access_view(request):
     days = RetentionPolicy.objects.filter(kind="audit_entry").values_list("days", flat=True).first()
     page = Paginator(access_days(request.patron, days), 14).get_page(request.GET.get("page"))
     return render(request, "portal/access.html", {"page": page, "days": days})
+
+
+# -- online sign-up ------------------------------------------------------------------------
+
+
+def _signup_enabled():
+    from django.conf import settings
+    from django.http import Http404
+
+    if not settings.CALUMET_SIGNUP_ENABLED:
+        raise Http404
+
+
+def _signup_days() -> int:
+    from privacy.retention import retention_days
+
+    return retention_days("signup")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request):
+    """Apply for a card from home: the fields the library asks for, a honeypot, a count
+    per client address. Whatever happens to the email address (new, repeated), the same
+    answer: check your email."""
+    from core.client import lockout_address
+    from patrons.forms import SignUpForm
+    from patrons.signup import signup_apply
+
+    _signup_enabled()
+    if request.user.is_authenticated:
+        return redirect(reverse("portal:staff_refused"))
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signup_apply(
+                details=form.details(),
+                address=lockout_address(request),
+                origin=request.build_absolute_uri("/"),
+                honeypot=form.cleaned_data.get("website", ""),
+            )
+        except Refused as refusal:
+            status = 429 if refusal.code == "too_many" else 400
+            context = {"form": form, "error": refusal.message, "days": _signup_days()}
+            return render(request, "portal/signup.html", context, status=status)
+        return redirect(reverse("portal:signup_sent"))
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "days": _signup_days()}
+    return render(request, "portal/signup.html", context, status=status)
+
+
+@require_safe
+def signup_sent_view(request):
+    _signup_enabled()
+    return render(request, "portal/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm_view(request, token: str):
+    """The emailed link. GET shows a button (mail scanners open links); POST confirms."""
+    from patrons.signup import signup_confirm
+
+    _signup_enabled()
+    if request.method == "POST":
+        try:
+            signup = signup_confirm(token=token)
+        except Refused as refusal:
+            context = {"error": refusal.message}
+            return render(request, "portal/signup_confirm.html", context, status=400)
+        return render(
+            request,
+            "portal/signup_done.html",
+            {"reference": signup.reference, "days": _signup_days()},
+        )
+    return render(request, "portal/signup_confirm.html", {"token": token})
