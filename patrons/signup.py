@@ -41,7 +41,7 @@ OPTIONAL = (
     "home_branch",
     "language",
 )
-TOKEN_SALT = "calumet.patrons.signup"
+SIGNING_SALT = "calumet.patrons.signup"
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -67,7 +67,7 @@ def _reference() -> str:
 
 
 def make_token(signup: SignUp) -> str:
-    return signing.dumps([signup.pk, signup.reference], salt=TOKEN_SALT, compress=True)
+    return signing.dumps([signup.pk, signup.reference], salt=SIGNING_SALT, compress=True)
 
 
 def _too_many() -> SignUpRefused:
@@ -210,7 +210,7 @@ def signup_confirm(*, token: str, now: datetime.datetime | None = None) -> SignU
     )
     try:
         pk, reference = signing.loads(
-            token[:500], salt=TOKEN_SALT, max_age=settings.CALUMET_SIGNUP_CONFIRM_HOURS * 3600
+            token[:500], salt=SIGNING_SALT, max_age=settings.CALUMET_SIGNUP_CONFIRM_HOURS * 3600
         )
     except (signing.BadSignature, ValueError, TypeError):
         raise refused from None

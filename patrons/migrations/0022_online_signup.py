@@ -7,36 +7,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('circulation', '0022_remove_branch_opening_hours'),
-        ('patrons', '0021_patron_search_key'),
+        ("circulation", "0022_remove_branch_opening_hours"),
+        ("patrons", "0021_patron_search_key"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignUp',
+            name="SignUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('email', models.EmailField(max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('address_line1', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('address_line2', models.CharField(blank=True, max_length=200, verbose_name='address (line 2)')),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('postal_code', models.CharField(blank=True, max_length=20)),
-                ('birth_date', models.DateField(blank=True, null=True)),
-                ('language', models.CharField(blank=True, choices=[('en', 'English'), ('es', 'Español')], default='', max_length=8)),
-                ('reference', models.CharField(editable=False, max_length=12, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('confirmed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('home_branch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='circulation.branch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                ("email", models.EmailField(max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "address_line1",
+                    models.CharField(blank=True, max_length=200, verbose_name="address"),
+                ),
+                (
+                    "address_line2",
+                    models.CharField(blank=True, max_length=200, verbose_name="address (line 2)"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("postal_code", models.CharField(blank=True, max_length=20)),
+                ("birth_date", models.DateField(blank=True, null=True)),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        choices=[("en", "English"), ("es", "Español")],
+                        default="",
+                        max_length=8,
+                    ),
+                ),
+                ("reference", models.CharField(editable=False, max_length=12, unique=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("confirmed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "home_branch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="circulation.branch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(django.db.models.functions.text.Upper('email'), name='signup_email_upper')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('language__in', ['', 'en', 'es'])), name='signup_language_known', violation_error_message='Choose a language from the list.')],
+                "ordering": ["created_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        django.db.models.functions.text.Upper("email"), name="signup_email_upper"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("language__in", ["", "en", "es"])),
+                        name="signup_language_known",
+                        violation_error_message="Choose a language from the list.",
+                    )
+                ],
             },
         ),
     ]

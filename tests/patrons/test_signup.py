@@ -125,7 +125,7 @@ def test_the_honeypot_field_is_answered_as_success_and_creates_nothing():
 def test_the_application_is_in_spanish_from_the_spanish_portal():
     client = Client(REMOTE_ADDR="198.51.100.7", HTTP_ACCEPT_LANGUAGE="es")
     page = client.get(reverse("portal:signup"))
-    assert "Solicitar".encode() in page.content
+    assert b"Solicitar" in page.content
     apply(client=client)
     assert SignUp.objects.get().language == "es"
     assert "Gracias" in mail.outbox[0].body
@@ -141,7 +141,9 @@ def _confirmed(**extra) -> SignUp:
 
 def test_the_desk_collects_a_confirmed_application_into_a_patron_with_a_pin_slip(clerk_client):
     signup = _confirmed()
-    listing = clerk_client.get(reverse("admin:patrons_signup_changelist") + "?q=" + signup.reference)
+    listing = clerk_client.get(
+        reverse("admin:patrons_signup_changelist") + "?q=" + signup.reference
+    )
     assert listing.status_code == 200 and b"Check ID and issue the card" in listing.content
     url = reverse("admin:patrons_patron_add") + f"?signup={signup.pk}"
     form = clerk_client.get(url)
@@ -189,14 +191,10 @@ def test_the_expunge_removes_an_application_never_collected_after_its_retention(
     apply()
     apply({"email": "late@example.org"}, address="198.51.100.8")
     old = SignUp.objects.get(email="ada@example.org")
-    SignUp.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=31)
-    )
+    SignUp.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=31))
     result = retention.expunge()
     assert result.counts["signup"]["expunged"] == 1
     assert list(SignUp.objects.values_list("email", flat=True)) == ["late@example.org"]
     from auditlog.models import LogEntry
 
-    assert not LogEntry.objects.filter(
-        content_type__model="signup", object_pk=str(old.pk)
-    ).exists()
+    assert not LogEntry.objects.filter(content_type__model="signup", object_pk=str(old.pk)).exists()

@@ -91,6 +91,30 @@ def _week(monday: datetime.datetime):
         moment = timezone.localtime(monday) + day * DAY
         return moment.replace(hour=hour, minute=minute, second=second, microsecond=37)
 
+    # Two online sign-ups: one collected at the desk (it becomes a patron), one never.
+    from patrons.signup import make_token, signup_apply, signup_collect, signup_confirm
+
+    address = {"address_line1": "1 Field Place", "city": "Horsham", "postal_code": "RH12"}
+    applicant = {"first_name": "Mary", "last_name": "Shelley", "email": "mary@example.org"}
+    applicant |= {"birth_date": datetime.date(1997, 8, 30), **address}
+    applied = signup_apply(
+        details=applicant, address="192.0.2.1", origin="http://testserver/", now=at(0, 9, 1, 1)
+    )
+    signup_confirm(token=make_token(applied), now=at(0, 9, 20, 2))
+    signup_collect(signup=applied, actor=clerk, now=at(1, 11, 3, 3), **applicant)
+    signup_apply(
+        details={
+            **applicant,
+            "first_name": "Percy",
+            "email": "percy@example.org",
+            "birth_date": datetime.date(1992, 8, 4),
+        },
+        address="192.0.2.2",
+        origin="http://testserver/",
+        now=at(0, 9, 30, 4),
+    )
+    truth["events"].extend([at(0, 9, 1, 1), at(0, 9, 20, 2), at(1, 11, 3, 3), at(0, 9, 30, 4)])
+
     for day in range(5):
         # Copies returned away from home the day before arrive there in the morning.
         for item in Item.objects.filter(status=Item.Status.IN_TRANSIT).select_related("branch"):
