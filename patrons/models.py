@@ -377,6 +377,7 @@ class SignUp(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = "online sign-up"
         ordering = ["created_at", "pk"]
         indexes = [models.Index(Upper("email"), name="signup_email_upper")]
         constraints = [
