@@ -1,8 +1,6 @@
 """Portal pages of the patrons app: sign-in and out, privacy choices, PIN, lost card,
 the patron's own data. Every page is for the signed-in patron only and shows only them."""
 
-import json
-
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +19,7 @@ from core.client import lockout_address
 from core.refusals import Refused
 from patrons import services
 from patrons.exceptions import PatronRefusal
-from patrons.export import patron_export
+from patrons.export import patron_export_csv, patron_export_json, patron_sections
 from patrons.forms import (
     ConfirmForm,
     PinChangeForm,
@@ -300,38 +298,64 @@ def lost_card_view(request):
 @patron_required
 @require_safe
 def my_data_view(request):
+    """My data: a summary, every kind with how long it is kept, and the downloads (a
+    printable page, CSV and JSON) with the labels in the patron's language."""
     patron = request.patron
-    download = request.GET.get("download") == "1"
-    data = patron_export(
-        patron=patron,
-        log=lambda records: log_access(
-            records,
-            request=request,
-            patron=patron,
-            page="portal:my_data:download" if download else "portal:my_data",
-        ),
-    )
-    if download:
-        response = HttpResponse(
-            json.dumps(data, indent=2, ensure_ascii=False),
-            content_type="application/json; charset=utf-8",
+    download = request.GET.get("download", "")
+    if download in ("1", "json", "csv"):
+        page = "portal:my_data:download"
+        log = lambda records: log_access(  # noqa: E731
+            records, request=request, patron=patron, page=page
         )
         stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="my-library-data-{stamp}.json"'
+        if download == "csv":
+            body = "\ufeff" + patron_export_csv(patron=patron, log=log)  # for spreadsheets
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            extension = "csv"
+        else:
+            response = HttpResponse(
+                patron_export_json(patron=patron, log=log),
+                content_type="application/json; charset=utf-8",
+            )
+            extension = "json"
+        name = f"my-library-data-{stamp}.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    summary = [
-        {"kind": name, "label": _(section["label"]), "count": len(section["records"])}
-        for name, section in data["records"].items()
-    ]
+    sections = patron_sections(
+        patron=patron,
+        log=lambda records: log_access(
+            records, request=request, patron=patron, page="portal:my_data"
+        ),
+    )
     return render(
         request,
         "portal/my_data.html",
         {
-            "summary": summary,
+            "sections": sections,
             "patron": patron,
             "history_story": reading_history_story(patron),
             "blocks": [describe_block(b) for b in blocks_in_force(patron=patron)],
         },
+    )
+
+
+@patron_required
+@require_safe
+def my_data_all_view(request):
+    """Every record, readable and printable: the "download" a person can read."""
+    from patrons.export import patron_sections
+
+    patron = request.patron
+    sections = patron_sections(
+        patron=patron,
+        log=lambda records: log_access(
+            records, request=request, patron=patron, page="portal:my_data:all"
+        ),
+    )
+    return render(
+        request,
+        "portal/my_data_all.html",
+        {"sections": sections, "patron": patron, "now": timezone.now()},
     )
 
 
