@@ -198,6 +198,7 @@ def tour(page, titles):
         ("privacy choices", "/portal/privacy/"),
         ("who has looked", "/portal/access/"),
         ("my data", "/portal/data/"),
+        ("all my data, printable", "/portal/data/all/"),
         ("PIN change", "/portal/pin/"),
         ("lost card", "/portal/lost-card/"),
         ("catalog, signed in", "/portal/catalog/?subject=Birds"),
