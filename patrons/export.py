@@ -111,6 +111,11 @@ class Section:
         """Each record's values with when it is erased."""
         return list(zip(self.rows, self.erased, strict=True))
 
+    @property
+    def records(self) -> list[tuple[list[tuple[str, str]], str]]:
+        """Each record as (label, value) pairs, for a kind with many fields."""
+        return [(list(zip(self.columns, row, strict=True)), erased) for row, erased in self.lines]
+
 
 def _model_field(model, path: str):
     current = model
@@ -162,16 +167,15 @@ def retention_words(kind: RecordKind, days: int) -> str:
     rule = kind.rule
     if kind.expunge is Expunge.WITH_OWNER:
         return _("Kept with your registration, and erased with it.")
+    words = {"active": _(rule.active_while), "start": _(rule.counted_from)}
+    words["kept"] = describe_days(days)
+    if rule.active_while.startswith("never"):  # closed as soon as it is made
+        if days == 0:
+            return _("Erased the night after %(start)s.") % words
+        return _("Erased %(kept)s after %(start)s.") % words
     if days == 0:
-        return _("Kept while %(active)s; erased the night after %(start)s.") % {
-            "active": _(rule.active_while),
-            "start": _(rule.counted_from),
-        }
-    return _("Kept while %(active)s; erased %(kept)s after %(start)s.") % {
-        "active": _(rule.active_while),
-        "kept": describe_days(days),
-        "start": _(rule.counted_from),
-    }
+        return _("Kept while %(active)s; erased the night after %(start)s.") % words
+    return _("Kept while %(active)s; erased %(kept)s after %(start)s.") % words
 
 
 def _record_erased(kind: RecordKind, days: int, now, active: set, closed: dict, kept: set, pk):
@@ -180,7 +184,7 @@ def _record_erased(kind: RecordKind, days: int, now, active: set, closed: dict, 
         return _("with your registration")
     if pk in kept:
         return _("kept at your request")
-    if pk in active:
+    if pk in active and not kind.rule.active_while.startswith("never"):
         return _("kept while %(active)s") % {"active": _(kind.rule.active_while)}
     closed_on = closed.get(pk)
     if closed_on is None:

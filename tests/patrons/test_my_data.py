@@ -1,4 +1,4 @@
-""""My data" a person can read: a printable page and CSV and JSON downloads with labels
+""" "My data" a person can read: a printable page and CSV and JSON downloads with labels
 in the patron's language (never `item__title__title`), every kind of record in the
 registry with how long it is kept, and for each record when it is erased."""
 
@@ -59,7 +59,7 @@ def test_the_readable_page_shows_each_record_and_when_it_is_erased(card):
     page = client.get(reverse("portal:my_data_all")).content.decode()
     assert "Still Reading" in page and "=Brought Back" in page
     assert "Somebody Else" not in page
-    assert "item__title__title" not in page and "<th scope=\"col\">Title</th>" in page
+    assert "item__title__title" not in page and '<th scope="col">Title</th>' in page
     assert "kept while the item is checked out to you" in page
     assert "erased tonight" in page  # returned, and loans are kept 0 days
     entries = LogEntry.objects.filter(additional_data__page="portal:my_data:all")
