@@ -24,6 +24,7 @@ from calumet.demo_data import (
     DEMO_CARDS,
     FORMS,
     GIVEN,
+    SPANISH_CLASSICS,
     STREETS,
     SUBJECTS,
     SURNAMES,
@@ -102,26 +103,28 @@ class _Demo:
         self.visits_and_computers()
         return DemoResult(True, len(self.titles), len(self.items), Patron.objects.count())
 
-    # -- the catalog: 60 classics plus 160 practical titles, one to three copies each ------
+    # -- the catalog: 60 classics, 160 practical titles, 12 in Spanish; 1-3 copies each --
 
     def catalog(self) -> None:
         rng = self.rng
-        specs = [(t, a, y) for t, a, y in CLASSICS]
+        specs = [(t, a, y, "eng") for t, a, y in CLASSICS]
         for form in FORMS:
             for subject in SUBJECTS[:16]:
                 author = f"{rng.choice(SURNAMES)}, {rng.choice(GIVEN)}"
-                specs.append((form.format(s=subject), author, rng.randint(1985, 2025)))
+                specs.append((form.format(s=subject), author, rng.randint(1985, 2025), "eng"))
+        specs += [(t, a, y, "spa") for t, a, y in SPANISH_CLASSICS]
         self.titles = Title.objects.bulk_create(
             Title(
                 title=title,
                 author=author,
+                language=language,
                 publication_year=year,
                 isbn=f"978{1000000000 + n:010d}"[:13] if year > 1970 else "",
                 call_number=("FIC " + author.split(",")[0].upper())
                 if year < 1930
                 else f"{600 + n % 300}",
             )
-            for n, (title, author, year) in enumerate(specs)
+            for n, (title, author, year, language) in enumerate(specs)
         )
         items = []
         barcode = 31234000000000

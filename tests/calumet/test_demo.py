@@ -107,3 +107,11 @@ def test_a_demo_loaded_before_the_calendar_gets_it_at_the_next_load(library):
     ]
     assert BranchClosure.objects.filter(yearly=True).count() == 3
     assert BranchClosure.objects.filter(branch=library["river"]).count() == 1
+
+
+def test_every_demo_title_has_a_language_and_some_are_in_spanish(library):
+    from circulation.models import Title
+
+    assert not Title.objects.filter(language="").exists()
+    assert Title.objects.filter(language="spa").count() >= 10
+    assert Title.objects.filter(title="Cien años de soledad", language="spa").exists()
