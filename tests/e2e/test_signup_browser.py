@@ -97,3 +97,29 @@ def test_a_resident_applies_online_collects_the_card_and_signs_in(browser, live_
     patron.wait_for_load_state()
     assert patron.url.endswith("/portal/")
     shot(patron, "7-first-sign-in-es")
+
+
+def test_the_desk_pages_of_online_sign_ups_pass_axe(axe, browser, live_server):
+    from django.utils import timezone
+
+    from tests.e2e.axe import axe_context, report, violations
+
+    staff("clerk", CIRCULATION_STAFF)
+    signup = SignUp.objects.create(
+        first_name="Ada",
+        last_name="Byron",
+        email="ada@example.org",
+        reference="AXECHECK",
+        confirmed_at=timezone.now(),
+    )
+    page = axe_context(browser, live_server.url).new_page()
+    sign_in(page, "clerk")
+    found = {}
+    for name, url in [
+        ("online sign-ups", "/admin/patrons/signup/"),
+        ("collect an application", f"/admin/patrons/patron/add/?signup={signup.pk}"),
+    ]:
+        page.goto(url)
+        found[name] = violations(page)
+    page.context.close()
+    assert not any(found.values()), report(found)
