@@ -379,8 +379,13 @@ class SignUp(models.Model):
     class Meta:
         verbose_name = "online sign-up"
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(Upper("email"), name="signup_email_upper")]
         constraints = [
+            # One application per email address (a second one sends a reminder instead).
+            models.UniqueConstraint(
+                Upper("email"),
+                name="signup_one_per_email",
+                violation_error_message="An application with this email address is pending.",
+            ),
             models.CheckConstraint(
                 condition=Q(language__in=["", *(code for code, _name in settings.LANGUAGES)]),
                 name="signup_language_known",

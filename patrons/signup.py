@@ -18,7 +18,7 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -135,15 +135,21 @@ def signup_apply(
     if not signup.language:
         signup.language = _language()
     try:
-        signup.full_clean()
+        signup.full_clean(validate_constraints=False)
     except ValidationError as error:
         raise SignUpRefused(
             _("Check the form: %(problem)s")
             % {"problem": " ".join(m for ms in error.message_dict.values() for m in ms)},
             code="invalid",
         ) from None
-    with transaction.atomic():
-        signup.save()
+    try:
+        with transaction.atomic():
+            signup.save()
+    except IntegrityError:  # the same email sent twice at once: one application
+        pending = SignUp.objects.filter(email__iexact=email).first()
+        if pending is not None:
+            _send(pending, origin, repeated=True)
+        return None
     _send(signup, origin, repeated=False)
     return signup
 

@@ -198,3 +198,14 @@ def test_the_expunge_removes_an_application_never_collected_after_its_retention(
     from auditlog.models import LogEntry
 
     assert not LogEntry.objects.filter(content_type__model="signup", object_pk=str(old.pk)).exists()
+
+
+def test_the_database_holds_one_application_per_email_whatever_its_case():
+    from django.db import IntegrityError, transaction
+
+    apply()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SignUp.objects.create(
+            first_name="Eve", last_name="X", email="ADA@EXAMPLE.ORG", reference="SAMEMAIL"
+        )
+    assert SignUp.objects.count() == 1
