@@ -394,7 +394,7 @@ class SignUp(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Sign-up #{self.pk}"
+        return f"Online sign-up #{self.pk}"
 
     @property
     def full_name(self) -> str:
