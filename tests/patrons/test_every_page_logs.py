@@ -56,6 +56,12 @@ def walk(superuser_client, settings):
         first_name="Quintessa", last_name="Zwiebelfisch", email="zwiebel@example.org"
     )
     records = one_record_of_each_kind(patron)
+    # An online application: someone else, not yet a patron (its pages show no patron).
+    from patrons.models import SignUp
+
+    records[SignUp] = SignUp.objects.create(
+        first_name="Mary", last_name="Shelley", email="mary@example.org", reference="WALKWALK"
+    )
     card = records[next(m for m in records if m.__name__ == "Card")]
     return superuser_client, patron, card, records
 
