@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("circulation", "0023_catalog_search_words"),
+        ("circulation", "0028_catalog_search_words"),
         ("patrons", "0021_patron_search_key"),
     ]
 

@@ -7,6 +7,6 @@ from staff.roles import migrate_roles
 
 
 class Migration(migrations.Migration):
-    dependencies = [("patrons", "0022_online_signup")]
+    dependencies = [("patrons", "0022_online_signup"), ("staff", "0001_role_changes")]
 
     operations = [migrations.RunPython(migrate_roles, migrations.RunPython.noop)]

@@ -46,7 +46,7 @@ def fill_words(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("circulation", "0022_remove_branch_opening_hours"),
+        ("circulation", "0027_roles_librarians_rules_closed_days_clerks_lost"),
     ]
 
     operations = [
