@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy
 from core.csv_safe import writer
 from patrons.models import Patron
 from privacy.registry import Expunge, RecordKind, registry
+from privacy.retention import retention_days
+from privacy.selectors import describe_days
 
 #: What the export fields of every kind are called on the patron's side. A field not
 #: listed is named by its model field's verbose name.
@@ -162,8 +164,6 @@ def _readable(record, path: str, kind: RecordKind) -> str:
 
 def retention_words(kind: RecordKind, days: int) -> str:
     """How long this kind is kept, in a sentence."""
-    from privacy.selectors import describe_days
-
     rule = kind.rule
     if kind.expunge is Expunge.WITH_OWNER:
         return _("Kept with your registration, and erased with it.")
@@ -201,8 +201,6 @@ def patron_sections(*, patron: Patron, now: datetime.datetime | None = None, log
     """Every kind of record, in the registry's order, with the patron's own records.
 
     `log`, when given, is called with every record shown (the audit)."""
-    from privacy.retention import retention_days
-
     now = now or timezone.now()
     sections, shown = [], []
     for kind in registry:

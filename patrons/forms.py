@@ -1,10 +1,16 @@
 """Forms of the patron portal (sign-in, PIN, privacy choices, lost card, PIN reset)."""
 
+import datetime
+
 from django import forms
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from patrons.models import Patron
 from patrons.pins import pin_problem
+from patrons.signup import required_fields, signup_fields
 
 PIN_HELP = _(
     "4 to 12 digits. Not all the same digit, not a run like 1234, "
@@ -216,11 +222,6 @@ class SignUpForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from django.conf import settings
-
-        from patrons.models import Patron
-        from patrons.signup import required_fields, signup_fields
-
         super().__init__(*args, **kwargs)
         asked = set(signup_fields())
         required = required_fields()
@@ -238,10 +239,6 @@ class SignUpForm(forms.Form):
             self.fields["language"].choices = [("", "—"), *settings.LANGUAGES]
 
     def clean_birth_date(self):
-        import datetime
-
-        from django.utils import timezone
-
         day = self.cleaned_data.get("birth_date")
         if day is not None and day > timezone.localdate():
             raise forms.ValidationError(gettext("A date of birth cannot be in the future."))

@@ -135,8 +135,6 @@ def signup_allowed(address: str | None, now: datetime.datetime | None = None) ->
     CALUMET_SIGNUP_ADDRESS_LIMIT within the lockout window, or it is locked for patron
     sign-ins. Sign-ups are counted like reset requests (a patron realm `card:` name, so
     a flood of them also counts towards the address's sign-in lockout)."""
-    from axes.models import AccessAttempt
-
     if not address:
         return True
     now = now or timezone.now()

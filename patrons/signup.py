@@ -17,6 +17,7 @@ import secrets
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -26,7 +27,10 @@ from django.utils.translation import gettext as _
 from core.refusals import Refused
 from patrons import accounts
 from patrons.models import Patron, SignUp
+from patrons.pin_attempts import _cool_off, signup_allowed, signup_counted
 from privacy.acting import service
+from privacy.registry import registry
+from privacy.retention import retention_days
 
 #: Always asked: what a card and the confirmation need.
 ALWAYS = ("first_name", "last_name", "email")
@@ -71,8 +75,6 @@ def make_token(signup: SignUp) -> str:
 
 
 def _too_many() -> SignUpRefused:
-    from patrons.pin_attempts import _cool_off
-
     minutes = max(int(_cool_off().total_seconds() / 60), 1)
     return SignUpRefused(
         _(
@@ -99,9 +101,6 @@ def signup_apply(
 
     Refused (nothing written) when this client address sent too many within the lockout
     window, or the details are not valid."""
-    from django.core.exceptions import ValidationError
-
-    from patrons.pin_attempts import signup_allowed, signup_counted
 
     now = now or timezone.now()
     if not signup_allowed(address, now):
@@ -199,8 +198,6 @@ def _send(signup: SignUp, origin: str, *, repeated: bool) -> None:
 
 
 def _retention_days() -> int:
-    from privacy.retention import retention_days
-
     return retention_days("signup")
 
 
@@ -243,8 +240,6 @@ def signup_collect(
     """At the desk, identity checked: the application becomes a patron with a card (the
     desk registration, with its duplicate check), and the application is deleted with
     its audit trail, in one transaction."""
-    from privacy.registry import registry
-
     with transaction.atomic():
         locked = SignUp.objects.select_for_update().filter(pk=signup.pk).first()
         if locked is None:
@@ -269,8 +264,6 @@ def signup_collect(
 @service
 def signup_discard(*, signup: SignUp, actor) -> None:
     """Staff delete an application (a prank, or one the applicant withdrew)."""
-    from privacy.registry import registry
-
     accounts._staff(actor)
     with transaction.atomic():
         registry.get("signup").expunge_ids([signup.pk])

@@ -5,7 +5,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from patrons.forms import (
     PinResetRequestForm,
     PortalLoginForm,
     ReadingHistoryForm,
+    SignUpForm,
 )
 from patrons.pins import pin_reset_confirm, pin_reset_request
 from patrons.portal import (
@@ -38,9 +39,11 @@ from patrons.portal import (
     sign_out,
 )
 from patrons.services import blocks_in_force, describe_block, patron_language_set
+from patrons.signup import signup_apply, signup_confirm
 from privacy.access import log_access
 from privacy.access_summary import access_days
 from privacy.models import RetentionPolicy
+from privacy.retention import retention_days
 from privacy.selectors import retention_schedule
 
 
@@ -343,8 +346,6 @@ def my_data_view(request):
 @require_safe
 def my_data_all_view(request):
     """Every record, readable and printable: the "download" a person can read."""
-    from patrons.export import patron_sections
-
     patron = request.patron
     sections = patron_sections(
         patron=patron,
@@ -374,16 +375,11 @@ def access_view(request):
 
 
 def _signup_enabled():
-    from django.conf import settings
-    from django.http import Http404
-
     if not settings.CALUMET_SIGNUP_ENABLED:
         raise Http404
 
 
 def _signup_days() -> int:
-    from privacy.retention import retention_days
-
     return retention_days("signup")
 
 
@@ -392,10 +388,6 @@ def signup_view(request):
     """Apply for a card from home: the fields the library asks for, a honeypot, a count
     per client address. Whatever happens to the email address (new, repeated), the same
     answer: check your email."""
-    from core.client import lockout_address
-    from patrons.forms import SignUpForm
-    from patrons.signup import signup_apply
-
     _signup_enabled()
     if request.user.is_authenticated:
         return redirect(reverse("portal:staff_refused"))
@@ -427,8 +419,6 @@ def signup_sent_view(request):
 @require_http_methods(["GET", "POST"])
 def signup_confirm_view(request, token: str):
     """The emailed link. GET shows a button (mail scanners open links); POST confirms."""
-    from patrons.signup import signup_confirm
-
     _signup_enabled()
     if request.method == "POST":
         try:

@@ -335,9 +335,7 @@ class Registry:
         goes with the registration, so holding the registration holds the cards). A kind
         that reaches no patron (an applicant's) has nothing a hold on a patron can name."""
         return [
-            kind
-            for kind in self
-            if kind.expunge is not Expunge.WITH_OWNER and kind.reaches_patron
+            kind for kind in self if kind.expunge is not Expunge.WITH_OWNER and kind.reaches_patron
         ]
 
     def names(self) -> list[str]:

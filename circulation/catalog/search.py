@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
@@ -345,8 +346,6 @@ def _candidates(term: str) -> set[str]:
 
 
 def _closest(term: str) -> str | None:
-    from difflib import SequenceMatcher
-
     sound = sound_key(term)
     best, best_score = None, SUGGEST_SCORE
     for word in sorted(_candidates(term)):

@@ -1,7 +1,7 @@
-"""The "did you mean" of the catalog: a search that finds nothing or little suggests the query with its
-misspelt words replaced by the closest words of the catalog (trigrams on PostgreSQL, a
-simpler fallback on SQLite, words spelt as they sound on both), in both languages; the
-suggestion is offered only if it finds more."""
+"""The catalog's "did you mean": a search that finds nothing or little suggests the
+query with its misspelt words replaced by the closest words of the catalog (trigrams on
+PostgreSQL, a simpler fallback on SQLite, words spelt as they sound on both), in both
+languages; the suggestion is offered only if it finds more."""
 
 import pytest
 from django.test import Client

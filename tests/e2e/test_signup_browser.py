@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from patrons.models import SignUp
 from staff.roles import CIRCULATION_STAFF
 from tests.e2e.accounts import sign_in, staff
+from tests.e2e.axe import axe_context, report, violations
 from tests.factories import BranchFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,10 +102,6 @@ def test_a_resident_applies_online_collects_the_card_and_signs_in(browser, live_
 
 
 def test_the_desk_pages_of_online_sign_ups_pass_axe(axe, browser, live_server):
-    from django.utils import timezone
-
-    from tests.e2e.axe import axe_context, report, violations
-
     staff("clerk", CIRCULATION_STAFF)
     signup = SignUp.objects.create(
         first_name="Ada",

@@ -19,7 +19,7 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
-from patrons.models import Patron
+from patrons.models import Patron, SignUp
 from privacy.registry import registry
 from tests.factories import PatronFactory, one_record_of_each_kind
 
@@ -57,8 +57,6 @@ def walk(superuser_client, settings):
     )
     records = one_record_of_each_kind(patron)
     # An online application: someone else, not yet a patron (its pages show no patron).
-    from patrons.models import SignUp
-
     records[SignUp] = SignUp.objects.create(
         first_name="Mary", last_name="Shelley", email="mary@example.org", reference="WALKWALK"
     )

@@ -1,4 +1,4 @@
-""" "My data" a person can read: a printable page and CSV and JSON downloads with labels
+"""The "my data" a person can read: a printable page and CSV and JSON downloads with labels
 in the patron's language (never `item__title__title`), every kind of record in the
 registry with how long it is kept, and for each record when it is erased."""
 

@@ -10,12 +10,16 @@ import datetime
 import re
 
 import pytest
+from auditlog.models import LogEntry
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core.refusals import Refused
 from patrons.models import Patron, SignUp
+from patrons.signup import signup_collect
 from privacy import retention
 from privacy.registry import registry
 from tests.factories import PatronFactory
@@ -173,9 +177,6 @@ def test_the_desk_duplicate_check_applies_and_nothing_is_half_written(clerk_clie
 
 
 def test_an_unconfirmed_application_is_not_collected(clerk):
-    from core.refusals import Refused
-    from patrons.signup import signup_collect
-
     apply()
     signup = SignUp.objects.get()
     with pytest.raises(Refused, match="not confirmed"):
@@ -195,14 +196,10 @@ def test_the_expunge_removes_an_application_never_collected_after_its_retention(
     result = retention.expunge()
     assert result.counts["signup"]["expunged"] == 1
     assert list(SignUp.objects.values_list("email", flat=True)) == ["late@example.org"]
-    from auditlog.models import LogEntry
-
     assert not LogEntry.objects.filter(content_type__model="signup", object_pk=str(old.pk)).exists()
 
 
 def test_the_database_holds_one_application_per_email_whatever_its_case():
-    from django.db import IntegrityError, transaction
-
     apply()
     with pytest.raises(IntegrityError), transaction.atomic():
         SignUp.objects.create(

@@ -31,6 +31,7 @@ from django.utils import timezone
 from circulation import services
 from circulation.models import Branch, ComputerSession, Fine, Hold, Item, Loan, Program, VisitCount
 from patrons.models import Card, Patron
+from patrons.signup import make_token, signup_apply, signup_collect, signup_confirm
 from privacy import retention
 from privacy.access_summary import access_days
 from privacy.registry import registry
@@ -92,8 +93,6 @@ def _week(monday: datetime.datetime):
         return moment.replace(hour=hour, minute=minute, second=second, microsecond=37)
 
     # Two online sign-ups: one collected at the desk (it becomes a patron), one never.
-    from patrons.signup import make_token, signup_apply, signup_collect, signup_confirm
-
     address = {"address_line1": "1 Field Place", "city": "Horsham", "postal_code": "RH12"}
     applicant = {"first_name": "Mary", "last_name": "Shelley", "email": "mary@example.org"}
     applicant |= {"birth_date": datetime.date(1997, 8, 30), **address}
