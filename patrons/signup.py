@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from core.refusals import Refused
 from patrons import accounts
+from patrons.exceptions import PatronRefusal
 from patrons.models import Patron, SignUp
 from patrons.pin_attempts import _cool_off, signup_allowed, signup_counted
 from privacy.acting import service
@@ -49,10 +50,6 @@ SIGNING_SALT = "calumet.patrons.signup"
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
-class SignUpRefused(Refused):
-    pass
-
-
 def signup_fields() -> tuple[str, ...]:
     """The fields the public form asks for, in the form's order."""
     wanted = set(settings.CALUMET_SIGNUP_FIELDS)
@@ -74,21 +71,16 @@ def make_token(signup: SignUp) -> str:
     return signing.dumps([signup.pk, signup.reference], salt=SIGNING_SALT, compress=True)
 
 
-def _too_many() -> SignUpRefused:
+def _too_many() -> Refused:
     minutes = max(int(_cool_off().total_seconds() / 60), 1)
-    return SignUpRefused(
-        _(
-            "Too many applications from this connection. Try again in %(minutes)s minutes, "
-            "or apply at any branch desk with a photo ID."
-        )
-        % {"minutes": minutes},
-        code="too_many",
-    )
+    return PatronRefusal.SIGNUP_TOO_MANY.refuse(minutes=minutes)
 
 
+@service
 def signup_apply(
     *,
     details: dict,
+    actor,
     address: str | None,
     origin: str,
     honeypot: str = "",
@@ -100,8 +92,7 @@ def signup_apply(
     applicant sees is the same either way ("check your email").
 
     Refused (nothing written) when this client address sent too many within the lockout
-    window, or the details are not valid."""
-
+    window, or the details are not valid. The actor is None: the applicant is no one yet."""
     now = now or timezone.now()
     if not signup_allowed(address, now):
         raise _too_many()
@@ -115,7 +106,7 @@ def signup_apply(
     for name in required_fields():
         value = details.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise SignUpRefused(_("Fill in every required field."), code="missing")
+            raise PatronRefusal.SIGNUP_MISSING.refuse()
     cleaned = {
         name: (value.strip() if isinstance(value, str) else value)
         for name, value in details.items()
@@ -124,7 +115,7 @@ def signup_apply(
     if birth_date is not None and not (
         datetime.date(1900, 1, 1) <= birth_date <= timezone.localdate(now)
     ):
-        raise SignUpRefused(_("Check the birth date: it cannot be in the future."), code="birth")
+        raise PatronRefusal.SIGNUP_BIRTH.refuse()
     email = cleaned["email"]
     pending = SignUp.objects.filter(email__iexact=email).first()
     if pending is not None:
@@ -136,11 +127,8 @@ def signup_apply(
     try:
         signup.full_clean(validate_constraints=False)
     except ValidationError as error:
-        raise SignUpRefused(
-            _("Check the form: %(problem)s")
-            % {"problem": " ".join(m for ms in error.message_dict.values() for m in ms)},
-            code="invalid",
-        ) from None
+        problem = " ".join(m for ms in error.message_dict.values() for m in ms)
+        raise PatronRefusal.SIGNUP_INVALID.refuse(problem=problem) from None
     try:
         with transaction.atomic():
             signup.save()
@@ -201,16 +189,12 @@ def _retention_days() -> int:
     return retention_days("signup")
 
 
-def signup_confirm(*, token: str, now: datetime.datetime | None = None) -> SignUp:
-    """Confirm the email address of an application from the emailed link."""
+@service
+def signup_confirm(*, token: str, actor, now: datetime.datetime | None = None) -> SignUp:
+    """Confirm the email address of an application from the emailed link (the actor is
+    None: the applicant is no one yet)."""
     now = now or timezone.now()
-    refused = SignUpRefused(
-        _(
-            "This link has expired or is not valid. Apply again, or ask at any branch desk "
-            "with a photo ID."
-        ),
-        code="token",
-    )
+    refused = PatronRefusal.SIGNUP_TOKEN.refuse()
     try:
         pk, reference = signing.loads(
             token[:500], salt=SIGNING_SALT, max_age=settings.CALUMET_SIGNUP_CONFIRM_HOURS * 3600
@@ -243,13 +227,9 @@ def signup_collect(
     with transaction.atomic():
         locked = SignUp.objects.select_for_update().filter(pk=signup.pk).first()
         if locked is None:
-            raise SignUpRefused("This application was already collected or erased.", code="gone")
+            raise PatronRefusal.SIGNUP_GONE.refuse()
         if locked.confirmed_at is None:
-            raise SignUpRefused(
-                "The applicant has not confirmed their email address yet. Register them "
-                "at the desk as usual, or ask them to open the link first.",
-                code="unconfirmed",
-            )
+            raise PatronRefusal.SIGNUP_UNCONFIRMED.refuse()
         patron, card = accounts.patron_register(
             actor=actor,
             card_number=card_number,

@@ -396,12 +396,13 @@ def signup_view(request):
         try:
             signup_apply(
                 details=form.details(),
+                actor=None,
                 address=lockout_address(request),
                 origin=request.build_absolute_uri("/"),
                 honeypot=form.cleaned_data.get("website", ""),
             )
         except Refused as refusal:
-            status = 429 if refusal.code == "too_many" else 400
+            status = 429 if refusal.code == PatronRefusal.SIGNUP_TOO_MANY else 400
             context = {"form": form, "error": refusal.message, "days": _signup_days()}
             return render(request, "portal/signup.html", context, status=status)
         return redirect(reverse("portal:signup_sent"))
@@ -422,7 +423,7 @@ def signup_confirm_view(request, token: str):
     _signup_enabled()
     if request.method == "POST":
         try:
-            signup = signup_confirm(token=token)
+            signup = signup_confirm(token=token, actor=None)
         except Refused as refusal:
             context = {"error": refusal.message}
             return render(request, "portal/signup_confirm.html", context, status=400)

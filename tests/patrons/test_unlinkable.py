@@ -97,11 +97,16 @@ def _week(monday: datetime.datetime):
     applicant = {"first_name": "Mary", "last_name": "Shelley", "email": "mary@example.org"}
     applicant |= {"birth_date": datetime.date(1997, 8, 30), **address}
     applied = signup_apply(
-        details=applicant, address="192.0.2.1", origin="http://testserver/", now=at(0, 9, 1, 1)
+        details=applicant,
+        actor=None,
+        address="192.0.2.1",
+        origin="http://testserver/",
+        now=at(0, 9, 1, 1),
     )
-    signup_confirm(token=make_token(applied), now=at(0, 9, 20, 2))
+    signup_confirm(token=make_token(applied), actor=None, now=at(0, 9, 20, 2))
     signup_collect(signup=applied, actor=clerk, now=at(1, 11, 3, 3), **applicant)
     signup_apply(
+        actor=None,
         details={
             **applicant,
             "first_name": "Percy",
