@@ -173,6 +173,10 @@ def retention_words(kind: RecordKind, days: int) -> str:
         if days == 0:
             return _("Erased the night after %(start)s.") % words
         return _("Erased %(kept)s after %(start)s.") % words
+    if rule.active_while.startswith("until"):  # a rule that reads "until ...", not "while"
+        if days == 0:
+            return _("Kept %(active)s; erased the night after %(start)s.") % words
+        return _("Kept %(active)s; erased %(kept)s after %(start)s.") % words
     if days == 0:
         return _("Kept while %(active)s; erased the night after %(start)s.") % words
     return _("Kept while %(active)s; erased %(kept)s after %(start)s.") % words
@@ -185,6 +189,8 @@ def _record_erased(kind: RecordKind, days: int, now, active: set, closed: dict, 
     if pk in kept:
         return _("kept at your request")
     if pk in active and not kind.rule.active_while.startswith("never"):
+        if kind.rule.active_while.startswith("until"):
+            return _("kept %(active)s") % {"active": _(kind.rule.active_while)}
         return _("kept while %(active)s") % {"active": _(kind.rule.active_while)}
     closed_on = closed.get(pk)
     if closed_on is None:

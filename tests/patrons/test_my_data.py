@@ -52,6 +52,9 @@ def test_the_page_lists_every_kind_with_how_long_it_is_kept(card):
         assert title[1:] in page, kind.name
     assert "Kept while the item is checked out to you" in page
     assert "Kept with your registration, and erased with it." in page  # the card
+    # A rule that says "until ..." reads as one sentence, in both languages.
+    assert "Kept until the request is decided and fulfilled;" in page
+    assert "while until" not in page
 
 
 def test_the_readable_page_shows_each_record_and_when_it_is_erased(card):
@@ -92,6 +95,8 @@ def test_everything_is_in_spanish_from_the_spanish_portal(card):
     client = signed_in(card, "es")
     page = client.get(reverse("portal:my_data_all")).content.decode()
     assert "Título" in page and "se borra esta noche" in page
+    summary = client.get(reverse("portal:my_data")).content.decode()
+    assert "Se guarda hasta que" in summary and "mientras hasta" not in summary
     rows = list(
         csv.reader(
             io.StringIO(
