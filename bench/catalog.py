@@ -1,8 +1,13 @@
 """The catalog scenario of the benchmark: keyword searches of two words (and of one), the
-catalog home and a title page, by an anonymous visitor, timed through gunicorn.
+catalog home and a title page, by an anonymous visitor, timed through gunicorn; and
+misspelt two-word searches, which find nothing and answer "did you mean".
 
 The queries are two words of real titles of the generated catalog, so each finds some
-titles (as a patron's search does), drawn the same way on every run.
+titles (as a patron's search does), drawn the same way on every run; a misspelt query is
+one of them with a letter of one word dropped or two letters swapped.
+
+At a consortium's size (1,000,000 titles: `--scale 10`), the catalog alone:
+`.venv/bin/python -m bench --scale 10 --only catalog` (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ import random
 import urllib.parse
 
 from bench import web
-from circulation.catalog.search import Filters, search
-from circulation.models import Title
+from bench.words import GIVEN, SURNAMES, WORDS
+from circulation.catalog.search import Filters, search, suggestion
+from circulation.models import SearchWord, Title
+from core.text import words as text_words
 
 QUERIES = 60
 
@@ -33,6 +40,33 @@ def queries(count: int = QUERIES) -> tuple[list[str], list[str]]:
     return two, one
 
 
+def misspelt(queries: list[str]) -> list[str]:
+    """Each query with its longer word misspelt: a letter dropped or two swapped."""
+    rng = random.Random(29)
+    out = []
+    for query in queries:
+        words = query.split()
+        n = max(range(len(words)), key=lambda k: len(words[k]))
+        word = words[n]
+        if len(word) < 5:
+            continue
+        k = rng.randrange(1, len(word) - 2)
+        if rng.random() < 0.5:
+            word = word[:k] + word[k + 1 :]
+        else:
+            word = word[:k] + word[k + 1] + word[k] + word[k + 2 :]
+        words[n] = word
+        out.append(" ".join(words))
+    return out
+
+
+def fill_search_words() -> int:
+    """The words "did you mean" knows: the generated titles are inserted by SQL, which
+    Title.save() never sees, so their vocabulary is added here (as saving them would)."""
+    SearchWord.add(" ".join(text_words(" ".join((*WORDS, *SURNAMES, *GIVEN)))))
+    return SearchWord.objects.count()
+
+
 def _timed_each(browser: web.Browser, paths: list[str], rounds: int) -> list[float]:
     times: list[float] = []
     for _ in range(rounds):
@@ -42,14 +76,18 @@ def _timed_each(browser: web.Browser, paths: list[str], rounds: int) -> list[flo
 
 
 def measure(base: str, requests: int) -> dict:
+    fill_search_words()
     two, one = queries()
+    wrong = misspelt(two)
     search = [f"/portal/catalog/?{urllib.parse.urlencode({'q': q})}" for q in two]
+    typos = [f"/portal/catalog/?{urllib.parse.urlencode({'q': q})}" for q in wrong]
     single = [f"/portal/catalog/?{urllib.parse.urlencode({'q': q})}" for q in one]
     visitor = web.Browser(base)
     _timed_each(visitor, search[:10], 1)  # warm-up: connections, template cache
     rounds = max(1, requests // max(1, len(search)))
     two_words = web.percentiles(_timed_each(visitor, search, rounds))
     one_word = web.percentiles(_timed_each(visitor, single, max(1, rounds // 2)))
+    suggested = web.percentiles(_timed_each(visitor, typos, max(1, rounds // 2)))
     home = web.percentiles(visitor.timed("/portal/catalog/", 50))
     title_id = Title.objects.order_by("pk").values_list("pk", flat=True).first()
     title_page = web.percentiles(visitor.timed(f"/portal/catalog/{title_id}/", 50))
@@ -58,6 +96,9 @@ def measure(base: str, requests: int) -> dict:
         "titles": Title.objects.count(),
         "two_words": two_words,
         "one_word": one_word,
+        "did_you_mean": suggested,
+        "did_you_mean_offered": _suggested(wrong[:20]),
+        "example_misspelt": wrong[:5],
         "home": home,
         "title_page": title_page,
         "two_word_median_results": sorted(found)[len(found) // 2] if found else 0,
@@ -67,3 +108,11 @@ def measure(base: str, requests: int) -> dict:
 
 def _results(queries: list[str]) -> list[int]:
     return [search(q, Filters()).titles.count() for q in queries]
+
+
+def _suggested(queries: list[str]) -> str:
+    """How many of these misspelt queries get a suggestion ("17 of 20")."""
+    offered = sum(
+        1 for q in queries if suggestion(q, search(q, Filters()).titles.order_by()[:3].count())
+    )
+    return f"{offered} of {len(queries)}"

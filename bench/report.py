@@ -28,6 +28,18 @@ def catalog_rows(r: dict) -> list[tuple]:
             c["two_words"]["p95_ms"] <= t["catalog_search_p95_ms"],
         ),
         _row("catalog search, one word: p95", c["one_word"]["p95_ms"], " ms"),
+        *(
+            [
+                _row(
+                    f'catalog search, misspelt, with "did you mean" '
+                    f"({c['did_you_mean_offered']} offered): p95",
+                    c["did_you_mean"]["p95_ms"],
+                    " ms",
+                )
+            ]
+            if "did_you_mean" in c
+            else []
+        ),
         _row("catalog home: p95", c["home"]["p95_ms"], " ms"),
         _row("catalog title page: p95", c["title_page"]["p95_ms"], " ms"),
     ]

@@ -24,6 +24,7 @@ from calumet.demo_data import (
     DEMO_CARDS,
     FORMS,
     GIVEN,
+    SPANISH_CLASSICS,
     STREETS,
     SUBJECTS,
     SURNAMES,
@@ -102,11 +103,11 @@ class _Demo:
         self.visits_and_computers()
         return DemoResult(True, len(self.titles), len(self.items), Patron.objects.count())
 
-    # -- the catalog: 60 classics plus 160 practical titles, one to three copies each ------
+    # -- the catalog: 60 classics, 160 practical titles, 12 in Spanish; 1-3 copies each --
 
     def catalog(self) -> None:
         rng = self.rng
-        specs = [(t, a, y, Title.Audience.ADULT) for t, a, y in CLASSICS]
+        specs = [(t, a, y, Title.Audience.ADULT, "eng") for t, a, y in CLASSICS]
         for form in FORMS:
             # Who each kind of practical book is for (the survey counts children's
             # circulation by the material's audience).
@@ -116,11 +117,15 @@ class _Demo:
             }.get(form, Title.Audience.ADULT)
             for subject in SUBJECTS[:16]:
                 author = f"{rng.choice(SURNAMES)}, {rng.choice(GIVEN)}"
-                specs.append((form.format(s=subject), author, rng.randint(1985, 2025), audience))
+                specs.append(
+                    (form.format(s=subject), author, rng.randint(1985, 2025), audience, "eng")
+                )
+        specs += [(t, a, y, Title.Audience.ADULT, "spa") for t, a, y in SPANISH_CLASSICS]
         self.titles = Title.objects.bulk_create(
             Title(
                 title=title,
                 author=author,
+                language=language,
                 publication_year=year,
                 audience=audience,
                 isbn=f"978{1000000000 + n:010d}"[:13] if year > 1970 else "",
@@ -128,7 +133,7 @@ class _Demo:
                 if year < 1930
                 else f"{600 + n % 300}",
             )
-            for n, (title, author, year, audience) in enumerate(specs)
+            for n, (title, author, year, audience, language) in enumerate(specs)
         )
         items = []
         barcode = 31234000000000

@@ -112,6 +112,23 @@ CLASSICS = (
     ("Ethan Frome", "Wharton, Edith", 1911),
 )
 
+#: Spanish-language titles (language "spa", as MARC 008/35-37 gives it; every other title
+#: of the demo is "eng"), so that the catalog's language facet has two languages.
+SPANISH_CLASSICS = (
+    ("Cien años de soledad", "García Márquez, Gabriel", 1967),
+    ("El amor en los tiempos del cólera", "García Márquez, Gabriel", 1985),
+    ("Don Quijote de la Mancha", "Cervantes Saavedra, Miguel de", 1605),
+    ("La casa de los espíritus", "Allende, Isabel", 1982),
+    ("Pedro Páramo", "Rulfo, Juan", 1955),
+    ("Ficciones", "Borges, Jorge Luis", 1944),
+    ("Rayuela", "Cortázar, Julio", 1963),
+    ("Como agua para chocolate", "Esquivel, Laura", 1989),
+    ("La sombra del viento", "Ruiz Zafón, Carlos", 2001),
+    ("Marianela", "Pérez Galdós, Benito", 1878),
+    ("Platero y yo", "Jiménez, Juan Ramón", 1914),
+    ("La casa en Mango Street", "Cisneros, Sandra", 1984),
+)
+
 SUBJECTS = (
     "Gardening",
     "Birds",

@@ -301,6 +301,25 @@ CALUMET_PIN_RESET_MINUTES = env.int("CALUMET_PIN_RESET_MINUTES", default=60)
 CALUMET_PIN_RESET_CARD_LIMIT = env.int("CALUMET_PIN_RESET_CARD_LIMIT", default=3)
 CALUMET_PIN_RESET_ADDRESS_LIMIT = env.int("CALUMET_PIN_RESET_ADDRESS_LIMIT", default=10)
 
+# Online sign-up (patrons/signup.py): a resident applies from home, confirms by email and
+# collects the card at a desk, where staff check identity. First and last name and email
+# are always asked; CALUMET_SIGNUP_FIELDS lists the other fields the form asks for (of
+# birth_date, address_line1, address_line2, city, postal_code, phone, home_branch,
+# language), CALUMET_SIGNUP_REQUIRED those of them that must be filled. Sign-ups per
+# client address within the lockout window: CALUMET_SIGNUP_ADDRESS_LIMIT. An application
+# never collected is expunged after its retention ("signup", 30 days by default).
+CALUMET_SIGNUP_ENABLED = env.bool("CALUMET_SIGNUP_ENABLED", default=True)
+CALUMET_SIGNUP_FIELDS = env.list(
+    "CALUMET_SIGNUP_FIELDS",
+    default=["birth_date", "address_line1", "address_line2", "city", "postal_code", "phone"],
+)
+CALUMET_SIGNUP_REQUIRED = env.list(
+    "CALUMET_SIGNUP_REQUIRED", default=["birth_date", "address_line1", "city", "postal_code"]
+)
+CALUMET_SIGNUP_ADDRESS_LIMIT = env.int("CALUMET_SIGNUP_ADDRESS_LIMIT", default=5)
+# The emailed confirmation link works within this many hours.
+CALUMET_SIGNUP_CONFIRM_HOURS = env.int("CALUMET_SIGNUP_CONFIRM_HOURS", default=48)
+
 # Patron portal sessions on shared public terminals: signed out after this many idle
 # minutes, and after this many minutes in all.
 CALUMET_PORTAL_IDLE_MINUTES = env.int("CALUMET_PORTAL_IDLE_MINUTES", default=10)

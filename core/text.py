@@ -50,3 +50,16 @@ def search_text(*, title, author, subjects, series, isbn, isbn13_value) -> str:
     parts = [title, author, subjects, series, isbn, isbn13_value, isbn10(isbn13_value or isbn)]
     found = words(" ".join(p for p in parts if p))
     return "".join(f" {w}" for w in found)
+
+
+def sound_key(word: str) -> str:
+    """A folded word's consonant skeleton, so that words spelt as they sound meet ("ostin"
+    and "austen" are both "stn"): similar consonants made one, vowels and doubles dropped.
+    The catalog's "did you mean" looks words up by it."""
+    key = word.lower()
+    for spelt, said in (("ph", "f"), ("ck", "k"), ("qu", "k"), ("c", "k"), ("q", "k")):
+        key = key.replace(spelt, said)
+    for spelt, said in (("z", "s"), ("x", "ks"), ("v", "b"), ("w", ""), ("h", ""), ("y", "")):
+        key = key.replace(spelt, said)
+    key = "".join(c for c in key if c not in "aeiou")
+    return "".join(c for n, c in enumerate(key) if n == 0 or key[n - 1] != c)[:40]

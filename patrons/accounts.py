@@ -35,7 +35,8 @@ REGISTRATION_FIELDS = (
 EDITABLE_FIELDS = (*REGISTRATION_FIELDS, "status", "card_expires_on")
 
 
-def _staff(actor):
+def require_staff(actor):
+    """The staff member a desk service acts for; anyone else is refused."""
     if actor is None or not getattr(actor, "is_staff", False):
         raise Refused(PatronRefusal.ACTOR)
     return actor
@@ -102,7 +103,7 @@ def patron_register(
 
     Refused with code "duplicate" when a patron with the same name and birth date, or
     the same name and address, exists, unless the clerk confirmed it is someone else."""
-    _staff(actor)
+    require_staff(actor)
     now = now or timezone.now()
     unknown = set(details) - set(REGISTRATION_FIELDS)
     if unknown:
@@ -137,7 +138,7 @@ def patron_register(
 @service
 def patron_update(*, patron: Patron, changed: list[str], actor) -> Patron:
     """Save the details staff changed on the patron's page (only editable fields)."""
-    _staff(actor)
+    require_staff(actor)
     fields = [name for name in changed if name in EDITABLE_FIELDS]
     if fields:
         patron.save(update_fields=fields)
@@ -148,7 +149,7 @@ def patron_update(*, patron: Patron, changed: list[str], actor) -> Patron:
 def registration_renew(*, patron: Patron, actor, now: datetime.datetime | None = None) -> Patron:
     """Extend the registration by CALUMET_CARD_YEARS from today (or from its end, if
     later); the patron and their card are active again."""
-    _staff(actor)
+    require_staff(actor)
     today = timezone.localdate(now or timezone.now())
     with transaction.atomic():
         patron = Patron.objects.select_for_update().get(pk=patron.pk)
@@ -181,7 +182,7 @@ def card_replace(
 ) -> Card:
     """A new card for a lost, stolen or damaged one. The old card is refused from now on
     (desk and portal); loans, holds, fines and history are the patron's, so they follow."""
-    _staff(actor)
+    require_staff(actor)
     if reason not in REPLACEMENT_REASONS:
         raise Refused(PatronRefusal.REASON)
     now = now or timezone.now()
@@ -210,7 +211,7 @@ def block_place(
     ends_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
 ) -> PatronBlock:
-    _staff(actor)
+    require_staff(actor)
     now = now or timezone.now()
     if reason not in PatronBlock.Reason.values:
         raise Refused("Choose a reason for the block.", code=PatronRefusal.REASON)
@@ -274,7 +275,7 @@ def blocks_lift_by_machine(
 
 @service
 def block_lift(*, block: PatronBlock, actor, now: datetime.datetime | None = None) -> PatronBlock:
-    _staff(actor)
+    require_staff(actor)
     now = now or timezone.now()
     with transaction.atomic():
         block = PatronBlock.objects.select_for_update().get(pk=block.pk)

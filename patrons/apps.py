@@ -14,6 +14,7 @@ class PatronsConfig(AppConfig):
     #: Where its models and pages are in the staff navigation.
     navigation = (
         Nav("Patrons", "Patron", 0),
+        Nav("Patrons", "SignUp", 5),
         Nav("Patrons", "Card", 10),
         Nav("Patrons", "PatronBlock", 20),
         Nav("Privacy and audit", "patron-access", 30, app_label="auditlog"),

@@ -64,3 +64,27 @@ class PatronRefusal(RefusalCode, exception=Refused):
     ALREADY_ON = "already_on", "Reading history is already on for this patron."
     #: A patron category the library administrator names: values the model refuses.
     CATEGORY = "category"
+    # Online sign-up (patrons.signup): the applicant's in their language, the desk's not.
+    SIGNUP_TOO_MANY = (
+        "signup_too_many",
+        _(
+            "Too many applications from this connection. Try again in %(minutes)s minutes, "
+            "or apply at any branch desk with a photo ID."
+        ),
+    )
+    SIGNUP_MISSING = "signup_missing", _("Fill in every required field.")
+    SIGNUP_BIRTH = "signup_birth", _("Check the birth date: it cannot be in the future.")
+    SIGNUP_INVALID = "signup_invalid", _("Check the form: %(problem)s")
+    SIGNUP_TOKEN = (
+        "signup_token",
+        _(
+            "This link has expired or is not valid. Apply again, or ask at any branch desk "
+            "with a photo ID."
+        ),
+    )
+    SIGNUP_GONE = "signup_gone", "This application was already collected or erased."
+    SIGNUP_UNCONFIRMED = (
+        "signup_unconfirmed",
+        "The applicant has not confirmed their email address yet. Register them at the "
+        "desk as usual, or ask them to open the link first.",
+    )

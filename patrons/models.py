@@ -352,11 +352,61 @@ class PatronBlock(models.Model):
         )
 
 
+class SignUp(models.Model):
+    """An online application for a card, pending until staff check the applicant's
+    identity at a desk (`patrons/signup.py`). It holds only the fields the library asks
+    for (`CALUMET_SIGNUP_FIELDS`), and it reaches no patron: at the desk it becomes one
+    and is deleted; never collected, the expunge deletes it after its retention."""
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField()
+    phone = models.CharField(max_length=30, blank=True)
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    home_branch = models.ForeignKey(
+        "circulation.Branch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    #: What the applicant tells the desk (also on the confirmation email).
+    reference = models.CharField(max_length=12, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "online sign-up"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # One application per email address (a second one sends a reminder instead).
+            models.UniqueConstraint(
+                Upper("email"),
+                name="signup_one_per_email",
+                violation_error_message="An application with this email address is pending.",
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=["", *(code for code, _name in settings.LANGUAGES)]),
+                name="signup_language_known",
+                violation_error_message="Choose a language from the list.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Online sign-up #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
 __all__ = [
     "Card",
     "Patron",
     "PatronBlock",
     "PatronCategory",
     "ReadingHistoryVia",
+    "SignUp",
     "StaffRole",
 ]

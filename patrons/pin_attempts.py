@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 DESK_AGENT = "calumet desk"
+SIGNUP_AGENT = "calumet sign-up"
+SIGNUP_KEY = "card:signup"
 RESET_AGENT = "calumet pin reset"
 
 
@@ -36,7 +38,7 @@ def card_key(card_number: str) -> str:
     return f"card:{digest[:24]}"
 
 
-def _cool_off() -> datetime.timedelta:
+def cool_off() -> datetime.timedelta:
     cool_off = settings.AXES_COOLOFF_TIME
     if isinstance(cool_off, datetime.timedelta):
         return cool_off
@@ -47,7 +49,7 @@ def pin_failures(card_number: str, now: datetime.datetime | None = None) -> int:
     """Wrong PINs for this card (desk and portal) within the lockout window."""
     now = now or timezone.now()
     total = AccessAttempt.objects.filter(
-        username=card_key(card_number), attempt_time__gte=now - _cool_off()
+        username=card_key(card_number), attempt_time__gte=now - cool_off()
     ).aggregate(total=Sum("failures_since_start"))["total"]
     return total or 0
 
@@ -77,7 +79,7 @@ def _count(username: str, address: str | None, agent: str, path: str, now) -> No
             },
         )
         if not created:
-            if attempt.attempt_time < now - _cool_off():
+            if attempt.attempt_time < now - cool_off():
                 attempt.failures_since_start = 1  # the old count has expired
             else:
                 attempt.failures_since_start = F("failures_since_start") + 1
@@ -107,7 +109,7 @@ def pin_reset_allowed(
     CALUMET_PIN_RESET_CARD_LIMIT requests within the window, the address
     CALUMET_PIN_RESET_ADDRESS_LIMIT, or the address is locked for patron sign-ins."""
     now = now or timezone.now()
-    recent = AccessAttempt.objects.filter(attempt_time__gte=now - _cool_off())
+    recent = AccessAttempt.objects.filter(attempt_time__gte=now - cool_off())
     if _sum(recent.filter(username=reset_key(card_number))) >= (
         settings.CALUMET_PIN_RESET_CARD_LIMIT
     ):
@@ -126,3 +128,23 @@ def pin_reset_counted(
 ) -> None:
     """Count one accepted request for a reset link (whether or not anything matched)."""
     _count(reset_key(card_number), address, RESET_AGENT, "pin reset", now)
+
+
+def signup_allowed(address: str | None, now: datetime.datetime | None = None) -> bool:
+    """May this address send an online sign-up now? No once it sent
+    CALUMET_SIGNUP_ADDRESS_LIMIT within the lockout window, or it is locked for patron
+    sign-ins. Sign-ups are counted like reset requests (a patron realm `card:` name, so
+    a flood of them also counts towards the address's sign-in lockout)."""
+    if not address:
+        return True
+    now = now or timezone.now()
+    recent = AccessAttempt.objects.filter(attempt_time__gte=now - cool_off())
+    patrons_here = recent.filter(ip_address=address, username__startswith="card:")
+    if _sum(patrons_here.filter(username=SIGNUP_KEY)) >= settings.CALUMET_SIGNUP_ADDRESS_LIMIT:
+        return False
+    return _sum(patrons_here) < settings.CALUMET_LOCKOUT_ADDRESS_FAILURES
+
+
+def signup_counted(address: str | None, now: datetime.datetime | None = None) -> None:
+    """Count one sign-up sent from this address (accepted or not)."""
+    _count(SIGNUP_KEY, address, SIGNUP_AGENT, "sign-up", now)

@@ -24,7 +24,7 @@ from core.hashers import hash_pin, pin_hash_outdated
 from core.refusals import Refused
 from patrons.exceptions import PatronRefusal
 from patrons.models import Card, Patron
-from patrons.pin_attempts import _cool_off, pin_reset_allowed, pin_reset_counted
+from patrons.pin_attempts import cool_off, pin_reset_allowed, pin_reset_counted
 from privacy.acting import service
 
 # PINs people choose first, and which anyone would try first.
@@ -184,7 +184,7 @@ def pin_reset_request(*, card_number: str, email: str, address: str | None, orig
 
 
 def _cool_off_minutes() -> float:
-    return _cool_off().total_seconds() / 60
+    return cool_off().total_seconds() / 60
 
 
 def pin_reset_send(*, patron_id: int, origin: str) -> int:

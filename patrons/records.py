@@ -8,7 +8,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from patrons.models import Card, Patron, PatronBlock, PatronCategory
+from patrons.models import Card, Patron, PatronBlock, PatronCategory, SignUp
 from patrons.services import kept_history_erase
 from privacy.access import register_purpose
 from privacy.erasures import register_replay
@@ -34,7 +34,7 @@ def _patron_active(now) -> Q:
     # The card works through its expiry day in the library's time zone.
     q = Q(card_expires_on__gte=timezone.localdate(now))
     for kind in registry:
-        if kind.model is Patron or kind.expunge is Expunge.WITH_OWNER:
+        if kind.model is Patron or kind.expunge is Expunge.WITH_OWNER or not kind.reaches_patron:
             continue
         active = kind.active_records(now).filter(**{kind.patron_lookup("pk"): OuterRef("pk")})
         q |= Q(Exists(active))
@@ -148,6 +148,58 @@ registry.register(
         expunge=Expunge.DELETE,
         export_fields=("reason", "note", "starts_at", "ends_at", "lifted_at"),
         audit_mask=("note",),
+    )
+)
+
+registry.register(
+    RecordKind(
+        name="signup",
+        retention=RetentionRule(
+            order=85,
+            kind="signup",
+            label=gettext_noop("An application for a card made online, not yet collected"),
+            default_days=30,
+            active_while=gettext_noop("never: it waits for you to collect your card"),
+            counted_from=gettext_noop("the day you applied"),
+            expunge_means=gettext_noop(
+                "the application is deleted (collected at a desk, it becomes your registration)"
+            ),
+        ),
+        staff_name="Online sign-ups not yet collected",
+        patron_name=gettext_noop("your online application"),
+        model=SignUp,
+        # An applicant is no patron yet: nothing links it to one, and it is never in a
+        # patron's download, a legal hold or a disclosure.
+        patron_path=None,
+        active=lambda now: Q(pk__in=[]),
+        closed_at=lambda: F("created_at"),
+        opened_at=lambda: F("created_at"),
+        expunge=Expunge.DELETE,
+        disclosable=False,
+        export_fields=(
+            "first_name",
+            "last_name",
+            "email",
+            "birth_date",
+            "address_line1",
+            "address_line2",
+            "city",
+            "postal_code",
+            "phone",
+            "created_at",
+            "confirmed_at",
+        ),
+        audit_mask=(
+            "first_name",
+            "last_name",
+            "email",
+            "birth_date",
+            "address_line1",
+            "address_line2",
+            "city",
+            "postal_code",
+            "phone",
+        ),
     )
 )
 

@@ -72,7 +72,7 @@ def kept_history_erase(*, patron: Patron, now: datetime.datetime | None = None) 
     now = now or timezone.now()
     erased = 0
     for kind in registry:
-        if kind.kept_by_patron is None:
+        if kind.kept_by_patron is None or not kind.reaches_patron:
             continue
         closed = kind.closed_records(now).filter(**{kind.patron_lookup("pk"): patron.pk})
         erased += kind.expunge_queryset(closed, now)

@@ -15,5 +15,9 @@ urlpatterns = [
     path("pin/reset/<str:token>/", views.pin_reset_link_view, name="pin_reset_link"),
     path("lost-card/", views.lost_card_view, name="lost_card"),
     path("data/", views.my_data_view, name="my_data"),
+    path("data/all/", views.my_data_all_view, name="my_data_all"),
     path("access/", views.access_view, name="access"),
+    path("sign-up/", views.signup_view, name="signup"),
+    path("sign-up/sent/", views.signup_sent_view, name="signup_sent"),
+    path("sign-up/confirm/<str:token>/", views.signup_confirm_view, name="signup_confirm"),
 ]

@@ -1,13 +1,11 @@
 """Portal pages of the patrons app: sign-in and out, privacy choices, PIN, lost card,
 the patron's own data. Every page is for the signed-in patron only and shows only them."""
 
-import json
-
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +19,7 @@ from core.client import lockout_address
 from core.refusals import Refused
 from patrons import services
 from patrons.exceptions import PatronRefusal
-from patrons.export import patron_export
+from patrons.export import patron_export_csv, patron_export_json, patron_sections
 from patrons.forms import (
     ConfirmForm,
     PinChangeForm,
@@ -29,6 +27,7 @@ from patrons.forms import (
     PinResetRequestForm,
     PortalLoginForm,
     ReadingHistoryForm,
+    SignUpForm,
 )
 from patrons.pins import pin_reset_confirm, pin_reset_request
 from patrons.portal import (
@@ -41,9 +40,11 @@ from patrons.portal import (
 )
 from patrons.selectors import blocks_in_force, describe_block
 from patrons.services import patron_language_set
+from patrons.signup import signup_apply, signup_confirm
 from privacy.access import log_access
 from privacy.access_summary import access_days
 from privacy.models import RetentionPolicy
+from privacy.retention import retention_days
 from privacy.selectors import retention_schedule
 
 
@@ -97,7 +98,12 @@ def login_view(request):
     return render(
         request,
         "portal/login.html",
-        {"form": PortalLoginForm(), "error": error, "next": _safe_next(request, "")},
+        {
+            "form": PortalLoginForm(),
+            "error": error,
+            "next": _safe_next(request, ""),
+            "signup": settings.CALUMET_SIGNUP_ENABLED,
+        },
     )
 
 
@@ -296,38 +302,62 @@ def lost_card_view(request):
 @patron_required
 @require_safe
 def my_data_view(request):
+    """My data: a summary, every kind with how long it is kept, and the downloads (a
+    printable page, CSV and JSON) with the labels in the patron's language."""
     patron = request.patron
-    download = request.GET.get("download") == "1"
-    data = patron_export(
-        patron=patron,
-        log=lambda records: log_access(
-            records,
-            request=request,
-            patron=patron,
-            page="portal:my_data:download" if download else "portal:my_data",
-        ),
-    )
-    if download:
-        response = HttpResponse(
-            json.dumps(data, indent=2, ensure_ascii=False),
-            content_type="application/json; charset=utf-8",
+    download = request.GET.get("download", "")
+    if download in ("1", "json", "csv"):
+        page = "portal:my_data:download"
+        log = lambda records: log_access(  # noqa: E731
+            records, request=request, patron=patron, page=page
         )
         stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="my-library-data-{stamp}.json"'
+        if download == "csv":
+            body = "\ufeff" + patron_export_csv(patron=patron, log=log)  # for spreadsheets
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            extension = "csv"
+        else:
+            response = HttpResponse(
+                patron_export_json(patron=patron, log=log),
+                content_type="application/json; charset=utf-8",
+            )
+            extension = "json"
+        name = f"my-library-data-{stamp}.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    summary = [
-        {"kind": name, "label": _(section["label"]), "count": len(section["records"])}
-        for name, section in data["records"].items()
-    ]
+    sections = patron_sections(
+        patron=patron,
+        log=lambda records: log_access(
+            records, request=request, patron=patron, page="portal:my_data"
+        ),
+    )
     return render(
         request,
         "portal/my_data.html",
         {
-            "summary": summary,
+            "sections": sections,
             "patron": patron,
             "history_story": reading_history_story(patron),
             "blocks": [describe_block(b) for b in blocks_in_force(patron=patron)],
         },
+    )
+
+
+@patron_required
+@require_safe
+def my_data_all_view(request):
+    """Every record, readable and printable: the "download" a person can read."""
+    patron = request.patron
+    sections = patron_sections(
+        patron=patron,
+        log=lambda records: log_access(
+            records, request=request, patron=patron, page="portal:my_data:all"
+        ),
+    )
+    return render(
+        request,
+        "portal/my_data_all.html",
+        {"sections": sections, "patron": patron, "now": timezone.now()},
     )
 
 
@@ -340,3 +370,67 @@ def access_view(request):
     days = RetentionPolicy.objects.filter(kind="audit_entry").values_list("days", flat=True).first()
     page = Paginator(access_days(request.patron, days), 14).get_page(request.GET.get("page"))
     return render(request, "portal/access.html", {"page": page, "days": days})
+
+
+# -- online sign-up ------------------------------------------------------------------------
+
+
+def _signup_enabled():
+    if not settings.CALUMET_SIGNUP_ENABLED:
+        raise Http404
+
+
+def _signup_days() -> int:
+    return retention_days("signup")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request):
+    """Apply for a card from home: the fields the library asks for, a honeypot, a count
+    per client address. Whatever happens to the email address (new, repeated), the same
+    answer: check your email."""
+    _signup_enabled()
+    if request.user.is_authenticated:
+        return redirect(reverse("portal:staff_refused"))
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signup_apply(
+                details=form.details(),
+                actor=None,
+                address=lockout_address(request),
+                origin=request.build_absolute_uri("/"),
+                honeypot=form.cleaned_data.get("website", ""),
+            )
+        except Refused as refusal:
+            status = 429 if refusal.code == PatronRefusal.SIGNUP_TOO_MANY else 400
+            context = {"form": form, "error": refusal.message, "days": _signup_days()}
+            return render(request, "portal/signup.html", context, status=status)
+        return redirect(reverse("portal:signup_sent"))
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "days": _signup_days()}
+    return render(request, "portal/signup.html", context, status=status)
+
+
+@require_safe
+def signup_sent_view(request):
+    _signup_enabled()
+    return render(request, "portal/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm_view(request, token: str):
+    """The emailed link. GET shows a button (mail scanners open links); POST confirms."""
+    _signup_enabled()
+    if request.method == "POST":
+        try:
+            signup = signup_confirm(token=token, actor=None)
+        except Refused as refusal:
+            context = {"error": refusal.message}
+            return render(request, "portal/signup_confirm.html", context, status=400)
+        return render(
+            request,
+            "portal/signup_done.html",
+            {"reference": signup.reference, "days": _signup_days()},
+        )
+    return render(request, "portal/signup_confirm.html", {"token": token})

@@ -101,6 +101,8 @@ def kind_set_for(names: list[str], *, apps=None):
 def held_q(kind: RecordKind) -> Q:
     """Records of this kind under an unreleased legal hold on their patron: a hold of
     every kind, or whose set names this kind (or, failing safe, names no kind at all)."""
+    if not kind.reaches_patron:
+        return Q(pk__in=[])  # no patron yet: nothing a hold on a patron can name
     patron_ref = "pk" if not kind.patron_path else kind.patron_lookup()
     members = RecordKindSetMember.objects.filter(kind_set_id=OuterRef("kind_set_id"))
     holds = LegalHold.objects.filter(

@@ -8,7 +8,9 @@ walks the registry can forget it.
 
 A kind answers, for one model:
 
-* how it reaches the patron (`patron_path`, a lookup such as ``"patron"``);
+* how it reaches the patron (`patron_path`, a lookup such as ``"patron"``; None for an
+  applicant's record that reaches no patron yet, such as an online sign-up not yet
+  collected at the desk: it is expunged on its own rule and never shown as a patron's);
 * when a record is *active* (`active`, a function of "now" returning a ``Q``);
 * when it *closed* (`closed_at`, an expression; retention counts from it);
 * how it is expunged (`Expunge.DELETE`, or `Expunge.ANONYMISE`: deleted too, its use
@@ -56,8 +58,9 @@ class RegistryError(Exception):
 class RecordKind:
     name: str
     model: type[models.Model]
-    #: Lookup from the model to `patrons.Patron`; "" for the Patron model itself.
-    patron_path: str
+    #: Lookup from the model to `patrons.Patron`; "" for the Patron model itself; None
+    #: for an applicant's record that reaches no patron (yet).
+    patron_path: str | None
     #: now -> Q selecting the records still needed for an open transaction.
     active: Callable[[datetime.datetime], Q]
     #: The timestamp retention counts from (an expression over the model's fields).
@@ -108,6 +111,11 @@ class RecordKind:
     # -- description -------------------------------------------------------------------
 
     @property
+    def reaches_patron(self) -> bool:
+        """False for an applicant's record (an online sign-up): no patron exists yet."""
+        return self.patron_path is not None
+
+    @property
     def rule(self) -> RetentionRule:
         return RULES_BY_KIND[self.policy_kind or self.name]
 
@@ -121,6 +129,8 @@ class RecordKind:
 
     def patron_id_of(self, record: models.Model) -> int | None:
         """The id of the patron a record of this kind belongs to (None once unlinked)."""
+        if self.patron_path is None:
+            return None
         if not self.patron_path:
             return record.pk
         if "__" not in self.patron_path:
@@ -135,6 +145,8 @@ class RecordKind:
     # -- querysets ---------------------------------------------------------------------
 
     def patron_lookup(self, suffix: str = "") -> str:
+        if self.patron_path is None:
+            raise RegistryError(f"Record kind {self.name!r} reaches no patron.")
         if not self.patron_path:
             return suffix or "pk"
         return f"{self.patron_path}__{suffix}" if suffix else self.patron_path
@@ -144,6 +156,8 @@ class RecordKind:
 
     def for_patron(self, patron) -> QuerySet:
         """Every record of this kind that belongs to `patron`."""
+        if self.patron_path is None:
+            return self.all().none()
         if not self.patron_path:
             return self.all().filter(pk=patron.pk)
         return self.all().filter(**{self.patron_lookup("pk"): patron.pk})
@@ -156,7 +170,8 @@ class RecordKind:
         return qs
 
     def linked(self) -> QuerySet:
-        """Records still linked to a patron (anonymised ones are not)."""
+        """Records still linked to a patron (anonymised ones are not); an applicant's
+        records are all there is of them."""
         if not self.patron_path:
             return self.all()
         return self.all().filter(**{f"{self.patron_lookup()}__isnull": False})
@@ -317,8 +332,11 @@ class Registry:
 
     def holdable(self) -> list[RecordKind]:
         """Kinds a legal hold may name: every kind the expunge removes on its own (a card
-        goes with the registration, so holding the registration holds the cards)."""
-        return [kind for kind in self if kind.expunge is not Expunge.WITH_OWNER]
+        goes with the registration, so holding the registration holds the cards). A kind
+        that reaches no patron (an applicant's) has nothing a hold on a patron can name."""
+        return [
+            kind for kind in self if kind.expunge is not Expunge.WITH_OWNER and kind.reaches_patron
+        ]
 
     def names(self) -> list[str]:
         return list(self._kinds)

@@ -142,7 +142,8 @@ def _record_kinds(only: Iterable[str] | None) -> list[RecordKind]:
     kinds = [
         kind
         for kind in registry
-        if kind.expunge is not Expunge.WITH_OWNER and kind.patron_path  # patrons go last
+        # patrons go last; an applicant's kind (patron_path None) on its own rule
+        if kind.expunge is not Expunge.WITH_OWNER and kind.patron_path != ""
     ]
     if wanted:
         kinds = [kind for kind in kinds if kind.name in wanted]
@@ -339,7 +340,7 @@ def _expunge_patrons(now, batch_size, dry_run, progress, touched, removed) -> Ki
                 break
             last = ids[-1]
             for other in registry:
-                if other is kind:
+                if other is kind or not other.reaches_patron:
                     continue
                 records = other.all().filter(**{other.patron_lookup("pk") + "__in": ids})
                 record_ids = list(records.values_list("pk", flat=True))

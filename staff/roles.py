@@ -66,6 +66,8 @@ grant(
         *perms("patrons", "patron", "view", "add", "change"),
         *perms("patrons", "card", "view", "add", "change"),
         *perms("patrons", "patronblock", "view"),
+        # Online sign-ups: collect them at the desk (patrons.signup), discard pranks.
+        *perms("patrons", "signup", "view", "delete"),
     ],
 )
 grant(

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from circulation.models import BranchClosure
 from patrons.apps import ensure_patron_categories
+from patrons.models import SignUp
 from privacy.models import ExpungeRun
 from sip2 import services as sip2_services
 from sip2.models import SortBin, Terminal, TerminalEvent
@@ -207,6 +208,10 @@ def one_of_everything(db):
     """A patron with one record of each kind, plus what the catalog and statistics hold,
     so that admin lists render real rows."""
     records = one_record_of_each_kind(PatronFactory())
+    # An online application (it reaches no patron: a kind of its own).
+    records[SignUp] = SignUp.objects.create(
+        first_name="Mary", last_name="Shelley", email="mary@example.org", reference="ONEOFALL"
+    )
     VisitCountFactory()
     ExpungeRun.objects.create(dry_run=True, counts={"loan": {"expunged": 0}})
     BranchClosure.objects.create(date=datetime.date(2000, 12, 25), yearly=True, reason="Christmas")

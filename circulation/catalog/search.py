@@ -15,12 +15,20 @@ words it begins ("marq" finds "Márquez"). Both sides are folded the same way in
 
 A query that is an ISBN (10 or 13 digits, hyphens allowed, valid) finds the book by its
 ISBN-13, whichever of the two forms is typed.
+
+"Did you mean" (`suggestion`): when a search finds fewer than SUGGEST_BELOW titles, each
+word of the query that starts no word of the catalog (`SearchWord`) is replaced by the
+closest word that does — on PostgreSQL the words most alike by trigrams (pg_trgm, under a
+GIN index), on both databases the words spelt as they sound (`core.text.sound_key`), and
+on SQLite words of about the same length with the same first letter — scored by
+`difflib`. The suggestion is offered only if it finds more titles than the query did.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
@@ -41,15 +49,17 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Length
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from circulation.models import Branch, Item, Title
-from core.text import isbn13, words
+from circulation.models import Branch, Item, SearchWord, Title
+from core.text import isbn13, sound_key, words
 
 MAX_WORDS = 12  # more words than this add nothing but cost
 MAX_IDS = 1000  # found titles whose facets are counted by primary key
+SUGGEST_BELOW = 3  # a search finding fewer titles than this gets a "did you mean"
+SUGGEST_SCORE = 0.6  # how alike (difflib's ratio, 0 to 1) a suggested word must be
 
 SORTS = {
     "relevance": _("Relevance"),
@@ -303,3 +313,67 @@ def reindex(titles: QuerySet | None = None) -> int:
             batch = []
     count += Title.objects.bulk_update(batch, ["search_text"]) if batch else 0
     return count
+
+
+# -- "did you mean" ---------------------------------------------------------------------
+
+
+def _is_known(term: str) -> bool:
+    """Does some word of the catalog start with this one (as the search matches it)?"""
+    return SearchWord.objects.filter(word__gte=term, word__lt=term + "\x7f").exists()
+
+
+def _candidates(term: str) -> set[str]:
+    found = set(
+        SearchWord.objects.filter(sound=sound_key(term)).values_list("word", flat=True)[:50]
+    )
+    if connection.vendor == "postgresql":
+        alike = RawSQL("word %% %s", [term], output_field=BooleanField())
+        found |= set(
+            SearchWord.objects.filter(alike)
+            .annotate(similarity=RawSQL("similarity(word, %s)", [term]))
+            .order_by("-similarity", "word")
+            .values_list("word", flat=True)[:20]
+        )
+    else:
+        found |= set(
+            SearchWord.objects.filter(word__startswith=term[0])
+            .annotate(length=Length("word"))
+            .filter(length__gte=len(term) - 2, length__lte=len(term) + 2)
+            .values_list("word", flat=True)[:5000]
+        )
+    return found
+
+
+def _closest(term: str) -> str | None:
+    sound = sound_key(term)
+    best, best_score = None, SUGGEST_SCORE
+    for word in sorted(_candidates(term)):
+        score = SequenceMatcher(None, term, word).ratio() + (
+            0.15 if sound_key(word) == sound else 0
+        )
+        if score > best_score:
+            best, best_score = word, score
+    return best
+
+
+def suggestion(query: str, found: int) -> str:
+    """A query that finds more than `found` titles, with the misspelt words replaced by
+    the closest words of the catalog; "" when there is none."""
+    compact = re.sub(r"[\s-]", "", query)
+    if found >= SUGGEST_BELOW or re.fullmatch(r"[\dXx]{10,13}", compact):
+        return ""
+    terms = list(dict.fromkeys(words(query)))[:MAX_WORDS]
+    changed, better = False, []
+    for term in terms:
+        if len(term) < 3 or term.isdigit() or _is_known(term):
+            better.append(term)
+            continue
+        closest = _closest(term)
+        changed |= closest is not None
+        better.append(closest or term)
+    if not changed:
+        return ""
+    text = " ".join(better)
+    titles, _terms, _isbn = keyword_match(text)
+    return text if titles.order_by()[: found + 1].count() > found else ""

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from circulation import services
 from circulation.catalog.search import SORTS, Filters, copy_counts, language_name, search
+from circulation.catalog.search import suggestion as suggest
 from circulation.models import Branch, Hold, Item, Loan, Title
 from core.refusals import Refused
 from core.requests import posted_id
@@ -85,6 +86,7 @@ def catalog_view(request):
         titles = _Counted(titles, found.count)
     page = Paginator(titles, PER_PAGE).get_page(request.GET.get("page"))
     current = {**values, "sort": values.get("sort")}
+    suggestion = suggest(query, page.paginator.count) if query else ""
     facets = [
         (
             name,
@@ -124,6 +126,8 @@ def catalog_view(request):
             "page_link": _link(current) + "&page=",
             "left_out": left_out,
             "isbn": found.isbn,
+            "suggestion": suggestion,
+            "suggestion_link": _link({**values, "q": suggestion}) if suggestion else "",
         },
     )
 

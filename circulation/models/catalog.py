@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.text import isbn13 as checked_isbn13
-from core.text import search_text
+from core.text import search_text, sound_key
 
 
 class Branch(models.Model):
@@ -33,7 +33,9 @@ class TitleQuerySet(models.QuerySet):
         objs = list(objs)
         for obj in objs:
             obj.prepare_for_search()
-        return super().bulk_create(objs, *args, **kwargs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        SearchWord.add(" ".join(obj.search_text for obj in objs))
+        return created
 
 
 class Title(models.Model):
@@ -123,6 +125,7 @@ class Title(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "isbn13", "search_text"}
         super().save(*args, **kwargs)
+        SearchWord.add(self.search_text)
 
     @property
     def subject_list(self) -> list[str]:
@@ -193,3 +196,30 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"Item {self.barcode}"
+
+
+class SearchWord(models.Model):
+    """A word of the catalog's search text, for "did you mean" (circulation/catalog/
+    search.py, `suggestion`): added as titles are saved or created in bulk, never removed
+    (a suggestion is offered only if it finds titles). On PostgreSQL its words are under
+    a trigram index (pg_trgm), so the closest words of a misspelt one are found at a
+    consortium's size; `sound` finds words spelt as they sound, on both databases."""
+
+    word = models.CharField(max_length=40, primary_key=True)
+    sound = models.CharField(max_length=40, db_index=True)
+
+    class Meta:
+        verbose_name = "catalog search word"
+
+    def __str__(self) -> str:
+        return self.word
+
+    @classmethod
+    def add(cls, text: str) -> None:
+        found = {w for w in (text or "").split() if 3 <= len(w) <= 40 and not w.isdigit()}
+        if found:
+            cls.objects.bulk_create(
+                [cls(word=w, sound=sound_key(w)) for w in sorted(found)],
+                ignore_conflicts=True,
+                batch_size=1000,
+            )

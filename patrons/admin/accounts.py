@@ -15,11 +15,13 @@ from django.urls import path, reverse
 from django.utils.translation import get_language_from_request, gettext_lazy
 
 from core.refusals import Refused
+from core.requests import posted_id
 from core.slips import render_slip
 from patrons import accounts
 from patrons.exceptions import PatronRefusal
-from patrons.models import Patron, PatronCategory
+from patrons.models import Patron, PatronCategory, SignUp
 from patrons.pins import pin_issue_temporary
+from patrons.signup import signup_collect
 from privacy.access import log_access
 
 
@@ -144,10 +146,43 @@ def _request_language(request) -> str:
     return ""
 
 
+SIGNUP_INITIAL = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "home_branch",
+    "language",
+)
+
+
+def _signup_of(request):
+    """The online application being collected (`?signup=<id>`, or the form's field)."""
+    raw = request.POST.get("signup") or request.GET.get("signup")
+    pk = posted_id(raw) if raw else None
+    if raw and pk is None:
+        return None, True
+    return (SignUp.objects.filter(pk=pk).first() if pk else None), bool(raw)
+
+
 def register_view(model_admin, request):
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
-    form = RegistrationForm(request.POST or None)
+    signup, asked = _signup_of(request)
+    if asked and signup is None:
+        messages.error(request, "That online application was already collected or erased.")
+        return redirect(reverse("admin:patrons_signup_changelist"))
+    initial = (
+        {name: getattr(signup, name) for name in SIGNUP_INITIAL if getattr(signup, name)}
+        if signup
+        else None
+    )
+    form = RegistrationForm(request.POST or None, initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -157,9 +192,18 @@ def register_view(model_admin, request):
         # Not chosen: the language of the request (the patron's slips and notices follow).
         data["language"] = data["language"] or _request_language(request)
         try:
-            patron, card = accounts.patron_register(
-                actor=request.user, card_number=card_number, confirm_duplicate=confirm, **data
-            )
+            if signup is not None:
+                patron, card = signup_collect(
+                    signup=signup,
+                    actor=request.user,
+                    card_number=card_number,
+                    confirm_duplicate=confirm,
+                    **data,
+                )
+            else:
+                patron, card = accounts.patron_register(
+                    actor=request.user, card_number=card_number, confirm_duplicate=confirm, **data
+                )
         except Refused as refusal:
             field = {
                 PatronRefusal.CARD_NUMBER: "card_number",
@@ -194,7 +238,8 @@ def register_view(model_admin, request):
             return redirect(reverse("admin:patrons_patron_change", args=[patron.pk]))
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Register a patron",
+        "title": "Issue the card of an online application" if signup else "Register a patron",
+        "signup": signup,
         "opts": Patron._meta,
         "form": form,
         "duplicates": duplicates,

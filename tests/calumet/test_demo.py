@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from calumet import demo
 from calumet.demo_calendar import thanksgiving
-from circulation.models import Branch, BranchClosure, Hold, Loan, OpeningHours, Program
+from circulation.models import Branch, BranchClosure, Hold, Loan, OpeningHours, Program, Title
 from circulation.models.calendar import BranchCalendar
 from circulation.selectors import opening_hours_lines
 
@@ -107,3 +107,9 @@ def test_a_demo_loaded_before_the_calendar_gets_it_at_the_next_load(library):
     ]
     assert BranchClosure.objects.filter(yearly=True).count() == 3
     assert BranchClosure.objects.filter(branch=library["river"]).count() == 1
+
+
+def test_every_demo_title_has_a_language_and_some_are_in_spanish(library):
+    assert not Title.objects.filter(language="").exists()
+    assert Title.objects.filter(language="spa").count() >= 10
+    assert Title.objects.filter(title="Cien años de soledad", language="spa").exists()

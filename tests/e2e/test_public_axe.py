@@ -136,6 +136,9 @@ def tour(page, titles):
         ("sign-in", "/portal/login/"),
         ("PIN reset request", "/portal/pin/forgotten/"),
         ("PIN reset: the new PIN", "/portal/pin/reset/a-token-from-the-email/"),
+        ("online sign-up", "/portal/sign-up/"),
+        ("online sign-up sent", "/portal/sign-up/sent/"),
+        ("online sign-up: the emailed link", "/portal/sign-up/confirm/a-token/"),
         ("staff refused", "/portal/staff/"),
         ("page not found", "/portal/no-such-page/"),
     ]:
@@ -147,6 +150,17 @@ def tour(page, titles):
     page.locator("form.stack button[type=submit]").click()  # no email: the form says so
     page.wait_for_load_state()
     yield "PIN reset with an error"
+
+    page.goto("/portal/sign-up/")
+    page.fill("#id_email", "not-an-address")
+    page.locator("form.stack button[type=submit]").click()  # required fields missing
+    page.wait_for_load_state()
+    yield "online sign-up with errors"
+
+    page.goto("/portal/sign-up/confirm/a-token/")
+    page.locator("form.stack button[type=submit]").click()
+    page.wait_for_load_state()
+    yield "online sign-up: a link that is not valid"
 
     page.goto("/portal/login/")
     page.fill("#id_card_number", READER)
@@ -184,6 +198,7 @@ def tour(page, titles):
         ("privacy choices", "/portal/privacy/"),
         ("who has looked", "/portal/access/"),
         ("my data", "/portal/data/"),
+        ("all my data, printable", "/portal/data/all/"),
         ("PIN change", "/portal/pin/"),
         ("lost card", "/portal/lost-card/"),
         ("catalog, signed in", "/portal/catalog/?subject=Birds"),

@@ -19,7 +19,7 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
-from patrons.models import Patron
+from patrons.models import Patron, SignUp
 from privacy.registry import registry
 from tests.factories import PatronFactory, one_record_of_each_kind
 
@@ -56,6 +56,10 @@ def walk(superuser_client, settings):
         first_name="Quintessa", last_name="Zwiebelfisch", email="zwiebel@example.org"
     )
     records = one_record_of_each_kind(patron)
+    # An online application: someone else, not yet a patron (its pages show no patron).
+    records[SignUp] = SignUp.objects.create(
+        first_name="Mary", last_name="Shelley", email="mary@example.org", reference="WALKWALK"
+    )
     card = records[next(m for m in records if m.__name__ == "Card")]
     return superuser_client, patron, card, records
 

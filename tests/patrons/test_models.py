@@ -24,7 +24,7 @@ from circulation.models import (
     Visit,
 )
 from disclosures.models import DisclosureScope
-from patrons.models import Card, Patron, PatronBlock
+from patrons.models import Card, Patron, PatronBlock, SignUp
 from privacy.models import LegalHold
 from privacy.registry import registry
 from tests.factories import (
@@ -192,6 +192,9 @@ MAKERS = {
         patron=p, day=timezone.now(), kind="courtesy", ok=False
     ),
     NoticePreference: lambda p: NoticePreference.objects.create(patron=p, courtesy=False),
+    SignUp: lambda p: SignUp.objects.create(
+        first_name=p.first_name, last_name=p.last_name, email=p.email, reference="QUENNELL"
+    ),
 }
 
 

@@ -22,6 +22,7 @@ DESIGN_DEFAULT_DAYS = {
     "patron": 730,
     "audit_entry": 365,
     "disclosure_request": 1825,
+    "signup": 30,
 }
 
 

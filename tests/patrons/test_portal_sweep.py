@@ -54,6 +54,8 @@ ENDPOINTS = {
     "history_delete": ({}, ["loan"]),
     "pin_reset": ({}, ["card_number", "email"]),
     "pin_reset_new": ({}, ["card_number", "new_pin", "new_pin2"]),
+    "signup": ({}, ["first_name", "last_name", "email", "birth_date", "postal_code", "website"]),
+    "signup_confirm": ({"token": "not-a-signed-token"}, []),
     "notices": ({}, ["courtesy", "card_expiry"]),
     "hold_suspend": ({}, ["hold", "until"]),
 }

@@ -33,6 +33,7 @@ from circulation.models import Branch, ComputerSession, Fine, Hold, Item, Loan, 
 from inventory import services as inventory
 from inventory.models import InventoryScan, InventorySession
 from patrons.models import Card, Patron
+from patrons.signup import make_token, signup_apply, signup_collect, signup_confirm
 from privacy import retention
 from privacy.access_summary import access_days
 from privacy.registry import registry
@@ -92,6 +93,33 @@ def _week(monday: datetime.datetime):
     def at(day, hour, minute=0, second=0):
         moment = timezone.localtime(monday) + day * DAY
         return moment.replace(hour=hour, minute=minute, second=second, microsecond=37)
+
+    # Two online sign-ups: one collected at the desk (it becomes a patron), one never.
+    address = {"address_line1": "1 Field Place", "city": "Horsham", "postal_code": "RH12"}
+    applicant = {"first_name": "Mary", "last_name": "Shelley", "email": "mary@example.org"}
+    applicant |= {"birth_date": datetime.date(1997, 8, 30), **address}
+    applied = signup_apply(
+        details=applicant,
+        actor=None,
+        address="192.0.2.1",
+        origin="http://testserver/",
+        now=at(0, 9, 1, 1),
+    )
+    signup_confirm(token=make_token(applied), actor=None, now=at(0, 9, 20, 2))
+    signup_collect(signup=applied, actor=clerk, now=at(1, 11, 3, 3), **applicant)
+    signup_apply(
+        actor=None,
+        details={
+            **applicant,
+            "first_name": "Percy",
+            "email": "percy@example.org",
+            "birth_date": datetime.date(1992, 8, 4),
+        },
+        address="192.0.2.2",
+        origin="http://testserver/",
+        now=at(0, 9, 30, 4),
+    )
+    truth["events"].extend([at(0, 9, 1, 1), at(0, 9, 20, 2), at(1, 11, 3, 3), at(0, 9, 30, 4)])
 
     for day in range(5):
         # Copies returned away from home the day before arrive there in the morning.
