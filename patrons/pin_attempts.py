@@ -39,10 +39,11 @@ def card_key(card_number: str) -> str:
 
 
 def cool_off() -> datetime.timedelta:
-    cool_off = settings.AXES_COOLOFF_TIME
-    if isinstance(cool_off, datetime.timedelta):
-        return cool_off
-    return datetime.timedelta(hours=cool_off if cool_off is not None else 0.25)
+    """How long failed attempts count (django-axes' cool-off, a quarter hour unset)."""
+    setting = settings.AXES_COOLOFF_TIME
+    if isinstance(setting, datetime.timedelta):
+        return setting
+    return datetime.timedelta(hours=setting if setting is not None else 0.25)
 
 
 def pin_failures(card_number: str, now: datetime.datetime | None = None) -> int:
