@@ -17,8 +17,9 @@ BRANCH_NAME = "'Branch ' || (1 + i % 10)"
 
 def access_statement(patrons: int) -> tuple[str, str, int, int]:
     """Per patron, in the form `log_access` writes: opened at a desk check-out (its card
-    and one to three loans) and listed in a staff search of the patron list, at times
-    spread over the last 400 days (some past the audit log's own retention)."""
+    and one to three loans; the patron's own transaction, `served: desk`, which the
+    expunge reduces with their records) and listed in a staff search of the patron list,
+    at times spread over the last 400 days (some past the audit log's own retention)."""
     return (
         "access entries",
         f"""INSERT INTO auditlog_logentry (object_pk, object_id, object_repr, action,
@@ -32,7 +33,10 @@ def access_statement(patrons: int) -> tuple[str, str, int, int]:
                 'role', 'Circulation staff', 'branch', {BRANCH_NAME}, 'patron', i,
                 'kinds', CASE WHEN v.access = 'opened'
                     THEN jsonb_build_object('card', 1, 'loan', 1 + i % 3)
-                    ELSE jsonb_build_object('patron', 1) END),
+                    ELSE jsonb_build_object('patron', 1) END)
+                -- The check-out serves the patron: their own transaction (privacy.access).
+                || CASE WHEN v.page = 'desk:checkout' THEN '{{"served": "desk"}}'::jsonb
+                    ELSE '{{}}'::jsonb END,
             '', NULL, ('10.0.0.' || (1 + i % 200))::inet
         FROM generate_series(%(lo)s::int, %(hi)s::int) g(i)
         CROSS JOIN (VALUES ('desk:checkout', 'opened', 7),

@@ -7,9 +7,14 @@ deletes the due records of every kind (registrations with their cards and every 
 left of them), with every audit entry about them (content type + object_pk) and, for the
 registrations, every entry naming the patron; then touches the copies and programs the
 removed records pointed at and rewrites the statistics rows of every day from the
-earliest one a removed record began (delete + insert in key order). Both outcomes are
-counted and must be identical; the ratio is what our safety costs. VACUUM is timed on its
-own (the same for both). Neither decodes sessions in the plain SQL (it cannot); ours
+earliest one a removed record began (delete + insert in key order). Like ours, it first
+generalises the statistics cells of fewer than k patrons while every record is there, and
+reduces the transaction entries of the patrons whose records it removes to one per
+month and channel (`bench.plain_sql`). Both outcomes are counted and must be identical
+(rows left, audit entries, the transaction entries left in detail and those of a month
+with a digest of them, the statistics' sums, and each statistics table's rows with a
+digest of their keys and counts); the ratio is what our safety costs. VACUUM is timed on
+its own (the same for both). The plain SQL does not decode sessions (it cannot); ours
 does, over the handful the bench's browsers left.
 """
 
@@ -26,7 +31,9 @@ from django.utils import timezone
 from psycopg import sql as pgsql
 
 from bench.data import RETENTION_DAYS
+from bench.plain_sql import LADDERS, generalise_statements, reduce_statement
 from privacy.retention import expunge
+from stats.generalise import anonymity_k
 
 ACTIVE_HOLD = "('placed', 'in_transit', 'waiting')"
 NOT_HELD = """NOT EXISTS (SELECT 1 FROM patrons_legalhold lh
@@ -35,17 +42,29 @@ DOOMED = "(SELECT id FROM doomed)"
 #: The statements that remove a registration's records, cards and trail: ours counts the
 #: registrations only, so the plain SQL counts them once, at the end.
 UNCOUNTED = "patron: records, cards, trail"
+#: The steps that remove no record of their own (ours counts none of theirs either).
+GENERALISED = "statistics generalised"
+REDUCED = "transaction entries reduced"
+NOT_COUNTED = ("after", UNCOUNTED, GENERALISED, REDUCED)
 
 
 def _ct(app: str, model: str) -> str:
     return f"(SELECT id FROM django_content_type WHERE app_label = '{app}' AND model = '{model}')"
 
 
-def _removed(app: str, model: str, where: str, began: str, refs: str = "NULL, NULL") -> str:
+def _removed(
+    app: str,
+    model: str,
+    where: str,
+    began: str,
+    refs: str = "NULL, NULL",
+    patron: str = "t.patron_id",
+) -> str:
     """DELETE the rows of `app_model` (alias t) matching `where`, with their audit trail;
-    remember what they pointed at (item, program) and when they began; count them."""
+    remember what they pointed at (item, program), when they began and whose they were;
+    count them."""
     return f"""WITH gone AS (DELETE FROM {app}_{model} t WHERE {where}
-            RETURNING t.id, {refs}, {began}),
+            RETURNING t.id, {refs}, {began}, {patron} AS patron_id),
         trail AS (DELETE FROM auditlog_logentry e USING gone
             WHERE e.content_type_id = {_ct(app, model)} AND e.object_pk = gone.id::text),
         noted AS (INSERT INTO touched SELECT * FROM gone)
@@ -143,9 +162,16 @@ def raw_statements(now: datetime.datetime) -> list[tuple[str, str]]:
             "setup",
             sql(
                 "CREATE TEMP TABLE touched (id bigint, item_id bigint, program_id bigint, "
-                "began timestamptz)"
+                "began timestamptz, patron_id bigint)"
             ),
         ),
+        # As in the engine: the statistics cells of fewer than k patrons generalised
+        # while every record they count is there (stats/generalise.py).
+        *[
+            (GENERALISED, sql(statement))
+            for ladder in LADDERS
+            for statement in generalise_statements(ladder, anonymity_k())
+        ],
         # As in the engine: entries past the audit log's retention go first.
         ("audit_entry", sql("DELETE FROM auditlog_logentry WHERE timestamp < {audit_cutoff}")),
         removed(
@@ -180,6 +206,9 @@ def raw_statements(now: datetime.datetime) -> list[tuple[str, str]]:
             "computer_session",
             f"t.ended_at IS NOT NULL AND t.ended_at <= {{cutoff}} AND {not_held}",
         ),
+        # The patrons' own transaction entries, reduced with their records
+        # (privacy/served.py; a removed patron's go with the patron, below).
+        (REDUCED, sql(reduce_statement())),
         (
             "patron",
             sql(
@@ -232,7 +261,11 @@ def raw_statements(now: datetime.datetime) -> list[tuple[str, str]]:
         ),
         (
             UNCOUNTED,
-            sql(_removed("patrons", "patron", f"t.id IN {DOOMED}", "NULL::timestamptz", NO_REFS)),
+            sql(
+                _removed(
+                    "patrons", "patron", f"t.id IN {DOOMED}", "NULL::timestamptz", NO_REFS, "t.id"
+                )
+            ),
         ),
         ("patron", sql("SELECT count(*) FROM doomed")),
         (
@@ -254,6 +287,18 @@ def raw_statements(now: datetime.datetime) -> list[tuple[str, str]]:
     ]
 
 
+GENERALISED_TABLES = [(ladder.table, (*ladder.keys, *ladder.amounts)) for ladder in LADDERS]
+
+
+def _rows_digest(table: str, columns: tuple[str, ...]) -> str:
+    """The rows, those generalised, and a digest of every row's key and counts."""
+    row = f"concat_ws('|', {', '.join(columns)}, generalised)"
+    return (
+        f"SELECT count(*), count(*) FILTER (WHERE generalised), "
+        f"md5(string_agg({row}, ',' ORDER BY {row})) FROM {table}"
+    )
+
+
 OUTCOME = {
     "loans": "SELECT count(*) FROM circulation_loan",
     "fines": "SELECT count(*) FROM circulation_fine",
@@ -264,15 +309,25 @@ OUTCOME = {
     "program sign-ups": "SELECT count(*) FROM circulation_programregistration",
     "patrons": "SELECT count(*) FROM patrons_patron",
     "cards": "SELECT count(*) FROM patrons_card",
-    # Ours also reduces the patron's own transaction entries to one per month and channel,
-    # and generalises statistics cells of fewer than k patrons; the plain SQL does neither.
-    # What both must agree on: the entries that are not such transaction entries, and the
-    # statistics' totals (which the generalisation keeps).
-    "audit entries (not the patron's own transactions)": "SELECT count(*) "
-    "FROM auditlog_logentry WHERE NOT COALESCE(additional_data::jsonb ? 'served', false)",
+    "audit entries": "SELECT count(*) FROM auditlog_logentry",
+    # The patrons' own transactions: left in detail, and reduced to the month.
+    "transaction entries in detail": "SELECT count(*) FROM auditlog_logentry "
+    "WHERE additional_data ? 'served' AND NOT additional_data ? 'month'",
+    "transaction entries of a month (and a digest of them)": "SELECT count(*), "
+    "md5(string_agg(additional_data::text || timestamp::text, ',' ORDER BY "
+    "additional_data::text, timestamp)) FROM auditlog_logentry WHERE additional_data ? 'month'",
+    # The statistics: their totals (which the generalisation keeps) and their rows (how
+    # many cells of fewer than k patrons went up their ladder).
     "circulation per day: check-outs": "SELECT sum(checkouts) FROM circulation_circulationday",
     "title per month: check-outs": "SELECT sum(checkouts) FROM circulation_titlemonth",
     "visits per day: visits": "SELECT sum(count) FROM circulation_visitcount",
+    "charges per day: amount charged": "SELECT sum(amount_charged)::text "
+    "FROM circulation_chargeday",
+    "holds per day: placed": "SELECT sum(placed) FROM circulation_holdday",
+    **{
+        f"rows of {table} (generalised, a digest of them)": _rows_digest(table, columns)
+        for table, columns in GENERALISED_TABLES
+    },
     "copies' circulation counts": "SELECT sum(circulation_count) FROM circulation_item",
 }
 
@@ -293,11 +348,12 @@ TABLES = (
 )
 
 
-def outcome(cursor) -> dict[str, int]:
+def outcome(cursor) -> dict[str, int | str]:
     result = {}
     for label, query in OUTCOME.items():
         cursor.execute(query)
-        result[label] = cursor.fetchone()[0]
+        row = cursor.fetchone()
+        result[label] = row[0] if len(row) == 1 else " ".join(str(value) for value in row)
     return result
 
 
@@ -344,7 +400,7 @@ def run_raw(dsn: str, now: datetime.datetime) -> dict:
         for label, statement in raw_statements(now):
             t = time.perf_counter()
             cur.execute(statement)
-            if cur.description is not None and label not in ("after", UNCOUNTED):
+            if cur.description is not None and label not in NOT_COUNTED:
                 affected += cur.fetchone()[0]
             elif label in ("audit_entry", "side_copies"):
                 affected += cur.rowcount

@@ -339,12 +339,12 @@ auditlog.register(Program, exclude_fields=["registration_count", "attendance_cou
 # a renewal, a payment, the hold shelf, a computer): what they write is the patron's own
 # transaction, reduced with its records (docs/audit.md, "Transactions and looks").
 for _page in (
-    "desk:checkout",  # with its patron search and its receipt
+    "desk:checkout",  # with its receipt (a search's matches are looks until one is picked)
     "desk:checkin",
     "checkin",
     "desk:renew",
     "renew",
-    "desk:payment",  # with its patron search and its receipt
+    "desk:payment",  # the same
     "desk:hold_shelf",
     "desk:holds_to_pull",
     "desk:hold_slip",

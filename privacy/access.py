@@ -105,6 +105,7 @@ def log_access(
     confidential: bool = False,
     who: dict | None = None,
     remembered: dict | None = None,
+    lookup: bool = False,
 ) -> int:
     """Record that the records shown on a page were seen. Returns the entries written.
 
@@ -124,6 +125,10 @@ def log_access(
     desk transaction): {(patron id, page, access): when}. A patron in it within the
     repeat window is left out without asking the database again; the entries written
     or found are added to it.
+
+    `lookup`: the records are a search's matches, looked up rather than served, even on
+    a page that serves a patron (the desk's patron search): a look, kept as written. The
+    one then picked and served is marked so (`served_from_lookup`).
     """
     if access not in ("opened", "listed"):
         raise ValueError(f"access must be 'opened' or 'listed', not {access!r}")
@@ -171,7 +176,7 @@ def log_access(
     base = {"page": page, "access": access, **(who or _staff_context(request, actor))}
     if event:
         base["event"] = event
-    served = served_by(page, actor=actor, who=who, confidential=confidential)
+    served = None if lookup else served_by(page, actor=actor, who=who, confidential=confidential)
     if served:
         base["served"] = served
     if confidential:
@@ -205,6 +210,40 @@ def log_access(
     ]
     insert_entries(entries)
     return len(entries)
+
+
+#: How long after a search the patron picked from its list is taken as served by it.
+LOOKUP_TO_SERVE = datetime.timedelta(hours=1)
+
+
+def served_from_lookup(patron_id: int, *, request, page: str) -> bool:
+    """The staff member picked this patron from the list of their last search on `page`
+    to serve them: that search's entry about this patron becomes part of the patron's
+    transaction (`served_by` of the page it serves), reduced with it; the others the
+    search listed keep their entries as a look. Returns whether an entry was marked."""
+    actor = _staff_actor(request)
+    if actor is None:
+        return False
+    served = served_by(page, actor=actor, who=None, confidential=False)
+    if not served:
+        return False
+    entry = (
+        LogEntry.objects.filter(
+            action=LogEntry.Action.ACCESS,
+            actor=actor,
+            object_pk=str(patron_id),
+            content_type=ContentType.objects.get_for_model(registry.get("patron").model),
+            timestamp__gte=timezone.now() - LOOKUP_TO_SERVE,
+            additional_data__page=page,
+        )
+        .order_by("-timestamp", "-pk")
+        .values_list("pk", "additional_data")
+        .first()
+    )
+    if entry is None or "served" in (entry[1] or {}):
+        return False
+    LogEntry.objects.filter(pk=entry[0]).update(additional_data={**entry[1], "served": served})
+    return True
 
 
 def _not_seen_lately(

@@ -9,7 +9,8 @@ each column of a breakdown (and each row that adds up), once one count is hidden
 smallest others are hidden with it until at least two are hidden and the hidden ones add
 up to the threshold or more; no single hidden count can then be worked out. Those
 hidden with a small one read "withheld" (they are not small: saying "fewer than 5"
-would be wrong).
+would be wrong). Where the small one is the only count of its column that is not 0,
+zeros of other rows (`partners`) read "fewer than 5" with it, which is true of a 0.
 """
 
 from __future__ import annotations
@@ -47,6 +48,23 @@ def _complement(cells: dict, below: int, hidden: set, withheld: set, order=lambd
         _, pos = others.pop(0)
         mine.add(pos)
         withheld.add(pos)
+    if len(mine) == 1:
+        # It is the only count of the column that is not 0: the total less the zeros
+        # would give it back. Its partners (fixed by the labels alone) are hidden too.
+        hidden |= partners(sorted(cells, key=order), *mine) - mine
+
+
+def partners(ordered: list, pos) -> set:
+    """The group `pos` is hidden with when it is the only count of its column that is
+    not 0: the positions in label order taken two by two (the last three together when
+    they are odd in number). Which of a group holds the count changes nothing of what is
+    hidden, so the hidden cells do not say whose it is."""
+    if len(ordered) < 2:
+        return set()
+    start = ordered.index(pos) // 2 * 2
+    if start + 3 == len(ordered) or start + 1 == len(ordered):
+        start = len(ordered) - 3 if len(ordered) >= 3 else 0
+    return set(ordered[start : start + 3 if start + 3 == len(ordered) else start + 2])
 
 
 def hidden_cells(table: Table, below: int) -> set[tuple[int, int]]:
@@ -75,7 +93,8 @@ def suppressed_cells(table: Table, below: int, forced: set = frozenset()) -> tup
                 if small(value, below):
                     hidden.add((i, j))
                 elif (str(row[0]), j) in forced:
-                    withheld.add((i, j))
+                    # A 0 is hidden only with a lone small count: it reads as that one.
+                    (withheld if value else hidden).add((i, j))
     if table.adds_up == "columns":
         label = lambda pos: str(table.rows[pos[0]][0])  # noqa: E731
         for j in range(1, len(table.columns)):

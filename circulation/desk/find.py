@@ -11,7 +11,7 @@ from core.refusals import Refused
 from core.requests import posted_id
 from patrons.models import Card, Patron
 from patrons.selectors import namesake_hint, patron_search
-from privacy.access import log_access
+from privacy.access import log_access, served_from_lookup
 
 
 class FindPatronForm(forms.Form):
@@ -28,7 +28,9 @@ def find(request, page: str) -> tuple[FindPatronForm, list[dict] | None]:
     if not form.is_valid():
         return form, None
     found = patron_search(form.cleaned_data["query"])
-    log_access(found, request=request, page=f"{page}:find", access="listed")
+    # The matches are looked up, not served: a look, kept as written, until the one
+    # picked is served (`picked_card`).
+    log_access(found, request=request, page=f"{page}:find", access="listed", lookup=True)
     results = []
     for patron in found:
         cards = list(patron.cards.all())
@@ -45,9 +47,10 @@ def find(request, page: str) -> tuple[FindPatronForm, list[dict] | None]:
     return form, results
 
 
-def picked_card(request, *, any_card: bool = False) -> Card:
+def picked_card(request, page: str, *, any_card: bool = False) -> Card:
     """The card to serve for the patron picked from the results: the active card (or, to
-    take a payment, the latest card of any status)."""
+    take a payment, the latest card of any status). The search's entry about this patron
+    becomes part of their transaction; the others it listed stay looks."""
     patron_id = posted_id(request.POST.get("patron", ""))
     patron = Patron.objects.filter(pk=patron_id).first() if patron_id else None
     if patron is None:
@@ -58,4 +61,5 @@ def picked_card(request, *, any_card: bool = False) -> Card:
         raise Refused(
             "This patron has no card in use. Replace the card from the patron's page first."
         )
+    served_from_lookup(patron.pk, request=request, page=f"{page}:find")
     return card

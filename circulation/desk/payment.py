@@ -54,7 +54,7 @@ def _act(request, desk: Desk, card: Card | None, action: str) -> None:
             raise Refused("Scan or type a 14-digit card number.")
         desk.serve("payment", _payment_card(form.cleaned_data["card_number"]))
     elif action == "pick":
-        desk.serve("payment", picked_card(request, any_card=True))
+        desk.serve("payment", picked_card(request, "desk:payment", any_card=True))
     elif card is None:
         raise Refused("Scan the patron's card first.")
     elif action == "pay":

@@ -106,7 +106,8 @@ def _checkout_action(request, desk: Desk, action: str) -> None:
         desk.serve("checkout", card_resolve(card_number=form.cleaned_data["card_number"]))
         return
     if action == "pick":
-        desk.serve("checkout", card_resolve(card_number=picked_card(request).number))
+        picked = picked_card(request, "desk:checkout")
+        desk.serve("checkout", card_resolve(card_number=picked.number))
         return
     card = desk.card("checkout")
     if action not in {"item", "hold", "program", "renew", "override"}:

@@ -65,6 +65,26 @@ def test_namesakes_are_told_apart_and_the_right_one_is_served(desk, namesakes, p
     assert younger.masked_number in served.content.decode()
 
 
+@pytest.mark.parametrize("page", [CHECKOUT, PAYMENT])
+def test_the_patrons_a_search_lists_are_looked_up_and_the_one_picked_is_served(
+    desk, namesakes, page
+):
+    # A search's matches were looked up, not served: their entries stay looks (kept as
+    # written); the patron then picked and served has it as part of their transaction,
+    # reduced with it (docs/audit.md, "Transactions and looks").
+    older, younger = namesakes
+    desk.post(page, {"action": "find", "query": "maria garc"})
+    search = f"desk:{'checkout' if page == CHECKOUT else 'payment'}:find"
+
+    def served():
+        entries = LogEntry.objects.filter(additional_data__page=search)
+        return {e.additional_data["patron"]: e.additional_data.get("served") for e in entries}
+
+    assert served() == {older.patron_id: None, younger.patron_id: None}
+    desk.post(page, {"action": "pick", "patron": younger.patron_id}, follow=True)
+    assert served() == {older.patron_id: None, younger.patron_id: "desk"}
+
+
 def test_found_by_phone_or_email(desk, namesakes):
     by_phone = desk.post(CHECKOUT, {"action": "find", "query": "773 555 0199"}).content.decode()
     assert "2001" in by_phone and "1950" not in by_phone

@@ -167,8 +167,21 @@ def test_no_pair_of_periods_gives_back_a_hidden_count(half_year, librarian_clien
     )
     assert hidden >= 5  # there are hidden counts to look for
     assert _recovered(librarian_client) == []
-    # (Where one branch alone has counts in a column, its cell is the library's total,
-    # which is published: docs/statistics.md says so. The data here avoid that case.)
+
+
+def test_one_branch_with_all_of_a_column_is_not_the_total(half_year, librarian_client):
+    # In March only East had expired holds (2): Central's cell of that column is 0.
+    # Hiding East's cell alone would be useless, since the library's total less
+    # Central's 0 is East's count; Central's 0 is hidden with it, so the total is the
+    # sum of two hidden cells.
+    _central, east = half_year
+    march = MONTHS[2]
+    for _ in range(2):
+        counting.hold_event(branch_id=east.pk, event="expired", now=_moment(march, 12))
+    _, body, notes = _read(librarian_client, "holds", _query(march, march))
+    assert [row[4] for row in body] == ["", ""]  # Central's 0 and East's 2, both hidden
+    assert all("Expired: fewer than 5" in note for note in notes), notes
+    assert _recovered(librarian_client) == []
 
 
 def test_the_attack_works_without_the_month_protection(half_year, librarian_client, monkeypatch):

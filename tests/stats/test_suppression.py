@@ -185,6 +185,31 @@ def test_a_hidden_count_takes_the_smallest_others_with_it():
         assert hidden_cells(table, 1) == set()
 
 
+def test_a_lone_small_count_hides_the_same_zeros_whoever_holds_it():
+    # Only one branch had expired holds: the library's total less the other branches'
+    # zeros would give its count back, so zeros are hidden with it, the same ones
+    # whichever branch of the group had the count (labels taken two by two, the last
+    # three together).
+    def hidden_expired(counts):
+        table = Table("t", "T", ["Branch", "Placed", "Expired"])
+        table.rows = [[label, 50, n] for label, n in zip("ABCDE", counts, strict=True)]
+        return {table.rows[i][0] for i, j in hidden_cells(table, 5) if j == 2}
+
+    assert hidden_expired([3, 0, 0, 0, 0]) == hidden_expired([0, 3, 0, 0, 0]) == {"A", "B"}
+    for counts in ([0, 0, 2, 0, 0], [0, 0, 0, 2, 0], [0, 0, 0, 0, 2]):
+        assert hidden_expired(counts) == {"C", "D", "E"}
+    assert hidden_expired([0, 0, 0, 0, 0]) == set()
+    assert hidden_expired([3, 0, 0, 0, 9]) == {"A", "E"}  # a count to withhold: no zeros
+    shown = present(_one_column([3, 0]))["rows"]
+    assert [row[1]["text"] for row in shown] == ["fewer than 5", "fewer than 5"]
+
+
+def _one_column(counts):
+    table = Table("t", "T", ["Branch", "Expired"])
+    table.rows = [[label, n] for label, n in zip("ABCDE", counts, strict=False)]
+    return table
+
+
 def test_a_title_borrowed_a_few_times_is_not_named(small_everywhere, librarian_client):
     query = "start=2025-03-01&end=2025-03-31&group=month"
     page = librarian_client.get(f"/admin/stats/statistics/?{query}").content.decode()
