@@ -146,19 +146,9 @@ def _request_language(request) -> str:
     return ""
 
 
-SIGNUP_INITIAL = (
-    "first_name",
-    "last_name",
-    "birth_date",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "postal_code",
-    "home_branch",
-    "language",
-)
+#: What an online application fills in on the registration form: all of it but the
+#: category, which staff choose at the desk.
+SIGNUP_INITIAL = tuple(name for name in accounts.REGISTRATION_FIELDS if name != "category")
 
 
 def _signup_of(request):
