@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from calumet.log_config import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -293,21 +295,15 @@ CALUMET_CARD_PREFIX = env.str("CALUMET_CARD_PREFIX", default="21234")
 # A registration (and its card) is valid for this many years, renewed at the desk.
 CALUMET_CARD_YEARS = env.int("CALUMET_CARD_YEARS", default=3)
 
-# A PIN reset link (emailed to the patron) works once, within this many minutes.
+# A PIN reset link works once, within these minutes; resets asked within the lockout window
+# per card and per client address (patrons.pin_attempts): past either, no email is sent.
 CALUMET_PIN_RESET_MINUTES = env.int("CALUMET_PIN_RESET_MINUTES", default=60)
-# "Forgot your PIN?" requests within the lockout window (CALUMET_LOCKOUT_MINUTES), per
-# card number and per client address (an IPv6 one as its network), whatever matched:
-# past either, the form refuses and no email is sent (patrons.pin_attempts).
 CALUMET_PIN_RESET_CARD_LIMIT = env.int("CALUMET_PIN_RESET_CARD_LIMIT", default=3)
 CALUMET_PIN_RESET_ADDRESS_LIMIT = env.int("CALUMET_PIN_RESET_ADDRESS_LIMIT", default=10)
 
-# Online sign-up (patrons/signup.py): a resident applies from home, confirms by email and
-# collects the card at a desk, where staff check identity. First and last name and email
-# are always asked; CALUMET_SIGNUP_FIELDS lists the other fields the form asks for (of
-# birth_date, address_line1, address_line2, city, postal_code, phone, home_branch,
-# language), CALUMET_SIGNUP_REQUIRED those of them that must be filled. Sign-ups per
-# client address within the lockout window: CALUMET_SIGNUP_ADDRESS_LIMIT. An application
-# never collected is expunged after its retention ("signup", 30 days by default).
+# Online sign-up (patrons/signup.py; docs/portal.md): the fields the form asks and those
+# required (name and email always), sign-ups per client address in the lockout window, the
+# confirmation link's hours. An application never collected goes at its retention.
 CALUMET_SIGNUP_ENABLED = env.bool("CALUMET_SIGNUP_ENABLED", default=True)
 CALUMET_SIGNUP_FIELDS = env.list(
     "CALUMET_SIGNUP_FIELDS",
@@ -317,7 +313,6 @@ CALUMET_SIGNUP_REQUIRED = env.list(
     "CALUMET_SIGNUP_REQUIRED", default=["birth_date", "address_line1", "city", "postal_code"]
 )
 CALUMET_SIGNUP_ADDRESS_LIMIT = env.int("CALUMET_SIGNUP_ADDRESS_LIMIT", default=5)
-# The emailed confirmation link works within this many hours.
 CALUMET_SIGNUP_CONFIRM_HOURS = env.int("CALUMET_SIGNUP_CONFIRM_HOURS", default=48)
 
 # Patron portal sessions on shared public terminals: signed out after this many idle
@@ -421,40 +416,6 @@ EMAIL_BACKEND = env.str(
 )
 DEFAULT_FROM_EMAIL = env.str("CALUMET_FROM_EMAIL", default="library@localhost")
 
-# Logging: to the console, warnings and up for Django's request log, so that URLs of
-# failed requests are not written at every 404. No request bodies are ever logged.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {
-        "no_query_string": {"()": "calumet.logging.StripQueryString"},
-        "no_request_paths": {"()": "calumet.logging.RedactRequestPaths"},
-    },
-    "handlers": {
-        # Django's lines about a request name its route, never its path (docs/privacy.md,
-        # "Logs").
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["no_request_paths"],
-        },
-        "server": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["no_query_string"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": env.str("CALUMET_LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        "django.server": {
-            "level": "WARNING" if not DEBUG else "INFO",
-            "handlers": ["server"],
-            "propagate": False,
-        },
-        # django-axes logs the user name of every attempt; for patrons that is a card
-        # number, which must not reach a log. Lockouts are visible in the admin instead.
-        "axes": {"level": "ERROR"},
-    },
-}
+# Logging: to the console; no URL path, query string, card number or request body
+# (calumet/log_config.py says how).
+LOGGING = logging_config(level=env.str("CALUMET_LOG_LEVEL", default="INFO"), debug=DEBUG)
