@@ -6,6 +6,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 
 class _NoUrlStorage(FileSystemStorage):
@@ -22,18 +23,18 @@ def private_storage() -> FileSystemStorage:
 
 class DisclosureRequest(models.Model):
     class Basis(models.TextChoices):
-        COURT_ORDER = "court_order", "Court order"
-        SUBPOENA = "subpoena", "Subpoena"
-        EMERGENCY = "emergency", "Emergency (identification only)"
-        NONE = "none", "None presented"
+        COURT_ORDER = "court_order", gettext_noop("Court order")
+        SUBPOENA = "subpoena", gettext_noop("Subpoena")
+        EMERGENCY = "emergency", gettext_noop("Emergency (identification only)")
+        NONE = "none", gettext_noop("None presented")
 
     class Status(models.TextChoices):
-        REFUSED_AT_DESK = "refused_at_desk", "Refused at the desk (no legal process)"
-        PENDING = "pending", "Waiting for the administrator"
-        APPROVED = "approved", "Approved, package ready"
-        DENIED = "denied", "Denied"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        FULFILLED = "fulfilled", "Fulfilled"
+        REFUSED_AT_DESK = "refused_at_desk", gettext_noop("Refused at the desk (no legal process)")
+        PENDING = "pending", gettext_noop("Waiting for the administrator")
+        APPROVED = "approved", gettext_noop("Approved, package ready")
+        DENIED = "denied", gettext_noop("Denied")
+        WITHDRAWN = "withdrawn", gettext_noop("Withdrawn")
+        FULFILLED = "fulfilled", gettext_noop("Fulfilled")
 
     class NonDisclosure(models.TextChoices):
         """Asked when the request is recorded, never changed: whether the transparency

@@ -140,7 +140,9 @@ def field_label(kind: RecordKind, path: str) -> str:
 
 
 def _readable(record, path: str, kind: RecordKind) -> str:
-    """A value as words: dates in the patron's language, yes/no, choices by their name."""
+    """A value as words: dates in the patron's language, yes/no, choices by their name
+    (translated here: the models mark choice labels with `gettext_noop`, so they stay
+    English in the audit log and on the staff site's stored texts)."""
     value = record
     for part in path.split("__"):
         if value is None:

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from core.hashers import hash_pin, pin_matches
 from patrons.search_key import search_key
@@ -69,8 +70,8 @@ class Patron(models.Model):
         STAFF = "staff", "Staff"
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        EXPIRED = "expired", "Expired"
+        ACTIVE = "active", gettext_noop("Active")
+        EXPIRED = "expired", gettext_noop("Expired")
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
@@ -255,12 +256,12 @@ class Patron(models.Model):
 
 class Card(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        LOST = "lost", "Reported lost"
-        STOLEN = "stolen", "Stolen"
-        DAMAGED = "damaged", "Damaged (replaced)"
-        REPLACED = "replaced", "Replaced"
-        EXPIRED = "expired", "Expired"
+        ACTIVE = "active", gettext_noop("Active")
+        LOST = "lost", gettext_noop("Reported lost")
+        STOLEN = "stolen", gettext_noop("Stolen")
+        DAMAGED = "damaged", gettext_noop("Damaged (replaced)")
+        REPLACED = "replaced", gettext_noop("Replaced")
+        EXPIRED = "expired", gettext_noop("Expired")
 
     patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="cards")
     number = models.CharField(

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_q import tasks as django_q_tasks
 
 from core.refusals import Refused
 from patrons import accounts
@@ -119,7 +120,7 @@ def signup_apply(
     email = cleaned["email"]
     pending = SignUp.objects.filter(email__iexact=email).first()
     if pending is not None:
-        _send(pending, origin, repeated=True)
+        _queue(pending, origin, repeated=True)
         return None
     signup = SignUp(**cleaned, created_at=now, reference=_reference())
     if not signup.language:
@@ -135,9 +136,9 @@ def signup_apply(
     except IntegrityError:  # the same email sent twice at once: one application
         pending = SignUp.objects.filter(email__iexact=email).first()
         if pending is not None:
-            _send(pending, origin, repeated=True)
+            _queue(pending, origin, repeated=True)
         return None
-    _send(signup, origin, repeated=False)
+    _queue(signup, origin, repeated=False)
     return signup
 
 
@@ -146,9 +147,23 @@ def _language() -> str:
     return current if current in dict(settings.LANGUAGES) else ""
 
 
-def _send(signup: SignUp, origin: str, *, repeated: bool) -> None:
-    """The confirmation email, in the applicant's language; on a repeated application a
-    reminder (with the link again while it is not confirmed)."""
+def _queue(signup: SignUp, origin: str, *, repeated: bool) -> None:
+    """Hand the email to the worker (`patrons.tasks.send_signup_confirmation`), as the PIN
+    reset does: a new address and one already applied with each queue one task, so the
+    answer takes the same time either way. The task carries the application's id and the
+    site's origin, never the email address: django-q2 stores task arguments."""
+    django_q_tasks.async_task(
+        "patrons.tasks.send_signup_confirmation", signup.pk, origin, repeated, group="notices"
+    )
+
+
+def signup_send(*, signup_id: int, origin: str, repeated: bool) -> int:
+    """In the worker: the confirmation email, in the applicant's language; on a repeated
+    application a reminder (with the link again while it is not confirmed). Returns the
+    number of emails (0: the application was collected or erased in the meantime)."""
+    signup = SignUp.objects.filter(pk=signup_id).first()
+    if signup is None:
+        return 0
     link = origin.rstrip("/") + reverse("portal:signup_confirm", args=[make_token(signup)])
     hours = settings.CALUMET_SIGNUP_CONFIRM_HOURS
     with translation.override(signup.language or settings.LANGUAGE_CODE):
@@ -183,6 +198,7 @@ def _send(signup: SignUp, origin: str, *, repeated: bool) -> None:
                 "days": _retention_days(),
             }
     send_mail(subject=subject, message=body, from_email=None, recipient_list=[signup.email])
+    return 1
 
 
 def _retention_days() -> int:

@@ -292,7 +292,7 @@ ENTRY_COLUMNS = {
 def insert_entries(rows: list[dict], using: str = "default") -> None:
     """Write audit entries (dicts of ENTRY_COLUMNS) in one INSERT. An account page shows
     forty records and writes forty entries; a model instance and its field preparation
-    for each cost more than the insert (the benchmark's audit overhead, issue 9)."""
+    for each cost more than the insert (the benchmark's audit overhead on the account page)."""
     if not rows:
         return
     connection = connections[using]

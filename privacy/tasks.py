@@ -1,4 +1,5 @@
-"""django-q2 tasks of the patrons app: load, call the service, return a count."""
+"""django-q2 tasks of the privacy kernel: the nightly expunge, a staff "Run now" and the idle
+sessions sweep (each loads, calls the service and returns a count)."""
 
 from django.conf import settings
 

@@ -1,4 +1,4 @@
-"""The web server's logs carry no reading interest (issue 26, point 6).
+"""The web server's logs carry no reading interest.
 
 An outside attacker read the access log: the hold was placed at a URL that carried the
 title's id, and the patron's sign-in, from the same address, was a second earlier in the

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from circulation.models.catalog import Branch, Item, Title
 
@@ -129,12 +130,12 @@ class Hold(models.Model):
     """A reservation of a title. Title-level: the first copy returned serves the queue."""
 
     class Status(models.TextChoices):
-        PLACED = "placed", "Waiting in the queue"
-        IN_TRANSIT = "in_transit", "In transit to pickup branch"
-        WAITING = "waiting", "Waiting on the hold shelf"
-        FULFILLED = "fulfilled", "Picked up"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Not picked up in time"
+        PLACED = "placed", gettext_noop("Waiting in the queue")
+        IN_TRANSIT = "in_transit", gettext_noop("In transit to pickup branch")
+        WAITING = "waiting", gettext_noop("Waiting on the hold shelf")
+        FULFILLED = "fulfilled", gettext_noop("Picked up")
+        CANCELLED = "cancelled", gettext_noop("Cancelled")
+        EXPIRED = "expired", gettext_noop("Not picked up in time")
 
     ACTIVE_STATUSES = (Status.PLACED, Status.IN_TRANSIT, Status.WAITING)
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Program(models.Model):
@@ -58,9 +59,9 @@ class Program(models.Model):
 
 class ProgramRegistration(models.Model):
     class Status(models.TextChoices):
-        REGISTERED = "registered", "Registered"
-        WAITLISTED = "waitlisted", "On the waiting list"
-        CANCELLED = "cancelled", "Cancelled"
+        REGISTERED = "registered", gettext_noop("Registered")
+        WAITLISTED = "waitlisted", gettext_noop("On the waiting list")
+        CANCELLED = "cancelled", gettext_noop("Cancelled")
 
     program = models.ForeignKey(
         "circulation.Program", on_delete=models.CASCADE, related_name="registrations"

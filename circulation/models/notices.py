@@ -7,13 +7,14 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_noop
 
 
 class NoticeKind(models.TextChoices):
-    HOLD_READY = "hold_ready", "Hold ready for pickup"
-    OVERDUE = "overdue", "Overdue items"
-    COURTESY = "courtesy", "Items due soon"
-    CARD_EXPIRY = "card_expiry", "Card about to expire"
+    HOLD_READY = "hold_ready", gettext_noop("Hold ready for pickup")
+    OVERDUE = "overdue", gettext_noop("Overdue items")
+    COURTESY = "courtesy", gettext_noop("Items due soon")
+    CARD_EXPIRY = "card_expiry", gettext_noop("Card about to expire")
 
 
 #: The notices a patron may turn off in the portal (hold-ready and overdue stay on).

@@ -1,5 +1,5 @@
-"""Admin lists of tables that only grow: no COUNT(*) of the whole table on each page
-(issue 9). PostgreSQL's estimate stands in for an unfiltered list of a large table; a
+"""Admin lists of tables that only grow: no COUNT(*) of the whole table on each page.
+PostgreSQL's estimate stands in for an unfiltered list of a large table; a
 filtered or searched list, and every list on SQLite, is counted exactly."""
 
 import pytest

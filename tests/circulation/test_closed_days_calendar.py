@@ -1,4 +1,4 @@
-"""Closed days as a month calendar (issue 27, point 3)."""
+"""Closed days as a month calendar."""
 
 import datetime
 import re

@@ -113,7 +113,7 @@ def test_a_bad_pick_is_a_message(desk, patron):
     assert b"Search again" in response.content
 
 
-# -- found as they are written (issue 27) ----------------------------------------------------
+# -- found as they are written -------------------------------------------------------------
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Staff overrides at the desk, by role and with a reason (issue 27, point 3): the renewal
+"""Staff overrides at the desk, by role and with a reason: the renewal
 limit and the fine limit. Recorded on the loan and in the audit log (the note masked),
 shown on the patron's page; a clerk is told which role may; no reason, no override."""
 

@@ -1,4 +1,4 @@
-"""Issue 27, point 2 and the desk half of point 3: every slip is a print page in the
+"""Slips printed at the desk: every slip is a print page in the
 patron's language with no staff chrome; transit slips name the title; slips of a check-in
 session or a pull list print in one go; the hold slip link after "Pulled"; cash tendered
 and change due; the desk home counts the holds to pull at the desk's branch."""

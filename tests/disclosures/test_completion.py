@@ -145,6 +145,6 @@ def test_staff_who_may_not_see_the_patrons_named_are_told_why(clerk, director):
     assert named not in as_clerk and card.patron.last_name not in as_clerk
     as_director = text(director)
     assert "Not shown to your role" not in as_director
-    # The administrator deciding reads who is named: name and masked card (issue 27).
+    # The administrator deciding reads who is named: name and masked card.
     assert f"Patron named: {named}" in as_director  # in the decision panel, at the top
     assert "Patron #" not in as_director

@@ -1,4 +1,4 @@
-"""The staff pages of issue 27 in Chromium, checked with axe-core (WCAG 2.1 AA): the Roles
+"""Staff pages in Chromium, checked with axe-core (WCAG 2.1 AA): the Roles
 page (and a change saved from it), the expunge's preview and a run's counts, the closed
 days calendar, the administrator's disclosure page naming the patron, and a staff 500.
 With CALUMET_SCREENSHOTS=<folder>, each page is also saved there at 1280 px."""
@@ -114,7 +114,7 @@ def test_the_pages_of_roles_expunge_calendar_and_disclosure(axe, browser, live_s
     shoot(page, "staff_403")
     context.close()
     if any(found.values()):
-        pytest.fail(f"axe-core on the pages of issue 27:\n{report(found)}", pytrace=False)
+        pytest.fail(f"axe-core on these staff pages:\n{report(found)}", pytrace=False)
 
 
 def _pk(codename: str) -> int:

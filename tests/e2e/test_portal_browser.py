@@ -137,3 +137,34 @@ def test_the_language_list_shows_its_options_whole_at_1280_px(page, card, screen
         assert room["widest"] + 15 <= room["inner"], (language, room)
         assert room["page"] <= 1280, room
         page.screenshot(path=str(screenshots / f"portal-notices-{language}.png"))
+
+
+WIDER_THAN_ROOM = """() => [...document.querySelectorAll('table')]
+    .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
+    .map(t => t.closest('section').querySelector('h2').textContent)"""
+
+
+def test_all_my_data_fits_the_page_on_screen_on_paper_and_on_a_phone(page, card, screenshots):
+    """The loans table has nine columns: every column stays on the page on a desktop
+    screen and on paper (a table in print-sized type), and on a phone each loan is a card
+    whose values keep their labels."""
+    sign_in(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/portal/data/all/")
+    assert page.evaluate(WIDER_THAN_ROOM) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(screenshots / "portal-my-data-screen.png"), full_page=True)
+
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 1000})  # A4's width within its margins
+    assert page.evaluate(WIDER_THAN_ROOM) == []
+    loans = page.locator("section.data-kind:has(#kind-loan) table")
+    assert loans.evaluate("t => getComputedStyle(t).display") == "table"
+    assert loans.locator("thead th").last.is_visible()  # "Erased", the last column
+    page.screenshot(path=str(screenshots / "portal-my-data-print.png"), full_page=True)
+
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(WIDER_THAN_ROOM) == []
+    label = loans.locator("td").first.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label == '"Title"'

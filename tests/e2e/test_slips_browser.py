@@ -1,4 +1,4 @@
-"""Every slip in a real browser (issue 27, point 2): an 80 mm print page on one page, with a
+"""Every slip in a real browser: an 80 mm print page on one page, with a
 Print button and no staff chrome, in a Spanish patron's Spanish; the desk's one-step flows
 (cash tendered and change, a confirmation before a lost-item charge, every slip of a pull
 list in one print). Screenshots at 1280 px and print PDFs at 80 mm."""

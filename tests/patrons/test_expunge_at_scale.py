@@ -1,4 +1,4 @@
-"""The expunge's behaviour that the benchmark (issue 9) made faster must stay correct:
+"""The expunge's behaviour that the benchmark made faster must stay correct:
 every deletion leaves exactly one scrubbed DELETE entry, batches continue after the last
 key without skipping or repeating records, and entries naming a patron are scrubbed in
 one statement."""

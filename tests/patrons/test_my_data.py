@@ -8,10 +8,12 @@ import json
 
 import pytest
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from patrons.export import _model_field
 from privacy.registry import registry
 from tests.factories import (
     DEFAULT_PIN,
@@ -109,3 +111,24 @@ def test_everything_is_in_spanish_from_the_spanish_portal(card):
     assert rows[0][0] == "Tipo de registro"
     data = json.loads(client.get(reverse("portal:my_data"), {"download": "json"}).content)
     assert {r["Título"] for r in data["records"]["loan"]["records"]} >= {"Still Reading"}
+
+
+def test_a_cards_status_and_other_choices_are_in_spanish_on_the_spanish_page(card):
+    page = signed_in(card, "es").get(reverse("portal:my_data_all")).content.decode()
+    assert "<td>Activa</td>" in page and "<td>Active</td>" not in page
+
+
+def test_every_choice_a_patron_reads_in_my_data_has_its_spanish():
+    languages = {str(name) for _code, name in settings.LANGUAGES}  # each in its own tongue
+    missing = []
+    for kind in registry:
+        for path in kind.export_fields:
+            found = _model_field(kind.model, path)
+            for _value, label in getattr(found, "flatchoices", None) or ():
+                with translation.override("en"):
+                    english = str(label)
+                with translation.override("es"):
+                    spanish = translation.gettext(english)
+                if spanish == english and english not in languages:
+                    missing.append(f"{kind.name}.{path}: {label}")
+    assert missing == []

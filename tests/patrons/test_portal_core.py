@@ -288,7 +288,7 @@ def test_catalog_search_by_title_author_and_isbn():
 
 def test_activity_is_recorded_at_most_every_half_minute_and_still_times_out(card):
     """The session is written when the last recorded activity is 30 s old, not on every
-    page (issue 9); a patron who keeps clicking stays signed in, one who stops is signed
+    page; a patron who keeps clicking stays signed in, one who stops is signed
     out after the idle timeout, never later."""
     client = portal_signed_in(card)
     client.get(reverse("portal:account"))

@@ -8,6 +8,7 @@ expunge deletes it after its retention."""
 
 import datetime
 import re
+from unittest import mock
 
 import pytest
 from auditlog.models import LogEntry
@@ -16,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_q.models import Task
+from django_q.tasks import async_task as run
 
 from core.refusals import Refused
 from patrons.models import Patron, SignUp
@@ -109,6 +112,34 @@ def test_a_repeated_application_creates_nothing_and_reminds_the_applicant():
     assert SignUp.objects.count() == 1 and SignUp.objects.get().first_name == "Ada"
     assert len(mail.outbox) == 2
     assert "already applied" in mail.outbox[1].body and link_in(mail.outbox[1])
+
+
+def test_the_email_is_sent_by_the_worker_for_a_new_and_a_repeated_address_alike():
+    with mock.patch("django_q.tasks.async_task") as async_task:
+        new = apply()
+        repeated = apply({"first_name": "Ada B."}, address="198.51.100.6")
+    assert new.status_code == repeated.status_code == 302
+    assert new["Location"] == repeated["Location"]
+    assert mail.outbox == []  # nothing sent inside the request
+    assert async_task.call_count == 2  # one task each time: the same work either way
+    for call in async_task.call_args_list:
+        queued = repr((call.args, call.kwargs))
+        assert "@example.org" not in queued and "Ada" not in queued
+    for call in async_task.call_args_list:
+        run(*call.args, **call.kwargs)  # the test settings run tasks at once
+    assert [m.to for m in mail.outbox] == [["ada@example.org"]] * 2
+    assert "Thank you for applying" in mail.outbox[0].body
+    assert "already applied" in mail.outbox[1].body
+    stored = repr(list(Task.objects.values_list("args", "kwargs", "result")))
+    assert Task.objects.count() == 2 and "@example.org" not in stored
+
+
+def test_an_application_erased_before_the_worker_runs_gets_no_email():
+    with mock.patch("django_q.tasks.async_task") as async_task:
+        apply()
+    SignUp.objects.all().delete()
+    run(*async_task.call_args.args, **async_task.call_args.kwargs)
+    assert mail.outbox == []
 
 
 def test_a_flood_from_one_address_is_refused_without_writing(settings):

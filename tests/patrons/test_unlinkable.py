@@ -419,7 +419,7 @@ def test_no_kept_row_shares_a_transaction_with_a_patrons_row(expunged_week):
 
 # -- the attacker, measured ------------------------------------------------------------------
 #
-# Issue 26: the access entries kept for a year said that a patron was served at the
+# Before 2026-12-06, the access entries kept for a year said that a patron was served at the
 # check-out desk of a branch at a minute; joined with the statistics (check-outs per day,
 # branch, item type and patron category) and the patron's category, they named the
 # borrower of every removed loan. Below, a busy week at two branches is played through

@@ -1,4 +1,4 @@
-"""The expunge from the staff site (issue 27, point 3): a dry-run preview, a run through
+"""The expunge from the staff site: a dry-run preview, a run through
 the worker, each run's counts as a table in the kinds' staff names."""
 
 import datetime

@@ -1,5 +1,5 @@
 """Access entries: the patron's own transaction is reduced with its records; a staff look
-outside a transaction is kept as it is (issue 26, point 2; docs/audit.md, "Transactions
+outside a transaction is kept as it is (docs/audit.md, "Transactions
 and looks")."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What kiosks, book drops and sorters expect of SIP2 (issue 27, point 6): where a returned
+"""What kiosks, book drops and sorters expect of SIP2: where a returned
 copy goes (transit alert, destination, sort bin), the return date of a check-in, offline
 check-outs, a second scan of a copy already on the card, block patron, patron enable,
 hold and item status update by the terminal's scope, and the item's media type and call

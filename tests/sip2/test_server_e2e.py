@@ -264,7 +264,7 @@ def test_database_connections_cut_under_the_server_are_reopened(
 
 
 def test_kiosk_and_sorter_as_they_expect_over_tls(tls_server, tmp_path, branch, patron, item):
-    """Issue 27, point 6, with the independent client: a second scan unlocks the copy, a
+    """Kiosks and sorters, with the independent client: a second scan unlocks the copy, a
     copy from another branch returned before its due date is sent home unfined with an
     alert, the destination and the sorter's bin, and a kiosk allowed them blocks a card,
     unblocks it with the PIN, places a hold and sends an item status update."""

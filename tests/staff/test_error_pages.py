@@ -1,4 +1,4 @@
-"""Staff error pages keep the staff layout (issue 27, point 3): 403, 404 and 500 under
+"""Staff error pages keep the staff layout: 403, 404 and 500 under
 /admin/; the public site's pages elsewhere."""
 
 import pytest

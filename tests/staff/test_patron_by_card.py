@@ -1,5 +1,5 @@
 """Every staff page names a patron by the masked card in use, linking to their page, never
-"Patron #N" (issue 27, point 3): a walk of every admin page for every role."""
+"Patron #N": a walk of every admin page for every role."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Roles the library can shape (issue 27, point 4): the defaults, the Roles page, changes
+"""Roles the library can shape: the defaults, the Roles page, changes
 that survive the migrations' sync, and refusals that name the roles that may."""
 
 import re

@@ -1,4 +1,4 @@
-"""Statistics tables anonymous at rest (issue 26, point 3): once the expunge has run, no
+"""Statistics tables anonymous at rest: once the expunge has run, no
 row of the statistics tables was made by fewer than k patrons (CALUMET_ANONYMITY_K),
 except the last step of a table's ladder, a month at one branch; and the totals are the
 activity's, before and after."""

@@ -1,4 +1,4 @@
-"""No two published figures give back a hidden count (issue 26, point 4).
+"""No two published figures give back a hidden count.
 
 An attacker downloads every breakdown CSV for every period the pages accept in a half
 year (every run of whole months, and periods to the day, which are read as their whole

@@ -1,5 +1,5 @@
-"""An upgrade from the schema where the circulation app held the statistics tables
-(issue 28): the tables and their rows stay, and the content types (with any permissions)
+"""An upgrade from the schema where the circulation app held the statistics tables:
+the tables and their rows stay, and the content types (with any permissions)
 follow the models to the stats app."""
 
 import datetime
