@@ -23,6 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from circulation.models import BranchClosure
+from inventory.services import inventory_start
 from patrons.apps import ensure_patron_categories
 from patrons.models import SignUp
 from privacy.models import ExpungeRun
@@ -225,6 +226,7 @@ def one_of_everything(db):
     sip2_services.terminal_save(terminal=kiosk, actor=None)
     sip2_services.event_record(kind=TerminalEvent.Kind.values[0], terminal_id=kiosk.pk, code="93")
     sip2_services.sort_bin_save(sort_bin=SortBin(branch=kiosk.branch, bin="A"), actor=None)
+    inventory_start(branch=kiosk.branch, call_number_from="600", call_number_to="699", actor=None)
     return records
 
 

@@ -3,7 +3,17 @@
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
-from core.text import sound_key
+
+def sound_key(word: str) -> str:
+    """core.text.sound_key as it was when this migration was written (a migration keeps
+    the code it ran with; the site's later changes rewrite the words as titles are saved)."""
+    key = word.lower()
+    for spelt, said in (("ph", "f"), ("ck", "k"), ("qu", "k"), ("c", "k"), ("q", "k")):
+        key = key.replace(spelt, said)
+    for spelt, said in (("z", "s"), ("x", "ks"), ("v", "b"), ("w", ""), ("h", ""), ("y", "")):
+        key = key.replace(spelt, said)
+    key = "".join(c for c in key if c not in "aeiou")
+    return "".join(c for n, c in enumerate(key) if n == 0 or key[n - 1] != c)[:40]
 
 
 class TrigramOnPostgres(TrigramExtension):
