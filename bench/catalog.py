@@ -7,21 +7,57 @@ titles (as a patron's search does), drawn the same way on every run; a misspelt 
 one of them with a letter of one word dropped or two letters swapped.
 
 At a consortium's size (1,000,000 titles: `--scale 10`), the catalog alone:
-`.venv/bin/python -m bench --scale 10 --only catalog` (docs/performance.md).
+`.venv/bin/python -m bench --scale 10 --only catalog` (docs/performance.md). That run
+makes only what the catalog's pages read (`generate`): the branches, the titles and the
+copies of the full data set, row for row the same, without patrons, loans or statistics.
 """
 
 from __future__ import annotations
 
+import datetime
 import random
 import urllib.parse
 
-from bench import web
-from bench.words import GIVEN, SURNAMES, WORDS
+import psycopg
+from django.db import connection
+
+from bench import data, web
+from bench.sizes import Sizes
 from circulation.catalog.search import Filters, search, suggestion
 from circulation.models import SearchWord, Title
-from core.text import words as text_words
 
 QUERIES = 60
+#: The statements of bench.data's plan the catalog reads (an open loan's copy is marked
+#: on loan all the same, so the counts of copies on the shelf are those of the full set).
+TABLES = ("branches", "titles", "items")
+#: The search's full-text index, built once after the titles rather than row by row.
+TEXT_INDEX = "title_search_gin"
+
+
+def generate(dsn: str, sizes: Sizes, now: datetime.datetime, *, quiet: bool = False) -> None:
+    """Fill an empty, migrated database with the catalog part of the full data set only.
+    The titles' search vectors are written by the site's own trigger; the full-text
+    index is dropped while they are inserted and made again from its own definition,
+    then the tables are vacuumed and analysed (autovacuum may be off on the server)."""
+    plan = [step for step in data.statements(sizes) if step[0] in TABLES]
+    with psycopg.connect(dsn, autocommit=False) as conn:
+        index = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [TEXT_INDEX]
+        ).fetchone()[0]
+        conn.execute(f'DROP INDEX "{TEXT_INDEX}"')
+        conn.commit()
+        with data.progress(plan, quiet=quiet) as bar:
+            data.run(conn, plan, now, bar)
+        conn.execute("SET maintenance_work_mem = '512MB'")
+        conn.execute(index)
+        for table in ("circulation_branch", "circulation_title", "circulation_item"):
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM (ANALYZE) circulation_branch, circulation_title, circulation_item")
 
 
 def queries(count: int = QUERIES) -> tuple[list[str], list[str]]:
@@ -62,8 +98,16 @@ def misspelt(queries: list[str]) -> list[str]:
 
 def fill_search_words() -> int:
     """The words "did you mean" knows: the generated titles are inserted by SQL, which
-    Title.save() never sees, so their vocabulary is added here (as saving them would)."""
-    SearchWord.add(" ".join(text_words(" ".join((*WORDS, *SURNAMES, *GIVEN)))))
+    Title.save() never sees, so the distinct words of their search text are added here
+    as saving them would have added them."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT w FROM circulation_title,"
+            " unnest(string_to_array(btrim(search_text), ' ')) AS w"
+        )
+        found = [row[0] for row in cur.fetchall()]
+        SearchWord.add(" ".join(found))
+        cur.execute("ANALYZE circulation_searchword")
     return SearchWord.objects.count()
 
 

@@ -334,26 +334,34 @@ TABLES = (
 )
 
 
+def run(conn: psycopg.Connection, plan: list, now: datetime.datetime, bar: tqdm) -> None:
+    """Run the statements of a plan (see `statements`), each in chunks of at most CHUNK
+    rows, committing after each."""
+    with conn.cursor() as cur:
+        for label, sql, first, last in plan:
+            sql = re.sub(r"%(?!\()", "%%", sql)  # modulo, not a placeholder
+            bar.set_postfix_str(label)
+            lo = first
+            while lo <= last:
+                hi = min(last, lo + CHUNK - 1)
+                cur.execute(sql, {"lo": lo, "hi": hi, "now": now})
+                bar.update(hi - lo + 1)
+                lo = hi + 1
+            conn.commit()
+
+
+def progress(plan: list, *, quiet: bool) -> tqdm:
+    total = sum(max(0, hi - lo + 1) for _, _, lo, hi in plan)
+    return tqdm(total=total, unit="rows", unit_scale=True, disable=quiet, desc="data")
+
+
 def generate(dsn: str, sizes: Sizes, now: datetime.datetime, *, quiet: bool = False) -> None:
     """Fill an empty, migrated database. Every statement is a chunk of at most CHUNK rows."""
     plan = statements(sizes)
-    total = sum(max(0, hi - lo + 1) for _, _, lo, hi in plan)
-    with (
-        psycopg.connect(dsn, autocommit=False) as conn,
-        tqdm(total=total, unit="rows", unit_scale=True, disable=quiet, desc="data") as bar,
-    ):
+    with psycopg.connect(dsn, autocommit=False) as conn, progress(plan, quiet=quiet) as bar:
+        conn.execute("SET work_mem = '256MB'")  # the statistics' sorts, in memory
+        run(conn, plan, now, bar)
         with conn.cursor() as cur:
-            cur.execute("SET work_mem = '256MB'")  # the statistics' sorts, in memory
-            for label, sql, first, last in plan:
-                sql = re.sub(r"%(?!\()", "%%", sql)  # modulo, not a placeholder
-                bar.set_postfix_str(label)
-                lo = first
-                while lo <= last:
-                    hi = min(last, lo + CHUNK - 1)
-                    cur.execute(sql, {"lo": lo, "hi": hi, "now": now})
-                    bar.update(hi - lo + 1)
-                    lo = hi + 1
-                conn.commit()
             for label, sql in derived.STATISTICS:
                 bar.set_postfix_str(label)
                 cur.execute(sql, {"tz": settings.TIME_ZONE})

@@ -71,7 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--only",
         choices=["catalog", "desk-page", "desk-search", "inventory", "kiosk", "load"],
         help="measure only this scenario (the data set is generated in full all the same, but "
-        "for inventory, which makes a branch of its own)",
+        "for catalog, which makes only the branches, titles and copies, and inventory, which "
+        "makes a branch of its own)",
     )
     parser.add_argument(
         "--reuse",

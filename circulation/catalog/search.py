@@ -57,7 +57,7 @@ from circulation.models import Branch, Item, SearchWord, Title
 from core.text import isbn13, sound_key, words
 
 MAX_WORDS = 12  # more words than this add nothing but cost
-MAX_IDS = 1000  # found titles whose facets are counted by primary key
+MAX_IDS = 5000  # found titles whose facets, count and page are read by primary key
 SUGGEST_BELOW = 3  # a search finding fewer titles than this gets a "did you mean"
 SUGGEST_SCORE = 0.6  # how alike (difflib's ratio, 0 to 1) a suggested word must be
 
@@ -168,18 +168,36 @@ def keyword_match(query: str) -> tuple[QuerySet, list[str], str]:
     return _fallback(terms), terms, ""
 
 
-def _postgres(terms: list[str]) -> QuerySet:
+def _tsquery(terms: list[str]) -> SearchQuery:
     query = None
     for term in terms:
         either = SearchQuery(f"{term}:*", config="english", search_type="raw") | SearchQuery(
             f"{term}:*", config="simple", search_type="raw"
         )
         query = either if query is None else query & either
-    stored = RawSQL('"circulation_title"."search_vector"', [], output_field=SearchVectorField())
+    return query
+
+
+def _stored_vector() -> RawSQL:
+    return RawSQL('"circulation_title"."search_vector"', [], output_field=SearchVectorField())
+
+
+def _postgres(terms: list[str]) -> QuerySet:
+    query = _tsquery(terms)
     return (
-        Title.objects.alias(vector=stored)
+        Title.objects.alias(vector=_stored_vector())
         .filter(vector=query)
         .annotate(rank=_TsRank(F("vector"), query))
+    )
+
+
+def _ranked_among(ids: list[int], terms: list[str]) -> QuerySet:
+    """The titles found (by id), ranked as `_postgres` ranks them, without searching the
+    index again."""
+    return (
+        Title.objects.filter(_among("id", ids))
+        .alias(vector=_stored_vector())
+        .annotate(rank=_TsRank(F("vector"), _tsquery(terms)))
     )
 
 
@@ -206,12 +224,14 @@ def search(query: str, filters: Filters, sort: str = "relevance") -> Search:
     result = Search(titles=_sorted(copy_counts(titles), sort), words=terms, isbn=found_isbn)
     found = titles
     if query.strip():
-        # The text search runs once for the ids; the facets and the count then read those
-        # rows by primary key instead of searching again. A query that finds very many
+        # The text search runs once for the ids; the facets, the count and the page then
+        # read those rows by primary key instead of searching again. A query that finds very many
         # titles (one common word) is counted by searching again.
         ids = list(titles.order_by().values_list("pk", flat=True)[: MAX_IDS + 1])
         if len(ids) <= MAX_IDS:
             found = Title.objects.filter(_among("id", ids))
+            if terms and connection.vendor == "postgresql":  # the page, ranked by id
+                result.titles = _sorted(copy_counts(_ranked_among(ids, terms)), sort)
             result.count = len(ids)
             result.facets = facets(found, Item.objects.filter(_among("title_id", ids)))
             return result
