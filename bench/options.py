@@ -90,6 +90,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--load-seconds", type=float, help="how long they work (default: 120, 6 below 0.1)"
     )
     parser.add_argument(
+        "--load-desks", type=int, default=2, help="desks working during the load (2)"
+    )
+    parser.add_argument(
+        "--load-kiosks", type=int, default=10, help="kiosks working during the load (10)"
+    )
+    parser.add_argument(
         "--think", default="3,8", help="a patron's pause between pages, in seconds: MIN,MAX"
     )
     args = parser.parse_args(argv)
