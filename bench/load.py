@@ -135,7 +135,11 @@ class Patron(threading.Thread):
         self.last_page = b""
         self.refused = 0
 
-    def page(self, name: str, action) -> None:
+    def page(self, name: str, action, *, late: bool = False) -> None:
+        """Time one page; once the time is up, none is begun (but a `late` one, the
+        cancelling of a hold just placed, so that the data does not drift)."""
+        if not late and time.monotonic() >= self.until:
+            return
         start = time.perf_counter()
         try:
             status = action()
@@ -149,7 +153,8 @@ class Patron(threading.Thread):
             else:
                 entry["errors"] += 1
         if self.think:
-            time.sleep(self.random.uniform(*self.think))
+            pause = self.random.uniform(*self.think)
+            time.sleep(max(0.0, min(pause, self.until - time.monotonic())))
 
     def account(self, browser: web.Browser) -> int:
         status, page = browser.get("/portal/")
@@ -192,7 +197,7 @@ class Patron(threading.Thread):
                 self.page("title page", lambda b=browser, t=title: self.title_page(b, t))
                 self.page("place hold", lambda b=browser, t=title: self.place_hold(b, t))
                 if self.hold:
-                    self.page("cancel hold", lambda b=browser: self.cancel_hold(b))
+                    self.page("cancel hold", lambda b=browser: self.cancel_hold(b), late=True)
                 self.page("history", lambda browser=browser: browser.get("/portal/history/")[0])
                 self.page("renew", lambda browser=browser: renew(browser))
 
