@@ -176,6 +176,8 @@ class Patron(threading.Thread):
         return cancel_hold(browser, self.last_page, hold)
 
     def run(self) -> None:
+        if self.think:  # patrons come in over the first pause, not in the same instant
+            time.sleep(self.random.uniform(0, self.think[1]))
         while time.monotonic() < self.until:
             browser = web.Browser(self.base)
             self.page(
