@@ -270,7 +270,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _floor_and_load(args: argparse.Namespace, env: dict, log: Path, results: dict) -> None:
-    from bench import load, web  # noqa: PLC0415 (after setup)
+    from bench import load, setup, web  # noqa: PLC0415 (after setup)
+    from bench.load_side import Side  # noqa: PLC0415 (after setup)
+    from circulation.models import Branch  # noqa: PLC0415 (after setup)
 
     with (
         Step("floor: a trivial page through the same gunicorn, middleware and PostgreSQL"),
@@ -280,11 +282,26 @@ def _floor_and_load(args: argparse.Namespace, env: dict, log: Path, results: dic
         floor.timed("/bench-floor/", 20)
         results["floor"] = web.percentiles(floor.timed("/bench-floor/", args.portal_requests))
     with (
-        Step(f"load: {args.load_users} portal patrons with think time, then a sweep without"),
+        Step(
+            f"load: {args.load_users} portal patrons with think time beside {args.load_desks}"
+            f" desks and {args.load_kiosks} kiosks, then a sweep without, then a profile"
+        ),
         web.gunicorn("calumet.wsgi:application", env, log) as base,
     ):
+        # Two desks and ten kiosks at the first branch work beside the patrons.
+        side = Side(
+            env=env,
+            base=base,
+            sip2_log=WORK / "sip2server.log",
+            clerk=setup.CLERK,
+            password=setup.PASSWORD,
+            branch=Branch.objects.order_by("pk").first().pk,
+            desks=args.load_desks,
+            kiosks=args.load_kiosks,
+            pause=args.sip2_pause,
+        )
         results["load"] = load.measure(
-            base, users=args.load_users, seconds=args.load_seconds, think=args.think
+            base, users=args.load_users, seconds=args.load_seconds, think=args.think, side=side
         )
 
 

@@ -82,7 +82,7 @@ class Desk:
         return took, page
 
 
-def _last_line_ok(page: bytes) -> bool:
+def last_line_ok(page: bytes) -> bool:
     match = LINE.search(page)
     return bool(match) and match.group(1) == b"ok"
 
@@ -122,7 +122,7 @@ def measure(
                 break
             took, page = desk.scan(CHECKOUT, {"action": "item", "barcode": barcode})
             item_ms.append(took)
-            if _last_line_ok(page):
+            if last_line_ok(page):
                 lent.append(barcode)
             else:
                 refused += 1
@@ -132,7 +132,7 @@ def measure(
     for barcode in lent:
         took, page = desk.scan(CHECKIN, {"action": "scan", "barcode": barcode})
         checkin_ms.append(took)
-        if not _last_line_ok(page):
+        if not last_line_ok(page):
             not_back += 1
     desk.scan(CHECKIN, {"action": "clear"})
     return {

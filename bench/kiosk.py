@@ -227,8 +227,10 @@ def measure(
     sessions: int,
     seconds: float,
     pause: float,
+    ready: threading.Event | None = None,
 ) -> dict:
-    """`sessions` kiosks signed in, then serving patrons at once for `seconds`."""
+    """`sessions` kiosks signed in, then serving patrons at once for `seconds`; `ready`
+    is set when they begin (the load test starts its patrons then)."""
     if len(cards) < sessions or len(barcodes) < sessions:
         raise RuntimeError("not enough patrons or copies for the kiosks")
     secret = prepare(cards[:sessions], branch)
@@ -260,6 +262,8 @@ def measure(
         for thread in threads:
             thread.start()
         window.open()
+        if ready is not None:
+            ready.set()
         start = time.perf_counter()
         for thread in threads:
             thread.join()

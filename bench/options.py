@@ -88,7 +88,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--load-users", type=int, help="portal patrons at once (default: 40, 4 below scale 0.1)"
     )
     parser.add_argument(
-        "--load-seconds", type=float, help="how long they work (default: 120, 6 below 0.1)"
+        "--load-seconds",
+        type=float,
+        help="how long they work (default: 120, 45 below 0.1: one round)",
+    )
+    parser.add_argument(
+        "--load-desks", type=int, default=2, help="desks working during the load (2)"
+    )
+    parser.add_argument(
+        "--load-kiosks", type=int, default=10, help="kiosks working during the load (10)"
     )
     parser.add_argument(
         "--think", default="3,8", help="a patron's pause between pages, in seconds: MIN,MAX"
@@ -102,7 +110,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.load_users is None:
         args.load_users = 4 if small else 40
     if args.load_seconds is None:
-        args.load_seconds = 6.0 if small else 120.0
+        args.load_seconds = 45.0 if small else 120.0
     low, _comma, high = args.think.partition(",")
     args.think = (float(low), float(high or low))
     if args.desk_page_patrons is None:

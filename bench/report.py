@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bench.report_load import load_rows
 from core.paginator import ESTIMATE_ABOVE
 
 
@@ -76,41 +77,6 @@ def floor_rows(r: dict) -> list[tuple]:
                 catalog["p95_x_floor"] <= t["catalog_search_p95_x_floor"],
             )
         )
-    return out
-
-
-def load_rows(r: dict) -> list[tuple]:
-    if "load" not in r:
-        return []
-    load, t = r["load"], r["targets"]
-    busy = load["with_think_time"]
-    worst = max((page.get("p95_ms", 0) for page in busy["pages"].values()), default=0)
-    out = [
-        _row(
-            f"load, {busy['users']} portal patrons with think time: pages/s",
-            busy["pages_per_s"],
-            "",
-        ),
-        _row(
-            "load: worst page p95",
-            round(worst, 1),
-            " ms",
-            f"<= {t['load_p95_ms']} ms",
-            worst <= t["load_p95_ms"] if r["scale"] >= 1 else None,
-        ),
-        _row("load: errors", busy["errors"], "", "0", busy["errors"] == t["load_errors"]),
-    ]
-    for name, page in sorted(busy["pages"].items()):
-        if "p95_ms" in page:
-            out.append(
-                _row(f"load: {name} p95", page["p95_ms"], " ms", f"{page.get('p95_x_floor')}x")
-            )
-    sat = load["saturation"]
-    out += [
-        _row("load, no think time: saturates at", sat["saturates_at_users"], " patrons"),
-        _row("load, no think time: max pages/s", sat["max_pages_per_s"], ""),
-        _row("load, no think time: pages/s per core", sat["pages_per_s_per_core"], ""),
-    ]
     return out
 
 
