@@ -62,6 +62,7 @@ def reduce_served(patron_ids: Iterable[int], *, before: datetime.datetime) -> se
         )
         # (has_key first: a JSON key that is missing compares as NULL, not as false.)
         .exclude(additional_data__has_key=MONTH)
+        .order_by()
     )
     keys = set()
     ids = []
