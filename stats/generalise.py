@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import DateField, Model, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
@@ -85,8 +86,9 @@ class Ladder:
 # -- who made each finest cell, from the records still there ---------------------------
 #
 # Each function returns querysets of (finest key..., patron) rows, one per kind of event,
-# with the local day (or month) computed by the database; `_pairs` reads their union,
-# each (cell, patron) pair once, so no event is read into Python one by one.
+# with the local day (or month) computed by the database; `_cell_patrons` counts each
+# cell's patrons over their union in the database and reads only the patrons of the
+# cells under k, so no event is read into Python one by one.
 
 
 def _day_of(moment: str) -> TruncDate:
@@ -158,12 +160,38 @@ def _charge_patrons(since: datetime.date) -> list[QuerySet]:
     ]
 
 
-def _pairs(queries: list[QuerySet]):
-    """(finest key, patron) of every event, each pair once (a UNION in the database)."""
+def _cell_patrons(queries: list[QuerySet], k: int):
+    """(finest key, patron, n) from the union of the events (each (cell, patron) pair
+    once), n being the cell's patrons counted in the database: every pair of a cell of
+    fewer than k patrons, one pair of each other cell (its patrons are not needed: it
+    stays as it is)."""
     first, *rest = queries
     union = first.union(*rest) if rest else first.distinct()
-    for *key, patron in union.iterator(chunk_size=5000):
-        yield tuple(key), patron
+    sql, params = union.query.sql_with_params()
+    width = len(union.query.values_select) + len(union.query.annotation_select) - 1
+    names = [f"c{i}" for i in range(width)]
+    cell = ", ".join(names)
+    query = (
+        f"WITH u ({cell}, p) AS ({sql}) "  # noqa: S608 (column names of ours)
+        f"SELECT {cell}, p, n FROM (SELECT {cell}, p, COUNT(*) OVER w AS n, "
+        f"ROW_NUMBER() OVER w AS r FROM u WINDOW w AS (PARTITION BY {cell})) x "
+        "WHERE n < %s OR r = 1"
+    )
+    with connections[union.db].cursor() as cursor:
+        cursor.execute(query, (*params, k))
+        while chunk := cursor.fetchmany(5000):
+            for day, *rest_of_key, patron, n in chunk:
+                yield (_as_date(day), *rest_of_key), patron, n
+
+
+def _as_date(value) -> datetime.date:
+    """A truncated moment as the database hands it over in raw SQL: a date (PostgreSQL's
+    local day), a timestamp (its month) or text (SQLite)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
 
 
 def _day_to_month(key: tuple) -> tuple:
@@ -213,15 +241,16 @@ LADDERS = (
 )
 
 
-def place(cells: dict[tuple, set], steps, k: int) -> dict[tuple, tuple]:
+def place(cells: dict[tuple, set], steps, k: int, big: set = frozenset()) -> dict[tuple, tuple]:
     """Where each finest cell's counts go: the first key of its ladder (itself, then each
     step) at which the patrons of everything that goes there are at least k; the last
-    step takes what is left. `cells`: {finest key: its patrons}."""
+    step takes what is left. `cells`: {finest key: its patrons}; `big`: cells already
+    known to have k patrons or more (their patrons need not be listed)."""
     where = {}
     waiting = dict(cells)
     # Level 0: the cell itself.
     for key, patrons in cells.items():
-        if len(patrons) >= k:
+        if key in big or len(patrons) >= k:
             where[key] = key
             del waiting[key]
     for n, step in enumerate(steps):
@@ -249,10 +278,15 @@ def _generalise(ladder: Ladder, k: int) -> datetime.date | None:
     since = min(row[0] for row in rows)
     keys = {row[:width] for row in rows}
     cells: dict[tuple, set] = {key: set() for key in keys}
-    for key, patron in _pairs(ladder.patrons(since)):
-        if key in cells:
+    big = set()
+    for key, patron, n in _cell_patrons(ladder.patrons(since), k):
+        if key not in cells:
+            continue
+        if n >= k:
+            big.add(key)
+        else:
             cells[key].add(patron)
-    where = place(cells, ladder.steps, k)
+    where = place(cells, ladder.steps, k, big=big)
     merged: dict[tuple, list] = {}
     for row in rows:
         target = where[row[:width]]
