@@ -56,6 +56,8 @@ from stats.models import (
 )
 
 ALL = ""
+#: PostgreSQL's memory for the sorts of the patron counts, for their transaction only.
+WORK_MEM = "128MB"
 
 
 def anonymity_k() -> int:
@@ -177,7 +179,11 @@ def _cell_patrons(queries: list[QuerySet], k: int):
         f"ROW_NUMBER() OVER w AS r FROM u WINDOW w AS (PARTITION BY {cell})) x "
         "WHERE n < %s OR r = 1"
     )
-    with connections[union.db].cursor() as cursor:
+    connection = connections[union.db]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # The union's deduplication sorts every event: in memory, not on disk.
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(query, (*params, k))
         while chunk := cursor.fetchmany(5000):
             for day, *rest_of_key, patron, n in chunk:
