@@ -64,6 +64,9 @@ class Touched:
     since: datetime.date | None = None
     #: Months whose transaction entries were reduced (privacy.served.reduce_served).
     months: set = field(default_factory=set)
+    #: Patrons whose transaction entries before the run are reduced already: a later
+    #: batch of records of theirs has none left to reduce.
+    served: set = field(default_factory=set)
 
     def add(self, refs: dict[str, set], began: datetime.datetime | None = None) -> None:
         for name, ids in refs.items():
@@ -310,7 +313,9 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched, removed) ->
             removed.add(refs, _began(kind, ids))
             done = kind.expunge_ids(ids, now)
             # The patrons' own transactions go with their records: reduced to the month.
-            removed.months |= reduce_served(refs.get("patron", ()), before=now)
+            patrons = {int(pk) for pk in refs.get("patron", ())} - removed.served
+            removed.months |= reduce_served(patrons, before=now)
+            removed.served |= patrons
         touched.add(kind.model._meta.db_table)
         touched.add(AUDIT_TABLE)  # the deleted entries are dead rows until VACUUM
         if kind.expunge is Expunge.ANONYMISE:

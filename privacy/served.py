@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db.models.fields.json import KT
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from core.db import in_values
@@ -26,6 +28,8 @@ from privacy.registry import registry
 #: "2026-10"}, stamped at the month's first local midnight, with no reader, branch, page,
 #: counts or address.
 MONTH = "month"
+PATRON = "patron"
+SERVED = "served"
 
 
 def _month_start(moment) -> datetime.datetime:
@@ -58,21 +62,23 @@ def reduce_served(patron_ids: Iterable[int], *, before: datetime.datetime) -> se
         LogEntry.objects.filter(
             additional_data__patron__in=sorted(patron_ids),
             timestamp__lt=before,
-            additional_data__has_key="served",
+            additional_data__has_key=SERVED,
         )
         # (has_key first: a JSON key that is missing compares as NULL, not as false.)
         .exclude(additional_data__has_key=MONTH)
+        .order_by()
     )
-    keys = set()
-    ids = []
-    for pk, stamp, data in fine.values_list("pk", "timestamp", "additional_data").iterator():
-        data = data or {}
-        ids.append(pk)
-        keys.add((_month_start(stamp), int(data["patron"]), str(data["served"])))
-    if not ids:
+    # The keys the entries are reduced to, computed and deduplicated by the database; then
+    # the entries deleted by the same filter (no list of ids goes back and forth).
+    months = fine.annotate(
+        entry_month=TruncMonth("timestamp", tzinfo=timezone.get_current_timezone()),
+        entry_patron=KT(f"additional_data__{PATRON}"),
+        entry_channel=KT(f"additional_data__{SERVED}"),
+    ).values_list("entry_month", "entry_patron", "entry_channel")
+    keys = {(month, int(patron), str(channel)) for month, patron, channel in months.distinct()}
+    if not keys:
         return set()
-    doomed = LogEntry.objects.filter(pk__in=in_values(ids))
-    doomed._raw_delete(doomed.db)
+    fine._raw_delete(fine.db)
     _insert_month_entries(sorted(keys))
     return {month for month, _, _ in keys}
 

@@ -31,7 +31,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Model
+from django.db import connections
+from django.db.models import DateField, Model, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from circulation.models import (
@@ -54,14 +56,12 @@ from stats.models import (
 )
 
 ALL = ""
+#: PostgreSQL's memory for the sorts of the patron counts, for their transaction only.
+WORK_MEM = "128MB"
 
 
 def anonymity_k() -> int:
     return max(settings.CALUMET_ANONYMITY_K, 1)
-
-
-def _local_day(moment: datetime.datetime) -> datetime.date:
-    return timezone.localdate(moment)
 
 
 def _month(day: datetime.date) -> datetime.date:
@@ -81,79 +81,123 @@ class Ladder:
     model: type[Model]
     key: tuple[str, ...]
     amounts: tuple[str, ...]
-    patrons: Callable[[datetime.date], Iterable[tuple[tuple, int]]]
+    patrons: Callable[[datetime.date], list[QuerySet]]
     steps: tuple[Callable[[tuple], tuple], ...]
 
 
 # -- who made each finest cell, from the records still there ---------------------------
+#
+# Each function returns querysets of (finest key..., patron) rows, one per kind of event,
+# with the local day (or month) computed by the database; `_cell_patrons` counts each
+# cell's patrons over their union in the database and reads only the patrons of the
+# cells under k, so no event is read into Python one by one.
 
 
-def _circulation_patrons(since: datetime.date):
-    loans = Loan.objects.filter(checked_out_at__gte=_since(since)) | Loan.objects.filter(
-        returned_at__gte=_since(since)
-    )
-    for out, back, branch, audience, item_type, category, patron in loans.values_list(
-        "checked_out_at",
-        "returned_at",
+def _day_of(moment: str) -> TruncDate:
+    return TruncDate(moment, tzinfo=timezone.get_current_timezone())
+
+
+def _month_of(moment: str) -> TruncMonth:
+    return TruncMonth(moment, output_field=DateField(), tzinfo=timezone.get_current_timezone())
+
+
+def _events(queryset: QuerySet, moments: Iterable[str], since: datetime.date, *columns: str):
+    """One query per moment: the records whose moment is on or after `since`, as (local
+    day of that moment, columns...)."""
+    return [
+        queryset.filter(**{f"{moment}__gte": _since(since)})
+        .order_by()
+        .annotate(cell_day=_day_of(moment))
+        .values_list("cell_day", *columns)
+        for moment in moments
+    ]
+
+
+def _circulation_patrons(since: datetime.date) -> list[QuerySet]:
+    return _events(
+        Loan.objects.all(),
+        ("checked_out_at", "returned_at"),
+        since,
         "branch_id",
         "item__title__audience",
         "item__item_type",
         "patron__category_id",
         "patron_id",
-    ).iterator(chunk_size=5000):
-        yield (_local_day(out), branch, audience, item_type, category), patron
-        if back is not None:
-            yield (_local_day(back), branch, audience, item_type, category), patron
-
-
-def _title_patrons(since: datetime.date):
-    loans = Loan.objects.filter(checked_out_at__gte=_since(_month(since)))
-    for out, title, patron in loans.values_list(
-        "checked_out_at", "item__title_id", "patron_id"
-    ).iterator(chunk_size=5000):
-        yield (_month(_local_day(out)), title), patron
-
-
-def _hold_patrons(since: datetime.date):
-    holds = Hold.objects.filter(placed_at__gte=_since(since)) | Hold.objects.filter(
-        closed_at__gte=_since(since)
     )
-    for placed, closed, branch, patron in holds.values_list(
-        "placed_at", "closed_at", "pickup_branch_id", "patron_id"
-    ).iterator(chunk_size=5000):
-        yield (_local_day(placed), branch), patron
-        if closed is not None:
-            yield (_local_day(closed), branch), patron
 
 
-def _computer_patrons(since: datetime.date):
-    sessions = ComputerSession.objects.filter(started_at__gte=_since(since))
-    for started, branch, patron in sessions.values_list("started_at", "branch_id", "patron_id"):
-        yield (_local_day(started), branch), patron
+def _title_patrons(since: datetime.date) -> list[QuerySet]:
+    loans = Loan.objects.filter(checked_out_at__gte=_since(_month(since))).order_by()
+    return [
+        loans.annotate(cell_month=_month_of("checked_out_at")).values_list(
+            "cell_month", "item__title_id", "patron_id"
+        )
+    ]
 
 
-def _visit_patrons(since: datetime.date):
-    visits = Visit.objects.filter(visited_at__gte=_since(since))
-    for moment, branch, patron in visits.values_list("visited_at", "branch_id", "patron_id"):
-        yield (_local_day(moment), branch), patron
-
-
-def _charge_patrons(since: datetime.date):
-    start = _since(since)
-    fines = (
-        Fine.objects.filter(assessed_at__gte=start)
-        | Fine.objects.filter(waived_at__gte=start)
-        | Fine.objects.filter(settled_at__gte=start)
+def _hold_patrons(since: datetime.date) -> list[QuerySet]:
+    return _events(
+        Hold.objects.all(), ("placed_at", "closed_at"), since, "pickup_branch_id", "patron_id"
     )
-    for assessed, waived, settled, reason, patron in fines.values_list(
-        "assessed_at", "waived_at", "settled_at", "reason", "patron_id"
-    ):
-        for moment in (assessed, waived, settled):
-            if moment is not None:
-                yield (_local_day(moment), reason), patron
-    payments = FinePayment.objects.filter(taken_at__gte=start)
-    for taken, reason, patron in payments.values_list("taken_at", "fine__reason", "patron_id"):
-        yield (_local_day(taken), reason), patron
+
+
+def _computer_patrons(since: datetime.date) -> list[QuerySet]:
+    return _events(ComputerSession.objects.all(), ("started_at",), since, "branch_id", "patron_id")
+
+
+def _visit_patrons(since: datetime.date) -> list[QuerySet]:
+    return _events(Visit.objects.all(), ("visited_at",), since, "branch_id", "patron_id")
+
+
+def _charge_patrons(since: datetime.date) -> list[QuerySet]:
+    return [
+        *_events(
+            Fine.objects.all(),
+            ("assessed_at", "waived_at", "settled_at"),
+            since,
+            "reason",
+            "patron_id",
+        ),
+        *_events(FinePayment.objects.all(), ("taken_at",), since, "fine__reason", "patron_id"),
+    ]
+
+
+def _cell_patrons(queries: list[QuerySet], k: int):
+    """(finest key, patron, n) from the union of the events (each (cell, patron) pair
+    once), n being the cell's patrons counted in the database: every pair of a cell of
+    fewer than k patrons, one pair of each other cell (its patrons are not needed: it
+    stays as it is)."""
+    first, *rest = queries
+    union = first.union(*rest) if rest else first.distinct()
+    sql, params = union.query.sql_with_params()
+    width = len(union.query.values_select) + len(union.query.annotation_select) - 1
+    names = [f"c{i}" for i in range(width)]
+    cell = ", ".join(names)
+    query = (
+        f"WITH u ({cell}, p) AS ({sql}) "  # noqa: S608 (column names of ours)
+        f"SELECT {cell}, p, n FROM (SELECT {cell}, p, COUNT(*) OVER w AS n, "
+        f"ROW_NUMBER() OVER w AS r FROM u WINDOW w AS (PARTITION BY {cell})) x "
+        "WHERE n < %s OR r = 1"
+    )
+    connection = connections[union.db]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # The union's deduplication sorts every event: in memory, not on disk.
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cursor.execute(query, (*params, k))
+        while chunk := cursor.fetchmany(5000):
+            for day, *rest_of_key, patron, n in chunk:
+                yield (_as_date(day), *rest_of_key), patron, n
+
+
+def _as_date(value) -> datetime.date:
+    """A truncated moment as the database hands it over in raw SQL: a date (PostgreSQL's
+    local day), a timestamp (its month) or text (SQLite)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
 
 
 def _day_to_month(key: tuple) -> tuple:
@@ -203,15 +247,16 @@ LADDERS = (
 )
 
 
-def place(cells: dict[tuple, set], steps, k: int) -> dict[tuple, tuple]:
+def place(cells: dict[tuple, set], steps, k: int, big: set = frozenset()) -> dict[tuple, tuple]:
     """Where each finest cell's counts go: the first key of its ladder (itself, then each
     step) at which the patrons of everything that goes there are at least k; the last
-    step takes what is left. `cells`: {finest key: its patrons}."""
+    step takes what is left. `cells`: {finest key: its patrons}; `big`: cells already
+    known to have k patrons or more (their patrons need not be listed)."""
     where = {}
     waiting = dict(cells)
     # Level 0: the cell itself.
     for key, patrons in cells.items():
-        if len(patrons) >= k:
+        if key in big or len(patrons) >= k:
             where[key] = key
             del waiting[key]
     for n, step in enumerate(steps):
@@ -239,10 +284,15 @@ def _generalise(ladder: Ladder, k: int) -> datetime.date | None:
     since = min(row[0] for row in rows)
     keys = {row[:width] for row in rows}
     cells: dict[tuple, set] = {key: set() for key in keys}
-    for key, patron in ladder.patrons(since):
-        if key in cells:
+    big = set()
+    for key, patron, n in _cell_patrons(ladder.patrons(since), k):
+        if key not in cells:
+            continue
+        if n >= k:
+            big.add(key)
+        else:
             cells[key].add(patron)
-    where = place(cells, ladder.steps, k)
+    where = place(cells, ladder.steps, k, big=big)
     merged: dict[tuple, list] = {}
     for row in rows:
         target = where[row[:width]]
