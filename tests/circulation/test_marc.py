@@ -539,4 +539,5 @@ def test_five_hundred_records_import_with_a_few_queries_each(tmp_path):
     assert summary_line(out) == "Imported 500, updated 0, merged 0, skipped 0."
     assert err == ""
     assert Title.objects.count() == 500 and Item.objects.count() == 500
-    assert len(queries.captured_queries) <= 8 * 500, len(queries.captured_queries)
+    # At most 8 a record, and a few once (the branches, the import's own setup).
+    assert len(queries.captured_queries) <= 8 * 500 + 10, len(queries.captured_queries)
