@@ -27,6 +27,7 @@ on SQLite words of about the same length with the same first letter — scored b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -50,14 +51,14 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Length
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from circulation.models import Branch, Item, SearchWord, Title
+from circulation.catalog.facets import Facet, facets, facets_of_rows
+from circulation.models import Item, SearchWord, Title
 from core.text import isbn13, sound_key, words
 
 MAX_WORDS = 12  # more words than this add nothing but cost
-MAX_IDS = 5000  # found titles whose facets, count and page are read by primary key
+MAX_PASS = 50_000  # found titles counted from one pass of the search; more: counted in SQL
 SUGGEST_BELOW = 3  # a search finding fewer titles than this gets a "did you mean"
 SUGGEST_SCORE = 0.6  # how alike (difflib's ratio, 0 to 1) a suggested word must be
 
@@ -67,38 +68,6 @@ SORTS = {
     "author": _("Author"),
     "newest": _("Newest"),
 }
-
-# MARC language codes the catalog names; others are shown as their code.
-LANGUAGES = {
-    "eng": _("English"),
-    "spa": _("Spanish"),
-    "fre": _("French"),
-    "ger": _("German"),
-    "ita": _("Italian"),
-    "por": _("Portuguese"),
-    "chi": _("Chinese"),
-    "jpn": _("Japanese"),
-    "kor": _("Korean"),
-    "vie": _("Vietnamese"),
-    "tgl": _("Tagalog"),
-    "rus": _("Russian"),
-    "ara": _("Arabic"),
-    "heb": _("Hebrew"),
-    "hin": _("Hindi"),
-    "pol": _("Polish"),
-    "dut": _("Dutch"),
-    "nor": _("Norwegian"),
-    "swe": _("Swedish"),
-    "dan": _("Danish"),
-    "lat": _("Latin"),
-    "gre": _("Greek"),
-    "grc": _("Ancient Greek"),
-    "mul": _("Several languages"),
-}
-
-
-def language_name(code: str) -> str:
-    return str(LANGUAGES.get(code, code))
 
 
 class _TsRank(Func):
@@ -138,19 +107,20 @@ class Filters:
 
 
 @dataclass
-class Facet:
-    value: str | int
-    label: str
-    count: int
-
-
-@dataclass
 class Search:
     titles: QuerySet
     words: list[str]
     isbn: str = ""
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     count: int | None = None  # how many were found, when already known
+    ids: list[int] | None = None  # the ids found, in the order of `titles`, when known
+
+    def listing(self, *deferred: str) -> QuerySet | InOrder:
+        """The titles in order, for the result pages, without the fields named: read a page
+        at a time by id when the ids are known (no second search)."""
+        if self.ids is None:
+            return self.titles.defer(*deferred)
+        return InOrder(self.ids, copy_counts(Title.objects.defer(*deferred)))
 
 
 def keyword_match(query: str) -> tuple[QuerySet, list[str], str]:
@@ -191,16 +161,6 @@ def _postgres(terms: list[str]) -> QuerySet:
     )
 
 
-def _ranked_among(ids: list[int], terms: list[str]) -> QuerySet:
-    """The titles found (by id), ranked as `_postgres` ranks them, without searching the
-    index again."""
-    return (
-        Title.objects.filter(_among("id", ids))
-        .alias(vector=_stored_vector())
-        .annotate(rank=_TsRank(F("vector"), _tsquery(terms)))
-    )
-
-
 def _fallback(terms: list[str]) -> QuerySet:
     titles = Title.objects.all()
     for term in terms:
@@ -215,28 +175,53 @@ def _fallback(terms: list[str]) -> QuerySet:
 def search(query: str, filters: Filters, sort: str = "relevance") -> Search:
     """The titles for a query (or every title, for a browse by subject or facet), filtered,
     sorted, with copy counts and the facet counts of what was found."""
-    if query.strip():
-        titles, terms, found_isbn = keyword_match(query)
-    else:
-        titles = Title.objects.annotate(rank=Value(0.0, output_field=FloatField()))
-        terms, found_isbn = [], ""
+    if not query.strip():
+        titles = filters.apply(Title.objects.annotate(rank=Value(0.0, output_field=FloatField())))
+        result = Search(titles=_sorted(copy_counts(titles), sort), words=[])
+        result.facets = facets(titles)
+        return result
+    titles, terms, found_isbn = keyword_match(query)
     titles = filters.apply(titles)
     result = Search(titles=_sorted(copy_counts(titles), sort), words=terms, isbn=found_isbn)
-    found = titles
-    if query.strip():
-        # The text search runs once for the ids; the facets, the count and the page then
-        # read those rows by primary key instead of searching again. A query that finds very many
-        # titles (one common word) is counted by searching again.
-        ids = list(titles.order_by().values_list("pk", flat=True)[: MAX_IDS + 1])
-        if len(ids) <= MAX_IDS:
-            found = Title.objects.filter(_among("id", ids))
-            if terms and connection.vendor == "postgresql":  # the page, ranked by id
-                result.titles = _sorted(copy_counts(_ranked_among(ids, terms)), sort)
-            result.count = len(ids)
-            result.facets = facets(found, Item.objects.filter(_among("title_id", ids)))
-            return result
-    result.facets = facets(found)
+    # The text search runs once, sorted as the page is, for the ids and what the facets
+    # count; the count and the facets come from those rows, the page is read by id.
+    rows = list(
+        _sorted(titles, sort).values_list("pk", "format", "language", "publication_year")[
+            : MAX_PASS + 1
+        ]
+    )
+    if len(rows) > MAX_PASS:  # very many found: counted by searching again
+        result.facets = facets(titles)
+        return result
+    ids = [row[0] for row in rows]
+    result.ids, result.count = ids, len(ids)
+    result.facets = facets_of_rows(rows, Item.objects.filter(_among("title_id", ids)))
     return result
+
+
+class InOrder:
+    """The titles found, in the order the search gave their ids, read a page at a time by
+    id (for the paginator: `count`, slices, iteration)."""
+
+    def __init__(self, ids: list[int], titles: QuerySet):
+        self.ids, self.titles = ids, titles
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, key: int | slice) -> Title | list[Title]:
+        if isinstance(key, int):
+            return self[key : key + 1 if key != -1 else None][0]
+        wanted = self.ids[key]
+        by_id = {title.pk: title for title in self.titles.filter(_among("id", wanted))}
+        return [by_id[pk] for pk in wanted if pk in by_id]
+
+    def __iter__(self) -> Iterator[Title]:
+        for start in range(0, len(self.ids), 500):
+            yield from self[start : start + 500]
 
 
 def _among(column: str, ids: list[int]) -> Q | RawSQL:
@@ -275,50 +260,6 @@ def _sorted(titles: QuerySet, sort: str) -> QuerySet:
     if sort == "newest":
         return titles.order_by(F("publication_year").desc(nulls_last=True), "-created_at", "pk")
     return titles.order_by("-rank", "title", "pk")
-
-
-def facets(titles: QuerySet, their_items: QuerySet | None = None) -> dict[str, list[Facet]]:
-    """Counts of the titles found, by format, language, decade of publication, and
-    by branch where a copy is on the shelf now."""
-    plain = titles.order_by()
-    formats = dict(Title.Format.choices)
-    by_format = [
-        Facet(row["format"], str(formats.get(row["format"], row["format"])), row["n"])
-        for row in plain.values("format").annotate(n=Count("pk")).order_by("-n", "format")
-    ]
-    by_language = [
-        Facet(row["language"], language_name(row["language"]), row["n"])
-        for row in plain.exclude(language="")
-        .values("language")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "language")[:12]
-    ]
-    by_decade = [
-        # Translators: a decade, such as "1990s".
-        Facet(row["decade"], gettext("%(decade)ss") % {"decade": row["decade"]}, row["n"])
-        for row in plain.filter(publication_year__isnull=False)
-        .annotate(decade=F("publication_year") / 10 * 10)
-        .values("decade")
-        .annotate(n=Count("pk"))
-        .order_by("-decade")
-    ]
-    names = dict(Branch.objects.values_list("pk", "name"))
-    available = (
-        (their_items if their_items is not None else Item.objects.filter(title__in=plain))
-        .filter(status=Item.Status.AVAILABLE)
-        .values("branch")
-        .annotate(n=Count("title", distinct=True))
-    )
-    by_branch = sorted(
-        (Facet(row["branch"], names.get(row["branch"], "?"), row["n"]) for row in available),
-        key=lambda facet: facet.label,
-    )
-    return {
-        "format": by_format,
-        "language": by_language,
-        "decade": by_decade,
-        "branch": by_branch,
-    }
 
 
 def reindex(titles: QuerySet | None = None) -> int:

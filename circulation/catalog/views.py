@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from circulation import services
-from circulation.catalog.search import SORTS, Filters, copy_counts, language_name, search
+from circulation.catalog.facets import language_name
+from circulation.catalog.search import SORTS, Filters, copy_counts, search
 from circulation.catalog.search import suggestion as suggest
 from circulation.models import Branch, Hold, Item, Loan, Title
 from core.refusals import Refused
@@ -81,7 +82,7 @@ def catalog_view(request):
         subject=values.get("subject") or "",
     )
     found = search(query, filters, sort)
-    titles = found.titles.defer("search_text", "summary")
+    titles = found.listing("search_text", "summary")
     if found.count is not None:
         titles = _Counted(titles, found.count)
     page = Paginator(titles, PER_PAGE).get_page(request.GET.get("page"))

@@ -187,6 +187,12 @@ class Item(models.Model):
     class Meta:
         ordering = ["barcode"]
         permissions = [("declare_item_lost", "Can declare an item lost")]
+        indexes = [
+            # The catalog's "available at" facet reads only this index (PostgreSQL).
+            models.Index(
+                fields=["title", "status"], include=["branch"], name="item_title_status_branch"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(price__isnull=True) | Q(price__gte=0),

@@ -13,8 +13,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from circulation.catalog import search as catalog_search
+from circulation.catalog.facets import facets
 from circulation.catalog.search import Filters, keyword_match, search
 from circulation.models import Branch, Item, Title
+from tests.factories import BranchFactory, ItemFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +225,42 @@ def test_the_title_page_lists_every_copy_with_branch_shelf_and_status(catalog):
     assert "Missing" in page and "On the shelf" in page
     assert "Sign in to place a hold" in page
     assert "Courtship -- Fiction" in page and "Penguin classics" in page
+
+
+@pytest.mark.parametrize("query", ["austen", "pride prejudice", "opera", "0141439513"])
+def test_facets_counted_from_the_search_equal_those_counted_in_the_database(catalog, query):
+    result = search(query, Filters())
+    in_the_database = keyword_match(query)[0]
+    assert result.count == in_the_database.count()
+    assert result.facets == facets(in_the_database)
+
+
+def test_a_search_finding_very_many_is_counted_in_the_database(catalog, monkeypatch):
+    expected = search("austen", Filters())
+    monkeypatch.setattr(catalog_search, "MAX_PASS", 2)
+    many = search("austen", Filters())
+    assert many.ids is None and many.count is None
+    assert many.facets == expected.facets
+    assert [t.title for t in many.listing()] == [t.title for t in expected.listing()]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "title", "newest"])
+def test_result_pages_of_a_keyword_search_follow_the_search_order(sort):
+    branch = BranchFactory()
+    for n in range(25):
+        title = TitleFactory(publication_year=1950 + n % 7)
+        ItemFactory(title=title, branch=branch)
+    expected = [t.pk for t in search("lighthouses", Filters(), sort=sort).titles]
+    client, shown = Client(), []
+    for number in (1, 2):
+        response = client.get(
+            reverse("portal:catalog"), {"q": "lighthouses", "sort": sort, "page": number}
+        )
+        assert f"Page {number} of 2" in response.content.decode()
+        page = list(response.context["page"])
+        assert all(t.copies == 1 and t.available == 1 for t in page)
+        shown += [t.pk for t in page]
+    assert len(expected) == 25 and shown == expected
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
