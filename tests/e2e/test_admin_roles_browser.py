@@ -18,6 +18,7 @@ from staff import roles
 from tests.e2e.accounts import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR, staff
 from tests.e2e.accounts import sign_in as sign_in_as
 from tests.e2e.axe import axe_context, report, violations
+from tests.e2e.shots import screenshot
 from tests.factories import BranchFactory, CardFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +28,7 @@ SHOTS = os.environ.get("CALUMET_SCREENSHOTS", "")
 def shoot(page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+        screenshot(page, path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_the_pages_of_roles_expunge_calendar_and_disclosure(axe, browser, live_server):

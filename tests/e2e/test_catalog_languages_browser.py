@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from circulation.models import Item, Title
+from tests.e2e.shots import screenshot
 from tests.factories import BranchFactory, ItemFactory, LoanFactory, PatronFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +63,7 @@ def test_results_and_title_page_in_english_and_spanish(page, catalog, screenshot
     page.goto("/portal/catalog/?q=river")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "titles found" in page.locator("#results-heading").inner_text()
-    page.screenshot(path=str(screenshots / "catalog-results-en.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "catalog-results-en.png"), full_page=True)
 
     # The switch: a form post, answered by a redirect back to the same search.
     page.get_by_role("button", name="Español").click()
@@ -71,17 +72,17 @@ def test_results_and_title_page_in_english_and_spanish(page, catalog, screenshot
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.locator("#results-heading").inner_text().startswith("Se encontraron")
     assert "Refine su búsqueda" in page.content()
-    page.screenshot(path=str(screenshots / "catalog-results-es.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "catalog-results-es.png"), full_page=True)
 
     page.get_by_role("link", name="The River at Dawn").click()
     page.wait_for_load_state()
     assert "Dónde encontrarlo" in page.content()
     assert "Prestado, vence el" in page.content()
-    page.screenshot(path=str(screenshots / "catalog-title-es.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "catalog-title-es.png"), full_page=True)
 
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     assert page.url.endswith(f"/portal/catalog/{catalog.pk}/")
     assert "Where to find it" in page.content()
-    page.screenshot(path=str(screenshots / "catalog-title-en.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "catalog-title-en.png"), full_page=True)
     assert page.outside_requests == []

@@ -9,6 +9,7 @@ from django.utils import timezone
 from circulation.models import Loan
 from staff.roles import CIRCULATION_STAFF
 from tests.e2e.accounts import sign_in, staff
+from tests.e2e.shots import screenshot
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -72,7 +73,7 @@ def test_scanning_an_item_the_patron_already_has_points_to_renew(page, screensho
     page.wait_for_selector("text=This patron already has this item")
     assert "use Renew beside its due date" in page.inner_text("table.desk-lines")
     assert Loan.objects.get(pk=loan.pk).renewals == 0
-    page.screenshot(path=str(screenshots / "desk-checkout-already-has.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "desk-checkout-already-has.png"), full_page=True)
     page.get_by_role("button", name=f"Renew {item.barcode}").click()
     page.wait_for_selector("text=Renewed, now due")
     assert Loan.objects.get(pk=loan.pk).renewals == 1

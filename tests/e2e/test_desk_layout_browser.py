@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN
 from tests.e2e.accounts import sign_in, staff
+from tests.e2e.shots import screenshot
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -70,7 +71,7 @@ def test_the_check_out_page_fits_a_phone_without_scrolling_sideways(page, screen
         assert sizes["page"] <= sizes["window"], (width, sizes)
         select = page.locator("#id_program").bounding_box()
         assert select["x"] + select["width"] <= width, (width, select)
-        page.screenshot(path=str(screenshots / f"desk-checkout-{width}.png"), full_page=True)
+        screenshot(page, path=str(screenshots / f"desk-checkout-{width}.png"), full_page=True)
     assert page.outside_requests == []
 
 
@@ -97,7 +98,7 @@ def test_the_librarians_tab_bar_fits_one_line_at_1280_px(page, screenshots):
         assert tab_rows(page) == 1, path
         sizes = scrolls_sideways(page)
         assert sizes["page"] <= sizes["window"], sizes
-    page.screenshot(path=str(screenshots / "desk-tabs-librarian.png"))
+    screenshot(page, path=str(screenshots / "desk-tabs-librarian.png"))
     page.set_viewport_size({"width": 390, "height": 844})
     assert tab_rows(page) > 1  # wraps gracefully, without scrolling sideways
     sizes = scrolls_sideways(page)

@@ -11,6 +11,7 @@ from circulation import services
 from circulation.models import FinePayment, Hold, Item
 from staff.roles import CIRCULATION_STAFF
 from tests.e2e.accounts import sign_in, staff
+from tests.e2e.shots import screenshot
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -180,7 +181,7 @@ def test_a_copy_checked_in_at_the_wrong_branch_goes_home_with_a_transit_slip(
     page.wait_for_selector("text=returned, send home to East Side Branch")
     assert Item.objects.get(pk=stray.pk).status == Item.Status.IN_TRANSIT
 
-    page.screenshot(path=str(screenshots / "desk-checkin-transit.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "desk-checkin-transit.png"), full_page=True)
     # The check-in line links to this copy's slip, which leads back to Check in.
     page.get_by_role("link", name=f"Print the transit slip for {stray.barcode}").click()
     page.wait_for_selector(".receipt")
@@ -226,7 +227,7 @@ def test_the_check_out_and_payment_receipts_print_on_80mm(desk, tmp_path, screen
         due = timezone.localtime(item.loans.get().due_at)
         assert f"Due {due:%a %b} {due.day} {due:%Y}" in receipt
     assert "Vertigo" in receipt and "Chronicles" in receipt
-    page.screenshot(path=str(screenshots / "desk-checkout-receipt.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "desk-checkout-receipt.png"), full_page=True)
     assert_prints_on_80mm(page, tmp_path, "checkout-receipt")
 
     page.goto("/admin/circulation/payment/")
@@ -242,6 +243,6 @@ def test_the_check_out_and_payment_receipts_print_on_80mm(desk, tmp_path, screen
     receipt = page.inner_text(".receipt")
     assert f"No. {number}" in receipt and "Credit or debit card" in receipt
     assert "Overdue" in receipt and "Printing and copies" in receipt and "$3.10" in receipt
-    page.screenshot(path=str(screenshots / "desk-payment-receipt.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "desk-payment-receipt.png"), full_page=True)
     assert_prints_on_80mm(page, tmp_path, "payment-receipt")
     assert page.outside_requests == []

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from patrons.models import Card
+from tests.e2e.shots import screenshot
 from tests.factories import (
     DEFAULT_PIN,
     BranchFactory,
@@ -66,9 +67,9 @@ def test_sign_in_renew_sign_out_and_back_shows_nothing(page, card, screenshots):
     assert "Renewed." in page.content()
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(screenshots / "portal-account-desktop.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "portal-account-desktop.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(screenshots / "portal-account-phone.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "portal-account-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("button", name="Sign out").click()
@@ -136,7 +137,7 @@ def test_the_language_list_shows_its_options_whole_at_1280_px(page, card, screen
         # The closed list's arrow takes some 15 px of the inner width.
         assert room["widest"] + 15 <= room["inner"], (language, room)
         assert room["page"] <= 1280, room
-        page.screenshot(path=str(screenshots / f"portal-notices-{language}.png"))
+        screenshot(page, path=str(screenshots / f"portal-notices-{language}.png"))
 
 
 WIDER_THAN_ROOM = """() => [...document.querySelectorAll('table')]
@@ -153,7 +154,7 @@ def test_all_my_data_fits_the_page_on_screen_on_paper_and_on_a_phone(page, card,
     page.goto("/portal/data/all/")
     assert page.evaluate(WIDER_THAN_ROOM) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
-    page.screenshot(path=str(screenshots / "portal-my-data-screen.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "portal-my-data-screen.png"), full_page=True)
 
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 680, "height": 1000})  # A4's width within its margins
@@ -161,7 +162,7 @@ def test_all_my_data_fits_the_page_on_screen_on_paper_and_on_a_phone(page, card,
     loans = page.locator("section.data-kind:has(#kind-loan) table")
     assert loans.evaluate("t => getComputedStyle(t).display") == "table"
     assert loans.locator("thead th").last.is_visible()  # "Erased", the last column
-    page.screenshot(path=str(screenshots / "portal-my-data-print.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "portal-my-data-print.png"), full_page=True)
 
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 390, "height": 844})

@@ -15,6 +15,7 @@ from patrons.models import SignUp
 from staff.roles import CIRCULATION_STAFF
 from tests.e2e.accounts import sign_in, staff
 from tests.e2e.axe import axe_context, report, violations
+from tests.e2e.shots import screenshot
 from tests.factories import BranchFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +24,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "signup"
 
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_a_resident_applies_online_collects_the_card_and_signs_in(browser, live_server):
@@ -69,8 +70,8 @@ def test_a_resident_applies_online_collects_the_card_and_signs_in(browser, live_
     sign_in(desk, "clerk")
     desk.goto("/admin/patrons/signup/")
     desk.fill("#searchbar", reference)
-    desk.keyboard.press("Enter")
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        desk.keyboard.press("Enter")
     shot(desk, "4-desk-list")
     desk.get_by_role("link", name="Check ID and issue the card").click()
     desk.wait_for_load_state()

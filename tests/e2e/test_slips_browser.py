@@ -16,6 +16,7 @@ from patrons.models import Patron
 from staff.roles import LIBRARIAN
 from tests.e2e.accounts import sign_in, staff
 from tests.e2e.axe import STRUCTURE, WCAG_21_AA, axe_context, report, violations
+from tests.e2e.shots import screenshot
 from tests.e2e.test_desk_rules_browser import assert_prints_on_80mm, card_for
 from tests.factories import BranchFactory, FineFactory, ItemFactory, LoanFactory, TitleFactory
 
@@ -68,7 +69,7 @@ def test_a_spanish_patrons_receipts_print_in_spanish_on_one_80mm_page(
     receipt = page.inner_text(".receipt")
     assert "Recibo de préstamo" in receipt and "Devolver el" in receipt
     no_staff_chrome(page)
-    page.screenshot(path=str(screenshots / "slip-checkout-es.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "slip-checkout-es.png"), full_page=True)
     assert pdf_pages(assert_prints_on_80mm(page, tmp_path, "checkout-es")) == 1
 
     # $5.00 for a $1.75 fine: the change is said on the page and printed on the receipt.
@@ -88,7 +89,7 @@ def test_a_spanish_patrons_receipts_print_in_spanish_on_one_80mm_page(
     receipt = page.inner_text(".receipt")
     assert "Recibo de pago" in receipt and "Efectivo" in receipt and "$3.25" in receipt
     no_staff_chrome(page)
-    page.screenshot(path=str(screenshots / "slip-payment-es.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "slip-payment-es.png"), full_page=True)
     assert pdf_pages(assert_prints_on_80mm(page, tmp_path, "payment-es")) == 1
     assert page.outside_requests == []
 
@@ -105,7 +106,7 @@ def test_the_registration_slip_is_a_spanish_print_page(librarian_desk, tmp_path,
     slip = page.inner_text(".receipt")
     assert "PIN temporal" in slip and "Lucía Ferrer" in slip and "Válida hasta" in slip
     no_staff_chrome(page)
-    page.screenshot(path=str(screenshots / "slip-registration-es.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "slip-registration-es.png"), full_page=True)
     assert pdf_pages(assert_prints_on_80mm(page, tmp_path, "registration-es")) == 1
 
 
@@ -128,7 +129,7 @@ def test_pulled_holds_link_to_their_slips_and_print_in_one_go(librarian_desk, sc
         page.fill(f"#pull-{hold.pk}", copy.barcode)
         page.locator(f"#pull-{hold.pk}").press("Enter")
         page.wait_for_selector(f"text=Print the hold slip for {copy.barcode}")
-    page.screenshot(path=str(screenshots / "desk-pulled.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "desk-pulled.png"), full_page=True)
     page.get_by_role("link", name="Print all 2 slips").click()
     page.wait_for_selector(".slip-page")
     assert page.locator(".slip-page[lang=es]").count() == 2
@@ -149,7 +150,7 @@ def test_declare_lost_asks_with_the_amount_first(librarian_desk, screenshots):
     page.fill("#lost_barcode", item.barcode)
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Its borrower will be charged")
-    page.screenshot(path=str(screenshots / "desk-lost-confirm.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "desk-lost-confirm.png"), full_page=True)
     assert Item.objects.get(pk=item.pk).status == Item.Status.ON_LOAN  # nothing yet
     total = page.locator("input[name=total]").get_attribute("value")
     page.get_by_role("button", name=f"Declare lost and charge ${total}").click()
@@ -201,7 +202,7 @@ def test_a_librarian_overrides_the_renewal_limit_with_a_reason(librarian_desk, s
     page.wait_for_selector("text=Choose a reason to override the renewal limit.")
     assert Loan.objects.get(pk=loan.pk).renewals == 9
     page.locator(".override-form select").first.select_option("returning_soon")
-    page.screenshot(path=str(screenshots / "desk-override.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "desk-override.png"), full_page=True)
     page.get_by_role("button", name=f"Override for {item.barcode}").first.click()
     page.wait_for_selector("text=renewal limit overridden")
     assert Loan.objects.get(pk=loan.pk).renewals == 10
@@ -231,7 +232,7 @@ def test_a_librarian_checks_out_a_copy_held_for_another_with_a_reason(librarian_
     page.wait_for_selector("text=Choose a reason to override the hold for another patron.")
     assert not Loan.objects.filter(item=copy).exists()
     page.locator(".override-form select").first.select_option("library_error")
-    page.screenshot(path=str(screenshots / "desk-override-hold-shelf.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "desk-override-hold-shelf.png"), full_page=True)
     page.get_by_role("button", name=f"Override for {copy.barcode}").first.click()
     page.wait_for_selector("text=hold for another patron overridden: Library error")
     assert Loan.objects.get(item=copy, returned_at__isnull=True).patron_id == reader.patron_id
@@ -258,7 +259,7 @@ def test_a_payment_receipt_prints_again_from_the_patrons_page(
     page.goto(f"/admin/patrons/patron/{reader.patron_id}/change/")
     payments = page.inner_text("#content")
     assert number in payments and "$1.75" in payments
-    page.screenshot(path=str(screenshots / "patron-payments.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "patron-payments.png"), full_page=True)
     page.get_by_role("link", name="Print receipt").click()
     page.wait_for_selector(".receipt")
     assert page.locator("html").get_attribute("lang") == "es"
@@ -266,6 +267,6 @@ def test_a_payment_receipt_prints_again_from_the_patrons_page(
     assert "Recibo de pago" in receipt and "Copia, impresa de nuevo" in receipt
     assert number in receipt and "Efectivo" in receipt
     no_staff_chrome(page)
-    page.screenshot(path=str(screenshots / "slip-payment-again-es.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "slip-payment-again-es.png"), full_page=True)
     assert pdf_pages(assert_prints_on_80mm(page, tmp_path, "payment-again-es")) == 1
     assert page.outside_requests == []

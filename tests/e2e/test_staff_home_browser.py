@@ -8,6 +8,7 @@ from disclosures import services
 from privacy.legal_holds import sync_record_kind_names
 from staff.roles import CIRCULATION_STAFF, LIBRARY_ADMINISTRATOR
 from tests.e2e.accounts import sign_in, staff
+from tests.e2e.shots import screenshot
 from tests.factories import CardFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +21,7 @@ def test_the_clerk_lands_on_the_desk_home(page, screenshots):
     assert page.url.endswith("/admin/circulation/desk/")
     for action in ("Check out", "Check in", "Renew", "Hold shelf", "Take payment"):
         assert page.get_by_role("link", name=action).first.is_visible()
-    page.screenshot(path=str(screenshots / "staff-desk-home.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "staff-desk-home.png"), full_page=True)
     page.get_by_role("link", name="Check out").first.click()
     page.wait_for_load_state()
     assert "/admin/circulation/checkout/" in page.url
@@ -50,12 +51,12 @@ def test_the_administrator_completes_and_approves_a_request(page, screenshots, s
     page.goto(f"/admin/disclosures/disclosurerequest/{request.pk}/change/")
     assert page.get_by_text("Approve is not possible yet").count() == 1
     assert page.get_by_role("button", name="Approve and build the package").count() == 0
-    page.screenshot(path=str(screenshots / "staff-disclosure-incomplete.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "staff-disclosure-incomplete.png"), full_page=True)
     page.get_by_role("link", name="Add the missing details").click()
     page.fill("#id_case_number", "2026-CR-0042")
     (tmp_path / "subpoena.pdf").write_bytes(b"%PDF-1.4 subpoena")
     page.set_input_files("#id_document", str(tmp_path / "subpoena.pdf"))
-    page.screenshot(path=str(screenshots / "staff-disclosure-complete.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "staff-disclosure-complete.png"), full_page=True)
     page.get_by_role("button", name="Add to the request").click()
     page.wait_for_load_state()
     assert page.get_by_text("Added to the request.").is_visible()

@@ -12,6 +12,7 @@ from circulation.models import Fine, Hold, Loan, Visit
 from privacy.access import log_access
 from staff.roles import CIRCULATION_STAFF, LIBRARIAN, LIBRARY_ADMINISTRATOR
 from tests.e2e.accounts import sign_in, staff
+from tests.e2e.shots import screenshot
 from tests.factories import (
     BranchFactory,
     CardFactory,
@@ -120,7 +121,7 @@ def test_each_role_starts_where_its_work_is(page, screenshots):
         nav = page.locator("#nav-sidebar .module caption, #content-main .module caption")
         first_group[username] = nav.first.text_content().strip()
         assert fits_the_window(page)["page"] <= DESKTOP["width"]
-        page.screenshot(path=str(screenshots / shot), full_page=True)
+        screenshot(page, path=str(screenshots / shot), full_page=True)
     assert page.outside_requests == []
     assert first_group == {
         "clerk": "Desk",
@@ -151,7 +152,7 @@ def test_the_clerk_reads_the_patrons_page_at_a_glance(page, screenshots):
         "window": DESKTOP["width"],
         "tables": 0,
     }
-    page.screenshot(path=str(screenshots / "staff-patron-page.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "staff-patron-page.png"), full_page=True)
     assert page.outside_requests == []
 
 
@@ -191,7 +192,7 @@ def test_the_access_reports_fit_a_1280_pixel_window(page, screenshots, settings)
     text = page.locator("table.access-report").inner_text()
     assert "admin:" not in text and "desk:" not in text and "_" not in text
     assert "T" not in when.inner_text()[4:]
-    page.screenshot(path=str(screenshots / "staff-patron-access-report.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "staff-patron-access-report.png"), full_page=True)
 
     page.goto("/admin/auditlog/staff-access/")
     assert page.locator("table.access-report tbody tr").count() >= 3

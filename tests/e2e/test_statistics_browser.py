@@ -12,6 +12,7 @@ from circulation.models import Item, VisitCount
 from staff.roles import LIBRARIAN
 from stats.models import CirculationDay, ComputerUseDay, HoldDay, HoldWait, TitleMonth
 from tests.e2e.axe import axe_context, report, violations
+from tests.e2e.shots import screenshot
 from tests.factories import BranchFactory, ItemFactory, ProgramFactory, TitleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,7 +139,7 @@ def test_a_librarian_reads_a_year_of_statistics(page, screenshots):
     # The method, in words, for staff.
     page.get_by_text("How patrons are protected in these figures").click()
     assert page.get_by_text("Whole months only.").is_visible()
-    page.screenshot(path=str(screenshots / "statistics-page.png"), full_page=True)
+    screenshot(page, path=str(screenshots / "statistics-page.png"), full_page=True)
     page.locator("#circulation-by-branch").screenshot(
         path=str(screenshots / "statistics-chart-by-branch.png")
     )
