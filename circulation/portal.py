@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -37,14 +37,29 @@ def _record_id(request, name: str) -> int:
     return record_id
 
 
+def _day_labels(format_string: str):
+    """A function that writes a moment's local day in `format_string`, each day once:
+    forty loans fall due on a handful of days."""
+    labels: dict[datetime.date, str] = {}
+
+    def label(moment: datetime.datetime) -> str:
+        day = timezone.localdate(moment)
+        if day not in labels:
+            labels[day] = formats.date_format(day, format_string)
+        return labels[day]
+
+    return label
+
+
 @patron_required
 @require_safe
 def account_view(request):
     patron = request.patron
     now = timezone.now()
+    due_label = _day_labels(_("D, M j"))
     loans = list(selectors.loans_for_patron(patron=patron))
     blocks = blocks_in_force(patron=patron, now=now)
-    refusals = renewal_refusals(loans=loans, now=now, blocks=blocks)
+    refusals = renewal_refusals(loans=loans, now=now, blocks=blocks, patron=patron)
     holds = list(selectors.annotate_queue_position(selectors.holds_for_patron(patron=patron)))
     fines = list(selectors.fines_for_patron(patron=patron))
     registrations = list(
@@ -60,7 +75,13 @@ def account_view(request):
         "patron": patron,
         "now": now,
         "loans": [
-            {"loan": loan, "overdue": loan.due_at < now, "refusal": refusals.get(loan.pk)}
+            {
+                "loan": loan,
+                "title": loan.item.title,
+                "due": due_label(loan.due_at),
+                "overdue": loan.due_at < now,
+                "refusal": refusals.get(loan.pk),
+            }
             for loan in loans
         ],
         "renewable": sum(1 for reason in refusals.values() if reason is None),
@@ -69,10 +90,10 @@ def account_view(request):
         "balance": sum((fine.balance for fine in fines), start=selectors.ZERO),
         "registrations": registrations,
         "blocks": [describe_block(b) for b in blocks],
+        # Coming up and not signed up for: every sign-up of the patron's that is not
+        # cancelled, for a program still to end, is in `registrations` already.
         "programs": Program.objects.filter(starts_at__gt=now)
-        .exclude(
-            registrations__patron=patron, registrations__status__in=["registered", "waitlisted"]
-        )
+        .exclude(pk__in=[registration.program_id for registration in registrations])
         .select_related("branch")
         .order_by("starts_at")[:5],
     }
