@@ -20,11 +20,24 @@ def in_values(values: Iterable, *, sql_type: str = "bigint", using: str = "defau
     """The values as one parameter where the database can take it, else as a list."""
     if sql_type not in SQL_TYPES:
         raise ValueError(f"in_values() takes one of {sorted(SQL_TYPES)}, not {sql_type!r}.")
-    values = list(values)
+    # Keys of a number type are numbers, or the call is refused here (ValueError).
+    values = [int(value) for value in values] if sql_type != "text" else list(values)
     vendor = connections[using].vendor
     if vendor == "postgresql":
-        # The type is one of ours, checked above; the values are a parameter.
-        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", (values,))  # noqa: S611
+        # The type is one of ours, checked above; the values are a parameter: one string
+        # split by the database, since psycopg quotes a list element by element in Python
+        # (3 ms for 4,000 keys, against 0.7 for their string: in the expunge, which passes
+        # each batch's keys to a dozen statements, that was seconds). Text that holds the
+        # separator, or an empty string, goes as an array.
+        if sql_type != "text":
+            joined = ",".join(map(str, values))
+        elif not any("," in value or not value for value in values):
+            joined = ",".join(values)
+        else:
+            return RawSQL("SELECT unnest(%s::text[])", (values,))
+        return RawSQL(  # noqa: S611
+            f"SELECT unnest(string_to_array(%s, ',')::{sql_type}[])", (joined,)
+        )
     if vendor == "sqlite":
         return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))
     return values

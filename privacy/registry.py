@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,23 +245,34 @@ class RecordKind:
             delete_trail(model, pks)
         return len(deleted.get(self.model, []))
 
-    def refs_of(self, ids: list) -> dict[str, set]:
-        """{"patron": {ids}, "item": {ids}, ...} of these records, for the expunge."""
+    def ref_lookups(self) -> dict[str, str]:
+        """{"patron": lookup, "item": lookup, ...}: what the expunge notes of a record
+        (whose it was, which copy or program it touched)."""
         columns = dict(self.refs)
         if self.patron_path:
             columns["patron"] = self.patron_lookup("pk")
-        found: dict[str, set] = {name: set() for name in columns}
-        if not ids or not columns:
-            return found
-        names = list(columns)
-        rows = self.model._default_manager.filter(pk__in=in_values(ids)).values_list(
-            *[columns[n] for n in names]
-        )
+        return columns
+
+    @staticmethod
+    def refs_from(names: list[str], rows: Iterable[tuple]) -> dict[str, set]:
+        """{name: the values of that column that are not None} of rows of `names`."""
+        found: dict[str, set] = {name: set() for name in names}
         for row in rows:
             for name, value in zip(names, row, strict=True):
                 if value is not None:
                     found[name].add(value)
         return found
+
+    def refs_of(self, ids: list) -> dict[str, set]:
+        """{"patron": {ids}, "item": {ids}, ...} of these records, for the expunge."""
+        columns = self.ref_lookups()
+        names = list(columns)
+        if not ids or not columns:
+            return {name: set() for name in names}
+        rows = self.model._default_manager.filter(pk__in=in_values(ids)).values_list(
+            *[columns[n] for n in names]
+        )
+        return self.refs_from(names, rows)
 
     # -- export ------------------------------------------------------------------------
 

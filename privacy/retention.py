@@ -263,9 +263,10 @@ def _expunge(
     return result
 
 
-def _next_batch(due: QuerySet, after, size: int) -> list:
+def _next_batch(due: QuerySet, after, size: int, columns: tuple = ()) -> list:
     """The next `size` due ids after `after`, in key order, locked until the batch's
-    transaction ends (call it inside one).
+    transaction ends (call it inside one). With `columns`, rows of (id, *columns) read by
+    the same statement.
 
     The selection runs inside the batch's transaction and locks the rows it returns, so
     no desk or portal change to them can land before the expunge commits; rows another
@@ -279,8 +280,10 @@ def _next_batch(due: QuerySet, after, size: int) -> list:
         # compiled it (JIT) on every batch, which took longer than running it.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
-    due = due.select_for_update(skip_locked=True, of=("self",))
-    return list(due.order_by("pk").values_list("pk", flat=True)[:size])
+    due = due.select_for_update(skip_locked=True, of=("self",)).order_by("pk")
+    if columns:
+        return list(due.values_list("pk", *columns)[:size])
+    return list(due.values_list("pk", flat=True)[:size])
 
 
 def _began(kind: RecordKind, ids: list) -> datetime.datetime | None:
@@ -302,15 +305,27 @@ def _expunge_kind(kind, now, batch_size, dry_run, progress, touched, removed) ->
         else:
             counts.expunged = total
         return counts
+    # What the run notes of each record (whose, which copy or program, when it began)
+    # is read by the statement that chooses and locks the batch.
+    lookups = kind.ref_lookups()
+    names = list(lookups)
+    columns = [lookups[name] for name in names]
+    if kind.opened_at is not None:
+        due = due.annotate(expunge_began=kind.opened_at())
+        columns.append("expunge_began")
     last = None
     while True:
         with transaction.atomic():
-            ids = _next_batch(due, last, batch_size)
-            if not ids:
+            rows = _next_batch(due, last, batch_size, tuple(columns))
+            if not rows:
                 break
+            ids = [row[0] for row in rows]
             last = ids[-1]
-            refs = kind.refs_of(ids)
-            removed.add(refs, _began(kind, ids))
+            refs = kind.refs_from(names, (row[1 : 1 + len(names)] for row in rows))
+            began = None
+            if kind.opened_at is not None:
+                began = min((row[-1] for row in rows if row[-1] is not None), default=None)
+            removed.add(refs, began)
             done = kind.expunge_ids(ids, now)
             # The patrons' own transactions go with their records: reduced to the month.
             patrons = {int(pk) for pk in refs.get("patron", ())} - removed.served

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -92,6 +93,8 @@ def rewrite_months(months: Iterable[datetime.datetime]) -> int:
     entries = LogEntry.objects.filter(
         timestamp__in=months, additional_data__has_key=MONTH, action=LogEntry.Action.ACCESS
     )
+    if connection.vendor == "postgresql":
+        return _rewrite_months_in_place(entries)
     keys = {
         (_month_start(stamp), int(data["patron"]), str(data["served"]))
         for stamp, data in entries.values_list("timestamp", "additional_data").iterator()
@@ -99,6 +102,35 @@ def rewrite_months(months: Iterable[datetime.datetime]) -> int:
     entries._raw_delete(entries.db)
     _insert_month_entries(sorted(keys))
     return len(keys)
+
+
+def _rewrite_months_in_place(entries) -> int:
+    """`rewrite_months` in one statement, for PostgreSQL: the month entries deleted and
+    the same entries written again in key order, without the round trip of every entry
+    through Python (a night's run rewrites tens of thousands)."""
+    sql, params = entries.values("pk").query.sql_with_params()
+    table = LogEntry._meta.db_table
+    patron_type = ContentType.objects.get_for_model(registry.get("patron").model)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH gone AS (
+                DELETE FROM {table} WHERE id IN ({sql})
+                RETURNING "timestamp", (additional_data ->> 'patron')::bigint AS patron,
+                    additional_data ->> 'served' AS channel, additional_data ->> 'month' AS month
+            ), kept AS (
+                SELECT "timestamp", patron, channel, min(month) AS month FROM gone
+                GROUP BY "timestamp", patron, channel
+            )
+            INSERT INTO {table} (content_type_id, object_pk, object_id, object_repr, action,
+                actor_id, actor_email, remote_addr, additional_data, "timestamp", changes_text)
+            SELECT %s, patron::text, patron, 'Patron #' || patron, %s, NULL, NULL, NULL,
+                jsonb_build_object('patron', patron, 'served', channel, 'month', month),
+                "timestamp", ''
+            FROM kept ORDER BY kept."timestamp", kept.patron, kept.channel COLLATE "C"
+            """,  # noqa: S608 (the table's name and Django's own SQL; values are parameters)
+            [*params, patron_type.pk, LogEntry.Action.ACCESS],
+        )
+        return cursor.rowcount
 
 
 def _insert_month_entries(keys: list[tuple]) -> None:

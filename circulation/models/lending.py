@@ -265,7 +265,14 @@ class Fine(models.Model):
                 violation_error_message="A waiver needs a reason from the list.",
             ),
         ]
-        indexes = [models.Index(fields=["patron", "settled_at"])]
+        indexes = [
+            models.Index(fields=["patron", "settled_at"]),
+            # A loan with an unsettled fine is still open (the expunge asks it of every
+            # closed loan it considers).
+            models.Index(
+                fields=["loan"], condition=Q(settled_at__isnull=True), name="fine_unsettled_loan"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Fine #{self.pk}"
