@@ -23,8 +23,10 @@ TARGETS = {
     "kiosk_errors": 0,
     # Multiples of the floor (a trivial page through the same gunicorn, middleware and
     # PostgreSQL round trip, measured in the same run): they travel between machines.
-    "portal_p95_x_floor": 4,
-    "catalog_search_p95_x_floor": 8,
+    # Each is the target in milliseconds above over the floor's p95 of the first quiet
+    # full-size run that measured a floor (1.89 ms), rounded down (docs/performance.md).
+    "portal_p95_x_floor": 25,
+    "catalog_search_p95_x_floor": 50,
     "load_p95_ms": 1000,
     "load_errors": 0,
     "inventory_upload_seconds": 30,
