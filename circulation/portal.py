@@ -60,7 +60,7 @@ def account_view(request):
     loans = list(selectors.loans_for_patron(patron=patron))
     blocks = blocks_in_force(patron=patron, now=now)
     refusals = renewal_refusals(loans=loans, now=now, blocks=blocks, patron=patron)
-    holds = list(selectors.annotate_queue_position(selectors.holds_for_patron(patron=patron)))
+    holds = selectors.with_queue_positions(selectors.holds_for_patron(patron=patron), now=now)
     fines = list(selectors.fines_for_patron(patron=patron))
     registrations = list(
         selectors.registrations_for_patron(patron=patron).filter(program__ends_at__gt=now)
