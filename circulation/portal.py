@@ -37,6 +37,21 @@ def _record_id(request, name: str) -> int:
     return record_id
 
 
+ACCOUNT_LOAN_FIELDS = (
+    "item",
+    "patron",
+    "branch",
+    "checked_out_at",
+    "due_at",
+    "returned_at",
+    "renewals",
+    "item__item_type",
+    "item__title",
+    "item__title__title",
+    "item__title__author",
+)
+
+
 def _day_labels(format_string: str):
     """A function that writes a moment's local day in `format_string`, each day once:
     forty loans fall due on a handful of days."""
@@ -57,7 +72,13 @@ def account_view(request):
     patron = request.patron
     now = timezone.now()
     due_label = _day_labels(_("D, M j"))
-    loans = list(selectors.loans_for_patron(patron=patron))
+    # Only what the page and the renewal verdicts read of each loan, its copy and title.
+    loans = list(
+        selectors.loans_for_patron(patron=patron)
+        .select_related(None)
+        .select_related("item__title")
+        .only(*ACCOUNT_LOAN_FIELDS)
+    )
     blocks = blocks_in_force(patron=patron, now=now)
     refusals = renewal_refusals(loans=loans, now=now, blocks=blocks, patron=patron)
     holds = selectors.with_queue_positions(selectors.holds_for_patron(patron=patron), now=now)
