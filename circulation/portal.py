@@ -81,7 +81,7 @@ def account_view(request):
     )
     blocks = blocks_in_force(patron=patron, now=now)
     refusals = renewal_refusals(loans=loans, now=now, blocks=blocks, patron=patron)
-    holds = selectors.with_queue_positions(selectors.holds_for_patron(patron=patron), now=now)
+    holds = list(selectors.annotate_queue_position(selectors.holds_for_patron(patron=patron)))
     fines = list(selectors.fines_for_patron(patron=patron))
     registrations = list(
         selectors.registrations_for_patron(patron=patron).filter(program__ends_at__gt=now)

@@ -100,8 +100,9 @@ def hold_queue_position(*, hold: Hold) -> int:
     return ahead + 1
 
 
-def _queue_position():
-    """1 + the holds placed earlier on the same title that wait in its queue."""
+def annotate_queue_position(holds: QuerySet[Hold], *, now=None) -> QuerySet[Hold]:
+    """Adds `queue_position` in one query, for lists, and `suspended`: the hold waits in
+    the queue but is passed over today (it keeps its place until `suspended_until`)."""
     ahead = (
         Hold.objects.filter(
             title_id=OuterRef("title_id"),
@@ -113,38 +114,10 @@ def _queue_position():
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + 1
-
-
-def annotate_queue_position(holds: QuerySet[Hold], *, now=None) -> QuerySet[Hold]:
-    """Adds `queue_position` in one query, for lists, and `suspended`: the hold waits in
-    the queue but is passed over today (it keeps its place until `suspended_until`)."""
-    return holds.annotate(queue_position=_queue_position(), suspended=suspended_today(now))
-
-
-def with_queue_positions(holds: QuerySet[Hold], *, now=None) -> list[Hold]:
-    """The holds, each with `queue_position` and `suspended` as `annotate_queue_position`
-    gives them; the positions are read only for the holds waiting in a queue, so a patron
-    with none (most, on the account page and at the desk) costs one plain query."""
-    found = list(holds)
-    today = timezone.localdate(now)
-    waiting = [hold.pk for hold in found if hold.status == Hold.Status.PLACED]
-    positions = {}
-    if waiting:
-        positions = dict(
-            Hold.objects.filter(pk__in=waiting)
-            .order_by()
-            .annotate(position=_queue_position())
-            .values_list("pk", "position")
-        )
-    for hold in found:
-        hold.queue_position = positions.get(hold.pk, 1)
-        hold.suspended = bool(
-            hold.status == Hold.Status.PLACED
-            and hold.suspended_until is not None
-            and hold.suspended_until >= today
-        )
-    return found
+    return holds.annotate(
+        queue_position=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + 1,
+        suspended=suspended_today(now),
+    )
 
 
 def suspended_today(now=None) -> ExpressionWrapper:

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from circulation import selectors, services
+from circulation import services
 from circulation.exceptions import CirculationRefusal
 from circulation.models import Hold, Item
 from circulation.selectors import holds_to_pull
@@ -152,30 +152,3 @@ def test_the_portal_suspends_a_hold_and_shows_the_queue_position(card, title, br
     assert "Enter a date such as" in bad.content.decode()
     client.post("/portal/holds/suspend/", {"hold": hold.pk, "until": ""})
     assert Hold.objects.get(pk=hold.pk).suspended_until is None
-
-
-def test_a_list_of_holds_gets_the_same_places_as_the_annotated_query(title):
-    """The account page reads queue places only for holds in a queue; they are the ones
-    the annotated query gives, and so is "suspended"."""
-    now = timezone.now()
-    first = HoldFactory(title=title, placed_at=now - datetime.timedelta(days=3))
-    second = HoldFactory(
-        title=title,
-        placed_at=now - datetime.timedelta(days=2),
-        suspended_until=timezone.localdate() + datetime.timedelta(days=5),
-    )
-    third = HoldFactory(title=title, placed_at=now - datetime.timedelta(days=1))
-    ready = HoldFactory(title=title, waiting=True)
-    ids = [first.pk, second.pk, third.pk, ready.pk]
-    annotated = {
-        hold.pk: (hold.queue_position, bool(hold.suspended))  # SQL: NULL when no date
-        for hold in selectors.annotate_queue_position(Hold.objects.filter(pk__in=ids))
-    }
-    listed = {
-        hold.pk: (hold.queue_position, hold.suspended)
-        for hold in selectors.with_queue_positions(Hold.objects.filter(pk__in=ids))
-    }
-    for hold in (first, second, third):
-        assert listed[hold.pk] == annotated[hold.pk]
-    assert [listed[h.pk][0] for h in (first, second, third)] == [1, 2, 3]
-    assert listed[second.pk][1] is True and listed[ready.pk][1] is False
