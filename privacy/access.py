@@ -323,14 +323,7 @@ def insert_entries(rows: list[dict], using: str = "default") -> None:
             # insert itself for the expunge's thousands of entries. The moment goes as ISO
             # text with its microseconds, and the rows keep their order.
             document = json.dumps(
-                [
-                    {
-                        **row,
-                        "timestamp": row["timestamp"].isoformat(),
-                        "remote_addr": row.get("remote_addr"),
-                    }
-                    for row in rows
-                ],
+                [{**row, "timestamp": row["timestamp"].isoformat()} for row in rows],
                 cls=encoder,
             )
             names = ", ".join(ops.quote_name(c) for c in columns)

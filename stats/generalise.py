@@ -192,9 +192,10 @@ def _cell_patrons(queries: list[QuerySet], k: int):
             # The pairs are hashed in memory, not sorted on disk.
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(query, (*params, k))
-        for day, *rest_of_key, n, patrons in cursor.fetchall():
-            listed_patrons = [int(p) for p in patrons.split(",")] if patrons else None
-            yield (_as_date(day), *rest_of_key), n, listed_patrons
+        while chunk := cursor.fetchmany(5000):  # a month of titles is 300,000 cells
+            for day, *rest_of_key, n, patrons in chunk:
+                listed = [int(p) for p in patrons.split(",")] if patrons else None
+                yield (_as_date(day), *rest_of_key), n, listed
 
 
 def _as_date(value) -> datetime.date:
