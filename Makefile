@@ -93,12 +93,14 @@ axe:  ## Fetch axe-core $(AXE_VERSION) into var/axe with npm (make test does it)
 	        "(sudo apt-get install npm), or set CALUMET_AXE_CORE to an axe.min.js." >&2; \
 	fi
 
+# The suite runs in one process per core (pytest-xdist; TEST_WORKERS=0 runs it in this one).
+TEST_WORKERS ?= auto
 test: venv axe  ## Run the whole test suite (SQLite, or DATABASE_URL); PYTEST_ARGS="..." passes options
-	$(AXE_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(AXE_ENV) $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: venv axe  ## Run the suite on the local PostgreSQL (database `calumet`, or DATABASE_URL)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/calumet} $(AXE_ENV) \
-	    $(PY) -m pytest $(PYTEST_ARGS)
+	    $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 screenshots: venv axe  ## Run the browser tests and rewrite docs/screenshots/
 	CALUMET_SCREENSHOTS=1 $(AXE_ENV) $(PY) -m pytest tests/e2e $(PYTEST_ARGS)

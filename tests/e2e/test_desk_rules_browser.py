@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from circulation import services
 from circulation.models import FinePayment, Hold, Item
@@ -120,7 +121,7 @@ def test_a_clerk_pulls_holds_to_the_hold_shelf_and_into_transit(desk):
     assert rows.nth(0).inner_text().startswith("FIC AUS")  # in shelf order
     content = page.inner_text("#content")
     assert "Lindqvist" not in content and "Okonkwo" not in content  # no patron named
-    assert page.get_by_role("button", name="Print the list").is_visible()
+    expect(page.get_by_role("button", name="Print the list")).to_be_visible()
 
     page.fill(f"#pull-{for_here.pk}", here_copy.barcode)
     page.locator(f"#pull-{for_here.pk}").press("Enter")
@@ -196,7 +197,7 @@ def test_a_copy_checked_in_at_the_wrong_branch_goes_home_with_a_transit_slip(
     assert "To: East Side Branch" in slip and "Central Library" in slip
     assert stray.barcode in slip and "641.5 JAM" in slip
     assert "The Joy of Cooking" in slip and "Lindqvist" not in slip  # the title, no patron
-    assert page.get_by_role("button", name="Print").is_visible()  # the CSP-safe script ran
+    expect(page.get_by_role("button", name="Print")).to_be_visible()  # the CSP-safe script ran
     assert_prints_on_80mm(page, tmp_path, "transit-slip")
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from circulation import services
 from circulation.models import Item, Loan
@@ -30,7 +31,8 @@ def pdf_pages(pdf: bytes) -> int:
 def no_staff_chrome(page) -> None:
     assert page.locator("#header, .breadcrumbs, #nav-sidebar").count() == 0
     assert "Calumet staff" not in page.content()
-    assert page.get_by_role("button", name=re.compile("Print|Imprimir")).is_visible()
+    # The button is unhidden by the page's script: wait for it, as a clerk would.
+    expect(page.get_by_role("button", name=re.compile("Print|Imprimir"))).to_be_visible()
 
 
 @pytest.fixture
