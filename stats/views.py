@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from core import csv_safe
 from core.admin_site import AdminPage
 from stats import figures, survey
-from stats.counts import Counts
+from stats.counts import Counts, added_up
 from stats.generalise import anonymity_k
 from stats.period import (
     FiscalYearForm,
@@ -68,7 +68,9 @@ def _statistics_page(request):
     status = 200
     if form.is_valid():
         period = form.period()
-        counts, protection = Counts(period), Protection(period)
+        protection = Protection(period)
+        # Every figure of the page adds up from the months the protection reads.
+        counts = added_up(period, protection.months)
         summary = present(figures.summary(counts))
         wait, waited = counts.median_wait()
         hidden_wait = 0 < waited < threshold()

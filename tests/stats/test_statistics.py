@@ -18,7 +18,7 @@ from privacy import retention
 from privacy.models import ExpungeRun
 from stats import figures
 from stats.collection import expunge_runs, items_now
-from stats.counts import Counts
+from stats.counts import Counts, added_up, monthly_counts
 from stats.lending import circulation_by, circulation_over_time
 from stats.models import OverdueDay
 from stats.period import Period
@@ -80,6 +80,36 @@ def test_figures_stay_the_same_after_the_expunge(activity):
                 assert sum(r[j] for r in after_tables[slug]) == sum(r[j] for r in rows)
         else:
             assert after_tables[slug] == rows, slug
+
+
+@pytest.mark.parametrize(
+    "first, last",
+    [((2025, 2, 1), (2025, 4, 30)), ((2026, 2, 1), (2026, 4, 30)), ((2025, 3, 1), (2026, 3, 31))],
+    ids=["around-the-activity", "a-year-later", "thirteen-months"],
+)
+def test_the_page_adds_up_its_months_to_the_same_counts(activity, first, last):
+    """The page reads each month once (for its protection) and adds them up: every
+    figure equals the one read for the whole period, this year's and a year earlier's."""
+    period = Period(datetime.date(*first), datetime.date(*last), "month")
+    whole = Counts(period)
+    summed = added_up(period, monthly_counts(period.months()))
+    assert whole.circulation  # the activity, or a year earlier
+    assert summed.circulation == whole.circulation
+    this, earlier = whole.circulation_over_time
+    summed_this, summed_earlier = summed.circulation_over_time
+    for bucket in period.buckets():
+        assert summed_this.get(bucket, {}).get("checkouts", 0) == this.get(bucket, {}).get(
+            "checkouts", 0
+        )
+        assert summed_earlier.get(bucket, 0) == earlier.get(bucket, 0)
+    for name in ("holds", "computers", "visits", "programs", "waits"):
+        assert getattr(summed, name) == getattr(whole, name), name
+    assert summed.totals() == whole.totals() and summed.totals(before=True) == whole.totals(
+        before=True
+    )
+    assert summed.median_wait() == whole.median_wait()
+    tables = {t.slug: t.rows for t in figures.page_tables(whole)}
+    assert {t.slug: t.rows for t in figures.page_tables(summed)} == tables
 
 
 def test_year_earlier_is_compared(activity):
