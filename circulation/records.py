@@ -69,6 +69,7 @@ registry.register(
         audit_mask=("override_note",),  # staff's free text: recorded as set, never read
         patron_path="patron",
         active=lambda now: Q(returned_at__isnull=True) | Q(_unsettled_fine_on_loan()),
+        closed=lambda now: Q(returned_at__isnull=False) & ~Q(_unsettled_fine_on_loan()),
         closed_at=_loan_closed_at,
         opened_at=lambda: F("checked_out_at"),
         expunge=Expunge.ANONYMISE,

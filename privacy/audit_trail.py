@@ -58,7 +58,7 @@ def delete_trail_of_patrons(patron_ids: Iterable[int]) -> int:
     patron_ids = list(patron_ids)
     if not patron_ids:
         return 0
-    entries = LogEntry.objects.filter(additional_data__patron__in=patron_ids)
+    entries = LogEntry.objects.filter(additional_data__patron__in=in_values(patron_ids, json=True))
     return entries._raw_delete(entries.db)
 
 

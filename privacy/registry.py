@@ -98,6 +98,12 @@ class RecordKind:
     #: May be released to a court (a disclosure names it); the disclosure register's own
     #: records and legal holds are not released through themselves.
     disclosable: bool = True
+    #: now -> Q of exactly the records `active` leaves out, written so that the database
+    #: can plan it well (`NOT EXISTS` rather than the negation of an `OR ... EXISTS`,
+    #: which PostgreSQL evaluates by hashing the whole subquery for every statement: a
+    #: twentieth of each expunge batch). None: `~active(now)`. A test checks the two
+    #: agree for every kind that has one.
+    closed: Callable[[datetime.datetime], Q] | None = None
 
     def __post_init__(self) -> None:
         if self.expunge is not Expunge.WITH_OWNER and self.closed_at is None:
@@ -184,7 +190,11 @@ class RecordKind:
 
     def closed_records(self, now: datetime.datetime | None = None) -> QuerySet:
         """Linked records whose transaction is over, annotated with `closed_on`."""
-        qs = self.linked().exclude(self.active_q(now))
+        now = now or timezone.now()
+        if self.closed is not None:
+            qs = self.linked().filter(self.closed(now))
+        else:
+            qs = self.linked().exclude(self.active(now))
         if self.closed_at is not None:
             qs = qs.annotate(closed_on=self.closed_at())
         return qs

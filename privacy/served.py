@@ -61,7 +61,7 @@ def reduce_served(patron_ids: Iterable[int], *, before: datetime.datetime) -> se
         return set()
     fine = (
         LogEntry.objects.filter(
-            additional_data__patron__in=sorted(patron_ids),
+            additional_data__patron__in=in_values(sorted(patron_ids), json=True),
             timestamp__lt=before,
             additional_data__has_key=SERVED,
         )

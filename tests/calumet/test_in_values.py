@@ -2,6 +2,8 @@
 finds exactly the rows whose key is in the list, whatever the keys hold."""
 
 import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 
 from circulation.models import Branch, Item
 from core.db import in_values
@@ -37,3 +39,16 @@ def test_text_finds_exactly_the_values_given(barcodes):
         ItemFactory(barcode=barcode) if barcode else None
     found = Item.objects.filter(barcode__in=in_values(barcodes, sql_type="text"))
     assert sorted(found.values_list("barcode", flat=True)) == sorted(b for b in barcodes if b)
+
+
+def test_numbers_as_json_find_the_entries_with_that_key():
+    """A JSON key compared with the list: the audit entries naming these patrons."""
+    kind = ContentType.objects.get_for_model(Branch)
+    for patron in (7, 8, 9, 70):
+        LogEntry.objects.create(
+            content_type=kind, object_pk="1", object_repr="x", action=LogEntry.Action.ACCESS,
+            additional_data={"patron": patron, "served": "desk"},
+        )  # fmt: skip
+    found = LogEntry.objects.filter(additional_data__patron__in=in_values([7, 9, 70], json=True))
+    assert sorted(e.additional_data["patron"] for e in found) == [7, 9, 70]
+    assert not LogEntry.objects.filter(additional_data__patron__in=in_values([1], json=True))

@@ -2,6 +2,7 @@
 app: the registration itself, cards and blocks."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -513,3 +514,31 @@ def test_blocks_for_patron_and_their_export(now):
     assert exported["starts_at"] == block.starts_at.isoformat()
     assert exported["ends_at"] is None
     assert block_kind.export(block, identity_only=True) == {}
+
+
+@pytest.mark.django_db
+def test_a_kinds_closed_records_are_exactly_those_not_active(now):
+    """A kind may say how its closed records are chosen (for the database's plan); they
+    must be exactly the linked records that are not active, in every state a loan can be
+    in: out, returned, returned with a fine unpaid or paid, out with a fine."""
+    patron = PatronFactory()
+    out = LoanFactory(patron=patron)
+    returned = LoanFactory(patron=patron, returned_at=now - DAY)
+    owing = LoanFactory(patron=patron, returned_at=now - DAY)
+    FineFactory(patron=patron, loan=owing)
+    paid = LoanFactory(patron=patron, returned_at=now - 2 * DAY)
+    FineFactory(patron=patron, loan=paid, amount_paid=Decimal("2.50"), settled_at=now - DAY)
+    out_owing = LoanFactory(patron=patron)
+    FineFactory(patron=patron, loan=out_owing)
+    with_closed = [kind for kind in registry if kind.closed is not None]
+    assert "loan" in {kind.name for kind in with_closed}
+    for kind in with_closed:
+        linked = kind.linked()
+        not_active = pks(linked.exclude(kind.active(now)))
+        assert pks(kind.closed_records(now)) == not_active, kind.name
+        assert not_active.isdisjoint(pks(linked.filter(kind.active(now)))), kind.name
+        assert not_active | pks(linked.filter(kind.active(now))) == pks(linked), kind.name
+    assert pks(registry.get("loan").closed_records(now)) == {returned.pk, paid.pk}
+    assert {out.pk, owing.pk, out_owing.pk}.isdisjoint(
+        pks(registry.get("loan").closed_records(now))
+    )
