@@ -69,6 +69,8 @@ def reduce_served(patron_ids: Iterable[int], *, before: datetime.datetime) -> se
         .exclude(additional_data__has_key=MONTH)
         .order_by()
     )
+    if connection.vendor == "postgresql":
+        return _reduce_in_place(fine)
     # The keys the entries are reduced to, computed and deduplicated by the database; then
     # the entries deleted by the same filter (no list of ids goes back and forth).
     months = fine.annotate(
@@ -82,6 +84,42 @@ def reduce_served(patron_ids: Iterable[int], *, before: datetime.datetime) -> se
     fine._raw_delete(fine.db)
     _insert_month_entries(sorted(keys))
     return {month for month, _, _ in keys}
+
+
+def _reduce_in_place(fine) -> set:
+    """`reduce_served`'s reduction in one statement, for PostgreSQL: the entries deleted,
+    the month entries their keys give written in key order, and the months touched
+    returned, without the keys' round trip through Python (a run reduces a few hundred
+    patrons' entries four hundred times). The month and its first local midnight are
+    the library's time zone's, as `TruncMonth` gives them on SQLite."""
+    sql, params = fine.values("pk").query.sql_with_params()
+    table = LogEntry._meta.db_table
+    patron_type = ContentType.objects.get_for_model(registry.get("patron").model)
+    zone = timezone.get_current_timezone_name()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH gone AS (
+                DELETE FROM {table} WHERE id IN ({sql})
+                RETURNING date_trunc('month', "timestamp" AT TIME ZONE %s) AS local_month,
+                    (additional_data ->> 'patron')::bigint AS patron,
+                    additional_data ->> 'served' AS channel
+            ), keys AS (
+                SELECT DISTINCT local_month, patron, channel FROM gone
+            ), written AS (
+                INSERT INTO {table} (content_type_id, object_pk, object_id, object_repr,
+                    action, actor_id, actor_email, remote_addr, additional_data, "timestamp",
+                    changes_text)
+                SELECT %s, patron::text, patron, 'Patron #' || patron, %s, NULL, NULL, NULL,
+                    jsonb_build_object('patron', patron, 'served', channel,
+                        'month', to_char(local_month, 'YYYY-MM')),
+                    local_month AT TIME ZONE %s, ''
+                FROM keys ORDER BY keys.local_month, keys.patron, keys.channel COLLATE "C"
+                RETURNING "timestamp"
+            )
+            SELECT DISTINCT "timestamp" FROM written""",  # noqa: S608 (Django's SQL; values are parameters)
+            [*params, zone, patron_type.pk, LogEntry.Action.ACCESS, zone],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def rewrite_months(months: Iterable[datetime.datetime]) -> int:

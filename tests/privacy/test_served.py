@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import Loan
-from privacy import retention
+from privacy import retention, served
 from privacy.access import log_access
 from privacy.access_summary import access_days
 from privacy.services import legal_hold_place
@@ -166,3 +166,32 @@ def test_a_patron_under_a_legal_hold_keeps_the_detail(served_then_looked_at, dir
     retention.expunge(now=timezone.now() + datetime.timedelta(seconds=1))
     assert not Loan.objects.filter(patron=patron).exists()  # the loan was not held
     assert [(e.pk, e.timestamp, e.additional_data) for e in _entries(patron)] == before
+
+
+def test_an_entry_late_on_a_months_last_day_is_reduced_to_that_local_month(clerk):
+    """23:30 on 31 March in the library's time zone is already April in UTC: the entry
+    goes to March, stamped at March's first local midnight, on either database."""
+    patron = PatronFactory()
+    zone = timezone.get_current_timezone()
+    late = datetime.datetime(2025, 3, 31, 23, 30, tzinfo=zone)
+    early = datetime.datetime(2025, 4, 1, 0, 30, tzinfo=zone)
+    for moment, channel in ((late, "desk"), (early, "desk"), (late, "portal")):
+        log_access([patron], request=_request(clerk), page="desk:checkout")
+        entry = LogEntry.objects.filter(additional_data__patron=patron.pk).latest("pk")
+        assert entry.additional_data["served"] == "desk"
+        entry.timestamp = moment
+        entry.additional_data = {**entry.additional_data, "served": channel}
+        entry.save(update_fields=["timestamp", "additional_data"])
+    months = served.reduce_served([patron.pk], before=timezone.now())
+    march = datetime.datetime(2025, 3, 1, tzinfo=zone)
+    april = datetime.datetime(2025, 4, 1, tzinfo=zone)
+    assert months == {march, april}
+    reduced = sorted(
+        (e.timestamp, e.additional_data["served"], e.additional_data["month"])
+        for e in _entries(patron)
+    )
+    assert reduced == [
+        (march, "desk", "2025-03"),
+        (march, "portal", "2025-03"),
+        (april, "desk", "2025-04"),
+    ]
