@@ -96,6 +96,12 @@ def _reduce_in_place(fine) -> set:
     table = LogEntry._meta.db_table
     patron_type = ContentType.objects.get_for_model(registry.get("patron").model)
     zone = timezone.get_current_timezone_name()
+    write = _write_month_entries(
+        "keys",
+        month="to_char(local_month, 'YYYY-MM')",
+        stamp="local_month AT TIME ZONE %s",
+        order="local_month",
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH gone AS (
@@ -105,17 +111,7 @@ def _reduce_in_place(fine) -> set:
                     additional_data ->> 'served' AS channel
             ), keys AS (
                 SELECT DISTINCT local_month, patron, channel FROM gone
-            ), written AS (
-                INSERT INTO {table} (content_type_id, object_pk, object_id, object_repr,
-                    action, actor_id, actor_email, remote_addr, additional_data, "timestamp",
-                    changes_text)
-                SELECT %s, patron::text, patron, 'Patron #' || patron, %s, NULL, NULL, NULL,
-                    jsonb_build_object('patron', patron, 'served', channel,
-                        'month', to_char(local_month, 'YYYY-MM')),
-                    local_month AT TIME ZONE %s, ''
-                FROM keys ORDER BY keys.local_month, keys.patron, keys.channel COLLATE "C"
-                RETURNING "timestamp"
-            )
+            ), written AS ({write} RETURNING "timestamp")
             SELECT DISTINCT "timestamp" FROM written""",  # noqa: S608 (Django's SQL; values are parameters)
             [*params, zone, patron_type.pk, LogEntry.Action.ACCESS, zone],
         )
@@ -149,6 +145,7 @@ def _rewrite_months_in_place(entries) -> int:
     sql, params = entries.values("pk").query.sql_with_params()
     table = LogEntry._meta.db_table
     patron_type = ContentType.objects.get_for_model(registry.get("patron").model)
+    write = _write_month_entries("kept", month="month", stamp='"timestamp"', order='"timestamp"')
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH gone AS (
@@ -159,16 +156,25 @@ def _rewrite_months_in_place(entries) -> int:
                 SELECT "timestamp", patron, channel, min(month) AS month FROM gone
                 GROUP BY "timestamp", patron, channel
             )
-            INSERT INTO {table} (content_type_id, object_pk, object_id, object_repr, action,
-                actor_id, actor_email, remote_addr, additional_data, "timestamp", changes_text)
-            SELECT %s, patron::text, patron, 'Patron #' || patron, %s, NULL, NULL, NULL,
-                jsonb_build_object('patron', patron, 'served', channel, 'month', month),
-                "timestamp", ''
-            FROM kept ORDER BY kept."timestamp", kept.patron, kept.channel COLLATE "C"
+            {write}
             """,  # noqa: S608 (the table's name and Django's own SQL; values are parameters)
             [*params, patron_type.pk, LogEntry.Action.ACCESS],
         )
         return cursor.rowcount
+
+
+def _write_month_entries(source: str, *, month: str, stamp: str, order: str) -> str:
+    """SQL: the month entries of `source`'s rows (patron, channel and the columns that
+    `month`, `stamp` and `order` name), inserted in key order; its two parameters are the
+    patron's content type and the action (ACCESS), then any of `stamp`'s."""
+    return f"""INSERT INTO {LogEntry._meta.db_table} (content_type_id, object_pk, object_id,
+            object_repr, action, actor_id, actor_email, remote_addr, additional_data,
+            "timestamp", changes_text)
+        SELECT %s, patron::text, patron, 'Patron #' || patron, %s, NULL, NULL, NULL,
+            jsonb_build_object('patron', patron, 'served', channel, 'month', {month}),
+            {stamp}, ''
+        FROM {source} ORDER BY {source}.{order}, {source}.patron, {source}.channel COLLATE "C"
+    """  # noqa: S608 (column names and expressions of ours, not input)
 
 
 def _insert_month_entries(keys: list[tuple]) -> None:

@@ -211,8 +211,9 @@ def added_up(period: Period, months: dict[datetime.date, Counts]) -> Counts:
     for month in wanted:
         for row in month.circulation:
             key = tuple(row[k] for k in KEYS)
-            _add(circulation.setdefault(key, dict.fromkeys(row, 0)), row, skip=KEYS)
-            circulation[key].update(zip(KEYS, key, strict=True))
+            if key not in circulation:
+                circulation[key] = {name: row[name] if name in KEYS else 0 for name in row}
+            _add(circulation[key], row, skip=KEYS)
         now, before = month.circulation_over_time
         this.update(now)
         earlier.update(before)
