@@ -11,6 +11,8 @@ as open every day; once it has some, a weekday without hours is a closed day.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import F, Q
@@ -99,18 +101,51 @@ class OpeningHours(models.Model):
 
 
 class BranchCalendar:
-    """One branch's closed days and open weekdays, loaded once (two queries)."""
+    """One branch's closed days and open weekdays, loaded once (two queries), or given
+    by `of_branches`, which loads many branches' at once."""
 
-    def __init__(self, branch_id: int | None) -> None:
-        closures = BranchClosure.objects.filter(Q(branch_id=branch_id) | Q(branch__isnull=True))
+    def __init__(
+        self,
+        branch_id: int | None,
+        *,
+        closures: Iterable[tuple[datetime.date, bool]] | None = None,
+        weekdays: set[int] | None = None,
+    ) -> None:
+        if closures is None:
+            closures = BranchClosure.objects.filter(
+                Q(branch_id=branch_id) | Q(branch__isnull=True)
+            ).values_list("date", "yearly")
         self._dates = set()
         self._yearly = set()
-        for date, yearly in closures.values_list("date", "yearly"):
+        for date, yearly in closures:
             (self._yearly.add((date.month, date.day)) if yearly else self._dates.add(date))
-        weekdays = set(
-            OpeningHours.objects.filter(branch_id=branch_id).values_list("weekday", flat=True)
-        )
+        if weekdays is None:
+            weekdays = set(
+                OpeningHours.objects.filter(branch_id=branch_id).values_list("weekday", flat=True)
+            )
         self._open_weekdays = weekdays or set(range(7))
+
+    @classmethod
+    def of_branches(cls, branch_ids: Iterable[int | None]) -> dict[int | None, BranchCalendar]:
+        """The calendars of these branches, in two queries whatever their number."""
+        wanted = set(branch_ids)
+        if not wanted:
+            return {}
+        ids = wanted - {None}
+        shared, closures = [], defaultdict(list)
+        rows = BranchClosure.objects.filter(Q(branch_id__in=ids) | Q(branch__isnull=True))
+        for branch_id, date, yearly in rows.values_list("branch_id", "date", "yearly"):
+            (shared if branch_id is None else closures[branch_id]).append((date, yearly))
+        weekdays = defaultdict(set)
+        hours = OpeningHours.objects.filter(branch_id__in=ids).values_list("branch_id", "weekday")
+        for branch_id, weekday in hours:
+            weekdays[branch_id].add(weekday)
+        return {
+            branch_id: cls(
+                branch_id, closures=shared + closures[branch_id], weekdays=weekdays[branch_id]
+            )
+            for branch_id in wanted
+        }
 
     def is_open(self, day: datetime.date) -> bool:
         return (

@@ -17,7 +17,7 @@ from circulation.models.rules import RuleBook
 from patrons.models import Patron, PatronCategory
 from tests.circulation.conftest import default_rule, end_of_day
 from tests.circulation.test_desk import CHECKOUT, RENEW, post
-from tests.factories import ItemFactory, TitleFactory
+from tests.factories import BranchFactory, ItemFactory, TitleFactory
 from tests.helpers import portal_signed_in as portal_client
 from tests.helpers import signed_in
 
@@ -248,3 +248,34 @@ def test_the_rules_lookup_adds_no_query_per_loan_on_the_account_and_desk_pages(
     for n in range(2, 10):
         lend(card.patron, item_type=types[n % len(types)], due_in_days=n - 5)
     assert queries_per_page() == with_two
+
+
+def test_loans_made_at_more_branches_add_no_query_to_the_account_and_desk_pages(
+    card, clerk, branch, lend
+):
+    """Each branch's calendar (its closed days and opening hours) decides a renewal's due
+    date: the calendars of every branch the loans were made at are read together, so
+    loans from three branches cost the pages as many queries as loans from one."""
+    portal = portal_client(card)
+    desk = signed_in(clerk)
+    post(desk, CHECKOUT, {"action": "branch", "branch": branch.pk})
+
+    def queries_per_page() -> dict[str, int]:
+        counts = {}
+        for name, url in (("portal account", reverse("portal:account")), ("desk renew", RENEW)):
+            portal_or_desk = portal if name.startswith("portal") else desk
+            if name == "desk renew":
+                post(desk, CHECKOUT, {"action": "card", "card_number": card.number})
+            portal_or_desk.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert portal_or_desk.get(url).status_code == 200
+            counts[name] = len(queries)
+        return counts
+
+    for n in range(2):
+        lend(card.patron, due_in_days=n + 3)
+    one_branch = queries_per_page()
+    for n in range(2):
+        lend(card.patron, due_in_days=n + 3, branch=BranchFactory())
+    assert len({loan.branch_id for loan in Loan.objects.filter(patron=card.patron)}) == 3
+    assert queries_per_page() == one_branch
