@@ -10,6 +10,7 @@ from playwright.sync_api import sync_playwright
 from privacy.policy import ensure_retention_policies
 from staff.roles import sync_roles
 from tests.e2e.axe import require_axe
+from tests.e2e.shared_sqlite import one_thread_at_a_time
 
 CHROMIUM = os.environ.get("CALUMET_CHROMIUM", "/usr/bin/chromium")
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -42,13 +43,16 @@ def browser(live_server):
     after the server would end the server's open keep-alive connections only then, in
     request threads that find the shared test database no longer theirs ("Exception in
     thread ... DatabaseWrapper objects created in a thread can only be used in that same
-    thread", printed by an otherwise green run)."""
+    thread", printed by an otherwise green run).
+
+    On SQLite the test and the server's threads share one connection, used one thread at a
+    time for as long as the browser is open (tests/e2e/shared_sqlite.py says why)."""
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package.")
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
 
-    with sync_playwright() as playwright:
+    with one_thread_at_a_time(), sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=[
