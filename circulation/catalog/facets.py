@@ -4,12 +4,18 @@ branch where a copy is on the shelf now.
 A keyword search counts them from the rows its one pass of the text search returned
 (`facets_of_rows`, in Python, exact); a browse without words, or a search finding very
 many titles, counts them in the database (`facets`).
+
+The branch facet looks up the copies of every title found, one index probe per title.
+A keyword search finding more than BRANCHES_COUNTED titles lists the branches where one
+of its BRANCHES_COUNTED best matches is on the shelf, without counts (`Facet.count` is
+None; the page says why); choosing one shows how many. Large catalogs' own searches do
+the same: Koha builds facets from its first results only.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, F, QuerySet
@@ -19,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from circulation.models import Branch, Item, Title
 
 LANGUAGES_SHOWN = 12
+#: A search finding more titles than this lists the branch facet without counts.
+BRANCHES_COUNTED = 2_000
 
 # MARC language codes the catalog names; others are shown as their code.
 LANGUAGES = {
@@ -57,7 +65,7 @@ def language_name(code: str) -> str:
 class Facet:
     value: str | int
     label: str
-    count: int
+    count: int | None  # None: not counted (the branch facet of a search finding very many)
 
 
 def _format_facet(counts: Iterable[tuple[str, int]]) -> list[Facet]:
@@ -74,7 +82,7 @@ def _decade_facet(counts: Iterable[tuple[int, int]]) -> list[Facet]:
     return [Facet(value, gettext("%(decade)ss") % {"decade": value}, n) for value, n in counts]
 
 
-def _branch_facet(items: QuerySet) -> list[Facet]:
+def _branch_facet(items: QuerySet, *, counted: bool = True) -> list[Facet]:
     names = dict(Branch.objects.values_list("pk", "name"))
     available = (
         items.filter(status=Item.Status.AVAILABLE)
@@ -82,7 +90,10 @@ def _branch_facet(items: QuerySet) -> list[Facet]:
         .annotate(n=Count("title", distinct=True))
     )
     return sorted(
-        (Facet(row["branch"], names.get(row["branch"], "?"), row["n"]) for row in available),
+        (
+            Facet(row["branch"], names.get(row["branch"], "?"), row["n"] if counted else None)
+            for row in available
+        ),
         key=lambda facet: facet.label,
     )
 
@@ -113,10 +124,11 @@ def facets(titles: QuerySet) -> dict[str, list[Facet]]:
 
 
 def facets_of_rows(
-    rows: list[tuple[int, str, str, int | None]], their_items: QuerySet
+    rows: list[tuple[int, str, str, int | None]], items_of: Callable[[list[int]], QuerySet]
 ) -> dict[str, list[Facet]]:
     """The same counts from the rows (id, format, language, publication year) a search
-    returned, and the copies of those titles; ordered as `facets` orders them."""
+    returned, best match first, and `items_of(ids)`, the copies of those titles; ordered
+    as `facets` orders them. The branch facet: see BRANCHES_COUNTED."""
     formats = Counter(row[1] for row in rows)
     languages = Counter(row[2] for row in rows if row[2])
     # As the database divides integers: towards zero.
@@ -127,5 +139,8 @@ def facets_of_rows(
             sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))[:LANGUAGES_SHOWN]
         ),
         "decade": _decade_facet(sorted(decades.items(), reverse=True)),
-        "branch": _branch_facet(their_items),
+        "branch": _branch_facet(
+            items_of([row[0] for row in rows[:BRANCHES_COUNTED]]),
+            counted=len(rows) <= BRANCHES_COUNTED,
+        ),
     }

@@ -193,9 +193,8 @@ def search(query: str, filters: Filters, sort: str = "relevance") -> Search:
     if len(rows) > MAX_PASS:  # very many found: counted by searching again
         result.facets = facets(titles)
         return result
-    ids = [row[0] for row in rows]
-    result.ids, result.count = ids, len(ids)
-    result.facets = facets_of_rows(rows, Item.objects.filter(_among("title_id", ids)))
+    result.ids, result.count = [row[0] for row in rows], len(rows)
+    result.facets = facets_of_rows(rows, lambda ids: Item.objects.filter(_among("title_id", ids)))
     return result
 
 
@@ -259,7 +258,10 @@ def _sorted(titles: QuerySet, sort: str) -> QuerySet:
         return titles.order_by("author", "title", "pk")
     if sort == "newest":
         return titles.order_by(F("publication_year").desc(nulls_last=True), "-created_at", "pk")
-    return titles.order_by("-rank", "title", "pk")
+    # Equally relevant titles: the latest catalogued first. (By title, PostgreSQL would
+    # carry every match's title through the sort, and at a million titles it then chose
+    # to read the whole table rather than the text index: three times slower.)
+    return titles.order_by("-rank", "-pk")
 
 
 def reindex(titles: QuerySet | None = None) -> int:

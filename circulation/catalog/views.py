@@ -15,12 +15,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from circulation import services
-from circulation.catalog.facets import language_name
+from circulation.catalog.facets import BRANCHES_COUNTED, Facet, language_name
 from circulation.catalog.search import SORTS, Filters, copy_counts, search
 from circulation.catalog.search import suggestion as suggest
 from circulation.models import Branch, Hold, Item, Loan, Title
@@ -96,6 +97,7 @@ def catalog_view(request):
                 (f, _link(current, **{name: f.value}), values.get(name) == f.value)
                 for f in found.facets[name]
             ],
+            _uncounted_note(found.facets[name]),
         )
         for name, label in (
             ("branch", gettext_lazy("Available now at")),
@@ -149,6 +151,16 @@ class _Counted:
 
     def __getitem__(self, key):
         return self.titles[key]
+
+
+def _uncounted_note(entries: list[Facet]) -> str:
+    """Why a facet lists no counts (the branch facet of a search finding very many)."""
+    if not entries or entries[0].count is not None:
+        return ""
+    return _(
+        "Where one of the %(best)s best matches is on the shelf. Choose a branch to see "
+        "how many are there."
+    ) % {"best": number_format(BRANCHES_COUNTED, force_grouping=True)}
 
 
 def _filter_label(name: str, value) -> str:

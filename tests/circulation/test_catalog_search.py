@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from circulation.catalog import facets as catalog_facets
 from circulation.catalog import search as catalog_search
 from circulation.catalog.facets import facets
 from circulation.catalog.search import Filters, keyword_match, search
@@ -242,6 +243,33 @@ def test_a_search_finding_very_many_is_counted_in_the_database(catalog, monkeypa
     assert many.ids is None and many.count is None
     assert many.facets == expected.facets
     assert [t.title for t in many.listing()] == [t.title for t in expected.listing()]
+
+
+def test_a_search_finding_more_than_are_counted_by_branch_lists_branches_without_counts(
+    catalog, monkeypatch
+):
+    monkeypatch.setattr(catalog_facets, "BRANCHES_COUNTED", 1)
+    result = search("austen", Filters())
+    assert result.count == 3
+    best = result.ids[0]
+    on_the_shelf = set(
+        Item.objects.filter(title_id=best, status=Item.Status.AVAILABLE).values_list(
+            "branch_id", flat=True
+        )
+    )
+    assert on_the_shelf, "the best match has a copy on the shelf somewhere"
+    assert {f.value for f in result.facets["branch"]} == on_the_shelf
+    assert all(f.count is None for f in result.facets["branch"])
+    assert all(f.count for f in result.facets["format"])  # the other facets are counted
+
+    page = Client().get(reverse("portal:catalog"), {"q": "austen"}).content.decode()
+    facet = page.split('id="facet-branch"')[1].split("</section>")[0]
+    assert "best matches is on the shelf. Choose a branch to see how many" in facet
+    assert 'class="count"' not in facet
+    # Choosing a branch counts exactly: a search narrowed to one branch.
+    branch = next(iter(on_the_shelf))
+    narrowed = Client().get(reverse("portal:catalog"), {"q": "austen", "branch": branch})
+    assert narrowed.context["page"].paginator.count == len(found("austen", branch=branch))
 
 
 @pytest.mark.parametrize("sort", ["relevance", "title", "newest"])
