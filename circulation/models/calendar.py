@@ -101,8 +101,8 @@ class OpeningHours(models.Model):
 
 
 class BranchCalendar:
-    """One branch's closed days and open weekdays, loaded once (two queries), or given
-    by `of_branches`, which loads many branches' at once."""
+    """One branch's closed days and open weekdays, loaded once (two queries); or many
+    branches' at once with `of_branches` (the same two queries)."""
 
     def __init__(
         self,
@@ -111,40 +111,20 @@ class BranchCalendar:
         closures: Iterable[tuple[datetime.date, bool]] | None = None,
         weekdays: set[int] | None = None,
     ) -> None:
-        if closures is None:
-            closures = BranchClosure.objects.filter(
-                Q(branch_id=branch_id) | Q(branch__isnull=True)
-            ).values_list("date", "yearly")
+        if closures is None or weekdays is None:
+            closures, weekdays = _calendar_rows({branch_id})[branch_id]
         self._dates = set()
         self._yearly = set()
         for date, yearly in closures:
             (self._yearly.add((date.month, date.day)) if yearly else self._dates.add(date))
-        if weekdays is None:
-            weekdays = set(
-                OpeningHours.objects.filter(branch_id=branch_id).values_list("weekday", flat=True)
-            )
         self._open_weekdays = weekdays or set(range(7))
 
     @classmethod
     def of_branches(cls, branch_ids: Iterable[int | None]) -> dict[int | None, BranchCalendar]:
         """The calendars of these branches, in two queries whatever their number."""
-        wanted = set(branch_ids)
-        if not wanted:
-            return {}
-        ids = wanted - {None}
-        shared, closures = [], defaultdict(list)
-        rows = BranchClosure.objects.filter(Q(branch_id__in=ids) | Q(branch__isnull=True))
-        for branch_id, date, yearly in rows.values_list("branch_id", "date", "yearly"):
-            (shared if branch_id is None else closures[branch_id]).append((date, yearly))
-        weekdays = defaultdict(set)
-        hours = OpeningHours.objects.filter(branch_id__in=ids).values_list("branch_id", "weekday")
-        for branch_id, weekday in hours:
-            weekdays[branch_id].add(weekday)
         return {
-            branch_id: cls(
-                branch_id, closures=shared + closures[branch_id], weekdays=weekdays[branch_id]
-            )
-            for branch_id in wanted
+            branch_id: cls(branch_id, closures=closures, weekdays=weekdays)
+            for branch_id, (closures, weekdays) in _calendar_rows(set(branch_ids)).items()
         }
 
     def is_open(self, day: datetime.date) -> bool:
@@ -166,6 +146,25 @@ class BranchCalendar:
         """Open days after `start` up to and including `end`."""
         days = (end - start).days
         return sum(1 for n in range(1, days + 1) if self.is_open(start + datetime.timedelta(n)))
+
+
+def _calendar_rows(
+    wanted: set[int | None],
+) -> dict[int | None, tuple[list[tuple[datetime.date, bool]], set[int]]]:
+    """Each branch's (closures as (date, yearly), open weekdays): the library-wide
+    closures count for every branch; None is no branch (library-wide closures only)."""
+    if not wanted:
+        return {}
+    ids = wanted - {None}
+    shared, closures = [], defaultdict(list)
+    rows = BranchClosure.objects.filter(Q(branch_id__in=ids) | Q(branch__isnull=True))
+    for branch_id, date, yearly in rows.values_list("branch_id", "date", "yearly"):
+        (shared if branch_id is None else closures[branch_id]).append((date, yearly))
+    weekdays = defaultdict(set)
+    hours = OpeningHours.objects.filter(branch_id__in=ids).values_list("branch_id", "weekday")
+    for branch_id, weekday in hours:
+        weekdays[branch_id].add(weekday)
+    return {branch_id: (shared + closures[branch_id], weekdays[branch_id]) for branch_id in wanted}
 
 
 def end_of_open_day(

@@ -24,7 +24,8 @@ class RenewalFacts:
     categories: dict
     held_by_others: set
     blocked: bool
-    #: Each branch's calendar, loaded the first time a loan of that branch needs it.
+    #: Each branch's calendar: those of the loans' branches given by `renewal_facts`, any
+    #: other loaded the first time a loan of that branch needs it.
     calendars: dict = field(default_factory=dict)
     #: The due date a renewal now would give, by (branch, loan days): forty loans of one
     #: patron share a handful of them.
