@@ -1,9 +1,10 @@
 """The catalog search's facet counts: by format, language, decade of publication, and by
 branch where a copy is on the shelf now.
 
-A keyword search counts them from the rows its one pass of the text search returned
+A keyword search on PostgreSQL counts them in the word index's one statement
+(`facets_of_counts`); on SQLite, from the rows its one pass of the search returned
 (`facets_of_rows`, in Python, exact); a browse without words, or a search finding very
-many titles, counts them in the database (`facets`).
+many titles on SQLite, counts them in the database (`facets`).
 
 The branch facet looks up the copies of every title found, one index probe per title.
 A keyword search finding more than BRANCHES_COUNTED titles lists the branches where one
@@ -82,20 +83,23 @@ def _decade_facet(counts: Iterable[tuple[int, int]]) -> list[Facet]:
     return [Facet(value, gettext("%(decade)ss") % {"decade": value}, n) for value, n in counts]
 
 
-def _branch_facet(items: QuerySet, *, counted: bool = True) -> list[Facet]:
+def _branch_facet(counts: Iterable[tuple[int, int]], *, counted: bool = True) -> list[Facet]:
+    """(branch id, titles on the shelf there) as facets, by branch name."""
     names = dict(Branch.objects.values_list("pk", "name"))
+    return sorted(
+        (Facet(branch, names.get(branch, "?"), n if counted else None) for branch, n in counts),
+        key=lambda facet: facet.label,
+    )
+
+
+def on_the_shelf_by_branch(items: QuerySet) -> list[tuple[int, int]]:
+    """(branch id, how many titles) of these copies that are on the shelf now."""
     available = (
         items.filter(status=Item.Status.AVAILABLE)
         .values("branch")
         .annotate(n=Count("title", distinct=True))
     )
-    return sorted(
-        (
-            Facet(row["branch"], names.get(row["branch"], "?"), row["n"] if counted else None)
-            for row in available
-        ),
-        key=lambda facet: facet.label,
-    )
+    return [(row["branch"], row["n"]) for row in available]
 
 
 def facets(titles: QuerySet) -> dict[str, list[Facet]]:
@@ -119,7 +123,29 @@ def facets(titles: QuerySet) -> dict[str, list[Facet]]:
         "format": _format_facet((row["format"], row["n"]) for row in by_format),
         "language": _language_facet((row["language"], row["n"]) for row in by_language),
         "decade": _decade_facet((row["decade"], row["n"]) for row in by_decade),
-        "branch": _branch_facet(Item.objects.filter(title__in=plain)),
+        "branch": _branch_facet(on_the_shelf_by_branch(Item.objects.filter(title__in=plain))),
+    }
+
+
+def facets_of_counts(
+    formats: Counter,
+    languages: Counter,
+    decades: Counter,
+    branches: Counter,
+    *,
+    branches_counted: bool,
+) -> dict[str, list[Facet]]:
+    """The facets from counts made elsewhere, ordered as `facets` orders them: by
+    format, language ("" left out) and decade, and the titles on the shelf by branch
+    (without counts unless `branches_counted`: see BRANCHES_COUNTED)."""
+    languages = Counter({code: n for code, n in languages.items() if code})
+    return {
+        "format": _format_facet(sorted(formats.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "language": _language_facet(
+            sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))[:LANGUAGES_SHOWN]
+        ),
+        "decade": _decade_facet(sorted(decades.items(), reverse=True)),
+        "branch": _branch_facet(branches.items(), counted=branches_counted),
     }
 
 
@@ -127,20 +153,13 @@ def facets_of_rows(
     rows: list[tuple[int, str, str, int | None]], items_of: Callable[[list[int]], QuerySet]
 ) -> dict[str, list[Facet]]:
     """The same counts from the rows (id, format, language, publication year) a search
-    returned, best match first, and `items_of(ids)`, the copies of those titles; ordered
-    as `facets` orders them. The branch facet: see BRANCHES_COUNTED."""
-    formats = Counter(row[1] for row in rows)
-    languages = Counter(row[2] for row in rows if row[2])
-    # As the database divides integers: towards zero.
-    decades = Counter(int(row[3] / 10) * 10 for row in rows if row[3] is not None)
-    return {
-        "format": _format_facet(sorted(formats.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "language": _language_facet(
-            sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))[:LANGUAGES_SHOWN]
-        ),
-        "decade": _decade_facet(sorted(decades.items(), reverse=True)),
-        "branch": _branch_facet(
-            items_of([row[0] for row in rows[:BRANCHES_COUNTED]]),
-            counted=len(rows) <= BRANCHES_COUNTED,
-        ),
-    }
+    returned, best match first, and `items_of(ids)`, the copies of those titles."""
+    on_the_shelf = on_the_shelf_by_branch(items_of([row[0] for row in rows[:BRANCHES_COUNTED]]))
+    return facets_of_counts(
+        Counter(row[1] for row in rows),
+        Counter(row[2] for row in rows),
+        # As the database divides integers: towards zero.
+        Counter(int(row[3] / 10) * 10 for row in rows if row[3] is not None),
+        Counter(dict(on_the_shelf)),
+        branches_counted=len(rows) <= BRANCHES_COUNTED,
+    )

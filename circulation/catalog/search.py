@@ -5,11 +5,10 @@ subjects, series or ISBN; accents and case do not matter and a word also finds l
 words it begins ("marq" finds "Márquez"). Both sides are folded the same way in Python
 (`catalog_text.fold`): `Title.search_text` holds the folded words, kept current on save.
 
-- PostgreSQL: full-text search over `search_text`, stemmed in English and also kept whole
-  (the 'simple' configuration), so "prejudices" finds "prejudice" and Spanish words are
-  found as typed. The vector is a column kept by a trigger (migration
-  title_stored_search_vector), the title's own words (unaccented) weighted above the
-  rest, under a GIN index; ranked by ts_rank.
+- PostgreSQL: the catalog's word index (`word_index.py`): the search text stemmed in
+  English and also kept whole, so "prejudices" finds "prejudice" and Spanish words are
+  found as typed; one index range per word, intersected; ranked by how many of the words
+  are the title's own. The counts, facets and first pages come from one statement.
 - SQLite: each word must start a word of `search_text` (LIKE ' word%'); ranked by how
   many of the words are in the title.
 
@@ -27,20 +26,18 @@ on SQLite words of about the same length with the same first letter — scored b
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     F,
     FloatField,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -53,7 +50,15 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Length
 from django.utils.translation import gettext_lazy as _
 
-from circulation.catalog.facets import Facet, facets, facets_of_rows
+from circulation.catalog import word_index
+from circulation.catalog.facets import (
+    Facet,
+    facets,
+    facets_of_counts,
+    facets_of_rows,
+    on_the_shelf_by_branch,
+)
+from circulation.catalog.filters import Filters
 from circulation.models import Item, SearchWord, Title
 from core.text import isbn13, sound_key, words
 
@@ -70,50 +75,14 @@ SORTS = {
 }
 
 
-class _TsRank(Func):
-    function = "ts_rank"
-    output_field = FloatField()
-
-
-@dataclass
-class Filters:
-    format: str = ""
-    language: str = ""
-    decade: int | None = None
-    branch: int | None = None  # available now at this branch
-    subject: str = ""
-
-    def apply(self, titles: QuerySet) -> QuerySet:
-        if self.format:
-            titles = titles.filter(format=self.format)
-        if self.language:
-            titles = titles.filter(language=self.language)
-        if self.decade is not None:
-            titles = titles.filter(
-                publication_year__gte=self.decade, publication_year__lt=self.decade + 10
-            )
-        if self.branch is not None:
-            titles = titles.filter(
-                Exists(
-                    Item.objects.filter(
-                        title=OuterRef("pk"), branch=self.branch, status=Item.Status.AVAILABLE
-                    )
-                )
-            )
-        if self.subject:
-            heading = re.escape(self.subject)
-            titles = titles.filter(subjects__iregex=rf"(^|\n){heading}( -- |\r?\n|$)")
-        return titles
-
-
 @dataclass
 class Search:
-    titles: QuerySet
+    titles: QuerySet | InOrder
     words: list[str]
     isbn: str = ""
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     count: int | None = None  # how many were found, when already known
-    ids: list[int] | None = None  # the ids found, in the order of `titles`, when known
+    ids: Sequence[int] | None = None  # the ids found, in the order of `titles`, when known
 
     def listing(self, *deferred: str) -> QuerySet | InOrder:
         """The titles in order, for the result pages, without the fields named: read a page
@@ -138,27 +107,17 @@ def keyword_match(query: str) -> tuple[QuerySet, list[str], str]:
     return _fallback(terms), terms, ""
 
 
-def _tsquery(terms: list[str]) -> SearchQuery:
-    query = None
-    for term in terms:
-        either = SearchQuery(f"{term}:*", config="english", search_type="raw") | SearchQuery(
-            f"{term}:*", config="simple", search_type="raw"
-        )
-        query = either if query is None else query & either
-    return query
-
-
-def _stored_vector() -> RawSQL:
-    return RawSQL('"circulation_title"."search_vector"', [], output_field=SearchVectorField())
-
-
 def _postgres(terms: list[str]) -> QuerySet:
-    query = _tsquery(terms)
-    return (
-        Title.objects.alias(vector=_stored_vector())
-        .filter(vector=query)
-        .annotate(rank=_TsRank(F("vector"), query))
-    )
+    """The titles found through the word index, each with its rank, as a queryset (for
+    counting in the database; `search` and "did you mean" read the index directly, under
+    the settings its statements need)."""
+    hits = word_index.Hits(terms, Filters())
+    found, params = hits.ids_sql()
+    rank, rank_params = hits.rank_sql()
+    # Both statements are the word index's own SQL; the words are their parameters.
+    inside = RawSQL(f'"circulation_title"."id" IN ({found})', params, BooleanField())  # noqa: S611
+    ranked = RawSQL(rank, rank_params, output_field=FloatField())  # noqa: S611
+    return Title.objects.filter(inside).annotate(rank=ranked)
 
 
 def _fallback(terms: list[str]) -> QuerySet:
@@ -181,6 +140,8 @@ def search(query: str, filters: Filters, sort: str = "relevance") -> Search:
         result.facets = facets(titles)
         return result
     titles, terms, found_isbn = keyword_match(query)
+    if terms and connection.vendor == "postgresql":
+        return _indexed(terms, filters, sort)
     titles = filters.apply(titles)
     result = Search(titles=_sorted(copy_counts(titles), sort), words=terms, isbn=found_isbn)
     # The text search runs once, sorted as the page is, for the ids and what the facets
@@ -198,11 +159,34 @@ def search(query: str, filters: Filters, sort: str = "relevance") -> Search:
     return result
 
 
+def _indexed(terms: list[str], filters: Filters, sort: str) -> Search:
+    """A keyword search on PostgreSQL: counts, facets and the first pages from the word
+    index in one statement, later pages by offset, titles read a page at a time by id."""
+    hits = word_index.Hits(terms, filters, sort)
+    summary = hits.summary()
+    ids = word_index.RankedIds(hits, summary)
+    result = Search(
+        titles=InOrder(ids, copy_counts(Title.objects.all())),
+        words=terms,
+        count=summary.count,
+        ids=ids,
+    )
+    on_the_shelf = on_the_shelf_by_branch(Item.objects.filter(_among("title_id", summary.first)))
+    result.facets = facets_of_counts(
+        summary.formats,
+        summary.languages,
+        summary.decades,
+        Counter(dict(on_the_shelf)),
+        branches_counted=summary.count <= len(summary.first),
+    )
+    return result
+
+
 class InOrder:
     """The titles found, in the order the search gave their ids, read a page at a time by
     id (for the paginator: `count`, slices, iteration)."""
 
-    def __init__(self, ids: list[int], titles: QuerySet):
+    def __init__(self, ids: Sequence[int], titles: QuerySet):
         self.ids, self.titles = ids, titles
 
     def count(self) -> int:
@@ -338,5 +322,12 @@ def suggestion(query: str, found: int) -> str:
     if not changed:
         return ""
     text = " ".join(better)
-    titles, _terms, _isbn = keyword_match(text)
-    return text if titles.order_by()[: found + 1].count() > found else ""
+    return text if _found_up_to(text, found + 1) > found else ""
+
+
+def _found_up_to(query: str, up_to: int) -> int:
+    """How many titles a query finds, counted up to `up_to`."""
+    titles, terms, _isbn = keyword_match(query)
+    if terms and connection.vendor == "postgresql":
+        return word_index.Hits(terms, Filters()).count(up_to)
+    return titles.order_by()[:up_to].count()

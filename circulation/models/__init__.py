@@ -6,7 +6,7 @@ library's policy (`policy.py`), the calendar, transit, programs, visits and comp
 (`circulation/records.py`), with an opaque `__str__` (`Loan #812`)."""
 
 from circulation.models.calendar import BranchClosure, OpeningHours
-from circulation.models.catalog import Branch, Item, SearchWord, Title
+from circulation.models.catalog import Branch, Item, SearchWord, Title, TitleWord
 from circulation.models.lending import Fine, Hold, Loan
 from circulation.models.library_use import (
     ComputerSession,
@@ -40,6 +40,7 @@ __all__ = [
     "ProgramRegistration",
     "SearchWord",
     "Title",
+    "TitleWord",
     "Transit",
     "Visit",
     "VisitCount",

@@ -229,3 +229,42 @@ class SearchWord(models.Model):
                 ignore_conflicts=True,
                 batch_size=1000,
             )
+
+
+class TitleWord(models.Model):
+    """The catalog's word index on PostgreSQL: one row per word (a lexeme of the title's
+    search vector) and title, with what the search ranks and counts by, so that a word's
+    titles are one range of one index (`title_word_search`), read without visiting the
+    titles (circulation/catalog/word_index.py).
+
+    Written only by the database: a trigger on the titles table (migration
+    catalog_word_index) rewrites a title's rows whenever its title, search text, format,
+    language or year is written, by any means (save, bulk_create, update(), raw SQL), and
+    removes them with the title. `in_title`: the word is one of the title's own words, not
+    only of its author, subjects, series or ISBNs. On SQLite the table stays empty: the
+    search reads `Title.search_text` there."""
+
+    pk = models.CompositePrimaryKey("title", "word")
+    title = models.ForeignKey(
+        Title, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    word = models.TextField()
+    in_title = models.BooleanField()
+    format = models.CharField(max_length=20, choices=Title.Format)
+    language = models.CharField(max_length=3, blank=True)
+    publication_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "catalog index word"
+        indexes = [
+            # Every column the search reads, in word order (prefix ranges: pattern ops).
+            models.Index(
+                fields=["word", "title"],
+                opclasses=["text_pattern_ops", "int8_ops"],
+                include=["in_title", "format", "language", "publication_year"],
+                name="title_word_search",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.word} ({self.title_id})"
