@@ -27,7 +27,7 @@ from circulation.models import Branch, Item, Title
 
 LANGUAGES_SHOWN = 12
 #: A search finding more titles than this lists the branch facet without counts.
-BRANCHES_COUNTED = 2_000
+BRANCHES_COUNTED = 1_000
 
 # MARC language codes the catalog names; others are shown as their code.
 LANGUAGES = {

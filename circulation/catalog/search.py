@@ -95,16 +95,25 @@ class Search:
 def keyword_match(query: str) -> tuple[QuerySet, list[str], str]:
     """(titles matching the query, ranked in `rank`; its folded words; its ISBN-13 if the
     query is an ISBN)."""
-    compact = re.sub(r"[\s-]", "", query)
-    if re.fullmatch(r"\d{9}[\dXx]|\d{13}", compact) and (found := isbn13(compact)):
+    terms, found = query_words(query)
+    if found:
+        compact = re.sub(r"[\s-]", "", query)
         titles = Title.objects.filter(Q(isbn13=found) | Q(isbn=compact.upper()))
         return titles.annotate(rank=Value(1.0, output_field=FloatField())), [], found
-    terms = list(dict.fromkeys(words(query)))[:MAX_WORDS]
     if not terms:
         return Title.objects.none().annotate(rank=Value(0.0)), [], ""
     if connection.vendor == "postgresql":
         return _postgres(terms), terms, ""
     return _fallback(terms), terms, ""
+
+
+def query_words(query: str) -> tuple[list[str], str]:
+    """(the query's folded words, without repeats, at most MAX_WORDS; "") or, for a query
+    that is an ISBN, ([], its ISBN-13)."""
+    compact = re.sub(r"[\s-]", "", query)
+    if re.fullmatch(r"\d{9}[\dXx]|\d{13}", compact) and (found := isbn13(compact)):
+        return [], found
+    return list(dict.fromkeys(words(query)))[:MAX_WORDS], ""
 
 
 def _postgres(terms: list[str]) -> QuerySet:
@@ -139,9 +148,10 @@ def search(query: str, filters: Filters, sort: str = "relevance") -> Search:
         result = Search(titles=_sorted(copy_counts(titles), sort), words=[])
         result.facets = facets(titles)
         return result
-    titles, terms, found_isbn = keyword_match(query)
+    terms, _isbn = query_words(query)
     if terms and connection.vendor == "postgresql":
         return _indexed(terms, filters, sort)
+    titles, terms, found_isbn = keyword_match(query)
     titles = filters.apply(titles)
     result = Search(titles=_sorted(copy_counts(titles), sort), words=terms, isbn=found_isbn)
     # The text search runs once, sorted as the page is, for the ids and what the facets
@@ -310,7 +320,7 @@ def suggestion(query: str, found: int) -> str:
     compact = re.sub(r"[\s-]", "", query)
     if found >= SUGGEST_BELOW or re.fullmatch(r"[\dXx]{10,13}", compact):
         return ""
-    terms = list(dict.fromkeys(words(query)))[:MAX_WORDS]
+    terms, _isbn = query_words(query)
     changed, better = False, []
     for term in terms:
         if len(term) < 3 or term.isdigit() or _is_known(term):
@@ -327,7 +337,7 @@ def suggestion(query: str, found: int) -> str:
 
 def _found_up_to(query: str, up_to: int) -> int:
     """How many titles a query finds, counted up to `up_to`."""
-    titles, terms, _isbn = keyword_match(query)
+    terms, _isbn = query_words(query)
     if terms and connection.vendor == "postgresql":
         return word_index.Hits(terms, Filters()).count(up_to)
-    return titles.order_by()[:up_to].count()
+    return keyword_match(query)[0].order_by()[:up_to].count()

@@ -43,11 +43,7 @@ RANK_ELSEWHERE = 1
 #: such a statement takes); and no nested loops: the planner's estimate of a word's rows
 #: can be far too low (a word absent from its sample), and a nested loop over two words'
 #: titles is then quadratic (46 s for two words of 2,500 titles each, at a million).
-SETTINGS = (
-    "SET LOCAL work_mem = '32MB'",
-    "SET LOCAL jit = off",
-    "SET LOCAL enable_nestloop = off",
-)
+SETTINGS = {"work_mem": "32MB", "jit": "off", "enable_nestloop": "off"}
 
 
 def _of_title(column: str) -> str:
@@ -185,8 +181,9 @@ class Hits:
             f"WITH hits AS MATERIALIZED ({self._sql}), "
             f"best AS MATERIALIZED (SELECT h.title_id, row_number() OVER () AS place "
             f"FROM (SELECT h.title_id {self._ordered()} LIMIT %s) h) "
-            # The count and the facets in one pass: which grouping a row is, in bits
-            # (format 1, language 2, decade 4: the one not set is the row's).
+            # The count and the facets in one pass. GROUPING(...) says which grouping a
+            # row is: a bit per column, format's the highest, set when the row is not
+            # grouped by that column.
             "SELECT GROUPING(format, language, year / 10), format, language, "
             "year / 10 * 10, count(*) FROM hits "
             "GROUP BY GROUPING SETS ((format), (language), (year / 10), ()) "
@@ -220,12 +217,14 @@ class Hits:
 
     @staticmethod
     def _run(sql: str, params: list) -> list[tuple]:
-        """The rows of one of the search's statements, under its SETTINGS."""
+        """The rows of one of the search's statements, under its SETTINGS (and only it:
+        inside a caller's transaction they are set back afterwards)."""
         with transaction.atomic(), connection.cursor() as cursor:
-            for setting in SETTINGS:
-                cursor.execute(setting)
+            cursor.execute("; ".join(f"SET LOCAL {n} = '{v}'" for n, v in SETTINGS.items()))
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+            cursor.execute("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in SETTINGS))
+            return rows
 
     def ids_sql(self) -> tuple[str, list]:
         """SELECT title_id of every title found (for a subquery)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -360,3 +360,13 @@ def test_postgres_word_index_follows_every_change_to_a_title(catalog):
     pride.delete()
     assert found("orgullo") == ["Orgullo de barrio"]
     assert not TitleWord.objects.filter(title_id=pride.pk).exists()
+
+
+@pytest.mark.postgres
+def test_postgres_search_settings_do_not_outlive_its_statements(catalog):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL settings")
+    with transaction.atomic(), connection.cursor() as cursor:  # a caller's transaction
+        search("opera", Filters())
+        cursor.execute("SHOW enable_nestloop")
+        assert cursor.fetchone()[0] == "on"
