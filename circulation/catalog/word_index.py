@@ -121,38 +121,49 @@ class Hits:
                 "NULL::int AS year WHERE false",
                 [],
             )
-        # Per word, its titles (a title once, however many of its words are in the
-        # ranges), whether it is one of the title's own words; the first word's also
-        # with the title's facet columns. Then the words' titles joined on the title.
-        per_word, hits_params = [], []
-        for k, word in enumerate(self.words):
-            columns = "t.title_id, t.in_title" + (
-                ", t.format, t.language, t.publication_year" if k == 0 else ""
-            )
-            ranges = " UNION ALL ".join(
-                f"SELECT {columns} FROM circulation_titleword t "
-                f"WHERE t.word ~>=~ %s AND t.word ~<~ %s{condition}"
+
+        # The first word's rows (with the title's facet columns), kept when the title has
+        # every other word (a hashed semi-join per word), each row saying whether the
+        # title has each other word among its own words (a hashed sub-plan per word);
+        # then one row per title. (Grouping every word's rows by title and joining them
+        # took twice as long for two common words.)
+        def titles_of(word: list[str], *, own: bool = False) -> tuple[str, list]:
+            also = " AND u.in_title" if own else ""
+            sql = " UNION ALL ".join(
+                "SELECT u.title_id FROM circulation_titleword u "
+                f"WHERE u.word ~>=~ %s AND u.word ~<~ %s{also}"
                 for _prefix in word
             )
-            facet_columns = (
-                ", max(r.format) AS format, max(r.language) AS language, "
-                "max(r.publication_year) AS year"
-                if k == 0
-                else ""
-            )
-            per_word.append(
-                f"(SELECT r.title_id, bool_or(r.in_title) AS in_title{facet_columns} "
-                f"FROM ({ranges}) r GROUP BY r.title_id) w{k}"
-            )
-            hits_params += [v for prefix in word for v in (prefix, _after(prefix), *params)]
+            return sql, [v for prefix in word for v in (prefix, _after(prefix))]
+
+        first, others = self.words[0], self.words[1:]
+        select, select_params = ["t.*"], []
+        where, where_params = [], []
+        for k, word in enumerate(others, start=1):
+            sql, values = titles_of(word, own=True)
+            select.append(f"t.title_id IN ({sql}) AS in_title_{k}")
+            select_params += values
+            sql, values = titles_of(word)
+            where.append(f"t.title_id IN ({sql})")
+            where_params += values
+        rows = " UNION ALL ".join(
+            "SELECT t.title_id, t.in_title AS in_title_0, t.format, t.language, "
+            "t.publication_year AS year FROM circulation_titleword t "
+            f"WHERE t.word ~>=~ %s AND t.word ~<~ %s{condition}"
+            for _prefix in first
+        )
+        rows_params = [v for prefix in first for v in (prefix, _after(prefix), *params)]
         rank = " + ".join(
-            f"CASE WHEN w{k}.in_title THEN {RANK_IN_TITLE} ELSE {RANK_ELSEWHERE} END"
+            f"CASE WHEN bool_or(r.in_title_{k}) THEN {RANK_IN_TITLE} ELSE {RANK_ELSEWHERE} END"
             for k in range(len(self.words))
         )
-        joined = per_word[0] + "".join(
-            f" JOIN {w} ON w{k}.title_id = w0.title_id" for k, w in enumerate(per_word[1:], start=1)
+        filtered = f" WHERE {' AND '.join(where)}" if where else ""
+        hits = (
+            f"SELECT r.title_id, {rank} AS rank, max(r.format) AS format, "
+            "max(r.language) AS language, max(r.year) AS year "
+            f"FROM (SELECT {', '.join(select)} FROM ({rows}) t{filtered}) r GROUP BY r.title_id"
         )
-        hits = f"SELECT w0.title_id, {rank} AS rank, w0.format, w0.language, w0.year FROM {joined}"
+        hits_params = select_params + rows_params + where_params
         after, after_params = [], []
         # Subplans, one index probe per title found (a LIMIT keeps the planner from
         # making them joins, which it could not make nested loops here).
