@@ -6,7 +6,7 @@ A keyword search on PostgreSQL counts them in the word index's one statement
 (`facets_of_rows`, in Python, exact); a browse without words, or a search finding very
 many titles on SQLite, counts them in the database (`facets`).
 
-The branch facet looks up the copies of every title found, one index probe per title.
+The branch facet looks up the copies of the titles found, one index probe per title.
 A keyword search finding more than BRANCHES_COUNTED titles lists the branches where one
 of its BRANCHES_COUNTED best matches is on the shelf, without counts (`Facet.count` is
 None; the page says why); choosing one shows how many. Large catalogs' own searches do
@@ -131,7 +131,7 @@ def facets_of_counts(
     formats: Counter,
     languages: Counter,
     decades: Counter,
-    branches: Counter,
+    branches: Iterable[tuple[int, int]],
     *,
     branches_counted: bool,
 ) -> dict[str, list[Facet]]:
@@ -145,7 +145,7 @@ def facets_of_counts(
             sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))[:LANGUAGES_SHOWN]
         ),
         "decade": _decade_facet(sorted(decades.items(), reverse=True)),
-        "branch": _branch_facet(branches.items(), counted=branches_counted),
+        "branch": _branch_facet(branches, counted=branches_counted),
     }
 
 
@@ -154,12 +154,11 @@ def facets_of_rows(
 ) -> dict[str, list[Facet]]:
     """The same counts from the rows (id, format, language, publication year) a search
     returned, best match first, and `items_of(ids)`, the copies of those titles."""
-    on_the_shelf = on_the_shelf_by_branch(items_of([row[0] for row in rows[:BRANCHES_COUNTED]]))
     return facets_of_counts(
         Counter(row[1] for row in rows),
         Counter(row[2] for row in rows),
         # As the database divides integers: towards zero.
         Counter(int(row[3] / 10) * 10 for row in rows if row[3] is not None),
-        Counter(dict(on_the_shelf)),
+        on_the_shelf_by_branch(items_of([row[0] for row in rows[:BRANCHES_COUNTED]])),
         branches_counted=len(rows) <= BRANCHES_COUNTED,
     )

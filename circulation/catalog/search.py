@@ -26,7 +26,6 @@ on SQLite words of about the same length with the same first letter — scored b
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -186,7 +185,7 @@ def _indexed(terms: list[str], filters: Filters, sort: str) -> Search:
         summary.formats,
         summary.languages,
         summary.decades,
-        Counter(dict(on_the_shelf)),
+        on_the_shelf,
         branches_counted=summary.count <= len(summary.first),
     )
     return result
